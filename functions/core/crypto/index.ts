@@ -1,0 +1,3 @@
+export * from './envelope';
+export * from './data-key-cache';
+export * from './errors';

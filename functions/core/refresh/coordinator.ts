@@ -1,0 +1,371 @@
+/**
+ * The refresh coordinator: callers always get a valid access token, and no race, retry or crash burns a
+ * refresh token.
+ *
+ * - Single flight across containers: a lease on the connection item (owner, expiry; conditional writes). The
+ *   new tokens are written only if the lease and version still hold. After taking the lease the item is
+ *   re-checked, so a peer's completed refresh is used, not repeated. Waiters poll the item and get the winner's
+ *   token. A crashed holder's lease expires and another caller takes over.
+ * - Single flight in a container: concurrent callers for one connection share one promise.
+ * - Rotation: the new refresh token (or the old one, when none came back, RFC 6749 §6) is sealed in the same
+ *   write as the new access token. On `invalid_grant` the item is re-read first: if it moved on, a peer's
+ *   token is good.
+ * - Failures: `invalid_grant` -> reauthorization_required; client rejected -> internal_error for operators;
+ *   transient -> a still-valid access token is served, else provider_unavailable / rate_limited, and the
+ *   connection cools down (one provider call per window, shared by all containers through the item).
+ */
+import { randomUUID } from 'node:crypto';
+import type { RefreshTrigger } from '../../definitions/metrics';
+import { MESSAGES, VaultError } from '../errors';
+import { EnvelopeError } from '../crypto/errors';
+import type { EnvelopeCipher, RowBinding } from '../crypto/envelope';
+import { OAuthError } from '../oauth/errors';
+import type { TokenResponse } from '../oauth/types';
+import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
+import type { ClientSecretLoader } from '../secrets/client-secret-loader';
+import type { ConnectionStore } from '../store/connection-store';
+import { StoreError } from '../store/errors';
+import type { ConnectionKey, ConnectionRecord, StoredTokens } from '../store/types';
+import type { ApplicationRegistry, Application } from '../vault/applications';
+import { sleep as realSleep, withRetries } from './backoff';
+import { DEFAULT_REFRESH_POLICY, isStillValid, needsRefresh, type RefreshPolicy } from './policy';
+
+/** An access token as handed to callers. */
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  readonly scope: string;
+}
+
+export interface GetTokenOptions {
+  /** The token must stay valid this long (milliseconds). */
+  readonly minValidityMs: number;
+  readonly trigger: RefreshTrigger;
+  /** `refresh` after a 401: refresh unless the stored token already differs from this one. */
+  readonly rejectedAccessToken?: string;
+  /** Proactive sweep: refresh what will be due within this many milliseconds. @default 0 */
+  readonly horizonMs?: number;
+}
+
+export interface RefreshCoordinatorOptions {
+  readonly store: ConnectionStore;
+  readonly cipher: EnvelopeCipher;
+  readonly secrets: ClientSecretLoader;
+  readonly applications: ApplicationRegistry;
+  /** @default DEFAULT_REFRESH_POLICY */
+  readonly policy?: RefreshPolicy;
+  readonly metrics?: VaultMetrics;
+  readonly logger?: VaultLogger;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  /** Lease owner id of this container. @default a random UUID */
+  readonly ownerId?: string;
+  /** Share one refresh among concurrent callers of this container (off only for the benchmark). @default true */
+  readonly coalesce?: boolean;
+}
+
+/** How many times a commit after a successful refresh is attempted before it is given up. */
+const COMMIT_ATTEMPTS = 4;
+/** Waiters poll the item between these bounds (jittered) while another container refreshes. */
+const POLL_MIN_MS = 50;
+const POLL_MAX_MS = 250;
+
+export class RefreshCoordinator {
+  readonly policy: RefreshPolicy;
+  private readonly store: ConnectionStore;
+  private readonly cipher: EnvelopeCipher;
+  private readonly secrets: ClientSecretLoader;
+  private readonly applications: ApplicationRegistry;
+  private readonly metrics: VaultMetrics;
+  private readonly logger: VaultLogger;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly ownerId: string;
+  private readonly coalesce: boolean;
+  private readonly inflight = new Map<string, Promise<ConnectionRecord>>();
+
+  constructor(options: RefreshCoordinatorOptions) {
+    this.store = options.store;
+    this.cipher = options.cipher;
+    this.secrets = options.secrets;
+    this.applications = options.applications;
+    this.policy = options.policy ?? DEFAULT_REFRESH_POLICY;
+    this.metrics = options.metrics ?? NO_METRICS;
+    this.logger = options.logger ?? NO_LOGS;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.ownerId = options.ownerId ?? randomUUID();
+    this.coalesce = options.coalesce ?? true;
+  }
+
+  /** A valid access token for the connection, refreshed first when the policy says so. */
+  async getToken(key: ConnectionKey, options: GetTokenOptions): Promise<IssuedToken> {
+    const app = this.applications.require(key.applicationId);
+    let record = requireUsable(await this.store.get(key));
+    if (this.mustRefresh(record, options, record.version)) {
+      if (options.rejectedAccessToken !== undefined && (await this.openAccessToken(record)) !== options.rejectedAccessToken && isStillValid(record, this.now())) {
+        // Another caller refreshed since this caller's token was issued: the stored token is the answer.
+        return this.issue(record);
+      }
+      record = await this.singleFlight(key, () => this.refreshLoop(app, record, options));
+    }
+    return this.issue(record);
+  }
+
+  /** Refresh is due, or forced by a rejected token that is still the stored one. */
+  private mustRefresh(record: ConnectionRecord, options: GetTokenOptions, seenVersion: number): boolean {
+    if (options.rejectedAccessToken !== undefined) return record.version === seenVersion || !isStillValid(record, this.now());
+    return needsRefresh(record, this.policy, this.now(), options.minValidityMs, options.horizonMs ?? 0);
+  }
+
+  private async singleFlight(key: ConnectionKey, run: () => Promise<ConnectionRecord>): Promise<ConnectionRecord> {
+    if (!this.coalesce) return run();
+    const id = `${key.userId}\u0000${key.applicationId}`;
+    const existing = this.inflight.get(id);
+    if (existing) return existing;
+    const promise = run().finally(() => this.inflight.delete(id));
+    this.inflight.set(id, promise);
+    return promise;
+  }
+
+  /** Waits for, or takes, the lease; returns the record whose access token answers the caller. */
+  private async refreshLoop(app: Application, initial: ConnectionRecord, options: GetTokenOptions): Promise<ConnectionRecord> {
+    const deadline = this.now() + this.policy.waitMs;
+    const seenVersion = initial.version;
+    let record = initial;
+    for (;;) {
+      const now = this.now();
+      if (record.version !== seenVersion && !this.mustRefresh(record, { ...options, rejectedAccessToken: undefined }, seenVersion)) return record;
+      if (record.version === seenVersion && !this.mustRefresh(record, options, seenVersion)) return record;
+      if (record.refreshToken === undefined || record.encryptedDataKey === undefined) {
+        if (isStillValid(record, now)) return record;
+        throw await this.reauthorize(record, 'no_refresh_token');
+      }
+      if (record.refreshTokenExpiresAt !== undefined && record.refreshTokenExpiresAt <= now) {
+        if (isStillValid(record, now)) return record;
+        throw await this.reauthorize(record, 'refresh_token_expired');
+      }
+      if (record.cooldownUntil !== undefined && record.cooldownUntil > now) {
+        if (isStillValid(record, now)) return record;
+        throw cooldownError(record, now);
+      }
+      const leaseHeld = record.leaseOwner !== undefined && (record.leaseExpiresAt ?? 0) >= now;
+      if (!leaseHeld && (await this.store.acquireLease(record, record.version, this.ownerId, this.policy.leaseMs))) {
+        return this.refreshUnderLease(app, record, options.trigger);
+      }
+      if (leaseHeld) {
+        // Another container is refreshing: wait for its write (or for its lease to run out).
+        if (this.now() >= deadline) {
+          if (isStillValid(record, this.now())) return record;
+          throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
+        }
+        await this.sleep(POLL_MIN_MS + Math.floor(this.random() * (POLL_MAX_MS - POLL_MIN_MS)));
+      }
+      record = requireUsable(await this.store.get(record));
+    }
+  }
+
+  /** Holding the lease at `record.version`: call the provider once (with safe retries) and commit. */
+  private async refreshUnderLease(app: Application, record: ConnectionRecord, trigger: RefreshTrigger): Promise<ConnectionRecord> {
+    const dims = { Application: record.applicationId };
+    const started = this.now();
+    let refreshToken: string;
+    let response: TokenResponse;
+    try {
+      refreshToken = await this.cipher.open(record, record.encryptedDataKey!, 'refreshToken', record.refreshToken!);
+      response = await this.callProvider(app, refreshToken);
+    } catch (error) {
+      this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
+      return this.handleRefreshFailure(record, trigger, error);
+    }
+    this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
+    this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'ok' });
+    return this.commit(record, response, refreshToken);
+  }
+
+  /** The provider call: retried only when the refresh token surely was not consumed; secret re-read once. */
+  private async callProvider(app: Application, refreshToken: string): Promise<TokenResponse> {
+    const deadline = this.now() + this.policy.providerBudgetMs;
+    let secret = await this.secrets.get(app.config.clientSecretId);
+    let reloaded = false;
+    return withRetries(
+      async () => {
+        try {
+          return await app.client.refresh(refreshToken, secret);
+        } catch (error) {
+          // The client secret may have been rotated: re-read it once, bypassing the cache. invalid_client is
+          // answered before the grant is processed, so the refresh token is still unused.
+          if (error instanceof OAuthError && error.providerError === 'invalid_client' && !reloaded) {
+            reloaded = true;
+            const fresh = await this.secrets.get(app.config.clientSecretId, { fresh: true });
+            if (fresh !== secret) {
+              secret = fresh;
+              return app.client.refresh(refreshToken, secret);
+            }
+          }
+          throw error;
+        }
+      },
+      {
+        deadline,
+        retryable: (error) => error instanceof OAuthError && error.isSafeToRetry,
+        retryAfterMs: (error) => (error instanceof OAuthError ? error.retryAfterMs : undefined),
+        now: this.now,
+        random: this.random,
+        sleep: this.sleep,
+      },
+    );
+  }
+
+  private async handleRefreshFailure(record: ConnectionRecord, trigger: RefreshTrigger, error: unknown): Promise<ConnectionRecord> {
+    const now = this.now();
+    const dims = { Application: record.applicationId };
+    if (error instanceof OAuthError && error.isInvalidGrant) {
+      this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'invalid_grant' });
+      this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: 'invalid_grant' });
+      // A peer may have rotated the token meanwhile (our lease ran out): its token is good.
+      const current = await this.store.get(record);
+      if (current && current.version !== record.version) return requireUsable(current);
+      throw await this.reauthorize(current ?? record, 'invalid_grant');
+    }
+    const code = failureCode(error);
+    const errorCode = error instanceof OAuthError ? (error.providerError ?? error.kind) : error instanceof EnvelopeError ? `kms_${error.failure}` : 'internal';
+    this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: code });
+    this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: errorCode });
+    if (error instanceof OAuthError && !error.isTransient) {
+      this.logger.error('Provider rejected the refresh request: operator action needed (client credentials or configuration).', {
+        applicationId: record.applicationId,
+        ...describeError(error),
+      });
+    } else {
+      this.logger.warn('Refresh failed; connection cools down.', { applicationId: record.applicationId, ...describeError(error) });
+    }
+    const retryAfterMs = error instanceof OAuthError ? (error.retryAfterMs ?? 0) : 0;
+    const cooldownUntil = now + Math.max(this.policy.cooldownMs, retryAfterMs);
+    await this.store.releaseWithCooldown(record, record.version, this.ownerId, cooldownUntil, code);
+    if (isStillValid(record, now)) return record;
+    throw new VaultError(code, messageFor(code), { cause: error, retryAfterSeconds: (cooldownUntil - now) / 1000 });
+  }
+
+  /**
+   * Stores the new tokens under the lease. The window in which a crash loses a rotated refresh token is this
+   * write: it is tried again with the same fencing until the lease's end; if it still fails, a metric tells
+   * operators, and this caller still gets the new (valid) access token.
+   */
+  private async commit(record: ConnectionRecord, response: TokenResponse, usedRefreshToken: string): Promise<ConnectionRecord> {
+    const now = this.now();
+    const refreshToken = response.refreshToken ?? usedRefreshToken;
+    const keepExpiry = response.refreshToken === undefined ? record.refreshTokenExpiresAt : undefined;
+    const leaseEnd = (record.leaseExpiresAt ?? now + this.policy.leaseMs) - 1000;
+    let tokens: StoredTokens | undefined;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS && this.now() < leaseEnd; attempt++) {
+      try {
+        tokens ??= await this.sealTokens(record, response, refreshToken, now, keepExpiry);
+        return await this.store.commitRefresh(record, record.version, this.ownerId, tokens);
+      } catch (error) {
+        lastError = error;
+        if (error instanceof StoreError && error.failure === 'conflict') break;
+        await this.sleep(Math.min(100 * 2 ** attempt, 1000));
+      }
+    }
+    const current = await this.store.get(record).catch(() => undefined);
+    if (current && current.status !== 'active') {
+      // Revoked (or re-authorized) while we refreshed: the revocation wins and the new token is not handed out.
+      throw requireUsableError(current);
+    }
+    this.metrics.count('WRITE_AFTER_REFRESH_FAILED', { Application: record.applicationId });
+    this.logger.error('Refreshed tokens could not be stored; the rotated refresh token may be lost.', {
+      applicationId: record.applicationId,
+      ...describeError(lastError),
+    });
+    if (!tokens) throw new VaultError('internal_error', MESSAGES.internal, { cause: lastError });
+    return { ...record, ...tokens };
+  }
+
+  /** Seals access and refresh token under one new data key and computes their lifetimes. */
+  async sealTokens(binding: RowBinding, response: TokenResponse, refreshToken: string | undefined, now: number, keepRefreshExpiry?: number): Promise<StoredTokens> {
+    const sealed = await this.cipher.seal(binding, { accessToken: response.accessToken, ...(refreshToken === undefined ? {} : { refreshToken }) });
+    const accessTtl = response.expiresIn !== undefined ? response.expiresIn * 1000 : this.policy.defaultAccessTokenTtlMs;
+    const refreshExpiry =
+      refreshToken === undefined
+        ? undefined
+        : (keepRefreshExpiry ?? now + (response.refreshTokenExpiresIn !== undefined ? response.refreshTokenExpiresIn * 1000 : this.policy.defaultRefreshTokenTtlMs));
+    return {
+      encryptedDataKey: sealed.encryptedDataKey,
+      accessToken: sealed.fields.accessToken!,
+      ...(sealed.fields.refreshToken === undefined ? {} : { refreshToken: sealed.fields.refreshToken }),
+      tokenType: response.tokenType,
+      scope: response.scope ?? '',
+      accessTokenIssuedAt: now,
+      accessTokenExpiresAt: now + accessTtl,
+      ...(refreshExpiry === undefined ? {} : { refreshTokenExpiresAt: refreshExpiry }),
+    };
+  }
+
+  private async reauthorize(record: ConnectionRecord, reason: string): Promise<VaultError> {
+    try {
+      await this.store.markReauthorizationRequired(record, reason);
+      this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: record.applicationId });
+      this.logger.warn('Connection needs re-authorization.', { applicationId: record.applicationId, reason });
+    } catch (error) {
+      if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
+      // Someone else changed the item first (revoked, reconnected or already marked): answer from the item.
+      const current = await this.store.get(record);
+      if (current?.status === 'active' && current.version !== record.version) {
+        return new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
+      }
+      if (current) return requireUsableError(current);
+    }
+    return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
+  }
+
+  private async openAccessToken(record: ConnectionRecord): Promise<string> {
+    return this.cipher.open(record, record.encryptedDataKey!, 'accessToken', record.accessToken!);
+  }
+
+  private async issue(record: ConnectionRecord): Promise<IssuedToken> {
+    return {
+      accessToken: await this.openAccessToken(record),
+      tokenType: record.tokenType ?? 'Bearer',
+      expiresAt: record.accessTokenExpiresAt ?? 0,
+      scope: record.scope ?? '',
+    };
+  }
+}
+
+/** The record when its status lets tokens be served; otherwise the contract's answer for that status. */
+export function requireUsable(record: ConnectionRecord | undefined): ConnectionRecord {
+  if (!record || record.status !== 'active' || record.accessToken === undefined || record.encryptedDataKey === undefined) {
+    throw requireUsableError(record);
+  }
+  return record;
+}
+
+function requireUsableError(record: ConnectionRecord | undefined): VaultError {
+  if (record?.status === 'reauthorization_required') return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
+  if (record?.status === 'active') return new VaultError('internal_error', MESSAGES.internal);
+  return new VaultError('not_connected', MESSAGES.notConnected);
+}
+
+function failureCode(error: unknown): 'rate_limited' | 'provider_unavailable' | 'internal_error' {
+  if (error instanceof OAuthError) {
+    if (error.kind === 'rate_limited') return 'rate_limited';
+    return error.isTransient ? 'provider_unavailable' : 'internal_error';
+  }
+  return 'internal_error';
+}
+
+function messageFor(code: 'rate_limited' | 'provider_unavailable' | 'internal_error'): string {
+  return code === 'rate_limited' ? MESSAGES.rateLimited : code === 'provider_unavailable' ? MESSAGES.providerUnavailable : MESSAGES.internal;
+}
+
+function cooldownError(record: ConnectionRecord, now: number): VaultError {
+  const code = record.lastErrorCode === 'rate_limited' || record.lastErrorCode === 'internal_error' ? record.lastErrorCode : 'provider_unavailable';
+  return new VaultError(code, messageFor(code), { retryAfterSeconds: ((record.cooldownUntil ?? now) - now) / 1000 });
+}

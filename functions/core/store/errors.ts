@@ -1,0 +1,26 @@
+/** Errors of the stores. `conflict` is the expected outcome of losing a conditional write. */
+export type StoreFailure = 'conflict' | 'unavailable';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly failure: StoreFailure,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** Maps a DynamoDB SDK error: condition failures are conflicts; everything else means the store failed. */
+export function toStoreError(error: unknown, operation: string): StoreError {
+  if (error instanceof StoreError) return error;
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  if (name === 'ConditionalCheckFailedException') return new StoreError('conflict', `${operation}: condition failed.`);
+  if (name === 'TransactionCanceledException') {
+    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return new StoreError('conflict', `${operation}: condition failed.`);
+  }
+  // Only the SDK error's name: its message may quote the request, which can hold sealed fields.
+  return new StoreError('unavailable', `${operation}: DynamoDB failed (${name}).`, { cause: { name } });
+}

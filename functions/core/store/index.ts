@@ -1,0 +1,4 @@
+export * from './types';
+export * from './errors';
+export * from './connection-store';
+export * from './state-store';

@@ -1,0 +1,160 @@
+/**
+ * The authorization-code flow: `start` makes a pending request (PKCE S256 verifier, single-use random state,
+ * 10-minute expiry) and the provider URL; `complete` consumes the state exactly once, checks `iss` (RFC 9207),
+ * exchanges the code and stores the tokens sealed. Outcomes are values, not exceptions: the callback must answer
+ * every failure with a fixed, safe code.
+ */
+import { DEFAULTS } from '../../definitions/env';
+import { MESSAGES, VaultError } from '../errors';
+import { OAuthError } from '../oauth/errors';
+import { generateCodeVerifier, generateState } from '../oauth/pkce';
+import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
+import type { ClientSecretLoader } from '../secrets/client-secret-loader';
+import type { ConnectionStore } from '../store/connection-store';
+import type { StateStore, PendingAuthorization } from '../store/state-store';
+import type { RefreshCoordinator } from '../refresh/coordinator';
+import type { ApplicationRegistry } from './applications';
+
+/** Codes the callback may put in `error=` of the redirect: a fixed set, nothing from the request is reflected. */
+export const CALLBACK_ERROR_CODES = ['access_denied', 'invalid_request', 'authorization_failed', 'provider_unavailable', 'internal_error'] as const;
+export type CallbackErrorCode = (typeof CALLBACK_ERROR_CODES)[number];
+
+/** Values of the AuthorizationFailure metric's Reason dimension. */
+export type AuthorizationFailureReason =
+  | 'invalid_request'
+  | 'bad_state'
+  | 'expired_state'
+  | 'denied'
+  | 'provider_error'
+  | 'iss_mismatch'
+  | 'exchange_failed'
+  | 'browser_mismatch'
+  | 'internal';
+
+export interface CallbackParameters {
+  readonly code?: string;
+  readonly state?: string;
+  readonly iss?: string;
+  readonly error?: string;
+  /** Value of the browser-binding cookie, when the caller's browser sent one. */
+  readonly browserBinding?: string;
+}
+
+export type CallbackOutcome =
+  | { readonly status: 'connected'; readonly applicationId: string; readonly returnTo?: string }
+  | { readonly status: 'error'; readonly error: CallbackErrorCode; readonly reason: AuthorizationFailureReason; readonly applicationId?: string; readonly returnTo?: string };
+
+export interface AuthorizationServiceOptions {
+  readonly applications: ApplicationRegistry;
+  readonly states: StateStore;
+  /** What `complete` needs; `start` (the connect function) runs without them, with no token-table or key access. */
+  readonly completion?: {
+    readonly connections: ConnectionStore;
+    readonly secrets: ClientSecretLoader;
+    /** Seals the tokens exactly as refreshes do. */
+    readonly coordinator: RefreshCoordinator;
+  };
+  readonly metrics?: VaultMetrics;
+  readonly logger?: VaultLogger;
+  readonly now?: () => number;
+  /** @default 10 minutes */
+  readonly stateTtlMs?: number;
+}
+
+export class AuthorizationService {
+  private readonly metrics: VaultMetrics;
+  private readonly logger: VaultLogger;
+  private readonly now: () => number;
+  private readonly stateTtlMs: number;
+
+  constructor(private readonly options: AuthorizationServiceOptions) {
+    this.metrics = options.metrics ?? NO_METRICS;
+    this.logger = options.logger ?? NO_LOGS;
+    this.now = options.now ?? Date.now;
+    this.stateTtlMs = options.stateTtlMs ?? DEFAULTS.STATE_TTL_SECONDS * 1000;
+  }
+
+  /** Starts a flow. `returnTo` must match the allow-list (origin and path equal to one entry's). */
+  async start(request: { userId: string; applicationId: string; returnTo?: string; scopes?: readonly string[]; browserBindingHash?: string }): Promise<{ authorizationUrl: string; expiresAt: number }> {
+    const app = this.options.applications.require(request.applicationId);
+    if (request.returnTo !== undefined && !isAllowedReturnTo(request.returnTo, app.config.returnTo)) {
+      throw new VaultError('invalid_request', 'returnTo: not in the application\'s allow-list.');
+    }
+    const now = this.now();
+    const state = generateState();
+    const codeVerifier = generateCodeVerifier();
+    const scopes = request.scopes ?? app.config.scopes;
+    const pending: PendingAuthorization = {
+      userId: request.userId,
+      applicationId: request.applicationId,
+      codeVerifier,
+      scopes,
+      createdAt: now,
+      expiresAt: now + this.stateTtlMs,
+      ...(request.returnTo === undefined ? {} : { returnTo: request.returnTo }),
+      ...(request.browserBindingHash === undefined ? {} : { browserBindingHash: request.browserBindingHash }),
+    };
+    await this.options.states.save(state, pending);
+    return { authorizationUrl: app.client.authorizationUrl({ state, codeVerifier, scopes }), expiresAt: pending.expiresAt };
+  }
+
+  /** Completes a flow from the callback's query. Never throws for expected failures. */
+  async complete(params: CallbackParameters, checkBrowserBinding?: (pending: PendingAuthorization) => boolean): Promise<CallbackOutcome> {
+    const completion = this.options.completion;
+    if (!completion) throw new Error('AuthorizationService was built without its completion dependencies.');
+    if (!params.state) return this.fail('invalid_request', 'invalid_request');
+    const consumed = await this.options.states.consume(params.state);
+    if (consumed.outcome === 'unknown') return this.fail('invalid_request', 'bad_state');
+    const pending = consumed.pending;
+    const where = { applicationId: pending.applicationId, ...(pending.returnTo === undefined ? {} : { returnTo: pending.returnTo }) };
+    if (consumed.outcome === 'expired') return this.fail('invalid_request', 'expired_state', where);
+    if (checkBrowserBinding && !checkBrowserBinding(pending)) return this.fail('invalid_request', 'browser_mismatch', where);
+    if (!this.options.applications.has(pending.applicationId)) return this.fail('invalid_request', 'bad_state', where);
+    const app = this.options.applications.require(pending.applicationId);
+    // RFC 9207: with a configured issuer, the response must name it (mix-up defence) — errors included.
+    if (app.config.issuer !== undefined && params.iss !== app.config.issuer) return this.fail('invalid_request', 'iss_mismatch', where);
+    if (params.error !== undefined) {
+      return this.fail(params.error === 'access_denied' ? 'access_denied' : 'authorization_failed', params.error === 'access_denied' ? 'denied' : 'provider_error', where);
+    }
+    if (!params.code) return this.fail('invalid_request', 'invalid_request', where);
+    try {
+      const secret = await completion.secrets.get(app.config.clientSecretId);
+      const response = await app.client.exchangeCode(params.code, pending.codeVerifier, secret);
+      const key = { userId: pending.userId, applicationId: pending.applicationId };
+      const tokens = await completion.coordinator.sealTokens(key, response, response.refreshToken, this.now());
+      const previous = await completion.connections.get(key);
+      await completion.connections.saveConnected(key, previous, tokens);
+      this.metrics.count('CONNECTION', { Application: pending.applicationId });
+      this.logger.info('Connection established.', { applicationId: pending.applicationId, reconnected: previous !== undefined });
+      return { status: 'connected', ...where };
+    } catch (error) {
+      this.logger.warn('Authorization code exchange failed.', { applicationId: pending.applicationId, ...describeError(error) });
+      if (error instanceof OAuthError) {
+        return this.fail(error.isTransient ? 'provider_unavailable' : 'authorization_failed', 'exchange_failed', where);
+      }
+      return this.fail('internal_error', 'internal', where);
+    }
+  }
+
+  private fail(error: CallbackErrorCode, reason: AuthorizationFailureReason, where: { applicationId?: string; returnTo?: string } = {}): CallbackOutcome {
+    this.metrics.count('AUTHORIZATION_FAILURE', { Application: where.applicationId ?? 'unknown', Reason: reason });
+    return { status: 'error', error, reason, ...where };
+  }
+}
+
+/** CONTRACT.md: a `returnTo` is allowed when its origin and path equal one allow-list entry's. */
+export function isAllowedReturnTo(returnTo: string, allowList: readonly string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(returnTo);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '') return false;
+  return allowList.some((entry) => {
+    const allowed = new URL(entry);
+    return allowed.origin === url.origin && allowed.pathname === url.pathname;
+  });
+}
+
+export { MESSAGES };

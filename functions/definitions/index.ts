@@ -1,0 +1,6 @@
+export * from './env';
+export * from './tables';
+export * from './functions';
+export * from './metrics';
+export * from './applications';
+export * from './encryption';

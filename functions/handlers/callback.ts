@@ -1,0 +1,30 @@
+/**
+ * callback (HTTP API `GET /oauth/callback`): completes the flow and sends the browser to `returnTo` with
+ * `status=connected` or `status=error&error=CODE`, or shows a small page. Never echoes a token, a code, a
+ * provider's error text or an internal error.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { parseCallbackQuery } from '../runtime/callback-query';
+import { callbackResponse } from '../runtime/callback-response';
+import { Container } from '../runtime/container';
+import { logger, vaultLogger } from '../runtime/powertools';
+import { describeError } from '../core/observability';
+
+const vault = new Container();
+
+const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const params = parseCallbackQuery(event);
+  if (!params) return callbackResponse({ status: 'error', error: 'invalid_request', reason: 'invalid_request' });
+  try {
+    return callbackResponse(await vault.authorization().complete(params));
+  } catch (error) {
+    vaultLogger.error('Callback failed.', describeError(error));
+    return callbackResponse({ status: 'error', error: 'internal_error', reason: 'internal' });
+  }
+};
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(base).use(
+  injectLambdaContext(logger, { resetKeys: true }),
+);

@@ -1,0 +1,9 @@
+/** token-fetch: a valid access token, refreshed first when needed (CONTRACT.md). */
+import { tokenFetchRequestSchema } from '../contract/requests';
+import { Container } from '../runtime/container';
+import { invokeHandler } from '../runtime/invoke-handler';
+import { tokenAnswer } from '../runtime/token-answer';
+
+const vault = new Container();
+
+export const handler = invokeHandler(tokenFetchRequestSchema, async (input) => tokenAnswer(await vault.tokens().fetch(input)));

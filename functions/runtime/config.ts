@@ -1,0 +1,60 @@
+/**
+ * Function configuration from the environment (names from definitions/env.ts), read once and validated:
+ * a missing or malformed variable fails the cold start with a message that names it.
+ */
+import { applicationsSchema, type ApplicationConfig } from '../definitions/applications';
+import { DEFAULTS, ENV } from '../definitions/env';
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigurationError(`${name} environment variable is not set.`);
+  return value;
+}
+
+function numberEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigurationError(`${name} must be a non-negative number, got an invalid value.`);
+  return value;
+}
+
+export function loadApplications(env: NodeJS.ProcessEnv = process.env): ApplicationConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(requireEnv(ENV.APPLICATIONS, env));
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
+    throw new ConfigurationError(`${ENV.APPLICATIONS} is not valid JSON.`);
+  }
+  const parsed = applicationsSchema.safeParse(json);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`${ENV.APPLICATIONS} is invalid: ${where}`);
+  }
+  return parsed.data;
+}
+
+export interface Tunables {
+  readonly refreshMarginMs: number;
+  readonly defaultAccessTokenTtlMs: number;
+  readonly defaultRefreshTokenTtlMs: number;
+  readonly providerTimeoutMs: number;
+  readonly cooldownMs: number;
+  readonly sweepHorizonMs: number;
+}
+
+export function loadTunables(env: NodeJS.ProcessEnv = process.env): Tunables {
+  return {
+    refreshMarginMs: numberEnv(ENV.REFRESH_MARGIN_SECONDS, DEFAULTS.REFRESH_MARGIN_SECONDS, env) * 1000,
+    defaultAccessTokenTtlMs: numberEnv(ENV.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, env) * 1000,
+    defaultRefreshTokenTtlMs: numberEnv(ENV.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, env) * 1000,
+    providerTimeoutMs: numberEnv(ENV.PROVIDER_TIMEOUT_MS, DEFAULTS.PROVIDER_TIMEOUT_MS, env),
+    cooldownMs: numberEnv(ENV.REFRESH_COOLDOWN_SECONDS, DEFAULTS.REFRESH_COOLDOWN_SECONDS, env) * 1000,
+    sweepHorizonMs: numberEnv(ENV.SWEEP_LOOKAHEAD_SECONDS, DEFAULTS.SWEEP_LOOKAHEAD_SECONDS, env) * 1000,
+  };
+}

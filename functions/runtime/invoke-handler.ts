@@ -1,0 +1,24 @@
+/**
+ * The shape every Invoke API function shares: validate the payload (nothing read or written before), make one
+ * core call, answer `{ ok: true, ... }`, and turn every expected failure into an answer rather than a thrown
+ * error (CONTRACT.md: callers never see a FunctionError for them).
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { ErrorAnswer } from '../contract/answers';
+import { errorAnswer } from './answers';
+import { logger, vaultLogger } from './powertools';
+
+export function invokeHandler<S extends z.ZodType, R extends object>(schema: S, run: (input: z.output<S>) => Promise<R>) {
+  const base = async (event: unknown): Promise<({ ok: true } & R) | ErrorAnswer> => {
+    try {
+      const input = schema.parse(event);
+      return { ok: true, ...(await run(input)) };
+    } catch (error) {
+      return errorAnswer(error, vaultLogger);
+    }
+  };
+  return middy<unknown, ({ ok: true } & R) | ErrorAnswer, Error, Context>(base).use(injectLambdaContext(logger, { resetKeys: true }));
+}

@@ -1,0 +1,150 @@
+/**
+ * The AWS emulator (moto server) on loopback, for the local stack, the tests and the bench: started once,
+ * or reused when `AWS_ENDPOINT_URL` already points at one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL for SDK clients, e.g. `http://127.0.0.1:41234`. */
+  readonly endpoint: string;
+  /** True when this process started the server (and so stops it); false when reusing `AWS_ENDPOINT_URL`. */
+  readonly owned: boolean;
+  /**
+   * Where the server's own output goes while it runs (owned only; removed by stop()): moto logs every request,
+   * too much for stdout.
+   */
+  readonly logFile: string | undefined;
+  /** Stops the server if owned; a no-op otherwise. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Deletes every resource in the emulator (all services, all accounts). */
+  reset(): Promise<void>;
+}
+
+export interface StartEmulatorOptions {
+  /** Port to listen on; a free one is picked by default. */
+  readonly port?: number;
+  /** How long to wait for the server to answer, in milliseconds (default 30 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+/** Repository root: this file lives in `<root>/local/`. */
+const REPO_ROOT = resolve(__dirname, '..');
+const MOTO_SERVER = join(REPO_ROOT, '.venv', 'bin', 'moto_server');
+const HOST = '127.0.0.1';
+
+/**
+ * Starts moto server on 127.0.0.1 (or reuses `AWS_ENDPOINT_URL` when set) and resolves once it answers.
+ * An owned server is also killed when this process exits, so a crashed test run leaves nothing behind.
+ */
+export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Emulator> {
+  const existing = process.env.AWS_ENDPOINT_URL;
+  if (existing) {
+    const endpoint = existing.replace(/\/+$/, '');
+    return { endpoint, owned: false, logFile: undefined, stop: () => Promise.resolve(), reset: () => resetAt(endpoint) };
+  }
+  if (!existsSync(MOTO_SERVER)) {
+    throw new Error(`moto server not found at ${MOTO_SERVER}: run \`bash scripts/setup-python.sh\` in ${REPO_ROOT} first`);
+  }
+
+  const port = opts.port ?? (await freePort());
+  const endpoint = `http://${HOST}:${port}`;
+  const logFile = join(tmpdir(), `token-vault-moto-${process.pid}-${port}.log`);
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(MOTO_SERVER, ['-H', HOST, '-p', String(port)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', logFd, logFd],
+    // Werkzeug prints a banner through Python's buffered stdout; unbuffered keeps the log useful on failure.
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
+  // The child has its own copy of the descriptor.
+  closeSync(logFd);
+  // Do not keep the parent's event loop alive for the server's sake; the exit hook below still kills it.
+  child.unref();
+
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  try {
+    await waitUntilReady(endpoint, child, logFile, opts.readyTimeoutMs ?? 30_000);
+  } catch (err) {
+    process.removeListener('exit', killOnExit);
+    await stopChild(child);
+    throw err;
+  }
+
+  return {
+    endpoint,
+    owned: true,
+    logFile,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      await stopChild(child);
+      // Startup failures quote the log in the error; after a clean run it is only clutter in the temp dir.
+      rmSync(logFile, { force: true });
+    },
+    reset: () => resetAt(endpoint),
+  };
+}
+
+/** Asks the OS for an unused loopback port (there is a small race until moto binds it; fine for dev and tests). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolvePort(port) : reject(new Error('could not determine a free port'))));
+    });
+  });
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`moto server exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(logFile)}`);
+    }
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto server at ${endpoint} did not answer within ${timeoutMs} ms:\n${tail(logFile)}`);
+}
+
+/** SIGTERM, then SIGKILL if the server lingers (werkzeug normally exits at once). */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function resetAt(endpoint: string): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

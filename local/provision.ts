@@ -1,0 +1,202 @@
+/**
+ * Creates the vault's AWS resources in the emulator from the shared definitions (functions/definitions), so
+ * the local tables match the CDK ones by construction.
+ */
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '../functions/definitions/tables';
+import { awsClientConfig } from './aws-clients';
+
+export interface ProvisionOptions {
+  /** Emulator endpoint. */
+  readonly endpoint: string;
+  /** Name prefix for every resource: letters, digits, `_` and `-` (KMS aliases allow no dots). */
+  readonly prefix: string;
+  /** One Secrets Manager secret per application, holding its client secret. */
+  readonly applications: ReadonlyArray<{ readonly applicationId: string; readonly clientSecret: string }>;
+}
+
+export interface ProvisionedResources {
+  /** Physical table names. */
+  readonly connectionsTable: string;
+  readonly statesTable: string;
+  /** ARN of the symmetric KMS key. */
+  readonly keyId: string;
+  /** Secret ARN per application id. */
+  readonly secretIds: Readonly<Record<string, string>>;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Physical table name for a definition: `${prefix}-${def.id}`. */
+export function tableName(prefix: string, def: TableDefinition): string {
+  return `${prefix}-${def.id}`;
+}
+
+/** KMS alias of the vault key. */
+export function keyAlias(prefix: string): string {
+  return `alias/${prefix}-token-vault`;
+}
+
+/**
+ * Secret name of an application's client secret. Application ids may contain `:`, which secret names do not
+ * allow; `=` is allowed there and cannot occur in an application id, so the mapping is collision-free.
+ */
+export function clientSecretName(prefix: string, applicationId: string): string {
+  return `${prefix}/client-secret/${applicationId.replaceAll(':', '=')}`;
+}
+
+/** Translates a {@link TableDefinition} into a CreateTable request (exported so tests can compare). */
+export function createTableInput(name: string, def: TableDefinition): CreateTableCommandInput {
+  // Every key attribute of the table and its indexes must be declared exactly once.
+  const attributes = new Map<string, KeyAttribute>();
+  const declare = (a: KeyAttribute | undefined): void => {
+    if (a) attributes.set(a.name, a);
+  };
+  declare(def.partitionKey);
+  declare(def.sortKey);
+  for (const gsi of def.globalSecondaryIndexes) {
+    declare(gsi.partitionKey);
+    declare(gsi.sortKey);
+  }
+  const attributeDefinitions: AttributeDefinition[] = [...attributes.values()].map((a) => ({
+    AttributeName: a.name,
+    AttributeType: a.type,
+  }));
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributeDefinitions,
+    KeySchema: [
+      { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+      ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    // DynamoDB rejects an empty list, so omit the field for tables without indexes.
+    GlobalSecondaryIndexes: def.globalSecondaryIndexes.length
+      ? def.globalSecondaryIndexes.map((gsi) => ({
+          IndexName: gsi.indexName,
+          KeySchema: [
+            { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' as const },
+            { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: gsi.projection },
+        }))
+      : undefined,
+  };
+}
+
+/**
+ * Creates (or reuses, when they already exist under this prefix) the two tables, the KMS key with its alias and
+ * one secret per application; an existing secret gets the given value as its new version.
+ */
+export async function provisionResources(opts: ProvisionOptions): Promise<ProvisionedResources> {
+  if (!PREFIX_PATTERN.test(opts.prefix)) {
+    throw new Error(`invalid prefix ${JSON.stringify(opts.prefix)}: use 1-64 of [A-Za-z0-9_-]`);
+  }
+  const config = awsClientConfig(opts.endpoint);
+  const ddb = new DynamoDBClient(config);
+  const kms = new KMSClient(config);
+  const secrets = new SecretsManagerClient(config);
+  try {
+    // Every table in the definitions, so a table added there exists locally without touching this file.
+    const [, keyId, secretIds] = await Promise.all([
+      Promise.all(TABLES.map((def) => ensureTable(ddb, tableName(opts.prefix, def), def))),
+      ensureKey(kms, keyAlias(opts.prefix)),
+      ensureSecrets(secrets, opts.prefix, opts.applications),
+    ]);
+    return {
+      connectionsTable: tableName(opts.prefix, CONNECTIONS_TABLE),
+      statesTable: tableName(opts.prefix, STATES_TABLE),
+      keyId,
+      secretIds,
+    };
+  } finally {
+    ddb.destroy();
+    kms.destroy();
+    secrets.destroy();
+  }
+}
+
+async function ensureTable(ddb: DynamoDBClient, name: string, def: TableDefinition): Promise<void> {
+  try {
+    await ddb.send(new CreateTableCommand(createTableInput(name, def)));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  // moto creates tables ACTIVE at once; the waiter keeps this correct against anything slower.
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
+  if (def.timeToLiveAttribute) {
+    // UpdateTimeToLive fails when TTL is already enabled, so look first.
+    const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: name }));
+    const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status !== 'ENABLED' && status !== 'ENABLING') {
+      await ddb.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { AttributeName: def.timeToLiveAttribute, Enabled: true },
+        }),
+      );
+    }
+  }
+}
+
+async function ensureKey(kms: KMSClient, alias: string): Promise<string> {
+  try {
+    const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
+    if (existing.KeyMetadata?.Arn) return existing.KeyMetadata.Arn;
+  } catch (err) {
+    if (!(err instanceof NotFoundException)) throw err;
+  }
+  const created = await kms.send(
+    new CreateKeyCommand({
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      Description: 'token-vault data-key wrapping key (local)',
+    }),
+  );
+  const arn = created.KeyMetadata?.Arn;
+  if (!arn) throw new Error('CreateKey returned no key ARN');
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }));
+  return arn;
+}
+
+async function ensureSecrets(
+  secrets: SecretsManagerClient,
+  prefix: string,
+  applications: ProvisionOptions['applications'],
+): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    applications.map(async ({ applicationId, clientSecret }): Promise<[string, string]> => {
+      const name = clientSecretName(prefix, applicationId);
+      try {
+        const created = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: clientSecret }));
+        if (!created.ARN) throw new Error(`CreateSecret ${name} returned no ARN`);
+        return [applicationId, created.ARN];
+      } catch (err) {
+        if (!(err instanceof ResourceExistsException)) throw err;
+      }
+      // Reuse: keep the ARN stable, make the given value current.
+      await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: clientSecret }));
+      const described = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
+      if (!described.ARN) throw new Error(`DescribeSecret ${name} returned no ARN`);
+      return [applicationId, described.ARN];
+    }),
+  );
+  return Object.fromEntries(entries);
+}
