@@ -25,7 +25,7 @@ export type RevocationBody = (typeof REVOCATION_BODIES)[number];
 const httpUrl = z
   .string()
   .url()
-  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL');
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL');
 
 export const applicationConfigSchema = z.object({
   applicationId: z.string().regex(APPLICATION_ID_PATTERN),

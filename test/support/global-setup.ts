@@ -4,7 +4,9 @@
  * without any per-file configuration, and never a real AWS account.
  */
 import { EMULATOR_CREDENTIALS } from '../../local/aws-clients';
+import { rmSync } from 'node:fs';
 import { startEmulator, type Emulator } from '../../local/emulator';
+import { join } from 'node:path';
 
 declare global {
   // Read by global-teardown.ts (runs in the same process).
@@ -12,6 +14,9 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // A directory of this run's own for captured output and sensitive values (workers inherit the variable).
+  process.env.TOKEN_VAULT_TEST_OUT = join(__dirname, '..', 'out', `run-${process.pid}`);
+  rmSync(process.env.TOKEN_VAULT_TEST_OUT, { recursive: true, force: true });
   // Reuses AWS_ENDPOINT_URL when the caller already runs an emulator; otherwise starts moto (and fails with a
   // hint to run `bash scripts/setup-python.sh` when .venv is missing).
   const emulator = await startEmulator();

@@ -1,0 +1,303 @@
+/**
+ * Configuration of the local stack's `default` application from the `OAUTH_*` environment variables
+ * (CONTRACT.md "Local stack"), validated with the same schema the functions use. Without provider variables the
+ * stack runs the built-in development provider, and this file describes the application registered there.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  applicationsSchema,
+  DEFAULT_APPLICATION_ID,
+  REVOCATION_BODIES,
+  TOKEN_AUTH_METHODS,
+  type ApplicationConfig,
+  type RevocationBody,
+  type TokenAuthMethod,
+} from '../functions/definitions/applications';
+import { HTTP_ROUTES } from '../functions/definitions/functions';
+import type { DevProviderClient } from './dev-provider-process';
+
+/** The environment variables read here. */
+export const OAUTH_ENV = {
+  AUTHORIZE_URL: 'OAUTH_AUTHORIZE_URL',
+  TOKEN_URL: 'OAUTH_TOKEN_URL',
+  REVOCATION_URL: 'OAUTH_REVOCATION_URL',
+  ISSUER: 'OAUTH_ISSUER',
+  CLIENT_ID: 'OAUTH_CLIENT_ID',
+  CLIENT_SECRET: 'OAUTH_CLIENT_SECRET',
+  /** Space-separated. */
+  SCOPES: 'OAUTH_SCOPES',
+  /** `client_secret_post` (default) or `client_secret_basic`. */
+  TOKEN_AUTH: 'OAUTH_TOKEN_AUTH',
+  /** `json` (default for an external provider) or `form`. */
+  REVOCATION_BODY: 'OAUTH_REVOCATION_BODY',
+  /** Comma-separated `returnTo` allow-list. */
+  RETURN_TO: 'OAUTH_RETURN_TO',
+  /** Default `http://127.0.0.1:$PORT/oauth/callback`; sent to the provider exactly as given. */
+  REDIRECT_URI: 'OAUTH_REDIRECT_URI',
+} as const;
+
+type OAuthEnvName = (typeof OAUTH_ENV)[keyof typeof OAUTH_ENV];
+
+/**
+ * Variables that name a provider. Any of them set means "use that provider", and then every one in
+ * {@link REQUIRED_FOR_EXTERNAL} must be set too.
+ */
+const PROVIDER_VARIABLES: readonly OAuthEnvName[] = [
+  OAUTH_ENV.AUTHORIZE_URL,
+  OAUTH_ENV.TOKEN_URL,
+  OAUTH_ENV.REVOCATION_URL,
+  OAUTH_ENV.ISSUER,
+  OAUTH_ENV.CLIENT_ID,
+  OAUTH_ENV.CLIENT_SECRET,
+];
+
+const REQUIRED_FOR_EXTERNAL: readonly OAuthEnvName[] = [
+  OAUTH_ENV.AUTHORIZE_URL,
+  OAUTH_ENV.TOKEN_URL,
+  OAUTH_ENV.REVOCATION_URL,
+  OAUTH_ENV.CLIENT_ID,
+  OAUTH_ENV.CLIENT_SECRET,
+];
+
+/** Client id of the `default` application at the built-in development provider. */
+export const DEV_CLIENT_ID = 'token-vault-local';
+/** Scopes the `default` application asks the development provider for, unless `OAUTH_SCOPES` says otherwise. */
+export const DEV_SCOPES: readonly string[] = ['read', 'write'];
+/** Path of the local "connected" page, the default `returnTo` target. */
+export const CONNECTED_PATH = '/connected';
+
+/** Thrown for an unusable `OAUTH_*` configuration; the message names the variable and never quotes a secret. */
+export class LocalConfigError extends Error {
+  override readonly name = 'LocalConfigError';
+}
+
+/** The `default` application without its secret id, plus the client secret that goes into Secrets Manager. */
+export interface LocalApplication {
+  readonly config: Omit<ApplicationConfig, 'clientSecretId'>;
+  /** Stored in the emulator's Secrets Manager; never placed in the functions' environment. */
+  readonly clientSecret: string;
+}
+
+/** Settings that apply whichever provider is used, resolved from the environment and the port. */
+export interface CommonSettings {
+  readonly redirectUri: string;
+  readonly returnTo: readonly string[];
+  /** Undefined when `OAUTH_SCOPES` is unset (each mode has its own default). */
+  readonly scopes: readonly string[] | undefined;
+  readonly tokenEndpointAuth: TokenAuthMethod | undefined;
+  readonly revocationBody: RevocationBody | undefined;
+}
+
+/** What the environment asks for. */
+export type ProviderChoice =
+  /** A provider named by `OAUTH_*`: the application is complete and validated. */
+  | { readonly kind: 'external'; readonly application: LocalApplication }
+  /** No provider variables: start the development provider, then call {@link developmentApplication}. */
+  | { readonly kind: 'development'; readonly settings: CommonSettings };
+
+/** Endpoints of a running development provider (a subset of `DevProvider` from dev-provider-process.ts). */
+export interface DevProviderEndpoints {
+  readonly issuer: string;
+  readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  readonly revocationUrl: string;
+}
+
+/** Base URL of the local server on a port. */
+export function localBaseUrl(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * Reads the `OAUTH_*` variables. Empty values count as unset.
+ *
+ * @param env - where to read them (usually `process.env`)
+ * @param port - the port the local server actually listens on (for the default redirect URI and returnTo)
+ * @throws LocalConfigError when some provider variables are set but not all required ones, or a value is invalid
+ */
+export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): ProviderChoice {
+  const get = (name: OAuthEnvName): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const base = localBaseUrl(port);
+  const tokenEndpointAuth = oneOf(OAUTH_ENV.TOKEN_AUTH, get(OAUTH_ENV.TOKEN_AUTH), TOKEN_AUTH_METHODS);
+  const revocationBody = oneOf(OAUTH_ENV.REVOCATION_BODY, get(OAUTH_ENV.REVOCATION_BODY), REVOCATION_BODIES);
+  const scopesRaw = get(OAUTH_ENV.SCOPES);
+  const returnToRaw = get(OAUTH_ENV.RETURN_TO);
+  const settings: CommonSettings = {
+    redirectUri: get(OAUTH_ENV.REDIRECT_URI) ?? `${base}${HTTP_ROUTES.CALLBACK}`,
+    returnTo: returnToRaw ? splitList(returnToRaw, ',') : [`${base}${CONNECTED_PATH}`],
+    scopes: scopesRaw ? splitList(scopesRaw, /\s+/) : undefined,
+    tokenEndpointAuth,
+    revocationBody,
+  };
+
+  checkUrls([
+    [`${OAUTH_ENV.REDIRECT_URI} (or PORT)`, settings.redirectUri],
+    ...settings.returnTo.map((url, i): [string, string] => [`${OAUTH_ENV.RETURN_TO} (entry ${i + 1})`, url]),
+  ]);
+
+  if (!PROVIDER_VARIABLES.some((name) => get(name) !== undefined)) {
+    if (revocationBody === 'json') {
+      throw new LocalConfigError(
+        `${OAUTH_ENV.REVOCATION_BODY}=json does not work with the built-in development provider (it speaks RFC 7009 form); ` +
+          `unset it, or set ${REQUIRED_FOR_EXTERNAL.join(', ')} to use another provider`,
+      );
+    }
+    return { kind: 'development', settings };
+  }
+
+  const missing = REQUIRED_FOR_EXTERNAL.filter((name) => get(name) === undefined);
+  if (missing.length > 0) {
+    const set = PROVIDER_VARIABLES.filter((name) => get(name) !== undefined);
+    throw new LocalConfigError(
+      `incomplete provider configuration: ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but ` +
+        `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all of ` +
+        `${REQUIRED_FOR_EXTERNAL.join(', ')} (and optionally ${OAUTH_ENV.ISSUER}), or none of them to use the ` +
+        `built-in development provider`,
+    );
+  }
+
+  checkUrls([
+    [OAUTH_ENV.AUTHORIZE_URL, get(OAUTH_ENV.AUTHORIZE_URL)],
+    [OAUTH_ENV.TOKEN_URL, get(OAUTH_ENV.TOKEN_URL)],
+    [OAUTH_ENV.REVOCATION_URL, get(OAUTH_ENV.REVOCATION_URL)],
+  ]);
+  const config = validated({
+    applicationId: DEFAULT_APPLICATION_ID,
+    authorizeUrl: get(OAUTH_ENV.AUTHORIZE_URL),
+    tokenUrl: get(OAUTH_ENV.TOKEN_URL),
+    revocationUrl: get(OAUTH_ENV.REVOCATION_URL),
+    issuer: get(OAUTH_ENV.ISSUER),
+    clientId: get(OAUTH_ENV.CLIENT_ID),
+    scopes: settings.scopes ? [...settings.scopes] : [],
+    tokenEndpointAuth: settings.tokenEndpointAuth,
+    revocationBody: settings.revocationBody,
+    redirectUri: settings.redirectUri,
+    returnTo: [...settings.returnTo],
+  });
+  // `get` is non-undefined here: checked by `missing` above.
+  return { kind: 'external', application: { config, clientSecret: get(OAUTH_ENV.CLIENT_SECRET) ?? '' } };
+}
+
+/** A fresh random client secret for the development provider's client (256 bits). */
+export function newDevClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The client to register at the development provider for the `default` application. */
+export function developmentClient(settings: CommonSettings, clientSecret: string): DevProviderClient {
+  return {
+    client_id: DEV_CLIENT_ID,
+    client_secret: clientSecret,
+    redirect_uris: [settings.redirectUri],
+    token_endpoint_auth_method: settings.tokenEndpointAuth ?? 'client_secret_post',
+  };
+}
+
+/**
+ * The `default` application at a running development provider: client `token-vault-local` (registered with
+ * {@link developmentClient}), `read write` scopes, `client_secret_post`, RFC 7009 form revocation and the
+ * provider's issuer (so the callback checks `iss`), with the overrides the environment allowed.
+ */
+export function developmentApplication(
+  provider: DevProviderEndpoints,
+  settings: CommonSettings,
+  clientSecret: string,
+): LocalApplication {
+  const config = validated({
+    applicationId: DEFAULT_APPLICATION_ID,
+    authorizeUrl: provider.authorizeUrl,
+    tokenUrl: provider.tokenUrl,
+    revocationUrl: provider.revocationUrl,
+    issuer: provider.issuer,
+    clientId: DEV_CLIENT_ID,
+    scopes: [...(settings.scopes ?? DEV_SCOPES)],
+    tokenEndpointAuth: settings.tokenEndpointAuth ?? 'client_secret_post',
+    revocationBody: 'form',
+    redirectUri: settings.redirectUri,
+    returnTo: [...settings.returnTo],
+  });
+  return { config, clientSecret };
+}
+
+/**
+ * The value of the functions' `TOKEN_VAULT_APPLICATIONS` variable: the application with the id (ARN) of the
+ * secret that holds its client secret.
+ */
+export function applicationsValue(application: LocalApplication, clientSecretId: string): ApplicationConfig[] {
+  const parsed = applicationsSchema.safeParse([{ ...application.config, clientSecretId }]);
+  if (!parsed.success) throw new LocalConfigError(describeIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+/** Which variable feeds each field (for error messages). */
+const FIELD_VARIABLE: Readonly<Record<string, string>> = {
+  authorizeUrl: OAUTH_ENV.AUTHORIZE_URL,
+  tokenUrl: OAUTH_ENV.TOKEN_URL,
+  revocationUrl: OAUTH_ENV.REVOCATION_URL,
+  issuer: OAUTH_ENV.ISSUER,
+  clientId: OAUTH_ENV.CLIENT_ID,
+  scopes: OAUTH_ENV.SCOPES,
+  tokenEndpointAuth: OAUTH_ENV.TOKEN_AUTH,
+  revocationBody: OAUTH_ENV.REVOCATION_BODY,
+  redirectUri: `${OAUTH_ENV.REDIRECT_URI} (or PORT)`,
+  returnTo: OAUTH_ENV.RETURN_TO,
+};
+
+/** Validates one application (with a placeholder secret id; the real ARN exists only after provisioning). */
+function validated(input: Record<string, unknown>): Omit<ApplicationConfig, 'clientSecretId'> {
+  const parsed = applicationsSchema.safeParse([{ ...input, clientSecretId: 'pending' }]);
+  if (!parsed.success) throw new LocalConfigError(describeIssues(parsed.error.issues));
+  const [app] = parsed.data;
+  if (!app) throw new LocalConfigError('no application');
+  const { clientSecretId: _placeholder, ...config } = app;
+  return config;
+}
+
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** One line per problem, naming the variable (values are not quoted: they may be long or sensitive). */
+function describeIssues(issues: readonly Issue[]): string {
+  const lines = issues.map((issue) => {
+    // path is [index in the array, field, ...entry index]
+    const field = typeof issue.path[1] === 'string' ? issue.path[1] : undefined;
+    const variable = (field && FIELD_VARIABLE[field]) ?? field ?? 'configuration';
+    const entry = typeof issue.path[2] === 'number' ? ` (entry ${issue.path[2] + 1})` : '';
+    return `${variable}${entry}: ${issue.message}`;
+  });
+  return `invalid provider configuration: ${lines.join('; ')}`;
+}
+
+/**
+ * Every URL must parse and be http(s). Checked before the schema so that the message names the variable (and
+ * because the schema's http(s) refinement assumes a parsable URL).
+ */
+function checkUrls(entries: ReadonlyArray<readonly [string, string | undefined]>): void {
+  const bad = entries.filter(([, value]) => value !== undefined && !isHttpUrl(value)).map(([name]) => `${name}: must be an http(s) URL`);
+  if (bad.length > 0) throw new LocalConfigError(`invalid provider configuration: ${bad.join('; ')}`);
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  return /^https?:$/.test(new URL(value).protocol);
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new LocalConfigError(`${name} must be one of ${allowed.join(', ')}`);
+}
+
+function splitList(value: string, separator: string | RegExp): string[] {
+  return value
+    .split(separator)
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
