@@ -1,0 +1,62 @@
+/**
+ * The deployable app: a data stack (stateful) and a service stack (stateless) from one configuration, plus the
+ * compliance checks that run on every synthesis.
+ */
+import { Duration, Tags, Validations, type App } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { DeploymentConfig } from './config';
+import { TokenVaultConfigError } from './constructs/errors';
+import { TokenVaultDataStack } from './stacks/data-stack';
+import { TokenVaultServiceStack } from './stacks/service-stack';
+
+export interface TokenVaultStacks {
+  readonly dataStack: TokenVaultDataStack;
+  readonly serviceStack: TokenVaultServiceStack;
+}
+
+/** Adds `<prefix>-Data` and `<prefix>-Service` to the app. Both are environment-agnostic (no account needed to synthesize). */
+export function addTokenVaultStacks(app: App, config: DeploymentConfig): TokenVaultStacks {
+  const dataStack = new TokenVaultDataStack(app, `${config.stackPrefix}-Data`, {
+    description: 'token-vault: tables, envelope key and client secrets (retained)',
+    terminationProtection: config.terminationProtection,
+    applications: config.applications,
+    ...(config.name !== undefined ? { name: config.name } : {}),
+    ...(config.tableEncryption !== undefined
+      ? { tableEncryption: config.tableEncryption === 'AWS_MANAGED' ? dynamodb.TableEncryption.AWS_MANAGED : dynamodb.TableEncryption.DEFAULT }
+      : {}),
+  });
+  const serviceStack = new TokenVaultServiceStack(app, `${config.stackPrefix}-Service`, {
+    description: 'token-vault: functions, OAuth callback API and refresh schedule',
+    data: dataStack.data,
+    ...(config.returnTo !== undefined ? { returnTo: config.returnTo } : {}),
+    ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
+    ...(config.refreshMarginSeconds !== undefined ? { refreshMarginSeconds: config.refreshMarginSeconds } : {}),
+    ...(config.sweepLookaheadSeconds !== undefined ? { sweepLookaheadSeconds: config.sweepLookaheadSeconds } : {}),
+    ...(config.sweepIntervalMinutes !== undefined ? { sweepInterval: Duration.minutes(config.sweepIntervalMinutes) } : {}),
+    ...(config.refreshCooldownSeconds !== undefined ? { refreshCooldownSeconds: config.refreshCooldownSeconds } : {}),
+    ...(config.defaultAccessTokenTtlSeconds !== undefined ? { defaultAccessTokenTtlSeconds: config.defaultAccessTokenTtlSeconds } : {}),
+    ...(config.defaultRefreshTokenTtlSeconds !== undefined ? { defaultRefreshTokenTtlSeconds: config.defaultRefreshTokenTtlSeconds } : {}),
+    ...(config.providerTimeoutMs !== undefined ? { providerTimeoutMs: config.providerTimeoutMs } : {}),
+    ...(config.callbackThrottle !== undefined ? { callbackThrottle: config.callbackThrottle } : {}),
+    ...(config.logRetentionDays !== undefined ? { logRetention: retention(config.logRetentionDays) } : {}),
+    ...(config.tracing !== undefined ? { tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED } : {}),
+  });
+  Tags.of(app).add('project', 'token-vault');
+  return { dataStack, serviceStack };
+}
+
+/** cdk-nag AwsSolutions on every stack; synthesis fails on any finding not acknowledged with a reason. */
+export function addComplianceChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+}
+
+function retention(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number');
+  if (!allowed.includes(days)) {
+    throw new TokenVaultConfigError(`logRetentionDays: ${days} is not a CloudWatch Logs retention; use one of ${allowed.join(', ')}.`);
+  }
+  return days;
+}
