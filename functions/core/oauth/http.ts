@@ -99,19 +99,22 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined | 'i
 /** Connection-phase failures: the request was never written to the provider. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
+// Duck-typed, not `instanceof`: fetch's errors may come from another realm (Jest's vm, undici's DOMException).
 function transportCode(error: unknown): string | undefined {
-  const inner = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  const inner = error !== null && typeof error === 'object' ? (error as { cause?: unknown }).cause : undefined;
   const code = inner !== null && typeof inner === 'object' && 'code' in inner ? (inner).code : undefined;
   return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? code : undefined;
 }
 
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  const name = error !== null && typeof error === 'object' ? (error as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 /** Keeps only the name and code of a transport error (undici errors can carry the request). */
 function sanitizeCause(error: unknown): Error {
   const safe = new Error(transportCode(error) ?? 'transport error');
-  safe.name = error instanceof Error ? error.name : 'Error';
+  const name = error !== null && typeof error === 'object' ? (error as { name?: unknown }).name : undefined;
+  safe.name = typeof name === 'string' ? name : 'Error';
   return safe;
 }

@@ -1,0 +1,89 @@
+/** Envelope encryption against the emulator's KMS: binding to the row, tamper detection, warm-path caching. */
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DataKeyCache } from '../../../functions/core/crypto/data-key-cache';
+import { EnvelopeCipher } from '../../../functions/core/crypto/envelope';
+import { EnvelopeError } from '../../../functions/core/crypto/errors';
+import { freshResources, type FreshResources } from '../../support/aws';
+import { registerSensitive } from '../../support/leak-guard';
+
+let aws: FreshResources;
+const alice = { userId: 'alice', applicationId: 'default' };
+const bob = { userId: 'bob', applicationId: 'default' };
+
+beforeAll(async () => {
+  aws = await freshResources();
+});
+afterAll(() => aws.close());
+
+function countingKms(): { kms: KMSClient; calls: string[] } {
+  const kms = new KMSClient({});
+  const calls: string[] = [];
+  kms.middlewareStack.add((next, context) => async (args) => {
+    calls.push(context.commandName ?? 'unknown');
+    return next(args);
+  }, { step: 'initialize', name: 'countCalls' });
+  return { kms, calls };
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<EnvelopeError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof EnvelopeError) return error;
+    throw error;
+  }
+  throw new Error('expected an EnvelopeError');
+}
+
+describe('EnvelopeCipher', () => {
+  it('round-trips with one KMS call to seal and none to open while the key is cached', async () => {
+    const { kms, calls } = countingKms();
+    const cipher = new EnvelopeCipher({ kms, keyId: aws.keyId });
+    const sealed = await cipher.seal(alice, { accessToken: 'access-token-value', refreshToken: 'refresh-token-value' });
+    registerSensitive(sealed.encryptedDataKey);
+    expect(Buffer.from(sealed.fields.accessToken!).includes(Buffer.from('access-token-value'))).toBe(false);
+    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!)).toBe('refresh-token-value');
+    expect(calls).toEqual(['GenerateDataKeyCommand']);
+    // A cold container: one Decrypt, then cached.
+    const cold = new EnvelopeCipher({ kms, keyId: aws.keyId });
+    await cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!);
+    await cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!);
+    expect(calls).toEqual(['GenerateDataKeyCommand', 'DecryptCommand']);
+  });
+
+  it('refuses a ciphertext moved to another user (KMS encryption context), even from a warm cache', async () => {
+    const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
+    const sealed = await cipher.seal(alice, { refreshToken: 'alice-refresh-token' });
+    const error = await errorOf(cipher.open(bob, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!));
+    expect(error.failure).toBe('integrity');
+    expect(error.message).toBe('KMS Decrypt failed: InvalidCiphertextException.');
+  });
+
+  it('refuses a sealed access token presented as a refresh token (field name in the additional data)', async () => {
+    const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
+    const sealed = await cipher.seal(alice, { accessToken: 'an-access-token' });
+    const error = await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.accessToken!));
+    expect(error).toMatchObject({ failure: 'integrity', message: 'Sealed refreshToken failed authentication (tampered or moved).' });
+  });
+
+  it.each([
+    ['IV', 3],
+    ['ciphertext', 20],
+    ['tag', -1],
+  ])('detects a tampered %s', async (_part, index) => {
+    const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
+    const sealed = await cipher.seal(alice, { refreshToken: 'refresh-token-to-tamper-with' });
+    const bytes = Buffer.from(sealed.fields.refreshToken!);
+    const at = index < 0 ? bytes.length + index : index;
+    bytes[at] = bytes[at]! ^ 0x01;
+    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes))).failure).toBe('integrity');
+    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes.subarray(0, 10)))).message).toBe('Sealed refreshToken is malformed.');
+  });
+
+  it('reports KMS failures without key material', async () => {
+    const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: 'alias/does-not-exist', cache: new DataKeyCache({ enabled: false }) });
+    const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }));
+    expect(error.failure).toBe('kms_failed');
+    expect(error.message).toMatch(/^KMS GenerateDataKey failed: [A-Za-z]+\.$/);
+  });
+});
