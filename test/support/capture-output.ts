@@ -19,7 +19,7 @@ for (const stream of [process.stdout, process.stderr]) {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
     if (!show && text.trimStart().startsWith('{')) return true;
     return original(chunk, ...rest);
-  }) as typeof stream.write;
+  });
 }
 
 for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {

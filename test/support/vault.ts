@@ -67,7 +67,7 @@ export const fakeContext = (functionName: string): Context =>
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
-  }) as Context;
+  });
 
 export function callbackEvent(rawQueryString: string): APIGatewayProxyEventV2 {
   return {
@@ -124,11 +124,11 @@ export async function startVault(options: VaultOptions = {}): Promise<Vault> {
   if (options.loadHandlers ?? true) {
     Object.assign(process.env, env);
     handlers = {
-      connect: loadHandler('../../functions/handlers/connect') as unknown as InvokeHandler,
-      tokenFetch: loadHandler('../../functions/handlers/token-fetch') as unknown as InvokeHandler,
-      refresh: loadHandler('../../functions/handlers/refresh') as unknown as InvokeHandler,
-      revoke: loadHandler('../../functions/handlers/revoke') as unknown as InvokeHandler,
-      callback: loadHandler('../../functions/handlers/callback') as unknown as Handlers['callback'],
+      connect: loadHandler('../../functions/handlers/connect') as InvokeHandler,
+      tokenFetch: loadHandler('../../functions/handlers/token-fetch') as InvokeHandler,
+      refresh: loadHandler('../../functions/handlers/refresh') as InvokeHandler,
+      revoke: loadHandler('../../functions/handlers/revoke') as InvokeHandler,
+      callback: loadHandler('../../functions/handlers/callback') as Handlers['callback'],
     };
   }
   const requireHandlers = (): Handlers => {
