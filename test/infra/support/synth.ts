@@ -117,6 +117,16 @@ export function cfnLint(templatePaths: readonly string[]): CfnLintResult {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/** Runs the pinned checkov (scripts/checkov.sh, acknowledgements in scripts/checkov.yaml) on the templates. */
+export function checkov(templatePaths: readonly string[]): CfnLintResult {
+  const result = spawnSync('bash', [path.join(REPOSITORY_ROOT, 'scripts', 'checkov.sh'), ...templatePaths], {
+    cwd: REPOSITORY_ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
 /** Resources of one type in a template, by logical id. */
 export function resourcesOfType(template: TemplateJson, type: string): [string, Record<string, unknown>][] {
   return Object.entries(template.Resources)
