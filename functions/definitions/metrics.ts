@@ -45,3 +45,45 @@ export type MetricKey = keyof typeof METRICS;
 /** Values of the Trigger dimension. */
 export const REFRESH_TRIGGERS = ['on_demand', 'proactive', 'forced'] as const;
 export type RefreshTrigger = (typeof REFRESH_TRIGGERS)[number];
+
+/** Values of the AuthorizationFailure metric's Reason dimension (functions/core/vault/authorization.ts). */
+export const AUTHORIZATION_FAILURE_REASONS = [
+  'invalid_request',
+  'bad_state',
+  'expired_state',
+  'denied',
+  'provider_error',
+  'iss_mismatch',
+  'exchange_failed',
+  'browser_mismatch',
+  'internal',
+] as const;
+export type AuthorizationFailureReasonValue = (typeof AUTHORIZATION_FAILURE_REASONS)[number];
+
+/** Application dimension value of callback failures whose state named no known application. */
+export const UNKNOWN_APPLICATION = 'unknown';
+
+/** The Result dimension value of a successful refresh or fetch. */
+export const RESULT_OK = 'ok';
+
+/**
+ * Metrics AWS publishes for the vault's resources (not emitted by the functions): per function from Lambda, the
+ * dead-letter queue's depth from SQS. The dashboard and alarms reference them by key.
+ */
+export interface AwsMetricDefinition {
+  readonly namespace: 'AWS/Lambda' | 'AWS/SQS';
+  readonly name: string;
+  /** The one dimension that selects the resource. */
+  readonly dimension: 'FunctionName' | 'QueueName';
+  readonly description: string;
+}
+
+export const AWS_METRICS = {
+  LAMBDA_INVOCATIONS: { namespace: 'AWS/Lambda', name: 'Invocations', dimension: 'FunctionName', description: 'invocations of the function' },
+  LAMBDA_ERRORS: { namespace: 'AWS/Lambda', name: 'Errors', dimension: 'FunctionName', description: 'invocations that ended in a function error (expected failures are answers, not errors)' },
+  LAMBDA_THROTTLES: { namespace: 'AWS/Lambda', name: 'Throttles', dimension: 'FunctionName', description: 'invocations refused for lack of concurrency' },
+  LAMBDA_DURATION: { namespace: 'AWS/Lambda', name: 'Duration', dimension: 'FunctionName', description: 'function run time' },
+  DLQ_MESSAGES_VISIBLE: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimension: 'QueueName', description: 'dead letters waiting in the queue' },
+} as const satisfies Record<string, AwsMetricDefinition>;
+
+export type AwsMetricKey = keyof typeof AWS_METRICS;

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { refreshRequestSchema, sweepRequestSchema } from '../contract/requests';
+import { describeError } from '../core/observability';
 import { sweepDueConnections } from '../core/refresh/sweep';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
-import { vaultLogger } from '../runtime/powertools';
+import { vaultLogger, vaultMetrics } from '../runtime/powertools';
 import { tokenAnswer } from '../runtime/token-answer';
 
 const vault = new Container();
@@ -24,6 +25,15 @@ export const handler = invokeHandler(requestSchema, async (input) => {
       deadline: Date.now() + SWEEP_BUDGET_MS,
       logger: vaultLogger,
     });
+    // ActiveTokens: the exact per-application counters (one Query on their partition, whatever the user count).
+    // A failed sample is skipped, not the sweep's answer: the next sweep samples again.
+    try {
+      for (const [application, active] of Object.entries(await vault.connections().activeCounts())) {
+        vaultMetrics.count('ACTIVE_TOKENS', { Application: application }, active);
+      }
+    } catch (error) {
+      vaultLogger.warn('Active token counters could not be read.', describeError(error));
+    }
     return { ...result };
   }
   return tokenAnswer(await vault.tokens().refresh(input));

@@ -63,7 +63,8 @@ export const FUNCTION_ACCESS = {
   },
   refresh: {
     statesTable: [],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // Query on the base table: the per-application active counters (one partition), sampled after each sweep.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     connectionsIndexes: ['refresh-due'],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,

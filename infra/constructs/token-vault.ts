@@ -15,10 +15,11 @@ import { Construct } from 'constructs';
 import { CONNECTIONS_TABLE, DEFAULTS, ENV, FUNCTIONS, STATES_TABLE, type FunctionKey } from '../../functions/definitions';
 import { FUNCTION_ACCESS, FUNCTION_KEYS } from './access';
 import { AlarmTopic } from './alarm-topic';
-import { estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './applications';
+import { applicationIdOf, estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './applications';
 import { CallbackApi } from './callback-api';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { TokenVaultConfigError } from './errors';
+import { VaultMonitoring } from './monitoring';
 import { ScheduledInvocation } from './scheduled-invocation';
 import { TokenVaultData, type TokenVaultDataProps } from './token-vault-data';
 import { VaultFunction } from './vault-function';
@@ -137,6 +138,8 @@ export class TokenVault extends Construct {
   public readonly deadLetterQueue: DeadLetterQueue;
   /** Topic for alarms, when configured. */
   public readonly alarmTopic?: sns.ITopic;
+  /** Dashboard and alarms (functions/definitions/dashboard.ts). */
+  public readonly monitoring: VaultMonitoring;
 
   public constructor(scope: Construct, id: string, props: TokenVaultProps) {
     super(scope, id);
@@ -235,8 +238,12 @@ export class TokenVault extends Construct {
     });
 
     this.alarmTopic = props.alarmTopic ?? (props.alarmEmail !== undefined ? new AlarmTopic(this, 'Alarms', { email: props.alarmEmail }).topic : undefined);
-    // Dashboard and alarms (issue 5) attach here, e.g. `new VaultMonitoring(this, 'Monitoring', { vault: this })`
-    // in constructs/monitoring.ts, reading `functions`, `data`, `callbackApi`, `deadLetterQueue` and `alarmTopic`.
+    this.monitoring = new VaultMonitoring(this, 'Monitoring', {
+      functions,
+      applicationIds: applications.map(applicationIdOf),
+      deadLetterQueue: this.deadLetterQueue.queue,
+      ...(this.alarmTopic !== undefined ? { alarmTopic: this.alarmTopic } : {}),
+    });
   }
 
   /** Lets `grantee` call the connect function (lambda:InvokeFunction on its ARN). */

@@ -30,8 +30,9 @@ interface Fault {
 }
 
 /** Adds a middleware that fails the next `times` calls of `command` with an SDK-shaped error named `name`. */
-function inject<C extends { middlewareStack: DynamoDBClient['middlewareStack'] }>(client: C, faults: Fault[]): C {
-  client.middlewareStack.add(
+function inject<C extends DynamoDBClient | KMSClient | SecretsManagerClient>(client: C, faults: Fault[]): C {
+  // The three clients' stacks differ only in their input/output types, which this middleware never reads.
+  (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const fault = faults.find((f) => f.command === context.commandName && f.times > 0);
       if (fault) {
@@ -49,8 +50,8 @@ function inject<C extends { middlewareStack: DynamoDBClient['middlewareStack'] }
 function services(faults: Fault[]) {
   const doc = DynamoDBDocumentClient.from(inject(new DynamoDBClient({}), faults), { marshallOptions: { removeUndefinedValues: true } });
   const store = new ConnectionStore({ client: doc, tableName: vault.resources.connectionsTable });
-  const cipher = new EnvelopeCipher({ kms: inject(new KMSClient({}), faults) as unknown as KMSClient, keyId: vault.resources.keyId });
-  const secrets = new ClientSecretLoader({ client: inject(new SecretsManagerClient({}), faults) as unknown as SecretsManagerClient });
+  const cipher = new EnvelopeCipher({ kms: inject(new KMSClient({}), faults), keyId: vault.resources.keyId });
+  const secrets = new ClientSecretLoader({ client: inject(new SecretsManagerClient({}), faults) });
   const coordinator = new RefreshCoordinator({
     store,
     cipher,

@@ -75,7 +75,7 @@ export class RevocationService {
       }
       if (record.status !== 'revoked') {
         this.metrics.count('REVOCATION', { Application: record.applicationId, Reason: reason });
-        this.logger.info('Connection revoked.', { applicationId: record.applicationId, reason, providerConfirmed });
+        this.logger.info('Connection revoked.', { applicationId: record.applicationId, userId: record.userId, reason, providerConfirmed });
       }
       if (!providerConfirmed) {
         throw new VaultError('provider_unavailable', 'The connection is revoked in the vault, but the provider could not be told yet; call revoke again to finish.', { retryAfterSeconds: 30 });
