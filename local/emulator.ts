@@ -35,6 +35,9 @@ export interface StartEmulatorOptions {
 /** Repository root: this file lives in `<root>/local/`. */
 const REPO_ROOT = resolve(__dirname, '..');
 const MOTO_SERVER = join(REPO_ROOT, '.venv', 'bin', 'moto_server');
+const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
+/** moto_server serialised to one request at a time: moto's conditional writes are not atomic otherwise (see the file). */
+const MOTO_ENTRY = join(REPO_ROOT, 'local', 'moto_server.py');
 const HOST = '127.0.0.1';
 
 /**
@@ -55,7 +58,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   const endpoint = `http://${HOST}:${port}`;
   const logFile = join(tmpdir(), `token-vault-moto-${process.pid}-${port}.log`);
   const logFd = openSync(logFile, 'a');
-  const child = spawn(MOTO_SERVER, ['-H', HOST, '-p', String(port)], {
+  const child = spawn(PYTHON, [MOTO_ENTRY, '-H', HOST, '-p', String(port)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', logFd, logFd],
     // Werkzeug prints a banner through Python's buffered stdout; unbuffered keeps the log useful on failure.

@@ -23,6 +23,14 @@ export const ENV = {
   REFRESH_COOLDOWN_SECONDS: 'TOKEN_VAULT_REFRESH_COOLDOWN_SECONDS',
   /** How far ahead (seconds) the scheduled sweep looks for connections due for refresh. */
   SWEEP_LOOKAHEAD_SECONDS: 'TOKEN_VAULT_SWEEP_LOOKAHEAD_SECONDS',
+  /**
+   * Seconds a refresh lease lasts: how long a crashed holder can block refreshes of its connection. Must exceed
+   * one provider call plus the write (at least PROVIDER_TIMEOUT_MS + 2 s); the provider time budget, retries
+   * included, is shortened to fit inside it.
+   */
+  REFRESH_LEASE_SECONDS: 'TOKEN_VAULT_REFRESH_LEASE_SECONDS',
+  /** Seconds a caller waits for another container's refresh before answering `provider_unavailable`. */
+  REFRESH_WAIT_SECONDS: 'TOKEN_VAULT_REFRESH_WAIT_SECONDS',
   /** Powertools: metric namespace and service name (set from {@link METRICS_NAMESPACE}). */
   POWERTOOLS_METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
@@ -38,6 +46,8 @@ export const DEFAULTS = {
   PROVIDER_TIMEOUT_MS: 5_000,
   REFRESH_COOLDOWN_SECONDS: 30,
   SWEEP_LOOKAHEAD_SECONDS: 10 * 60,
+  REFRESH_LEASE_SECONDS: 25,
+  REFRESH_WAIT_SECONDS: 12,
   /** Pending authorization requests expire after 10 minutes (CONTRACT.md). */
   STATE_TTL_SECONDS: 10 * 60,
 } as const;

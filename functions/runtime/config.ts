@@ -46,9 +46,14 @@ export interface Tunables {
   readonly providerTimeoutMs: number;
   readonly cooldownMs: number;
   readonly sweepHorizonMs: number;
+  readonly refreshLeaseMs: number;
+  readonly refreshWaitMs: number;
 }
 
-export function loadTunables(env: NodeJS.ProcessEnv = process.env): Tunables {
+/** A lease must outlast one provider call plus the commit that follows it. */
+export const LEASE_RESERVE_MS = 2000;
+
+function readTunables(env: NodeJS.ProcessEnv): Tunables {
   return {
     refreshMarginMs: numberEnv(ENV.REFRESH_MARGIN_SECONDS, DEFAULTS.REFRESH_MARGIN_SECONDS, env) * 1000,
     defaultAccessTokenTtlMs: numberEnv(ENV.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, env) * 1000,
@@ -56,5 +61,19 @@ export function loadTunables(env: NodeJS.ProcessEnv = process.env): Tunables {
     providerTimeoutMs: numberEnv(ENV.PROVIDER_TIMEOUT_MS, DEFAULTS.PROVIDER_TIMEOUT_MS, env),
     cooldownMs: numberEnv(ENV.REFRESH_COOLDOWN_SECONDS, DEFAULTS.REFRESH_COOLDOWN_SECONDS, env) * 1000,
     sweepHorizonMs: numberEnv(ENV.SWEEP_LOOKAHEAD_SECONDS, DEFAULTS.SWEEP_LOOKAHEAD_SECONDS, env) * 1000,
+    refreshLeaseMs: numberEnv(ENV.REFRESH_LEASE_SECONDS, DEFAULTS.REFRESH_LEASE_SECONDS, env) * 1000,
+    refreshWaitMs: numberEnv(ENV.REFRESH_WAIT_SECONDS, DEFAULTS.REFRESH_WAIT_SECONDS, env) * 1000,
   };
+}
+
+export function loadTunables(env: NodeJS.ProcessEnv = process.env): Tunables {
+  const tunables = readTunables(env);
+  // A lease shorter than one provider call would expire under a live holder: a peer would take over and present
+  // the same refresh token again, which a provider with reuse detection answers by revoking the whole grant.
+  if (tunables.refreshLeaseMs < tunables.providerTimeoutMs + LEASE_RESERVE_MS) {
+    throw new ConfigurationError(
+      `${ENV.REFRESH_LEASE_SECONDS} must be at least ${ENV.PROVIDER_TIMEOUT_MS} + ${LEASE_RESERVE_MS / 1000} s (one provider call plus the write).`,
+    );
+  }
+  return tunables;
 }

@@ -8,6 +8,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../definitions/env';
+import { FUNCTIONS } from '../definitions/functions';
 import { EnvelopeCipher } from '../core/crypto/envelope';
 import { RefreshCoordinator } from '../core/refresh/coordinator';
 import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from '../core/refresh/policy';
@@ -18,7 +19,7 @@ import { ApplicationRegistry } from '../core/vault/applications';
 import { AuthorizationService } from '../core/vault/authorization';
 import { RevocationService } from '../core/vault/revocation';
 import { TokenService } from '../core/vault/token-service';
-import { loadApplications, loadTunables, requireEnv, type Tunables } from './config';
+import { LEASE_RESERVE_MS, loadApplications, loadTunables, requireEnv, type Tunables } from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
 
 /** SDK calls time out well inside the function timeout; the SDK's own retries handle throttling. */
@@ -32,22 +33,42 @@ function once<T>(build: () => T): () => T {
 export class Container {
   readonly tunables: () => Tunables = once(() => loadTunables(this.env));
   readonly applications = once(() => new ApplicationRegistry(loadApplications(this.env), { timeoutMs: this.tunables().providerTimeoutMs }));
-  readonly policy = once(
-    (): RefreshPolicy => ({
+  readonly policy = once((): RefreshPolicy => {
+    const t = this.tunables();
+    const policy: RefreshPolicy = {
       ...DEFAULT_REFRESH_POLICY,
-      marginMs: this.tunables().refreshMarginMs,
-      defaultAccessTokenTtlMs: this.tunables().defaultAccessTokenTtlMs,
-      defaultRefreshTokenTtlMs: this.tunables().defaultRefreshTokenTtlMs,
-      cooldownMs: this.tunables().cooldownMs,
-    }),
-  );
+      marginMs: t.refreshMarginMs,
+      defaultAccessTokenTtlMs: t.defaultAccessTokenTtlMs,
+      defaultRefreshTokenTtlMs: t.defaultRefreshTokenTtlMs,
+      cooldownMs: t.cooldownMs,
+      leaseMs: t.refreshLeaseMs,
+      waitMs: t.refreshWaitMs,
+      // No retry starts so late that its provider call and the write could outlast the lease (loadTunables
+      // guarantees room for one call; 0 means exactly one attempt).
+      providerBudgetMs: Math.min(DEFAULT_REFRESH_POLICY.providerBudgetMs, Math.max(0, t.refreshLeaseMs - t.providerTimeoutMs - LEASE_RESERVE_MS)),
+    };
+    // A caller takes the lease late in its call only if the whole refresh still ends before token-fetch times out.
+    const refreshMs = policy.providerBudgetMs + t.providerTimeoutMs + LEASE_RESERVE_MS;
+    return { ...policy, takeoverWindowMs: Math.max(0, FUNCTIONS.tokenFetch.timeoutSeconds * 1000 - refreshMs) };
+  });
+  /** The SDK clients, public so that the tests and the bench can count calls with a middleware. */
+  readonly dynamoDbClient = once(() => new DynamoDBClient(SDK_CLIENT_CONFIG));
+  readonly kmsClient = once(() => new KMSClient(SDK_CLIENT_CONFIG));
+  readonly secretsManagerClient = once(() => new SecretsManagerClient(SDK_CLIENT_CONFIG));
   private readonly documentClient = once(() =>
-    DynamoDBDocumentClient.from(new DynamoDBClient(SDK_CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } }),
+    DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
   );
-  readonly connections = once(() => new ConnectionStore({ client: this.documentClient(), tableName: requireEnv(ENV.CONNECTIONS_TABLE, this.env) }));
+  readonly connections = once(
+    () =>
+      new ConnectionStore({
+        client: this.documentClient(),
+        tableName: requireEnv(ENV.CONNECTIONS_TABLE, this.env),
+        refreshMarginMs: this.tunables().refreshMarginMs,
+      }),
+  );
   readonly states = once(() => new StateStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env) }));
-  readonly cipher = once(() => new EnvelopeCipher({ kms: new KMSClient(SDK_CLIENT_CONFIG), keyId: requireEnv(ENV.KEY_ID, this.env) }));
-  readonly secrets = once(() => new ClientSecretLoader({ client: new SecretsManagerClient(SDK_CLIENT_CONFIG) }));
+  readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env) }));
+  readonly secrets = once(() => new ClientSecretLoader({ client: this.secretsManagerClient() }));
   readonly coordinator = once(
     () =>
       new RefreshCoordinator({

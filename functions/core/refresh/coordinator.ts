@@ -2,17 +2,28 @@
  * The refresh coordinator: callers always get a valid access token, and no race, retry or crash burns a
  * refresh token.
  *
- * - Single flight across containers: a lease on the connection item (owner, expiry; conditional writes). The
- *   new tokens are written only if the lease and version still hold. After taking the lease the item is
- *   re-checked, so a peer's completed refresh is used, not repeated. Waiters poll the item and get the winner's
- *   token. A crashed holder's lease expires and another caller takes over.
- * - Single flight in a container: concurrent callers for one connection share one promise.
+ * - Single flight across containers: a lease on the connection item (owner per acquisition, expiry; conditional
+ *   writes). The new tokens are written only if that lease and the version still hold. After taking the lease
+ *   the item is re-checked, so a peer's completed refresh is used, not repeated. Waiters poll the item and get
+ *   the winner's token. A crashed holder's lease expires and another caller takes over, but only early in its
+ *   own call (`takeoverWindowMs`), so that a refresh never starts too late to be written before the function
+ *   times out.
+ * - Single flight in a container: concurrent callers for one connection share one refresh and one opening of
+ *   the new token.
  * - Rotation: the new refresh token (or the old one, when none came back, RFC 6749 §6) is sealed in the same
  *   write as the new access token. On `invalid_grant` the item is re-read first: if it moved on, a peer's
  *   token is good.
  * - Failures: `invalid_grant` -> reauthorization_required; client rejected -> internal_error for operators;
- *   transient -> a still-valid access token is served, else provider_unavailable / rate_limited, and the
- *   connection cools down (one provider call per window, shared by all containers through the item).
+ *   transient -> a still-valid access token is served (never the one a `refresh` caller reported as
+ *   rejected), else provider_unavailable / rate_limited, and the connection cools down (one provider call per
+ *   window, shared by all containers through the item).
+ * - The crash window: between the provider's answer (the old refresh token is then used up) and the write of
+ *   the new one. It is kept short: the write comes first (nothing else happens in between but sealing), is
+ *   retried with the same fencing, and a refresh starts only when it can end before the function's timeout.
+ *   If the process dies inside it anyway, the rotated token is lost and the next refresh presents a used one
+ *   (`reauthorization_required` at providers with reuse detection); a write that fails emits
+ *   `WriteAfterRefreshFailed`. A provider call that times out is not retried for the same reason: the provider
+ *   may have rotated the token already.
  */
 import { randomUUID } from 'node:crypto';
 import type { RefreshTrigger } from '../../definitions/metrics';
@@ -43,7 +54,10 @@ export interface GetTokenOptions {
   /** The token must stay valid this long (milliseconds). */
   readonly minValidityMs: number;
   readonly trigger: RefreshTrigger;
-  /** `refresh` after a 401: refresh unless the stored token already differs from this one. */
+  /**
+   * `refresh` after a 401: refresh unless the stored token already differs from this one. The empty string
+   * (never a token; the request schema refuses it) forces a refresh: `refresh` without a rejected token.
+   */
   readonly rejectedAccessToken?: string;
   /** Proactive sweep: refresh what will be due within this many milliseconds. @default 0 */
   readonly horizonMs?: number;
@@ -67,6 +81,15 @@ export interface RefreshCoordinatorOptions {
   readonly coalesce?: boolean;
 }
 
+/** The shared outcome of one refresh in this container: the record, and its access token opened once. */
+interface Flight {
+  readonly record: ConnectionRecord;
+  readonly token: () => Promise<IssuedToken>;
+}
+
+/** Whether a record's access token may answer the caller when no refresh can be made. */
+type Servable = (record: ConnectionRecord, now: number) => boolean;
+
 /** How many times a commit after a successful refresh is attempted before it is given up. */
 const COMMIT_ATTEMPTS = 4;
 /** Waiters poll the item between these bounds (jittered) while another container refreshes. */
@@ -86,7 +109,7 @@ export class RefreshCoordinator {
   private readonly random: () => number;
   private readonly ownerId: string;
   private readonly coalesce: boolean;
-  private readonly inflight = new Map<string, Promise<ConnectionRecord>>();
+  private readonly inflight = new Map<string, Promise<Flight>>();
 
   constructor(options: RefreshCoordinatorOptions) {
     this.store = options.store;
@@ -106,15 +129,29 @@ export class RefreshCoordinator {
   /** A valid access token for the connection, refreshed first when the policy says so. */
   async getToken(key: ConnectionKey, options: GetTokenOptions): Promise<IssuedToken> {
     const app = this.applications.require(key.applicationId);
-    let record = requireUsable(await this.store.get(key));
-    if (this.mustRefresh(record, options, record.version)) {
-      if (options.rejectedAccessToken !== undefined && (await this.openAccessToken(record)) !== options.rejectedAccessToken && isStillValid(record, this.now())) {
-        // Another caller refreshed since this caller's token was issued: the stored token is the answer.
-        return this.issue(record);
-      }
-      record = await this.singleFlight(key, () => this.refreshLoop(app, record, options));
+    const record = requireUsable(await this.store.get(key));
+    if (!this.mustRefresh(record, options, record.version)) return this.issue(record);
+    const rejected = options.rejectedAccessToken;
+    if (rejected !== undefined && rejected !== '' && isStillValid(record, this.now())) {
+      // Another caller refreshed since this caller's token was issued: the stored token is the answer.
+      const stored = await this.issue(record);
+      if (stored.accessToken !== rejected) return stored;
     }
-    return this.issue(record);
+    const flight = await this.singleFlight(key, rejected !== undefined, () => this.refreshLoop(app, record, options));
+    return flight.token();
+  }
+
+  /**
+   * The proactive sweep's refresh: refreshes the connection when it is due within `horizonMs`. True when the
+   * connection now holds a newer token (refreshed here or by a peer). Opens no token (no KMS call when not due).
+   */
+  async refreshIfDue(key: ConnectionKey, options: { readonly trigger: RefreshTrigger; readonly horizonMs: number }): Promise<boolean> {
+    const app = this.applications.require(key.applicationId);
+    const record = requireUsable(await this.store.get(key));
+    const getOptions: GetTokenOptions = { trigger: options.trigger, minValidityMs: 0, horizonMs: options.horizonMs };
+    if (!this.mustRefresh(record, getOptions, record.version)) return false;
+    const flight = await this.singleFlight(key, false, () => this.refreshLoop(app, record, getOptions));
+    return flight.record.version !== record.version;
   }
 
   /** Refresh is due, or forced by a rejected token that is still the stored one. */
@@ -123,45 +160,79 @@ export class RefreshCoordinator {
     return needsRefresh(record, this.policy, this.now(), options.minValidityMs, options.horizonMs ?? 0);
   }
 
-  private async singleFlight(key: ConnectionKey, run: () => Promise<ConnectionRecord>): Promise<ConnectionRecord> {
-    if (!this.coalesce) return run();
-    const id = `${key.userId}\u0000${key.applicationId}`;
+  /**
+   * Concurrent callers of one connection in this container share one refresh, and one opening of its token
+   * (sharing the result rather than the record: 100 waiters must not make 100 KMS calls when the new data key
+   * is not cached here). Forced refreshes (a rejected token) and due ones are separate flights: a forced caller
+   * must not be answered with the very token it reported, which a due refresh may serve while it is still
+   * valid; the two then meet at the lease and the second uses the first one's result.
+   */
+  private async singleFlight(key: ConnectionKey, forced: boolean, run: () => Promise<ConnectionRecord>): Promise<Flight> {
+    const start = (): Promise<Flight> => run().then((record) => this.flight(record));
+    if (!this.coalesce) return start();
+    const id = `${key.userId}\u0000${key.applicationId}\u0000${forced ? 'forced' : 'due'}`;
     const existing = this.inflight.get(id);
     if (existing) return existing;
-    const promise = run().finally(() => this.inflight.delete(id));
+    const promise = start().finally(() => this.inflight.delete(id));
     this.inflight.set(id, promise);
     return promise;
   }
 
+  private flight(record: ConnectionRecord): Flight {
+    let token: Promise<IssuedToken> | undefined;
+    return { record, token: () => (token ??= this.issue(record)) };
+  }
+
   /** Waits for, or takes, the lease; returns the record whose access token answers the caller. */
   private async refreshLoop(app: Application, initial: ConnectionRecord, options: GetTokenOptions): Promise<ConnectionRecord> {
-    const deadline = this.now() + this.policy.waitMs;
+    const started = this.now();
+    const deadline = started + this.policy.waitMs;
+    const takeoverUntil = started + this.policy.takeoverWindowMs;
+    let firstTry = true;
     const seenVersion = initial.version;
+    const forced = options.rejectedAccessToken !== undefined;
+    // What may be served instead of a refresh (provider down, cooling down, refresh token gone): a still-valid
+    // token, but never the very token a forced caller reported as rejected (it would only get a 401 again).
+    const servable: Servable = (candidate, now) => isStillValid(candidate, now) && !(forced && candidate.version === seenVersion);
     let record = initial;
     for (;;) {
       const now = this.now();
       if (record.version !== seenVersion && !this.mustRefresh(record, { ...options, rejectedAccessToken: undefined }, seenVersion)) return record;
       if (record.version === seenVersion && !this.mustRefresh(record, options, seenVersion)) return record;
       if (record.refreshToken === undefined || record.encryptedDataKey === undefined) {
-        if (isStillValid(record, now)) return record;
+        if (servable(record, now)) return record;
         throw await this.reauthorize(record, 'no_refresh_token');
       }
       if (record.refreshTokenExpiresAt !== undefined && record.refreshTokenExpiresAt <= now) {
-        if (isStillValid(record, now)) return record;
+        if (servable(record, now)) return record;
         throw await this.reauthorize(record, 'refresh_token_expired');
       }
       if (record.cooldownUntil !== undefined && record.cooldownUntil > now) {
-        if (isStillValid(record, now)) return record;
+        if (servable(record, now)) return record;
         throw cooldownError(record, now);
       }
       const leaseHeld = record.leaseOwner !== undefined && (record.leaseExpiresAt ?? 0) >= now;
-      if (!leaseHeld && (await this.store.acquireLease(record, record.version, this.ownerId, this.policy.leaseMs))) {
-        return this.refreshUnderLease(app, record, options.trigger);
+      if (!leaseHeld && !firstTry && now >= takeoverUntil) {
+        // Too late in this call to start a refresh that surely ends (write included) before the function times
+        // out; a new call takes the free lease at once.
+        if (servable(record, now)) return record;
+        throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
       }
-      if (leaseHeld) {
+      firstTry = false;
+      if (!leaseHeld) {
+        // A fresh owner id per acquisition, not per container: the commit is fenced on it, so a write from an
+        // acquisition whose lease ran out can never pass for a later acquisition's (even in this container).
+        const leaseOwner = `${this.ownerId}/${randomUUID()}`;
+        const leaseExpiresAt = await this.store.acquireLease(record, record.version, leaseOwner, this.policy.leaseMs);
+        // The record carries *this* lease from here on. It used to keep the item's previous lease fields, so
+        // after taking over the expired lease of a crashed holder the commit saw that old expiry as its own
+        // deadline, never attempted the write and dropped the rotated refresh token (the next refresh then
+        // presented a used token, and reuse detection revoked the user's grant).
+        if (leaseExpiresAt !== undefined) return this.refreshUnderLease(app, { ...record, leaseOwner, leaseExpiresAt }, options.trigger, servable);
+      } else {
         // Another container is refreshing: wait for its write (or for its lease to run out).
         if (this.now() >= deadline) {
-          if (isStillValid(record, this.now())) return record;
+          if (servable(record, this.now())) return record;
           throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
         }
         await this.sleep(POLL_MIN_MS + Math.floor(this.random() * (POLL_MAX_MS - POLL_MIN_MS)));
@@ -170,8 +241,8 @@ export class RefreshCoordinator {
     }
   }
 
-  /** Holding the lease at `record.version`: call the provider once (with safe retries) and commit. */
-  private async refreshUnderLease(app: Application, record: ConnectionRecord, trigger: RefreshTrigger): Promise<ConnectionRecord> {
+  /** Holding the lease (`record.leaseOwner`) at `record.version`: call the provider once (with safe retries) and commit. */
+  private async refreshUnderLease(app: Application, record: ConnectionRecord, trigger: RefreshTrigger, servable: Servable): Promise<ConnectionRecord> {
     const dims = { Application: record.applicationId };
     const started = this.now();
     let refreshToken: string;
@@ -181,7 +252,7 @@ export class RefreshCoordinator {
       response = await this.callProvider(app, refreshToken);
     } catch (error) {
       this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
-      return this.handleRefreshFailure(record, trigger, error);
+      return this.handleRefreshFailure(record, trigger, error, servable);
     }
     this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
     this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'ok' });
@@ -222,7 +293,7 @@ export class RefreshCoordinator {
     );
   }
 
-  private async handleRefreshFailure(record: ConnectionRecord, trigger: RefreshTrigger, error: unknown): Promise<ConnectionRecord> {
+  private async handleRefreshFailure(record: ConnectionRecord, trigger: RefreshTrigger, error: unknown, servable: Servable): Promise<ConnectionRecord> {
     const now = this.now();
     const dims = { Application: record.applicationId };
     if (error instanceof OAuthError && error.isInvalidGrant) {
@@ -247,34 +318,46 @@ export class RefreshCoordinator {
     }
     const retryAfterMs = error instanceof OAuthError ? (error.retryAfterMs ?? 0) : 0;
     const cooldownUntil = now + Math.max(this.policy.cooldownMs, retryAfterMs);
-    await this.store.releaseWithCooldown(record, record.version, this.ownerId, cooldownUntil, code);
-    if (isStillValid(record, now)) return record;
+    await this.store.releaseWithCooldown(record, record.version, record.leaseOwner!, cooldownUntil, code);
+    if (servable(record, now)) return record;
     throw new VaultError(code, messageFor(code), { cause: error, retryAfterSeconds: (cooldownUntil - now) / 1000 });
   }
 
   /**
    * Stores the new tokens under the lease. The window in which a crash loses a rotated refresh token is this
-   * write: it is tried again with the same fencing until the lease's end; if it still fails, a metric tells
-   * operators, and this caller still gets the new (valid) access token.
+   * write: it is tried again with the same fencing (owner of this acquisition and version) while the lease
+   * lasts; the fencing, not the clock, keeps a late write from overwriting a peer's, so the first attempt is
+   * always made. If it still fails, a metric tells operators, and this caller still gets the new (valid)
+   * access token.
    */
   private async commit(record: ConnectionRecord, response: TokenResponse, usedRefreshToken: string): Promise<ConnectionRecord> {
     const now = this.now();
     const refreshToken = response.refreshToken ?? usedRefreshToken;
     const keepExpiry = response.refreshToken === undefined ? record.refreshTokenExpiresAt : undefined;
-    const leaseEnd = (record.leaseExpiresAt ?? now + this.policy.leaseMs) - 1000;
+    // RFC 6749 §6: a refresh answer without `scope` means the scope granted before; it used to be stored as ''.
+    const answer = response.scope === undefined && record.scope !== undefined ? { ...response, scope: record.scope } : response;
+    const leaseEnd = record.leaseExpiresAt ?? now + this.policy.leaseMs;
     let tokens: StoredTokens | undefined;
     let lastError: unknown;
-    for (let attempt = 0; attempt < COMMIT_ATTEMPTS && this.now() < leaseEnd; attempt++) {
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        const delay = Math.min(100 * 2 ** (attempt - 1), 1000);
+        if (this.now() + delay >= leaseEnd) break;
+        await this.sleep(delay);
+      }
       try {
-        tokens ??= await this.sealTokens(record, response, refreshToken, now, keepExpiry);
-        return await this.store.commitRefresh(record, record.version, this.ownerId, tokens);
+        tokens ??= await this.sealTokens(record, answer, refreshToken, now, keepExpiry);
+        return await this.store.commitRefresh(record, record.version, record.leaseOwner!, tokens);
       } catch (error) {
         lastError = error;
         if (error instanceof StoreError && error.failure === 'conflict') break;
-        await this.sleep(Math.min(100 * 2 ** attempt, 1000));
       }
     }
     const current = await this.store.get(record).catch(() => undefined);
+    if (current && tokens && current.version === record.version + 1 && sameBytes(current.accessToken, tokens.accessToken)) {
+      // A timed-out attempt did land (its retry then met its own write as a conflict): stored after all.
+      return current;
+    }
     if (current && current.status !== 'active') {
       // Revoked (or re-authorized) while we refreshed: the revocation wins and the new token is not handed out.
       throw requireUsableError(current);
@@ -351,6 +434,10 @@ function requireUsableError(record: ConnectionRecord | undefined): VaultError {
   if (record?.status === 'reauthorization_required') return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
   if (record?.status === 'active') return new VaultError('internal_error', MESSAGES.internal);
   return new VaultError('not_connected', MESSAGES.notConnected);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 }
 
 function failureCode(error: unknown): 'rate_limited' | 'provider_unavailable' | 'internal_error' {

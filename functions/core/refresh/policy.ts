@@ -18,6 +18,12 @@ export interface RefreshPolicy {
   readonly providerBudgetMs: number;
   /** How long a caller waits for another container's refresh before answering `provider_unavailable`. */
   readonly waitMs: number;
+  /**
+   * How long after it started a caller may still take the lease itself (after its first try). A refresh taken
+   * on later could outlive the function's timeout: killed after the provider answered but before the write,
+   * it would lose the rotated refresh token. Later callers only wait for others, or answer `provider_unavailable`.
+   */
+  readonly takeoverWindowMs: number;
 }
 
 export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
@@ -26,8 +32,10 @@ export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
   defaultRefreshTokenTtlMs: 30 * 24 * 60 * 60 * 1000,
   cooldownMs: 30 * 1000,
   leaseMs: 25 * 1000,
-  providerBudgetMs: 12 * 1000,
+  // With the 5-second provider timeout the last attempt ends by 13 s, well inside token-fetch's 20-second timeout.
+  providerBudgetMs: 8 * 1000,
   waitMs: 12 * 1000,
+  takeoverWindowMs: 5 * 1000,
 };
 
 /**

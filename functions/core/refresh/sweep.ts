@@ -24,8 +24,11 @@ export interface SweepOptions {
 }
 
 export interface SweepResult {
+  /** Connections read from the index. */
   readonly examined: number;
+  /** Connections that now hold a new token (refreshed by this sweep, or by a peer meanwhile). */
   readonly refreshed: number;
+  /** Connections whose refresh failed (re-authorization needed, provider unavailable, ...). */
   readonly failed: number;
 }
 
@@ -40,8 +43,9 @@ export async function sweepDueConnections(store: ConnectionStore, coordinator: R
   let failed = 0;
   const refreshOne = async (due: DueConnection): Promise<void> => {
     try {
-      await coordinator.getToken(due, { trigger: 'proactive', minValidityMs: 0, horizonMs: options.horizonMs });
-      refreshed++;
+      // Not getToken: it would count a connection that was not due as refreshed, and open (KMS-decrypt) its
+      // access token only to throw it away.
+      if (await coordinator.refreshIfDue(due, { trigger: 'proactive', horizonMs: options.horizonMs })) refreshed++;
     } catch (error) {
       // One connection's failure (re-authorization needed, provider down) must not stop the sweep.
       failed++;

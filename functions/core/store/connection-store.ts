@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONNECTIONS_TABLE, REFRESH_DUE_SHARDS, RESERVED_KEYS } from '../../definitions/tables';
+import { DEFAULT_REFRESH_POLICY, refreshAt } from '../refresh/policy';
 import { toStoreError } from './errors';
 import type { ConnectionKey, ConnectionRecord, RevocationRecord, StoredTokens } from './types';
 
@@ -36,6 +37,8 @@ export interface ConnectionStoreOptions {
   readonly tableName: string;
   /** @default Date.now */
   readonly now?: () => number;
+  /** The refresh policy's margin, so the `refresh-due` index holds when a refresh is really due. @default 5 minutes */
+  readonly refreshMarginMs?: number;
 }
 
 export interface DueConnection extends ConnectionKey {
@@ -46,11 +49,13 @@ export class ConnectionStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly now: () => number;
+  private readonly refreshMarginMs: number;
 
   constructor(options: ConnectionStoreOptions) {
     this.client = options.client;
     this.table = options.tableName;
     this.now = options.now ?? Date.now;
+    this.refreshMarginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_POLICY.marginMs;
   }
 
   /** Strongly consistent read: a revocation or a peer's refresh is seen at once. */
@@ -122,11 +127,13 @@ export class ConnectionStore {
   }
 
   /**
-   * Takes the refresh lease when the item is still at `version` and no live lease exists. Returns false when
-   * someone else holds it or the item moved on (the caller re-reads).
+   * Takes the refresh lease when the item is still at `version` and no live lease exists. Returns the lease's
+   * expiry (epoch ms), or undefined when someone else holds it or the item moved on (the caller re-reads).
+   * `owner` should be unique per acquisition: the commit is fenced on it.
    */
-  async acquireLease(key: ConnectionKey, version: number, owner: string, leaseMs: number): Promise<boolean> {
+  async acquireLease(key: ConnectionKey, version: number, owner: string, leaseMs: number): Promise<number | undefined> {
     const now = this.now();
+    const expiresAt = now + leaseMs;
     try {
       await this.client.send(
         new UpdateCommand({
@@ -135,13 +142,13 @@ export class ConnectionStore {
           UpdateExpression: 'SET leaseOwner = :o, leaseExpiresAt = :exp',
           ConditionExpression: '#v = :v AND #s = :active AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
           ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-          ExpressionAttributeValues: { ':o': owner, ':exp': now + leaseMs, ':v': version, ':active': 'active', ':now': now },
+          ExpressionAttributeValues: { ':o': owner, ':exp': expiresAt, ':v': version, ':active': 'active', ':now': now },
         }),
       );
-      return true;
+      return expiresAt;
     } catch (error) {
       const mapped = toStoreError(error, 'acquire lease');
-      if (mapped.failure === 'conflict') return false;
+      if (mapped.failure === 'conflict') return undefined;
       throw mapped;
     }
   }
@@ -314,7 +321,7 @@ export class ConnectionStore {
   /** Index keys of the proactive sweep: only when a refresh token exists to refresh with. */
   private dueKeys(key: ConnectionKey, tokens: StoredTokens): { dueShard?: string; refreshDueAt?: number } {
     if (tokens.refreshToken === undefined) return {};
-    return { dueShard: String(shardOf(key)), refreshDueAt: refreshDueAt(tokens) };
+    return { dueShard: String(shardOf(key)), refreshDueAt: refreshDueAt(tokens, this.refreshMarginMs) };
   }
 
   private counterUpdate(applicationId: string, delta: number): TransactItem {
@@ -338,11 +345,13 @@ export class ConnectionStore {
 }
 
 /**
- * When the sweep should refresh: at half the token's lifetime at the earliest (short-lived tokens must not
- * refresh constantly), and the refresh policy's margin is applied by the reader on top.
+ * When the sweep should refresh: the refresh policy's own moment (`margin` before expiry, never before half the
+ * token's lifetime). It used to be the half-life alone: with 1-hour tokens and the default margin and look-ahead,
+ * every sweep from minute 20 to minute 45 of a token's life read the connection (and decrypted its token) only
+ * to find it not due yet, so the sweep's cost grew with all connections instead of the due ones.
  */
-export function refreshDueAt(tokens: Pick<StoredTokens, 'accessTokenIssuedAt' | 'accessTokenExpiresAt'>): number {
-  return tokens.accessTokenIssuedAt + Math.floor((tokens.accessTokenExpiresAt - tokens.accessTokenIssuedAt) / 2);
+export function refreshDueAt(tokens: Pick<StoredTokens, 'accessTokenIssuedAt' | 'accessTokenExpiresAt'>, marginMs: number = DEFAULT_REFRESH_POLICY.marginMs): number {
+  return refreshAt(tokens, { ...DEFAULT_REFRESH_POLICY, marginMs }, 0);
 }
 
 /** Stable shard of a connection in the `refresh-due` index. */

@@ -1,0 +1,50 @@
+/**
+ * `npm run bench`: starts the local stack once, runs each measurement (one file per measurement in bench/) and
+ * prints one table; the same figures go to bench/out/results.json. Not part of `npm test`: figures are reported,
+ * targets are marked ok / MISSED, and the exit code is 0 unless a measurement could not run.
+ *
+ * `npm run bench -- refresh-storm` runs only the named measurements.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureRefreshStorm } from './refresh-storm';
+import { machine, renderTable, type Section } from './report';
+import { startBenchStack, type BenchStack } from './stack';
+
+interface Measurement {
+  readonly name: string;
+  readonly run: (stack: BenchStack) => Promise<Section>;
+}
+
+/** In table order. Add a measurement here (and its file). */
+const MEASUREMENTS: readonly Measurement[] = [{ name: 'refresh-storm', run: (stack) => measureRefreshStorm(stack) }];
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !MEASUREMENTS.some((m) => m.name === name));
+  if (unknown.length > 0) throw new Error(`unknown measurement(s): ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
+  const selected = wanted.length === 0 ? MEASUREMENTS : MEASUREMENTS.filter((m) => wanted.includes(m.name));
+  const started = new Date();
+  const stack = await startBenchStack();
+  const sections: Section[] = [];
+  try {
+    for (const measurement of selected) {
+      process.stderr.write(`bench: ${measurement.name}...\n`);
+      sections.push(await measurement.run(stack));
+    }
+  } finally {
+    await stack.close();
+  }
+  process.stdout.write(renderTable(sections, started));
+  const out = join(__dirname, 'out');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,146 @@
+/**
+ * The local stack the benchmark measures: moto (started here unless AWS_ENDPOINT_URL points at one), the
+ * development OAuth provider (oidc-provider, rotation + reuse detection on), fresh resources provisioned from
+ * the shared definitions, and the functions' core services built exactly as the handlers build them, but with
+ * metrics and logs off so that nothing but the table reaches stdout.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RefreshCoordinator } from '../functions/core/refresh/coordinator';
+import { refreshDueAt } from '../functions/core/store/connection-store';
+import { AuthorizationService } from '../functions/core/vault/authorization';
+import { TokenService } from '../functions/core/vault/token-service';
+import type { ApplicationConfigInput } from '../functions/definitions/applications';
+import { ENV } from '../functions/definitions/env';
+import { Container } from '../functions/runtime/container';
+import { parseCallbackQuery } from '../functions/runtime/callback-query';
+import { completeAuthorization } from '../local/authorize';
+import { awsClientConfig, EMULATOR_CREDENTIALS } from '../local/aws-clients';
+import { startDevProvider, type DevProvider } from '../local/dev-provider-process';
+import { startEmulator, type Emulator } from '../local/emulator';
+import { provisionResources } from '../local/provision';
+
+const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
+
+export interface BenchStack {
+  readonly emulator: Emulator;
+  readonly provider: DevProvider;
+  /** The functions' environment (what the CDK construct sets in Lambda). */
+  readonly env: Readonly<Record<string, string>>;
+  /** A new "Lambda container": its own SDK clients, caches and in-flight maps. */
+  newContainer(extraEnv?: Record<string, string>): Container;
+  /** token-fetch's service on a container, without metrics or logs; `coalesce: false` turns in-process coalescing off. */
+  tokenService(container: Container, options?: { coalesce?: boolean }): TokenService;
+  /** connect + provider + callback for a user (account id = user id at the provider). */
+  connectUser(userId: string): Promise<void>;
+  /** Makes the stored access token look `validForMs` from expiry (negative: expired), as if time had passed. */
+  ageAccessToken(userId: string, validForMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(): Promise<BenchStack> {
+  // The SDK clients of the functions resolve endpoint and credentials from the environment, as in Lambda. Fake
+  // credentials always: a developer's real keys must never be used (or sent anywhere) by the benchmark.
+  const emulator = await startEmulator();
+  process.env.AWS_ENDPOINT_URL = emulator.endpoint;
+  process.env.AWS_REGION ||= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+  const clientSecret = `bench-${randomBytes(24).toString('base64url')}`;
+  const clientId = `bench-${randomBytes(4).toString('hex')}`;
+  let provider: DevProvider | undefined;
+  try {
+    provider = await startDevProvider({ clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI] }] });
+    const prefix = `bench${randomBytes(4).toString('hex')}`;
+    const resources = await provisionResources({ endpoint: emulator.endpoint, prefix, applications: [{ applicationId: 'default', clientSecret }] });
+    const application: ApplicationConfigInput = {
+      applicationId: 'default',
+      authorizeUrl: provider.authorizeUrl,
+      tokenUrl: provider.tokenUrl,
+      revocationUrl: provider.revocationUrl,
+      issuer: provider.issuer,
+      clientId,
+      clientSecretId: resources.secretIds.default!,
+      scopes: ['read', 'write'],
+      tokenEndpointAuth: 'client_secret_post',
+      revocationBody: 'form',
+      redirectUri: REDIRECT_URI,
+      returnTo: [],
+    };
+    const env: Record<string, string> = {
+      [ENV.CONNECTIONS_TABLE]: resources.connectionsTable,
+      [ENV.STATES_TABLE]: resources.statesTable,
+      [ENV.KEY_ID]: resources.keyId,
+      [ENV.APPLICATIONS]: JSON.stringify([application]),
+    };
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(emulator.endpoint)));
+    const setup = new Container({ ...process.env, ...env });
+    const authorization = new AuthorizationService({
+      applications: setup.applications(),
+      states: setup.states(),
+      completion: { connections: setup.connections(), secrets: setup.secrets(), coordinator: setup.coordinator() },
+    });
+    const containers: Container[] = [setup];
+    const started = provider;
+
+    return {
+      emulator,
+      provider: started,
+      env,
+      newContainer: (extraEnv = {}) => {
+        const container = new Container({ ...process.env, ...env, ...extraEnv });
+        containers.push(container);
+        return container;
+      },
+      tokenService: (container, options = {}) =>
+        new TokenService(
+          new RefreshCoordinator({
+            store: container.connections(),
+            cipher: container.cipher(),
+            secrets: container.secrets(),
+            applications: container.applications(),
+            policy: container.policy(),
+            ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
+          }),
+        ),
+      connectUser: async (userId) => {
+        const { authorizationUrl } = await authorization.start({ userId, applicationId: 'default' });
+        const redirect = await completeAuthorization(authorizationUrl, { loginHint: userId });
+        const params = parseCallbackQuery({ rawQueryString: redirect.search.slice(1) });
+        const outcome = params ? await authorization.complete(params) : undefined;
+        if (outcome?.status !== 'connected') throw new Error(`bench: could not connect ${userId}: ${outcome?.status === 'error' ? outcome.reason : 'bad callback'}`);
+      },
+      ageAccessToken: async (userId, validForMs) => {
+        const now = Date.now();
+        const times = { accessTokenIssuedAt: now - 60 * 60 * 1000, accessTokenExpiresAt: now + validForMs };
+        await doc.send(
+          new UpdateCommand({
+            TableName: resources.connectionsTable,
+            Key: { userId, applicationId: 'default' },
+            UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
+            ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': refreshDueAt(times) },
+          }),
+        );
+      },
+      close: async () => {
+        for (const container of containers) {
+          container.dynamoDbClient().destroy();
+          container.kmsClient().destroy();
+          container.secretsManagerClient().destroy();
+        }
+        doc.destroy();
+        await started.stop();
+        await emulator.stop();
+      },
+    };
+  } catch (error) {
+    await provider?.stop();
+    await emulator.stop();
+    throw error;
+  }
+}

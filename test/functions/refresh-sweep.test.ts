@@ -1,0 +1,88 @@
+/**
+ * The proactive sweep (`refresh` with `{ "sweep": true }`, run on a schedule): refreshes the connections due
+ * within the look-ahead, found through the `refresh-due` index, and touches nothing else.
+ */
+import { sweepDueConnections } from '../../functions/core/refresh/sweep';
+import { REFRESH_DUE_SHARDS } from '../../functions/definitions/tables';
+import { ageAccessToken, countAwsCalls, patchRecord, storedRecord } from '../support/refresh';
+import { startVault, type Vault } from '../support/vault';
+
+let vault: Vault;
+
+beforeAll(async () => {
+  vault = await startVault();
+});
+afterAll(async () => vault.close());
+
+async function versions(userIds: readonly string[]): Promise<Record<string, number>> {
+  const entries = await Promise.all(userIds.map(async (u) => [u, (await storedRecord(vault, u))!.version] as const));
+  return Object.fromEntries(entries);
+}
+
+it('refreshes only the due connections, once each, and a second sweep finds nothing', async () => {
+  const due = ['sweep-due-1', 'sweep-due-2', 'sweep-due-3', 'sweep-expired'];
+  const fresh = ['sweep-fresh-1', 'sweep-fresh-2', 'sweep-fresh-3'];
+  for (const userId of [...due, ...fresh, 'sweep-gone']) await vault.connectUser(userId);
+  // Due: within the 5-minute margin (1 minute left) and one already expired; fresh: just connected (1 hour).
+  for (const userId of due.slice(0, 3)) await ageAccessToken(vault, userId, 60_000);
+  await ageAccessToken(vault, 'sweep-expired', -1000);
+  // Revoked connections leave the index: never swept.
+  await ageAccessToken(vault, 'sweep-gone', -1000);
+  expect(await vault.invoke('revoke', { userId: 'sweep-gone', reason: 'user_disconnected' })).toMatchObject({ ok: true, revoked: 1 });
+  const before = await versions([...due, ...fresh]);
+  // The index holds the policy's refresh moment (5 minutes before expiry for a 1-hour token), not the half-life.
+  const freshRecord = (await storedRecord(vault, fresh[0]!))!;
+  expect(freshRecord.refreshDueAt).toBe(freshRecord.accessTokenExpiresAt! - 5 * 60 * 1000);
+  await vault.provider.resetStats();
+
+  const answer = await vault.invoke('refresh', { sweep: true });
+  expect(answer).toEqual({ ok: true, examined: 4, refreshed: 4, failed: 0 });
+  expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 4, refreshGrants: 4, reuseDetected: 0 });
+  const after = await versions([...due, ...fresh]);
+  for (const userId of due) expect(after[userId]).toBe(before[userId]! + 1);
+  for (const userId of fresh) expect(after[userId]).toBe(before[userId]);
+
+  // Refreshed connections are no longer due.
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0 });
+  expect((await vault.provider.stats()).tokenRequests).toBe(4);
+});
+
+it('a failing connection does not stop the sweep; the dead one leaves the index', async () => {
+  for (const userId of ['sweep-ok', 'sweep-dead']) {
+    await vault.connectUser(userId);
+    await ageAccessToken(vault, userId, 60_000);
+  }
+  await vault.provider.revokeGrants('sweep-dead');
+  await vault.provider.resetStats();
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 2, refreshed: 1, failed: 1 });
+  expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, refreshFailures: 1, reuseDetected: 0 });
+  expect(await storedRecord(vault, 'sweep-dead')).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0 });
+});
+
+it('costs one index query per shard, and per due connection one read, two writes and at most two KMS calls; a not-due one costs one read', async () => {
+  for (const userId of ['cost-due-1', 'cost-due-2', 'cost-early']) await vault.connectUser(userId);
+  await ageAccessToken(vault, 'cost-due-1', 60_000);
+  await ageAccessToken(vault, 'cost-due-2', 60_000);
+  // In the index window (as an item written under a larger margin would be), but not due by the policy.
+  await patchRecord(vault, 'cost-early', { refreshDueAt: Date.now() });
+  const before = (await storedRecord(vault, 'cost-early'))!.version;
+  const calls = countAwsCalls(vault.container);
+  await vault.provider.resetStats();
+
+  const result = await sweepDueConnections(vault.container.connections(), vault.container.coordinator(), {
+    horizonMs: vault.container.tunables().sweepHorizonMs,
+    deadline: Date.now() + 30_000,
+  });
+  expect(result).toEqual({ examined: 3, refreshed: 2, failed: 0 });
+  expect((await vault.provider.stats()).refreshGrants).toBe(2);
+  expect((await storedRecord(vault, 'cost-early'))!.version).toBe(before);
+  expect(calls.calls).toMatchObject({
+    'DynamoDB.QueryCommand': REFRESH_DUE_SHARDS,
+    'DynamoDB.GetItemCommand': 3,
+    'DynamoDB.UpdateItemCommand': 4,
+  });
+  // Per refresh: unwrap the data key of the refresh token and wrap a new one; nothing for the one not due.
+  expect(calls.of('KMS')).toBeLessThanOrEqual(4);
+  expect(calls.of('DynamoDB')).toBe(REFRESH_DUE_SHARDS + 3 + 4);
+});

@@ -1,0 +1,233 @@
+/**
+ * Helpers of the refresh tests (test/functions/refresh-*.test.ts): read and age stored connections, count AWS
+ * calls, record metrics, and run callers in separate OS processes (see refresh-worker.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Dimensions, VaultMetrics } from '../../functions/core/observability';
+import { refreshDueAt } from '../../functions/core/store/connection-store';
+import type { ConnectionRecord } from '../../functions/core/store/types';
+import type { MetricKey } from '../../functions/definitions/metrics';
+import type { Container } from '../../functions/runtime/container';
+import type { Vault } from './vault';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** SHA-256 of a token, to compare tokens across processes without ever printing one. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Asserts a successful answer; a failure shows the error, never a token. */
+export function expectOk(answer: Record<string, unknown>): void {
+  expect(answer.error).toBeUndefined();
+  expect(answer.ok).toBe(true);
+}
+
+/** Asserts that two tokens are the same (or not) by comparing hashes: a failure never prints a token. */
+export function expectSameToken(actual: unknown, expected: unknown, same = true): void {
+  const [a, b] = [sha256(String(actual)), sha256(String(expected))];
+  if (same) expect(a).toBe(b);
+  else expect(a).not.toBe(b);
+}
+
+/** The connection item as stored (strongly consistent read). */
+export async function storedRecord(vault: Vault, userId: string, applicationId = 'default'): Promise<ConnectionRecord | undefined> {
+  const out = await vault.resources.doc.send(new GetCommand({ TableName: vault.resources.connectionsTable, Key: { userId, applicationId }, ConsistentRead: true }));
+  return out.Item as ConnectionRecord | undefined;
+}
+
+/**
+ * Makes a connection's access token look old, as if time had passed: issued an hour ago, expiring `validForMs`
+ * from now (negative: already expired), and due in the sweep's index accordingly. The version is unchanged, so
+ * for the coordinator this is the same item, only later. The provider's own token stays what it is.
+ */
+export async function ageAccessToken(vault: Vault, userId: string, validForMs: number, marginMs = 5 * 60 * 1000): Promise<void> {
+  const now = Date.now();
+  const times = { accessTokenIssuedAt: now - 60 * 60 * 1000, accessTokenExpiresAt: now + validForMs };
+  await vault.resources.doc.send(
+    new UpdateCommand({
+      TableName: vault.resources.connectionsTable,
+      Key: { userId, applicationId: 'default' },
+      UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
+      ConditionExpression: 'attribute_exists(userId)',
+      ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': refreshDueAt(times, marginMs) },
+    }),
+  );
+}
+
+/** Sets arbitrary attributes of a stored connection (test setup only). */
+export async function patchRecord(vault: Vault, userId: string, values: Record<string, unknown>): Promise<void> {
+  const names = Object.keys(values);
+  await vault.resources.doc.send(
+    new UpdateCommand({
+      TableName: vault.resources.connectionsTable,
+      Key: { userId, applicationId: 'default' },
+      UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, values[n]])),
+    }),
+  );
+}
+
+// ------------------------------------------------------------------------------------------- AWS call counting
+
+interface CountableClient {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+export interface AwsCallCounter {
+  /** Calls per `Service.CommandName` since the last reset. */
+  readonly calls: Record<string, number>;
+  /** Calls to one service (`DynamoDB`, `KMS`, `SecretsManager`). */
+  of(service: 'DynamoDB' | 'KMS' | 'SecretsManager'): number;
+  reset(): void;
+}
+
+/** Counts every SDK call (one per `send`, SDK retries not included) of a container's clients. */
+export function countAwsCalls(container: Container): AwsCallCounter {
+  const calls: Record<string, number> = {};
+  const watch = (service: string, client: CountableClient): void => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = `${service}.${context.commandName ?? 'unknown'}`;
+        calls[name] = (calls[name] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize', name: `test-count-${service}` },
+    );
+  };
+  watch('DynamoDB', container.dynamoDbClient() as unknown as CountableClient);
+  watch('KMS', container.kmsClient() as unknown as CountableClient);
+  watch('SecretsManager', container.secretsManagerClient() as unknown as CountableClient);
+  return {
+    calls,
+    of: (service) => Object.entries(calls).reduce((sum, [name, n]) => (name.startsWith(`${service}.`) ? sum + n : sum), 0),
+    reset: () => {
+      for (const name of Object.keys(calls)) delete calls[name];
+    },
+  };
+}
+
+/** Closes a container's SDK clients (their keep-alive sockets would keep the Jest worker alive). */
+export function closeContainer(container: Container): void {
+  container.dynamoDbClient().destroy();
+  container.kmsClient().destroy();
+  container.secretsManagerClient().destroy();
+}
+
+// ------------------------------------------------------------------------------------------- metrics
+
+export interface RecordedMetric {
+  readonly metric: MetricKey;
+  readonly dimensions: Dimensions;
+  readonly value: number;
+}
+
+export interface MetricsRecorder extends VaultMetrics {
+  readonly records: RecordedMetric[];
+  /** Sum of a Count metric's values, optionally only those whose dimensions include `where`. */
+  total(metric: MetricKey, where?: Dimensions): number;
+}
+
+export function metricsRecorder(): MetricsRecorder {
+  const records: RecordedMetric[] = [];
+  return {
+    records,
+    count: (metric, dimensions, value = 1) => void records.push({ metric, dimensions, value }),
+    timing: (metric, dimensions, value) => void records.push({ metric, dimensions, value }),
+    total: (metric, where = {}) =>
+      records
+        .filter((r) => r.metric === metric && Object.entries(where).every(([k, v]) => r.dimensions[k as keyof Dimensions] === v))
+        .reduce((sum, r) => sum + r.value, 0),
+  };
+}
+
+// ------------------------------------------------------------------------------------------- worker processes
+
+/** What a worker process does (see refresh-worker.ts). */
+export interface WorkerTask {
+  readonly userId: string;
+  /** Concurrent token-fetches. */
+  readonly concurrency: number;
+  readonly minValiditySeconds?: number;
+  /** Report `ready` and wait for {@link Worker.go} before fetching (so that all processes start together). */
+  readonly waitForGo: boolean;
+}
+
+export interface WorkerFetch {
+  readonly ok: boolean;
+  /** SHA-256 of the access token (never the token itself). */
+  readonly tokenSha256?: string;
+  readonly code?: string;
+  readonly ms: number;
+}
+
+export interface Worker {
+  readonly child: ChildProcess;
+  /** Resolves when the worker built its container and waits for {@link go}. */
+  readonly ready: Promise<void>;
+  /** The worker's results; rejects when it exits without reporting (killed, crashed). */
+  readonly result: Promise<WorkerFetch[]>;
+  go(): void;
+  /** SIGKILL: no cleanup, no `finally`, like a Lambda container that vanishes. */
+  kill(): void;
+}
+
+const WORKER_SCRIPT = join(__dirname, 'refresh-worker.ts');
+export const WORKER_MESSAGE_PREFIX = '@@refresh-worker ';
+
+/**
+ * Starts a worker: a separate Node.js process (TypeScript through tsx) that builds its own Container from `env`,
+ * like another Lambda container sharing the emulator and the provider. Its log lines are forwarded to this
+ * process's stdout, where the leak guard scans them.
+ */
+export function startWorker(env: Record<string, string>, task: WorkerTask): Worker {
+  // --no-warnings: the SDK's Node-version notice on every start would clutter the test output.
+  const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', WORKER_SCRIPT], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, REFRESH_WORKER_TASK: JSON.stringify(task) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    process.stdout.write(chunk);
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const result = new Promise<WorkerFetch[]>((resolve, reject) => {
+    let results: WorkerFetch[] | undefined;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (!line.startsWith(WORKER_MESSAGE_PREFIX)) {
+        process.stdout.write(`${line}\n`);
+        return;
+      }
+      const message = JSON.parse(line.slice(WORKER_MESSAGE_PREFIX.length)) as { type: 'ready' } | { type: 'result'; results: WorkerFetch[] };
+      if (message.type === 'ready') onReady();
+      else results = message.results;
+    });
+    child.once('close', (code, signal) => {
+      if (results) resolve(results);
+      else reject(new Error(`worker ${child.pid} exited (code ${code}, signal ${signal}) without results: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+  // A worker that dies before `ready` must not leave the test waiting forever.
+  void result.catch(() => onReady());
+  return {
+    child,
+    ready,
+    result,
+    go: () => child.stdin.end('go\n'),
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
