@@ -51,6 +51,7 @@ export class DataKeyCache {
   }
 }
 
-function cacheKey(encryptedDataKey: Uint8Array, binding: RowBinding): string {
+/** Cache identity of a wrapped key for one row. */
+export function cacheKey(encryptedDataKey: Uint8Array, binding: RowBinding): string {
   return createHash('sha256').update(JSON.stringify([binding.userId, binding.applicationId])).update(encryptedDataKey).digest('base64url');
 }

@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ENCRYPTION_CONTEXT_KEYS } from '../../definitions/encryption';
-import { DataKeyCache } from './data-key-cache';
+import { DataKeyCache, cacheKey } from './data-key-cache';
 import { EnvelopeError } from './errors';
 
 const IV_BYTES = 12;
@@ -33,6 +33,13 @@ export interface SealedRecord {
   readonly fields: Partial<Record<SealedField, Uint8Array>>;
 }
 
+/** A plaintext data key with its wrapped form, for one row. Wiped once used ({@link EnvelopeCipher.sealWith}). */
+export interface DataKey {
+  readonly plaintext: Buffer;
+  readonly encrypted: Uint8Array;
+  readonly binding: RowBinding;
+}
+
 export interface EnvelopeCipherOptions {
   readonly kms: KMSClient;
   /** KMS key id, ARN or alias. */
@@ -45,6 +52,7 @@ export class EnvelopeCipher {
   private readonly kms: KMSClient;
   private readonly keyId: string;
   readonly cache: DataKeyCache;
+  private readonly decrypting = new Map<string, Promise<Buffer>>();
 
   constructor(options: EnvelopeCipherOptions) {
     this.kms = options.kms;
@@ -54,27 +62,39 @@ export class EnvelopeCipher {
 
   /** Seals the given fields under one new data key. One KMS call. */
   async seal(binding: RowBinding, plaintexts: Partial<Record<SealedField, string>>): Promise<SealedRecord> {
-    let plaintextKey: Uint8Array | undefined;
-    let encryptedDataKey: Uint8Array | undefined;
+    return this.sealWith(await this.newDataKey(binding), binding, plaintexts);
+  }
+
+  /**
+   * A new data key for `binding`, to seal with later without a KMS call ({@link sealWith}). The refresh
+   * coordinator takes it before calling the provider, so that nothing but the DynamoDB write stands between a
+   * provider's rotated refresh token and its storage.
+   */
+  async newDataKey(binding: RowBinding): Promise<DataKey> {
+    let out;
     try {
-      const out = await this.kms.send(
-        new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(binding) }),
-      );
-      plaintextKey = out.Plaintext;
-      encryptedDataKey = out.CiphertextBlob;
+      out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(binding) }));
     } catch (error) {
-      throw new EnvelopeError('kms_failed', `KMS GenerateDataKey failed: ${errorName(error)}.`, { cause: error });
+      throw new EnvelopeError('kms_failed', `KMS GenerateDataKey failed: ${errorName(error)}.`, { cause: { name: errorName(error) } });
     }
-    if (!plaintextKey || !encryptedDataKey) throw new EnvelopeError('kms_failed', 'KMS GenerateDataKey answered without a key.');
-    const key = Buffer.from(plaintextKey);
-    plaintextKey.fill(0);
+    if (!out.Plaintext || out.Plaintext.length !== 32 || !out.CiphertextBlob) throw new EnvelopeError('kms_failed', 'KMS GenerateDataKey answered without a 256-bit key.');
+    const key = Buffer.from(out.Plaintext);
+    out.Plaintext.fill(0);
+    return { plaintext: key, encrypted: out.CiphertextBlob, binding };
+  }
+
+  /** Seals the fields with a key from {@link newDataKey} (no KMS call), caches it, and wipes the caller's copy. */
+  sealWith(dataKey: DataKey, binding: RowBinding, plaintexts: Partial<Record<SealedField, string>>): SealedRecord {
+    if (dataKey.binding.userId !== binding.userId || dataKey.binding.applicationId !== binding.applicationId) {
+      throw new EnvelopeError('integrity', 'Data key was made for another row.');
+    }
     const fields: Partial<Record<SealedField, Uint8Array>> = {};
     for (const [field, plaintext] of Object.entries(plaintexts) as Array<[SealedField, string | undefined]>) {
-      if (plaintext !== undefined) fields[field] = sealField(key, binding, field, plaintext);
+      if (plaintext !== undefined) fields[field] = sealField(dataKey.plaintext, binding, field, plaintext);
     }
-    this.cache.set(encryptedDataKey, key, binding);
-    key.fill(0);
-    return { encryptedDataKey, fields };
+    this.cache.set(dataKey.encrypted, dataKey.plaintext, binding);
+    dataKey.plaintext.fill(0);
+    return { encryptedDataKey: dataKey.encrypted, fields };
   }
 
   /** Opens one sealed field of a row. A KMS call only when the data key is not cached. */
@@ -88,6 +108,16 @@ export class EnvelopeCipher {
     // KMS, which refuses it under the other encryption context.
     const cached = this.cache.get(encryptedDataKey, binding);
     if (cached) return cached;
+    // Concurrent misses for one key share one Decrypt (a cold container hit by 25 callers makes 1 KMS call).
+    const id = cacheKey(encryptedDataKey, binding);
+    const pending = this.decrypting.get(id);
+    if (pending) return Buffer.from(await pending);
+    const decrypt = this.decrypt(binding, encryptedDataKey).finally(() => this.decrypting.delete(id));
+    this.decrypting.set(id, decrypt);
+    return Buffer.from(await decrypt);
+  }
+
+  private async decrypt(binding: RowBinding, encryptedDataKey: Uint8Array): Promise<Buffer> {
     let plaintext: Uint8Array | undefined;
     try {
       const out = await this.kms.send(
@@ -98,7 +128,7 @@ export class EnvelopeCipher {
       const name = errorName(error);
       // InvalidCiphertextException is KMS's answer to a wrong context or a tampered blob.
       const failure = name === 'InvalidCiphertextException' ? 'integrity' : 'kms_failed';
-      throw new EnvelopeError(failure, `KMS Decrypt failed: ${name}.`, { cause: error });
+      throw new EnvelopeError(failure, `KMS Decrypt failed: ${name}.`, { cause: { name } });
     }
     if (!plaintext || plaintext.length !== 32) throw new EnvelopeError('kms_failed', 'KMS Decrypt answered without a 256-bit key.');
     const key = Buffer.from(plaintext);

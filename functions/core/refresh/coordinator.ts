@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import type { RefreshTrigger } from '../../definitions/metrics';
 import { MESSAGES, VaultError } from '../errors';
 import { EnvelopeError } from '../crypto/errors';
-import type { EnvelopeCipher, RowBinding } from '../crypto/envelope';
+import type { DataKey, EnvelopeCipher, RowBinding } from '../crypto/envelope';
 import { OAuthError } from '../oauth/errors';
 import type { TokenResponse } from '../oauth/types';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
@@ -246,9 +246,15 @@ export class RefreshCoordinator {
     const dims = { Application: record.applicationId };
     const started = this.now();
     let refreshToken: string;
+    let dataKey: DataKey;
     let response: TokenResponse;
     try {
-      refreshToken = await this.cipher.open(record, record.encryptedDataKey!, 'refreshToken', record.refreshToken!);
+      // The new data key is made before the provider call: once the provider has rotated the refresh token,
+      // only the DynamoDB write remains between its answer and storage (no KMS call that could fail there).
+      [refreshToken, dataKey] = await Promise.all([
+        this.cipher.open(record, record.encryptedDataKey!, 'refreshToken', record.refreshToken!),
+        this.cipher.newDataKey(record),
+      ]);
       response = await this.callProvider(app, refreshToken);
     } catch (error) {
       this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
@@ -256,7 +262,7 @@ export class RefreshCoordinator {
     }
     this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
     this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'ok' });
-    return this.commit(record, response, refreshToken);
+    return this.commit(record, response, refreshToken, dataKey);
   }
 
   /** The provider call: retried only when the refresh token surely was not consumed; secret re-read once. */
@@ -330,7 +336,7 @@ export class RefreshCoordinator {
    * always made. If it still fails, a metric tells operators, and this caller still gets the new (valid)
    * access token.
    */
-  private async commit(record: ConnectionRecord, response: TokenResponse, usedRefreshToken: string): Promise<ConnectionRecord> {
+  private async commit(record: ConnectionRecord, response: TokenResponse, usedRefreshToken: string, dataKey: DataKey): Promise<ConnectionRecord> {
     const now = this.now();
     const refreshToken = response.refreshToken ?? usedRefreshToken;
     const keepExpiry = response.refreshToken === undefined ? record.refreshTokenExpiresAt : undefined;
@@ -346,7 +352,7 @@ export class RefreshCoordinator {
         await this.sleep(delay);
       }
       try {
-        tokens ??= await this.sealTokens(record, answer, refreshToken, now, keepExpiry);
+        tokens ??= await this.sealTokens(record, answer, refreshToken, now, keepExpiry, dataKey);
         return await this.store.commitRefresh(record, record.version, record.leaseOwner!, tokens);
       } catch (error) {
         lastError = error;
@@ -371,9 +377,13 @@ export class RefreshCoordinator {
     return { ...record, ...tokens };
   }
 
-  /** Seals access and refresh token under one new data key and computes their lifetimes. */
-  async sealTokens(binding: RowBinding, response: TokenResponse, refreshToken: string | undefined, now: number, keepRefreshExpiry?: number): Promise<StoredTokens> {
-    const sealed = await this.cipher.seal(binding, { accessToken: response.accessToken, ...(refreshToken === undefined ? {} : { refreshToken }) });
+  /**
+   * Seals access and refresh token under one new data key (`dataKey` when made beforehand, else a KMS call now)
+   * and computes their lifetimes.
+   */
+  async sealTokens(binding: RowBinding, response: TokenResponse, refreshToken: string | undefined, now: number, keepRefreshExpiry?: number, dataKey?: DataKey): Promise<StoredTokens> {
+    const plaintexts = { accessToken: response.accessToken, ...(refreshToken === undefined ? {} : { refreshToken }) };
+    const sealed = dataKey ? this.cipher.sealWith(dataKey, binding, plaintexts) : await this.cipher.seal(binding, plaintexts);
     const accessTtl = response.expiresIn !== undefined ? response.expiresIn * 1000 : this.policy.defaultAccessTokenTtlMs;
     const refreshExpiry =
       refreshToken === undefined

@@ -51,6 +51,26 @@ describe('EnvelopeCipher', () => {
     expect(calls).toEqual(['GenerateDataKeyCommand', 'DecryptCommand']);
   });
 
+  it('shares one Decrypt among concurrent cold opens of the same key', async () => {
+    const { kms, calls } = countingKms();
+    const sealed = await new EnvelopeCipher({ kms, keyId: aws.keyId }).seal(alice, { accessToken: 'shared-access-token' });
+    const cold = new EnvelopeCipher({ kms, keyId: aws.keyId });
+    const opened = await Promise.all(Array.from({ length: 25 }, () => cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!)));
+    expect(new Set(opened)).toEqual(new Set(['shared-access-token']));
+    expect(calls.filter((c) => c === 'DecryptCommand')).toHaveLength(1);
+  });
+
+  it('seals with a data key made beforehand, without a KMS call, and only for its own row', async () => {
+    const { kms, calls } = countingKms();
+    const cipher = new EnvelopeCipher({ kms, keyId: aws.keyId });
+    const dataKey = await cipher.newDataKey(alice);
+    expect(() => cipher.sealWith(dataKey, bob, { accessToken: 'x' })).toThrow('Data key was made for another row.');
+    const sealed = cipher.sealWith(dataKey, alice, { refreshToken: 'pre-keyed-refresh-token' });
+    expect(dataKey.plaintext.every((byte) => byte === 0)).toBe(true);
+    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!)).toBe('pre-keyed-refresh-token');
+    expect(calls).toEqual(['GenerateDataKeyCommand']);
+  });
+
   it('refuses a ciphertext moved to another user (KMS encryption context), even from a warm cache', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
     const sealed = await cipher.seal(alice, { refreshToken: 'alice-refresh-token' });
