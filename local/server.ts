@@ -25,6 +25,7 @@ import {
   readProviderChoice,
   type LocalApplication,
 } from './config';
+import { attachDashboard, type Dashboard } from './dashboard';
 import { startDevProvider, type DevProvider, type DevProviderOptions } from './dev-provider-process';
 import { startEmulator, type Emulator } from './emulator';
 import { toHttpApiEvent, writeHttpApiFailure, writeHttpApiResult } from './http-api';
@@ -177,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   let emulator: Emulator | undefined;
   let devProvider: DevProvider | undefined;
+  let dashboard: Dashboard | undefined;
 
   try {
     const port = await listen(server, options.port ?? DEFAULT_PORT);
@@ -210,12 +212,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const applications = applicationsValue(application, secretId);
 
     setFunctionEnvironment(env, emulator.endpoint, resources, applications);
-    const functions = loadFunctions();
-    table.push(...builtInRoutes(functions), ...(options.routes ?? []));
+    // /dashboard, /dashboard/data.json, /revocations; taps stdout for the handlers' EMF lines, counts invocations.
+    dashboard = attachDashboard({
+      functions: loadFunctions(),
+      applicationIds: applications.map((app) => app.applicationId),
+      endpoint: emulator.endpoint,
+      connectionsTable: resources.connectionsTable,
+    });
+    table.push(...builtInRoutes(dashboard.functions), ...dashboard.routes, ...(options.routes ?? []));
 
     let stopping: Promise<void> | undefined;
     const ownedEmulator = emulator;
     const ownedProvider = devProvider;
+    const ownedDashboard = dashboard;
     return {
       baseUrl,
       port,
@@ -228,11 +237,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         table.push(route);
       },
       stop: () => {
+        ownedDashboard.detach();
         stopping ??= stopAll(server, ownedProvider, ownedEmulator);
         return stopping;
       },
     };
   } catch (err) {
+    dashboard?.detach();
     await stopAll(server, devProvider, emulator);
     if (!handlersLoaded) claimed = false;
     throw err;

@@ -2,7 +2,7 @@
  * Provider configuration per application (CONTRACT.md "Provider configuration"). It reaches the functions as
  * JSON in one environment variable; the client secret is never part of it, only the secret's id.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** 1-128 chars of [A-Za-z0-9._:@-] (CONTRACT.md). */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -22,28 +22,26 @@ export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
 export const REVOCATION_BODIES = ['json', 'form'] as const;
 export type RevocationBody = (typeof REVOCATION_BODIES)[number];
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL');
+const httpUrl = z.string().check(z.refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL'));
+const nonEmpty = z.string().check(z.minLength(1));
 
 export const applicationConfigSchema = z.object({
-  applicationId: z.string().regex(APPLICATION_ID_PATTERN),
+  applicationId: z.string().check(z.regex(APPLICATION_ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._:@-]')),
   authorizeUrl: httpUrl,
   tokenUrl: httpUrl,
   revocationUrl: httpUrl,
   /** When set, the callback requires and checks `iss` (RFC 9207). */
-  issuer: z.string().min(1).optional(),
-  clientId: z.string().min(1),
+  issuer: z.optional(nonEmpty),
+  clientId: nonEmpty,
   /** Secrets Manager secret id (name or ARN) holding the client secret as a plain string. */
-  clientSecretId: z.string().min(1),
-  scopes: z.array(z.string().min(1)).default([]),
-  tokenEndpointAuth: z.enum(TOKEN_AUTH_METHODS).default('client_secret_post'),
-  revocationBody: z.enum(REVOCATION_BODIES).default('json'),
+  clientSecretId: nonEmpty,
+  scopes: z._default(z.array(nonEmpty), []),
+  tokenEndpointAuth: z._default(z.enum(TOKEN_AUTH_METHODS), 'client_secret_post'),
+  revocationBody: z._default(z.enum(REVOCATION_BODIES), 'json'),
   /** Exact redirect URI registered at the provider. */
   redirectUri: httpUrl,
   /** Allowed `returnTo` targets: a value is allowed when its origin and path equal one entry's. */
-  returnTo: z.array(httpUrl).default([]),
+  returnTo: z._default(z.array(httpUrl), []),
 });
 
 export type ApplicationConfig = z.output<typeof applicationConfigSchema>;
@@ -51,5 +49,7 @@ export type ApplicationConfigInput = z.input<typeof applicationConfigSchema>;
 
 export const applicationsSchema = z
   .array(applicationConfigSchema)
-  .min(1)
-  .refine((apps) => new Set(apps.map((a) => a.applicationId)).size === apps.length, 'applicationId values must be unique');
+  .check(
+    z.minLength(1),
+    z.refine((apps) => new Set(apps.map((a) => a.applicationId)).size === apps.length, 'applicationId values must be unique'),
+  );

@@ -2,7 +2,7 @@
  * refresh: on demand after a 401 (with `rejectedAccessToken`), or on a schedule (`{ "sweep": true }`, or an
  * EventBridge Scheduler event) refreshing connections due soon (CONTRACT.md).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { refreshRequestSchema, sweepRequestSchema } from '../contract/requests';
 import { describeError } from '../core/observability';
 import { sweepDueConnections } from '../core/refresh/sweep';

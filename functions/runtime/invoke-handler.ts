@@ -6,12 +6,12 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ErrorAnswer } from '../contract/answers';
 import { errorAnswer } from './answers';
 import { logger, vaultLogger } from './powertools';
 
-export function invokeHandler<S extends z.ZodType, R extends object>(schema: S, run: (input: z.output<S>) => Promise<R>) {
+export function invokeHandler<S extends z.ZodMiniType, R extends object>(schema: S, run: (input: z.output<S>) => Promise<R>) {
   const base = async (event: unknown): Promise<({ ok: true } & R) | ErrorAnswer> => {
     try {
       const input = schema.parse(event);

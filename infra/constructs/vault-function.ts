@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  BUNDLING,
   CONNECTIONS_TABLE,
   ENV,
   METRICS_NAMESPACE,
@@ -130,13 +131,16 @@ export class VaultFunction extends Construct {
         ...props.environment,
       },
       bundling: {
-        minify: true,
+        minify: BUNDLING.minify,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node24',
+        target: BUNDLING.target,
         format: nodejs.OutputFormat.CJS,
+        mainFields: [...BUNDLING.mainFields],
+        // The SDK is bundled (the versions in package-lock.json run in Lambda), except the credential providers
+        // Lambda never reaches (see BUNDLING.externalModules).
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: [...BUNDLING.externalModules],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
       },

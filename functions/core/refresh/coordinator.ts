@@ -316,11 +316,11 @@ export class RefreshCoordinator {
     this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: errorCode });
     if (error instanceof OAuthError && !error.isTransient) {
       this.logger.error('Provider rejected the refresh request: operator action needed (client credentials or configuration).', {
-        applicationId: record.applicationId,
+        userId: record.userId, applicationId: record.applicationId,
         ...describeError(error),
       });
     } else {
-      this.logger.warn('Refresh failed; connection cools down.', { applicationId: record.applicationId, ...describeError(error) });
+      this.logger.warn('Refresh failed; connection cools down.', { userId: record.userId, applicationId: record.applicationId, ...describeError(error) });
     }
     const retryAfterMs = error instanceof OAuthError ? (error.retryAfterMs ?? 0) : 0;
     const cooldownUntil = now + Math.max(this.policy.cooldownMs, retryAfterMs);
@@ -370,7 +370,7 @@ export class RefreshCoordinator {
     }
     this.metrics.count('WRITE_AFTER_REFRESH_FAILED', { Application: record.applicationId });
     this.logger.error('Refreshed tokens could not be stored; the rotated refresh token may be lost.', {
-      applicationId: record.applicationId,
+      userId: record.userId, applicationId: record.applicationId,
       ...describeError(lastError),
     });
     if (!tokens) throw new VaultError('internal_error', MESSAGES.internal, { cause: lastError });
@@ -405,7 +405,7 @@ export class RefreshCoordinator {
     try {
       await this.store.markReauthorizationRequired(record, reason);
       this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: record.applicationId });
-      this.logger.warn('Connection needs re-authorization.', { applicationId: record.applicationId, reason });
+      this.logger.warn('Connection needs re-authorization.', { userId: record.userId, applicationId: record.applicationId, reason });
     } catch (error) {
       if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
       // Someone else changed the item first (revoked, reconnected or already marked): answer from the item.

@@ -49,7 +49,7 @@ export async function sweepDueConnections(store: ConnectionStore, coordinator: R
     } catch (error) {
       // One connection's failure (re-authorization needed, provider down) must not stop the sweep.
       failed++;
-      logger.warn('Proactive refresh failed for one connection.', { applicationId: due.applicationId, ...describeError(error) });
+      logger.warn('Proactive refresh failed for one connection.', { userId: due.userId, applicationId: due.applicationId, ...describeError(error) });
     }
   };
   for (let shard = 0; shard < REFRESH_DUE_SHARDS; shard++) {

@@ -125,10 +125,10 @@ export class AuthorizationService {
       const previous = await completion.connections.get(key);
       await completion.connections.saveConnected(key, previous, tokens);
       this.metrics.count('CONNECTION', { Application: pending.applicationId });
-      this.logger.info('Connection established.', { applicationId: pending.applicationId, reconnected: previous !== undefined });
+      this.logger.info('Connection established.', { userId: pending.userId, applicationId: pending.applicationId, reconnected: previous !== undefined });
       return { status: 'connected', ...where };
     } catch (error) {
-      this.logger.warn('Authorization code exchange failed.', { applicationId: pending.applicationId, ...describeError(error) });
+      this.logger.warn('Authorization code exchange failed.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
       if (error instanceof OAuthError) {
         return this.fail(error.isTransient ? 'provider_unavailable' : 'authorization_failed', 'exchange_failed', where);
       }
