@@ -288,8 +288,8 @@ export const DASHBOARD: DashboardDefinition = {
         id: 'events-by-user',
         title: 'Top users by vault events',
         description:
-          'Log events per user, application and message. Revocations carry userId; other events (connections, refresh failures, ' +
-          're-authorizations) show the application only until their log lines add userId (no per-request fetch log exists).',
+          'Log events per user, application and message: connections, failed code exchanges, refresh failures, ' +
+          're-authorizations and revocations carry userId (successful fetches are counted by metrics, not logged per request).',
         functions: ALL_FUNCTIONS,
         query: [
           'fields @timestamp, userId, applicationId, message',
