@@ -99,6 +99,21 @@ describe('callback refusals', () => {
     expect(String(response.headers!.location)).toBe(`${RETURN_TO}?status=error&error=invalid_request`);
   });
 
+  it('refuses a code presented with another flow\'s state (wrong PKCE verifier): nothing stored', async () => {
+    const victimFlow = await startFlow('pkce-user', RETURN_TO);
+    const attackerFlow = await startFlow('pkce-user', RETURN_TO);
+    const victimRedirect = await completeAuthorization(victimFlow, { loginHint: 'pkce-user' });
+    const victimCode = victimRedirect.searchParams.get('code')!;
+    registerSensitive(victimCode);
+    const attackerState = new URL(attackerFlow).searchParams.get('state')!;
+    const before = await connectionItems();
+    const query = new URLSearchParams({ code: victimCode, state: attackerState, iss: victimRedirect.searchParams.get('iss')! });
+    const response = await vault.handlers.callback(callbackEvent(query.toString()), fakeContext('callback'));
+    expect(String(response.headers!.location)).toBe(`${RETURN_TO}?status=error&error=authorization_failed`);
+    expectNothingReflected(response, query);
+    expect(await connectionItems()).toBe(before);
+  });
+
   it('refuses repeated or oversized parameters and script in error before touching the store', async () => {
     for (const raw of ['state=a&state=b&code=c', `code=${'x'.repeat(3000)}&state=abc`, 'error=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=zzz', '']) {
       const response = await vault.handlers.callback(callbackEvent(raw), fakeContext('callback'));

@@ -64,6 +64,8 @@ describe('EnvelopeCipher', () => {
     const { kms, calls } = countingKms();
     const cipher = new EnvelopeCipher({ kms, keyId: aws.keyId });
     const dataKey = await cipher.newDataKey(alice);
+    // The plaintext data key must never reach any output (the suite-wide leak guard scans for it).
+    registerSensitive(dataKey.plaintext.toString('base64'), dataKey.plaintext.toString('hex'));
     expect(() => cipher.sealWith(dataKey, bob, { accessToken: 'x' })).toThrow('Data key was made for another row.');
     const sealed = cipher.sealWith(dataKey, alice, { refreshToken: 'pre-keyed-refresh-token' });
     expect(dataKey.plaintext.every((byte) => byte === 0)).toBe(true);
