@@ -19,6 +19,8 @@ export const ENV = {
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS: 'TOKEN_VAULT_DEFAULT_REFRESH_TOKEN_TTL_SECONDS',
   /** Timeout of one HTTP call to the provider, in milliseconds. Kept below the function timeout. */
   PROVIDER_TIMEOUT_MS: 'TOKEN_VAULT_PROVIDER_TIMEOUT_MS',
+  /** Timeout of one AWS SDK request (DynamoDB, KMS, Secrets Manager), in milliseconds; the SDK retries twice. */
+  AWS_REQUEST_TIMEOUT_MS: 'TOKEN_VAULT_AWS_REQUEST_TIMEOUT_MS',
   /** Seconds a connection cools down after a failed refresh (one provider call per window). */
   REFRESH_COOLDOWN_SECONDS: 'TOKEN_VAULT_REFRESH_COOLDOWN_SECONDS',
   /** How far ahead (seconds) the scheduled sweep looks for connections due for refresh. */
@@ -44,6 +46,7 @@ export const DEFAULTS = {
   DEFAULT_ACCESS_TOKEN_TTL_SECONDS: 60 * 60,
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS: 30 * 24 * 60 * 60,
   PROVIDER_TIMEOUT_MS: 5_000,
+  AWS_REQUEST_TIMEOUT_MS: 3_000,
   REFRESH_COOLDOWN_SECONDS: 30,
   SWEEP_LOOKAHEAD_SECONDS: 10 * 60,
   REFRESH_LEASE_SECONDS: 25,

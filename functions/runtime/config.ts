@@ -44,6 +44,7 @@ export interface Tunables {
   readonly defaultAccessTokenTtlMs: number;
   readonly defaultRefreshTokenTtlMs: number;
   readonly providerTimeoutMs: number;
+  readonly awsRequestTimeoutMs: number;
   readonly cooldownMs: number;
   readonly sweepHorizonMs: number;
   readonly refreshLeaseMs: number;
@@ -59,6 +60,7 @@ function readTunables(env: NodeJS.ProcessEnv): Tunables {
     defaultAccessTokenTtlMs: numberEnv(ENV.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, env) * 1000,
     defaultRefreshTokenTtlMs: numberEnv(ENV.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, env) * 1000,
     providerTimeoutMs: numberEnv(ENV.PROVIDER_TIMEOUT_MS, DEFAULTS.PROVIDER_TIMEOUT_MS, env),
+    awsRequestTimeoutMs: numberEnv(ENV.AWS_REQUEST_TIMEOUT_MS, DEFAULTS.AWS_REQUEST_TIMEOUT_MS, env),
     cooldownMs: numberEnv(ENV.REFRESH_COOLDOWN_SECONDS, DEFAULTS.REFRESH_COOLDOWN_SECONDS, env) * 1000,
     sweepHorizonMs: numberEnv(ENV.SWEEP_LOOKAHEAD_SECONDS, DEFAULTS.SWEEP_LOOKAHEAD_SECONDS, env) * 1000,
     refreshLeaseMs: numberEnv(ENV.REFRESH_LEASE_SECONDS, DEFAULTS.REFRESH_LEASE_SECONDS, env) * 1000,

@@ -23,7 +23,7 @@ import { LEASE_RESERVE_MS, loadApplications, loadTunables, requireEnv, type Tuna
 import { vaultLogger, vaultMetrics } from './powertools';
 
 /** SDK calls time out well inside the function timeout; the SDK's own retries handle throttling. */
-const SDK_CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } } as const;
+const sdkClientConfig = (requestTimeoutMs: number) => ({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: requestTimeoutMs } }) as const;
 
 function once<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -52,9 +52,9 @@ export class Container {
     return { ...policy, takeoverWindowMs: Math.max(0, FUNCTIONS.tokenFetch.timeoutSeconds * 1000 - refreshMs) };
   });
   /** The SDK clients, public so that the tests and the bench can count calls with a middleware. */
-  readonly dynamoDbClient = once(() => new DynamoDBClient(SDK_CLIENT_CONFIG));
-  readonly kmsClient = once(() => new KMSClient(SDK_CLIENT_CONFIG));
-  readonly secretsManagerClient = once(() => new SecretsManagerClient(SDK_CLIENT_CONFIG));
+  readonly dynamoDbClient = once(() => new DynamoDBClient(sdkClientConfig(this.tunables().awsRequestTimeoutMs)));
+  readonly kmsClient = once(() => new KMSClient(sdkClientConfig(this.tunables().awsRequestTimeoutMs)));
+  readonly secretsManagerClient = once(() => new SecretsManagerClient(sdkClientConfig(this.tunables().awsRequestTimeoutMs)));
   private readonly documentClient = once(() =>
     DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
   );

@@ -117,6 +117,9 @@ export async function startVault(options: VaultOptions = {}): Promise<Vault> {
     [ENV.KEY_ID]: resources.keyId,
     [ENV.APPLICATIONS]: JSON.stringify([application]),
     [ENV.PROVIDER_TIMEOUT_MS]: '2000',
+    // The emulator answers one request at a time (local/moto_server.py); under a loaded 2-core CI machine a
+    // storm's reads queue for seconds, which the 3 s production default would count as DynamoDB outages.
+    [ENV.AWS_REQUEST_TIMEOUT_MS]: '15000',
     ...options.env,
   };
   const container = new Container({ ...process.env, ...env });
