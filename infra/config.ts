@@ -62,6 +62,11 @@ export const deploymentConfigSchema = z
     tracing: z.boolean().optional(),
     /** Termination protection of the data stack. */
     terminationProtection: z.boolean().default(true),
+    /**
+     * Also deploy the example caller Lambda (examples/otesse-caller), granted `grantFetch` and `grantRefresh`.
+     * `apiBaseUrl` overrides the provider API it calls.
+     */
+    exampleCaller: z.object({ apiBaseUrl: z.string().url().optional() }).strict().optional(),
   })
   .strict();
 

@@ -2,7 +2,7 @@
  * The deployable app: a data stack (stateful) and a service stack (stateless) from one configuration, plus the
  * compliance checks that run on every synthesis.
  */
-import { Duration, Tags, Validations, type App } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Tags, Validations, type App } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +11,7 @@ import type { DeploymentConfig } from './config';
 import { TokenVaultConfigError } from './constructs/errors';
 import { TokenVaultDataStack } from './stacks/data-stack';
 import { TokenVaultServiceStack } from './stacks/service-stack';
+import { OtesseCaller } from '../examples/otesse-caller/construct';
 
 export interface TokenVaultStacks {
   readonly dataStack: TokenVaultDataStack;
@@ -44,6 +45,13 @@ export function addTokenVaultStacks(app: App, config: DeploymentConfig): TokenVa
     ...(config.logRetentionDays !== undefined ? { logRetention: retention(config.logRetentionDays) } : {}),
     ...(config.tracing !== undefined ? { tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED } : {}),
   });
+  if (config.exampleCaller !== undefined) {
+    const caller = new OtesseCaller(serviceStack, 'ExampleCaller', {
+      vault: serviceStack.vault,
+      ...(config.exampleCaller.apiBaseUrl !== undefined ? { apiBaseUrl: config.exampleCaller.apiBaseUrl } : {}),
+    });
+    new CfnOutput(serviceStack, 'ExampleCallerFunctionName', { value: caller.function.functionName });
+  }
   Tags.of(app).add('project', 'token-vault');
   return { dataStack, serviceStack };
 }

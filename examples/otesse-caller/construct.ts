@@ -8,6 +8,7 @@
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -41,6 +42,9 @@ export class OtesseCaller extends Construct {
   public constructor(scope: Construct, id: string, props: OtesseCallerProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // Its own role with no AWS managed policy: writing to its log group and invoking the two vault functions.
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'token-vault example: calls the Otesse API for a user',
       entry: path.join(REPOSITORY_ROOT, 'examples', 'otesse-caller', 'handler.ts'),
@@ -52,6 +56,7 @@ export class OtesseCaller extends Construct {
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(30),
       logGroup,
+      role,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         [CLIENT_ENV.TOKEN_FETCH_FUNCTION]: props.vault.functions.tokenFetch.function.functionName,
