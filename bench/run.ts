@@ -7,7 +7,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { measureCallerLibrary } from './caller-library';
+import { measureColdStart } from './cold-start';
+import { measureCost } from './cost';
+import { measureMemory } from './memory';
+import { measureRefresh } from './refresh';
 import { measureRefreshStorm } from './refresh-storm';
+import { measureWarmFetch } from './warm-fetch';
 import { machine, renderTable, type Section } from './report';
 import { startBenchStack, type BenchStack } from './stack';
 
@@ -17,7 +23,15 @@ interface Measurement {
 }
 
 /** In table order. Add a measurement here (and its file). */
-const MEASUREMENTS: readonly Measurement[] = [{ name: 'refresh-storm', run: (stack) => measureRefreshStorm(stack) }];
+const MEASUREMENTS: readonly Measurement[] = [
+  { name: 'warm-fetch', run: (stack) => measureWarmFetch(stack) },
+  { name: 'cold-start', run: (stack) => measureColdStart(stack) },
+  { name: 'refresh', run: (stack) => measureRefresh(stack) },
+  { name: 'refresh-storm', run: (stack) => measureRefreshStorm(stack) },
+  { name: 'caller-library', run: (stack) => measureCallerLibrary(stack) },
+  { name: 'memory', run: (stack) => measureMemory(stack) },
+  { name: 'cost', run: (stack) => measureCost(stack) },
+];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -7,6 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DataKeyCache } from '../functions/core/crypto/data-key-cache';
+import { EnvelopeCipher } from '../functions/core/crypto/envelope';
+import { ClientSecretLoader } from '../functions/core/secrets/client-secret-loader';
 import { RefreshCoordinator } from '../functions/core/refresh/coordinator';
 import { refreshDueAt } from '../functions/core/store/connection-store';
 import { AuthorizationService } from '../functions/core/vault/authorization';
@@ -30,8 +33,12 @@ export interface BenchStack {
   readonly env: Readonly<Record<string, string>>;
   /** A new "Lambda container": its own SDK clients, caches and in-flight maps. */
   newContainer(extraEnv?: Record<string, string>): Container;
-  /** token-fetch's service on a container, without metrics or logs; `coalesce: false` turns in-process coalescing off. */
-  tokenService(container: Container, options?: { coalesce?: boolean }): TokenService;
+  /**
+   * token-fetch's service on a container, without metrics or logs; `coalesce: false` turns in-process coalescing
+   * off; `caches: false` turns the container's caches off (data keys: DataKeyCache disabled; client secrets: max
+   * age 0, so every read goes to Secrets Manager).
+   */
+  tokenService(container: Container, options?: { coalesce?: boolean; caches?: boolean }): TokenService;
   /** connect + provider + callback for a user (account id = user id at the provider). */
   connectUser(userId: string): Promise<void>;
   /** Makes the stored access token look `validForMs` from expiry (negative: expired), as if time had passed. */
@@ -101,8 +108,11 @@ export async function startBenchStack(): Promise<BenchStack> {
         new TokenService(
           new RefreshCoordinator({
             store: container.connections(),
-            cipher: container.cipher(),
-            secrets: container.secrets(),
+            cipher:
+              options.caches === false
+                ? new EnvelopeCipher({ kms: container.kmsClient(), keyId: env[ENV.KEY_ID]!, cache: new DataKeyCache({ enabled: false }) })
+                : container.cipher(),
+            secrets: options.caches === false ? new ClientSecretLoader({ client: container.secretsManagerClient(), maxAgeSeconds: 0 }) : container.secrets(),
             applications: container.applications(),
             policy: container.policy(),
             ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
