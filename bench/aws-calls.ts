@@ -74,10 +74,12 @@ export function countAwsCalls(container: Container): AwsCallCounter {
     client.middlewareStack.add(timed('http'), { step: 'deserialize', name: `bench-http-time-${service}`, priority: 'low' });
   };
   watch('DynamoDB', container.dynamoDbClient() as unknown as CountableClient);
+  watch('DynamoDB', container.dynamoDbReadClient() as unknown as CountableClient);
   watch('KMS', container.kmsClient() as unknown as CountableClient);
   watch('SecretsManager', container.secretsManagerClient() as unknown as CountableClient);
   type Sender = { send: (...args: unknown[]) => Promise<unknown> };
   wrapSend(container.dynamoDbClient() as unknown as Sender);
+  wrapSend(container.dynamoDbReadClient() as unknown as Sender);
   wrapSend(container.kmsClient() as unknown as Sender);
   wrapSend(container.secretsManagerClient() as unknown as Sender);
   // The document client the stores use (private in Container: reached at runtime, for the bench only).

@@ -140,6 +140,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       close: async () => {
         for (const container of containers) {
           container.dynamoDbClient().destroy();
+          container.dynamoDbReadClient().destroy();
           container.kmsClient().destroy();
           container.secretsManagerClient().destroy();
         }

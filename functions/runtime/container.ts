@@ -53,6 +53,8 @@ export class Container {
   });
   /** The SDK clients, public so that the tests and the bench can count calls with a middleware. */
   readonly dynamoDbClient = once(() => new DynamoDBClient(sdkClientConfig(this.tunables().awsRequestTimeoutMs)));
+  /** The hot read's client: middleware stack resolved once (see ConnectionStore's `readClient`). */
+  readonly dynamoDbReadClient = once(() => new DynamoDBClient({ ...sdkClientConfig(this.tunables().awsRequestTimeoutMs), cacheMiddleware: true }));
   readonly kmsClient = once(() => new KMSClient(sdkClientConfig(this.tunables().awsRequestTimeoutMs)));
   readonly secretsManagerClient = once(() => new SecretsManagerClient(sdkClientConfig(this.tunables().awsRequestTimeoutMs)));
   private readonly documentClient = once(() =>
@@ -62,6 +64,7 @@ export class Container {
     () =>
       new ConnectionStore({
         client: this.documentClient(),
+        readClient: this.dynamoDbReadClient(),
         tableName: requireEnv(ENV.CONNECTIONS_TABLE, this.env),
         refreshMarginMs: this.tunables().refreshMarginMs,
       }),

@@ -107,6 +107,7 @@ export function countAwsCalls(container: Container): AwsCallCounter {
     );
   };
   watch('DynamoDB', container.dynamoDbClient() as unknown as CountableClient);
+  watch('DynamoDB', container.dynamoDbReadClient() as unknown as CountableClient);
   watch('KMS', container.kmsClient() as unknown as CountableClient);
   watch('SecretsManager', container.secretsManagerClient() as unknown as CountableClient);
   return {
@@ -121,6 +122,7 @@ export function countAwsCalls(container: Container): AwsCallCounter {
 /** Closes a container's SDK clients (their keep-alive sockets would keep the Jest worker alive). */
 export function closeContainer(container: Container): void {
   container.dynamoDbClient().destroy();
+  container.dynamoDbReadClient().destroy();
   container.kmsClient().destroy();
   container.secretsManagerClient().destroy();
 }
