@@ -14,7 +14,6 @@ import { RefreshCoordinator } from '../functions/core/refresh/coordinator';
 import { refreshDueAt } from '../functions/core/store/connection-store';
 import { AuthorizationService } from '../functions/core/vault/authorization';
 import { TokenService } from '../functions/core/vault/token-service';
-import type { ApplicationConfigInput } from '../functions/definitions/applications';
 import { ENV } from '../functions/definitions/env';
 import { Container } from '../functions/runtime/container';
 import { parseCallbackQuery } from '../functions/runtime/callback-query';
@@ -22,7 +21,8 @@ import { completeAuthorization } from '../local/authorize';
 import { awsClientConfig, EMULATOR_CREDENTIALS } from '../local/aws-clients';
 import { startDevProvider, type DevProvider } from '../local/dev-provider-process';
 import { startEmulator, type Emulator } from '../local/emulator';
-import { provisionResources } from '../local/provision';
+import { devProviderApplication } from '../local/config';
+import { functionEnvironment, provisionResources } from '../local/provision';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 
@@ -65,26 +65,13 @@ export async function startBenchStack(): Promise<BenchStack> {
     provider = await startDevProvider({ clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI] }] });
     const prefix = `bench${randomBytes(4).toString('hex')}`;
     const resources = await provisionResources({ endpoint: emulator.endpoint, prefix, applications: [{ applicationId: 'default', clientSecret }] });
-    const application: ApplicationConfigInput = {
-      applicationId: 'default',
-      authorizeUrl: provider.authorizeUrl,
-      tokenUrl: provider.tokenUrl,
-      revocationUrl: provider.revocationUrl,
-      issuer: provider.issuer,
+    const application = devProviderApplication(provider, {
       clientId,
       clientSecretId: resources.secretIds.default!,
-      scopes: ['read', 'write'],
-      tokenEndpointAuth: 'client_secret_post',
-      revocationBody: 'form',
       redirectUri: REDIRECT_URI,
       returnTo: [],
-    };
-    const env: Record<string, string> = {
-      [ENV.CONNECTIONS_TABLE]: resources.connectionsTable,
-      [ENV.STATES_TABLE]: resources.statesTable,
-      [ENV.KEY_ID]: resources.keyId,
-      [ENV.APPLICATIONS]: JSON.stringify([application]),
-    };
+    });
+    const env = functionEnvironment(resources, [application]);
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(emulator.endpoint)));
     const setup = new Container({ ...process.env, ...env });
     const authorization = new AuthorizationService({

@@ -10,6 +10,7 @@ import {
   REVOCATION_BODIES,
   TOKEN_AUTH_METHODS,
   type ApplicationConfig,
+  type ApplicationConfigInput,
   type RevocationBody,
   type TokenAuthMethod,
 } from '../functions/definitions/applications';
@@ -201,6 +202,35 @@ export function developmentClient(settings: CommonSettings, clientSecret: string
  * {@link developmentClient}), `read write` scopes, `client_secret_post`, RFC 7009 form revocation and the
  * provider's issuer (so the callback checks `iss`), with the overrides the environment allowed.
  */
+/** An application registered at the development provider: endpoints and issuer from the provider, `form` revocation. */
+export function devProviderApplication(
+  provider: DevProviderEndpoints,
+  client: {
+    readonly clientId: string;
+    readonly clientSecretId: string;
+    readonly redirectUri: string;
+    readonly returnTo: readonly string[];
+    readonly scopes?: readonly string[];
+    readonly tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
+  },
+): ApplicationConfigInput {
+  return {
+    applicationId: DEFAULT_APPLICATION_ID,
+    authorizeUrl: provider.authorizeUrl,
+    tokenUrl: provider.tokenUrl,
+    revocationUrl: provider.revocationUrl,
+    issuer: provider.issuer,
+    clientId: client.clientId,
+    clientSecretId: client.clientSecretId,
+    scopes: [...(client.scopes ?? DEV_SCOPES)],
+    tokenEndpointAuth: client.tokenEndpointAuth ?? 'client_secret_post',
+    // oidc-provider speaks RFC 7009's form body, not the seed provider's JSON.
+    revocationBody: 'form',
+    redirectUri: client.redirectUri,
+    returnTo: [...client.returnTo],
+  };
+}
+
 export function developmentApplication(
   provider: DevProviderEndpoints,
   settings: CommonSettings,

@@ -21,6 +21,8 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '../functions/definitions/tables';
+import { ENV } from '../functions/definitions/env';
+import type { ApplicationConfigInput } from '../functions/definitions/applications';
 import { awsClientConfig } from './aws-clients';
 
 export interface ProvisionOptions {
@@ -199,4 +201,20 @@ async function ensureSecrets(
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/**
+ * The functions' environment for provisioned resources and applications (names from definitions/env.ts): what
+ * the local stack, the test harness and the benchmark hand to the handlers or a Container.
+ */
+export function functionEnvironment(
+  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'>,
+  applications: readonly ApplicationConfigInput[],
+): Record<string, string> {
+  return {
+    [ENV.CONNECTIONS_TABLE]: resources.connectionsTable,
+    [ENV.STATES_TABLE]: resources.statesTable,
+    [ENV.KEY_ID]: resources.keyId,
+    [ENV.APPLICATIONS]: JSON.stringify(applications),
+  };
 }

@@ -45,7 +45,7 @@ import {
   type LambdaHandler,
   type LoadedFunction,
 } from './lambda-api';
-import { provisionResources, type ProvisionedResources } from './provision';
+import { functionEnvironment, provisionResources, type ProvisionedResources } from './provision';
 
 /** Host the server (and everything it starts) listens on. Loopback only: the stack has no authentication. */
 export const HOST = '127.0.0.1';
@@ -263,10 +263,7 @@ function setFunctionEnvironment(
     if (value !== undefined) process.env[name] = value;
   }
   Object.assign(process.env, {
-    [ENV.CONNECTIONS_TABLE]: resources.connectionsTable,
-    [ENV.STATES_TABLE]: resources.statesTable,
-    [ENV.KEY_ID]: resources.keyId,
-    [ENV.APPLICATIONS]: JSON.stringify(applications),
+    ...functionEnvironment(resources, applications),
     [ENV.POWERTOOLS_SERVICE_NAME]: SERVICE_NAME,
     [ENV.POWERTOOLS_METRICS_NAMESPACE]: METRICS_NAMESPACE,
     AWS_ENDPOINT_URL: endpoint,

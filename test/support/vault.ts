@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ENV } from '../../functions/definitions/env';
-import type { ApplicationConfigInput } from '../../functions/definitions/applications';
 import { Container } from '../../functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
+import { devProviderApplication } from '../../local/config';
+import { functionEnvironment } from '../../local/provision';
 import { startDevProvider, type DevProvider } from '../../local/dev-provider-process';
 import { freshResources, type FreshResources } from './aws';
 import { registerSensitive } from './leak-guard';
@@ -97,25 +98,15 @@ export async function startVault(options: VaultOptions = {}): Promise<Vault> {
     ...(options.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
   });
   const resources = await freshResources([{ applicationId: 'default', clientSecret }]);
-  const application: ApplicationConfigInput = {
-    applicationId: 'default',
-    authorizeUrl: provider.authorizeUrl,
-    tokenUrl: provider.tokenUrl,
-    revocationUrl: provider.revocationUrl,
-    issuer: provider.issuer,
+  const application = devProviderApplication(provider, {
     clientId,
     clientSecretId: resources.secretIds.default!,
-    scopes: ['read', 'write'],
-    tokenEndpointAuth: options.tokenEndpointAuth ?? 'client_secret_post',
-    revocationBody: 'form',
     redirectUri: REDIRECT_URI,
     returnTo: [RETURN_TO],
-  };
+    tokenEndpointAuth: options.tokenEndpointAuth ?? 'client_secret_post',
+  });
   const env: Record<string, string> = {
-    [ENV.CONNECTIONS_TABLE]: resources.connectionsTable,
-    [ENV.STATES_TABLE]: resources.statesTable,
-    [ENV.KEY_ID]: resources.keyId,
-    [ENV.APPLICATIONS]: JSON.stringify([application]),
+    ...functionEnvironment(resources, [application]),
     [ENV.PROVIDER_TIMEOUT_MS]: '2000',
     // The emulator answers one request at a time (local/moto_server.py); under a loaded 2-core CI machine a
     // storm's reads queue for seconds, which the 3 s production default would count as DynamoDB outages.
