@@ -10,6 +10,7 @@ import { TokenVaultClient } from '../client';
 import { tokenFetchRequestSchema } from '../functions/contract/requests';
 import { tokenAnswer } from '../functions/runtime/token-answer';
 import type { Section } from './report';
+import { fetchDeadline } from './token-service';
 import type { BenchStack } from './stack';
 
 const CALLS = 1000;
@@ -24,7 +25,7 @@ export async function measureCallerLibrary(stack: BenchStack): Promise<Section> 
       send: async (command: InvokeCommand) => {
         invokes++;
         const request: unknown = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array));
-        const answer = { ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(request))) };
+        const answer = { ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(request), fetchDeadline())) };
         return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
       },
     } as unknown as LambdaClient;

@@ -7,6 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { FUNCTIONS, type FunctionKey } from '../functions/definitions/functions';
+import { TUNABLES } from '../functions/definitions/tunables';
 import { bundle } from './bundle';
 import { childEnv, runChild } from './child';
 import { percentile, type Figure, type Section } from './report';
@@ -21,14 +22,18 @@ const { performance } = require('node:perf_hooks');
 const t0 = performance.now();
 const m = require(process.env.BENCH_BUNDLE);
 const t1 = performance.now();
-const context = { functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
-  memoryLimitInMB: '256', awsRequestId: 'bench', logGroupName: 'bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 10000 };
+// As in Lambda: each invocation's remaining time counts down from the function's timeout.
+const context = () => {
+  const end = Date.now() + Number(process.env.BENCH_TIMEOUT_MS);
+  return { functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+    memoryLimitInMB: '256', awsRequestId: 'bench', logGroupName: 'bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()) };
+};
 (async () => {
   const event = JSON.parse(process.env.BENCH_EVENT);
-  const first = await m.handler(event, context);
+  const first = await m.handler(event, context());
   const t2 = performance.now();
-  await m.handler(event, context);
+  await m.handler(event, context());
   const t3 = performance.now();
   process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({ loadMs: t1 - t0, firstMs: t2 - t1, warmMs: t3 - t2, answer: JSON.stringify(first).slice(0, 120) }) + '\\n');
   process.exit(0);
@@ -49,6 +54,14 @@ const EVENTS: Record<FunctionKey, unknown> = {
   tokenFetch: { userId: COLD_USER, applicationId: 'default' },
   refresh: { userId: COLD_USER, applicationId: 'default' },
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
+};
+
+/**
+ * Function environment added per function: refresh's first call refreshes the token connected (or refreshed)
+ * seconds before, which the minimum interval between forced refreshes would answer from the stored token.
+ */
+const EXTRA_ENV: Partial<Record<FunctionKey, Record<string, string>>> = {
+  refresh: { [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '0' },
 };
 
 /** What the first invocation exercises, per function (for the notes). */
@@ -79,7 +92,8 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
     // Alternating, so that drift of the machine affects both alike.
     for (let i = 0; i < RUNS; i++) {
       for (const [side, file] of [['on', deployed.file], ['off', plain.file]] as const) {
-        runs[side].push(await runChild<ChildResult>(['--enable-source-maps', '-e', CHILD], childEnv(stack.env, { BENCH_BUNDLE: file, BENCH_EVENT: JSON.stringify(EVENTS[key]) })));
+        const env = childEnv(stack.env, { BENCH_BUNDLE: file, BENCH_EVENT: JSON.stringify(EVENTS[key]), BENCH_TIMEOUT_MS: String(fn.timeoutSeconds * 1000), ...EXTRA_ENV[key] });
+        runs[side].push(await runChild<ChildResult>(['--enable-source-maps', '-e', CHILD], env));
       }
     }
     const median = (side: 'on' | 'off', pick: (r: ChildResult) => number) => percentile(runs[side].map(pick), 50);

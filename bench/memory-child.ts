@@ -5,34 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { tokenFetchRequestSchema } from '../functions/contract/requests';
-import { DataKeyCache } from '../functions/core/crypto/data-key-cache';
-import { EnvelopeCipher } from '../functions/core/crypto/envelope';
-import { RefreshCoordinator } from '../functions/core/refresh/coordinator';
-import { ClientSecretLoader } from '../functions/core/secrets/client-secret-loader';
-import { TokenService } from '../functions/core/vault/token-service';
-import { ENV } from '../functions/definitions/env';
 import { Container } from '../functions/runtime/container';
 import { tokenAnswer } from '../functions/runtime/token-answer';
+import { benchTokenService, fetchDeadline } from './token-service';
 
 async function main(): Promise<void> {
   const caches = process.env.BENCH_CACHES !== 'off';
   const fetches = Number(process.env.BENCH_FETCHES ?? '2000');
   const container = new Container();
-  const tokens = new TokenService(
-    new RefreshCoordinator({
-      store: container.connections(),
-      cipher: caches
-        ? container.cipher()
-        : new EnvelopeCipher({ kms: container.kmsClient(), keyId: process.env[ENV.KEY_ID]!, cache: new DataKeyCache({ enabled: false }) }),
-      secrets: caches ? container.secrets() : new ClientSecretLoader({ client: container.secretsManagerClient(), maxAgeSeconds: 0 }),
-      applications: container.applications(),
-      policy: container.policy(),
-    }),
-  );
+  const tokens = benchTokenService(container, { caches });
   const event = { userId: process.env.BENCH_USER, applicationId: 'default' };
   const rssAfterInitKiB = process.memoryUsage().rss / 1024;
   for (let i = 0; i < fetches; i++) {
-    const answer = { ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event))) };
+    const answer = { ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event), fetchDeadline())) };
     if (!answer.accessToken) throw new Error('no token');
   }
   const status = readFileSync('/proc/self/status', 'utf8');

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { countAwsCalls } from './aws-calls';
 import { mean, percentile, type Section } from './report';
 import type { BenchStack } from './stack';
+import { fetchDeadline } from './token-service';
 
 export interface RefreshStormOptions {
   /** @default 100 */
@@ -67,7 +68,7 @@ function side(stack: BenchStack, userId: string, coalesce: boolean) {
   const tokens = stack.tokenService(container, { coalesce });
   const calls = countAwsCalls(container);
   const acc: SideResult = { latenciesMs: [], refreshesPerStorm: [], reuseDetected: 0, failed: 0, distinctTokensPerStorm: [], dynamoDbCallsPerStorm: [], kmsCallsPerStorm: [] };
-  const fetch = () => tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 60 });
+  const fetch = () => tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, fetchDeadline());
   return {
     /** Connects the user and warms the container (client secret, data key), like a container already serving it. */
     prepare: async (): Promise<void> => {

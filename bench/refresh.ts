@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { countAwsCalls, type AwsService } from './aws-calls';
 import { percentile, type Section } from './report';
 import type { BenchStack } from './stack';
+import { fetchDeadline } from './token-service';
 
 const REFRESHES = 20;
 
@@ -46,7 +47,7 @@ function side(stack: BenchStack, userId: string, caches: boolean) {
   const container = stack.newContainer();
   const tokens = stack.tokenService(container, { caches });
   const counter = countAwsCalls(container);
-  const fetch = () => tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 60 });
+  const fetch = () => tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, fetchDeadline());
   let providerRefreshes = 0;
   const wallMs: number[] = [];
   const calls: Record<string, number> = {};

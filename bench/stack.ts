@@ -7,14 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DataKeyCache } from '../functions/core/crypto/data-key-cache';
-import { EnvelopeCipher } from '../functions/core/crypto/envelope';
-import { ClientSecretLoader } from '../functions/core/secrets/client-secret-loader';
-import { RefreshCoordinator } from '../functions/core/refresh/coordinator';
-import { refreshDueAt } from '../functions/core/store/connection-store';
+import { dueAt } from '../functions/core/refresh/policy';
+import { SYSTEM_CLOCK } from '../functions/core/time/clock';
+import { Deadline } from '../functions/core/time/deadline';
 import { AuthorizationService } from '../functions/core/vault/authorization';
-import { TokenService } from '../functions/core/vault/token-service';
+import type { TokenService } from '../functions/core/vault/token-service';
 import { ENV } from '../functions/definitions/env';
+import { FUNCTIONS } from '../functions/definitions/functions';
+import { millis } from '../functions/definitions/tunables';
 import { Container } from '../functions/runtime/container';
 import { parseCallbackQuery } from '../functions/runtime/callback-query';
 import { completeAuthorization } from '../local/authorize';
@@ -23,6 +23,7 @@ import { startDevProvider, type DevProvider } from '../local/dev-provider-proces
 import { startEmulator, type Emulator } from '../local/emulator';
 import { devProviderApplication } from '../local/config';
 import { functionEnvironment, provisionResources } from '../local/provision';
+import { benchTokenService } from './token-service';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 
@@ -77,8 +78,17 @@ export async function startBenchStack(): Promise<BenchStack> {
     const authorization = new AuthorizationService({
       applications: setup.applications(),
       states: setup.states(),
-      completion: { connections: setup.connections(), secrets: setup.secrets(), coordinator: setup.coordinator() },
+      completion: {
+        connections: setup.connections(),
+        pending: setup.pending(),
+        provider: setup.provider(),
+        sealer: setup.sealer(),
+        timing: setup.timing,
+        marginMs: millis(setup.tunables, 'refreshMarginSeconds'),
+      },
     });
+    /** The deadline of one invocation of `fn`, from its timeout (as at the start of a Lambda call). */
+    const invocation = (fn: keyof typeof FUNCTIONS) => Deadline.fromRemaining(FUNCTIONS[fn].timeoutSeconds * 1000, SYSTEM_CLOCK);
     const containers: Container[] = [setup];
     const started = provider;
 
@@ -91,25 +101,12 @@ export async function startBenchStack(): Promise<BenchStack> {
         containers.push(container);
         return container;
       },
-      tokenService: (container, options = {}) =>
-        new TokenService(
-          new RefreshCoordinator({
-            store: container.connections(),
-            cipher:
-              options.caches === false
-                ? new EnvelopeCipher({ kms: container.kmsClient(), keyId: env[ENV.KEY_ID]!, cache: new DataKeyCache({ enabled: false }) })
-                : container.cipher(),
-            secrets: options.caches === false ? new ClientSecretLoader({ client: container.secretsManagerClient(), maxAgeSeconds: 0 }) : container.secrets(),
-            applications: container.applications(),
-            policy: container.policy(),
-            ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
-          }),
-        ),
+      tokenService: (container, options = {}) => benchTokenService(container, { ...options, keyId: env[ENV.KEY_ID]! }),
       connectUser: async (userId) => {
-        const { authorizationUrl } = await authorization.start({ userId, applicationId: 'default' });
+        const { authorizationUrl } = await authorization.start({ userId, applicationId: 'default' }, invocation('connect'));
         const redirect = await completeAuthorization(authorizationUrl, { loginHint: userId });
         const params = parseCallbackQuery({ rawQueryString: redirect.search.slice(1) });
-        const outcome = params ? await authorization.complete(params) : undefined;
+        const outcome = params ? await authorization.complete(params, invocation('callback')) : undefined;
         if (outcome?.status !== 'connected') throw new Error(`bench: could not connect ${userId}: ${outcome?.status === 'error' ? outcome.reason : 'bad callback'}`);
       },
       ageAccessToken: async (userId, validForMs) => {
@@ -120,7 +117,7 @@ export async function startBenchStack(): Promise<BenchStack> {
             TableName: resources.connectionsTable,
             Key: { userId, applicationId: 'default' },
             UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
-            ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': refreshDueAt(times) },
+            ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': dueAt(times, millis(setup.tunables, 'refreshMarginSeconds')) },
           }),
         );
       },

@@ -9,6 +9,7 @@ import { tokenAnswer } from '../functions/runtime/token-answer';
 import { countAwsCalls, type AwsService } from './aws-calls';
 import { percentile, type Section } from './report';
 import type { BenchStack } from './stack';
+import { fetchDeadline } from './token-service';
 
 export const WARM_FETCHES = 2000;
 const BLOCK = 100;
@@ -58,7 +59,7 @@ function side(stack: BenchStack, userId: string, caches: boolean) {
   const counter = countAwsCalls(container);
   const event = { userId, applicationId: 'default' };
   // What token-fetch's handler does around the core (middy and the logger's context injection aside).
-  const handle = async () => ({ ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event))) });
+  const handle = async () => ({ ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event), fetchDeadline())) });
   const wallMs: number[] = [];
   const exclSendsMs: number[] = [];
   const exclWholeSendsMs: number[] = [];

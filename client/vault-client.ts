@@ -2,7 +2,7 @@
  * {@link TokenVaultClient}: what another Lambda uses to get a user's access token from the vault (`token-fetch`
  * and `refresh` through the Lambda Invoke API) and to call the provider's API with it.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { Answer, RefreshRequest, TokenAnswer, TokenFetchRequest } from '../functions/contract';
 import { ERROR_CODES } from '../functions/contract/error-codes';
 import { FUNCTIONS } from '../functions/definitions/functions';
@@ -20,10 +20,32 @@ export const CLIENT_ENV = {
 export const DEFAULT_API_BASE_URL = 'https://api.otesse.com/v1';
 const DEFAULT_APPLICATION_ID = 'default';
 
+/** A little more than the vault's longest function timeout: the vault answers before it, or Lambda does. */
+const DEFAULT_INVOKE_TIMEOUT_MS = Math.max(...Object.values(FUNCTIONS).map((f) => f.timeoutSeconds)) * 1000 + 5000;
+
+/**
+ * An Invoke that hangs (a stalled connection) must end in an error, not hold the caller until its own Lambda
+ * timeout: `throwOnRequestTimeout` makes the request timeout fire; two attempts, since token-fetch and refresh are
+ * safe to repeat.
+ */
+export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClientConfig = {}): LambdaClient {
+  return new LambdaClient({ ...config, maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: invokeTimeoutMs, throwOnRequestTimeout: true } });
+}
+
 /** Options of {@link TokenVaultClient}. Every option has a default suited to a Lambda function. */
 export interface TokenVaultClientOptions {
-  /** Lambda client for the Invoke calls. @default new LambdaClient({}) (region and credentials of the function) */
+  /**
+   * Lambda client for the Invoke calls.
+   * @default - a LambdaClient with the function's region and credentials whose requests really time out after
+   *   `invokeTimeoutMs` (the SDK's HTTP handler only warns unless told to throw)
+   */
   readonly lambda?: LambdaClient;
+  /**
+   * Longest wait for one Invoke of the vault (a little more than the vault's longest function timeout); used by
+   * the default `lambda` client only.
+   * @default 65000
+   */
+  readonly invokeTimeoutMs?: number;
   /**
    * Name or ARN of the `token-fetch` function.
    * @default process.env.TOKEN_VAULT_TOKEN_FETCH_FUNCTION, else 'token-fetch'
@@ -96,7 +118,7 @@ export class TokenVaultClient {
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
 
   constructor(options: TokenVaultClientOptions = {}) {
-    this.#lambda = options.lambda ?? new LambdaClient({});
+    this.#lambda = options.lambda ?? defaultLambdaClient(options.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS);
     this.#tokenFetchFunction = options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTIONS.tokenFetch.name;
     this.#refreshFunction = options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTIONS.refresh.name;
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;

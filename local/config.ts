@@ -2,6 +2,8 @@
  * Configuration of the local stack's `default` application from the `OAUTH_*` environment variables
  * (CONTRACT.md "Local stack"), validated with the same schema the functions use. Without provider variables the
  * stack runs the built-in development provider, and this file describes the application registered there.
+ * `OAUTH_PROFILE` names a provider profile (functions/definitions/profiles), resolved here as infra/config.ts
+ * does at synthesis, so the functions get the same flat configuration in both places.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -11,9 +13,19 @@ import {
   TOKEN_AUTH_METHODS,
   type ApplicationConfig,
   type ApplicationConfigInput,
+  type ProviderBehaviourFields,
   type RevocationBody,
   type TokenAuthMethod,
 } from '../functions/definitions/applications';
+import {
+  PROFILE_IDS,
+  PROFILES,
+  ProfileError,
+  resolveProfile,
+  type ProfileId,
+  type ProfileParameterKind,
+  type ProviderOverrides,
+} from '../functions/definitions/profiles';
 import { HTTP_ROUTES } from '../functions/definitions/functions';
 import type { DevProviderClient } from './dev-provider-process';
 
@@ -35,6 +47,14 @@ export const OAUTH_ENV = {
   RETURN_TO: 'OAUTH_RETURN_TO',
   /** Default `http://127.0.0.1:$PORT/oauth/callback`; sent to the provider exactly as given. */
   REDIRECT_URI: 'OAUTH_REDIRECT_URI',
+  /** A provider profile id (`google`, `keycloak`, ...); its endpoints make the three URL variables optional. */
+  PROFILE: 'OAUTH_PROFILE',
+  /** The profile's template parameters, comma-separated `name=value` pairs (`baseUrl=https://sso.example.com,realm=acme`). */
+  PROFILE_PARAMETERS: 'OAUTH_PROFILE_PARAMETERS',
+  /** Extra authorization request parameters, comma-separated `name=value` pairs (`prompt=consent,audience=api`). */
+  AUTHORIZATION_PARAMETERS: 'OAUTH_AUTHORIZATION_PARAMETERS',
+  /** RFC 8707 resource indicators, comma-separated. */
+  RESOURCE: 'OAUTH_RESOURCE',
 } as const;
 
 type OAuthEnvName = (typeof OAUTH_ENV)[keyof typeof OAUTH_ENV];
@@ -50,6 +70,8 @@ const PROVIDER_VARIABLES: readonly OAuthEnvName[] = [
   OAUTH_ENV.ISSUER,
   OAUTH_ENV.CLIENT_ID,
   OAUTH_ENV.CLIENT_SECRET,
+  OAUTH_ENV.PROFILE,
+  OAUTH_ENV.PROFILE_PARAMETERS,
 ];
 
 const REQUIRED_FOR_EXTERNAL: readonly OAuthEnvName[] = [
@@ -59,6 +81,9 @@ const REQUIRED_FOR_EXTERNAL: readonly OAuthEnvName[] = [
   OAUTH_ENV.CLIENT_ID,
   OAUTH_ENV.CLIENT_SECRET,
 ];
+
+/** With a profile, the endpoints come from it. */
+const REQUIRED_WITH_PROFILE: readonly OAuthEnvName[] = [OAUTH_ENV.CLIENT_ID, OAUTH_ENV.CLIENT_SECRET];
 
 /** Client id of the `default` application at the built-in development provider. */
 export const DEV_CLIENT_ID = 'token-vault-local';
@@ -87,6 +112,10 @@ export interface CommonSettings {
   readonly scopes: readonly string[] | undefined;
   readonly tokenEndpointAuth: TokenAuthMethod | undefined;
   readonly revocationBody: RevocationBody | undefined;
+  /** From `OAUTH_AUTHORIZATION_PARAMETERS`; undefined when unset. */
+  readonly authorizationParameters?: Readonly<Record<string, string>> | undefined;
+  /** From `OAUTH_RESOURCE`; undefined when unset. */
+  readonly resource?: readonly string[] | undefined;
 }
 
 /** What the environment asks for. */
@@ -124,6 +153,10 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
   const base = localBaseUrl(port);
   const tokenEndpointAuth = oneOf(OAUTH_ENV.TOKEN_AUTH, get(OAUTH_ENV.TOKEN_AUTH), TOKEN_AUTH_METHODS);
   const revocationBody = oneOf(OAUTH_ENV.REVOCATION_BODY, get(OAUTH_ENV.REVOCATION_BODY), REVOCATION_BODIES);
+  const profile = oneOf(OAUTH_ENV.PROFILE, get(OAUTH_ENV.PROFILE), PROFILE_IDS);
+  const profileParameters = pairs(OAUTH_ENV.PROFILE_PARAMETERS, get(OAUTH_ENV.PROFILE_PARAMETERS));
+  const authorizationParameters = pairs(OAUTH_ENV.AUTHORIZATION_PARAMETERS, get(OAUTH_ENV.AUTHORIZATION_PARAMETERS));
+  const resourceRaw = get(OAUTH_ENV.RESOURCE);
   const scopesRaw = get(OAUTH_ENV.SCOPES);
   const returnToRaw = get(OAUTH_ENV.RETURN_TO);
   const settings: CommonSettings = {
@@ -132,6 +165,8 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
     scopes: scopesRaw ? splitList(scopesRaw, /\s+/) : undefined,
     tokenEndpointAuth,
     revocationBody,
+    ...(authorizationParameters === undefined ? {} : { authorizationParameters }),
+    ...(resourceRaw === undefined ? {} : { resource: splitList(resourceRaw, ',') }),
   };
 
   checkUrls([
@@ -149,15 +184,22 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
     return { kind: 'development', settings };
   }
 
-  const missing = REQUIRED_FOR_EXTERNAL.filter((name) => get(name) === undefined);
+  const required = profile === undefined ? REQUIRED_FOR_EXTERNAL : REQUIRED_WITH_PROFILE;
+  const missing = required.filter((name) => get(name) === undefined);
   if (missing.length > 0) {
     const set = PROVIDER_VARIABLES.filter((name) => get(name) !== undefined);
     throw new LocalConfigError(
-      `incomplete provider configuration: ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but ` +
-        `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all of ` +
-        `${REQUIRED_FOR_EXTERNAL.join(', ')} (and optionally ${OAUTH_ENV.ISSUER}), or none of them to use the ` +
-        `built-in development provider`,
+      profile === undefined
+        ? `incomplete provider configuration: ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but ` +
+            `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all of ` +
+            `${REQUIRED_FOR_EXTERNAL.join(', ')} (and optionally ${OAUTH_ENV.ISSUER}), or none of them to use the ` +
+            `built-in development provider`
+        : `incomplete provider configuration: ${OAUTH_ENV.PROFILE}=${profile} also needs ${missing.join(', ')} ` +
+            `(the endpoints come from the profile)`,
     );
+  }
+  if (profile === undefined && profileParameters !== undefined) {
+    throw new LocalConfigError(`${OAUTH_ENV.PROFILE_PARAMETERS} is only used with ${OAUTH_ENV.PROFILE}; set one of ${PROFILE_IDS.join(', ')} or unset it`);
   }
 
   checkUrls([
@@ -165,21 +207,43 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
     [OAUTH_ENV.TOKEN_URL, get(OAUTH_ENV.TOKEN_URL)],
     [OAUTH_ENV.REVOCATION_URL, get(OAUTH_ENV.REVOCATION_URL)],
   ]);
-  const config = validated({
-    applicationId: DEFAULT_APPLICATION_ID,
+  const clientId = get(OAUTH_ENV.CLIENT_ID) ?? '';
+  const given = {
     authorizeUrl: get(OAUTH_ENV.AUTHORIZE_URL),
     tokenUrl: get(OAUTH_ENV.TOKEN_URL),
     revocationUrl: get(OAUTH_ENV.REVOCATION_URL),
     issuer: get(OAUTH_ENV.ISSUER),
-    clientId: get(OAUTH_ENV.CLIENT_ID),
-    scopes: settings.scopes ? [...settings.scopes] : [],
+    scopes: settings.scopes ? [...settings.scopes] : undefined,
     tokenEndpointAuth: settings.tokenEndpointAuth,
     revocationBody: settings.revocationBody,
+    authorizationParameters: settings.authorizationParameters,
+    resource: settings.resource ? [...settings.resource] : undefined,
+  };
+  const provider =
+    profile === undefined
+      ? { ...given, scopes: given.scopes ?? [] }
+      : resolved({ applicationId: DEFAULT_APPLICATION_ID, clientId, profile, ...definedOnly(given), ...(profileParameters === undefined ? {} : { profileParameters }) });
+  const config = validated({
+    ...definedOnly(provider),
+    applicationId: DEFAULT_APPLICATION_ID,
+    clientId,
     redirectUri: settings.redirectUri,
     returnTo: [...settings.returnTo],
   });
   // `get` is non-undefined here: checked by `missing` above.
   return { kind: 'external', application: { config, clientSecret: get(OAUTH_ENV.CLIENT_SECRET) ?? '' } };
+}
+
+/** Resolves a profile; its errors name the variable that feeds the field. */
+function resolved(selection: Parameters<typeof resolveProfile>[0]): ReturnType<typeof resolveProfile> {
+  try {
+    return resolveProfile(selection);
+  } catch (error) {
+    if (!(error instanceof ProfileError)) throw error;
+    const [field = '', name] = error.field.split('.');
+    const variable = field === 'profileParameters' ? `${OAUTH_ENV.PROFILE_PARAMETERS} (${name})` : (FIELD_VARIABLE[field] ?? field);
+    throw new LocalConfigError(`invalid provider configuration: ${variable}: ${error.reason}`);
+  }
 }
 
 /** A fresh random client secret for the development provider's client (256 bits). */
@@ -197,23 +261,27 @@ export function developmentClient(settings: CommonSettings, clientSecret: string
   };
 }
 
+/** The client of an application registered at the development provider (see {@link devProviderApplication}). */
+export interface DevProviderApplicationClient {
+  readonly clientId: string;
+  readonly clientSecretId: string;
+  readonly redirectUri: string;
+  readonly returnTo: readonly string[];
+  readonly scopes?: readonly string[];
+  readonly tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
+  /**
+   * Provider fields as a profile would set them (quirks, authorization parameters, error-code map), for tests that
+   * make the development provider behave like a real one.
+   * @default - none: the development provider's plain OAuth 2.0
+   */
+  readonly behaviour?: ProviderBehaviourFields;
+}
+
 /**
- * The `default` application at a running development provider: client `token-vault-local` (registered with
- * {@link developmentClient}), `read write` scopes, `client_secret_post`, RFC 7009 form revocation and the
- * provider's issuer (so the callback checks `iss`), with the overrides the environment allowed.
+ * An application registered at the development provider: endpoints and issuer from the provider, `form`
+ * revocation (oidc-provider speaks RFC 7009's form body, not the seed provider's JSON).
  */
-/** An application registered at the development provider: endpoints and issuer from the provider, `form` revocation. */
-export function devProviderApplication(
-  provider: DevProviderEndpoints,
-  client: {
-    readonly clientId: string;
-    readonly clientSecretId: string;
-    readonly redirectUri: string;
-    readonly returnTo: readonly string[];
-    readonly scopes?: readonly string[];
-    readonly tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
-  },
-): ApplicationConfigInput {
+export function devProviderApplication(provider: DevProviderEndpoints, client: DevProviderApplicationClient): ApplicationConfigInput {
   return {
     applicationId: DEFAULT_APPLICATION_ID,
     authorizeUrl: provider.authorizeUrl,
@@ -224,13 +292,63 @@ export function devProviderApplication(
     clientSecretId: client.clientSecretId,
     scopes: [...(client.scopes ?? DEV_SCOPES)],
     tokenEndpointAuth: client.tokenEndpointAuth ?? 'client_secret_post',
-    // oidc-provider speaks RFC 7009's form body, not the seed provider's JSON.
     revocationBody: 'form',
     redirectUri: client.redirectUri,
     returnTo: [...client.returnTo],
+    ...client.behaviour,
   };
 }
 
+/** Stand-ins for profile parameters: every templated endpoint is replaced by the development provider's. */
+const PARAMETER_STAND_INS: Readonly<Record<ProfileParameterKind, string>> = {
+  base_url: 'https://stand-in.example',
+  host: 'stand-in.example',
+  path_segment: 'stand-in',
+};
+
+/**
+ * An application at the development provider configured by a provider profile: the profile's scopes, parameters,
+ * error-code map and quirks, with the development provider's endpoints. The issuer is checked only when the
+ * profile's provider sends `iss`; `json` revocation becomes `form` (the only body the development provider
+ * speaks), `none` stays `none`.
+ */
+export function devProviderProfileApplication(
+  provider: DevProviderEndpoints,
+  profile: ProfileId,
+  client: DevProviderApplicationClient & { readonly overrides?: ProviderOverrides },
+): ApplicationConfigInput {
+  const parameters = Object.fromEntries(Object.entries(PROFILES[profile].parameters).map(([name, p]) => [name, PARAMETER_STAND_INS[p.kind]]));
+  const resolvedProvider = resolveProfile({
+    applicationId: DEFAULT_APPLICATION_ID,
+    clientId: client.clientId,
+    profile,
+    profileParameters: parameters,
+    ...(client.scopes === undefined ? {} : { scopes: client.scopes }),
+    ...(client.tokenEndpointAuth === undefined ? {} : { tokenEndpointAuth: client.tokenEndpointAuth }),
+    ...client.overrides,
+    authorizeUrl: provider.authorizeUrl,
+    tokenUrl: provider.tokenUrl,
+    revocationUrl: provider.revocationUrl,
+  });
+  const { issuer, ...rest } = resolvedProvider;
+  return {
+    ...rest,
+    ...(issuer === undefined ? {} : { issuer: provider.issuer }),
+    revocationBody: rest.revocationBody === 'json' ? 'form' : rest.revocationBody,
+    applicationId: DEFAULT_APPLICATION_ID,
+    clientId: client.clientId,
+    clientSecretId: client.clientSecretId,
+    redirectUri: client.redirectUri,
+    returnTo: [...client.returnTo],
+    ...client.behaviour,
+  };
+}
+
+/**
+ * The `default` application at a running development provider: client `token-vault-local` (registered with
+ * {@link developmentClient}), `read write` scopes, `client_secret_post`, RFC 7009 form revocation and the
+ * provider's issuer (so the callback checks `iss`), with the overrides the environment allowed.
+ */
 export function developmentApplication(
   provider: DevProviderEndpoints,
   settings: CommonSettings,
@@ -248,6 +366,8 @@ export function developmentApplication(
     revocationBody: 'form',
     redirectUri: settings.redirectUri,
     returnTo: [...settings.returnTo],
+    ...(settings.authorizationParameters === undefined ? {} : { authorizationParameters: { ...settings.authorizationParameters } }),
+    ...(settings.resource === undefined ? {} : { resource: [...settings.resource] }),
   });
   return { config, clientSecret };
 }
@@ -276,6 +396,9 @@ const FIELD_VARIABLE: Readonly<Record<string, string>> = {
   revocationBody: OAUTH_ENV.REVOCATION_BODY,
   redirectUri: `${OAUTH_ENV.REDIRECT_URI} (or PORT)`,
   returnTo: OAUTH_ENV.RETURN_TO,
+  profile: OAUTH_ENV.PROFILE,
+  authorizationParameters: OAUTH_ENV.AUTHORIZATION_PARAMETERS,
+  resource: OAUTH_ENV.RESOURCE,
 };
 
 /** Validates one application (with a placeholder secret id; the real ARN exists only after provisioning). */
@@ -323,6 +446,23 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new LocalConfigError(`${name} must be one of ${allowed.join(', ')}`);
+}
+
+/** `name=value` pairs, comma-separated; undefined when the variable is unset. */
+function pairs(name: string, value: string | undefined): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of splitList(value, ',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new LocalConfigError(`${name} must be comma-separated name=value pairs`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The object without its undefined properties (so they don't replace a profile's values). */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function splitList(value: string, separator: string | RegExp): string[] {

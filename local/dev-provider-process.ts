@@ -29,6 +29,48 @@ export interface DevProviderOptions {
   readonly extraScopes?: readonly string[];
   /** How long to wait for the ready line (default 15 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Quirk switches in force from the start (also changeable with {@link DevProvider.setQuirks}).
+   * @default - none, unless the environment's `DEV_PROVIDER_QUIRKS` names some (`npm start`)
+   */
+  readonly quirks?: DevProviderQuirks;
+}
+
+/**
+ * Switches that make the development provider behave like a specific real provider. All are off by default, and
+ * off they change nothing. The token endpoint's answers are rewritten after oidc-provider produced them.
+ */
+export interface DevProviderQuirks {
+  /** OAuth errors of the token endpoint come with this HTTP status (GitHub and Slack: 200). @default - 400/401 */
+  readonly tokenErrorStatus?: number;
+  /**
+   * Token errors renamed: keys are `grant_type:error` or `error`, e.g.
+   * `{ 'refresh_token:invalid_grant': 'bad_refresh_token' }` (GitHub). @default - RFC 6749 codes
+   */
+  readonly errorCodes?: Readonly<Record<string, string>>;
+  /** `token_type` of every token answer: `bearer` (GitHub), `bot` (Slack), `DPoP`, `MAC`. @default 'Bearer' */
+  readonly tokenType?: string;
+  /** `expires_in` as a numeric string (Azure AD v1), or left out (Salesforce). @default 'number' */
+  readonly expiresIn?: 'number' | 'string' | 'absent';
+  /**
+   * Adds the refresh token's lifetime to token answers: `refresh_token_expires_in` (GitHub) or
+   * `refresh_expires_in` (Keycloak; `seconds: 0` for offline tokens). @default - not stated
+   */
+  readonly refreshTokenExpiresIn?: { readonly field: 'refresh_token_expires_in' | 'refresh_expires_in'; readonly seconds?: number };
+  /** False: refresh tokens are not rotated and refresh answers carry none (Google). @default true */
+  readonly rotateRefreshTokens?: boolean;
+  /** A refresh token only when authorized with `access_type=offline` (Google). @default false */
+  readonly refreshTokenRequiresOfflineAccess?: boolean;
+  /**
+   * A refresh token only on an account's first authorization of the client, or with `prompt=consent` (Google).
+   * @default false
+   */
+  readonly refreshTokenOnFirstConsentOnly?: boolean;
+  /**
+   * A rotated refresh token presented again within this many seconds gets the same answer (the same successor)
+   * instead of revoking the grant (Okta, Auth0). @default 0
+   */
+  readonly reuseGraceSeconds?: number;
 }
 
 /** Counters kept by the provider since start or the last {@link DevProvider.resetStats}. */
@@ -53,6 +95,8 @@ export interface DevProviderStats {
   readonly grantsRevoked: number;
   /** Requests answered or delayed by an injected fault. */
   readonly faultsServed: number;
+  /** Used refresh tokens answered from the grace window ({@link DevProviderQuirks.reuseGraceSeconds}). */
+  readonly reuseGraceServed: number;
 }
 
 /**
@@ -63,11 +107,12 @@ export interface DevProviderStats {
  * - `html`: an HTML page, status `status` (default 200).
  * - `invalid_json`: `application/json` that does not parse, status `status` (default 200).
  * - `missing_fields`: JSON `body` (default `{"token_type":"Bearer"}`, no access token), status `status` (default 200).
+ * - `oversized`: a JSON body of over 1 MiB, status `status` (default 200).
  * `retryAfter` sets a `Retry-After` header (seconds or an HTTP date) on every mode but `slow`.
  */
 export interface DevProviderFault {
   readonly endpoint: 'token' | 'revocation';
-  readonly mode: 'status' | 'slow' | 'hang' | 'html' | 'invalid_json' | 'missing_fields';
+  readonly mode: 'status' | 'slow' | 'hang' | 'html' | 'invalid_json' | 'missing_fields' | 'oversized';
   readonly status?: number;
   readonly retryAfter?: string;
   readonly delayMs?: number;
@@ -92,6 +137,10 @@ export interface DevProvider {
   clearFaults(): Promise<void>;
   /** Withdraws every grant of an account (its next refresh answers `invalid_grant`); resolves to how many. */
   revokeGrants(accountId: string): Promise<number>;
+  /** Replaces every quirk switch (`{}` turns them all off). */
+  setQuirks(quirks: DevProviderQuirks): Promise<void>;
+  /** The quirk switches in force. */
+  quirks(): Promise<DevProviderQuirks>;
   /** Stops the server and waits for the process to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -122,6 +171,7 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     DEV_PROVIDER_ACCESS_TOKEN_TTL: String(options.accessTokenTtlSeconds ?? 3600),
     DEV_PROVIDER_REFRESH_TOKEN_TTL: String(options.refreshTokenTtlSeconds ?? 30 * 24 * 60 * 60),
     DEV_PROVIDER_EXTRA_SCOPES: (options.extraScopes ?? []).join(' '),
+    ...(options.quirks === undefined ? {} : { DEV_PROVIDER_QUIRKS: JSON.stringify(options.quirks) }),
     // stdin is a pipe from this process: when this process dies, even by SIGKILL, the server sees EOF and exits.
     DEV_PROVIDER_EXIT_ON_STDIN_END: '1',
   };
@@ -222,6 +272,10 @@ function makeHandle(
       await post('clear-faults');
     },
     revokeGrants: async (accountId) => ((await post('revoke-grants', { accountId })) as { revoked: number }).revoked,
+    setQuirks: async (quirks) => {
+      await post('quirks', quirks);
+    },
+    quirks: () => fetchJson<DevProviderQuirks>(control('quirks')),
     stop: () => {
       stopping ??= (async () => {
         process.removeListener('exit', killOnExit);

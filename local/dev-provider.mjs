@@ -17,6 +17,7 @@
  *                                   openid offline_access profile email read write
  *   DEV_PROVIDER_EXIT_ON_STDIN_END  "1": exit when stdin ends, so the server dies with the process that spawned it
  *                                   even when that one is killed with SIGKILL (set by dev-provider-process.ts)
+ *   DEV_PROVIDER_QUIRKS             optional JSON object of quirk switches (below); also settable at run time
  *
  * Behaviour: authorization code + PKCE (S256 only, always required), opaque access tokens, a refresh token on
  * every authorization_code grant, refresh-token rotation with reuse detection (a used refresh token answers
@@ -25,6 +26,24 @@
  * request's `login_hint` (default `dev-user`) and granting the requested scopes; `login_hint=deny` refuses with
  * `access_denied`.
  *
+ * Quirk switches make this peer behave like a specific real provider (all off by default; see `validateQuirks()`):
+ *   tokenErrorStatus: N               token endpoint OAuth errors answered with HTTP N (GitHub, Slack: 200)
+ *   errorCodes: { "grant:code": c }   token errors renamed, e.g. "refresh_token:invalid_grant": "bad_refresh_token"
+ *                                     (a key without "grant:" applies to every grant type)
+ *   tokenType: "bearer"|"DPoP"|...    token_type of every token answer (GitHub: bearer; Slack: bot)
+ *   expiresIn: "string"|"absent"      expires_in as a numeric string (Azure AD v1) or left out (Salesforce)
+ *   refreshTokenExpiresIn: { field, seconds? }
+ *                                     adds refresh_token_expires_in (GitHub) or refresh_expires_in (Keycloak; 0 for
+ *                                     offline tokens) to token answers; seconds default to the refresh token TTL
+ *   rotateRefreshTokens: false        refresh tokens stay valid and refresh answers carry none (Google)
+ *   refreshTokenRequiresOfflineAccess: true
+ *                                     a refresh token only when authorized with access_type=offline (Google)
+ *   refreshTokenOnFirstConsentOnly: true
+ *                                     a refresh token only on an account's first authorization of the client, or
+ *                                     one with prompt=consent (Google)
+ *   reuseGraceSeconds: N              a rotated refresh token presented again within N s gets the same answer
+ *                                     (the same successor) instead of revoking the grant (Okta, Auth0)
+ *
  * Test control (loopback only, JSON):
  *   GET  /__control/stats          counters, see `emptyStats()`
  *   POST /__control/reset-stats    zeroes the counters
@@ -32,11 +51,13 @@
  *                                  the next `count` requests to that endpoint get the fault (see `serveFault()`)
  *   POST /__control/clear-faults   drops pending faults
  *   POST /__control/revoke-grants  { accountId } -> { revoked: n }: withdraws every grant of that account
+ *   GET  /__control/quirks         the quirk switches in force
+ *   POST /__control/quirks         { ...quirks } replaces all of them ({} turns every quirk off)
  *
  * Output: exactly one line on stdout when ready, {"ready":true,"issuer":"...","port":N}. oidc-provider's own
  * notices go to stderr; nothing prints tokens, codes or secrets.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 // oidc-provider prints its notices with console.info (stdout), which would break the one-line stdout contract.
@@ -55,7 +76,9 @@ const ROUTES = {
 };
 const BASE_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'read', 'write'];
 const DEFAULT_ACCOUNT = 'dev-user';
-const FAULT_MODES = new Set(['status', 'slow', 'hang', 'html', 'invalid_json', 'missing_fields']);
+const FAULT_MODES = new Set(['status', 'slow', 'hang', 'html', 'invalid_json', 'missing_fields', 'oversized']);
+/** Size of the `oversized` fault's body: well past any client's limit for a token answer. */
+const OVERSIZED_BODY_BYTES = 1024 * 1024;
 const ACCOUNT_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 // ---------------------------------------------------------------------------------------------- configuration
@@ -108,6 +131,59 @@ const clients = readClients();
 const accessTokenTtl = integerEnv('DEV_PROVIDER_ACCESS_TOKEN_TTL', 3600, 1);
 const refreshTokenTtl = integerEnv('DEV_PROVIDER_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60, 1);
 const scopes = [...new Set([...BASE_SCOPES, ...(process.env.DEV_PROVIDER_EXTRA_SCOPES ?? '').split(/\s+/).filter(Boolean)])];
+
+// ---------------------------------------------------------------------------------------------- quirks
+
+const TOKEN_TYPE = /^[A-Za-z0-9_-]{1,32}$/;
+const ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+
+/** Checks a quirks object; returns a message naming the bad switch, or undefined. */
+function validateQuirks(q) {
+  if (q === null || typeof q !== 'object' || Array.isArray(q)) return 'quirks must be a JSON object';
+  const known = new Set(['tokenErrorStatus', 'errorCodes', 'tokenType', 'expiresIn', 'refreshTokenExpiresIn', 'rotateRefreshTokens',
+    'refreshTokenRequiresOfflineAccess', 'refreshTokenOnFirstConsentOnly', 'reuseGraceSeconds']);
+  const unknown = Object.keys(q).find((k) => !known.has(k));
+  if (unknown !== undefined) return `unknown quirk ${unknown}; known: ${[...known].join(', ')}`;
+  if (q.tokenErrorStatus !== undefined && !(Number.isInteger(q.tokenErrorStatus) && q.tokenErrorStatus >= 100 && q.tokenErrorStatus <= 599)) {
+    return 'tokenErrorStatus must be an HTTP status';
+  }
+  if (q.errorCodes !== undefined) {
+    if (q.errorCodes === null || typeof q.errorCodes !== 'object') return 'errorCodes must be an object';
+    if (!Object.values(q.errorCodes).every((c) => typeof c === 'string' && ERROR_CODE.test(c))) return 'errorCodes values must be error codes';
+  }
+  if (q.tokenType !== undefined && !(typeof q.tokenType === 'string' && TOKEN_TYPE.test(q.tokenType))) return 'tokenType must be 1-32 characters of [A-Za-z0-9_-]';
+  if (q.expiresIn !== undefined && !['number', 'string', 'absent'].includes(q.expiresIn)) return 'expiresIn must be number, string or absent';
+  if (q.refreshTokenExpiresIn !== undefined) {
+    const r = q.refreshTokenExpiresIn;
+    if (r === null || typeof r !== 'object' || !['refresh_token_expires_in', 'refresh_expires_in'].includes(r.field)) {
+      return 'refreshTokenExpiresIn.field must be refresh_token_expires_in or refresh_expires_in';
+    }
+    if (r.seconds !== undefined && !(Number.isInteger(r.seconds) && r.seconds >= 0)) return 'refreshTokenExpiresIn.seconds must be an integer >= 0';
+  }
+  for (const flag of ['rotateRefreshTokens', 'refreshTokenRequiresOfflineAccess', 'refreshTokenOnFirstConsentOnly']) {
+    if (q[flag] !== undefined && typeof q[flag] !== 'boolean') return `${flag} must be a boolean`;
+  }
+  if (q.reuseGraceSeconds !== undefined && !(Number.isInteger(q.reuseGraceSeconds) && q.reuseGraceSeconds >= 0)) {
+    return 'reuseGraceSeconds must be an integer >= 0';
+  }
+  return undefined;
+}
+
+function readQuirks() {
+  const raw = process.env.DEV_PROVIDER_QUIRKS;
+  if (raw === undefined || raw === '') return {};
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    fail('DEV_PROVIDER_QUIRKS must be a JSON object');
+  }
+  const problem = validateQuirks(parsed);
+  if (problem) fail(`DEV_PROVIDER_QUIRKS: ${problem}`);
+  return parsed;
+}
+
+let quirks = readQuirks();
 
 // ---------------------------------------------------------------------------------------------- storage
 
@@ -206,6 +282,7 @@ function emptyStats() {
     revocationRequests: 0, // every HTTP request received at the revocation endpoint, faulted ones included
     grantsRevoked: 0, // grants destroyed: reuse detection, revoking a refresh token, /__control/revoke-grants
     faultsServed: 0, // requests answered (or delayed) by an injected fault
+    reuseGraceServed: 0, // rotated refresh tokens presented again within the reuseGraceSeconds quirk's window
   };
 }
 let stats = emptyStats();
@@ -245,11 +322,15 @@ const provider = new Provider(issuer, {
     // Off so that tokens carry the scopes the client asked for, without resource indicators (the vault sends none).
     resourceIndicators: { enabled: false },
   },
-  // Pure OAuth 2.0: a refresh token for every code grant, not only with offline_access + prompt=consent.
-  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // Kept in the interaction details, for the Google-like refresh token quirks.
+  extraParams: ['access_type'],
+  // Pure OAuth 2.0: a refresh token for every code grant, not only with offline_access + prompt=consent, unless
+  // a quirk says otherwise.
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && refreshTokenAllowedByQuirks(client, code),
   // Tokens outlive the provider's browser session, as they do at a real provider.
   expiresWithSession: async () => false,
-  rotateRefreshToken: true,
+  // A function, so the rotateRefreshTokens quirk can switch it at run time.
+  rotateRefreshToken: () => quirks.rotateRefreshTokens !== false,
   ttl: {
     AccessToken: () => accessTokenTtl,
     RefreshToken: () => refreshTokenTtl,
@@ -268,6 +349,25 @@ const provider = new Provider(issuer, {
     ctx.body = out;
   },
 });
+
+/**
+ * What each authorization asked for, by grant id (recorded at consent), and which account + client pairs got a
+ * refresh token already: Google issues one only on the first consent unless `prompt=consent` forces a new one.
+ */
+const consentRequests = new Map(); // grantId -> { prompt: string[], accessType?: string }
+const refreshTokenIssuedTo = new Set(); // `${accountId} ${clientId}`
+
+function refreshTokenAllowedByQuirks(client, code) {
+  // Only code grants are judged; other sources (device codes, ...) are not used here.
+  if (code?.kind !== 'AuthorizationCode') return true;
+  const request = consentRequests.get(code.grantId) ?? { prompt: [] };
+  if (quirks.refreshTokenRequiresOfflineAccess && request.accessType !== 'offline') return false;
+  const key = `${code.accountId} ${client.clientId}`;
+  const first = !refreshTokenIssuedTo.has(key);
+  if (quirks.refreshTokenOnFirstConsentOnly && !first && !request.prompt.includes('consent')) return false;
+  refreshTokenIssuedTo.add(key);
+  return true;
+}
 
 /** RFC 7009 §2.1: a client may revoke only its own tokens (same rule as oidc-provider's default, minus its notice). */
 async function revocationAllowed(_ctx, client, token) {
@@ -337,6 +437,12 @@ async function serveFault(ctx, fault) {
       ctx.status = fault.status ?? 200;
       ctx.body = fault.body ?? { token_type: 'Bearer' };
       return true;
+    case 'oversized':
+      // Looks like a token answer, but far too large: a client must stop reading instead of buffering it all.
+      ctx.status = fault.status ?? 200;
+      ctx.type = 'json';
+      ctx.body = `{"token_type":"Bearer","padding":"${'x'.repeat(OVERSIZED_BODY_BYTES)}"}`;
+      return true;
     default:
       return false;
   }
@@ -393,6 +499,23 @@ async function control(ctx) {
       ctx.body = { ok: true };
       return;
     }
+    case 'GET /__control/quirks':
+      ctx.body = quirks;
+      return;
+    case 'POST /__control/quirks': {
+      const q = await readJson(ctx);
+      if (q === undefined) return;
+      const problem = validateQuirks(q);
+      if (problem) {
+        ctx.status = 400;
+        ctx.body = { error: problem };
+        return;
+      }
+      quirks = q;
+      graceAnswers.clear();
+      ctx.body = { ok: true };
+      return;
+    }
     case 'POST /__control/clear-faults':
       pendingFaults.token = [];
       pendingFaults.revocation = [];
@@ -408,6 +531,7 @@ async function control(ctx) {
         return;
       }
       const ids = grantIdsOf(accountId);
+      graceAnswers.clear();
       for (const grantId of ids) {
         await Promise.all([
           provider.AccessToken.revokeByGrantId(grantId),
@@ -456,6 +580,10 @@ async function interaction(ctx) {
     if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
     const grantId = await grant.save();
+    consentRequests.set(grantId, {
+      prompt: typeof params.prompt === 'string' ? params.prompt.split(' ') : [],
+      ...(typeof params.access_type === 'string' ? { accessType: params.access_type } : {}),
+    });
     result = { consent: details.grantId ? {} : { grantId } };
   } else {
     result = { error: 'access_denied', error_description: `unsupported prompt ${prompt.name}` };
@@ -490,11 +618,89 @@ provider.use(async (ctx, next) => {
   const fault = endpoint && takeFault(endpoint);
   if (fault && (await serveFault(ctx, fault))) return undefined;
 
-  await (endpoint ? serialised(next) : next());
-  if (ctx.status === 200 && ctx.path === ROUTES.revocation) stats.revocations += 1;
+  if (endpoint === 'token') {
+    const presented = await presentedForGrace(ctx);
+    await serialised(async () => {
+      if (serveFromGrace(ctx, presented)) return;
+      await next();
+      applyTokenQuirks(ctx);
+      rememberForGrace(ctx, presented);
+    });
+  } else {
+    await (endpoint ? serialised(next) : next());
+  }
+  if (ctx.status === 200 && ctx.path === ROUTES.revocation) {
+    stats.revocations += 1;
+    graceAnswers.clear(); // a revoked token's successor must not come back through the grace window
+  }
   if (ctx.status === 200 && ctx.path === ROUTES.introspection) stats.introspections += 1;
   return undefined;
 });
+
+/** Rewrites a token endpoint answer the way the quirk switches say (after oidc-provider produced it). */
+function applyTokenQuirks(ctx) {
+  const body = ctx.body;
+  if (body === null || typeof body !== 'object') return;
+  const grantType = ctx.oidc?.params?.grant_type;
+  if (typeof body.error === 'string') {
+    const renamed = quirks.errorCodes?.[`${grantType}:${body.error}`] ?? quirks.errorCodes?.[body.error];
+    if (renamed !== undefined) body.error = renamed;
+    if (quirks.tokenErrorStatus !== undefined) ctx.status = quirks.tokenErrorStatus;
+    return;
+  }
+  if (ctx.status !== 200 || typeof body.access_token !== 'string') return;
+  if (quirks.tokenType !== undefined) body.token_type = quirks.tokenType;
+  if (quirks.expiresIn === 'string' && typeof body.expires_in === 'number') body.expires_in = String(body.expires_in);
+  if (quirks.expiresIn === 'absent') delete body.expires_in;
+  if (quirks.refreshTokenExpiresIn !== undefined) {
+    body[quirks.refreshTokenExpiresIn.field] = quirks.refreshTokenExpiresIn.seconds ?? refreshTokenTtl;
+  }
+  // Without rotation oidc-provider repeats the presented token; Google's answers carry none.
+  if (grantType === 'refresh_token' && body.refresh_token === ctx.oidc.params.refresh_token) delete body.refresh_token;
+}
+
+/**
+ * Answers of refresh grants by the presented token's hash, for the reuseGraceSeconds quirk: within the window the
+ * used token gets the same answer again (Okta's and Auth0's grace period), and only the latest predecessor of a
+ * token does (a successor's own use ends its predecessor's window).
+ */
+const graceAnswers = new Map(); // sha256(presented) -> { body, until, successor }
+
+function tokenHash(token) {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/**
+ * The refresh token of a refresh grant, read before oidc-provider sees the request; only while the grace quirk is
+ * on. oidc-provider then parses the body from `ctx.request.body` because the stream is consumed.
+ */
+async function presentedForGrace(ctx) {
+  if (!(quirks.reuseGraceSeconds > 0) || ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return undefined;
+  const chunks = [];
+  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false })) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
+  ctx.request.body = text;
+  const form = new URLSearchParams(text);
+  return form.get('grant_type') === 'refresh_token' ? (form.get('refresh_token') ?? undefined) : undefined;
+}
+
+function serveFromGrace(ctx, presented) {
+  if (presented === undefined) return false;
+  const entry = graceAnswers.get(tokenHash(presented));
+  if (entry === undefined || entry.until <= Date.now()) return false;
+  stats.reuseGraceServed += 1;
+  ctx.status = 200;
+  ctx.set('cache-control', 'no-store');
+  ctx.body = { ...entry.body };
+  return true;
+}
+
+function rememberForGrace(ctx, presented) {
+  if (presented === undefined || ctx.status !== 200 || typeof ctx.body?.refresh_token !== 'string') return;
+  const used = tokenHash(presented);
+  for (const [key, entry] of graceAnswers) if (entry.successor === used || entry.until <= Date.now()) graceAnswers.delete(key);
+  graceAnswers.set(used, { body: { ...ctx.body }, until: Date.now() + quirks.reuseGraceSeconds * 1000, successor: tokenHash(ctx.body.refresh_token) });
+}
 
 server.on('request', provider.callback());
 

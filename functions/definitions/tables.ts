@@ -40,8 +40,8 @@ export const CONNECTIONS_TABLE = {
   timeToLiveAttribute: 'expiresAtEpochSeconds',
   globalSecondaryIndexes: [
     {
-      // Sparse: only active connections with a refresh token carry `dueShard`, so the sweep reads
-      // exactly the connections due, never the whole table.
+      // Sparse: only active connections with a refresh token, and pending provider revocations, carry
+      // `dueShard`, so the sweep reads exactly the work that is due, never the whole table.
       indexName: 'refresh-due',
       partitionKey: { name: 'dueShard', type: 'S' },
       sortKey: { name: 'refreshDueAt', type: 'N' },
@@ -78,4 +78,16 @@ export const RESERVED_KEYS = {
   REVOCATION_PREFIX: '#revocation#',
   /** `recordKind` of revocation records in the `records-by-kind` index. */
   REVOCATION_KIND: 'revocation',
+  /**
+   * `applicationId` prefix of a refresh token the provider has not yet confirmed as revoked:
+   * `#pending-revocation#<applicationId>#<id>`. Such items sit in the `refresh-due` index until confirmed.
+   */
+  PENDING_REVOCATION_PREFIX: '#pending-revocation#',
+  /** `recordKind` of pending revocations in the `records-by-kind` index (oldest first: the age alarm). */
+  PENDING_REVOCATION_KIND: 'pending_revocation',
+  /**
+   * `applicationId` of the item that ends a user's authorization flows: attribute `notBefore:<applicationId>`
+   * (or `notBefore:*` for all) holds the time of the last revoke; a flow started before it cannot complete.
+   */
+  FLOWS_MARKER: '#flows',
 } as const;

@@ -9,16 +9,17 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { parseCallbackQuery } from '../runtime/callback-query';
 import { callbackResponse } from '../runtime/callback-response';
 import { Container } from '../runtime/container';
+import { invocationDeadline } from '../runtime/invoke-handler';
 import { logger, vaultLogger } from '../runtime/powertools';
 import { describeError } from '../core/observability';
 
 const vault = new Container();
 
-const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const params = parseCallbackQuery(event);
   if (!params) return callbackResponse({ status: 'error', error: 'invalid_request', reason: 'invalid_request' });
   try {
-    return callbackResponse(await vault.authorization().complete(params));
+    return callbackResponse(await vault.authorization().complete(params, invocationDeadline(context)));
   } catch (error) {
     vaultLogger.error('Callback failed.', describeError(error));
     return callbackResponse({ status: 'error', error: 'internal_error', reason: 'internal' });

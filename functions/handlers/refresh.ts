@@ -1,11 +1,12 @@
 /**
- * refresh: on demand after a 401 (with `rejectedAccessToken`), or on a schedule (`{ "sweep": true }`, or an
- * EventBridge Scheduler event) refreshing connections due soon (CONTRACT.md).
+ * refresh: on demand after a 401 (with `rejectedAccessToken`), or on a schedule (`{ "sweep": true }`) doing the
+ * work that is due: refreshes ahead of expiry and provider revocations not yet confirmed (docs/contract.md).
  */
 import * as z from 'zod/mini';
 import { refreshRequestSchema, sweepRequestSchema } from '../contract/requests';
 import { describeError } from '../core/observability';
-import { sweepDueConnections } from '../core/refresh/sweep';
+import { sweepDue } from '../core/refresh/sweep';
+import { millis } from '../definitions/tunables';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
 import { vaultLogger, vaultMetrics } from '../runtime/powertools';
@@ -13,28 +14,29 @@ import { tokenAnswer } from '../runtime/token-answer';
 
 const vault = new Container();
 
-/** The sweep stops starting refreshes this long before the function's time runs out. */
-const SWEEP_BUDGET_MS = 45_000;
-
 const requestSchema = z.union([sweepRequestSchema, refreshRequestSchema]);
 
-export const handler = invokeHandler(requestSchema, async (input) => {
-  if ('sweep' in input) {
-    const result = await sweepDueConnections(vault.connections(), vault.coordinator(), {
-      horizonMs: vault.tunables().sweepHorizonMs,
-      deadline: Date.now() + SWEEP_BUDGET_MS,
-      logger: vaultLogger,
-    });
-    // ActiveTokens: the exact per-application counters (one Query on their partition, whatever the user count).
-    // A failed sample is skipped, not the sweep's answer: the next sweep samples again.
-    try {
-      for (const [application, active] of Object.entries(await vault.connections().activeCounts())) {
-        vaultMetrics.count('ACTIVE_TOKENS', { Application: application }, active);
-      }
-    } catch (error) {
-      vaultLogger.warn('Active token counters could not be read.', describeError(error));
+export const handler = invokeHandler(requestSchema, async (input, deadline) => {
+  if (!('sweep' in input)) return tokenAnswer(await vault.tokens().refresh(input, deadline));
+  const coordinator = vault.coordinator();
+  const revocation = vault.revocation();
+  const result = await sweepDue(
+    vault.connections(),
+    {
+      refreshIfDue: (key, horizonMs, d) => coordinator.refreshIfDue(key, horizonMs, d),
+      retryRevocation: (userId, itemKey, d) => revocation.retryRevocation(userId, itemKey, d),
+    },
+    { horizonMs: millis(vault.tunables, 'sweepLookaheadSeconds'), deadline, timing: vault.timing, logger: vaultLogger },
+  );
+  // Gauges sampled once per sweep: the exact active counters (one Query, whatever the user count) and the age
+  // of the oldest revocation the provider has not confirmed. A failed sample is skipped, not the answer.
+  try {
+    for (const [application, active] of Object.entries(await vault.connections().activeCounts(deadline))) {
+      vaultMetrics.count('ACTIVE_TOKENS', { Application: application }, active);
     }
-    return { ...result };
+    vaultMetrics.timing('OLDEST_PENDING_REVOCATION_AGE', {}, (await vault.pending().oldestAgeMs(deadline)) ?? 0);
+  } catch (error) {
+    vaultLogger.warn('Sweep gauges could not be read.', describeError(error));
   }
-  return tokenAnswer(await vault.tokens().refresh(input));
+  return { ...result };
 });

@@ -1,4 +1,4 @@
-/** token-fetch: a valid access token, refreshed first when needed (CONTRACT.md). */
+/** token-fetch: a valid access token, refreshed first when needed (docs/contract.md). */
 import { tokenFetchRequestSchema } from '../contract/requests';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
@@ -6,4 +6,4 @@ import { tokenAnswer } from '../runtime/token-answer';
 
 const vault = new Container();
 
-export const handler = invokeHandler(tokenFetchRequestSchema, async (input) => tokenAnswer(await vault.tokens().fetch(input)));
+export const handler = invokeHandler(tokenFetchRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().fetch(input, deadline)));

@@ -1,9 +1,14 @@
 /**
- * Function configuration from the environment (names from definitions/env.ts), read once and validated:
- * a missing or malformed variable fails the cold start with a message that names it.
+ * Function configuration from the environment (names from definitions/), read once at cold start and validated:
+ * a missing or malformed variable, or tunables that break the time model, fail the cold start with a message
+ * that names the variable.
  */
 import { applicationsSchema, type ApplicationConfig } from '../definitions/applications';
-import { DEFAULTS, ENV } from '../definitions/env';
+import { ENV } from '../definitions/env';
+import { FUNCTIONS } from '../definitions/functions';
+import { TUNABLES, TunableError, millis, readTunables, type TunableValues } from '../definitions/tunables';
+import { timingProblems, type RefreshTiming } from '../core/refresh/budget';
+import { ANSWER_RESERVE_MS } from '../core/time/deadline';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -12,14 +17,6 @@ export class ConfigurationError extends Error {
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (value === undefined || value.trim() === '') throw new ConfigurationError(`${name} environment variable is not set.`);
-  return value;
-}
-
-function numberEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new ConfigurationError(`${name} must be a non-negative number, got an invalid value.`);
   return value;
 }
 
@@ -39,43 +36,33 @@ export function loadApplications(env: NodeJS.ProcessEnv = process.env): Applicat
   return parsed.data;
 }
 
-export interface Tunables {
-  readonly refreshMarginMs: number;
-  readonly defaultAccessTokenTtlMs: number;
-  readonly defaultRefreshTokenTtlMs: number;
-  readonly providerTimeoutMs: number;
-  readonly awsRequestTimeoutMs: number;
-  readonly cooldownMs: number;
-  readonly sweepHorizonMs: number;
-  readonly refreshLeaseMs: number;
-  readonly refreshWaitMs: number;
-}
-
-/** A lease must outlast one provider call plus the commit that follows it. */
-export const LEASE_RESERVE_MS = 2000;
-
-function readTunables(env: NodeJS.ProcessEnv): Tunables {
-  return {
-    refreshMarginMs: numberEnv(ENV.REFRESH_MARGIN_SECONDS, DEFAULTS.REFRESH_MARGIN_SECONDS, env) * 1000,
-    defaultAccessTokenTtlMs: numberEnv(ENV.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, env) * 1000,
-    defaultRefreshTokenTtlMs: numberEnv(ENV.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, DEFAULTS.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, env) * 1000,
-    providerTimeoutMs: numberEnv(ENV.PROVIDER_TIMEOUT_MS, DEFAULTS.PROVIDER_TIMEOUT_MS, env),
-    awsRequestTimeoutMs: numberEnv(ENV.AWS_REQUEST_TIMEOUT_MS, DEFAULTS.AWS_REQUEST_TIMEOUT_MS, env),
-    cooldownMs: numberEnv(ENV.REFRESH_COOLDOWN_SECONDS, DEFAULTS.REFRESH_COOLDOWN_SECONDS, env) * 1000,
-    sweepHorizonMs: numberEnv(ENV.SWEEP_LOOKAHEAD_SECONDS, DEFAULTS.SWEEP_LOOKAHEAD_SECONDS, env) * 1000,
-    refreshLeaseMs: numberEnv(ENV.REFRESH_LEASE_SECONDS, DEFAULTS.REFRESH_LEASE_SECONDS, env) * 1000,
-    refreshWaitMs: numberEnv(ENV.REFRESH_WAIT_SECONDS, DEFAULTS.REFRESH_WAIT_SECONDS, env) * 1000,
-  };
-}
-
-export function loadTunables(env: NodeJS.ProcessEnv = process.env): Tunables {
-  const tunables = readTunables(env);
-  // A lease shorter than one provider call would expire under a live holder: a peer would take over and present
-  // the same refresh token again, which a provider with reuse detection answers by revoking the whole grant.
-  if (tunables.refreshLeaseMs < tunables.providerTimeoutMs + LEASE_RESERVE_MS) {
-    throw new ConfigurationError(
-      `${ENV.REFRESH_LEASE_SECONDS} must be at least ${ENV.PROVIDER_TIMEOUT_MS} + ${LEASE_RESERVE_MS / 1000} s (one provider call plus the write).`,
-    );
+/** The tunables, checked one by one and against each other. */
+export function loadTunables(env: NodeJS.ProcessEnv = process.env): TunableValues {
+  let values: TunableValues;
+  try {
+    values = readTunables(env);
+  } catch (error) {
+    if (error instanceof TunableError) throw new ConfigurationError(error.message);
+    throw error;
   }
-  return tunables;
+  const problems = timingProblems(refreshTiming(values), functionTimeouts(), ANSWER_RESERVE_MS);
+  if (problems.length > 0) {
+    const names = `${TUNABLES.refreshLeaseSeconds.env}, ${TUNABLES.providerTimeoutMs.env}, ${TUNABLES.awsCallTimeoutMs.env}`;
+    throw new ConfigurationError(`Tunables break the refresh time model (${names}): ${problems.map((p) => p.message).join('; ')}.`);
+  }
+  return values;
+}
+
+/** The time model's inputs from the tunables. */
+export function refreshTiming(values: TunableValues): RefreshTiming {
+  return { providerTimeoutMs: millis(values, 'providerTimeoutMs'), awsCallMs: millis(values, 'awsCallTimeoutMs'), leaseMs: millis(values, 'refreshLeaseSeconds') };
+}
+
+export function functionTimeouts() {
+  return {
+    tokenFetchMs: FUNCTIONS.tokenFetch.timeoutSeconds * 1000,
+    refreshMs: FUNCTIONS.refresh.timeoutSeconds * 1000,
+    callbackMs: FUNCTIONS.callback.timeoutSeconds * 1000,
+    revokeMs: FUNCTIONS.revoke.timeoutSeconds * 1000,
+  };
 }

@@ -8,14 +8,22 @@ import {
   applicationsSchema,
   DEFAULT_APPLICATION_ID,
   OTESSE_DEFAULTS,
+  providerBehaviourOf,
   type ApplicationConfig,
+  type ProviderBehaviourFields,
   type RevocationBody,
   type TokenAuthMethod,
 } from '../../functions/definitions';
 import { TokenVaultConfigError } from './errors';
 
 /** One OAuth client registration at a provider. */
-export interface TokenVaultApplication {
+/**
+ * One OAuth client registration. Besides the fields below, the provider-behaviour fields of the functions'
+ * configuration (authorization parameters, resource indicators, scope separator, required scopes, error-code
+ * map, quirk flags; see functions/definitions/applications.ts) pass through unchanged, usually resolved from a
+ * provider profile by infra/config.ts.
+ */
+export interface TokenVaultApplication extends Partial<ProviderBehaviourFields> {
   /**
    * Name of the application in requests (`applicationId`): 1-64 chars of `[A-Za-z0-9._:@-]`.
    * @default 'default'
@@ -125,6 +133,7 @@ export function toApplicationConfigs(
       revocationBody: app.revocationBody ?? 'json',
       redirectUri: app.redirectUri ?? bindings.callbackUrl,
       returnTo: [...(app.returnTo ?? bindings.returnTo)],
+      ...providerBehaviourOf(app),
     };
   });
   assertValid(configs);

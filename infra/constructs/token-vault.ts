@@ -12,7 +12,11 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { CONNECTIONS_TABLE, DEFAULTS, ENV, FUNCTIONS, STATES_TABLE, type FunctionKey } from '../../functions/definitions';
+import { CONNECTIONS_TABLE, ENV, FUNCTIONS, STATES_TABLE, type FunctionKey } from '../../functions/definitions';
+import { TUNABLES, TunableError, checkTunable, defaultTunables, type TunableName, type TunableValues } from '../../functions/definitions/tunables';
+import { timingProblems } from '../../functions/core/refresh/budget';
+import { ANSWER_RESERVE_MS } from '../../functions/core/time/deadline';
+import { functionTimeouts, refreshTiming } from '../../functions/runtime/config';
 import { FUNCTION_ACCESS, FUNCTION_KEYS } from './access';
 import { AlarmTopic } from './alarm-topic';
 import { applicationIdOf, estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './applications';
@@ -82,11 +86,33 @@ export interface TokenVaultOptions {
    */
   readonly defaultRefreshTokenTtlSeconds?: number;
   /**
-   * Timeout of one HTTP call to the provider. At most half of the shortest function timeout, so a slow provider
-   * ends in a `provider_unavailable` answer, never in a Lambda timeout.
+   * Timeout of one HTTP attempt at the provider. With `awsCallTimeoutMs` it must fit the refresh time model (a
+   * whole refresh inside token-fetch's timeout, one attempt and its write inside the lease); synthesis fails
+   * naming the rule otherwise.
    * @default 5000
    */
   readonly providerTimeoutMs?: number;
+  /**
+   * Timeout of one AWS call (DynamoDB, KMS, Secrets Manager), the SDK's three attempts included.
+   * @default 2000
+   */
+  readonly awsCallTimeoutMs?: number;
+  /**
+   * Length of a refresh lease and of each extension: how long a crashed holder can delay the next refresh.
+   * @default 25
+   */
+  readonly refreshLeaseSeconds?: number;
+  /**
+   * How long a caller waits for another container's refresh (never past its own deadline).
+   * @default 12
+   */
+  readonly refreshWaitSeconds?: number;
+  /**
+   * A forced refresh of a token younger than this answers `rate_limited`: a token rejected right after its
+   * refresh is not cured by another refresh.
+   * @default 30
+   */
+  readonly forcedRefreshMinIntervalSeconds?: number;
   /**
    * Throttling of the callback route (the HTTP API's default stage).
    * @default { rateLimit: 20, burstLimit: 40 }
@@ -167,14 +193,7 @@ export class TokenVault extends Construct {
         ...(props.tableEncryption !== undefined ? { tableEncryption: props.tableEncryption } : {}),
       });
 
-    const environment = {
-      [ENV.REFRESH_MARGIN_SECONDS]: String(tunables.refreshMarginSeconds),
-      [ENV.SWEEP_LOOKAHEAD_SECONDS]: String(tunables.sweepLookaheadSeconds),
-      [ENV.REFRESH_COOLDOWN_SECONDS]: String(tunables.refreshCooldownSeconds),
-      [ENV.DEFAULT_ACCESS_TOKEN_TTL_SECONDS]: String(tunables.defaultAccessTokenTtlSeconds),
-      [ENV.DEFAULT_REFRESH_TOKEN_TTL_SECONDS]: String(tunables.defaultRefreshTokenTtlSeconds),
-      [ENV.PROVIDER_TIMEOUT_MS]: String(tunables.providerTimeoutMs),
-    };
+    const environment = Object.fromEntries((Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])]));
     const functions = {} as Record<FunctionKey, VaultFunction>;
     for (const key of FUNCTION_KEYS) {
       functions[key] = new VaultFunction(this, FUNCTIONS[key].name, {
@@ -269,45 +288,39 @@ export class TokenVault extends Construct {
 
 /** Tunables with defaults applied, checked against each other and against the function timeouts. */
 interface Tunables {
-  readonly refreshMarginSeconds: number;
-  readonly sweepLookaheadSeconds: number;
+  readonly values: TunableValues;
   readonly sweepInterval: Duration;
   readonly sweepMaxEventAge: Duration;
-  readonly refreshCooldownSeconds: number;
-  readonly defaultAccessTokenTtlSeconds: number;
-  readonly defaultRefreshTokenTtlSeconds: number;
-  readonly providerTimeoutMs: number;
 }
-
-/** A provider call may take at most this share of the shortest function timeout. */
-const PROVIDER_TIMEOUT_SHARE = 0.5;
 
 /** Validates the options before anything is built (or bundled) and applies the defaults of functions/definitions. */
 export function validateOptions(props: TokenVaultOptions): Tunables {
-  const integer = (name: keyof TokenVaultOptions, value: number | undefined, fallback: number, min: number): number => {
-    const result = value ?? fallback;
-    if (!Number.isInteger(result) || result < min) {
-      throw new TokenVaultConfigError(`${name}: ${result} must be an integer >= ${min}.`);
+  const values: Record<string, number> = { ...defaultTunables() };
+  for (const name of Object.keys(TUNABLES) as TunableName[]) {
+    const value = (props as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    try {
+      values[name] = checkTunable(name, value as number, name);
+    } catch (error) {
+      if (error instanceof TunableError) throw new TokenVaultConfigError(`${error.message}`);
+      throw error;
     }
-    return result;
-  };
+  }
+  const tunables = values as TunableValues;
   const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
   const sweepMinutes = sweepInterval.toSeconds() / 60;
   if (!Number.isInteger(sweepMinutes) || sweepMinutes < 1 || sweepMinutes > 60) {
     throw new TokenVaultConfigError(`sweepInterval: ${sweepInterval.toHumanString()} must be a whole number of minutes from 1 to 60.`);
   }
-  const sweepLookaheadSeconds = integer('sweepLookaheadSeconds', props.sweepLookaheadSeconds, DEFAULTS.SWEEP_LOOKAHEAD_SECONDS, 1);
-  if (sweepLookaheadSeconds < sweepInterval.toSeconds()) {
+  if (tunables.sweepLookaheadSeconds < sweepInterval.toSeconds()) {
     throw new TokenVaultConfigError(
-      `sweepLookaheadSeconds: ${sweepLookaheadSeconds} is shorter than the sweep interval (${sweepInterval.toSeconds()} s); connections due between two sweeps would be missed.`,
+      `sweepLookaheadSeconds: ${tunables.sweepLookaheadSeconds} is shorter than the sweep interval (${sweepInterval.toSeconds()} s); connections due between two sweeps would be missed.`,
     );
   }
-  const providerTimeoutMs = integer('providerTimeoutMs', props.providerTimeoutMs, DEFAULTS.PROVIDER_TIMEOUT_MS, 1);
-  const shortest = Object.values(FUNCTIONS).reduce((a, b) => (b.timeoutSeconds < a.timeoutSeconds ? b : a));
-  if (providerTimeoutMs > shortest.timeoutSeconds * 1000 * PROVIDER_TIMEOUT_SHARE) {
+  const problems = timingProblems(refreshTiming(tunables), functionTimeouts(), ANSWER_RESERVE_MS);
+  if (problems.length > 0) {
     throw new TokenVaultConfigError(
-      `providerTimeoutMs: ${providerTimeoutMs} must be at most half of the shortest function timeout (${shortest.name}: ${shortest.timeoutSeconds} s), ` +
-        'so that a slow provider ends in a provider_unavailable answer instead of a Lambda timeout.',
+      `providerTimeoutMs, awsCallTimeoutMs and refreshLeaseSeconds break the refresh time model: ${problems.map((p) => p.message).join('; ')}. Lower the timeouts or lengthen the lease.`,
     );
   }
   if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
@@ -317,14 +330,9 @@ export function validateOptions(props: TokenVaultOptions): Tunables {
     throw new TokenVaultConfigError(`alarmEmail: "${props.alarmEmail}" is not an e-mail address.`);
   }
   return {
-    refreshMarginSeconds: integer('refreshMarginSeconds', props.refreshMarginSeconds, DEFAULTS.REFRESH_MARGIN_SECONDS, 0),
-    sweepLookaheadSeconds,
+    values: tunables,
     sweepInterval,
     // EventBridge accepts 60 s at least; an event older than one interval is superseded by the next sweep.
     sweepMaxEventAge: Duration.seconds(Math.max(60, sweepInterval.toSeconds() - 60)),
-    refreshCooldownSeconds: integer('refreshCooldownSeconds', props.refreshCooldownSeconds, DEFAULTS.REFRESH_COOLDOWN_SECONDS, 0),
-    defaultAccessTokenTtlSeconds: integer('defaultAccessTokenTtlSeconds', props.defaultAccessTokenTtlSeconds, DEFAULTS.DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 1),
-    defaultRefreshTokenTtlSeconds: integer('defaultRefreshTokenTtlSeconds', props.defaultRefreshTokenTtlSeconds, DEFAULTS.DEFAULT_REFRESH_TOKEN_TTL_SECONDS, 1),
-    providerTimeoutMs,
   };
 }

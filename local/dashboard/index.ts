@@ -49,7 +49,7 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
   const store = new MetricStore();
   const tap = installEmfTap(store, options.stream);
   const ddb = new DynamoDBClient({ ...awsClientConfig(options.endpoint), maxAttempts: 2 });
-  const connections = new ConnectionStore({ client: DynamoDBDocumentClient.from(ddb), tableName: options.connectionsTable });
+  const connections = new ConnectionStore({ client: DynamoDBDocumentClient.from(ddb), tableName: options.connectionsTable, callTimeoutMs: 5000 });
   const applications = [...options.applicationIds];
 
   const routes: LocalRoute[] = [

@@ -5,6 +5,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ConnectionStore } from '../../functions/core/store/connection-store';
+import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
+import { Deadline } from '../../functions/core/time/deadline';
 import type { RevocationRecord } from '../../functions/core/store/types';
 import { CONNECTIONS_TABLE } from '../../functions/definitions/tables';
 
@@ -71,7 +73,7 @@ function validCursor(cursor: string): boolean {
 
 /** One page of revocation records, each reduced to exactly the fields of a RevocationRecord. */
 export async function revocationsPage(store: ConnectionStore, limit: number, cursor: string | undefined): Promise<RevocationsPage> {
-  const page = await store.listRevocations({ limit, ...(cursor !== undefined ? { cursor } : {}) });
+  const page = await store.listRevocations(Deadline.fromRemaining(10_000, SYSTEM_CLOCK, 0), { limit, ...(cursor !== undefined ? { cursor } : {}) });
   const records = page.records.map(
     (r): RevocationRecord => ({
       userId: r.userId,

@@ -4,6 +4,7 @@
  */
 import { AuthorizationService } from '../../functions/core/vault/authorization';
 import { registerSensitive } from '../support/leak-guard';
+import { testDeadline } from '../support/refresh';
 import { RETURN_TO, callbackEvent, fakeContext, startVault, type Vault } from '../support/vault';
 import { completeAuthorization } from '../../local/authorize';
 
@@ -61,7 +62,7 @@ describe('callback refusals', () => {
       states: vault.container.states(),
       now: () => Date.now() - 11 * 60 * 1000,
     });
-    const { authorizationUrl } = await past.start({ userId: 'late-user', applicationId: 'default', returnTo: RETURN_TO });
+    const { authorizationUrl } = await past.start({ userId: 'late-user', applicationId: 'default', returnTo: RETURN_TO }, testDeadline());
     const before = await connectionItems();
     const response = await vault.authorizeAndCallback(authorizationUrl, { loginHint: 'late-user' });
     expect(response.statusCode).toBe(302);

@@ -2,26 +2,25 @@
  * AWS faults (injected with SDK middleware: throttling, access denied and outages a real emulator can't produce
  * on demand) each get a defined answer, and none of them loses or burns the stored refresh token.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EnvelopeCipher } from '../../functions/core/crypto/envelope';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NO_LOGS } from '../../functions/core/observability';
-import { RefreshCoordinator } from '../../functions/core/refresh/coordinator';
-import { ClientSecretLoader } from '../../functions/core/secrets/client-secret-loader';
-import { ConnectionStore } from '../../functions/core/store/connection-store';
-import { TokenService } from '../../functions/core/vault/token-service';
 import { errorAnswer } from '../../functions/runtime/answers';
-import { ageAccessToken, storedRecord } from '../support/refresh';
+import { Container } from '../../functions/runtime/container';
+import { ageAccessToken, closeContainer, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
+const containers: Container[] = [];
 
 beforeAll(async () => {
   vault = await startVault();
 });
-afterAll(async () => vault.close());
+afterAll(async () => {
+  for (const container of containers) closeContainer(container);
+  await vault.close();
+});
 
 interface Fault {
   command: string;
@@ -47,19 +46,18 @@ function inject<C extends DynamoDBClient | KMSClient | SecretsManagerClient>(cli
   return client;
 }
 
+/**
+ * A fresh container (the functions' own wiring) whose SDK clients fail as `faults` say, with a 1-second
+ * cool-down after a failed refresh.
+ */
 function services(faults: Fault[]) {
-  const doc = DynamoDBDocumentClient.from(inject(new DynamoDBClient({}), faults), { marshallOptions: { removeUndefinedValues: true } });
-  const store = new ConnectionStore({ client: doc, tableName: vault.resources.connectionsTable });
-  const cipher = new EnvelopeCipher({ kms: inject(new KMSClient({}), faults), keyId: vault.resources.keyId });
-  const secrets = new ClientSecretLoader({ client: inject(new SecretsManagerClient({}), faults) });
-  const coordinator = new RefreshCoordinator({
-    store,
-    cipher,
-    secrets,
-    applications: vault.container.applications(),
-    policy: { ...vault.container.policy(), cooldownMs: 300 },
-  });
-  return { store, tokens: new TokenService(coordinator) };
+  const container = new Container({ ...process.env, ...vault.env, TOKEN_VAULT_REFRESH_COOLDOWN_SECONDS: '1' });
+  containers.push(container);
+  inject(container.dynamoDbClient(), faults);
+  inject(container.dynamoDbReadClient(), faults);
+  inject(container.kmsClient(), faults);
+  inject(container.secretsManagerClient(), faults);
+  return { tokens: container.tokens() };
 }
 
 async function answerOf(promise: Promise<unknown>) {
@@ -78,7 +76,7 @@ describe('AWS faults', () => {
     await vault.connectUser('ddb-user');
     const before = await storedRecord(vault, 'ddb-user');
     const { tokens } = services([{ command: 'GetItemCommand', name: 'ProvisionedThroughputExceededException', times: 1 }]);
-    const answer = await answerOf(tokens.fetch({ userId: 'ddb-user', applicationId: 'default', minValiditySeconds: 0 }));
+    const answer = await answerOf(tokens.fetch({ userId: 'ddb-user', applicationId: 'default', minValiditySeconds: 0 }, testDeadline()));
     expect(answer).toEqual({ ok: false, error: { code: 'internal_error', message: 'The vault could not complete the request; retry later.', retryable: true } });
     expect(await storedRecord(vault, 'ddb-user')).toEqual(before);
   });
@@ -94,7 +92,7 @@ describe('AWS faults', () => {
     const before = (await storedRecord(vault, userId))!;
     await vault.provider.resetStats();
     const { tokens } = services([{ command, name, times: 1 }]);
-    const answer = await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }));
+    const answer = await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }, testDeadline()));
     expect(answer).toMatchObject({ ok: false, error: { code: 'internal_error', retryable: true } });
     expect(JSON.stringify(answer)).not.toContain('injected');
     expect((await vault.provider.stats()).tokenRequests).toBe(0);
@@ -103,8 +101,8 @@ describe('AWS faults', () => {
     expect(Buffer.from(after.refreshToken!).equals(Buffer.from(before.refreshToken!))).toBe(true);
     expect(after.leaseOwner).toBeUndefined();
     // After the cool-down, the next call refreshes with the intact refresh token.
-    await sleep(400);
-    expect(await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }))).toEqual({ ok: true });
+    await sleep(1100);
+    expect(await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }, testDeadline()))).toEqual({ ok: true });
     expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, reuseDetected: 0 });
   });
 });

@@ -2,9 +2,7 @@
  * The whole token lifecycle through the handlers, against moto and a real oidc-provider (rotation and reuse
  * detection on): connect -> callback -> token-fetch -> refresh with rotation -> invalid_grant -> revoke.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConnectionRecord } from '../../functions/core/store/types';
-import { registerSensitive } from '../support/leak-guard';
+import { openStoredRefreshToken, storedRecord, testDeadline, type StoredItem } from '../support/refresh';
 import { RETURN_TO, startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -14,18 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => vault.close());
 
-async function stored(userId: string, applicationId = 'default'): Promise<ConnectionRecord | undefined> {
-  const out = await vault.resources.doc.send(new GetCommand({ TableName: vault.resources.connectionsTable, Key: { userId, applicationId }, ConsistentRead: true }));
-  return out.Item as ConnectionRecord | undefined;
-}
-
-/** The stored refresh token, opened with the vault's own cipher (to compare rotations). */
-async function storedRefreshToken(userId: string): Promise<string> {
-  const record = (await stored(userId))!;
-  const token = await vault.container.cipher().open(record, record.encryptedDataKey!, 'refreshToken', record.refreshToken!);
-  registerSensitive(token);
-  return token;
-}
+const stored = (userId: string, applicationId = 'default'): Promise<StoredItem | undefined> => storedRecord(vault, userId, applicationId);
+const storedRefreshToken = (userId: string): Promise<string> => openStoredRefreshToken(vault, userId);
 
 async function introspect(token: string): Promise<{ active: boolean }> {
   const clientId = (JSON.parse(vault.env.TOKEN_VAULT_APPLICATIONS!) as Array<{ clientId: string }>)[0]!.clientId;
@@ -126,16 +114,16 @@ describe('revoke', () => {
     await vault.connectUser('erin');
     const token = await vault.invoke('tokenFetch', { userId: 'erin', minValiditySeconds: 0 });
     await vault.provider.resetStats();
-    expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1 });
+    expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
     expect((await vault.provider.stats()).revocations).toBe(1);
     expect(await introspect(String(token.accessToken))).toMatchObject({ active: false });
     expect(await vault.invoke('tokenFetch', { userId: 'erin' })).toMatchObject({ ok: false, error: { code: 'not_connected', retryable: false } });
     const record = (await stored('erin'))!;
     expect(record).toMatchObject({ status: 'revoked', revocationReason: 'user_disconnected' });
     for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey'] as const) expect(record[field]).toBeUndefined();
-    expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 0 });
+    expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 0, providerPending: 0 });
     expect((await vault.provider.stats()).revocations).toBe(1);
-    const { records } = await vault.container.connections().listRevocations();
+    const { records } = await vault.container.connections().listRevocations(testDeadline());
     expect(records.filter((r) => r.userId === 'erin')).toEqual([
       { userId: 'erin', applicationId: 'default', revokedAt: record.revokedAt, reason: 'user_disconnected', providerConfirmed: true },
     ]);
@@ -143,12 +131,12 @@ describe('revoke', () => {
 
   it('revokes every connection of a user when no applicationId is given', async () => {
     await vault.connectUser('frank');
-    expect(await vault.invoke('revoke', { userId: 'frank', reason: 'account_deactivated' })).toEqual({ ok: true, revoked: 1 });
-    expect(await vault.invoke('revoke', { userId: 'nobody', reason: 'account_deactivated' })).toEqual({ ok: true, revoked: 0 });
+    expect(await vault.invoke('revoke', { userId: 'frank', reason: 'account_deactivated' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+    expect(await vault.invoke('revoke', { userId: 'nobody', reason: 'account_deactivated' })).toEqual({ ok: true, revoked: 0, providerPending: 0 });
   });
 
   it('keeps the active-connections counter exact', async () => {
-    const counts = await vault.container.connections().activeCounts();
+    const counts = await vault.container.connections().activeCounts(testDeadline());
     const active = (await vault.resources.scanAll(vault.resources.connectionsTable)).filter((i) => i.status?.S === 'active').length;
     expect(counts.default).toBe(active);
   });

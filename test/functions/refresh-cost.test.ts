@@ -1,13 +1,13 @@
 /**
  * What token-fetch costs in AWS calls (counted with a middleware on the container's SDK clients), and the crash
- * window: when the write after a successful refresh fails, `WriteAfterRefreshFailed` tells operators.
+ * window: when the write after a successful refresh fails, `WriteAfterRefreshFailed` tells operators and the
+ * caller gets no token the vault could not store.
  */
-import { RefreshCoordinator } from '../../functions/core/refresh/coordinator';
-import type { ConnectionStore } from '../../functions/core/store/connection-store';
 import { StoreError } from '../../functions/core/store/errors';
+import type { LeaseStore } from '../../functions/core/store/lease-store';
 import { Container } from '../../functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, closeContainer, countAwsCalls, metricsRecorder, sha256, storedRecord } from '../support/refresh';
+import { ageAccessToken, closeContainer, coreOf, countAwsCalls, metricsRecorder, sha256, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => vault.close());
 
-const fetchIn = (container: Container, userId: string) => container.tokens().fetch({ userId, applicationId: 'default', minValiditySeconds: 60 });
+const fetchIn = (container: Container, userId: string) => container.tokens().fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, testDeadline());
 
 describe('warm path cost', () => {
   it('a warm token-fetch makes one DynamoDB GetItem and no KMS call', async () => {
@@ -25,9 +25,10 @@ describe('warm path cost', () => {
     const container = new Container({ ...process.env, ...vault.env });
     try {
       const calls = countAwsCalls(container);
-      // Cold: the data key is unwrapped once, then cached in memory.
+      // Cold: the data key is unwrapped once, then cached in memory; after that KMS call the item is read once
+      // more, so that the token is served only on a read made after everything else (a revoke in between wins).
       registerSensitive((await fetchIn(container, 'cost-warm')).accessToken);
-      expect(calls.calls).toEqual({ 'DynamoDB.GetItemCommand': 1, 'KMS.DecryptCommand': 1 });
+      expect(calls.calls).toEqual({ 'DynamoDB.GetItemCommand': 2, 'KMS.DecryptCommand': 1 });
       calls.reset();
       for (let i = 0; i < 200; i++) await fetchIn(container, 'cost-warm');
       expect(calls.calls).toEqual({ 'DynamoDB.GetItemCommand': 200 });
@@ -84,17 +85,17 @@ describe('warm path cost', () => {
 });
 
 describe('the crash window', () => {
-  /** A coordinator on the vault's own services, with a store whose commit fails `failures` times. */
+  /** A coordinator on the vault's own services, with a lease store whose commit fails `failures` times. */
   function coordinatorWithFailingCommit(failures: number) {
-    const real = vault.container.connections();
+    const real = vault.container.leases();
     let attempts = 0;
-    const store = new Proxy(real, {
+    const leases = new Proxy(real, {
       get(target, property, receiver) {
-        if (property === 'commitRefresh') {
-          return async (...args: Parameters<ConnectionStore['commitRefresh']>) => {
+        if (property === 'commit') {
+          return async (...args: Parameters<LeaseStore['commit']>) => {
             attempts++;
             if (attempts <= failures) throw new StoreError('unavailable', 'commit refresh: DynamoDB failed (InternalServerError).');
-            return target.commitRefresh(...args);
+            return target.commit(...args);
           };
         }
         const value: unknown = Reflect.get(target, property, receiver);
@@ -102,28 +103,21 @@ describe('the crash window', () => {
       },
     });
     const metrics = metricsRecorder();
-    const coordinator = new RefreshCoordinator({
-      store,
-      cipher: vault.container.cipher(),
-      secrets: vault.container.secrets(),
-      applications: vault.container.applications(),
-      policy: vault.container.policy(),
-      metrics,
-    });
+    const { coordinator } = coreOf(vault.container, { leases, metrics });
     return { coordinator, metrics, attempts: () => attempts };
   }
 
-  it('emits WriteAfterRefreshFailed when the commit after a successful refresh keeps failing; the caller still gets the new token', async () => {
+  it('emits WriteAfterRefreshFailed when the commit after a successful refresh keeps failing; the caller gets internal_error, not the unstored token', async () => {
     await vault.connectUser('crash-window');
     await ageAccessToken(vault, 'crash-window', -1000);
     const before = (await storedRecord(vault, 'crash-window'))!;
     await vault.provider.resetStats();
     const { coordinator, metrics, attempts } = coordinatorWithFailingCommit(Number.POSITIVE_INFINITY);
-    const token = await coordinator.getToken({ userId: 'crash-window', applicationId: 'default' }, { minValidityMs: 0, trigger: 'on_demand' });
-    registerSensitive(token.accessToken);
-    expect(token.expiresAt).toBeGreaterThan(Date.now() + 30 * 60 * 1000);
+    await expect(coordinator.getToken({ userId: 'crash-window', applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())).rejects.toMatchObject({
+      code: 'internal_error',
+    });
     expect((await vault.provider.stats()).refreshGrants).toBe(1);
-    expect(attempts()).toBe(4);
+    expect(attempts()).toBe(3);
     expect(metrics.total('WRITE_AFTER_REFRESH_FAILED', { Application: 'default' })).toBe(1);
     expect(metrics.total('REFRESH', { Result: 'ok' })).toBe(1);
     // Nothing was written: the item still holds the old (now rotated away) tokens.
@@ -135,7 +129,7 @@ describe('the crash window', () => {
     await ageAccessToken(vault, 'crash-retry', -1000);
     const before = (await storedRecord(vault, 'crash-retry'))!;
     const { coordinator, metrics, attempts } = coordinatorWithFailingCommit(1);
-    registerSensitive((await coordinator.getToken({ userId: 'crash-retry', applicationId: 'default' }, { minValidityMs: 0, trigger: 'on_demand' })).accessToken);
+    registerSensitive((await coordinator.getToken({ userId: 'crash-retry', applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())).accessToken);
     expect(attempts()).toBe(2);
     expect(metrics.total('WRITE_AFTER_REFRESH_FAILED')).toBe(0);
     const after = (await storedRecord(vault, 'crash-retry'))!;

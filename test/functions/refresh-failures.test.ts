@@ -5,7 +5,7 @@
  * the user again; a rejected client is an operator problem, not the user's.
  */
 import { Container } from '../../functions/runtime/container';
-import { ageAccessToken, closeContainer, expectOk, expectSameToken, sleep, storedRecord } from '../support/refresh';
+import { ageAccessToken, closeContainer, expectOk, expectSameToken, sleep, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -47,6 +47,23 @@ describe('provider 503', () => {
     const during = await fetchToken('u503-valid');
     expectOk(during);
     expectSameToken(during.accessToken, first.accessToken);
+    expect((await vault.provider.stats()).tokenRequests).toBe(3);
+  });
+
+  it('serves the stored token during the outage only when it has minValiditySeconds left', async () => {
+    // 100 s left of a 1-hour token: due (5-minute margin), valid for a caller asking 60 s, not for one asking 200 s.
+    const first = await dueConnection('u503-min-validity', 100_000);
+    await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 503, count: 3 });
+    const strict = await vault.invoke('tokenFetch', { userId: 'u503-min-validity', minValiditySeconds: 200 });
+    expect(strict).toMatchObject({ ok: false, error: { code: 'provider_unavailable', retryable: true } });
+    expect(retryAfterOf(strict)).toBe(30);
+    expect((await vault.provider.stats()).tokenRequests).toBe(3);
+    // During the cool-down: the same token for a caller it satisfies, none for one it does not, no provider call.
+    const lenient = await vault.invoke('tokenFetch', { userId: 'u503-min-validity', minValiditySeconds: 60 });
+    expectOk(lenient);
+    expectSameToken(lenient.accessToken, first.accessToken);
+    expect(new Date(String(lenient.expiresAt)).getTime() - Date.now()).toBeGreaterThanOrEqual(60_000);
+    expect(await vault.invoke('tokenFetch', { userId: 'u503-min-validity', minValiditySeconds: 200 })).toMatchObject({ ok: false, error: { code: 'provider_unavailable' } });
     expect((await vault.provider.stats()).tokenRequests).toBe(3);
   });
 
@@ -141,7 +158,7 @@ describe('cool-down', () => {
         const results = await Promise.all(
           Array.from({ length: 30 }, (_, i) =>
             containers[i % 3]!.tokens()
-              .fetch({ userId: 'u-cool', applicationId: 'default', minValiditySeconds: 0 })
+              .fetch({ userId: 'u-cool', applicationId: 'default', minValiditySeconds: 0 }, testDeadline())
               .then(() => ({ ok: true }))
               .catch((error: { code?: string }) => ({ ok: false, code: error.code })),
           ),
@@ -159,7 +176,7 @@ describe('cool-down', () => {
       // After the window, the next caller tries again (and succeeds now that the provider is back).
       await vault.provider.clearFaults();
       await sleep(Math.max(0, cooldownUntil - Date.now() + 50));
-      await containers[0]!.tokens().fetch({ userId: 'u-cool', applicationId: 'default', minValiditySeconds: 0 });
+      await containers[0]!.tokens().fetch({ userId: 'u-cool', applicationId: 'default', minValiditySeconds: 0 }, testDeadline());
       expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 4, refreshGrants: 1, reuseDetected: 0 });
       expect((await storedRecord(vault, 'u-cool'))!.cooldownUntil).toBeUndefined();
     } finally {

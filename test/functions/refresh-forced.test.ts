@@ -1,17 +1,30 @@
 /**
  * `refresh` after a 401 (`rejectedAccessToken`, CONTRACT.md) and revocation racing a refresh: a stale rejected
  * token gets the stored one without a provider call, the current one is refreshed once however many callers
- * report it, and once `revoke` has answered no token-fetch returns the connection's token.
+ * report it, a token rejected moments after it was issued is not refreshed again at once, and once `revoke` has
+ * answered no token-fetch returns the connection's token.
  */
+import { TUNABLES } from '../../functions/definitions/tunables';
 import { Container } from '../../functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, closeContainer, expectOk, expectSameToken, sleep, storedRecord } from '../support/refresh';
+import {
+  ageAccessToken,
+  closeContainer,
+  expectOk,
+  expectSameToken,
+  openStoredAccessToken,
+  openStoredRefreshToken,
+  sleep,
+  storedRecord,
+  testDeadline,
+} from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
 
 beforeAll(async () => {
-  vault = await startVault();
+  // These tests force refreshes of tokens issued moments before; the minimum interval has a test of its own.
+  vault = await startVault({ env: { [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '0' } });
 });
 afterAll(async () => vault.close());
 afterEach(async () => vault.provider.clearFaults());
@@ -43,7 +56,7 @@ describe('refresh with rejectedAccessToken', () => {
     const containers = [new Container(env), new Container(env)];
     try {
       const tokens = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => containers[i % 2]!.tokens().refresh({ userId: 'forced-current', applicationId: 'default', rejectedAccessToken: current })),
+        Array.from({ length: 40 }, (_, i) => containers[i % 2]!.tokens().refresh({ userId: 'forced-current', applicationId: 'default', rejectedAccessToken: current }, testDeadline())),
       );
       registerSensitive(tokens[0]!.accessToken);
       expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
@@ -79,13 +92,80 @@ describe('refresh with rejectedAccessToken', () => {
   });
 });
 
+describe('the minimum interval between forced refreshes (forcedRefreshMinIntervalSeconds)', () => {
+  it('a token rejected moments after it was issued: rate_limited with retryAfterSeconds, no provider call; once older, it is refreshed', async () => {
+    const current = await connected('forced-young');
+    const before = (await storedRecord(vault, 'forced-young'))!;
+    // A container of this vault with the default interval (30 s); the vault's own handlers run with 0.
+    const container = new Container({ ...process.env, ...vault.env, [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '30' });
+    try {
+      const refresh = (rejectedAccessToken?: string) =>
+        container.tokens().refresh({ userId: 'forced-young', applicationId: 'default', ...(rejectedAccessToken === undefined ? {} : { rejectedAccessToken }) }, testDeadline());
+      const issuedAgoMs = Date.now() - before.accessTokenIssuedAt!;
+      const refused = await refresh(current).then(
+        () => undefined,
+        (error: { code?: string; retryAfterSeconds?: number }) => error,
+      );
+      expect(refused).toMatchObject({ code: 'rate_limited', retryable: true });
+      expect(refused!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(refused!.retryAfterSeconds).toBeLessThanOrEqual(Math.ceil((30_000 - issuedAgoMs) / 1000));
+      // Without a rejected token the young token is what a fresh one would be: served, not refreshed.
+      const young = await refresh();
+      expectSameToken(young.accessToken, current);
+      expect((await vault.provider.stats()).tokenRequests).toBe(0);
+      expect((await storedRecord(vault, 'forced-young'))!.version).toBe(before.version);
+
+      // Issued an hour ago (still valid): the same rejected token is refreshed now.
+      await ageAccessToken(vault, 'forced-young', 30 * 60 * 1000);
+      const refreshed = await refresh(current);
+      registerSensitive(refreshed.accessToken);
+      expectSameToken(refreshed.accessToken, current, false);
+      expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 1, refreshGrants: 1, reuseDetected: 0 });
+    } finally {
+      closeContainer(container);
+    }
+  });
+});
+
+describe('a connection without a refresh token', () => {
+  it('a forced refresh answers reauthorization_required and leaves the connection as it is while its access token is valid', async () => {
+    // A provider that issues no refresh token without access_type=offline (Google); the vault does not ask for it.
+    await vault.provider.setQuirks({ refreshTokenRequiresOfflineAccess: true });
+    try {
+      await vault.connectUser('no-refresh-token');
+    } finally {
+      await vault.provider.setQuirks({});
+    }
+    const before = (await storedRecord(vault, 'no-refresh-token'))!;
+    expect(before).toMatchObject({ status: 'active' });
+    expect(before.refreshToken).toBeUndefined();
+    const token = await openStoredAccessToken(vault, 'no-refresh-token');
+    await vault.provider.resetStats();
+
+    for (const request of [{ userId: 'no-refresh-token' }, { userId: 'no-refresh-token', rejectedAccessToken: token }]) {
+      expect(await vault.invoke('refresh', request)).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
+    }
+    expect(await storedRecord(vault, 'no-refresh-token')).toEqual(before);
+    // The token the API still takes keeps being served to token-fetch.
+    const fetched = await vault.invoke('tokenFetch', { userId: 'no-refresh-token', minValiditySeconds: 0 });
+    expectOk(fetched);
+    expectSameToken(fetched.accessToken, token);
+    expect((await vault.provider.stats()).tokenRequests).toBe(0);
+
+    // Once it has expired, the connection has ended: reauthorization_required, and the connection says why.
+    await ageAccessToken(vault, 'no-refresh-token', -1000);
+    expect(await vault.invoke('refresh', { userId: 'no-refresh-token' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+    expect(await storedRecord(vault, 'no-refresh-token')).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'no_refresh_token' });
+    expect((await vault.provider.stats()).tokenRequests).toBe(0);
+  });
+});
+
 describe('rotation', () => {
   it('an answer without a refresh token (or scope) keeps the stored refresh token, its expiry and the scope (RFC 6749 §6)', async () => {
     await connected('no-rotation');
     await ageAccessToken(vault, 'no-rotation', -1000);
     const before = (await storedRecord(vault, 'no-rotation'))!;
-    const refreshBefore = await vault.container.cipher().open(before, before.encryptedDataKey!, 'refreshToken', before.refreshToken!);
-    registerSensitive(refreshBefore);
+    const refreshBefore = await openStoredRefreshToken(vault, 'no-rotation');
     // A provider that does not rotate: access token only (this answer never reaches oidc-provider).
     const accessToken = `not-rotated-${Date.now()}`;
     await vault.provider.injectFault({ endpoint: 'token', mode: 'missing_fields', body: { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 } });
@@ -97,7 +177,7 @@ describe('rotation', () => {
     expect(after.version).toBe(before.version + 1);
     expect(after.scope).toBe('read write');
     expect(after.refreshTokenExpiresAt).toBe(before.refreshTokenExpiresAt);
-    const refreshAfter = await vault.container.cipher().open(after, after.encryptedDataKey!, 'refreshToken', after.refreshToken!);
+    const refreshAfter = await openStoredRefreshToken(vault, 'no-rotation');
     expectSameToken(refreshAfter, refreshBefore);
     // The kept refresh token is still the live one at the provider.
     await ageAccessToken(vault, 'no-rotation', -1000);
@@ -114,7 +194,7 @@ describe('revocation is immediate', () => {
     const refreshing = vault.invoke('tokenFetch', { userId: 'revoke-race' }).then((answer) => ({ answer, at: Date.now() }));
     // Wait until the refresh holds its lease (its provider call is under way).
     while ((await storedRecord(vault, 'revoke-race'))?.leaseOwner === undefined) await sleep(10);
-    expect(await vault.invoke('revoke', { userId: 'revoke-race', reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1 });
+    expect(await vault.invoke('revoke', { userId: 'revoke-race', reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
     const revokedAt = Date.now();
     // Fetches after revoke answered, while the refresh is still in flight.
     const after = await Promise.all(Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'revoke-race' })));
@@ -140,7 +220,7 @@ describe('revocation is immediate', () => {
       while (!stop) {
         const started = Date.now();
         try {
-          await container.tokens().fetch({ userId: 'revoke-load', applicationId: 'default', minValiditySeconds: 0 });
+          await container.tokens().fetch({ userId: 'revoke-load', applicationId: 'default', minValiditySeconds: 0 }, testDeadline());
           served++;
           if (started > revokedAt) leaked.push(started);
         } catch {
@@ -151,7 +231,7 @@ describe('revocation is immediate', () => {
     try {
       const loops = containers.flatMap((c) => [loop(c), loop(c), loop(c)]);
       await sleep(300);
-      expect(await vault.invoke('revoke', { userId: 'revoke-load', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1 });
+      expect(await vault.invoke('revoke', { userId: 'revoke-load', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
       revokedAt = Date.now();
       await sleep(500);
       stop = true;

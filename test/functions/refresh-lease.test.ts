@@ -1,18 +1,32 @@
 /**
  * A lease holder that dies mid-refresh (SIGKILL while its provider call hangs, like a Lambda container that
  * vanishes): its lease blocks refreshes only until it expires; then another caller takes over, refreshes once
- * and stores the rotated token, so the user stays logged in.
+ * and stores the rotated token, so the user stays logged in. A caller takes over only when its remaining time
+ * covers a whole refresh, and a live holder extends its lease before an attempt the lease would not cover.
  */
-import { RefreshCoordinator } from '../../functions/core/refresh/coordinator';
+import { wholeRefreshMs } from '../../functions/core/refresh/budget';
+import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
+import { Deadline } from '../../functions/core/time/deadline';
+import type { LeaseStore } from '../../functions/core/store/lease-store';
+import { TUNABLES } from '../../functions/definitions/tunables';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, expectOk, expectSameToken, sleep, startWorker, storedRecord } from '../support/refresh';
+import { ageAccessToken, coreOf, expectOk, expectSameToken, openStoredAccessToken, sleep, startWorker, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
 
 beforeAll(async () => {
-  // A short lease (one 1-second provider call + the write fits) so that the takeover happens within the test.
-  vault = await startVault({ env: { TOKEN_VAULT_REFRESH_LEASE_SECONDS: '3', TOKEN_VAULT_PROVIDER_TIMEOUT_MS: '1000', TOKEN_VAULT_REFRESH_WAIT_SECONDS: '6' } });
+  // The shortest lease the time model allows with 1-second provider calls (preparation, one attempt, the write
+  // and the clock skew: 2.5 + 1 + 2.5 + 1 s), so that the takeover happens within the test; callers wait for it.
+  vault = await startVault({
+    env: {
+      [TUNABLES.refreshLeaseSeconds.env]: '7',
+      [TUNABLES.providerTimeoutMs.env]: '1000',
+      [TUNABLES.refreshWaitSeconds.env]: '10',
+      // The test refreshes a token right after it was issued.
+      [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '0',
+    },
+  });
 });
 afterAll(async () => vault.close());
 
@@ -56,9 +70,7 @@ it('a holder killed while its provider call hangs: waiters take over after the l
   const after = (await storedRecord(vault, 'crash'))!;
   expect(after.version).toBe(before.version + 1);
   expect(after.leaseOwner).toBeUndefined();
-  const stored = await vault.container.cipher().open(after, after.encryptedDataKey!, 'accessToken', after.accessToken!);
-  registerSensitive(stored);
-  expectSameToken(stored, answers[0]!.accessToken);
+  expectSameToken(await openStoredAccessToken(vault, 'crash'), answers[0]!.accessToken);
 
   // And the stored refresh token is the rotated one: the next refresh succeeds without reuse detection.
   const next = await vault.invoke('refresh', { userId: 'crash', rejectedAccessToken: String(answers[0]!.accessToken) });
@@ -88,7 +100,7 @@ it('a live holder whose provider call times out releases the lease with a cool-d
   expect(record.lastErrorCode).toBe('provider_unavailable');
 });
 
-it('a waiter takes over a dead holder\'s lease only early in its own call; later it answers and a new call takes over', async () => {
+it('a waiter takes over a dead holder\'s lease only while its remaining time covers a whole refresh; otherwise it answers and a new call takes over', async () => {
   await vault.connectUser('late');
   await ageAccessToken(vault, 'late', -1000);
   await vault.provider.resetStats();
@@ -102,23 +114,61 @@ it('a waiter takes over a dead holder\'s lease only early in its own call; later
   holder.kill();
   await expect(holder.result).rejects.toThrow(/SIGKILL/);
 
-  // This caller may take a free lease only within 1 s of its start; the dead holder's lease ends later.
-  const c = vault.container;
-  const coordinator = new RefreshCoordinator({
-    store: c.connections(),
-    cipher: c.cipher(),
-    secrets: c.secrets(),
-    applications: c.applications(),
-    policy: { ...c.policy(), takeoverWindowMs: 1000 },
-  });
+  // This caller's invocation ends half a second short of a whole refresh after the dead holder's lease: long
+  // enough to wait for the lease (a waiter stops 3 AWS calls before its end), too short to refresh after it.
+  const coordinator = vault.container.coordinator();
   const key = { userId: 'late', applicationId: 'default' };
-  const started = Date.now();
-  await expect(coordinator.getToken(key, { minValidityMs: 0, trigger: 'on_demand' })).rejects.toMatchObject({ code: 'provider_unavailable', retryAfterSeconds: 1 });
-  expect(Date.now()).toBeGreaterThanOrEqual(leased.leaseExpiresAt!);
-  expect(Date.now() - started).toBeLessThan(6000);
+  const whole = wholeRefreshMs(vault.container.timing);
+  const end = leased.leaseExpiresAt! + whole - 500;
+  expect(end - 3 * vault.container.timing.awsCallMs).toBeGreaterThan(leased.leaseExpiresAt!);
+  await expect(coordinator.getToken(key, { kind: 'valid', minValidityMs: 0 }, Deadline.at(end, SYSTEM_CLOCK))).rejects.toMatchObject({
+    code: 'provider_unavailable',
+    retryAfterSeconds: 1,
+  });
+  expect(Date.now()).toBeGreaterThan(leased.leaseExpiresAt!);
+  expect(Date.now()).toBeLessThanOrEqual(end);
   expect((await vault.provider.stats()).tokenRequests).toBe(1);
-  // The next call takes the free lease at once.
-  const token = await coordinator.getToken(key, { minValidityMs: 0, trigger: 'on_demand' });
+  expect((await storedRecord(vault, 'late'))!.leaseOwner).toBe(leased.leaseOwner);
+  // The next call, with a whole function timeout ahead of it, takes the expired lease over at once.
+  const token = await coordinator.getToken(key, { kind: 'valid', minValidityMs: 0 }, testDeadline());
   registerSensitive(token.accessToken);
   expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 2, refreshGrants: 1, reuseDetected: 0 });
+});
+
+it('a holder extends its lease before a provider attempt the lease would not cover (a retry after Retry-After)', async () => {
+  await vault.connectUser('extend');
+  await ageAccessToken(vault, 'extend', -1000);
+  await vault.provider.resetStats();
+  // The first attempt is answered 429 with Retry-After: 3 s; after waiting, less of the 7-second lease is left
+  // than the next attempt needs (attempt, write and clock skew: 4.5 s), so the holder extends it first.
+  await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 429, retryAfter: '3', count: 1 });
+  const real = vault.container.leases();
+  const extensions: Array<{ owner: string; from: number; to: number | undefined; stored: number | undefined; requestsBefore: number }> = [];
+  const leases = new Proxy(real, {
+    get(target, property, receiver) {
+      if (property === 'extend') {
+        return async (...args: Parameters<LeaseStore['extend']>) => {
+          const requestsBefore = (await vault.provider.stats()).tokenRequests;
+          const extended = await target.extend(...args);
+          const stored = (await storedRecord(vault, 'extend'))?.leaseExpiresAt;
+          extensions.push({ owner: args[1].owner, from: args[1].expiresAt, to: extended?.expiresAt, stored, requestsBefore });
+          return extended;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const { coordinator } = coreOf(vault.container, { leases });
+  const token = await coordinator.getToken({ userId: 'extend', applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline());
+  registerSensitive(token.accessToken);
+  expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 2, refreshGrants: 1, reuseDetected: 0 });
+  // One extension, between the two attempts, pushing the stored expiry out by the time waited.
+  expect(extensions).toHaveLength(1);
+  const [extension] = extensions;
+  expect(extension!.requestsBefore).toBe(1);
+  expect(extension!.to).toBeDefined();
+  expect(extension!.stored).toBe(extension!.to);
+  expect(extension!.to! - extension!.from).toBeGreaterThanOrEqual(2500);
+  expect((await storedRecord(vault, 'extend'))!.leaseOwner).toBeUndefined();
 });

@@ -5,7 +5,7 @@
  */
 import { Container } from '../../functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, closeContainer, expectSameToken, sha256, startWorker, storedRecord, type Worker } from '../support/refresh';
+import { ageAccessToken, closeContainer, expectSameToken, openStoredAccessToken as openStored, sha256, startWorker, storedRecord, testDeadline, type Worker } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -23,12 +23,7 @@ async function expiredConnection(userId: string): Promise<number> {
   return (await storedRecord(vault, userId))!.version;
 }
 
-async function openStoredAccessToken(userId: string): Promise<string> {
-  const record = (await storedRecord(vault, userId))!;
-  const token = await vault.container.cipher().open(record, record.encryptedDataKey!, 'accessToken', record.accessToken!);
-  registerSensitive(token);
-  return token;
-}
+const openStoredAccessToken = (userId: string): Promise<string> => openStored(vault, userId);
 
 describe('100 concurrent token-fetches of an expired connection', () => {
   it('in one container: all succeed with the same new token, one refresh, no reuse', async () => {
@@ -77,14 +72,14 @@ describe('100 concurrent token-fetches of an expired connection', () => {
     const a = new Container({ ...process.env, ...vault.env });
     const b = new Container({ ...process.env, ...vault.env });
     try {
-    const fetches = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tokens().fetch({ userId: 'storm-two', applicationId: 'default', minValiditySeconds: 60 }));
+    const fetches = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tokens().fetch({ userId: 'storm-two', applicationId: 'default', minValiditySeconds: 60 }, testDeadline()));
     const tokens = await Promise.all(fetches);
     registerSensitive(tokens[0]!.accessToken);
     expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
     expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, reuseDetected: 0 });
     // Next storm after expiry: presents the rotated refresh token (the old one would revoke the grant).
     await ageAccessToken(vault, 'storm-two', -1000);
-    const again = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? b : a).tokens().fetch({ userId: 'storm-two', applicationId: 'default', minValiditySeconds: 60 })));
+    const again = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? b : a).tokens().fetch({ userId: 'storm-two', applicationId: 'default', minValiditySeconds: 60 }, testDeadline())));
     registerSensitive(again[0]!.accessToken);
     expect(new Set(again.map((t) => t.accessToken)).size).toBe(1);
     expectSameToken(again[0]!.accessToken, tokens[0]!.accessToken, false);

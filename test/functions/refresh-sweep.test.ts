@@ -1,10 +1,13 @@
 /**
  * The proactive sweep (`refresh` with `{ "sweep": true }`, run on a schedule): refreshes the connections due
- * within the look-ahead, found through the `refresh-due` index, and touches nothing else.
+ * within the look-ahead and retries the provider revocations not yet confirmed, found through the `refresh-due`
+ * index, and touches nothing else.
  */
-import { sweepDueConnections } from '../../functions/core/refresh/sweep';
+import { sweepDue } from '../../functions/core/refresh/sweep';
+import { FUNCTIONS } from '../../functions/definitions/functions';
 import { REFRESH_DUE_SHARDS } from '../../functions/definitions/tables';
-import { ageAccessToken, countAwsCalls, patchRecord, storedRecord } from '../support/refresh';
+import { millis } from '../../functions/definitions/tunables';
+import { ageAccessToken, countAwsCalls, patchRecord, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -28,7 +31,7 @@ it('refreshes only the due connections, once each, and a second sweep finds noth
   await ageAccessToken(vault, 'sweep-expired', -1000);
   // Revoked connections leave the index: never swept.
   await ageAccessToken(vault, 'sweep-gone', -1000);
-  expect(await vault.invoke('revoke', { userId: 'sweep-gone', reason: 'user_disconnected' })).toMatchObject({ ok: true, revoked: 1 });
+  expect(await vault.invoke('revoke', { userId: 'sweep-gone', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
   const before = await versions([...due, ...fresh]);
   // The index holds the policy's refresh moment (5 minutes before expiry for a 1-hour token), not the half-life.
   const freshRecord = (await storedRecord(vault, fresh[0]!))!;
@@ -36,14 +39,14 @@ it('refreshes only the due connections, once each, and a second sweep finds noth
   await vault.provider.resetStats();
 
   const answer = await vault.invoke('refresh', { sweep: true });
-  expect(answer).toEqual({ ok: true, examined: 4, refreshed: 4, failed: 0 });
+  expect(answer).toEqual({ ok: true, examined: 4, refreshed: 4, failed: 0, revocationsConfirmed: 0 });
   expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 4, refreshGrants: 4, reuseDetected: 0 });
   const after = await versions([...due, ...fresh]);
   for (const userId of due) expect(after[userId]).toBe(before[userId]! + 1);
   for (const userId of fresh) expect(after[userId]).toBe(before[userId]);
 
   // Refreshed connections are no longer due.
-  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0 });
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0, revocationsConfirmed: 0 });
   expect((await vault.provider.stats()).tokenRequests).toBe(4);
 });
 
@@ -54,10 +57,35 @@ it('a failing connection does not stop the sweep; the dead one leaves the index'
   }
   await vault.provider.revokeGrants('sweep-dead');
   await vault.provider.resetStats();
-  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 2, refreshed: 1, failed: 1 });
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 2, refreshed: 1, failed: 1, revocationsConfirmed: 0 });
   expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, refreshFailures: 1, reuseDetected: 0 });
   expect(await storedRecord(vault, 'sweep-dead')).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
-  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0 });
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0, revocationsConfirmed: 0 });
+});
+
+it.each([
+  ['is down (503)', { endpoint: 'revocation', mode: 'status', status: 503 }],
+  ['refuses with an OAuth error (invalid_request)', { endpoint: 'revocation', mode: 'status', status: 400, body: { error: 'invalid_request' } }],
+] as const)('a revocation the provider did not confirm because it %s: revoked in the vault at once, confirmed by the sweep', async (_case, fault) => {
+  const userId = `sweep-revoke-${fault.status}`;
+  await vault.connectUser(userId);
+  await vault.provider.resetStats();
+  await vault.provider.injectFault({ ...fault, count: 1 });
+  expect(await vault.invoke('revoke', { userId, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 1 });
+  expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+  const record = (await storedRecord(vault, userId))!;
+  expect(record).toMatchObject({ status: 'revoked', revocationReason: 'user_disconnected' });
+  for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey'] as const) expect(record[field]).toBeUndefined();
+  const revocations = async () => (await vault.container.connections().listRevocations(testDeadline())).records.filter((r) => r.userId === userId);
+  expect(await revocations()).toEqual([expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: false })]);
+  expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 1, revocations: 0 });
+
+  // The scheduled sweep tells the provider again, which confirms now; the next sweep has nothing left.
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 1, refreshed: 0, failed: 0, revocationsConfirmed: 1 });
+  expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 2, revocations: 1, grantsRevoked: 1 });
+  expect(await revocations()).toEqual([expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: true })]);
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0, revocationsConfirmed: 0 });
+  expect((await vault.provider.stats()).revocationRequests).toBe(2);
 });
 
 it('costs one index query per shard, and per due connection one read, two writes and at most two KMS calls; a not-due one costs one read', async () => {
@@ -70,11 +98,21 @@ it('costs one index query per shard, and per due connection one read, two writes
   const calls = countAwsCalls(vault.container);
   await vault.provider.resetStats();
 
-  const result = await sweepDueConnections(vault.container.connections(), vault.container.coordinator(), {
-    horizonMs: vault.container.tunables().sweepHorizonMs,
-    deadline: Date.now() + 30_000,
-  });
-  expect(result).toEqual({ examined: 3, refreshed: 2, failed: 0 });
+  const coordinator = vault.container.coordinator();
+  const revocation = vault.container.revocation();
+  const result = await sweepDue(
+    vault.container.connections(),
+    {
+      refreshIfDue: (key, horizonMs, deadline) => coordinator.refreshIfDue(key, horizonMs, deadline),
+      retryRevocation: (userId, itemKey, deadline) => revocation.retryRevocation(userId, itemKey, deadline),
+    },
+    {
+      horizonMs: millis(vault.container.tunables, 'sweepLookaheadSeconds'),
+      deadline: testDeadline(FUNCTIONS.refresh.timeoutSeconds * 1000),
+      timing: vault.container.timing,
+    },
+  );
+  expect(result).toEqual({ examined: 3, refreshed: 2, failed: 0, revocationsConfirmed: 0 });
   expect((await vault.provider.stats()).refreshGrants).toBe(2);
   expect((await storedRecord(vault, 'cost-early'))!.version).toBe(before);
   expect(calls.calls).toMatchObject({

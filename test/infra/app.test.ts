@@ -15,6 +15,10 @@ import {
   TABLES,
   type FunctionKey,
 } from '../../functions/definitions';
+import { TUNABLES, readTunables } from '../../functions/definitions/tunables';
+import { timingProblems } from '../../functions/core/refresh/budget';
+import { ANSWER_RESERVE_MS } from '../../functions/core/time/deadline';
+import { functionTimeouts, refreshTiming } from '../../functions/runtime/config';
 import { loadDeploymentConfig } from '../../infra/config';
 import { FUNCTION_ACCESS, FUNCTION_KEYS, functionsWithKeyUsage } from '../../infra/constructs/access';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/callback-api';
@@ -227,15 +231,17 @@ describe('service stack (stateless)', () => {
     it('sets only variables of functions/definitions (plus NODE_OPTIONS for source maps)', () => {
       const variables = functionProperties(key).Environment.Variables;
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
-      const known = new Set<string>([...Object.values(ENV), 'NODE_OPTIONS']);
+      const known = new Set<string>([...Object.values(ENV), ...Object.values(TUNABLES).map((t) => t.env), 'NODE_OPTIONS']);
       expect(Object.keys(variables).filter((name) => !known.has(name))).toEqual([]);
     });
 
-    it('times provider calls out well below the function timeout', () => {
+    it('times provider calls out well below the function timeout, and sets tunables that fit the refresh time model', () => {
       const variables = functionProperties(key).Environment.Variables as Record<string, string>;
-      const providerTimeoutMs = Number(variables[ENV.PROVIDER_TIMEOUT_MS]);
+      const providerTimeoutMs = Number(variables[TUNABLES.providerTimeoutMs.env]);
       expect(providerTimeoutMs).toBeGreaterThan(0);
       expect(providerTimeoutMs * 2).toBeLessThanOrEqual(definition.timeoutSeconds * 1000);
+      // What the functions check at cold start (a broken combination would fail every invocation).
+      expect(timingProblems(refreshTiming(readTunables(variables)), functionTimeouts(), ANSWER_RESERVE_MS)).toEqual([]);
     });
 
     it('binds exactly the resources its access entry names', () => {

@@ -3,6 +3,7 @@ import {
   applicationsValue,
   developmentApplication,
   developmentClient,
+  devProviderProfileApplication,
   LocalConfigError,
   readProviderChoice,
 } from '../../local/config';
@@ -105,13 +106,81 @@ describe('readProviderChoice', () => {
     expect(configError({ ...EXTERNAL, OAUTH_TOKEN_AUTH: 'private_key_jwt' }).message).toBe(
       'OAUTH_TOKEN_AUTH must be one of client_secret_post, client_secret_basic',
     );
-    expect(configError({ OAUTH_REVOCATION_BODY: 'xml' }).message).toBe('OAUTH_REVOCATION_BODY must be one of json, form');
+    expect(configError({ OAUTH_REVOCATION_BODY: 'xml' }).message).toBe('OAUTH_REVOCATION_BODY must be one of json, form, none');
   });
 
   it('refuses OAUTH_REVOCATION_BODY=json with the development provider', () => {
     expect(configError({ OAUTH_REVOCATION_BODY: 'json' }).message).toMatch(
       /^OAUTH_REVOCATION_BODY=json does not work with the built-in development provider/,
     );
+  });
+});
+
+describe('readProviderChoice with a provider profile', () => {
+  const PROFILE = { OAUTH_CLIENT_ID: 'client-1', OAUTH_CLIENT_SECRET: 'super-secret-value' };
+
+  it('takes the endpoints from OAUTH_PROFILE and its parameters, so the URL variables are optional', () => {
+    const choice = readProviderChoice(
+      { ...PROFILE, OAUTH_PROFILE: 'keycloak', OAUTH_PROFILE_PARAMETERS: 'baseUrl=https://sso.example.com, realm=acme', OAUTH_SCOPES: 'read' },
+      3000,
+    );
+    expect(choice.kind === 'external' && choice.application.config).toMatchObject({
+      profile: 'keycloak',
+      authorizeUrl: 'https://sso.example.com/realms/acme/protocol/openid-connect/auth',
+      tokenUrl: 'https://sso.example.com/realms/acme/protocol/openid-connect/token',
+      revocationUrl: 'https://sso.example.com/realms/acme/protocol/openid-connect/revoke',
+      issuer: 'https://sso.example.com/realms/acme',
+      scopes: ['read', 'offline_access'],
+      requiredScopes: ['offline_access'],
+      revocationBody: 'form',
+      redirectUri: 'http://127.0.0.1:3000/oauth/callback',
+    });
+  });
+
+  it('lets the OAUTH_* variables override the profile (a local Keycloak on loopback http)', () => {
+    const choice = readProviderChoice(
+      {
+        ...PROFILE,
+        OAUTH_PROFILE: 'google',
+        OAUTH_TOKEN_URL: 'http://127.0.0.1:9999/token',
+        OAUTH_AUTHORIZATION_PARAMETERS: 'prompt=select_account,login_hint=a@example.com',
+        OAUTH_RESOURCE: 'https://api.example.com/',
+      },
+      3000,
+    );
+    expect(choice.kind === 'external' && choice.application.config).toMatchObject({
+      tokenUrl: 'http://127.0.0.1:9999/token',
+      authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+      authorizationParameters: { access_type: 'offline', prompt: 'select_account', login_hint: 'a@example.com' },
+      resource: ['https://api.example.com/'],
+      refreshTokenOnFirstConsentOnly: true,
+    });
+  });
+
+  it('names what is missing or wrong, by variable', () => {
+    expect(configError({ OAUTH_PROFILE: 'microsoft' }).message).toBe(
+      'incomplete provider configuration: OAUTH_PROFILE=microsoft also needs OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET (the endpoints come from the profile)',
+    );
+    expect(configError({ ...PROFILE, OAUTH_PROFILE: 'microsoft' }).message).toBe(
+      'invalid provider configuration: OAUTH_PROFILE_PARAMETERS (tenant): required by the microsoft profile: the tenant: its ID, a domain such as contoso.onmicrosoft.com, or common, organizations, consumers',
+    );
+    expect(configError({ ...PROFILE, OAUTH_PROFILE: 'myspace' }).message).toBe(
+      'OAUTH_PROFILE must be one of otesse, keycloak, google, microsoft, github, slack, salesforce, okta, auth0',
+    );
+    expect(configError({ ...EXTERNAL, OAUTH_PROFILE_PARAMETERS: 'tenant=x' }).message).toMatch(/^OAUTH_PROFILE_PARAMETERS is only used with OAUTH_PROFILE/);
+    expect(configError({ ...PROFILE, OAUTH_PROFILE: 'okta', OAUTH_PROFILE_PARAMETERS: 'domain' }).message).toBe(
+      'OAUTH_PROFILE_PARAMETERS must be comma-separated name=value pairs',
+    );
+    expect(configError({ ...EXTERNAL, OAUTH_AUTHORIZATION_PARAMETERS: 'state=x' }).message).toBe(
+      'invalid provider configuration: OAUTH_AUTHORIZATION_PARAMETERS: must not set response_type, client_id, redirect_uri, scope, state, code_challenge, code_challenge_method, resource (the client sets them)',
+    );
+  });
+
+  it('refuses an http provider endpoint outside loopback, naming the variable', () => {
+    expect(configError({ ...EXTERNAL, OAUTH_TOKEN_URL: 'http://auth.example.com/oauth/token' }).message).toBe(
+      'invalid provider configuration: OAUTH_TOKEN_URL: must be an https URL (http is accepted only for loopback hosts: 127.0.0.1, ::1, localhost)',
+    );
+    expect(readProviderChoice({ ...EXTERNAL, OAUTH_TOKEN_URL: 'http://localhost:8080/token' }, 3000).kind).toBe('external');
   });
 });
 
@@ -138,5 +207,21 @@ describe('development application', () => {
     expect(applicationsValue(app, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x')).toEqual([
       { ...app.config, clientSecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' },
     ]);
+  });
+
+  it('configures a profile against the development provider: its endpoints, the profile\'s behaviour', () => {
+    const client = { clientId: 'c', clientSecretId: 'x', redirectUri: 'http://127.0.0.1:3000/oauth/callback', returnTo: [] };
+    expect(devProviderProfileApplication(provider, 'microsoft', client)).toMatchObject({
+      authorizeUrl: provider.authorizeUrl,
+      tokenUrl: provider.tokenUrl,
+      revocationUrl: provider.revocationUrl,
+      revocationBody: 'none',
+      requiredScopes: ['offline_access'],
+      profile: 'microsoft',
+    });
+    expect(devProviderProfileApplication(provider, 'microsoft', client).issuer).toBeUndefined();
+    expect(devProviderProfileApplication(provider, 'keycloak', client).issuer).toBe(provider.issuer);
+    // JSON revocation becomes form: the development provider speaks only RFC 7009's form body.
+    expect(devProviderProfileApplication(provider, 'otesse', client).revocationBody).toBe('form');
   });
 });

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { completeAuthorization } from '../../local/authorize';
-import { startDevProvider, type DevProvider, type DevProviderClient } from '../../local/dev-provider-process';
+import { startDevProvider, type DevProvider, type DevProviderClient, type DevProviderQuirks } from '../../local/dev-provider-process';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 const POST_CLIENT: DevProviderClient = {
@@ -65,9 +65,17 @@ async function postForm(url: string, client: DevProviderClient, form: Record<str
   return { status: res.status, headers: res.headers, text, json };
 }
 
-function authorizationUrl(dp: DevProvider, client: DevProviderClient, challenge: string, state: string, scope = 'read write'): string {
+function authorizationUrl(
+  dp: DevProvider,
+  client: DevProviderClient,
+  challenge: string,
+  state: string,
+  scope = 'read write',
+  extra: Record<string, string> = {},
+): string {
   const url = new URL(dp.authorizeUrl);
   url.search = new URLSearchParams({
+    ...extra,
     response_type: 'code',
     client_id: client.client_id,
     redirect_uri: REDIRECT_URI,
@@ -80,10 +88,10 @@ function authorizationUrl(dp: DevProvider, client: DevProviderClient, challenge:
 }
 
 /** The whole dance: authorize as `loginHint`, exchange the code, return the token response. */
-async function connect(dp: DevProvider, client: DevProviderClient, loginHint?: string): Promise<TokenResponse> {
+async function connect(dp: DevProvider, client: DevProviderClient, loginHint?: string, extra: Record<string, string> = {}): Promise<TokenResponse> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(16).toString('base64url');
-  const back = await completeAuthorization(authorizationUrl(dp, client, challenge, state), loginHint ? { loginHint } : {});
+  const back = await completeAuthorization(authorizationUrl(dp, client, challenge, state, 'read write', extra), loginHint ? { loginHint } : {});
   expect(back.origin + back.pathname).toBe(REDIRECT_URI);
   expect(back.searchParams.get('state')).toBe(state);
   expect(back.searchParams.get('iss')).toBe(dp.issuer);
@@ -288,6 +296,109 @@ describe('development OAuth provider', () => {
       expect(real.status).toBe(200);
       expect(await dp.stats()).toMatchObject({ revocationRequests: 2, revocations: 1 });
     });
+  });
+});
+
+describe('development OAuth provider quirk switches (on the wire)', () => {
+  let dp: DevProvider;
+  beforeAll(async () => {
+    dp = await startDevProvider({ clients: [POST_CLIENT], quirks: { tokenType: 'bearer' } });
+  });
+  afterAll(async () => {
+    await dp?.stop();
+  });
+  let user = 0;
+  const nextUser = (): string => `quirk-user-${++user}`;
+
+  it('starts with the quirks it was given and replaces them all on setQuirks ({} turns them off)', async () => {
+    expect(await dp.quirks()).toEqual({ tokenType: 'bearer' });
+    expect((await connect(dp, POST_CLIENT)).token_type).toBe('bearer');
+    await dp.setQuirks({});
+    expect(await dp.quirks()).toEqual({});
+    expect((await connect(dp, POST_CLIENT)).token_type).toBe('Bearer');
+  });
+
+  it.each([
+    [{ tokenErrorStatus: 42 }, 'tokenErrorStatus must be an HTTP status'],
+    [{ tokenType: 'Bearer token' }, 'tokenType must be 1-32 characters of [A-Za-z0-9_-]'],
+    [{ expiresIn: 'never' }, 'expiresIn must be number, string or absent'],
+    [{ refreshTokenExpiresIn: { field: 'expires_at' } }, 'refreshTokenExpiresIn.field must be refresh_token_expires_in or refresh_expires_in'],
+    [{ reuseGraceSeconds: -1 }, 'reuseGraceSeconds must be an integer >= 0'],
+    [{ rotateRefreshToken: false }, expect.stringMatching(/^unknown quirk rotateRefreshToken; known: /)],
+  ])('refuses the invalid switch %j and keeps the quirks in force', async (quirks, message) => {
+    await dp.setQuirks({ expiresIn: 'string' });
+    await expect(dp.setQuirks(quirks as DevProviderQuirks)).rejects.toThrow(/HTTP 400/);
+    const res = await fetch(`${dp.issuer}/__control/quirks`, { method: 'POST', body: JSON.stringify(quirks) });
+    expect(((await res.json()) as { error: string }).error).toEqual(message);
+    expect(await dp.quirks()).toEqual({ expiresIn: 'string' });
+  });
+
+  it('rewrites the token answer: token_type, expires_in as a string or absent, the refresh token lifetime', async () => {
+    await dp.setQuirks({ tokenType: 'DPoP', expiresIn: 'string', refreshTokenExpiresIn: { field: 'refresh_expires_in', seconds: 0 } });
+    const tokens = (await connect(dp, POST_CLIENT)) as unknown as Record<string, unknown>;
+    expect(tokens).toMatchObject({ token_type: 'DPoP', expires_in: '3600', refresh_expires_in: 0 });
+    await dp.setQuirks({ expiresIn: 'absent', refreshTokenExpiresIn: { field: 'refresh_token_expires_in' } });
+    const github = (await refresh(dp, POST_CLIENT, tokens.refresh_token as string)).json;
+    expect(github).not.toHaveProperty('expires_in');
+    expect(github).toMatchObject({ token_type: 'Bearer', refresh_token_expires_in: 30 * 24 * 60 * 60 });
+  });
+
+  it('answers token errors with HTTP 200 and the provider\'s own codes, per grant type', async () => {
+    await dp.setQuirks({ tokenErrorStatus: 200, errorCodes: { 'refresh_token:invalid_grant': 'bad_refresh_token', invalid_client: 'incorrect_client_credentials' } });
+    const res = await refresh(dp, POST_CLIENT, 'not-a-token');
+    expect(res.status).toBe(200);
+    expect(res.json.error).toBe('bad_refresh_token');
+    const wrongSecret = await postForm(dp.tokenUrl, { ...POST_CLIENT, client_secret: 'wrong-secret-value' }, { grant_type: 'refresh_token', refresh_token: 'x' });
+    expect(wrongSecret.status).toBe(200);
+    expect(wrongSecret.json.error).toBe('incorrect_client_credentials');
+  });
+
+  it('does not rotate when told so: the refresh answer has no refresh token and the old one stays valid', async () => {
+    await dp.setQuirks({ rotateRefreshTokens: false });
+    const tokens = await connect(dp, POST_CLIENT);
+    for (let i = 0; i < 2; i += 1) {
+      const res = await refresh(dp, POST_CLIENT, tokens.refresh_token!);
+      expect(res.status).toBe(200);
+      expect(res.json).not.toHaveProperty('refresh_token');
+    }
+  });
+
+  it('issues a refresh token only with access_type=offline, and on the first consent unless prompt=consent', async () => {
+    await dp.setQuirks({ refreshTokenRequiresOfflineAccess: true, refreshTokenOnFirstConsentOnly: true });
+    const account = nextUser();
+    expect((await connect(dp, POST_CLIENT, account)).refresh_token).toBeUndefined();
+    expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline' })).refresh_token).toEqual(expect.any(String));
+    expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline' })).refresh_token).toBeUndefined();
+    expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline', prompt: 'consent' })).refresh_token).toEqual(expect.any(String));
+    expect((await connect(dp, POST_CLIENT, nextUser(), { access_type: 'offline' })).refresh_token).toEqual(expect.any(String));
+  });
+
+  it('serves a used refresh token the same successor within the grace window, then detects reuse', async () => {
+    await dp.setQuirks({ reuseGraceSeconds: 1 });
+    await dp.resetStats();
+    const tokens = await connect(dp, POST_CLIENT);
+    const first = await refresh(dp, POST_CLIENT, tokens.refresh_token!);
+    const again = await refresh(dp, POST_CLIENT, tokens.refresh_token!);
+    expect(again.json).toEqual(first.json);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await refresh(dp, POST_CLIENT, tokens.refresh_token!)).json.error).toBe('invalid_grant');
+    expect(await dp.stats()).toMatchObject({ refreshGrants: 1, reuseGraceServed: 1, reuseDetected: 1 });
+  });
+
+  it('ends a predecessor\'s grace window once its successor is used', async () => {
+    await dp.setQuirks({ reuseGraceSeconds: 30 });
+    const tokens = await connect(dp, POST_CLIENT);
+    const second = (await refresh(dp, POST_CLIENT, tokens.refresh_token!)).json as unknown as TokenResponse;
+    expect((await refresh(dp, POST_CLIENT, second.refresh_token!)).status).toBe(200);
+    expect((await refresh(dp, POST_CLIENT, tokens.refresh_token!)).json.error).toBe('invalid_grant');
+  });
+
+  it('can answer a body far too large for a token answer', async () => {
+    await dp.setQuirks({});
+    await dp.injectFault({ endpoint: 'token', mode: 'oversized' });
+    const res = await refresh(dp, POST_CLIENT, 'whatever');
+    expect(res.status).toBe(200);
+    expect(res.text.length).toBeGreaterThan(1024 * 1024);
   });
 });
 

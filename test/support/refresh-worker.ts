@@ -10,6 +10,9 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { VaultError } from '../../functions/core/errors';
+import { FUNCTIONS } from '../../functions/definitions/functions';
+import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
+import { Deadline } from '../../functions/core/time/deadline';
 import { Container } from '../../functions/runtime/container';
 
 interface Task {
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
     Array.from({ length: task.concurrency }, async () => {
       const started = performance.now();
       try {
-        const token = await tokens.fetch({ userId: task.userId, applicationId: 'default', minValiditySeconds: task.minValiditySeconds ?? 60 });
+        const token = await tokens.fetch({ userId: task.userId, applicationId: 'default', minValiditySeconds: task.minValiditySeconds ?? 60 }, Deadline.fromRemaining(FUNCTIONS.tokenFetch.timeoutSeconds * 1000, SYSTEM_CLOCK));
         return { ok: true, tokenSha256: createHash('sha256').update(token.accessToken).digest('hex'), ms: performance.now() - started };
       } catch (error) {
         return { ok: false, code: error instanceof VaultError ? error.code : 'unexpected', ms: performance.now() - started };

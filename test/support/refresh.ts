@@ -8,10 +8,17 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Dimensions, VaultMetrics } from '../../functions/core/observability';
-import { refreshDueAt } from '../../functions/core/store/connection-store';
-import type { ConnectionRecord } from '../../functions/core/store/types';
+import { RefreshCoordinator, type CoordinatorPolicy } from '../../functions/core/refresh/coordinator';
+import { dueAt } from '../../functions/core/refresh/policy';
+import { Refresher } from '../../functions/core/refresh/refresher';
+import { decodeConnection } from '../../functions/core/store/codec';
+import type { LeaseStore } from '../../functions/core/store/lease-store';
+import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
+import { Deadline } from '../../functions/core/time/deadline';
 import type { MetricKey } from '../../functions/definitions/metrics';
+import { millis } from '../../functions/definitions/tunables';
 import type { Container } from '../../functions/runtime/container';
+import { registerSensitive } from './leak-guard';
 import type { Vault } from './vault';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -35,10 +42,59 @@ export function expectSameToken(actual: unknown, expected: unknown, same = true)
   else expect(a).not.toBe(b);
 }
 
+/** A connection item as DynamoDB holds it (flat attributes; see functions/core/store/codec.ts). */
+export interface StoredItem {
+  readonly [attribute: string]: unknown;
+  readonly userId: string;
+  readonly applicationId: string;
+  readonly status: string;
+  readonly version: number;
+  readonly accessTokenIssuedAt?: number;
+  readonly accessTokenExpiresAt?: number;
+  readonly refreshTokenExpiresAt?: number;
+  readonly refreshTokenExpiryAssumed?: boolean;
+  readonly accessToken?: Uint8Array;
+  readonly refreshToken?: Uint8Array;
+  readonly encryptedDataKey?: Uint8Array;
+  readonly leaseOwner?: string;
+  readonly leaseExpiresAt?: number;
+  readonly cooldownUntil?: number;
+  readonly lastErrorCode?: string;
+  readonly refreshDueAt?: number;
+  readonly dueShard?: string;
+  readonly revokedAt?: string;
+  readonly revocationReason?: string;
+  readonly reauthorizationReason?: string;
+}
+
+/** A deadline like a function's: `ms` from now (token-fetch's timeout by default). */
+export function testDeadline(ms = 20_000): Deadline {
+  return Deadline.fromRemaining(ms, SYSTEM_CLOCK);
+}
+
+/** The stored refresh token, opened with the vault's own sealer (to compare rotations); registered as sensitive. */
+export async function openStoredRefreshToken(vault: Vault, userId: string, applicationId = 'default'): Promise<string> {
+  const connection = decodeConnection(await storedRecord(vault, userId, applicationId));
+  if (connection?.status !== 'active') throw new Error(`${userId} has no active connection`);
+  const token = await vault.container.sealer().openRefreshToken(connection, testDeadline());
+  if (token === undefined) throw new Error(`${userId}'s connection has no refresh token`);
+  registerSensitive(token);
+  return token;
+}
+
+/** The stored access token, opened with the vault's own sealer; registered as sensitive. */
+export async function openStoredAccessToken(vault: Vault, userId: string, applicationId = 'default'): Promise<string> {
+  const connection = decodeConnection(await storedRecord(vault, userId, applicationId));
+  if (connection?.status !== 'active') throw new Error(`${userId} has no active connection`);
+  const token = await vault.container.sealer().openAccessToken(connection, testDeadline());
+  registerSensitive(token);
+  return token;
+}
+
 /** The connection item as stored (strongly consistent read). */
-export async function storedRecord(vault: Vault, userId: string, applicationId = 'default'): Promise<ConnectionRecord | undefined> {
+export async function storedRecord(vault: Vault, userId: string, applicationId = 'default'): Promise<StoredItem | undefined> {
   const out = await vault.resources.doc.send(new GetCommand({ TableName: vault.resources.connectionsTable, Key: { userId, applicationId }, ConsistentRead: true }));
-  return out.Item as ConnectionRecord | undefined;
+  return out.Item as StoredItem | undefined;
 }
 
 /**
@@ -55,7 +111,7 @@ export async function ageAccessToken(vault: Vault, userId: string, validForMs: n
       Key: { userId, applicationId: 'default' },
       UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
       ConditionExpression: 'attribute_exists(userId)',
-      ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': refreshDueAt(times, marginMs) },
+      ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': dueAt(times, marginMs) },
     }),
   );
 }
@@ -72,6 +128,57 @@ export async function patchRecord(vault: Vault, userId: string, values: Record<s
       ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, values[n]])),
     }),
   );
+}
+
+// ------------------------------------------------------------------------------------------- the refresh core
+
+/** Parts of {@link coreOf} to replace. */
+export interface CoreParts {
+  /** E.g. a LeaseStore whose commit fails. @default the container's */
+  readonly leases?: LeaseStore;
+  /** @default none */
+  readonly metrics?: VaultMetrics;
+  /** @default the container's tunables */
+  readonly policy?: Partial<CoordinatorPolicy>;
+}
+
+/**
+ * A refresh coordinator (and the refresher under it) wired exactly as the container wires its own, on the
+ * container's stores, sealer and provider, with some parts replaced.
+ */
+export function coreOf(container: Container, parts: CoreParts = {}): { readonly coordinator: RefreshCoordinator; readonly refresher: Refresher } {
+  const leases = parts.leases ?? container.leases();
+  const metrics = parts.metrics === undefined ? {} : { metrics: parts.metrics };
+  const refresher = new Refresher({
+    connections: container.connections(),
+    leases,
+    pending: container.pending(),
+    sealer: container.sealer(),
+    provider: container.provider(),
+    timing: container.timing,
+    marginMs: millis(container.tunables, 'refreshMarginSeconds'),
+    cooldownMs: millis(container.tunables, 'refreshCooldownSeconds'),
+    clock: container.clock,
+    random: Math.random,
+    ...metrics,
+  });
+  const coordinator = new RefreshCoordinator({
+    connections: container.connections(),
+    leases,
+    sealer: container.sealer(),
+    refresher,
+    timing: container.timing,
+    policy: {
+      marginMs: millis(container.tunables, 'refreshMarginSeconds'),
+      waitMs: millis(container.tunables, 'refreshWaitSeconds'),
+      forcedRefreshMinIntervalMs: millis(container.tunables, 'forcedRefreshMinIntervalSeconds'),
+      ...parts.policy,
+    },
+    clock: container.clock,
+    random: Math.random,
+    ...metrics,
+  });
+  return { coordinator, refresher };
 }
 
 // ------------------------------------------------------------------------------------------- AWS call counting

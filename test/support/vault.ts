@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ENV } from '../../functions/definitions/env';
+import { FUNCTIONS } from '../../functions/definitions/functions';
+import { TUNABLES } from '../../functions/definitions/tunables';
 import { Container } from '../../functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
 import { devProviderApplication } from '../../local/config';
@@ -54,8 +55,12 @@ export interface Vault {
   close(): Promise<void>;
 }
 
-export const fakeContext = (functionName: string): Context =>
-  ({
+const FUNCTION_BY_NAME = new Map(Object.values(FUNCTIONS).map((f) => [f.name as string, f]));
+
+/** A Lambda context whose remaining time counts down from the function's timeout, as in Lambda. */
+export const fakeContext = (functionName: string): Context => {
+  const deadline = Date.now() + (FUNCTION_BY_NAME.get(functionName)?.timeoutSeconds ?? FUNCTIONS.tokenFetch.timeoutSeconds) * 1000;
+  return {
     functionName,
     functionVersion: '$LATEST',
     awsRequestId: randomBytes(8).toString('hex'),
@@ -64,11 +69,12 @@ export const fakeContext = (functionName: string): Context =>
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'test',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 20_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
-  });
+  };
+};
 
 export function callbackEvent(rawQueryString: string): APIGatewayProxyEventV2 {
   return {
@@ -107,10 +113,10 @@ export async function startVault(options: VaultOptions = {}): Promise<Vault> {
   });
   const env: Record<string, string> = {
     ...functionEnvironment(resources, [application]),
-    [ENV.PROVIDER_TIMEOUT_MS]: '2000',
+    [TUNABLES.providerTimeoutMs.env]: '2000',
     // The emulator answers one request at a time (local/moto_server.py); under a loaded 2-core CI machine a
-    // storm's reads queue for seconds, which the 3 s production default would count as DynamoDB outages.
-    [ENV.AWS_REQUEST_TIMEOUT_MS]: '15000',
+    // storm's requests queue. The budget still fits the time model (checked at cold start like in Lambda).
+    [TUNABLES.awsCallTimeoutMs.env]: '2500',
     ...options.env,
   };
   const container = new Container({ ...process.env, ...env });

@@ -36,6 +36,10 @@ export class DataKeyCache {
     return key ? Buffer.from(key) : undefined;
   }
 
+  has(encryptedDataKey: Uint8Array, binding: RowBinding): boolean {
+    return this.enabled && this.lru.has(cacheKey(encryptedDataKey, binding));
+  }
+
   /** Stores a copy of the key. */
   set(encryptedDataKey: Uint8Array, key: Buffer, binding: RowBinding): void {
     if (!this.enabled) return;

@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ENCRYPTION_CONTEXT_KEYS } from '../../definitions/encryption';
+import type { Deadline } from '../time/deadline';
 import { DataKeyCache, cacheKey } from './data-key-cache';
 import { EnvelopeError } from './errors';
 
@@ -40,29 +41,36 @@ export interface DataKey {
   readonly binding: RowBinding;
 }
 
+/** What the cipher needs of a KMS client (`KMSClient`; the simulation hands in its own). */
+export type KmsClient = Pick<KMSClient, 'send'>;
+
 export interface EnvelopeCipherOptions {
-  readonly kms: KMSClient;
+  readonly kms: KmsClient;
   /** KMS key id, ARN or alias. */
   readonly keyId: string;
+  /** Longest one KMS call may take, SDK retries included. @default 2000 */
+  readonly callTimeoutMs?: number;
   /** @default a 1,000-entry, 15-minute cache */
   readonly cache?: DataKeyCache;
 }
 
 export class EnvelopeCipher {
-  private readonly kms: KMSClient;
+  private readonly kms: KmsClient;
   private readonly keyId: string;
+  private readonly callTimeoutMs: number;
   readonly cache: DataKeyCache;
   private readonly decrypting = new Map<string, Promise<Buffer>>();
 
   constructor(options: EnvelopeCipherOptions) {
     this.kms = options.kms;
     this.keyId = options.keyId;
+    this.callTimeoutMs = options.callTimeoutMs ?? 2000;
     this.cache = options.cache ?? new DataKeyCache();
   }
 
   /** Seals the given fields under one new data key. One KMS call. */
-  async seal(binding: RowBinding, plaintexts: Partial<Record<SealedField, string>>): Promise<SealedRecord> {
-    return this.sealWith(await this.newDataKey(binding), binding, plaintexts);
+  async seal(binding: RowBinding, plaintexts: Partial<Record<SealedField, string>>, deadline: Deadline): Promise<SealedRecord> {
+    return this.sealWith(await this.newDataKey(binding, deadline), binding, plaintexts);
   }
 
   /**
@@ -70,10 +78,12 @@ export class EnvelopeCipher {
    * coordinator takes it before calling the provider, so that nothing but the DynamoDB write stands between a
    * provider's rotated refresh token and its storage.
    */
-  async newDataKey(binding: RowBinding): Promise<DataKey> {
+  async newDataKey(binding: RowBinding, deadline: Deadline): Promise<DataKey> {
     let out;
     try {
-      out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(binding) }));
+      out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(binding) }), {
+        abortSignal: deadline.signal(this.callTimeoutMs),
+      });
     } catch (error) {
       throw new EnvelopeError('kms_failed', `KMS GenerateDataKey failed: ${errorName(error)}.`, { cause: { name: errorName(error) } });
     }
@@ -97,13 +107,18 @@ export class EnvelopeCipher {
     return { encryptedDataKey: dataKey.encrypted, fields };
   }
 
-  /** Opens one sealed field of a row. A KMS call only when the data key is not cached. */
-  async open(binding: RowBinding, encryptedDataKey: Uint8Array, field: SealedField, sealed: Uint8Array): Promise<string> {
-    const key = await this.dataKey(binding, encryptedDataKey);
+  /** Opens one sealed field of a row. A KMS call only when the data key is not cached ({@link hasKey}). */
+  async open(binding: RowBinding, encryptedDataKey: Uint8Array, field: SealedField, sealed: Uint8Array, deadline: Deadline): Promise<string> {
+    const key = await this.dataKey(binding, encryptedDataKey, deadline);
     return openField(key, binding, field, sealed);
   }
 
-  private async dataKey(binding: RowBinding, encryptedDataKey: Uint8Array): Promise<Buffer> {
+  /** Whether opening a field under this wrapped key needs no KMS call. */
+  hasKey(binding: RowBinding, encryptedDataKey: Uint8Array): boolean {
+    return this.cache.has(encryptedDataKey, binding);
+  }
+
+  private async dataKey(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
     // The cache is keyed by the wrapped key *and* the binding: a wrapped key copied to another row must go to
     // KMS, which refuses it under the other encryption context.
     const cached = this.cache.get(encryptedDataKey, binding);
@@ -112,17 +127,17 @@ export class EnvelopeCipher {
     const id = cacheKey(encryptedDataKey, binding);
     const pending = this.decrypting.get(id);
     if (pending) return Buffer.from(await pending);
-    const decrypt = this.decrypt(binding, encryptedDataKey).finally(() => this.decrypting.delete(id));
+    const decrypt = this.decrypt(binding, encryptedDataKey, deadline).finally(() => this.decrypting.delete(id));
     this.decrypting.set(id, decrypt);
     return Buffer.from(await decrypt);
   }
 
-  private async decrypt(binding: RowBinding, encryptedDataKey: Uint8Array): Promise<Buffer> {
+  private async decrypt(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
     let plaintext: Uint8Array | undefined;
     try {
-      const out = await this.kms.send(
-        new DecryptCommand({ CiphertextBlob: encryptedDataKey, KeyId: this.keyId, EncryptionContext: encryptionContext(binding) }),
-      );
+      const out = await this.kms.send(new DecryptCommand({ CiphertextBlob: encryptedDataKey, KeyId: this.keyId, EncryptionContext: encryptionContext(binding) }), {
+        abortSignal: deadline.signal(this.callTimeoutMs),
+      });
       plaintext = out.Plaintext;
     } catch (error) {
       const name = errorName(error);

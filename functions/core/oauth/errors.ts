@@ -11,20 +11,35 @@ export const OAUTH_FAILURE_KINDS = [
   'rate_limited',
   /** 5xx, or `server_error` / `temporarily_unavailable`. */
   'server_error',
-  /** No answer within the timeout. */
+  /** No answer within the timeout, or the caller cancelled the call. */
   'timeout',
   /** The connection failed (refused, reset, DNS). */
   'network',
-  /** An answer that is not a valid token or error response (HTML page, invalid JSON, missing fields). */
+  /** An answer that is not a valid token or error response (HTML page, invalid JSON, no access_token, too large). */
   'invalid_response',
+  /**
+   * The provider issued a token the vault can't serve: only Bearer tokens are (RFC 6750); DPoP (RFC 9449) or MAC
+   * tokens need proofs from the caller. A configuration problem, not a passing one.
+   */
+  'unsupported_token_type',
+  /** The application's provider has no revocation endpoint (`revocationBody: 'none'`); nothing was sent. */
+  'revocation_unsupported',
 ] as const;
 
 export type OAuthFailureKind = (typeof OAUTH_FAILURE_KINDS)[number];
 
+/** Kinds that may go away on their own: worth trying again later. */
+const TRANSIENT_KINDS: ReadonlySet<OAuthFailureKind> = new Set(['rate_limited', 'server_error', 'timeout', 'network', 'invalid_response']);
+
 export class OAuthError extends Error {
   override readonly name = 'OAuthError';
-  /** RFC 6749 §5.2 `error` value, when the provider sent one. */
+  /**
+   * RFC 6749 §5.2 `error` value, when the provider sent one; after the application's error-code map
+   * (`errorCodes`), so GitHub's `bad_refresh_token` reads `invalid_grant` here.
+   */
   readonly providerError?: string;
+  /** The provider's own code, only when the error-code map translated it into {@link providerError}. */
+  readonly providerCode?: string;
   /** HTTP status, when there was an answer. */
   readonly status?: number;
   /** From `Retry-After` (seconds or HTTP date), in milliseconds. */
@@ -38,11 +53,12 @@ export class OAuthError extends Error {
   constructor(
     readonly kind: OAuthFailureKind,
     message: string,
-    details: { providerError?: string; status?: number; retryAfterMs?: number; cause?: unknown; notSent?: boolean } = {},
+    details: { providerError?: string; providerCode?: string; status?: number; retryAfterMs?: number; cause?: unknown; notSent?: boolean } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.mayHaveReachedProvider = details.notSent !== true;
     if (details.providerError !== undefined) this.providerError = details.providerError;
+    if (details.providerCode !== undefined) this.providerCode = details.providerCode;
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
@@ -59,7 +75,7 @@ export class OAuthError extends Error {
 
   /** Worth retrying later: the provider may answer differently. */
   get isTransient(): boolean {
-    return this.kind !== 'oauth_error';
+    return TRANSIENT_KINDS.has(this.kind);
   }
 
   /**

@@ -1,45 +1,32 @@
 /**
- * The refresh coordinator: callers always get a valid access token, and no race, retry or crash burns a
- * refresh token.
+ * The refresh core's orchestrator: answers a demand (a valid token, a forced refresh, a proactive refresh) for
+ * one connection, reading, waiting for another container's refresh, or refreshing under the lease.
  *
- * - Single flight across containers: a lease on the connection item (owner per acquisition, expiry; conditional
- *   writes). The new tokens are written only if that lease and the version still hold. After taking the lease
- *   the item is re-checked, so a peer's completed refresh is used, not repeated. Waiters poll the item and get
- *   the winner's token. A crashed holder's lease expires and another caller takes over, but only early in its
- *   own call (`takeoverWindowMs`), so that a refresh never starts too late to be written before the function
- *   times out.
- * - Single flight in a container: concurrent callers for one connection share one refresh and one opening of
- *   the new token.
- * - Rotation: the new refresh token (or the old one, when none came back, RFC 6749 §6) is sealed in the same
- *   write as the new access token. On `invalid_grant` the item is re-read first: if it moved on, a peer's
- *   token is good.
- * - Failures: `invalid_grant` -> reauthorization_required; client rejected -> internal_error for operators;
- *   transient -> a still-valid access token is served (never the one a `refresh` caller reported as
- *   rejected), else provider_unavailable / rate_limited, and the connection cools down (one provider call per
- *   window, shared by all containers through the item).
- * - The crash window: between the provider's answer (the old refresh token is then used up) and the write of
- *   the new one. It is kept short: the write comes first (nothing else happens in between but sealing), is
- *   retried with the same fencing, and a refresh starts only when it can end before the function's timeout.
- *   If the process dies inside it anyway, the rotated token is lost and the next refresh presents a used one
- *   (`reauthorization_required` at providers with reuse detection); a write that fails emits
- *   `WriteAfterRefreshFailed`. A provider call that times out is not retried for the same reason: the provider
- *   may have rotated the token already.
+ * Invariants it keeps (the simulation checks them):
+ * - A token is served only when the invocation's last call to AWS or the provider was a strongly consistent read
+ *   or a conditional write that found the connection active with that token (the deciding read). After a KMS
+ *   call (a cold data key) the connection is read once more. So once revoke has answered, no fetch whose
+ *   deciding read comes later can serve a token of the revoked connection.
+ * - A refresh (or the takeover of an expired lease) starts only when the invocation's remaining time covers a
+ *   whole refresh; the refresher keeps the lease covering every provider attempt (see refresher.ts).
+ * - A token answering `minValiditySeconds` has that much validity left (or, when the provider's tokens live
+ *   shorter than asked, is in the first half of its life); a forced refresh never answers the rejected token.
  */
 import { randomUUID } from 'node:crypto';
-import type { RefreshTrigger } from '../../definitions/metrics';
 import { MESSAGES, VaultError } from '../errors';
-import { EnvelopeError } from '../crypto/errors';
-import type { DataKey, EnvelopeCipher, RowBinding } from '../crypto/envelope';
-import { OAuthError } from '../oauth/errors';
-import type { TokenResponse } from '../oauth/types';
-import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
-import type { ClientSecretLoader } from '../secrets/client-secret-loader';
+import { NO_LOGS, NO_METRICS, type VaultLogger, type VaultMetrics } from '../observability';
+import type { TokenSealer } from '../crypto/token-sealer';
 import type { ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
-import type { ConnectionKey, ConnectionRecord, StoredTokens } from '../store/types';
-import type { ApplicationRegistry, Application } from '../vault/applications';
-import { sleep as realSleep, withRetries } from './backoff';
-import { DEFAULT_REFRESH_POLICY, isStillValid, needsRefresh, type RefreshPolicy } from './policy';
+import type { LeaseStore } from '../store/lease-store';
+import type { ActiveConnection, Connection, ConnectionKey, Lease } from '../store/types';
+import type { Clock } from '../time/clock';
+import type { Deadline } from '../time/deadline';
+import { wholeRefreshMs, type RefreshTiming } from './budget';
+import { triggerOf, type RefreshDemand } from './demand';
+import { isDue, satisfiesValidity } from './policy';
+import { endedError, messageFor, type RefreshOutcome, type Refresher } from './refresher';
+import { SingleFlight } from './single-flight';
 
 /** An access token as handed to callers. */
 export interface IssuedToken {
@@ -50,419 +37,307 @@ export interface IssuedToken {
   readonly scope: string;
 }
 
-export interface GetTokenOptions {
-  /** The token must stay valid this long (milliseconds). */
-  readonly minValidityMs: number;
-  readonly trigger: RefreshTrigger;
+export interface CoordinatorPolicy {
+  /** Refresh this long before expiry (never before half the token's lifetime). */
+  readonly marginMs: number;
+  /** How long a caller waits for another container's refresh. */
+  readonly waitMs: number;
   /**
-   * `refresh` after a 401: refresh unless the stored token already differs from this one. The empty string
-   * (never a token; the request schema refuses it) forces a refresh: `refresh` without a rejected token.
+   * A forced refresh of a token younger than this is not made: a token rejected right after it was issued is not
+   * cured by another refresh (an API answering 401 to every token would cost one refresh per call).
    */
-  readonly rejectedAccessToken?: string;
-  /** Proactive sweep: refresh what will be due within this many milliseconds. @default 0 */
-  readonly horizonMs?: number;
+  readonly forcedRefreshMinIntervalMs: number;
 }
 
 export interface RefreshCoordinatorOptions {
-  readonly store: ConnectionStore;
-  readonly cipher: EnvelopeCipher;
-  readonly secrets: ClientSecretLoader;
-  readonly applications: ApplicationRegistry;
-  /** @default DEFAULT_REFRESH_POLICY */
-  readonly policy?: RefreshPolicy;
-  readonly metrics?: VaultMetrics;
-  readonly logger?: VaultLogger;
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  /** Lease owner id of this container. @default a random UUID */
+  readonly connections: ConnectionStore;
+  readonly leases: LeaseStore;
+  readonly sealer: TokenSealer;
+  readonly refresher: Refresher;
+  readonly timing: RefreshTiming;
+  readonly policy: CoordinatorPolicy;
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** Lease owner prefix of this container. @default a random UUID */
   readonly ownerId?: string;
   /** Share one refresh among concurrent callers of this container (off only for the benchmark). @default true */
   readonly coalesce?: boolean;
+  readonly metrics?: VaultMetrics;
+  readonly logger?: VaultLogger;
 }
 
-/** The shared outcome of one refresh in this container: the record, and its access token opened once. */
-interface Flight {
-  readonly record: ConnectionRecord;
-  readonly token: () => Promise<IssuedToken>;
-}
+type Serving = { readonly kind: 'token'; readonly token: IssuedToken } | { readonly kind: 'reread'; readonly current: Connection | undefined };
 
-/** Whether a record's access token may answer the caller when no refresh can be made. */
-type Servable = (record: ConnectionRecord, now: number) => boolean;
+type Assessment =
+  /** The stored token answers (`opened`: already decrypted, `usedKms`: that took a KMS call). */
+  | { readonly kind: 'serve'; readonly opened?: string; readonly usedKms: boolean }
+  /** A refresh is needed; `fallback`: the stored token may answer when no refresh can be made. */
+  | { readonly kind: 'refresh'; readonly fallback: boolean }
+  /** The sweep has nothing to do here (`refreshed`: a peer refreshed since the first read). */
+  | { readonly kind: 'done'; readonly refreshed: boolean };
 
-/** How many times a commit after a successful refresh is attempted before it is given up. */
-const COMMIT_ATTEMPTS = 4;
+type Obstacle = 'no_refresh_token' | 'expired_refresh_token' | 'cooldown' | 'leased' | 'no_time';
+
 /** Waiters poll the item between these bounds (jittered) while another container refreshes. */
 const POLL_MIN_MS = 50;
 const POLL_MAX_MS = 250;
 
 export class RefreshCoordinator {
-  readonly policy: RefreshPolicy;
-  private readonly store: ConnectionStore;
-  private readonly cipher: EnvelopeCipher;
-  private readonly secrets: ClientSecretLoader;
-  private readonly applications: ApplicationRegistry;
   private readonly metrics: VaultMetrics;
   private readonly logger: VaultLogger;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
   private readonly ownerId: string;
-  private readonly coalesce: boolean;
-  private readonly inflight = new Map<string, Promise<Flight>>();
+  private readonly flights: SingleFlight<RefreshOutcome>;
+  /** How much a token just refreshed may have aged when served: one provider attempt and the write after it. */
+  private readonly settleMs: number;
 
-  constructor(options: RefreshCoordinatorOptions) {
-    this.store = options.store;
-    this.cipher = options.cipher;
-    this.secrets = options.secrets;
-    this.applications = options.applications;
-    this.policy = options.policy ?? DEFAULT_REFRESH_POLICY;
-    this.metrics = options.metrics ?? NO_METRICS;
-    this.logger = options.logger ?? NO_LOGS;
-    this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? Math.random;
-    this.ownerId = options.ownerId ?? randomUUID();
-    this.coalesce = options.coalesce ?? true;
+  constructor(private readonly o: RefreshCoordinatorOptions) {
+    this.metrics = o.metrics ?? NO_METRICS;
+    this.logger = o.logger ?? NO_LOGS;
+    this.ownerId = o.ownerId ?? randomUUID();
+    this.flights = new SingleFlight(o.coalesce ?? true);
+    this.settleMs = o.timing.providerTimeoutMs + o.timing.awsCallMs;
   }
 
-  /** A valid access token for the connection, refreshed first when the policy says so. */
-  async getToken(key: ConnectionKey, options: GetTokenOptions): Promise<IssuedToken> {
-    const app = this.applications.require(key.applicationId);
-    const record = requireUsable(await this.store.get(key));
-    if (!this.mustRefresh(record, options, record.version)) return this.issue(record);
-    const rejected = options.rejectedAccessToken;
-    if (rejected !== undefined && rejected !== '' && isStillValid(record, this.now())) {
-      // Another caller refreshed since this caller's token was issued: the stored token is the answer.
-      const stored = await this.issue(record);
-      if (stored.accessToken !== rejected) return stored;
-    }
-    const flight = await this.singleFlight(key, rejected !== undefined, () => this.refreshLoop(app, record, options));
-    return flight.token();
+  /** A token that answers `demand` (token-fetch, refresh). */
+  async getToken(key: ConnectionKey, demand: Exclude<RefreshDemand, { kind: 'proactive' }>, deadline: Deadline): Promise<IssuedToken> {
+    const result = await this.run(key, demand, deadline);
+    if (result === true || result === false) throw new VaultError('internal_error', MESSAGES.internal);
+    return result;
   }
 
   /**
-   * The proactive sweep's refresh: refreshes the connection when it is due within `horizonMs`. True when the
-   * connection now holds a newer token (refreshed here or by a peer). Opens no token (no KMS call when not due).
+   * The sweep's refresh: refreshes when due within `horizonMs`. True when the connection now holds a newer
+   * token (refreshed here, or by a peer meanwhile). Opens no token.
    */
-  async refreshIfDue(key: ConnectionKey, options: { readonly trigger: RefreshTrigger; readonly horizonMs: number }): Promise<boolean> {
-    const app = this.applications.require(key.applicationId);
-    const record = requireUsable(await this.store.get(key));
-    const getOptions: GetTokenOptions = { trigger: options.trigger, minValidityMs: 0, horizonMs: options.horizonMs };
-    if (!this.mustRefresh(record, getOptions, record.version)) return false;
-    const flight = await this.singleFlight(key, false, () => this.refreshLoop(app, record, getOptions));
-    return flight.record.version !== record.version;
+  async refreshIfDue(key: ConnectionKey, horizonMs: number, deadline: Deadline): Promise<boolean> {
+    const result = await this.run(key, { kind: 'proactive', horizonMs }, deadline);
+    return result === true;
   }
 
-  /** Refresh is due, or forced by a rejected token that is still the stored one. */
-  private mustRefresh(record: ConnectionRecord, options: GetTokenOptions, seenVersion: number): boolean {
-    if (options.rejectedAccessToken !== undefined) return record.version === seenVersion || !isStillValid(record, this.now());
-    return needsRefresh(record, this.policy, this.now(), options.minValidityMs, options.horizonMs ?? 0);
-  }
-
-  /**
-   * Concurrent callers of one connection in this container share one refresh, and one opening of its token
-   * (sharing the result rather than the record: 100 waiters must not make 100 KMS calls when the new data key
-   * is not cached here). Forced refreshes (a rejected token) and due ones are separate flights: a forced caller
-   * must not be answered with the very token it reported, which a due refresh may serve while it is still
-   * valid; the two then meet at the lease and the second uses the first one's result.
-   */
-  private async singleFlight(key: ConnectionKey, forced: boolean, run: () => Promise<ConnectionRecord>): Promise<Flight> {
-    const start = (): Promise<Flight> => run().then((record) => this.flight(record));
-    if (!this.coalesce) return start();
-    const id = `${key.userId}\u0000${key.applicationId}\u0000${forced ? 'forced' : 'due'}`;
-    const existing = this.inflight.get(id);
-    if (existing) return existing;
-    const promise = start().finally(() => this.inflight.delete(id));
-    this.inflight.set(id, promise);
-    return promise;
-  }
-
-  private flight(record: ConnectionRecord): Flight {
-    let token: Promise<IssuedToken> | undefined;
-    return { record, token: () => (token ??= this.issue(record)) };
-  }
-
-  /** Waits for, or takes, the lease; returns the record whose access token answers the caller. */
-  private async refreshLoop(app: Application, initial: ConnectionRecord, options: GetTokenOptions): Promise<ConnectionRecord> {
-    const started = this.now();
-    const deadline = started + this.policy.waitMs;
-    const takeoverUntil = started + this.policy.takeoverWindowMs;
-    let firstTry = true;
-    const seenVersion = initial.version;
-    const forced = options.rejectedAccessToken !== undefined;
-    // What may be served instead of a refresh (provider down, cooling down, refresh token gone): a still-valid
-    // token, but never the very token a forced caller reported as rejected (it would only get a 401 again).
-    const servable: Servable = (candidate, now) => isStillValid(candidate, now) && !(forced && candidate.version === seenVersion);
-    let record = initial;
+  private async run(key: ConnectionKey, demand: RefreshDemand, deadline: Deadline): Promise<IssuedToken | boolean> {
+    let connection = await this.read(key, deadline);
+    const firstVersion = connection?.version;
+    let waitingSince: number | undefined;
     for (;;) {
-      const now = this.now();
-      if (record.version !== seenVersion && !this.mustRefresh(record, { ...options, rejectedAccessToken: undefined }, seenVersion)) return record;
-      if (record.version === seenVersion && !this.mustRefresh(record, options, seenVersion)) return record;
-      if (record.refreshToken === undefined || record.encryptedDataKey === undefined) {
-        if (servable(record, now)) return record;
-        throw await this.reauthorize(record, 'no_refresh_token');
+      const active = requireActive(connection);
+      const now = this.o.clock.now();
+      const assessment = await this.assess(active, demand, firstVersion, now, deadline);
+      if (assessment.kind === 'done') return assessment.refreshed;
+      if (assessment.kind === 'serve') {
+        const served = await this.serve(active, demand, assessment.opened, assessment.usedKms, deadline);
+        if (served.kind === 'token') return served.token;
+        connection = served.current;
+        continue;
       }
-      if (record.refreshTokenExpiresAt !== undefined && record.refreshTokenExpiresAt <= now) {
-        if (servable(record, now)) return record;
-        throw await this.reauthorize(record, 'refresh_token_expired');
+      // A refresh is needed. When none can be made now, the stored token still answers if it meets the demand.
+      const without = async (error: VaultError): Promise<IssuedToken | undefined> => {
+        if (!assessment.fallback) throw error;
+        const served = await this.serve(active, demand, undefined, false, deadline);
+        if (served.kind === 'token') return served.token;
+        connection = served.current;
+        return undefined;
+      };
+      const obstacle = this.obstacle(active, now, deadline);
+      if (obstacle !== undefined && demand.kind === 'proactive') {
+        // The sweep leaves it: another container is on it, it cools down, or time is short. A dead token is marked.
+        if (obstacle !== 'expired_refresh_token') return false;
       }
-      if (record.cooldownUntil !== undefined && record.cooldownUntil > now) {
-        if (servable(record, now)) return record;
-        throw cooldownError(record, now);
-      }
-      const leaseHeld = record.leaseOwner !== undefined && (record.leaseExpiresAt ?? 0) >= now;
-      if (!leaseHeld && !firstTry && now >= takeoverUntil) {
-        // Too late in this call to start a refresh that surely ends (write included) before the function times
-        // out; a new call takes the free lease at once.
-        if (servable(record, now)) return record;
-        throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
-      }
-      firstTry = false;
-      if (!leaseHeld) {
-        // A fresh owner id per acquisition, not per container: the commit is fenced on it, so a write from an
-        // acquisition whose lease ran out can never pass for a later acquisition's (even in this container).
-        const leaseOwner = `${this.ownerId}/${randomUUID()}`;
-        const leaseExpiresAt = await this.store.acquireLease(record, record.version, leaseOwner, this.policy.leaseMs);
-        // The record carries *this* lease from here on. It used to keep the item's previous lease fields, so
-        // after taking over the expired lease of a crashed holder the commit saw that old expiry as its own
-        // deadline, never attempted the write and dropped the rotated refresh token (the next refresh then
-        // presented a used token, and reuse detection revoked the user's grant).
-        if (leaseExpiresAt !== undefined) return this.refreshUnderLease(app, { ...record, leaseOwner, leaseExpiresAt }, options.trigger, servable);
-      } else {
-        // Another container is refreshing: wait for its write (or for its lease to run out).
-        if (this.now() >= deadline) {
-          if (servable(record, this.now())) return record;
-          throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
-        }
-        await this.sleep(POLL_MIN_MS + Math.floor(this.random() * (POLL_MAX_MS - POLL_MIN_MS)));
-      }
-      record = requireUsable(await this.store.get(record));
-    }
-  }
-
-  /** Holding the lease (`record.leaseOwner`) at `record.version`: call the provider once (with safe retries) and commit. */
-  private async refreshUnderLease(app: Application, record: ConnectionRecord, trigger: RefreshTrigger, servable: Servable): Promise<ConnectionRecord> {
-    const dims = { Application: record.applicationId };
-    const started = this.now();
-    let refreshToken: string;
-    let dataKey: DataKey;
-    let response: TokenResponse;
-    try {
-      // The new data key is made before the provider call: once the provider has rotated the refresh token,
-      // only the DynamoDB write remains between its answer and storage (no KMS call that could fail there).
-      [refreshToken, dataKey] = await Promise.all([
-        this.cipher.open(record, record.encryptedDataKey!, 'refreshToken', record.refreshToken!),
-        this.cipher.newDataKey(record),
-      ]);
-      response = await this.callProvider(app, refreshToken);
-    } catch (error) {
-      this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
-      return this.handleRefreshFailure(record, trigger, error, servable);
-    }
-    this.metrics.timing('REFRESH_LATENCY', dims, this.now() - started);
-    this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'ok' });
-    return this.commit(record, response, refreshToken, dataKey);
-  }
-
-  /** The provider call: retried only when the refresh token surely was not consumed; secret re-read once. */
-  private async callProvider(app: Application, refreshToken: string): Promise<TokenResponse> {
-    const deadline = this.now() + this.policy.providerBudgetMs;
-    let secret = await this.secrets.get(app.config.clientSecretId);
-    let reloaded = false;
-    return withRetries(
-      async () => {
-        try {
-          return await app.client.refresh(refreshToken, secret);
-        } catch (error) {
-          // The client secret may have been rotated: re-read it once, bypassing the cache. invalid_client is
-          // answered before the grant is processed, so the refresh token is still unused.
-          if (error instanceof OAuthError && error.providerError === 'invalid_client' && !reloaded) {
-            reloaded = true;
-            const fresh = await this.secrets.get(app.config.clientSecretId, { fresh: true });
-            if (fresh !== secret) {
-              secret = fresh;
-              return app.client.refresh(refreshToken, secret);
-            }
+      switch (obstacle) {
+        case 'no_refresh_token':
+          if (assessment.fallback) {
+            const token = await without(reauthorizationError());
+            if (token) return token;
+            continue;
           }
-          throw error;
+          // A token the API still takes is not destroyed because a caller asked for more than it can give.
+          if (active.tokens.accessTokenExpiresAt > now) throw reauthorizationError();
+          throw await this.reauthorize(active, 'no_refresh_token', deadline);
+        case 'expired_refresh_token': {
+          if (assessment.fallback) {
+            const token = await without(reauthorizationError());
+            if (token) return token;
+            continue;
+          }
+          const error = await this.reauthorize(active, 'refresh_token_expired', deadline);
+          if (error !== 'moved') throw error;
+          connection = await this.read(key, deadline);
+          continue;
         }
-      },
-      {
-        deadline,
-        retryable: (error) => error instanceof OAuthError && error.isSafeToRetry,
-        retryAfterMs: (error) => (error instanceof OAuthError ? error.retryAfterMs : undefined),
-        now: this.now,
-        random: this.random,
-        sleep: this.sleep,
-      },
-    );
-  }
-
-  private async handleRefreshFailure(record: ConnectionRecord, trigger: RefreshTrigger, error: unknown, servable: Servable): Promise<ConnectionRecord> {
-    const now = this.now();
-    const dims = { Application: record.applicationId };
-    if (error instanceof OAuthError && error.isInvalidGrant) {
-      this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'invalid_grant' });
-      this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: 'invalid_grant' });
-      // A peer may have rotated the token meanwhile (our lease ran out): its token is good.
-      const current = await this.store.get(record);
-      if (current && current.version !== record.version) return requireUsable(current);
-      throw await this.reauthorize(current ?? record, 'invalid_grant');
-    }
-    const code = failureCode(error);
-    const errorCode = error instanceof OAuthError ? (error.providerError ?? error.kind) : error instanceof EnvelopeError ? `kms_${error.failure}` : 'internal';
-    this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: code });
-    this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: errorCode });
-    if (error instanceof OAuthError && !error.isTransient) {
-      this.logger.error('Provider rejected the refresh request: operator action needed (client credentials or configuration).', {
-        userId: record.userId, applicationId: record.applicationId,
-        ...describeError(error),
-      });
-    } else {
-      this.logger.warn('Refresh failed; connection cools down.', { userId: record.userId, applicationId: record.applicationId, ...describeError(error) });
-    }
-    const retryAfterMs = error instanceof OAuthError ? (error.retryAfterMs ?? 0) : 0;
-    const cooldownUntil = now + Math.max(this.policy.cooldownMs, retryAfterMs);
-    await this.store.releaseWithCooldown(record, record.version, record.leaseOwner!, cooldownUntil, code);
-    if (servable(record, now)) return record;
-    throw new VaultError(code, messageFor(code), { cause: error, retryAfterSeconds: (cooldownUntil - now) / 1000 });
-  }
-
-  /**
-   * Stores the new tokens under the lease. The window in which a crash loses a rotated refresh token is this
-   * write: it is tried again with the same fencing (owner of this acquisition and version) while the lease
-   * lasts; the fencing, not the clock, keeps a late write from overwriting a peer's, so the first attempt is
-   * always made. If it still fails, a metric tells operators, and this caller still gets the new (valid)
-   * access token.
-   */
-  private async commit(record: ConnectionRecord, response: TokenResponse, usedRefreshToken: string, dataKey: DataKey): Promise<ConnectionRecord> {
-    const now = this.now();
-    const refreshToken = response.refreshToken ?? usedRefreshToken;
-    const keepExpiry = response.refreshToken === undefined ? record.refreshTokenExpiresAt : undefined;
-    // RFC 6749 §6: a refresh answer without `scope` means the scope granted before; it used to be stored as ''.
-    const answer = response.scope === undefined && record.scope !== undefined ? { ...response, scope: record.scope } : response;
-    const leaseEnd = record.leaseExpiresAt ?? now + this.policy.leaseMs;
-    let tokens: StoredTokens | undefined;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        const delay = Math.min(100 * 2 ** (attempt - 1), 1000);
-        if (this.now() + delay >= leaseEnd) break;
-        await this.sleep(delay);
+        case 'cooldown': {
+          const token = await without(cooldownError(active, now));
+          if (token) return token;
+          continue;
+        }
+        case 'leased': {
+          // Another container is refreshing: wait for its write (or for its lease to run out), then decide again.
+          waitingSince ??= now;
+          const waitUntil = Math.min(waitingSince + this.o.policy.waitMs, deadline.at - 3 * this.o.timing.awsCallMs);
+          if (now >= waitUntil) {
+            const token = await without(unavailable());
+            if (token) return token;
+            continue;
+          }
+          await this.o.clock.sleep(Math.min(POLL_MIN_MS + Math.floor(this.o.random() * (POLL_MAX_MS - POLL_MIN_MS)), waitUntil - now));
+          connection = await this.read(key, deadline);
+          continue;
+        }
+        case 'no_time': {
+          const token = await without(unavailable());
+          if (token) return token;
+          continue;
+        }
+        case undefined:
+          break;
       }
-      try {
-        tokens ??= await this.sealTokens(record, answer, refreshToken, now, keepExpiry, dataKey);
-        return await this.store.commitRefresh(record, record.version, record.leaseOwner!, tokens);
-      } catch (error) {
-        lastError = error;
-        if (error instanceof StoreError && error.failure === 'conflict') break;
+      const outcome = await this.flights.run(`${key.userId}\u0000${key.applicationId}\u0000${active.version}`, () => this.refreshVersion(active, demand, deadline));
+      switch (outcome.kind) {
+        case 'committed':
+          if (demand.kind === 'proactive') return true;
+          if (demand.kind === 'forced' || satisfiesValidity(outcome.connection.tokens, demand.minValidityMs, this.o.clock.now(), this.settleMs)) {
+            // The commit was the deciding write: the provider's plaintext is served without opening anything.
+            return issued(outcome.connection, outcome.accessToken);
+          }
+          connection = outcome.connection;
+          continue;
+        case 'released': {
+          if (demand.kind === 'proactive') throw outcome.error;
+          const token = await without(outcome.error);
+          if (token) return token;
+          continue;
+        }
+        case 'failed':
+        case 'ended':
+          throw outcome.error;
+        case 'moved':
+          connection = 'current' in outcome ? outcome.current : await this.read(key, deadline);
+          continue;
       }
     }
-    const current = await this.store.get(record).catch(() => undefined);
-    if (current && tokens && current.version === record.version + 1 && sameBytes(current.accessToken, tokens.accessToken)) {
-      // A timed-out attempt did land (its retry then met its own write as a conflict): stored after all.
-      return current;
-    }
-    if (current && current.status !== 'active') {
-      // Revoked (or re-authorized) while we refreshed: the revocation wins and the new token is not handed out.
-      throw requireUsableError(current);
-    }
-    this.metrics.count('WRITE_AFTER_REFRESH_FAILED', { Application: record.applicationId });
-    this.logger.error('Refreshed tokens could not be stored; the rotated refresh token may be lost.', {
-      userId: record.userId, applicationId: record.applicationId,
-      ...describeError(lastError),
-    });
-    if (!tokens) throw new VaultError('internal_error', MESSAGES.internal, { cause: lastError });
-    return { ...record, ...tokens };
   }
 
-  /**
-   * Seals access and refresh token under one new data key (`dataKey` when made beforehand, else a KMS call now)
-   * and computes their lifetimes.
-   */
-  async sealTokens(binding: RowBinding, response: TokenResponse, refreshToken: string | undefined, now: number, keepRefreshExpiry?: number, dataKey?: DataKey): Promise<StoredTokens> {
-    const plaintexts = { accessToken: response.accessToken, ...(refreshToken === undefined ? {} : { refreshToken }) };
-    const sealed = dataKey ? this.cipher.sealWith(dataKey, binding, plaintexts) : await this.cipher.seal(binding, plaintexts);
-    const accessTtl = response.expiresIn !== undefined ? response.expiresIn * 1000 : this.policy.defaultAccessTokenTtlMs;
-    const refreshExpiry =
-      refreshToken === undefined
-        ? undefined
-        : (keepRefreshExpiry ?? now + (response.refreshTokenExpiresIn !== undefined ? response.refreshTokenExpiresIn * 1000 : this.policy.defaultRefreshTokenTtlMs));
-    return {
-      encryptedDataKey: sealed.encryptedDataKey,
-      accessToken: sealed.fields.accessToken!,
-      ...(sealed.fields.refreshToken === undefined ? {} : { refreshToken: sealed.fields.refreshToken }),
-      tokenType: response.tokenType,
-      scope: response.scope ?? '',
-      accessTokenIssuedAt: now,
-      accessTokenExpiresAt: now + accessTtl,
-      ...(refreshExpiry === undefined ? {} : { refreshTokenExpiresAt: refreshExpiry }),
-    };
+  /** Whether the stored token answers the demand, or a refresh is needed (and whether the token may stand in). */
+  private async assess(active: ActiveConnection, demand: RefreshDemand, firstVersion: number | undefined, now: number, deadline: Deadline): Promise<Assessment> {
+    const tokens = active.tokens;
+    switch (demand.kind) {
+      case 'valid': {
+        const meets = satisfiesValidity(tokens, demand.minValidityMs, now, this.settleMs);
+        return meets && !isDue(tokens, this.o.policy.marginMs, now) ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: meets };
+      }
+      case 'proactive': {
+        const due = isDue(tokens, this.o.policy.marginMs, now, demand.horizonMs);
+        if (!due) return { kind: 'done', refreshed: active.version !== firstVersion };
+        return { kind: 'refresh', fallback: false };
+      }
+      case 'forced': {
+        const young = now - tokens.accessTokenIssuedAt < this.o.policy.forcedRefreshMinIntervalMs && tokens.accessTokenExpiresAt > now;
+        // Without a rejected token: a fresh token. One refreshed moments ago is that.
+        if (demand.rejectedAccessToken === undefined) return young ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: false };
+        const usedKms = this.o.sealer.needsKms(active);
+        const stored = await this.o.sealer.openAccessToken(active, deadline);
+        // Another caller refreshed since this caller's token was issued: the stored token is the answer.
+        if (stored !== demand.rejectedAccessToken && tokens.accessTokenExpiresAt > now) return { kind: 'serve', opened: stored, usedKms };
+        if (stored === demand.rejectedAccessToken && young) {
+          const retryAfterMs = this.o.policy.forcedRefreshMinIntervalMs - (now - tokens.accessTokenIssuedAt);
+          throw new VaultError('rate_limited', 'The token was refreshed moments ago and another refresh now would not help; retry later.', { retryAfterSeconds: retryAfterMs / 1000 });
+        }
+        return { kind: 'refresh', fallback: false };
+      }
+    }
   }
 
-  private async reauthorize(record: ConnectionRecord, reason: string): Promise<VaultError> {
+  /** What stands in the way of refreshing now, if anything. */
+  private obstacle(active: ActiveConnection, now: number, deadline: Deadline): Obstacle | undefined {
+    const tokens = active.tokens;
+    if (tokens.refreshToken === undefined) return 'no_refresh_token';
+    // An assumed expiry is only a guess: the provider's invalid_grant decides.
+    if (tokens.refreshTokenExpiresAt !== undefined && tokens.refreshTokenExpiresAt <= now && !tokens.refreshTokenExpiryAssumed) return 'expired_refresh_token';
+    if (active.cooldown !== undefined && active.cooldown.until > now) return 'cooldown';
+    if (active.lease !== undefined && active.lease.expiresAt >= now) return 'leased';
+    if (!deadline.allows(wholeRefreshMs(this.o.timing))) return 'no_time';
+    return undefined;
+  }
+
+  /** Takes the lease at the version read and refreshes under it (one flight per version in this container). */
+  private async refreshVersion(active: ActiveConnection, demand: RefreshDemand, deadline: Deadline): Promise<RefreshOutcome> {
+    // One owner id per acquisition, not per container: the commit is fenced on it, so a write from an acquisition
+    // whose lease ran out can never pass for a later one's (even in this container).
+    const owner = `${this.ownerId}/${randomUUID()}`;
+    let lease: Lease | undefined;
+    let failure: unknown;
     try {
-      await this.store.markReauthorizationRequired(record, reason);
-      this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: record.applicationId });
-      this.logger.warn('Connection needs re-authorization.', { userId: record.userId, applicationId: record.applicationId, reason });
+      lease = await this.o.leases.acquire(active, owner, this.o.timing.leaseMs, deadline);
     } catch (error) {
-      if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
-      // Someone else changed the item first (revoked, reconnected or already marked): answer from the item.
-      const current = await this.store.get(record);
-      if (current?.status === 'active' && current.version !== record.version) {
-        return new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
-      }
-      if (current) return requireUsableError(current);
+      failure = error;
     }
-    return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
+    if (!lease) {
+      // A lost answer surfaces as an error, or (when the SDK's retry met our own write) as a conflict: read back,
+      // and our own owner id on the item means we hold the lease.
+      let current: Connection | undefined;
+      try {
+        current = await this.read(active, deadline);
+      } catch (error) {
+        return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: failure ?? error }) };
+      }
+      if (current?.status !== 'active' || current.version !== active.version || current.lease?.owner !== owner) return { kind: 'moved', current };
+      lease = current.lease;
+    }
+    return this.o.refresher.run(active, lease, triggerOf(demand), deadline);
   }
 
-  private async openAccessToken(record: ConnectionRecord): Promise<string> {
-    return this.cipher.open(record, record.encryptedDataKey!, 'accessToken', record.accessToken!);
+  /**
+   * Serves the connection's access token. When opening it needs KMS (or `usedKms` says it already did), the
+   * connection is read again: the deciding read must be the last call before the answer. The token must still
+   * answer the demand when the answer leaves (a slow KMS call eats validity); otherwise decide again.
+   */
+  private async serve(active: ActiveConnection, demand: RefreshDemand, opened: string | undefined, usedKms: boolean, deadline: Deadline): Promise<Serving> {
+    const needsKms = usedKms || (opened === undefined && this.o.sealer.needsKms(active));
+    const token = opened ?? (await this.o.sealer.openAccessToken(active, deadline));
+    if (needsKms) {
+      const current = await this.read(active, deadline);
+      if (current?.status !== 'active' || current.version !== active.version) return { kind: 'reread', current };
+    }
+    const now = this.o.clock.now();
+    const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : active.tokens.accessTokenExpiresAt > now;
+    return answers ? { kind: 'token', token: issued(active, token) } : { kind: 'reread', current: active };
   }
 
-  private async issue(record: ConnectionRecord): Promise<IssuedToken> {
-    return {
-      accessToken: await this.openAccessToken(record),
-      tokenType: record.tokenType ?? 'Bearer',
-      expiresAt: record.accessTokenExpiresAt ?? 0,
-      scope: record.scope ?? '',
-    };
+  /** Marks a dead connection; 'moved' when someone changed it first (read again). */
+  private async reauthorize(active: ActiveConnection, reason: string, deadline: Deadline): Promise<VaultError | 'moved'> {
+    try {
+      await this.o.connections.markReauthorizationRequired(active, reason, undefined, deadline);
+    } catch (error) {
+      if (error instanceof StoreError && error.failure === 'conflict') return 'moved';
+      throw error;
+    }
+    this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: active.applicationId });
+    this.logger.warn('Connection needs re-authorization.', { userId: active.userId, applicationId: active.applicationId, reason });
+    return reauthorizationError();
+  }
+
+  private read(key: ConnectionKey, deadline: Deadline): Promise<Connection | undefined> {
+    return this.o.connections.get(key, deadline);
   }
 }
 
-/** The record when its status lets tokens be served; otherwise the contract's answer for that status. */
-export function requireUsable(record: ConnectionRecord | undefined): ConnectionRecord {
-  if (!record || record.status !== 'active' || record.accessToken === undefined || record.encryptedDataKey === undefined) {
-    throw requireUsableError(record);
-  }
-  return record;
+function issued(connection: ActiveConnection, accessToken: string): IssuedToken {
+  return { accessToken, tokenType: connection.tokens.tokenType, expiresAt: connection.tokens.accessTokenExpiresAt, scope: connection.tokens.scope };
 }
 
-function requireUsableError(record: ConnectionRecord | undefined): VaultError {
-  if (record?.status === 'reauthorization_required') return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
-  if (record?.status === 'active') return new VaultError('internal_error', MESSAGES.internal);
-  return new VaultError('not_connected', MESSAGES.notConnected);
+/** The connection when it can serve tokens; otherwise the contract's answer for its state. */
+export function requireActive(connection: Connection | undefined): ActiveConnection {
+  if (connection?.status === 'active') return connection;
+  throw endedError(connection?.status);
 }
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+function reauthorizationError(): VaultError {
+  return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
 }
 
-function failureCode(error: unknown): 'rate_limited' | 'provider_unavailable' | 'internal_error' {
-  if (error instanceof OAuthError) {
-    if (error.kind === 'rate_limited') return 'rate_limited';
-    return error.isTransient ? 'provider_unavailable' : 'internal_error';
-  }
-  return 'internal_error';
+function unavailable(): VaultError {
+  return new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
 }
 
-function messageFor(code: 'rate_limited' | 'provider_unavailable' | 'internal_error'): string {
-  return code === 'rate_limited' ? MESSAGES.rateLimited : code === 'provider_unavailable' ? MESSAGES.providerUnavailable : MESSAGES.internal;
-}
-
-function cooldownError(record: ConnectionRecord, now: number): VaultError {
-  const code = record.lastErrorCode === 'rate_limited' || record.lastErrorCode === 'internal_error' ? record.lastErrorCode : 'provider_unavailable';
-  return new VaultError(code, messageFor(code), { retryAfterSeconds: ((record.cooldownUntil ?? now) - now) / 1000 });
+function cooldownError(connection: ActiveConnection, now: number): VaultError {
+  const { errorCode, until } = connection.cooldown!;
+  return new VaultError(errorCode, messageFor(errorCode), { retryAfterSeconds: (until - now) / 1000 });
 }

@@ -1,61 +1,40 @@
 /**
- * When to refresh, how long to wait, how long to cool down. All times in milliseconds.
+ * When a stored access token answers a demand, and when it is due for refresh. Pure functions of the stored
+ * times; all durations in milliseconds.
  */
-import type { ConnectionRecord } from '../store/types';
+import type { StoredTokens } from '../store/types';
 
-export interface RefreshPolicy {
-  /** Refresh this long before expiry... */
-  readonly marginMs: number;
-  /** Lifetime assumed when the provider sends no `expires_in` (the seed's 1 hour). */
-  readonly defaultAccessTokenTtlMs: number;
-  /** Lifetime assumed for refresh tokens without `refresh_token_expires_in` (the seed's 30 days). */
-  readonly defaultRefreshTokenTtlMs: number;
-  /** After a failed refresh, no provider call for this long (per connection, across all containers). */
-  readonly cooldownMs: number;
-  /** How long a refresh lease lasts: longer than the whole refresh (provider budget + write). */
-  readonly leaseMs: number;
-  /** Time budget of the provider call, retries included. */
-  readonly providerBudgetMs: number;
-  /** How long a caller waits for another container's refresh before answering `provider_unavailable`. */
-  readonly waitMs: number;
-  /**
-   * How long after it started a caller may still take the lease itself (after its first try). A refresh taken
-   * on later could outlive the function's timeout: killed after the provider answered but before the write,
-   * it would lose the rotated refresh token. Later callers only wait for others, or answer `provider_unavailable`.
-   */
-  readonly takeoverWindowMs: number;
+type Times = Pick<StoredTokens, 'accessTokenIssuedAt' | 'accessTokenExpiresAt'>;
+
+export function lifetimeMs(tokens: Times): number {
+  return Math.max(0, tokens.accessTokenExpiresAt - tokens.accessTokenIssuedAt);
 }
-
-export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
-  marginMs: 5 * 60 * 1000,
-  defaultAccessTokenTtlMs: 60 * 60 * 1000,
-  defaultRefreshTokenTtlMs: 30 * 24 * 60 * 60 * 1000,
-  cooldownMs: 30 * 1000,
-  leaseMs: 25 * 1000,
-  // With the 5-second provider timeout the last attempt ends by 13 s, well inside token-fetch's 20-second timeout.
-  providerBudgetMs: 8 * 1000,
-  waitMs: 12 * 1000,
-  takeoverWindowMs: 5 * 1000,
-};
 
 /**
- * The moment a token should be refreshed: `margin` (or the caller's `minValidity`, whichever is larger) before
- * expiry, but never before half its lifetime, so a 60-second token with a 5-minute margin is not refreshed on
- * every call.
+ * The validity a `minValiditySeconds` request gets: what it asks, but at most what a token just refreshed is
+ * sure to have left when it is served: its lifetime less `settleMs` (one provider attempt and the write after
+ * it; lifetimes count from the moment the request was sent). Asking for more could only be met by refreshing
+ * on every call, or never; the contract documents this cap.
  */
-export function refreshAt(record: Pick<ConnectionRecord, 'accessTokenIssuedAt' | 'accessTokenExpiresAt'>, policy: RefreshPolicy, minValidityMs: number): number {
-  const issued = record.accessTokenIssuedAt ?? 0;
-  const expires = record.accessTokenExpiresAt ?? 0;
-  const halfLife = issued + Math.floor((expires - issued) / 2);
-  return Math.max(halfLife, expires - Math.max(policy.marginMs, minValidityMs));
+export function requiredValidityMs(tokens: Times, minValidityMs: number, settleMs: number): number {
+  return Math.min(minValidityMs, Math.max(0, lifetimeMs(tokens) - settleMs));
 }
 
-/** Whether the stored access token should be refreshed before `now + horizonMs`. */
-export function needsRefresh(record: ConnectionRecord, policy: RefreshPolicy, now: number, minValidityMs: number, horizonMs = 0): boolean {
-  return now + horizonMs >= refreshAt(record, policy, minValidityMs);
+/** Whether the token is valid now for the validity the request can get (and valid at all). */
+export function satisfiesValidity(tokens: Times, minValidityMs: number, now: number, settleMs: number): boolean {
+  const left = tokens.accessTokenExpiresAt - now;
+  return left > 0 && left >= requiredValidityMs(tokens, minValidityMs, settleMs);
 }
 
-/** Whether the stored access token can still be used at all (served during provider outages). */
-export function isStillValid(record: ConnectionRecord, now: number): boolean {
-  return record.accessToken !== undefined && (record.accessTokenExpiresAt ?? 0) > now;
+/**
+ * When the token is due for refresh ahead of expiry: `margin` before it expires, but never before half its
+ * lifetime (a 60-second token with a 5-minute margin is not refreshed on every call).
+ */
+export function dueAt(tokens: Times, marginMs: number): number {
+  return Math.max(tokens.accessTokenIssuedAt + Math.floor(lifetimeMs(tokens) / 2), tokens.accessTokenExpiresAt - marginMs);
+}
+
+/** Whether the token is due by `now + horizonMs`. */
+export function isDue(tokens: Times, marginMs: number, now: number, horizonMs = 0): boolean {
+  return now + horizonMs >= dueAt(tokens, marginMs);
 }

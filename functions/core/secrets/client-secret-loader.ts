@@ -1,9 +1,12 @@
 /**
  * Client secrets from Secrets Manager, through Powertools Parameters (in-memory cache with a max age). Re-read
  * once, bypassing the cache, when the provider answers `invalid_client` (the secret may have been rotated).
+ * A read never outlives the caller's deadline: the SDK's own timeouts bound the request, and the caller stops
+ * waiting at its deadline.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Deadline } from '../time/deadline';
 
 export interface ClientSecretLoaderOptions {
   readonly client: SecretsManagerClient;
@@ -25,10 +28,10 @@ export class ClientSecretLoader {
   }
 
   /** The client secret stored under `secretId`; `fresh` skips the cache. */
-  async get(secretId: string, options: { fresh?: boolean } = {}): Promise<string> {
+  async get(secretId: string, deadline: Deadline, options: { fresh?: boolean } = {}): Promise<string> {
     let value: unknown;
     try {
-      value = await this.provider.get(secretId, { maxAge: this.maxAge, forceFetch: options.fresh ?? false });
+      value = await untilDeadline(this.provider.get(secretId, { maxAge: this.maxAge, forceFetch: options.fresh ?? false }), deadline);
     } catch (error) {
       // Only the error's name: never the secret id's content or the SDK message.
       const name = error instanceof Error && error.cause instanceof Error ? error.cause.name : error instanceof Error ? error.name : 'UnknownError';
@@ -37,4 +40,19 @@ export class ClientSecretLoader {
     if (typeof value !== 'string' || value.length === 0) throw new ClientSecretError('The client secret is empty or not a string; put it with put-secret-value.');
     return value;
   }
+}
+
+/** Settles with `work`, or rejects with a TimeoutError at the deadline (the request itself ends by its SDK timeout). */
+function untilDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
+  const signal = deadline.signal();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      const error = new Error('Secrets Manager did not answer before the deadline.');
+      error.name = 'TimeoutError';
+      reject(error);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

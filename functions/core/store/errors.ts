@@ -1,5 +1,9 @@
-/** Errors of the stores. `conflict` is the expected outcome of losing a conditional write. */
-export type StoreFailure = 'conflict' | 'unavailable';
+/**
+ * Errors of the stores. `conflict` is the expected outcome of losing a conditional write; `unavailable` means
+ * DynamoDB failed or did not answer in time (a write may then have been applied or not: callers re-read);
+ * `corrupt` means an item does not have the shape the vault writes.
+ */
+export type StoreFailure = 'conflict' | 'unavailable' | 'corrupt';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -2,10 +2,12 @@
  * Pending authorization requests. Stored under the SHA-256 of `state` (a table read yields no usable state),
  * consumed exactly once by a conditional delete, expiry checked by the reader (TTL only cleans up, lazily).
  */
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STATES_TABLE } from '../../definitions/tables';
 import { hashState } from '../oauth/pkce';
-import { toStoreError } from './errors';
+import type { Deadline } from '../time/deadline';
+import { StoreError } from './errors';
+import { Table, type DocumentClient } from './table';
 
 export interface PendingAuthorization {
   readonly userId: string;
@@ -25,28 +27,27 @@ export type ConsumeResult =
   | { readonly outcome: 'expired'; readonly pending: PendingAuthorization };
 
 export interface StateStoreOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentClient;
   readonly tableName: string;
+  /** Longest one DynamoDB call may take, SDK retries included. */
+  readonly callTimeoutMs: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
 
 export class StateStore {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly table: string;
+  private readonly table: Table;
   private readonly now: () => number;
 
   constructor(options: StateStoreOptions) {
-    this.client = options.client;
-    this.table = options.tableName;
+    this.table = new Table(options.client, options.tableName, options.callTimeoutMs);
     this.now = options.now ?? Date.now;
   }
 
-  async save(state: string, pending: PendingAuthorization): Promise<void> {
-    try {
-      await this.client.send(
+  async save(state: string, pending: PendingAuthorization, deadline: Deadline): Promise<void> {
+    await this.table.send(
         new PutCommand({
-          TableName: this.table,
+          TableName: this.table.name,
           Item: {
             [STATES_TABLE.partitionKey.name]: hashState(state),
             ...pending,
@@ -56,26 +57,27 @@ export class StateStore {
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
         }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'PutItem state');
-    }
+        deadline,
+        'PutItem state',
+    );
   }
 
   /**
    * Removes the state and returns what it held; a second call for the same state finds nothing. An expired
    * state is consumed too (it can never be used again) but reported as expired.
    */
-  async consume(state: string): Promise<ConsumeResult> {
+  async consume(state: string, deadline: Deadline): Promise<ConsumeResult> {
     try {
-      const out = await this.client.send(
+      const out = await this.table.send<{ Attributes?: Record<string, unknown> }>(
         new DeleteCommand({
-          TableName: this.table,
+          TableName: this.table.name,
           Key: { [STATES_TABLE.partitionKey.name]: hashState(state) },
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
           ReturnValues: 'ALL_OLD',
         }),
+        deadline,
+        'DeleteItem state',
       );
       const item = out.Attributes as (PendingAuthorization & Record<string, unknown>) | undefined;
       if (!item) return { outcome: 'unknown' };
@@ -91,9 +93,8 @@ export class StateStore {
       };
       return pending.expiresAt <= this.now() ? { outcome: 'expired', pending } : { outcome: 'consumed', pending };
     } catch (error) {
-      const mapped = toStoreError(error, 'DeleteItem state');
-      if (mapped.failure === 'conflict') return { outcome: 'unknown' };
-      throw mapped;
+      if (error instanceof StoreError && error.failure === 'conflict') return { outcome: 'unknown' };
+      throw error;
     }
   }
 }

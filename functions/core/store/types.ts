@@ -1,4 +1,8 @@
-/** What the vault stores about a connection (one user, one application). Times are epoch milliseconds. */
+/**
+ * What the vault stores about a connection (one user, one application), as typed states: a connection is
+ * active (and then holds its sealed tokens), needs re-authorization, or is revoked. Illegal combinations (an
+ * active connection without tokens, a revoked one with tokens) do not type-check. Times are epoch milliseconds.
+ */
 
 export const CONNECTION_STATUSES = ['active', 'reauthorization_required', 'revoked'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
@@ -18,34 +22,55 @@ export interface StoredTokens {
   readonly scope: string;
   readonly accessTokenIssuedAt: number;
   readonly accessTokenExpiresAt: number;
-  /** When the refresh token itself dies (provider's `refresh_token_expires_in`, else the configured default). */
+  /** When the refresh token dies: the provider's `refresh_token_expires_in`, else an assumption. */
   readonly refreshTokenExpiresAt?: number;
+  /**
+   * True when `refreshTokenExpiresAt` is the vault's assumption, not the provider's statement: the vault then
+   * still tries the refresh after it and lets the provider's `invalid_grant` decide.
+   */
+  readonly refreshTokenExpiryAssumed?: boolean;
 }
 
-export interface ConnectionRecord extends ConnectionKey, Partial<StoredTokens> {
-  readonly status: ConnectionStatus;
+/** The single-flight refresh lease: who holds it (one owner id per acquisition) and until when. */
+export interface Lease {
+  readonly owner: string;
+  readonly expiresAt: number;
+}
+
+/** After a failed refresh, no provider call before `until`; `errorCode` is answered meanwhile. */
+export interface Cooldown {
+  readonly until: number;
+  readonly errorCode: 'rate_limited' | 'provider_unavailable' | 'internal_error';
+}
+
+interface ConnectionBase extends ConnectionKey {
   /** Incremented by every change of tokens or status; the fencing value of all conditional writes. */
   readonly version: number;
   readonly connectedAt: string;
   readonly updatedAt: string;
-  /** Single-flight refresh lease: who holds it and until when. */
-  readonly leaseOwner?: string;
-  readonly leaseExpiresAt?: number;
-  /** After a failed refresh, no provider call before this time. */
-  readonly cooldownUntil?: number;
-  /** Contract error code of the last failed refresh (answered during the cool-down). */
-  readonly lastErrorCode?: string;
-  readonly lastRefreshAt?: string;
-  readonly reauthorizationReason?: string;
-  readonly reauthorizationAt?: string;
-  readonly revokedAt?: string;
-  readonly revocationReason?: string;
-  /** Revoked locally but the provider could not be told yet: the sealed refresh token is kept for the retry. */
-  readonly providerRevocationPending?: boolean;
-  /** Sparse index `refresh-due` keys: present only while the connection can be refreshed. */
-  readonly dueShard?: string;
-  readonly refreshDueAt?: number;
 }
+
+export interface ActiveConnection extends ConnectionBase {
+  readonly status: 'active';
+  readonly tokens: StoredTokens;
+  readonly lease?: Lease;
+  readonly cooldown?: Cooldown;
+  readonly lastRefreshAt?: string;
+}
+
+export interface ReauthorizationRequiredConnection extends ConnectionBase {
+  readonly status: 'reauthorization_required';
+  readonly reauthorizationReason: string;
+  readonly reauthorizationAt: string;
+}
+
+export interface RevokedConnection extends ConnectionBase {
+  readonly status: 'revoked';
+  readonly revokedAt: string;
+  readonly revocationReason: string;
+}
+
+export type Connection = ActiveConnection | ReauthorizationRequiredConnection | RevokedConnection;
 
 /** A revocation record: who, when, why. No token material. */
 export interface RevocationRecord {
@@ -53,6 +78,23 @@ export interface RevocationRecord {
   readonly applicationId: string;
   readonly revokedAt: string;
   readonly reason: string;
-  /** Whether the provider confirmed the revocation (false: it was unreachable; the vault retries). */
+  /** Whether the provider confirmed the revocation (false: not yet; the sweep retries until it does). */
   readonly providerConfirmed: boolean;
+}
+
+/**
+ * A refresh token the provider has not yet confirmed as revoked, kept sealed (under its connection's binding)
+ * in an item of its own until it is, so that a reconnect can never erase it.
+ */
+export interface PendingRevocation extends ConnectionKey {
+  /** The item's own sort key (`#pending-revocation#...`). */
+  readonly itemKey: string;
+  readonly encryptedDataKey: Uint8Array;
+  readonly refreshToken: Uint8Array;
+  readonly reason: string;
+  /** When the revocation was decided (epoch ms). */
+  readonly since: number;
+  readonly attempts: number;
+  /** Sort key of the revocation record to mark confirmed, when there is one. */
+  readonly recordKey?: string;
 }

@@ -4,15 +4,23 @@
  * exchanges the code and stores the tokens sealed. Outcomes are values, not exceptions: the callback must answer
  * every failure with a fixed, safe code.
  */
-import { DEFAULTS } from '../../definitions/env';
+import { randomUUID } from 'node:crypto';
+import { STATE_TTL_SECONDS } from '../../definitions/env';
+import type { TokenSealer } from '../crypto/token-sealer';
 import { MESSAGES, VaultError } from '../errors';
 import { OAuthError } from '../oauth/errors';
 import { generateCodeVerifier, generateState } from '../oauth/pkce';
+import type { TokenResponse } from '../oauth/types';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
-import type { ClientSecretLoader } from '../secrets/client-secret-loader';
-import type { ConnectionStore } from '../store/connection-store';
+import type { RefreshTiming } from '../refresh/budget';
+import { dueAt } from '../refresh/policy';
+import type { ProviderGateway } from '../refresh/provider-gateway';
+import { FlowEndedError, type ConnectionStore } from '../store/connection-store';
+import { StoreError } from '../store/errors';
+import type { PendingRevocations } from '../store/pending-revocations';
 import type { StateStore, PendingAuthorization } from '../store/state-store';
-import type { RefreshCoordinator } from '../refresh/coordinator';
+import type { Connection, StoredTokens } from '../store/types';
+import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 
 /** Codes the callback may put in `error=` of the redirect: a fixed set, nothing from the request is reflected. */
@@ -29,6 +37,7 @@ export type AuthorizationFailureReason =
   | 'iss_mismatch'
   | 'exchange_failed'
   | 'browser_mismatch'
+  | 'flow_ended'
   | 'internal';
 
 export interface CallbackParameters {
@@ -50,9 +59,13 @@ export interface AuthorizationServiceOptions {
   /** What `complete` needs; `start` (the connect function) runs without them, with no token-table or key access. */
   readonly completion?: {
     readonly connections: ConnectionStore;
-    readonly secrets: ClientSecretLoader;
+    readonly pending: PendingRevocations;
+    readonly provider: ProviderGateway;
     /** Seals the tokens exactly as refreshes do. */
-    readonly coordinator: RefreshCoordinator;
+    readonly sealer: TokenSealer;
+    readonly timing: RefreshTiming;
+    /** The refresh margin, for the connection's due time in the sweep's index. */
+    readonly marginMs: number;
   };
   readonly metrics?: VaultMetrics;
   readonly logger?: VaultLogger;
@@ -71,11 +84,14 @@ export class AuthorizationService {
     this.metrics = options.metrics ?? NO_METRICS;
     this.logger = options.logger ?? NO_LOGS;
     this.now = options.now ?? Date.now;
-    this.stateTtlMs = options.stateTtlMs ?? DEFAULTS.STATE_TTL_SECONDS * 1000;
+    this.stateTtlMs = options.stateTtlMs ?? STATE_TTL_SECONDS * 1000;
   }
 
   /** Starts a flow. `returnTo` must match the allow-list (origin and path equal to one entry's). */
-  async start(request: { userId: string; applicationId: string; returnTo?: string; scopes?: readonly string[]; browserBindingHash?: string }): Promise<{ authorizationUrl: string; expiresAt: number }> {
+  async start(
+    request: { userId: string; applicationId: string; returnTo?: string; scopes?: readonly string[]; browserBindingHash?: string },
+    deadline: Deadline,
+  ): Promise<{ authorizationUrl: string; expiresAt: number }> {
     const app = this.options.applications.require(request.applicationId);
     if (request.returnTo !== undefined && !isAllowedReturnTo(request.returnTo, app.config.returnTo)) {
       throw new VaultError('invalid_request', 'returnTo: not in the application\'s allow-list.');
@@ -94,16 +110,16 @@ export class AuthorizationService {
       ...(request.returnTo === undefined ? {} : { returnTo: request.returnTo }),
       ...(request.browserBindingHash === undefined ? {} : { browserBindingHash: request.browserBindingHash }),
     };
-    await this.options.states.save(state, pending);
+    await this.options.states.save(state, pending, deadline);
     return { authorizationUrl: app.client.authorizationUrl({ state, codeVerifier, scopes }), expiresAt: pending.expiresAt };
   }
 
   /** Completes a flow from the callback's query. Never throws for expected failures. */
-  async complete(params: CallbackParameters, checkBrowserBinding?: (pending: PendingAuthorization) => boolean): Promise<CallbackOutcome> {
+  async complete(params: CallbackParameters, deadline: Deadline, checkBrowserBinding?: (pending: PendingAuthorization) => boolean): Promise<CallbackOutcome> {
     const completion = this.options.completion;
     if (!completion) throw new Error('AuthorizationService was built without its completion dependencies.');
     if (!params.state) return this.fail('invalid_request', 'invalid_request');
-    const consumed = await this.options.states.consume(params.state);
+    const consumed = await this.options.states.consume(params.state, deadline);
     if (consumed.outcome === 'unknown') return this.fail('invalid_request', 'bad_state');
     const pending = consumed.pending;
     const where = { applicationId: pending.applicationId, ...(pending.returnTo === undefined ? {} : { returnTo: pending.returnTo }) };
@@ -117,22 +133,82 @@ export class AuthorizationService {
       return this.fail(params.error === 'access_denied' ? 'access_denied' : 'authorization_failed', params.error === 'access_denied' ? 'denied' : 'provider_error', where);
     }
     if (!params.code) return this.fail('invalid_request', 'invalid_request', where);
+    const { timing } = completion;
+    // The exchange and everything after it must fit: secret, exchange, data key, previous connection and its
+    // refresh token, the save.
+    if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs)) return this.fail('provider_unavailable', 'exchange_failed', where);
+    const key = { userId: pending.userId, applicationId: pending.applicationId };
+    let response: TokenResponse;
+    let secret: string;
     try {
-      const secret = await completion.secrets.get(app.config.clientSecretId);
-      const response = await app.client.exchangeCode(params.code, pending.codeVerifier, secret);
-      const key = { userId: pending.userId, applicationId: pending.applicationId };
-      const tokens = await completion.coordinator.sealTokens(key, response, response.refreshToken, this.now());
-      const previous = await completion.connections.get(key);
-      await completion.connections.saveConnected(key, previous, tokens);
+      secret = await completion.provider.clientSecret(pending.applicationId, deadline);
+      response = await app.client.exchangeCode(params.code, pending.codeVerifier, secret, { signal: deadline.signal(timing.providerTimeoutMs), timeoutMs: timing.providerTimeoutMs });
+    } catch (error) {
+      this.logger.warn('Authorization code exchange failed.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
+      if (error instanceof OAuthError) return this.fail(error.isTransient ? 'provider_unavailable' : 'authorization_failed', 'exchange_failed', where);
+      return this.fail('internal_error', 'internal', where);
+    }
+    const requestedAt = this.now();
+    try {
+      const previous = await this.save(key, response, requestedAt, pending.createdAt, deadline);
       this.metrics.count('CONNECTION', { Application: pending.applicationId });
       this.logger.info('Connection established.', { userId: pending.userId, applicationId: pending.applicationId, reconnected: previous !== undefined });
       return { status: 'connected', ...where };
     } catch (error) {
-      this.logger.warn('Authorization code exchange failed.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
-      if (error instanceof OAuthError) {
-        return this.fail(error.isTransient ? 'provider_unavailable' : 'authorization_failed', 'exchange_failed', where);
-      }
+      // The provider issued a grant the vault does not keep: end it there rather than leave it alive.
+      if (response.refreshToken !== undefined) await this.revokeUnkept(key, response.refreshToken, secret, deadline);
+      if (error instanceof FlowEndedError) return this.fail('invalid_request', 'flow_ended', where);
+      this.logger.warn('The new connection could not be stored.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
       return this.fail('internal_error', 'internal', where);
+    }
+  }
+
+  /**
+   * Seals and stores the tokens of a completed flow (retried once when a concurrent callback moved the item).
+   * A reconnect whose answer has no refresh token keeps the live one (Google answers re-consent without one).
+   */
+  private async save(key: { userId: string; applicationId: string }, response: TokenResponse, requestedAt: number, flowStartedAt: number, deadline: Deadline): Promise<Connection | undefined> {
+    const completion = this.options.completion!;
+    for (let attempt = 0; ; attempt++) {
+      const previous = await completion.connections.get(key, deadline);
+      let kept: { plaintext: string; expiresAt?: number; expiryAssumed?: boolean } | undefined;
+      if (response.refreshToken !== undefined) kept = { plaintext: response.refreshToken };
+      else if (previous?.status === 'active' && previous.tokens.refreshToken !== undefined) {
+        const old = await completion.sealer.openRefreshToken(previous, deadline);
+        if (old !== undefined) {
+          kept = {
+            plaintext: old,
+            ...(previous.tokens.refreshTokenExpiresAt === undefined ? {} : { expiresAt: previous.tokens.refreshTokenExpiresAt }),
+            ...(previous.tokens.refreshTokenExpiryAssumed ? { expiryAssumed: true } : {}),
+          };
+        }
+      }
+      const dataKey = await completion.sealer.newDataKey(key, deadline);
+      const tokens: StoredTokens = completion.sealer.seal(key, response, kept, requestedAt, dataKey);
+      try {
+        await completion.connections.saveConnected(key, previous, tokens, { dueAt: dueAt(tokens, completion.marginMs), flowStartedAt }, deadline);
+        return previous;
+      } catch (error) {
+        if (error instanceof FlowEndedError || !(error instanceof StoreError && error.failure === 'conflict') || attempt > 0) throw error;
+      }
+    }
+  }
+
+  /** Revokes a refresh token the vault will not store; left to the sweep when the provider can't be told now. */
+  private async revokeUnkept(key: { userId: string; applicationId: string }, refreshToken: string, secret: string, deadline: Deadline): Promise<void> {
+    const completion = this.options.completion!;
+    const { timing } = completion;
+    try {
+      if (!deadline.allows(timing.providerTimeoutMs)) throw new Error('no time left');
+      await completion.provider.revoke(key.applicationId, refreshToken, secret, { signal: deadline.signal(timing.providerTimeoutMs), timeoutMs: timing.providerTimeoutMs });
+    } catch (error) {
+      try {
+        const dataKey = await completion.sealer.newDataKey(key, deadline);
+        const sealed = completion.sealer.cipher.sealWith(dataKey, key, { refreshToken });
+        await completion.pending.add(key, { encryptedDataKey: sealed.encryptedDataKey, refreshToken: sealed.fields.refreshToken! }, 'flow_not_kept', randomUUID(), deadline);
+      } catch (recordError) {
+        this.logger.error('A refresh token the vault did not keep could not be revoked or recorded.', { userId: key.userId, applicationId: key.applicationId, ...describeError(recordError), revokeError: describeError(error) });
+      }
     }
   }
 

@@ -1,27 +1,43 @@
 /**
- * Revocation: tells the provider (RFC 7009, `token_type_hint=refresh_token`), removes all token material,
- * records when and why, and is idempotent. If the provider can't be reached, the connection is revoked locally
- * at once (no token-fetch returns its token any more) and the sealed refresh token is kept only to retry the
- * provider call: the answer is then a retryable `provider_unavailable`, and calling revoke again completes it.
+ * Revocation. The vault's own revocation comes first and is one transaction: the connection is marked revoked
+ * with all token material removed from it, a record of when and why is written, the user's pending
+ * authorization flows for it are ended, and the refresh token (still sealed) moves into a pending-revocation
+ * item. Only then is the provider told (RFC 7009, `token_type_hint=refresh_token`); when it confirms, the
+ * pending item goes. What it does not confirm in this call, the scheduled sweep retries until it does.
+ *
+ * Once revoke has answered, no token-fetch serves a token of the connection: the revocation is committed
+ * before the answer, and every served token comes from a strongly consistent read made after it.
  */
 import type { RevocationReason } from '../../contract/requests';
+import type { EnvelopeCipher } from '../crypto/envelope';
 import { MESSAGES, VaultError } from '../errors';
 import { OAuthError } from '../oauth/errors';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
-import type { EnvelopeCipher } from '../crypto/envelope';
-import type { ClientSecretLoader } from '../secrets/client-secret-loader';
+import type { RefreshTiming } from '../refresh/budget';
+import type { ProviderGateway } from '../refresh/provider-gateway';
 import type { ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
-import type { ConnectionRecord } from '../store/types';
+import type { PendingRevocations } from '../store/pending-revocations';
+import type { Connection, PendingRevocation } from '../store/types';
+import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 
 export interface RevocationServiceOptions {
   readonly applications: ApplicationRegistry;
   readonly connections: ConnectionStore;
+  readonly pending: PendingRevocations;
   readonly cipher: EnvelopeCipher;
-  readonly secrets: ClientSecretLoader;
+  readonly provider: ProviderGateway;
+  readonly timing: RefreshTiming;
   readonly metrics?: VaultMetrics;
   readonly logger?: VaultLogger;
+}
+
+export interface RevokeResult {
+  /** Connections this call revoked (a repeated revoke answers 0). */
+  readonly revoked: number;
+  /** Of their refresh tokens, how many the provider has not confirmed yet (the sweep retries them). */
+  readonly providerPending: number;
 }
 
 /** Attempts per connection when a concurrent change (a refresh commit) moves the version under us. */
@@ -31,80 +47,114 @@ export class RevocationService {
   private readonly metrics: VaultMetrics;
   private readonly logger: VaultLogger;
 
-  constructor(private readonly options: RevocationServiceOptions) {
-    this.metrics = options.metrics ?? NO_METRICS;
-    this.logger = options.logger ?? NO_LOGS;
+  constructor(private readonly o: RevocationServiceOptions) {
+    this.metrics = o.metrics ?? NO_METRICS;
+    this.logger = o.logger ?? NO_LOGS;
   }
 
-  /** Revokes one connection, or every connection of the user. Answers how many were revoked by this call. */
-  async revoke(request: { userId: string; applicationId?: string; reason: RevocationReason }): Promise<number> {
-    if (request.applicationId !== undefined) this.options.applications.require(request.applicationId);
-    const records =
-      request.applicationId !== undefined
-        ? [await this.options.connections.get({ userId: request.userId, applicationId: request.applicationId })].filter((r): r is ConnectionRecord => r !== undefined)
-        : await this.options.connections.listForUser(request.userId);
+  /** Revokes one connection, or every connection of the user. */
+  async revoke(request: { userId: string; applicationId?: string; reason: RevocationReason }, deadline: Deadline): Promise<RevokeResult> {
+    const { userId, applicationId, reason } = request;
+    if (applicationId !== undefined) this.o.applications.require(applicationId);
+    let connections: Connection[];
+    if (applicationId === undefined) {
+      // Flows of every application end, also of those the user has no connection with yet.
+      await this.o.connections.endFlows(userId, '*', deadline);
+      connections = await this.o.connections.listForUser(userId, deadline);
+    } else {
+      const connection = await this.o.connections.get({ userId, applicationId }, deadline);
+      connections = connection ? [connection] : [];
+      if (connection?.status !== 'active' && connection?.status !== 'reauthorization_required') await this.o.connections.endFlows(userId, applicationId, deadline);
+    }
     let revoked = 0;
-    let pending: VaultError | undefined;
-    for (const record of records) {
-      try {
-        if (await this.revokeOne(record, request.reason)) revoked++;
-      } catch (error) {
-        if (error instanceof VaultError && error.code === 'provider_unavailable') pending = error;
-        else throw error;
-      }
+    const pendingKeys: string[] = [];
+    for (const connection of connections) {
+      const outcome = await this.revokeInVault(connection, reason, deadline);
+      if (outcome === undefined) continue;
+      revoked++;
+      if (outcome.pendingKey !== undefined) pendingKeys.push(outcome.pendingKey);
     }
-    if (pending) throw pending;
-    return revoked;
+    // The provider is told after the vault's own revocation is committed, within the time left.
+    let providerPending = 0;
+    for (const itemKey of pendingKeys) {
+      if (!(await this.retryRevocation(userId, itemKey, deadline))) providerPending++;
+    }
+    return { revoked, providerPending };
   }
 
-  /** True when this call removed token material. */
-  private async revokeOne(initial: ConnectionRecord, reason: RevocationReason): Promise<boolean> {
-    let record: ConnectionRecord | undefined = initial;
-    for (let attempt = 0; attempt < CONFLICT_ATTEMPTS && record; attempt++) {
-      const alreadyDone = record.status === 'revoked' && !record.providerRevocationPending;
-      if (alreadyDone) return false;
-      const providerConfirmed = await this.tellProvider(record);
-      try {
-        await this.options.connections.markRevoked(record, record.status === 'revoked' ? (record.revocationReason ?? reason) : reason, providerConfirmed);
-      } catch (error) {
-        if (error instanceof StoreError && error.failure === 'conflict') {
-          record = await this.options.connections.get(record);
-          continue;
-        }
-        throw error;
+  /**
+   * Tells the provider about one pending revocation (the sweep's retry, and revoke's first try). True when the
+   * provider confirmed it (or it was confirmed before).
+   */
+  async retryRevocation(userId: string, itemKey: string, deadline: Deadline): Promise<boolean> {
+    const pending = await this.o.pending.get(userId, itemKey, deadline);
+    if (!pending) return true;
+    const needs = 2 * this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs;
+    if (!deadline.allows(needs) || !this.o.applications.has(pending.applicationId)) return false;
+    const dims = { Application: pending.applicationId };
+    try {
+      await this.tellProvider(pending, deadline);
+    } catch (error) {
+      if (error instanceof OAuthError && error.kind === 'revocation_unsupported') {
+        // Nothing to retry: the provider offers no revocation. The record keeps saying "not confirmed".
+        this.logger.warn('The provider has no revocation endpoint; the refresh token was removed from the vault only.', { applicationId: pending.applicationId });
+        await this.o.pending.confirm(pending, deadline, { providerConfirmed: false });
+        return true;
       }
-      if (record.status !== 'revoked') {
-        this.metrics.count('REVOCATION', { Application: record.applicationId, Reason: reason });
-        this.logger.info('Connection revoked.', { applicationId: record.applicationId, userId: record.userId, reason, providerConfirmed });
-      }
-      if (!providerConfirmed) {
-        throw new VaultError('provider_unavailable', 'The connection is revoked in the vault, but the provider could not be told yet; call revoke again to finish.', { retryAfterSeconds: 30 });
-      }
-      return true;
+      this.metrics.count('PROVIDER_REVOCATION', { ...dims, Result: 'pending' });
+      this.logger.warn('Provider revocation failed; the sweep retries it.', { applicationId: pending.applicationId, attempts: pending.attempts + 1, ...describeError(error) });
+      await this.o.pending.retryLater(pending, deadline).catch(() => undefined);
+      return false;
     }
-    if (!record) return false;
+    await this.o.pending.confirm(pending, deadline);
+    this.metrics.count('PROVIDER_REVOCATION', { ...dims, Result: 'confirmed' });
+    return true;
+  }
+
+  /** Commits the vault's revocation of one connection; undefined when it was revoked already. */
+  private async revokeInVault(initial: Connection, reason: RevocationReason, deadline: Deadline): Promise<{ pendingKey?: string } | undefined> {
+    let connection: Connection | undefined = initial;
+    for (let attempt = 0; attempt < CONFLICT_ATTEMPTS && connection; attempt++) {
+      if (connection.status === 'revoked') return undefined;
+      try {
+        const { pendingKey } = await this.o.connections.markRevoked(connection, reason, deadline);
+        this.metrics.count('REVOCATION', { Application: connection.applicationId, Reason: reason });
+        this.logger.info('Connection revoked.', { applicationId: connection.applicationId, userId: connection.userId, reason });
+        return pendingKey === undefined ? {} : { pendingKey };
+      } catch (error) {
+        if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
+        // A refresh committed (or a reconnect replaced the connection) meanwhile: revoke what is there now.
+        connection = await this.o.connections.get(connection, deadline);
+      }
+    }
+    if (!connection) return undefined;
     throw new VaultError('internal_error', MESSAGES.internal);
   }
 
-  /** Sends the refresh token to the provider's revocation endpoint. False when the provider must be retried. */
-  private async tellProvider(record: ConnectionRecord): Promise<boolean> {
-    if (record.refreshToken === undefined || record.encryptedDataKey === undefined) return true;
-    if (!this.options.applications.has(record.applicationId)) return true;
-    const app = this.options.applications.require(record.applicationId);
-    try {
-      const refreshToken = await this.options.cipher.open(record, record.encryptedDataKey, 'refreshToken', record.refreshToken);
-      const secret = await this.options.secrets.get(app.config.clientSecretId);
-      await app.client.revokeRefreshToken(refreshToken, secret);
-      return true;
-    } catch (error) {
-      // RFC 7009 §2.2.1: an unsupported token type or any other refusal with an OAuth error means the provider
-      // will not revoke it; a 503, a timeout or a network error means the token must be assumed alive.
-      if (error instanceof OAuthError && !error.isTransient) {
-        this.logger.warn('Provider refused the revocation; tokens removed from the vault anyway.', { applicationId: record.applicationId, ...describeError(error) });
-        return true;
+  /**
+   * Sends the refresh token to the provider's revocation endpoint. Confirmed: any 2xx (RFC 7009 §2.2: also for
+   * tokens it does not know) and `unsupported_token_type` (it will never revoke this type). `invalid_client`
+   * re-reads the client secret once (it may have been rotated). Anything else throws: not confirmed.
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1
+   */
+  private async tellProvider(pending: PendingRevocation, deadline: Deadline): Promise<void> {
+    const token = await this.o.cipher.open(pending, pending.encryptedDataKey, 'refreshToken', pending.refreshToken, deadline);
+    let secret = await this.o.provider.clientSecret(pending.applicationId, deadline);
+    for (let reloaded = false; ; reloaded = true) {
+      try {
+        await this.o.provider.revoke(pending.applicationId, token, secret, { signal: deadline.signal(this.o.timing.providerTimeoutMs), timeoutMs: this.o.timing.providerTimeoutMs });
+        return;
+      } catch (error) {
+        if (error instanceof OAuthError && error.providerError === 'unsupported_token_type') return;
+        if (error instanceof OAuthError && error.providerError === 'invalid_client' && !reloaded && deadline.allows(this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs)) {
+          const fresh = await this.o.provider.clientSecret(pending.applicationId, deadline, true);
+          if (fresh !== secret) {
+            secret = fresh;
+            continue;
+          }
+        }
+        throw error;
       }
-      this.logger.warn('Provider revocation failed; will be retried.', { applicationId: record.applicationId, ...describeError(error) });
-      return false;
     }
   }
 }

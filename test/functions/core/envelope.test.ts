@@ -5,6 +5,7 @@ import { EnvelopeCipher } from '../../../functions/core/crypto/envelope';
 import { EnvelopeError } from '../../../functions/core/crypto/errors';
 import { freshResources, type FreshResources } from '../../support/aws';
 import { registerSensitive } from '../../support/leak-guard';
+import { testDeadline } from '../../support/refresh';
 
 let aws: FreshResources;
 const alice = { userId: 'alice', applicationId: 'default' };
@@ -39,23 +40,28 @@ describe('EnvelopeCipher', () => {
   it('round-trips with one KMS call to seal and none to open while the key is cached', async () => {
     const { kms, calls } = countingKms();
     const cipher = new EnvelopeCipher({ kms, keyId: aws.keyId });
-    const sealed = await cipher.seal(alice, { accessToken: 'access-token-value', refreshToken: 'refresh-token-value' });
+    const sealed = await cipher.seal(alice, { accessToken: 'access-token-value', refreshToken: 'refresh-token-value' }, testDeadline());
     registerSensitive(sealed.encryptedDataKey);
     expect(Buffer.from(sealed.fields.accessToken!).includes(Buffer.from('access-token-value'))).toBe(false);
-    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!)).toBe('refresh-token-value');
+    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline())).toBe('refresh-token-value');
     expect(calls).toEqual(['GenerateDataKeyCommand']);
+    expect(cipher.hasKey(alice, sealed.encryptedDataKey)).toBe(true);
+    // The cached key is bound to its row: another row must go to KMS.
+    expect(cipher.hasKey(bob, sealed.encryptedDataKey)).toBe(false);
     // A cold container: one Decrypt, then cached.
     const cold = new EnvelopeCipher({ kms, keyId: aws.keyId });
-    await cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!);
-    await cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!);
+    expect(cold.hasKey(alice, sealed.encryptedDataKey)).toBe(false);
+    await cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!, testDeadline());
+    expect(cold.hasKey(alice, sealed.encryptedDataKey)).toBe(true);
+    await cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!, testDeadline());
     expect(calls).toEqual(['GenerateDataKeyCommand', 'DecryptCommand']);
   });
 
   it('shares one Decrypt among concurrent cold opens of the same key', async () => {
     const { kms, calls } = countingKms();
-    const sealed = await new EnvelopeCipher({ kms, keyId: aws.keyId }).seal(alice, { accessToken: 'shared-access-token' });
+    const sealed = await new EnvelopeCipher({ kms, keyId: aws.keyId }).seal(alice, { accessToken: 'shared-access-token' }, testDeadline());
     const cold = new EnvelopeCipher({ kms, keyId: aws.keyId });
-    const opened = await Promise.all(Array.from({ length: 25 }, () => cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!)));
+    const opened = await Promise.all(Array.from({ length: 25 }, () => cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!, testDeadline())));
     expect(new Set(opened)).toEqual(new Set(['shared-access-token']));
     expect(calls.filter((c) => c === 'DecryptCommand')).toHaveLength(1);
   });
@@ -63,28 +69,28 @@ describe('EnvelopeCipher', () => {
   it('seals with a data key made beforehand, without a KMS call, and only for its own row', async () => {
     const { kms, calls } = countingKms();
     const cipher = new EnvelopeCipher({ kms, keyId: aws.keyId });
-    const dataKey = await cipher.newDataKey(alice);
+    const dataKey = await cipher.newDataKey(alice, testDeadline());
     // The plaintext data key must never reach any output (the suite-wide leak guard scans for it).
     registerSensitive(dataKey.plaintext.toString('base64'), dataKey.plaintext.toString('hex'));
     expect(() => cipher.sealWith(dataKey, bob, { accessToken: 'x' })).toThrow('Data key was made for another row.');
     const sealed = cipher.sealWith(dataKey, alice, { refreshToken: 'pre-keyed-refresh-token' });
     expect(dataKey.plaintext.every((byte) => byte === 0)).toBe(true);
-    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!)).toBe('pre-keyed-refresh-token');
+    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline())).toBe('pre-keyed-refresh-token');
     expect(calls).toEqual(['GenerateDataKeyCommand']);
   });
 
   it('refuses a ciphertext moved to another user (KMS encryption context), even from a warm cache', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
-    const sealed = await cipher.seal(alice, { refreshToken: 'alice-refresh-token' });
-    const error = await errorOf(cipher.open(bob, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!));
+    const sealed = await cipher.seal(alice, { refreshToken: 'alice-refresh-token' }, testDeadline());
+    const error = await errorOf(cipher.open(bob, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline()));
     expect(error.failure).toBe('integrity');
     expect(error.message).toBe('KMS Decrypt failed: InvalidCiphertextException.');
   });
 
   it('refuses a sealed access token presented as a refresh token (field name in the additional data)', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
-    const sealed = await cipher.seal(alice, { accessToken: 'an-access-token' });
-    const error = await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.accessToken!));
+    const sealed = await cipher.seal(alice, { accessToken: 'an-access-token' }, testDeadline());
+    const error = await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.accessToken!, testDeadline()));
     expect(error).toMatchObject({ failure: 'integrity', message: 'Sealed refreshToken failed authentication (tampered or moved).' });
   });
 
@@ -94,17 +100,24 @@ describe('EnvelopeCipher', () => {
     ['tag', -1],
   ])('detects a tampered %s', async (_part, index) => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
-    const sealed = await cipher.seal(alice, { refreshToken: 'refresh-token-to-tamper-with' });
+    const sealed = await cipher.seal(alice, { refreshToken: 'refresh-token-to-tamper-with' }, testDeadline());
     const bytes = Buffer.from(sealed.fields.refreshToken!);
     const at = index < 0 ? bytes.length + index : index;
     bytes[at] = bytes[at]! ^ 0x01;
-    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes))).failure).toBe('integrity');
-    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes.subarray(0, 10)))).message).toBe('Sealed refreshToken is malformed.');
+    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes, testDeadline()))).failure).toBe('integrity');
+    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes.subarray(0, 10), testDeadline()))).message).toBe('Sealed refreshToken is malformed.');
   });
 
   it('reports KMS failures without key material', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: 'alias/does-not-exist', cache: new DataKeyCache({ enabled: false }) });
-    const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }));
+    const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }, testDeadline()));
+    expect(error.failure).toBe('kms_failed');
+    expect(error.message).toMatch(/^KMS GenerateDataKey failed: [A-Za-z]+\.$/);
+  });
+
+  it('gives up on a KMS call at the deadline', async () => {
+    const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
+    const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }, testDeadline(0)));
     expect(error.failure).toBe('kms_failed');
     expect(error.message).toMatch(/^KMS GenerateDataKey failed: [A-Za-z]+\.$/);
   });

@@ -1,0 +1,34 @@
+/**
+ * One DynamoDB table as the stores use it: every call carries an abort signal at the caller's deadline (or the
+ * per-call budget, whichever comes first), and SDK errors become {@link StoreError}s.
+ */
+import type { Deadline } from '../time/deadline';
+import { toStoreError } from './errors';
+
+/** What the stores need of a DynamoDB document client (`DynamoDBDocumentClient`; the simulation hands in its own). */
+export interface DocumentClient {
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+export class Table {
+  constructor(
+    readonly client: DocumentClient,
+    readonly name: string,
+    /** Longest one call may take, SDK retries included. */
+    private readonly callTimeoutMs: number,
+  ) {}
+
+  /** Sends `command` within the deadline; failures are StoreErrors naming `operation`. */
+  async send<T>(command: object, deadline: Deadline, operation: string): Promise<T> {
+    try {
+      return await this.call<T>(command, deadline);
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+
+  /** Sends `command` within the deadline; SDK errors as they are (for callers that read cancellation reasons). */
+  async call<T>(command: object, deadline: Deadline): Promise<T> {
+    return (await this.client.send(command, { abortSignal: deadline.signal(this.callTimeoutMs) })) as T;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './ids';
+export * from './types';
+export * from './catalogue';
+export * from './resolve';

@@ -1,0 +1,43 @@
+/**
+ * The vault's application configuration for a client registered in a Keycloak realm (see ./admin), the
+ * counterpart of `devProviderApplication` (local/config.ts) for the development provider.
+ */
+import type { ApplicationConfigInput } from '../../functions/definitions/applications';
+import type { RealmEndpoints } from './admin';
+
+export interface KeycloakClientSettings {
+  readonly applicationId: string;
+  readonly clientId: string;
+  /** Secrets Manager id of the secret holding the client secret. */
+  readonly clientSecretId: string;
+  readonly redirectUri: string;
+  readonly returnTo: readonly string[];
+  /**
+   * Default `openid offline_access`: an offline token outlives the SSO session, which a vault that refreshes
+   * for weeks needs. Keycloak then answers `"refresh_expires_in": 0` ("no fixed expiry").
+   */
+  readonly scopes?: readonly string[];
+  /** Keycloak's client-secret authenticator takes both (default client_secret_post). */
+  readonly tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
+}
+
+/**
+ * An application whose endpoints are the realm's OIDC endpoints, with the realm as issuer (Keycloak sends `iss`
+ * in authorization responses, RFC 9207) and RFC 7009 form revocation.
+ */
+export function keycloakApplication(endpoints: RealmEndpoints, client: KeycloakClientSettings): ApplicationConfigInput {
+  return {
+    applicationId: client.applicationId,
+    authorizeUrl: endpoints.authorizeUrl,
+    tokenUrl: endpoints.tokenUrl,
+    revocationUrl: endpoints.revocationUrl,
+    issuer: endpoints.issuer,
+    clientId: client.clientId,
+    clientSecretId: client.clientSecretId,
+    scopes: [...(client.scopes ?? ['openid', 'offline_access'])],
+    tokenEndpointAuth: client.tokenEndpointAuth ?? 'client_secret_post',
+    revocationBody: 'form',
+    redirectUri: client.redirectUri,
+    returnTo: [...client.returnTo],
+  };
+}

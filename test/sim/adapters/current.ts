@@ -1,0 +1,119 @@
+/**
+ * The simulation's adapter for the refresh core as the functions build it: the same services as
+ * functions/runtime/container.ts, wired to the simulated clients and clock, answering the way the handlers do.
+ * The SDK settings are the container's own (`sdkClientConfig`), so the simulated requests time out exactly when
+ * the real ones would.
+ */
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { connectRequestSchema, refreshRequestSchema, revokeRequestSchema, tokenFetchRequestSchema } from '../../../functions/contract/requests';
+import { EnvelopeCipher } from '../../../functions/core/crypto/envelope';
+import { TokenSealer } from '../../../functions/core/crypto/token-sealer';
+import { RefreshCoordinator } from '../../../functions/core/refresh/coordinator';
+import { Refresher } from '../../../functions/core/refresh/refresher';
+import { sweepDue } from '../../../functions/core/refresh/sweep';
+import { ClientSecretLoader } from '../../../functions/core/secrets/client-secret-loader';
+import { ConnectionStore } from '../../../functions/core/store/connection-store';
+import { LeaseStore } from '../../../functions/core/store/lease-store';
+import { PendingRevocations } from '../../../functions/core/store/pending-revocations';
+import { StateStore } from '../../../functions/core/store/state-store';
+import type { Clock } from '../../../functions/core/time/clock';
+import { Deadline } from '../../../functions/core/time/deadline';
+import { ApplicationRegistry } from '../../../functions/core/vault/applications';
+import { AuthorizationService } from '../../../functions/core/vault/authorization';
+import { RegistryProviderGateway } from '../../../functions/core/vault/provider-gateway';
+import { RevocationService } from '../../../functions/core/vault/revocation';
+import { TokenService } from '../../../functions/core/vault/token-service';
+import { millis, readTunables } from '../../../functions/definitions/tunables';
+import { errorAnswer } from '../../../functions/runtime/answers';
+import { loadApplications, loadTunables, refreshTiming } from '../../../functions/runtime/config';
+import { SDK_ATTEMPTS, sdkClientConfig } from '../../../functions/runtime/container';
+import type { CoreAdapter, ContainerDeps, SimAnswer, SimFunctions } from '../world';
+
+const timing = refreshTiming(readTunables({}));
+
+/** Configuration parsed once per world (every container of a world shares its environment object). */
+const configs = new WeakMap<object, { tunables: ReturnType<typeof loadTunables>; applications: ReturnType<typeof loadApplications> }>();
+function configOf(env: Record<string, string>) {
+  let config = configs.get(env);
+  if (!config) configs.set(env, (config = { tunables: loadTunables(env), applications: loadApplications(env) }));
+  return config;
+}
+const sdk = sdkClientConfig(timing.awsCallMs);
+
+export const currentAdapter: CoreAdapter = {
+  name: 'current',
+  settleMs: timing.providerTimeoutMs + timing.awsCallMs,
+  sdk: { requestTimeoutMs: sdk.requestHandler.throwOnRequestTimeout ? sdk.requestHandler.requestTimeout : undefined, maxAttempts: SDK_ATTEMPTS },
+  createContainer(deps: ContainerDeps): SimFunctions {
+    const { tunables, applications: applicationConfigs } = configOf(deps.env);
+    const t = refreshTiming(tunables);
+    const clock: Clock = { now: deps.now, sleep: deps.sleep, timeoutSignal: deps.timeoutSignal };
+    const connections = new ConnectionStore({ client: deps.dynamodb, tableName: deps.env.TOKEN_VAULT_CONNECTIONS_TABLE!, callTimeoutMs: t.awsCallMs, now: deps.now });
+    const leases = new LeaseStore(connections.table, deps.now);
+    const pending = new PendingRevocations(connections.table, deps.now);
+    const states = new StateStore({ client: deps.dynamodb, tableName: deps.env.TOKEN_VAULT_STATES_TABLE!, callTimeoutMs: t.awsCallMs, now: deps.now });
+    const cipher = new EnvelopeCipher({ kms: deps.kms as unknown as KMSClient, keyId: deps.env.TOKEN_VAULT_KEY_ID!, callTimeoutMs: t.awsCallMs });
+    const sealer = new TokenSealer(cipher, { defaultAccessTokenTtlMs: millis(tunables, 'defaultAccessTokenTtlSeconds'), defaultRefreshTokenTtlMs: millis(tunables, 'defaultRefreshTokenTtlSeconds') });
+    const secrets = new ClientSecretLoader({ client: deps.secrets as unknown as SecretsManagerClient });
+    const applications = new ApplicationRegistry(applicationConfigs, { timeoutMs: t.providerTimeoutMs, fetch: deps.fetch, now: deps.now, timeoutSignal: deps.timeoutSignal });
+    const provider = new RegistryProviderGateway(applications, secrets);
+    const marginMs = millis(tunables, 'refreshMarginSeconds');
+    const common = { metrics: deps.metrics, logger: deps.logger };
+    const refresher = new Refresher({ connections, leases, pending, sealer, provider, timing: t, marginMs, cooldownMs: millis(tunables, 'refreshCooldownSeconds'), clock, random: deps.random, ...common });
+    const coordinator = new RefreshCoordinator({
+      connections,
+      leases,
+      sealer,
+      refresher,
+      timing: t,
+      policy: { marginMs, waitMs: millis(tunables, 'refreshWaitSeconds'), forcedRefreshMinIntervalMs: millis(tunables, 'forcedRefreshMinIntervalSeconds') },
+      clock,
+      random: deps.random,
+      ...common,
+    });
+    const tokens = new TokenService(coordinator, applications, common);
+    const authorization = new AuthorizationService({ applications, states, completion: { connections, pending, provider, sealer, timing: t, marginMs }, now: deps.now, ...common });
+    const revocation = new RevocationService({ applications, connections, pending, cipher, provider, timing: t, ...common });
+    const deadline = (remainingMs: () => number): Deadline => Deadline.fromRemaining(remainingMs(), clock);
+    const answer = async (run: () => Promise<Record<string, unknown>>): Promise<SimAnswer> => {
+      try {
+        return { ok: true, ...(await run()) };
+      } catch (error) {
+        return errorAnswer(error, deps.logger) as unknown as SimAnswer;
+      }
+    };
+    const tokenAnswer = (token: { accessToken: string; tokenType: string; expiresAt: number; scope: string }): Record<string, unknown> => ({
+      accessToken: token.accessToken,
+      tokenType: token.tokenType,
+      expiresAt: new Date(token.expiresAt).toISOString(),
+      scope: token.scope,
+    });
+    return {
+      connect: (input, remaining) =>
+        answer(async () => {
+          const started = await authorization.start(connectRequestSchema.parse(input), deadline(remaining));
+          return { authorizationUrl: started.authorizationUrl, expiresAt: new Date(started.expiresAt).toISOString() };
+        }),
+      callback: async (query, remaining) => {
+        try {
+          const outcome = await authorization.complete(query, deadline(remaining));
+          return outcome.status === 'connected' ? { status: 'connected' } : { status: 'error', error: outcome.error };
+        } catch {
+          return { status: 'error', error: 'internal_error' };
+        }
+      },
+      tokenFetch: (input, remaining) => answer(async () => tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(input), deadline(remaining)))),
+      refresh: (input, remaining) => answer(async () => tokenAnswer(await tokens.refresh(refreshRequestSchema.parse(input), deadline(remaining)))),
+      revoke: (input, remaining) => answer(async () => ({ ...(await revocation.revoke(revokeRequestSchema.parse(input), deadline(remaining))) })),
+      sweep: (remaining) =>
+        answer(async () => ({
+          ...(await sweepDue(
+            connections,
+            { refreshIfDue: (key, horizonMs, d) => coordinator.refreshIfDue(key, horizonMs, d), retryRevocation: (userId, itemKey, d) => revocation.retryRevocation(userId, itemKey, d) },
+            { horizonMs: millis(tunables, 'sweepLookaheadSeconds'), deadline: deadline(remaining), timing: t, ...common },
+          )),
+        })),
+    };
+  },
+};

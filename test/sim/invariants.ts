@@ -1,0 +1,210 @@
+/**
+ * The guarantees, as checks over the simulated world. Checked after every step (state) and on every answer:
+ * 1. A refresh token is presented to a rotating provider at most once, unless its successor was lost: the
+ *    answer never reached a live container, the container that got it crashed, or storing it failed
+ *    (`WriteAfterRefreshFailed`).
+ * 2. Nothing is served after a revoke's answer: no token of a connection a revoke had ended when it answered,
+ *    and no authorization flow started before that revoke completes after it.
+ * 3. Versions only grow; the active counters equal the true counts.
+ * 4. Every answer is a contract answer, within the function's time (the world flags timeouts and throws);
+ *    token answers hold a token of this user, valid at the provider, valid for `minValiditySeconds`, and never
+ *    the token a `refresh` caller reported as rejected.
+ * 5. An active connection always holds a decryptable refresh token (when the provider issues them).
+ */
+import { createDecipheriv } from 'node:crypto';
+import { ERROR_CODES, RETRYABLE, type ErrorCode } from '../../functions/contract/error-codes';
+import { ENCRYPTION_CONTEXT_KEYS } from '../../functions/definitions/encryption';
+import { RESERVED_KEYS } from '../../functions/definitions/tables';
+import type { Presentation } from './provider-model';
+import type { Invocation, SimAnswer, World } from './world';
+
+export class Invariants {
+  private presentationsSeen = 0;
+  private answersSeen = 0;
+  /** Set by every write to the connections table: the stored state is checked only after it changed. */
+  private dirty = true;
+
+  /** How much a token just refreshed may have aged when served (the core's provider timeout + AWS call budget). */
+  private readonly settleMs: number;
+
+  constructor(private readonly world: World) {
+    this.settleMs = world.adapter.settleMs;
+    world.ddb.onWrite((change) => {
+      if (change.table === world.tables.connections) this.dirty = true;
+      if (change.table !== world.tables.connections || !change.before || !change.after) return;
+      const before = Number(change.before.version ?? 0);
+      const after = Number(change.after.version ?? 0);
+      if (after < before) world.violation(`version of ${String(change.key.userId)}/${String(change.key.applicationId)} went down from ${before} to ${after}`);
+    });
+  }
+
+  /** After every step. */
+  check(): void {
+    this.checkPresentations();
+    if (this.dirty) {
+      this.dirty = false;
+      this.checkStoredConnections();
+    }
+    const answered = this.world.answered;
+    for (; this.answersSeen < answered.length; this.answersSeen++) this.checkAnswer(answered[this.answersSeen]!);
+  }
+
+  /**
+   * A refresh token presented after the provider rotated it is the vault's fault unless its fate was unknown to
+   * the vault: one of its presentations was abandoned (the answer never reached a live container: a timeout, a
+   * lost answer, a provider that processed it after our deadline), or the successor was lost with the
+   * container that received it (a crash) or with a write DynamoDB failed (`WriteAfterRefreshFailed` after an
+   * injected DynamoDB fault).
+   */
+  private checkPresentations(): void {
+    const { provider, wire, metricEvents, crashes } = this.world;
+    const log = provider.presentations;
+    for (; this.presentationsSeen < log.length; this.presentationsSeen++) {
+      const p = log[this.presentationsSeen]!;
+      if (p.outcome !== 'reuse_detected') continue;
+      const all = log.filter((q) => q.token === p.token);
+      if (all.some((q) => !wire.delivered.has(q.requestId))) continue;
+      const rotation = all.find((q) => q.successor !== undefined);
+      if (!rotation) continue;
+      const delivered = wire.delivered.get(rotation.requestId)!;
+      const crashed = crashes.some((c) => c.container === delivered.container && c.at >= delivered.at);
+      // A failed write excuses the loss only when DynamoDB really failed it (an injected fault), not a lost lease.
+      const writeFailed =
+        metricEvents.some((m) => m.container === delivered.container && m.metric === 'WRITE_AFTER_REFRESH_FAILED' && m.at >= delivered.at) &&
+        wire.faults.some((f) => f.container === delivered.container && f.service === 'DynamoDB' && f.at >= delivered.at);
+      if (crashed || writeFailed) continue;
+      this.world.violation(
+        `refresh token ${p.token} presented again at ${iso(p.at)} (first at ${iso(rotation.at)}, successor ${rotation.successor} delivered to live ${delivered.container}): grant ${p.grantId} revoked by reuse detection`,
+      );
+    }
+  }
+
+  private checkStoredConnections(): void {
+    const { ddb, tables, kms, provider } = this.world;
+    const active = new Map<string, number>();
+    const counters = new Map<string, number>();
+    for (const item of ddb.items(tables.connections)) {
+      const userId = String(item.userId);
+      const applicationId = String(item.applicationId);
+      if (userId === RESERVED_KEYS.COUNTER_USER_ID) {
+        counters.set(applicationId, Number(item.activeConnections ?? 0));
+        continue;
+      }
+      if (applicationId.startsWith('#') || item.status !== 'active') continue;
+      active.set(applicationId, (active.get(applicationId) ?? 0) + 1);
+      if (provider.settings.variant === 'no_refresh_token') continue;
+      const where = `${userId}/${applicationId} v${String(item.version)}`;
+      if (!(item.refreshToken instanceof Uint8Array) || !(item.encryptedDataKey instanceof Uint8Array)) {
+        this.world.violation(`active connection ${where} holds no refresh token`);
+        continue;
+      }
+      let refreshToken: string;
+      try {
+        const key = kms.unwrap(item.encryptedDataKey, { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId });
+        refreshToken = openField(key, userId, applicationId, 'refreshToken', item.refreshToken);
+      } catch {
+        this.world.violation(`active connection ${where} holds a refresh token that does not decrypt`);
+        continue;
+      }
+      const grant = provider.grantOfRefreshToken(refreshToken);
+      if (grant && grant.userId !== userId) this.world.violation(`active connection ${where} holds ${grant.userId}'s refresh token`);
+    }
+    for (const [applicationId, count] of active) {
+      if ((counters.get(applicationId) ?? 0) !== count) this.world.violation(`active counter of ${applicationId} is ${counters.get(applicationId) ?? 0}, true count ${count}`);
+    }
+    for (const [applicationId, count] of counters) {
+      if (!active.has(applicationId) && count !== 0) this.world.violation(`active counter of ${applicationId} is ${count}, true count 0`);
+    }
+  }
+
+  private checkAnswer(invocation: Invocation): void {
+    const answer = invocation.answer!;
+    const at = invocation.answeredAt!;
+    if (invocation.operation === 'callback') return this.checkCallback(invocation);
+    const a = answer as SimAnswer;
+    const shape = contractProblem(invocation.operation, a);
+    if (shape) return this.world.violation(`#${invocation.id} ${invocation.operation} answered outside the contract: ${shape}`);
+    if (a.ok !== true || typeof a.accessToken !== 'string') return;
+    const userId = String(invocation.input.userId);
+    const token = a.accessToken;
+    const issued = this.world.provider.grantOfAccessToken(token);
+    if (!issued) return this.world.violation(`#${invocation.id} served a token the provider never issued`);
+    if (issued.grant.userId !== userId) return this.world.violation(`#${invocation.id} served ${issued.grant.userId}'s token to ${userId}`);
+    if (issued.expiresAt <= at) this.world.violation(`#${invocation.id} served a token that expired at the provider ${at - issued.expiresAt} ms before`);
+    const expiresAt = Date.parse(String(a.expiresAt));
+    if (expiresAt > issued.expiresAt + 1000) this.world.violation(`#${invocation.id} says the token lives until ${String(a.expiresAt)}, the provider ends it at ${iso(issued.expiresAt)}`);
+    if (invocation.operation === 'token-fetch') {
+      const asked = Number(invocation.input.minValiditySeconds ?? 60) * 1000;
+      const lifetime = this.world.provider.settings.accessTokenTtlSeconds * 1000;
+      // The contract's documented cap: at most the lifetime less one provider attempt and the write after it.
+      const required = Math.min(asked, Math.max(0, lifetime - this.settleMs));
+      if (expiresAt - at < required) this.world.violation(`#${invocation.id} served a token valid ${expiresAt - at} ms, ${required} ms asked`);
+    }
+    if (invocation.operation === 'refresh' && invocation.input.rejectedAccessToken === token) {
+      this.world.violation(`#${invocation.id} refresh answered the very token its caller reported as rejected`);
+    }
+    const flow = this.world.flows.get(issued.grant.code);
+    const revoke = this.revokeBefore(userId, flow?.startedAt ?? -Infinity, at);
+    if (revoke) this.world.violation(`#${invocation.id} served a token at ${iso(at)} after revoke #${revoke.id} answered at ${iso(revoke.answeredAt!)}`);
+  }
+
+  private checkCallback(invocation: Invocation): void {
+    const outcome = invocation.answer as { status: string };
+    if (outcome.status !== 'connected') return;
+    const flow = this.world.flows.get(String(invocation.input.code));
+    if (!flow) return;
+    const revoke = this.revokeBefore(flow.userId, flow.startedAt, invocation.answeredAt!);
+    if (revoke) this.world.violation(`#${invocation.id} completed a flow started at ${iso(flow.startedAt)} after revoke #${revoke.id} (started ${iso(revoke.startedAt)}) answered`);
+  }
+
+  /** A revoke of the user's default connection that started after `since` and answered ok before `at`. */
+  private revokeBefore(userId: string, since: number, at: number): Invocation | undefined {
+    return this.world.invocations.find(
+      (r) =>
+        r.operation === 'revoke' &&
+        r.input.userId === userId &&
+        (r.answer as SimAnswer | undefined)?.ok === true &&
+        r.answeredAt! <= at &&
+        r.startedAt >= since,
+    );
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+/** What is wrong with an answer's shape, per the contract; undefined when it is a contract answer. */
+function contractProblem(operation: string, a: SimAnswer): string | undefined {
+  if (a.ok === false) {
+    const error = a.error as { code?: unknown; message?: unknown; retryable?: unknown; retryAfterSeconds?: unknown } | undefined;
+    if (!error || !ERROR_CODES.includes(error.code as ErrorCode)) return `unknown error code ${String(error?.code)}`;
+    if (typeof error.message !== 'string' || error.message === '') return 'no message';
+    if (error.retryable !== RETRYABLE[error.code as ErrorCode]) return `retryable=${String(error.retryable)} for ${String(error.code)}`;
+    if (error.retryAfterSeconds !== undefined && !(Number.isInteger(error.retryAfterSeconds) && (error.retryAfterSeconds as number) >= 1)) return 'bad retryAfterSeconds';
+    return undefined;
+  }
+  if (a.ok !== true) return 'no ok';
+  switch (operation) {
+    case 'token-fetch':
+    case 'refresh':
+      if (typeof a.accessToken !== 'string' || typeof a.tokenType !== 'string' || typeof a.scope !== 'string' || Number.isNaN(Date.parse(String(a.expiresAt)))) return 'token answer fields';
+      return 'refreshToken' in a ? 'a refresh token in the answer' : undefined;
+    case 'revoke':
+      return typeof a.revoked === 'number' ? undefined : 'revoked';
+    case 'connect':
+      return typeof a.authorizationUrl === 'string' ? undefined : 'authorizationUrl';
+    default:
+      return undefined;
+  }
+}
+
+/** Opens a sealed field (format v1: version byte, 12-byte IV, body, 16-byte tag; AAD binds row and field). */
+function openField(key: Buffer, userId: string, applicationId: string, field: string, sealed: Uint8Array): string {
+  const data = Buffer.from(sealed);
+  if (data[0] !== 1) throw new Error('format');
+  const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13), { authTagLength: 16 });
+  decipher.setAAD(Buffer.from(JSON.stringify(['token-vault/v1', userId, applicationId, field]), 'utf8'));
+  decipher.setAuthTag(data.subarray(data.length - 16));
+  return Buffer.concat([decipher.update(data.subarray(13, data.length - 16)), decipher.final()]).toString('utf8');
+}
