@@ -127,6 +127,17 @@ export class KeycloakAdmin {
       eventsEnabled: true,
       enabledEventTypes: [...(options.eventTypes ?? DEFAULT_EVENT_TYPES)],
       eventsExpiration: 3600,
+      // Without key providers Keycloak generates two RSA-2048 key pairs for the realm, 2-10 s of CPU on a loaded
+      // 2-core machine (prime search, and C1-only code: see process.ts); EC P-256 takes milliseconds. HMAC signs
+      // refresh tokens and cookies, AES encrypts Keycloak's own cookies and action tokens.
+      defaultSignatureAlgorithm: 'ES256',
+      components: {
+        'org.keycloak.keys.KeyProvider': [
+          { name: 'ecdsa-generated', providerId: 'ecdsa-generated', config: { priority: ['100'], ecdsaEllipticCurveKey: ['P-256'] } },
+          { name: 'hmac-generated-hs512', providerId: 'hmac-generated', config: { priority: ['100'], algorithm: ['HS512'] } },
+          { name: 'aes-generated', providerId: 'aes-generated', config: { priority: ['100'] } },
+        ],
+      },
     });
     return new KeycloakRealmAdmin(this, options.realm, realmEndpoints(this.target.baseUrl, options.realm));
   }

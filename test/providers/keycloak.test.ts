@@ -41,20 +41,23 @@ let handlers: Handlers;
 beforeAll(async () => {
   // startKeycloak runs scripts/setup-keycloak.sh first: quick when installed, a download and a one-time build of
   // about a minute on a fresh machine. Keycloak's start and the AWS resources overlap.
-  const [started, fresh] = await Promise.all([
-    startKeycloak(),
+  // Each is kept as soon as it exists, so that afterAll stops it even when the other fails.
+  await Promise.all([
+    startKeycloak().then((started) => (keycloak = started)),
     freshResources([
       { applicationId: OFFLINE, clientSecret },
       { applicationId: ONLINE, clientSecret },
-    ]),
+    ]).then((fresh) => (resources = fresh)),
   ]);
-  keycloak = started;
-  resources = fresh;
-  process.stderr.write(`keycloak.test: Keycloak ${keycloak.version} answered ${keycloak.startMs} ms after its start\n`);
+  if (!keycloak || !resources) throw new Error('unreachable: both were assigned');
 
+  const configuring = Date.now();
   realm = await new KeycloakAdmin(keycloak).createRealm({ realm: REALM, accessTokenLifespanSeconds: 60 });
-  await realm.createClient({ clientId: CLIENT_ID, clientSecret, redirectUri: REDIRECT_URI });
-  for (const user of USERS) await realm.createUser({ username: user, password: passwords[user] });
+  await Promise.all([
+    realm.createClient({ clientId: CLIENT_ID, clientSecret, redirectUri: REDIRECT_URI }),
+    ...USERS.map((user) => realm.createUser({ username: user, password: passwords[user] })),
+  ]);
+  process.stderr.write(`keycloak.test: Keycloak ${keycloak.version} answered ${keycloak.startMs} ms after its start; realm configured in ${Date.now() - configuring} ms\n`);
 
   const settings = { clientId: CLIENT_ID, redirectUri: REDIRECT_URI, returnTo: [RETURN_TO] };
   const env: Record<string, string> = {

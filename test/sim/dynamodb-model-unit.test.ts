@@ -272,5 +272,5 @@ test('throughput of simple conditional UpdateItem applications', () => {
   const perSecond = Math.round(applied / (Number(nanoseconds) / 1e9));
   console.log(`dynamodb-model: ${perSecond} conditional UpdateItem applications per second`);
   expect(m.get(C, key('u', 'a'))).toMatchObject({ version: applied });
-  expect(perSecond).toBeGreaterThan(5_000);
+  expect(perSecond).toBeGreaterThan(2_000); // a smoke bound: the figure itself is logged (and see dynamodb-bench.ts)
 });

@@ -1,17 +1,26 @@
 /**
  * Differential tests of the DynamoDB model (test/sim/dynamodb-model.ts) against moto: every hand-written case
- * runs its commands on fresh moto tables and on a fresh model, and every outcome (output or exception name, the
- * old item of a failed condition, the cancellation reasons of a transaction) and the final contents of both
- * tables must be equal.
+ * (dynamodb-cases-*.ts) runs its commands on fresh moto tables and on a fresh model, and every outcome (output
+ * or exception name, the old item of a failed condition, the cancellation reasons of a transaction), every page
+ * of a paged read, and the final contents of both tables must be equal.
  *
- * Where moto deviates from DynamoDB the model follows DynamoDB and the case says why (`deviation`); the model
- * is then checked against DynamoDB's documented behaviour instead of moto. The deviations found:
- *  - moto does not refuse unused ExpressionAttributeValues outside UpdateItem (DynamoDB always does);
- *  - moto omits LastEvaluatedKey when a Limit-ed page ends exactly at the last item (DynamoDB returns it, and
- *    the next page is empty);
- *  - moto raises a ValidationException for a transaction item whose update fails on the item's data (DynamoDB
- *    cancels the transaction with a `ValidationError` reason);
- *  - (more in the cases below, each with its reason).
+ * Where moto deviates from DynamoDB, the model follows DynamoDB and the case carries the reason (`deviates`):
+ * the model is then checked against DynamoDB's documented behaviour, and moto is checked to still differ (a
+ * fixed moto makes the test say so). What moto 5.2.5 gets wrong, by the cases:
+ *  - validation it skips: unused ExpressionAttributeValues outside UpdateItem; index keys of the wrong type;
+ *    empty-string keys in UpdateItem; keys of the wrong type in GetItem; overlapping projection paths; reversed
+ *    BETWEEN bounds; unknown attribute_type names; begins_with with a number; a filter on a key attribute; an
+ *    ExclusiveStartKey outside the queried partition; a key condition value of the wrong type; an unknown index
+ *    (ValidationException, not ResourceNotFoundException); key updates whose condition fails (it checks the
+ *    condition first); a SET below a string;
+ *  - evaluation: a missing attribute equals NULL; binaries compared as base64 text; no byte subsequences in
+ *    contains(); HTTP 500 (its internal errors) on `<` between a string and a number, on size() of a missing
+ *    attribute, on `NOT NOT`, on UpdateItem without UpdateExpression, and on several malformed expressions;
+ *  - answers: two elements of one list in a projection (it keeps one); ProjectionExpression in TransactGetItems
+ *    (ignored); UPDATED_OLD / UPDATED_NEW (it diffs whole items instead of returning the named paths); a
+ *    transaction item failing on the item's data (ValidationException instead of a ValidationError
+ *    cancellation reason); a Limit-ed page ending at the last item (no LastEvaluatedKey; DynamoDB returns one,
+ *    and the next page is empty: see Differential.samePages).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { freshResources, type FreshResources } from '../support/aws';

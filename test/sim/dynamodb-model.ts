@@ -4,13 +4,16 @@
  * what the SDK would resolve with, or throws what the SDK would throw. See dynamodb-model.test.ts for the
  * differential tests against moto and the list of places where the model follows DynamoDB rather than moto.
  *
- * Layout: dynamodb-values (attribute values), dynamodb-expressions (parser), dynamodb-evaluate (conditions,
- * updates, projections), dynamodb-table (storage and indexes), dynamodb-requests (validation),
- * dynamodb-writes / dynamodb-reads (the operations), this file (command dispatch, SDK forms, listeners).
+ * Layout: dynamodb-values (attribute values, numbers, ordering), dynamodb-expressions (tokenizer and parser),
+ * dynamodb-evaluate (conditions, paths, projections), dynamodb-update (update expressions), dynamodb-table
+ * (storage and indexes), dynamodb-requests (request validation), dynamodb-writes / dynamodb-reads (the
+ * operations), dynamodb-errors (the SDK's exceptions), this file (command dispatch, SDK forms, listeners).
  *
  * Not modelled: legacy parameters (Expected, AttributeUpdates, KeyConditions, ...: a DynamoDbModelUnsupported
- * error), parallel Scan, TTL expiry, consumed capacity, idempotency tokens, and Scan order across partitions
- * (DynamoDB's is by hash; here partitions come in key order).
+ * error), parallel Scan, TTL expiry (expired items stay, as they may in DynamoDB until its sweep), consumed
+ * capacity, ClientRequestToken idempotency, the 4 MB transaction size limit, throttling, and Scan order across
+ * partitions (DynamoDB's is by hash; here partitions come in key order). The 1 MB page limit and the 400 KB item
+ * limit use DynamoDB's documented size accounting, which is approximate for numbers.
  */
 import { convertToAttr, type marshallOptions as MarshallOptions } from '@aws-sdk/util-dynamodb';
 import { TABLES, type TableDefinition } from '../../functions/definitions/tables';
@@ -114,13 +117,16 @@ export class DynamoDbModel implements Store {
     this.listeners.push(listener);
   }
 
+  /** Stores validated writes and notifies the listeners (the operations' side of the Store interface). */
   commit(writes: readonly Write[]): void {
     for (const w of writes) w.table.write(w.key, w.before, w.after);
-    if (this.listeners.length === 0) return;
     for (const w of writes) {
       for (const listener of this.listeners) {
-        const native = (m: AttributeMap | undefined): Record<string, unknown> | undefined => m && toNativeMap(m, this.unmarshallOptions);
-        listener({ table: w.table.schema.name, key: native(w.table.keyOf((w.after ?? w.before)!))!, before: native(w.before), after: native(w.after) });
+        // Fresh copies for every listener: none can change what another one, or the store, sees.
+        const change: WriteChange = { table: w.table.schema.name, key: this.toNative(w.table.keyOf((w.after ?? w.before)!)) };
+        if (w.before) change.before = this.toNative(w.before);
+        if (w.after) change.after = this.toNative(w.after);
+        listener(change);
       }
     }
   }

@@ -16,7 +16,7 @@ import { ERROR_CODES, RETRYABLE, type ErrorCode } from '../../functions/contract
 import { ENCRYPTION_CONTEXT_KEYS } from '../../functions/definitions/encryption';
 import { RESERVED_KEYS } from '../../functions/definitions/tables';
 import type { Presentation } from './provider-model';
-import type { Invocation, SimAnswer, World } from './world';
+import { MAX_CLOCK_OFFSET_MS, type Invocation, type SimAnswer, type World } from './world';
 
 export class Invariants {
   private presentationsSeen = 0;
@@ -95,7 +95,11 @@ export class Invariants {
       if (provider.settings.variant === 'no_refresh_token') continue;
       const where = `${userId}/${applicationId} v${String(item.version)}`;
       if (!(item.refreshToken instanceof Uint8Array) || !(item.encryptedDataKey instanceof Uint8Array)) {
-        this.world.violation(`active connection ${where} holds no refresh token`);
+        // Without one, the provider must have answered without one (and the vault had none to keep).
+        const accessToken = this.open(item, userId, applicationId, 'accessToken');
+        if (accessToken === undefined || provider.grantOfAccessToken(accessToken)?.withRefreshToken !== false) {
+          this.world.violation(`active connection ${where} holds no refresh token`);
+        }
         continue;
       }
       let refreshToken: string;
@@ -114,6 +118,19 @@ export class Invariants {
     }
     for (const [applicationId, count] of counters) {
       if (!active.has(applicationId) && count !== 0) this.world.violation(`active counter of ${applicationId} is ${count}, true count 0`);
+    }
+  }
+
+  /** A sealed field of a stored connection, opened with the KMS model's own view; undefined when it does not open. */
+  private open(item: Record<string, unknown>, userId: string, applicationId: string, field: 'accessToken' | 'refreshToken'): string | undefined {
+    const { encryptedDataKey } = item;
+    const sealed = item[field];
+    if (!(encryptedDataKey instanceof Uint8Array) || !(sealed instanceof Uint8Array)) return undefined;
+    try {
+      const key = this.world.kms.unwrap(encryptedDataKey, { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId });
+      return openField(key, userId, applicationId, field, sealed);
+    } catch {
+      return undefined;
     }
   }
 
@@ -138,12 +155,13 @@ export class Invariants {
       const lifetime = this.world.provider.settings.accessTokenTtlSeconds * 1000;
       // The contract's documented cap: at most the lifetime less one provider attempt and the write after it.
       const required = Math.min(asked, Math.max(0, lifetime - this.settleMs));
-      if (expiresAt - at < required) this.world.violation(`#${invocation.id} served a token valid ${expiresAt - at} ms, ${required} ms asked`);
+      // The container judged validity by its own clock, which may be off by MAX_CLOCK_OFFSET_MS.
+      if (expiresAt - at < required - MAX_CLOCK_OFFSET_MS) this.world.violation(`#${invocation.id} served a token valid ${expiresAt - at} ms, ${required} ms asked`);
     }
     if (invocation.operation === 'refresh' && invocation.input.rejectedAccessToken === token) {
       this.world.violation(`#${invocation.id} refresh answered the very token its caller reported as rejected`);
     }
-    const flow = this.world.flows.get(issued.grant.code);
+    const flow = this.world.flows.get(issued.originCode);
     const revoke = this.revokeBefore(userId, flow?.startedAt ?? -Infinity, at);
     if (revoke) this.world.violation(`#${invocation.id} served a token at ${iso(at)} after revoke #${revoke.id} answered at ${iso(revoke.answeredAt!)}`);
   }

@@ -68,7 +68,10 @@ export class ProviderModel {
   readonly grants: Grant[] = [];
   readonly presentations: Presentation[] = [];
   private readonly byRefreshToken = new Map<string, Grant>();
-  private readonly accessTokens = new Map<string, { grant: Grant; expiresAt: number }>();
+  /** Access tokens, with the authorization code their chain of refreshes started from (the flow that made them). */
+  private readonly accessTokens = new Map<string, { grant: Grant; expiresAt: number; originCode: string; withRefreshToken: boolean }>();
+  /** The authorization code each refresh token's chain started from. */
+  private readonly refreshOrigin = new Map<string, string>();
   private readonly codes = new Map<string, { userId: string; challenge: string; used: boolean }>();
   private counter = 0;
   /** The client secret the provider accepts now (an operator may rotate it). */
@@ -96,7 +99,7 @@ export class ProviderModel {
     if (grant && !grant.ended) grant.ended = { cause: 'withdrawn', at: this.now() };
   }
 
-  grantOfAccessToken(token: string): { grant: Grant; expiresAt: number } | undefined {
+  grantOfAccessToken(token: string): { grant: Grant; expiresAt: number; originCode: string; withRefreshToken: boolean } | undefined {
     return this.accessTokens.get(token);
   }
 
@@ -135,13 +138,14 @@ export class ProviderModel {
     const challenge = createHash('sha256').update(fields.code_verifier ?? '', 'ascii').digest('base64url');
     if (challenge !== code.challenge) return { status: 400, body: { error: 'invalid_grant' } };
     if (this.settings.refreshTokenOnFirstConsentOnly) {
-      const existing = this.grants.find((g) => g.userId === code.userId && !g.ended);
-      if (existing) return { status: 200, body: this.tokenBody(existing, undefined) };
+      // A grant whose refresh token has expired is gone: the next consent is a first one again.
+      const existing = this.grants.find((g) => g.userId === code.userId && !g.ended && (g.currentExpiresAt === undefined || g.currentExpiresAt > this.now()));
+      if (existing) return { status: 200, body: this.tokenBody(existing, undefined, fields.code ?? '') };
     }
     const grant: Grant = { id: this.grants.length, userId: code.userId, createdAt: this.now(), code: fields.code ?? '', used: new Map() };
     this.grants.push(grant);
-    const refresh = this.settings.variant === 'no_refresh_token' ? undefined : this.issueRefreshToken(grant);
-    return { status: 200, body: this.tokenBody(grant, refresh) };
+    const refresh = this.settings.variant === 'no_refresh_token' ? undefined : this.issueRefreshToken(grant, fields.code ?? '');
+    return { status: 200, body: this.tokenBody(grant, refresh, fields.code ?? '') };
   }
 
   private refresh(token: string, requestId: number): ProviderAnswer {
@@ -158,7 +162,7 @@ export class ProviderModel {
     if (used) {
       if (this.settings.variant === 'grace' && this.now() - used.at <= this.settings.graceMs) {
         log('grace', used.successor);
-        return { status: 200, body: this.tokenBody(grant, used.successor) };
+        return { status: 200, body: this.tokenBody(grant, used.successor, this.refreshOrigin.get(token) ?? '') };
       }
       // Reuse detection: a used refresh token means it leaked or was forked; the whole grant dies.
       grant.ended = { cause: 'reuse', at: this.now() };
@@ -171,12 +175,12 @@ export class ProviderModel {
     }
     if (this.settings.variant === 'none') {
       log('same', token);
-      return { status: 200, body: this.tokenBody(grant, undefined) };
+      return { status: 200, body: this.tokenBody(grant, undefined, this.refreshOrigin.get(token) ?? '') };
     }
-    const successor = this.issueRefreshToken(grant);
+    const successor = this.issueRefreshToken(grant, this.refreshOrigin.get(token) ?? '');
     grant.used.set(token, { at: this.now(), successor });
     log('rotated', successor);
-    return { status: 200, body: this.tokenBody(grant, successor) };
+    return { status: 200, body: this.tokenBody(grant, successor, this.refreshOrigin.get(token) ?? '') };
   }
 
   private revoke(fields: Record<string, string>): ProviderAnswer {
@@ -188,8 +192,9 @@ export class ProviderModel {
     return { status: 200, body: {} };
   }
 
-  private issueRefreshToken(grant: Grant): string {
+  private issueRefreshToken(grant: Grant, originCode: string): string {
     const token = `rt-${grant.id}-${++this.counter}`;
+    this.refreshOrigin.set(token, originCode);
     grant.current = token;
     const ttl = this.settings.refreshTokenTtlSeconds;
     grant.currentExpiresAt = ttl === undefined ? undefined : this.now() + ttl * 1000;
@@ -197,9 +202,9 @@ export class ProviderModel {
     return token;
   }
 
-  private tokenBody(grant: Grant, refreshToken: string | undefined): Record<string, unknown> {
+  private tokenBody(grant: Grant, refreshToken: string | undefined, originCode: string): Record<string, unknown> {
     const accessToken = `at-${grant.id}-${++this.counter}`;
-    this.accessTokens.set(accessToken, { grant, expiresAt: this.now() + this.settings.accessTokenTtlSeconds * 1000 });
+    this.accessTokens.set(accessToken, { grant, expiresAt: this.now() + this.settings.accessTokenTtlSeconds * 1000, originCode, withRefreshToken: refreshToken !== undefined });
     return {
       access_token: accessToken,
       token_type: 'Bearer',

@@ -333,6 +333,23 @@ export const SCENARIOS: readonly Scenario[] = [
       if (!ok(inv)) s.fail(`after a re-consent without a refresh token: ${JSON.stringify(inv.answer)}`);
     },
   },
+  {
+    name: 'a reconnect that keeps the live refresh token never keeps one a refresh is rotating',
+    provider: { refreshTokenOnFirstConsentOnly: true },
+    async run(s) {
+      await s.connect('alice');
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      s.faults.add({ service: 'Provider', operation: 'token', container: 'token-fetch' }, slow(1_000));
+      const fetch = s.fetch('alice');
+      await s.sleep(300);
+      // The user re-consents while the refresh is at the provider; the answer has no refresh token.
+      await s.connect('alice', { callbackDelayMs: 10 });
+      await fetch;
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      const later = await s.fetch('alice');
+      if (!ok(later)) s.fail(`the next refresh failed: ${JSON.stringify(later.answer)}`);
+    },
+  },
 ];
 
 /** Runs one scenario against a core. */
@@ -346,6 +363,8 @@ export async function runScenario(scenario: Scenario, adapter: CoreAdapter): Pro
       maxContainersPerFunction: 50,
       sharedContainerChance: 0,
       trace: true,
+      // Scripted timings assume one clock.
+      clockSkew: false,
     },
     { ...adapter, env: { ...adapter.env, ...scenario.env } },
   );

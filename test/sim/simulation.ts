@@ -30,6 +30,10 @@ class Switchable implements FaultPolicy {
 
 interface Plan {
   readonly variant: RotationVariant;
+  readonly revocationScope: 'grant' | 'token';
+  readonly refreshTokenOnFirstConsentOnly: boolean;
+  /** Tunables of this deployment (the shortest lease the time model allows, or longer). */
+  readonly env: Record<string, string>;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds?: number;
   readonly users: readonly string[];
@@ -49,6 +53,12 @@ function plan(rng: Rng): Plan {
   const refreshTtl = rng.chance(0.25) ? rng.pick([300, 1800]) : undefined;
   return {
     variant,
+    revocationScope: rng.pick(['grant', 'token'] as const),
+    refreshTokenOnFirstConsentOnly: rng.chance(0.15),
+    env: {
+      TOKEN_VAULT_REFRESH_LEASE_SECONDS: String(rng.pick([10, 12, 25])),
+      TOKEN_VAULT_FORCED_REFRESH_MIN_INTERVAL_SECONDS: String(rng.pick([0, 30])),
+    },
     accessTokenTtlSeconds: rng.pick([60, 120, 600, 3600]),
     ...(refreshTtl === undefined ? {} : { refreshTokenTtlSeconds: refreshTtl }),
     users: ['alice', 'bob', 'carol'].slice(0, rng.int(1, 3)),
@@ -65,16 +75,23 @@ export async function runSchedule(seed: number, adapter: CoreAdapter, options: {
   const world = new World(
     {
       seed,
-      provider: { variant: p.variant, graceMs: 30_000, accessTokenTtlSeconds: p.accessTokenTtlSeconds, ...(p.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: p.refreshTokenTtlSeconds }) },
+      provider: {
+        variant: p.variant,
+        graceMs: 30_000,
+        accessTokenTtlSeconds: p.accessTokenTtlSeconds,
+        revocationScope: p.revocationScope,
+        refreshTokenOnFirstConsentOnly: p.refreshTokenOnFirstConsentOnly,
+        ...(p.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: p.refreshTokenTtlSeconds }),
+      },
       faults: (scheduler: Scheduler) => (switchable = new Switchable(new RandomFaults(scheduler, p.rates))),
       maxContainersPerFunction: 3,
       sharedContainerChance: 0.3,
       trace: options.trace ?? false,
     },
-    adapter,
+    { ...adapter, env: { ...adapter.env, ...p.env } },
   );
   const rng = world.scheduler.rng;
-  const description = `${p.variant} provider, ${p.accessTokenTtlSeconds} s tokens${p.refreshTokenTtlSeconds ? `, ${p.refreshTokenTtlSeconds} s refresh tokens` : ''}, ${p.users.length} user(s), ${p.operations} operations over ${p.horizonSeconds} s, faults ${JSON.stringify(p.rates)}`;
+  const description = `${p.variant} provider (revokes ${p.revocationScope}${p.refreshTokenOnFirstConsentOnly ? ', refresh token on first consent only' : ''}), lease ${p.env.TOKEN_VAULT_REFRESH_LEASE_SECONDS} s, ${p.accessTokenTtlSeconds} s tokens${p.refreshTokenTtlSeconds ? `, ${p.refreshTokenTtlSeconds} s refresh tokens` : ''}, ${p.users.length} user(s), ${p.operations} operations over ${p.horizonSeconds} s, faults ${JSON.stringify(p.rates)}`;
   world.log(`schedule ${seed}: ${description}`);
   const invariants = new Invariants(world);
   const lastToken = new Map<string, string>();

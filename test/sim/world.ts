@@ -112,9 +112,13 @@ export interface WorldConfig {
   /** Probability that a new container takes concurrent invocations (like the local stack's single process). */
   readonly sharedContainerChance: number;
   readonly trace?: boolean;
+  /** Containers' clocks differ from true time (by up to MAX_CLOCK_OFFSET_MS). @default true */
+  readonly clockSkew?: boolean;
 }
 
 export const SIM_APP = 'default';
+/** Largest offset of a container's clock from true time (two containers differ by at most twice this). */
+export const MAX_CLOCK_OFFSET_MS = 400;
 const CLIENT_ID = 'sim-client';
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sim-default';
 const KEY_ID = 'arn:aws:kms:us-east-1:000000000000:key/sim';
@@ -238,9 +242,11 @@ export class World {
   private newContainer(fn: SimFunctionName): Container {
     const id = `${fn}#${++this.containerCount}`;
     const sdk = this.adapter.sdk;
+    // Each container's clock is off by up to MAX_CLOCK_OFFSET_MS, as two hosts' NTP-kept clocks may be.
+    const offset = this.config.clockSkew === false ? 0 : Math.round((this.scheduler.rng.next() * 2 - 1) * MAX_CLOCK_OFFSET_MS);
     const deps: ContainerDeps = {
       id,
-      now: () => this.scheduler.now,
+      now: () => this.scheduler.now + offset,
       sleep: (ms) => this.scheduler.sleep(ms, id),
       random: () => this.scheduler.rng.next(),
       timeoutSignal: (ms) => this.scheduler.timeoutSignal(ms, id),

@@ -12,8 +12,9 @@
  * - {@link timingProblems} refuses any configuration in which these rules cannot hold.
  */
 
-/** Largest difference assumed between two containers' clocks (Lambda hosts keep NTP time within milliseconds). */
-export const CLOCK_SKEW_MS = 1000;
+import { CLOCK_SKEW_MS } from '../time/clock';
+
+export { CLOCK_SKEW_MS };
 /** Provider attempts per refresh, the first included (only failures that surely did not consume the token are retried). */
 export const PROVIDER_ATTEMPTS = 3;
 

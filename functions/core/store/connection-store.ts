@@ -9,6 +9,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { CONNECTIONS_TABLE, RESERVED_KEYS } from '../../definitions/tables';
+import { CLOCK_SKEW_MS } from '../time/clock';
 import type { Deadline } from '../time/deadline';
 import { ACTIVE_ONLY_ATTRIBUTES, KEY, decodeConnection, dueAttributes, keyOf, pendingItem, tokenAttributes, updateExpression as updateParts, type Item } from './codec';
 import { StoreError, toStoreError } from './errors';
@@ -112,7 +113,12 @@ export class ConnectionStore {
     key: ConnectionKey,
     previous: Connection | undefined,
     tokens: StoredTokens,
-    options: { readonly dueAt: number; readonly flowStartedAt: number },
+    options: {
+      readonly dueAt: number;
+      readonly flowStartedAt: number;
+      /** Only if no live lease exists at this time: the save keeps the previous refresh token, which a refresh must not be rotating. */
+      readonly noLeaseAt?: number;
+    },
     deadline: Deadline,
   ): Promise<ActiveConnection> {
     const iso = new Date(this.now()).toISOString();
@@ -131,19 +137,27 @@ export class ConnectionStore {
         Put: {
           TableName: this.table.name,
           Item: item,
-          ConditionExpression: previous ? '#v = :v' : 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: previous ? { '#v': 'version' } : { '#pk': KEY.PK },
-          ...(previous ? { ExpressionAttributeValues: { ':v': previous.version } } : {}),
+          ...(previous === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': KEY.PK } }
+            : options.noLeaseAt === undefined
+              ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': previous.version } }
+              : {
+                  ConditionExpression: '#v = :v AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':v': previous.version, ':now': options.noLeaseAt },
+                }),
         },
       },
       {
         // A flow is valid only if no revoke since it started ended the user's flows (for this application or all).
+        // The two times come from different containers' clocks: a flow started within the clock skew after a
+        // revoke counts as started before it.
         ConditionCheck: {
           TableName: this.table.name,
           Key: { [KEY.PK]: key.userId, [KEY.SK]: RESERVED_KEYS.FLOWS_MARKER },
           ConditionExpression: '(attribute_not_exists(#app) OR #app < :started) AND (attribute_not_exists(#all) OR #all < :started)',
           ExpressionAttributeNames: { '#app': flowsAttribute(key.applicationId), '#all': flowsAttribute('*') },
-          ExpressionAttributeValues: { ':started': options.flowStartedAt },
+          ExpressionAttributeValues: { ':started': options.flowStartedAt - CLOCK_SKEW_MS },
         },
       },
     ];

@@ -11,6 +11,13 @@ export interface Clock {
   timeoutSignal(ms: number): AbortSignal;
 }
 
+/**
+ * Largest difference assumed between two containers' clocks (Lambda hosts keep NTP time within milliseconds).
+ * Wherever times written by different containers are compared (lease expiry, the revoke that ends flows), the
+ * comparison leaves this much room.
+ */
+export const CLOCK_SKEW_MS = 1000;
+
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),

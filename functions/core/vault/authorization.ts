@@ -164,13 +164,22 @@ export class AuthorizationService {
   }
 
   /**
-   * Seals and stores the tokens of a completed flow (retried once when a concurrent callback moved the item).
+   * Seals and stores the tokens of a completed flow (again when a concurrent change moved the item).
    * A reconnect whose answer has no refresh token keeps the live one (Google answers re-consent without one).
+   * Keeping it is safe only while no refresh is rotating it: the save then waits for a refresh in flight to end
+   * and is conditioned on no lease, so it never stores a refresh token a refresh has just used up.
    */
   private async save(key: { userId: string; applicationId: string }, response: TokenResponse, requestedAt: number, flowStartedAt: number, deadline: Deadline): Promise<Connection | undefined> {
     const completion = this.options.completion!;
+    const clock = deadline.clock;
     for (let attempt = 0; ; attempt++) {
-      const previous = await completion.connections.get(key, deadline);
+      let previous = await completion.connections.get(key, deadline);
+      const keepsOld = response.refreshToken === undefined && previous?.status === 'active' && previous.tokens.refreshToken !== undefined;
+      // Wait for a refresh in flight, leaving time for the save itself.
+      while (keepsOld && previous?.status === 'active' && previous.lease && previous.lease.expiresAt >= clock.now() && deadline.allows(4 * completion.timing.awsCallMs)) {
+        await clock.sleep(100 + Math.floor(Math.random() * 150));
+        previous = await completion.connections.get(key, deadline);
+      }
       let kept: { plaintext: string; expiresAt?: number; expiryAssumed?: boolean } | undefined;
       if (response.refreshToken !== undefined) kept = { plaintext: response.refreshToken };
       else if (previous?.status === 'active' && previous.tokens.refreshToken !== undefined) {
@@ -186,10 +195,16 @@ export class AuthorizationService {
       const dataKey = await completion.sealer.newDataKey(key, deadline);
       const tokens: StoredTokens = completion.sealer.seal(key, response, kept, requestedAt, dataKey);
       try {
-        await completion.connections.saveConnected(key, previous, tokens, { dueAt: dueAt(tokens, completion.marginMs), flowStartedAt }, deadline);
+        await completion.connections.saveConnected(
+          key,
+          previous,
+          tokens,
+          { dueAt: dueAt(tokens, completion.marginMs), flowStartedAt, ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}) },
+          deadline,
+        );
         return previous;
       } catch (error) {
-        if (error instanceof FlowEndedError || !(error instanceof StoreError && error.failure === 'conflict') || attempt > 0) throw error;
+        if (error instanceof FlowEndedError || !(error instanceof StoreError && error.failure === 'conflict') || attempt >= 3) throw error;
       }
     }
   }
