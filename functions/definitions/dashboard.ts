@@ -225,6 +225,27 @@ export const DASHBOARD: DashboardDefinition = {
     [
       {
         kind: 'metric',
+        id: 'provider-revocations',
+        title: 'Revocations at the provider',
+        description: 'Refresh tokens sent to the provider for revocation: confirmed, or pending (the sweep retries them).',
+        series: [vault('PROVIDER_REVOCATION', 'Sum', 'provider revocations', { split: true })],
+        stacked: true,
+        width: 12,
+        height: 6,
+      },
+      {
+        kind: 'metric',
+        id: 'pending-revocation-age',
+        title: 'Oldest unconfirmed revocation (ms)',
+        description: 'Age of the oldest revocation the provider has not confirmed yet, sampled by every sweep; 0 when none.',
+        series: [vault('OLDEST_PENDING_REVOCATION_AGE', 'Maximum', 'oldest pending')],
+        width: 12,
+        height: 6,
+      },
+    ],
+    [
+      {
+        kind: 'metric',
         id: 'fetch-latency',
         title: 'token-fetch latency (ms)',
         description: 'Time inside the core for a token-fetch, refreshes included.',
@@ -368,6 +389,19 @@ export const ALARMS: readonly AlarmDefinition[] = [
     signal: { kind: 'vault-sum', terms: [{ metric: 'WRITE_AFTER_REFRESH_FAILED', stat: 'Sum', where: {} }] },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
+    periodSeconds: PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+  },
+  {
+    id: 'PendingRevocationAge',
+    title: 'Revocation not confirmed by the provider',
+    description:
+      'A revoked refresh token has not been confirmed as revoked by the provider for an hour: the grant may still be live there. ' +
+      'Check the provider revocation endpoint, the client secret, and the refresh function logs ("Provider revocation failed").',
+    signal: { kind: 'vault-sum', terms: [{ metric: 'OLDEST_PENDING_REVOCATION_AGE', stat: 'Maximum', where: {} }] },
+    comparison: 'GreaterThanThreshold',
+    threshold: 60 * 60 * 1000,
     periodSeconds: PERIOD_SECONDS,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,

@@ -38,7 +38,7 @@ export const METRICS = {
   REAUTHORIZATION_REQUIRED: { name: 'ReauthorizationRequired', unit: 'Count', dimensions: [APPLICATION], description: 'connections that moved to reauthorization_required' },
   ACTIVE_TOKENS: { name: 'ActiveTokens', unit: 'Count', dimensions: [APPLICATION], description: 'active connections per application (exact counter, sampled)' },
   PROVIDER_REVOCATION: { name: 'ProviderRevocation', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'refresh tokens sent to the provider for revocation, by result (confirmed, pending)' },
-  OLDEST_PENDING_REVOCATION_AGE: { name: 'OldestPendingRevocationAge', unit: 'Milliseconds', dimensions: [], description: 'age of the oldest revocation the provider has not confirmed (sampled by the sweep)' },
+  OLDEST_PENDING_REVOCATION_AGE: { name: 'OldestPendingRevocationAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'age of the oldest revocation the provider has not confirmed, 0 when none (sampled by the sweep)' },
   WRITE_AFTER_REFRESH_FAILED: { name: 'WriteAfterRefreshFailed', unit: 'Count', dimensions: [APPLICATION], description: 'a refresh succeeded at the provider but storing its tokens failed (rotated token may be lost)' },
 } as const satisfies Record<string, MetricDefinition>;
 

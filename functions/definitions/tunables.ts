@@ -96,7 +96,7 @@ export const TUNABLES = {
     default: 30,
     min: 0,
     max: 60 * 60,
-    doc: 'A forced refresh of a token younger than this answers `rate_limited`: a token rejected right after its refresh is not cured by another.',
+    doc: 'Within this long of a forced refresh, rejecting the token it issued answers `rate_limited`: a token rejected right after a forced refresh is not cured by another.',
   },
 } as const satisfies Record<string, TunableDefinition>;
 

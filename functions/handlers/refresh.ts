@@ -34,7 +34,8 @@ export const handler = invokeHandler(requestSchema, async (input, deadline) => {
     for (const [application, active] of Object.entries(await vault.connections().activeCounts(deadline))) {
       vaultMetrics.count('ACTIVE_TOKENS', { Application: application }, active);
     }
-    vaultMetrics.timing('OLDEST_PENDING_REVOCATION_AGE', {}, (await vault.pending().oldestAgeMs(deadline)) ?? 0);
+    const ages = await vault.pending().oldestAgeByApplication(deadline);
+    for (const application of vault.applications().ids()) vaultMetrics.timing('OLDEST_PENDING_REVOCATION_AGE', { Application: application }, ages.get(application) ?? 0);
   } catch (error) {
     vaultLogger.warn('Sweep gauges could not be read.', describeError(error));
   }

@@ -12,7 +12,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { CONNECTIONS_TABLE, ENV, FUNCTIONS, STATES_TABLE, type FunctionKey } from '../../functions/definitions';
+import { CONNECTIONS_TABLE, FUNCTIONS, STATES_TABLE, type FunctionKey } from '../../functions/definitions';
 import { TUNABLES, TunableError, checkTunable, defaultTunables, type TunableName, type TunableValues } from '../../functions/definitions/tunables';
 import { timingProblems } from '../../functions/core/refresh/budget';
 import { ANSWER_RESERVE_MS } from '../../functions/core/time/deadline';
@@ -108,8 +108,8 @@ export interface TokenVaultOptions {
    */
   readonly refreshWaitSeconds?: number;
   /**
-   * A forced refresh of a token younger than this answers `rate_limited`: a token rejected right after its
-   * refresh is not cured by another refresh.
+   * Within this long of a forced refresh, a caller rejecting the token it issued gets `rate_limited`: a token
+   * rejected right after a forced refresh is not cured by another.
    * @default 30
    */
   readonly forcedRefreshMinIntervalSeconds?: number;

@@ -82,6 +82,19 @@ export function realmEndpoints(baseUrl: string, realm: string): RealmEndpoints {
   };
 }
 
+/**
+ * A stored event as the admin API lists it. `details.reason` explains an error event, e.g. "Session not active",
+ * "Offline user session not found" or "Maximum allowed refresh token reuse exceeded" for REFRESH_TOKEN_ERROR.
+ */
+export interface KeycloakEvent {
+  readonly type: string;
+  readonly time: number;
+  readonly clientId?: string;
+  readonly userId?: string;
+  readonly error?: string;
+  readonly details?: Readonly<Record<string, string>>;
+}
+
 /** What {@link KeycloakRealmAdmin.endUserSessions} ended. */
 export interface EndedSessions {
   /** Regular (SSO) sessions the user had. */
@@ -294,11 +307,24 @@ export class KeycloakRealmAdmin {
    * carry no user (a refresh whose session is gone), so count those per client.
    */
   async countEvents(type: string, filter: { readonly clientId?: string; readonly username?: string } = {}): Promise<number> {
-    const query = new URLSearchParams({ type, max: '10000' });
+    return (await this.listEvents({ ...filter, types: [type] })).length;
+  }
+
+  /**
+   * The stored events (newest first, at most 10,000), optionally of some types only, for one client (clientId)
+   * and one user (username). As for {@link countEvents}, a list read after Keycloak's answer includes its event.
+   */
+  async listEvents(filter: { readonly types?: readonly string[]; readonly clientId?: string; readonly username?: string } = {}): Promise<KeycloakEvent[]> {
+    const query = new URLSearchParams({ max: '10000' });
+    for (const type of filter.types ?? []) query.append('type', type);
     if (filter.clientId !== undefined) query.set('client', filter.clientId);
     if (filter.username !== undefined) query.set('user', await this.userId(filter.username));
-    const events = await this.admin.request<unknown[]>('GET', this.#path(`/events?${query.toString()}`));
-    return events.length;
+    return this.admin.request<KeycloakEvent[]>('GET', this.#path(`/events?${query.toString()}`));
+  }
+
+  /** Deletes the realm's stored events (a test's counters start from zero again). */
+  async clearEvents(): Promise<void> {
+    await this.admin.request('DELETE', this.#path('/events'));
   }
 
   /**

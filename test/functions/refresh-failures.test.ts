@@ -1,12 +1,13 @@
 /**
- * Refresh failures against a real provider with injected faults: transient ones (503, timeouts, 429 with
- * Retry-After, unreadable answers) keep a still-valid token in service or answer a retryable error with
- * `retryAfterSeconds`, and a cool-down bounds the provider calls; slow answers succeed; `invalid_grant` needs
- * the user again; a rejected client is an operator problem, not the user's.
+ * Refresh failures against a real provider with injected faults (oidc-provider): transient ones (503, timeouts,
+ * 429 with Retry-After, unreadable answers) keep a still-valid token in service or answer a retryable error with
+ * `retryAfterSeconds`, and a cool-down bounds the provider calls; slow answers succeed; a rejected client is an
+ * operator problem, not the user's. `invalid_grant` needs the user again, against oidc-provider (grants
+ * withdrawn) and Keycloak (the user's sessions ended) alike.
  */
 import { Container } from '../../functions/runtime/container';
 import { ageAccessToken, closeContainer, expectOk, expectSameToken, sleep, storedRecord, testDeadline } from '../support/refresh';
-import { startVault, type Vault } from '../support/vault';
+import { SERVERS, startVault, type AnyVault, type Vault } from '../support/vault';
 
 let vault: Vault;
 
@@ -17,15 +18,15 @@ afterAll(async () => vault.close());
 afterEach(async () => vault.provider.clearFaults());
 
 /** Connects a user; the stored token is then made `validForMs` from expiry (negative: expired) and so due. */
-async function dueConnection(userId: string, validForMs: number): Promise<Record<string, unknown>> {
-  await vault.connectUser(userId);
-  const first = await vault.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
-  await ageAccessToken(vault, userId, validForMs);
-  await vault.provider.resetStats();
+async function dueConnection(userId: string, validForMs: number, at: AnyVault = vault): Promise<Record<string, unknown>> {
+  await at.connectUser(userId);
+  const first = await at.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
+  await ageAccessToken(at, userId, validForMs);
+  await at.server.resetStats();
   return first;
 }
 
-const fetchToken = (userId: string): Promise<Record<string, unknown>> => vault.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
+const fetchToken = (userId: string, at: AnyVault = vault): Promise<Record<string, unknown>> => at.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
 
 function retryAfterOf(answer: Record<string, unknown>): number {
   return (answer.error as { retryAfterSeconds: number }).retryAfterSeconds;
@@ -185,26 +186,38 @@ describe('cool-down', () => {
   });
 });
 
-describe('permanent failures', () => {
-  it('invalid_grant after the user withdrew consent: reauthorization_required for every caller, kept until the user connects again', async () => {
-    await dueConnection('u-withdrawn', -1000);
-    expect(await vault.provider.revokeGrants('u-withdrawn')).toBe(1);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => fetchToken('u-withdrawn')));
+describe.each(SERVERS)('invalid_grant (%s)', (server) => {
+  let at: AnyVault;
+
+  beforeAll(async () => {
+    at = server === 'oidc-provider' ? vault : await startVault({ server });
+  });
+  afterAll(async () => {
+    if (at !== vault) await at?.close();
+  });
+
+  it('after the user withdrew consent: reauthorization_required for every caller, kept until the user connects again', async () => {
+    await dueConnection('u-withdrawn', -1000, at);
+    // oidc-provider: the account's grants withdrawn. Keycloak: the user's sessions ended, the offline one included.
+    expect(await at.server.endUserSessions('u-withdrawn')).toBeGreaterThan(0);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fetchToken('u-withdrawn', at)));
     for (const answer of answers) expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
-    expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 1, refreshFailures: 1, reuseDetected: 0 });
-    const record = (await storedRecord(vault, 'u-withdrawn'))!;
+    expect(await at.server.stats()).toMatchObject({ tokenRequests: 1, refreshFailures: 1, reuseDetected: 0 });
+    const record = (await storedRecord(at, 'u-withdrawn'))!;
     expect(record).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
     for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey', 'dueShard', 'refreshDueAt', 'leaseOwner'] as const) expect(record[field]).toBeUndefined();
 
     // Kept: neither token-fetch nor a forced refresh calls the provider again.
-    expect(await fetchToken('u-withdrawn')).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
-    expect(await vault.invoke('refresh', { userId: 'u-withdrawn' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
-    expect((await vault.provider.stats()).tokenRequests).toBe(1);
+    expect(await fetchToken('u-withdrawn', at)).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+    expect(await at.invoke('refresh', { userId: 'u-withdrawn' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+    expect((await at.server.stats()).tokenRequests).toBe(1);
 
-    await vault.connectUser('u-withdrawn');
-    expectOk(await fetchToken('u-withdrawn'));
+    await at.connectUser('u-withdrawn');
+    expectOk(await fetchToken('u-withdrawn', at));
   });
+});
 
+describe('permanent failures', () => {
   it('invalid_client is an operator problem: internal_error, the user stays connected', async () => {
     await dueConnection('u-client', -1000);
     await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 401, body: { error: 'invalid_client' } });

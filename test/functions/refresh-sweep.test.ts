@@ -9,8 +9,33 @@ import { REFRESH_DUE_SHARDS } from '../../functions/definitions/tables';
 import { millis } from '../../functions/definitions/tunables';
 import { ageAccessToken, countAwsCalls, patchRecord, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RESERVED_KEYS } from '../../functions/definitions/tables';
 
 let vault: Vault;
+
+
+/** As if the backoff of the user's pending provider revocations had passed. */
+async function makePendingRevocationsDue(userId: string): Promise<void> {
+  const { Items = [] } = await vault.resources.doc.send(
+    new QueryCommand({
+      TableName: vault.resources.connectionsTable,
+      KeyConditionExpression: 'userId = :u AND begins_with(applicationId, :p)',
+      ExpressionAttributeValues: { ':u': userId, ':p': RESERVED_KEYS.PENDING_REVOCATION_PREFIX },
+      ConsistentRead: true,
+    }),
+  );
+  for (const item of Items) {
+    await vault.resources.doc.send(
+      new UpdateCommand({
+        TableName: vault.resources.connectionsTable,
+        Key: { userId, applicationId: item.applicationId as string },
+        UpdateExpression: 'SET refreshDueAt = :now',
+        ExpressionAttributeValues: { ':now': Date.now() },
+      }),
+    );
+  }
+}
 
 beforeAll(async () => {
   vault = await startVault();
@@ -80,7 +105,10 @@ it.each([
   expect(await revocations()).toEqual([expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: false })]);
   expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 1, revocations: 0 });
 
-  // The scheduled sweep tells the provider again, which confirms now; the next sweep has nothing left.
+  // A pending revocation waits for its backoff (30 s after the failed attempt): a sweep now leaves it.
+  expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 0, refreshed: 0, failed: 0, revocationsConfirmed: 0 });
+  // Once due, the scheduled sweep tells the provider again, which confirms now; the next sweep has nothing left.
+  await makePendingRevocationsDue(userId);
   expect(await vault.invoke('refresh', { sweep: true })).toEqual({ ok: true, examined: 1, refreshed: 0, failed: 0, revocationsConfirmed: 1 });
   expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 2, revocations: 1, grantsRevoked: 1 });
   expect(await revocations()).toEqual([expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: true })]);

@@ -335,8 +335,8 @@ describe('the local stack serves the dashboard', () => {
     expect((await invoke('token-fetch', { userId: users.carol })).ok).toBe(false);
     expect((await invoke('refresh', { userId: users.bob })).ok).toBe(true);
     await invoke('refresh', { sweep: true });
-    expect(await invoke('revoke', { userId: users.alice, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1 });
-    expect(await invoke('revoke', { userId: users.bob, reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1 });
+    expect(await invoke('revoke', { userId: users.alice, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+    expect(await invoke('revoke', { userId: users.bob, reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
     await invoke('refresh', { sweep: true });
 
     const d = await data();

@@ -440,7 +440,7 @@ describe('the whole flow against the development provider', () => {
     expect((await provider.stats()).authorizationCodeGrants).toBe(1);
 
     const revoked = await invoke({ FunctionName: 'revoke', Payload: json({ userId, reason: 'user_disconnected' }) });
-    expect(revoked.answer).toEqual({ ok: true, revoked: 1 });
+    expect(revoked.answer).toEqual({ ok: true, revoked: 1, providerPending: 0 });
     expect((await provider.stats()).revocations).toBeGreaterThanOrEqual(1);
 
     const after = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });

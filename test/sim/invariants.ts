@@ -15,7 +15,6 @@ import { createDecipheriv } from 'node:crypto';
 import { ERROR_CODES, RETRYABLE, type ErrorCode } from '../../functions/contract/error-codes';
 import { ENCRYPTION_CONTEXT_KEYS } from '../../functions/definitions/encryption';
 import { RESERVED_KEYS } from '../../functions/definitions/tables';
-import type { Presentation } from './provider-model';
 import { MAX_CLOCK_OFFSET_MS, type Invocation, type SimAnswer, type World } from './world';
 
 export class Invariants {

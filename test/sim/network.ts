@@ -161,7 +161,7 @@ export class SimAwsClient {
             }
             trace?.(`   ${this.service}.${operation} of ${this.container} applied: ${failure === undefined ? 'ok' : (failure as Error).name}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`);
             if (fault.kind === 'lost') return;
-            settle(() => (failure === undefined ? resolve(result) : reject(failure)));
+            settle(() => (failure === undefined ? resolve(result) : reject(failure instanceof Error ? failure : new Error('model failure'))));
           });
           break;
         case 'error':
@@ -216,7 +216,7 @@ export function providerFetch(
         case 'lost':
           scheduler.at(fault.latencyMs, () => {
             const answer = provider.handle({ url, headers, body, requestId });
-            wire.trace?.(`   Provider #${requestId} answered ${answer.status} ${String(answer.body.error ?? answer.body.refresh_token ?? answer.body.access_token ?? '')}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`);
+            wire.trace?.(`   Provider #${requestId} answered ${answer.status} ${[answer.body.error, answer.body.refresh_token, answer.body.access_token].find((v) => typeof v === 'string') ?? ''}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`);
             if (fault.kind === 'lost') return;
             settle(() => {
               wire.delivered.set(requestId, { container, at: scheduler.now });

@@ -418,7 +418,7 @@ export async function runScenario(scenario: Scenario, adapter: CoreAdapter): Pro
   // Let what the script left running finish (answers, sweeps), then check once more.
   await world.scheduler.run({ until: world.now + 5 * 60_000, maxSteps: 500_000, afterEach: () => invariants.check() });
   invariants.check();
-  if (scriptError !== undefined) failures.push(`script failed: ${scriptError instanceof Error ? scriptError.message : String(scriptError)}`);
+  if (scriptError !== undefined) failures.push(`script failed: ${scriptError instanceof Error ? scriptError.message : JSON.stringify(scriptError)}`);
   else if (!finished) failures.push('script did not finish');
   return { violations: world.violations, failures, trace: world.trace };
 }

@@ -339,7 +339,7 @@ export class World {
 
 function summarize(answer: SimAnswer | SimCallbackOutcome): string {
   const a = answer as Record<string, unknown>;
-  if ('status' in a && !('ok' in a)) return `${String(a.status)}${a.error ? ` ${String(a.error)}` : ''}`;
+  if ('status' in a && !('ok' in a)) return `${String(a.status)}${typeof a.error === 'string' ? ` ${a.error}` : ''}`;
   if (a.ok === true) {
     if (typeof a.accessToken === 'string') return `ok ${a.accessToken} until ${String(a.expiresAt)}`;
     return `ok ${JSON.stringify(Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'ok' && k !== 'authorizationUrl')))}`;

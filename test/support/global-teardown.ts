@@ -1,16 +1,19 @@
 /**
- * Jest globalTeardown: stops the emulator started by global-setup.ts (a no-op when it was reused), then fails the
- * run if any registered sensitive value (token, code, client secret, data key) appears in any captured output.
+ * Jest globalTeardown: stops the emulator and Keycloak started by global-setup.ts (a no-op for reused ones), then
+ * fails the run if any registered sensitive value (token, code, client secret, data key) appears in any captured
+ * output.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_DIR, SENSITIVE_DIR } from './leak-guard';
 
-// The global `__TOKEN_VAULT_EMULATOR__` is declared in global-setup.ts (same process).
+// The globals `__TOKEN_VAULT_EMULATOR__` and `__TOKEN_VAULT_KEYCLOAK__` are declared in global-setup.ts (same process).
 export default async function globalTeardown(): Promise<void> {
   const emulator = globalThis.__TOKEN_VAULT_EMULATOR__;
+  const keycloak = globalThis.__TOKEN_VAULT_KEYCLOAK__;
   globalThis.__TOKEN_VAULT_EMULATOR__ = undefined;
-  await emulator?.stop();
+  globalThis.__TOKEN_VAULT_KEYCLOAK__ = undefined;
+  await Promise.all([emulator?.stop(), keycloak?.stop()]);
   scanForLeaks();
 }
 

@@ -19,7 +19,7 @@ import type { MetricKey } from '../../functions/definitions/metrics';
 import { millis } from '../../functions/definitions/tunables';
 import type { Container } from '../../functions/runtime/container';
 import { registerSensitive } from './leak-guard';
-import type { Vault } from './vault';
+import type { AnyVault } from './vault';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,7 +73,7 @@ export function testDeadline(ms = 20_000): Deadline {
 }
 
 /** The stored refresh token, opened with the vault's own sealer (to compare rotations); registered as sensitive. */
-export async function openStoredRefreshToken(vault: Vault, userId: string, applicationId = 'default'): Promise<string> {
+export async function openStoredRefreshToken(vault: AnyVault, userId: string, applicationId = 'default'): Promise<string> {
   const connection = decodeConnection(await storedRecord(vault, userId, applicationId));
   if (connection?.status !== 'active') throw new Error(`${userId} has no active connection`);
   const token = await vault.container.sealer().openRefreshToken(connection, testDeadline());
@@ -83,7 +83,7 @@ export async function openStoredRefreshToken(vault: Vault, userId: string, appli
 }
 
 /** The stored access token, opened with the vault's own sealer; registered as sensitive. */
-export async function openStoredAccessToken(vault: Vault, userId: string, applicationId = 'default'): Promise<string> {
+export async function openStoredAccessToken(vault: AnyVault, userId: string, applicationId = 'default'): Promise<string> {
   const connection = decodeConnection(await storedRecord(vault, userId, applicationId));
   if (connection?.status !== 'active') throw new Error(`${userId} has no active connection`);
   const token = await vault.container.sealer().openAccessToken(connection, testDeadline());
@@ -92,7 +92,7 @@ export async function openStoredAccessToken(vault: Vault, userId: string, applic
 }
 
 /** The connection item as stored (strongly consistent read). */
-export async function storedRecord(vault: Vault, userId: string, applicationId = 'default'): Promise<StoredItem | undefined> {
+export async function storedRecord(vault: AnyVault, userId: string, applicationId = 'default'): Promise<StoredItem | undefined> {
   const out = await vault.resources.doc.send(new GetCommand({ TableName: vault.resources.connectionsTable, Key: { userId, applicationId }, ConsistentRead: true }));
   return out.Item as StoredItem | undefined;
 }
@@ -102,7 +102,7 @@ export async function storedRecord(vault: Vault, userId: string, applicationId =
  * from now (negative: already expired), and due in the sweep's index accordingly. The version is unchanged, so
  * for the coordinator this is the same item, only later. The provider's own token stays what it is.
  */
-export async function ageAccessToken(vault: Vault, userId: string, validForMs: number, marginMs = 5 * 60 * 1000): Promise<void> {
+export async function ageAccessToken(vault: AnyVault, userId: string, validForMs: number, marginMs = 5 * 60 * 1000): Promise<void> {
   const now = Date.now();
   const times = { accessTokenIssuedAt: now - 60 * 60 * 1000, accessTokenExpiresAt: now + validForMs };
   await vault.resources.doc.send(
@@ -117,7 +117,7 @@ export async function ageAccessToken(vault: Vault, userId: string, validForMs: n
 }
 
 /** Sets arbitrary attributes of a stored connection (test setup only). */
-export async function patchRecord(vault: Vault, userId: string, values: Record<string, unknown>): Promise<void> {
+export async function patchRecord(vault: AnyVault, userId: string, values: Record<string, unknown>): Promise<void> {
   const names = Object.keys(values);
   await vault.resources.doc.send(
     new UpdateCommand({

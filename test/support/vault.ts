@@ -1,30 +1,61 @@
 /**
- * A whole vault for a test file: fresh AWS resources in the shared emulator, a real OAuth server
- * (oidc-provider with rotation and reuse detection), the functions' environment, the handlers loaded with it,
- * and helpers to drive a user through connect -> provider -> callback.
+ * A whole vault for a test file: fresh AWS resources in the shared emulator, a real OAuth authorization server,
+ * the functions' environment, the handlers loaded with it, and helpers to drive a user through
+ * connect -> server -> callback.
+ *
+ * Two servers, both with refresh-token rotation and reuse detection:
+ * - `oidc-provider` (default): the development provider (local/dev-provider.mjs), one process per vault, with
+ *   test controls of its own (faults, quirks: {@link OidcProviderVault.provider}).
+ * - `keycloak`: the run's Keycloak (started by global-setup.ts), a realm of its own per vault with strict rotation,
+ *   a confidential client (PKCE S256 required, `offline_access`), users created on demand and logged in through
+ *   Keycloak's login form (local/keycloak/).
+ * What the suites ask of either server goes through {@link AuthorizationServer} (`vault.server`).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../../functions/definitions/functions';
 import { TUNABLES } from '../../functions/definitions/tunables';
+import type { ApplicationConfigInput } from '../../functions/definitions/applications';
 import { Container } from '../../functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
 import { devProviderApplication } from '../../local/config';
 import { functionEnvironment } from '../../local/provision';
 import { startDevProvider, type DevProvider } from '../../local/dev-provider-process';
+import { KeycloakAdmin, type KeycloakEvent, type KeycloakRealmAdmin } from '../../local/keycloak/admin';
+import { keycloakApplication } from '../../local/keycloak/application';
+import { keycloakLogin } from '../../local/keycloak/login';
 import { freshResources, type FreshResources } from './aws';
+import { KEYCLOAK_ENV } from './global-setup';
 import { registerSensitive } from './leak-guard';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 export const RETURN_TO = 'https://app.example.test/connected';
 
-export interface VaultOptions {
+/** The authorization servers a vault can run against. */
+export type ServerKind = 'oidc-provider' | 'keycloak';
+/** Both, for `describe.each(SERVERS)`. */
+export const SERVERS: readonly ServerKind[] = ['oidc-provider', 'keycloak'];
+
+export interface VaultOptions<S extends ServerKind = ServerKind> {
+  /** @default 'oidc-provider' */
+  readonly server?: S;
+  /** Access token lifetime (default: oidc-provider 3600 s, Keycloak 300 s, the realm's access token lifespan). */
   readonly accessTokenTtlSeconds?: number;
+  /**
+   * Refresh token lifetime (default: oidc-provider 30 days; Keycloak 600 s for online refresh tokens and 3600 s
+   * for offline ones, its session idle timeouts, both set to this value when given).
+   */
   readonly refreshTokenTtlSeconds?: number;
   /** Extra function environment (tunables). */
   readonly env?: Record<string, string>;
   readonly tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
-  /** Also load the handlers into this process with this environment (one handler set per test file). */
+  /** Scopes the application asks for (default: oidc-provider's development scopes; Keycloak `openid offline_access`). */
+  readonly scopes?: readonly string[];
+  /**
+   * Also load the handlers into this process with this environment. The first vault of a test file loads them
+   * as modules of the file (its environment merged into process.env); a later one loads a separate copy of the
+   * handler modules with an environment of its own (jest.isolateModules), so a file can run both servers.
+   */
   readonly loadHandlers?: boolean;
 }
 
@@ -38,9 +69,88 @@ export interface Handlers {
   callback: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
-export interface Vault {
+/**
+ * What the authorization server counted since the vault started or since {@link AuthorizationServer.resetStats}
+ * (oidc-provider: its own counters, a superset of these; Keycloak: the realm's stored events of the vault's client).
+ */
+export interface ServerStats {
+  /** Successful authorization_code grants (Keycloak: CODE_TO_TOKEN). */
+  readonly authorizationCodeGrants: number;
+  /** Successful refresh_token grants (Keycloak: REFRESH_TOKEN). */
+  readonly refreshGrants: number;
+  /** refresh_token grants answered with an OAuth error (Keycloak: REFRESH_TOKEN_ERROR). */
+  readonly refreshFailures: number;
+  /** Already-rotated refresh tokens presented again (Keycloak: REFRESH_TOKEN_ERROR for exceeded reuse). */
+  readonly reuseDetected: number;
+  /** Revocations (oidc-provider: requests answered 200; Keycloak: REVOKE_GRANT). */
+  readonly revocations: number;
+  /**
+   * Token endpoint requests (oidc-provider: every one, faulted ones included; Keycloak: code and refresh grants,
+   * failed ones included, as its events record them).
+   */
+  readonly tokenRequests: number;
+}
+
+/** An RFC 7662 introspection answer. */
+export interface Introspection {
+  readonly [claim: string]: unknown;
+  readonly active: boolean;
+}
+
+/** The outcome of a refresh_token grant sent straight to the server; the tokens are never returned. */
+export interface RefreshGrantOutcome {
+  readonly status: number;
+  readonly error?: string;
+  readonly description?: string;
+}
+
+/** The server-neutral test controls of a vault's authorization server. */
+export interface AuthorizationServer {
+  readonly kind: ServerKind;
+  /** The issuer (`iss`) the vault checks. */
+  readonly issuer: string;
+  readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  /** The vault application's client at the server. */
+  readonly clientId: string;
+  stats(): Promise<ServerStats>;
+  /** Counters start from zero again (Keycloak: the realm's events are deleted). */
+  resetStats(): Promise<void>;
+  /**
+   * Ends what lets the user's refresh tokens work, so that the vault's next refresh answers `invalid_grant`
+   * (oidc-provider: withdraws the account's grants; Keycloak: ends the user's sessions, offline ones included).
+   * Resolves to how many grants or sessions ended (0: the user had none).
+   */
+  endUserSessions(userId: string): Promise<number>;
+  /** Introspects a token as the vault's client (`hint` as RFC 7662 `token_type_hint`; Keycloak needs it for refresh tokens). */
+  introspect(token: string, hint?: 'access_token' | 'refresh_token'): Promise<Introspection>;
+  /** Whether the server still accepts this refresh token (introspection: it is not used up by asking). */
+  isRefreshTokenActive(refreshToken: string): Promise<boolean>;
+  /**
+   * A refresh_token grant sent straight to the token endpoint as the vault's client. It consumes a live token
+   * (rotation), and presenting a rotated-out one triggers reuse detection: for dead tokens and reuse tests.
+   */
+  refreshGrant(refreshToken: string): Promise<RefreshGrantOutcome>;
+}
+
+/** Keycloak-only parts of a Keycloak vault. */
+export interface KeycloakParts {
+  /** The vault's own realm (admin API). */
+  readonly realm: KeycloakRealmAdmin;
+  /** The Keycloak username of a vault userId (Keycloak wants 3+ characters, lower case). */
+  username(userId: string): string;
+  /** Creates the user for a vault userId unless it exists; resolves to the username. */
+  ensureUser(userId: string): Promise<string>;
+  /** Logs the user in through Keycloak's login form; resolves to the redirect to the client (not requested). */
+  login(authorizationUrl: string, userId: string): Promise<URL>;
+  /** The realm's stored events of the vault's client, newest first. */
+  events(...types: string[]): Promise<KeycloakEvent[]>;
+}
+
+interface VaultBase {
+  readonly kind: ServerKind;
+  readonly server: AuthorizationServer;
   readonly resources: FreshResources;
-  readonly provider: DevProvider;
   readonly clientSecret: string;
   readonly env: Record<string, string>;
   /** Core services built from `env` (what the handlers build at cold start). */
@@ -48,12 +158,31 @@ export interface Vault {
   readonly handlers: Handlers;
   /** Invokes a handler the way Lambda would, with a fake context. */
   invoke(name: keyof Omit<Handlers, 'callback'>, payload: unknown): Promise<Record<string, unknown>>;
-  /** Runs the provider side of an authorization URL and calls our callback with the result. */
+  /**
+   * Runs the server side of an authorization URL and calls our callback with the result. `loginHint` is the
+   * user who logs in (oidc-provider: its account id, `deny` refuses; Keycloak: the vault userId of a user
+   * created on demand, default `tester`).
+   */
   authorizeAndCallback(authorizationUrl: string, options?: { loginHint?: string; tamper?: (query: URLSearchParams) => void }): Promise<APIGatewayProxyStructuredResultV2>;
-  /** connect + provider + callback for a user; expects success. */
+  /** connect + server + callback for a user (logging in as `loginHint`, default the userId); expects success. */
   connectUser(userId: string, options?: { loginHint?: string; returnTo?: string }): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface OidcProviderVault extends VaultBase {
+  readonly kind: 'oidc-provider';
+  /** The development provider itself: stats, faults, quirks, grant revocation. */
+  readonly provider: DevProvider;
+}
+
+export interface KeycloakVault extends VaultBase {
+  readonly kind: 'keycloak';
+  readonly keycloak: KeycloakParts;
+}
+
+/** A vault against server `S`; `Vault<ServerKind>` is either (narrow with `vault.kind`). */
+export type Vault<S extends ServerKind = 'oidc-provider'> = S extends 'keycloak' ? KeycloakVault : OidcProviderVault;
+export type AnyVault = Vault<ServerKind>;
 
 const FUNCTION_BY_NAME = new Map(Object.values(FUNCTIONS).map((f) => [f.name as string, f]));
 
@@ -88,29 +217,77 @@ export function callbackEvent(rawQueryString: string): APIGatewayProxyEventV2 {
   } as unknown as APIGatewayProxyEventV2;
 }
 
-/** Loads a handler module after the environment is set (handlers read it at cold start, like in Lambda). */
+/** The environment before any vault of this test file merged its own into it. */
+const BASE_ENV: NodeJS.ProcessEnv = { ...process.env };
+/** Handler sets loaded by this test file (module registry). */
+let handlerSets = 0;
+
+/** Loads a handler module (handlers read the environment at cold start, i.e. when the module loads, like in Lambda). */
 function loadHandler(path: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(path) as { handler: unknown }).handler;
 }
 
-export async function startVault(options: VaultOptions = {}): Promise<Vault> {
+function requireHandlers(): Handlers {
+  return {
+    connect: loadHandler('../../functions/handlers/connect') as InvokeHandler,
+    tokenFetch: loadHandler('../../functions/handlers/token-fetch') as InvokeHandler,
+    refresh: loadHandler('../../functions/handlers/refresh') as InvokeHandler,
+    revoke: loadHandler('../../functions/handlers/revoke') as InvokeHandler,
+    callback: loadHandler('../../functions/handlers/callback') as Handlers['callback'],
+  };
+}
+
+/**
+ * The first set: the handler modules of this file, with the environment merged into process.env (as before; tests
+ * and worker processes may read it there). Later sets: the module registry already holds handlers built for the
+ * first environment, so a fresh copy of the handler modules is loaded in isolation, while process.env is an
+ * object of its own: their containers keep that object, and the first set's environment stays untouched.
+ */
+function loadHandlerSet(env: Record<string, string>): Handlers {
+  handlerSets += 1;
+  if (handlerSets === 1) {
+    Object.assign(process.env, env);
+    return requireHandlers();
+  }
+  const shared = process.env;
+  let handlers: Handlers | undefined;
+  process.env = { ...BASE_ENV, ...env };
+  try {
+    jest.isolateModules(() => {
+      handlers = requireHandlers();
+    });
+  } finally {
+    process.env = shared;
+  }
+  return handlers!;
+}
+
+interface ServerSetup {
+  readonly server: AuthorizationServer;
+  /** The application's configuration, given its client secret's id. */
+  application(clientSecretId: string): ApplicationConfigInput;
+  /** Runs the server side of an authorization URL; resolves to the redirect to the client. */
+  authorize(authorizationUrl: string, loginHint: string | undefined): Promise<URL>;
+  close(): Promise<void>;
+}
+
+export async function startVault<S extends ServerKind = 'oidc-provider'>(options: VaultOptions<S> = {}): Promise<Vault<S>> {
+  const kind: ServerKind = options.server ?? 'oidc-provider';
   const clientSecret = `cs-${randomBytes(24).toString('base64url')}`;
   registerSensitive(clientSecret);
   const clientId = `client-${randomBytes(4).toString('hex')}`;
-  const provider = await startDevProvider({
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: options.tokenEndpointAuth ?? 'client_secret_post' }],
-    ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
-    ...(options.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
-  });
-  const resources = await freshResources([{ applicationId: 'default', clientSecret }]);
-  const application = devProviderApplication(provider, {
-    clientId,
-    clientSecretId: resources.secretIds.default!,
-    redirectUri: REDIRECT_URI,
-    returnTo: [RETURN_TO],
-    tokenEndpointAuth: options.tokenEndpointAuth ?? 'client_secret_post',
-  });
+  const tokenEndpointAuth = options.tokenEndpointAuth ?? 'client_secret_post';
+  const client: ClientCredentials = { clientId, clientSecret, tokenEndpointAuth };
+
+  // The server and the AWS resources are independent: set up together.
+  const [setup, resources] = await settleBoth<ServerSetup & ({ readonly provider: DevProvider } | { readonly keycloak: KeycloakParts }), FreshResources>(
+    kind === 'keycloak' ? setUpKeycloak(client, options) : setUpOidcProvider(client, options),
+    freshResources([{ applicationId: 'default', clientSecret }]),
+    (s) => s.close(),
+    (r) => r.close(),
+  );
+  const application = setup.application(resources.secretIds.default!);
   const env: Record<string, string> = {
     ...functionEnvironment(resources, [application]),
     [TUNABLES.providerTimeoutMs.env]: '2000',
@@ -120,54 +297,252 @@ export async function startVault(options: VaultOptions = {}): Promise<Vault> {
     ...options.env,
   };
   const container = new Container({ ...process.env, ...env });
-  let handlers: Handlers | undefined;
-  if (options.loadHandlers ?? true) {
-    Object.assign(process.env, env);
-    handlers = {
-      connect: loadHandler('../../functions/handlers/connect') as InvokeHandler,
-      tokenFetch: loadHandler('../../functions/handlers/token-fetch') as InvokeHandler,
-      refresh: loadHandler('../../functions/handlers/refresh') as InvokeHandler,
-      revoke: loadHandler('../../functions/handlers/revoke') as InvokeHandler,
-      callback: loadHandler('../../functions/handlers/callback') as Handlers['callback'],
-    };
-  }
-  const requireHandlers = (): Handlers => {
+  const handlers = (options.loadHandlers ?? true) ? loadHandlerSet(env) : undefined;
+  const requireLoaded = (): Handlers => {
     if (!handlers) throw new Error('startVault({ loadHandlers: false }) has no handlers');
     return handlers;
   };
 
-  const vault: Vault = {
+  const base: VaultBase = {
+    kind,
+    server: setup.server,
     resources,
-    provider,
     clientSecret,
     env,
     container,
     get handlers() {
-      return requireHandlers();
+      return requireLoaded();
     },
     async invoke(name, payload) {
-      const answer = await requireHandlers()[name](payload, fakeContext(name));
+      const answer = await requireLoaded()[name](payload, fakeContext(name));
       if (answer.ok === true && typeof answer.accessToken === 'string') registerSensitive(answer.accessToken);
       return answer;
     },
     async authorizeAndCallback(authorizationUrl, opts = {}) {
-      const redirect = await completeAuthorization(authorizationUrl, opts.loginHint === undefined ? {} : { loginHint: opts.loginHint });
+      const redirect = await setup.authorize(authorizationUrl, opts.loginHint);
       registerSensitive(redirect.searchParams.get('code') ?? undefined, redirect.searchParams.get('state') ?? undefined);
       const query = new URLSearchParams(redirect.search);
       opts.tamper?.(query);
-      return requireHandlers().callback(callbackEvent(query.toString()), fakeContext('callback'));
+      return requireLoaded().callback(callbackEvent(query.toString()), fakeContext('callback'));
     },
     async connectUser(userId, opts = {}) {
-      const started = await vault.invoke('connect', { userId, ...(opts.returnTo === undefined ? {} : { returnTo: opts.returnTo }) });
+      const started = await base.invoke('connect', { userId, ...(opts.returnTo === undefined ? {} : { returnTo: opts.returnTo }) });
       if (started.ok !== true) throw new Error(`connect failed: ${JSON.stringify(started)}`);
-      const response = await vault.authorizeAndCallback(String(started.authorizationUrl), { loginHint: opts.loginHint ?? userId });
+      const response = await base.authorizeAndCallback(String(started.authorizationUrl), { loginHint: opts.loginHint ?? userId });
       const ok = opts.returnTo === undefined ? response.statusCode === 200 : String(response.headers?.location).includes('status=connected');
       if (!ok) throw new Error(`callback did not connect: ${response.statusCode} ${String(response.headers?.location)}`);
     },
     async close() {
-      await provider.stop();
-      resources.close();
+      try {
+        await setup.close();
+      } finally {
+        resources.close();
+      }
     },
   };
-  return vault;
+  // Property descriptors (the `handlers` getter) must survive: extend the object instead of spreading it.
+  const vault = Object.assign(base, 'provider' in setup ? { provider: setup.provider } : { keycloak: setup.keycloak });
+  return vault as unknown as Vault<S>;
+}
+
+/** Both promises, or neither: when one fails, what the other made is released and the failure is thrown. */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>, releaseA: (value: A) => Promise<void> | void, releaseB: (value: B) => Promise<void> | void): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'fulfilled' && rb.status === 'fulfilled') return [ra.value, rb.value];
+  if (ra.status === 'fulfilled') await releaseA(ra.value);
+  if (rb.status === 'fulfilled') await releaseB(rb.value);
+  throw ra.status === 'rejected' ? ra.reason : (rb as PromiseRejectedResult).reason;
+}
+
+// ------------------------------------------------------------------------------------------- oidc-provider
+
+async function setUpOidcProvider(client: ClientCredentials, options: VaultOptions): Promise<ServerSetup & { readonly provider: DevProvider }> {
+  const provider = await startDevProvider({
+    clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: client.tokenEndpointAuth }],
+    ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
+    ...(options.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
+  });
+  const server: AuthorizationServer = {
+    kind: 'oidc-provider',
+    issuer: provider.issuer,
+    authorizeUrl: provider.authorizeUrl,
+    tokenUrl: provider.tokenUrl,
+    clientId: client.clientId,
+    stats: () => provider.stats(),
+    resetStats: () => provider.resetStats(),
+    endUserSessions: (userId) => provider.revokeGrants(userId),
+    introspect: (token, hint) => introspect(provider.introspectionUrl, client, token, hint),
+    isRefreshTokenActive: async (token) => (await introspect(provider.introspectionUrl, client, token, 'refresh_token')).active === true,
+    refreshGrant: (token) => refreshGrant(provider.tokenUrl, client, token),
+  };
+  return {
+    provider,
+    server,
+    application: (clientSecretId) =>
+      devProviderApplication(provider, {
+        clientId: client.clientId,
+        clientSecretId,
+        redirectUri: REDIRECT_URI,
+        returnTo: [RETURN_TO],
+        tokenEndpointAuth: client.tokenEndpointAuth,
+        ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+      }),
+    authorize: (authorizationUrl, loginHint) => completeAuthorization(authorizationUrl, loginHint === undefined ? {} : { loginHint }),
+    close: () => provider.stop(),
+  };
+}
+
+// ------------------------------------------------------------------------------------------- Keycloak
+
+/** The run's Keycloak, from the variables global-setup.ts sets. */
+function keycloakTarget(): { baseUrl: string; adminUsername: string; adminPassword: string } {
+  const baseUrl = process.env[KEYCLOAK_ENV.baseUrl];
+  const adminUsername = process.env[KEYCLOAK_ENV.adminUsername];
+  const adminPassword = process.env[KEYCLOAK_ENV.adminPassword];
+  if (!baseUrl || !adminUsername || !adminPassword) {
+    throw new Error(`no Keycloak for this test run: ${KEYCLOAK_ENV.baseUrl} and its admin credentials are set by test/support/global-setup.ts (run the tests through jest)`);
+  }
+  registerSensitive(adminPassword);
+  return { baseUrl, adminUsername, adminPassword };
+}
+
+/** A vault userId as a Keycloak username: itself when Keycloak keeps it as it is (3+ characters, lower case), else a digest. */
+function keycloakUsername(userId: string): string {
+  return /^[a-z0-9][a-z0-9._-]{2,63}$/.test(userId) ? userId : `user-${createHash('sha256').update(userId).digest('hex').slice(0, 24)}`;
+}
+
+/** Who logs in when the test names nobody. */
+const DEFAULT_KEYCLOAK_USER = 'tester';
+
+async function setUpKeycloak(client: ClientCredentials, options: VaultOptions): Promise<ServerSetup & { readonly keycloak: KeycloakParts }> {
+  const admin = new KeycloakAdmin(keycloakTarget());
+  // Unique per vault: test files (and vaults within one) never see each other's users, sessions or events.
+  const realmName = `vault-${randomBytes(5).toString('hex')}`;
+  const ttl = options.refreshTokenTtlSeconds;
+  const realm = await admin.createRealm({
+    realm: realmName,
+    accessTokenLifespanSeconds: options.accessTokenTtlSeconds ?? 300,
+    ...(ttl === undefined ? {} : { ssoSessionIdleTimeoutSeconds: ttl, offlineSessionIdleTimeoutSeconds: ttl, ssoSessionMaxLifespanSeconds: Math.max(ttl, 3600) }),
+  });
+  const users = new Map<string, Promise<{ username: string; password: string }>>();
+  try {
+    await realm.createClient({ clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: REDIRECT_URI });
+  } catch (err) {
+    await realm.delete().catch(() => undefined);
+    throw err;
+  }
+
+  const ensureUser = (userId: string): Promise<{ username: string; password: string }> => {
+    let user = users.get(userId);
+    if (!user) {
+      const username = keycloakUsername(userId);
+      const password = `pw-${randomBytes(12).toString('base64url')}`;
+      registerSensitive(password);
+      user = realm.createUser({ username, password }).then(() => ({ username, password }));
+      // A failed creation may be retried by the next caller.
+      user.catch(() => users.delete(userId));
+      users.set(userId, user);
+    }
+    return user;
+  };
+  const login = async (authorizationUrl: string, userId: string): Promise<URL> => {
+    const { username, password } = await ensureUser(userId);
+    return keycloakLogin(authorizationUrl, { username, password, redirectUri: REDIRECT_URI });
+  };
+  const events = (...types: string[]): Promise<KeycloakEvent[]> => realm.listEvents({ clientId: client.clientId, types });
+
+  const endpoints = realm.endpoints;
+  const server: AuthorizationServer = {
+    kind: 'keycloak',
+    issuer: endpoints.issuer,
+    authorizeUrl: endpoints.authorizeUrl,
+    tokenUrl: endpoints.tokenUrl,
+    clientId: client.clientId,
+    stats: async () => {
+      const all = await events();
+      const count = (...types: string[]): number => all.filter((e) => types.includes(e.type)).length;
+      return {
+        authorizationCodeGrants: count('CODE_TO_TOKEN'),
+        refreshGrants: count('REFRESH_TOKEN'),
+        refreshFailures: count('REFRESH_TOKEN_ERROR'),
+        reuseDetected: all.filter((e) => e.type === 'REFRESH_TOKEN_ERROR' && /reuse/i.test(e.details?.reason ?? '')).length,
+        revocations: count('REVOKE_GRANT'),
+        tokenRequests: count('CODE_TO_TOKEN', 'CODE_TO_TOKEN_ERROR', 'REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR'),
+      };
+    },
+    resetStats: () => realm.clearEvents(),
+    endUserSessions: async (userId) => {
+      if (!users.has(userId)) return 0;
+      const ended = await realm.endUserSessions((await ensureUser(userId)).username);
+      return ended.sessions + ended.offlineClients.length;
+    },
+    introspect: (token, hint) => introspect(endpoints.introspectionUrl, client, token, hint),
+    isRefreshTokenActive: async (token) => (await introspect(endpoints.introspectionUrl, client, token, 'refresh_token')).active === true,
+    refreshGrant: (token) => refreshGrant(endpoints.tokenUrl, client, token),
+  };
+  return {
+    server,
+    keycloak: { realm, username: keycloakUsername, ensureUser: async (userId) => (await ensureUser(userId)).username, login, events },
+    application: (clientSecretId) =>
+      keycloakApplication(endpoints, {
+        applicationId: 'default',
+        clientId: client.clientId,
+        clientSecretId,
+        redirectUri: REDIRECT_URI,
+        returnTo: [RETURN_TO],
+        tokenEndpointAuth: client.tokenEndpointAuth,
+        ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+      }),
+    authorize: (authorizationUrl, loginHint) => login(authorizationUrl, loginHint ?? DEFAULT_KEYCLOAK_USER),
+    // The realm goes with its clients, users, sessions and events; the server stays for the other test files.
+    close: () => realm.delete(),
+  };
+}
+
+// ------------------------------------------------------------------------------------------- OAuth requests
+
+interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly tokenEndpointAuth: 'client_secret_post' | 'client_secret_basic';
+}
+
+/** A form POST authenticated as the client, the way the client authenticates at the token endpoint. */
+async function postAsClient(url: string, client: ClientCredentials, fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const form = new URLSearchParams(fields);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (client.tokenEndpointAuth === 'client_secret_basic') {
+    const encode = (value: string): string => encodeURIComponent(value);
+    headers.authorization = `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString('base64')}`;
+  } else {
+    form.set('client_id', client.clientId);
+    form.set('client_secret', client.clientSecret);
+  }
+  const res = await fetch(url, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    // not JSON: only the status counts
+  }
+  return { status: res.status, body };
+}
+
+async function introspect(url: string, client: ClientCredentials, token: string, hint?: 'access_token' | 'refresh_token'): Promise<Introspection> {
+  const { status, body } = await postAsClient(url, client, { token, ...(hint === undefined ? {} : { token_type_hint: hint }) });
+  if (status !== 200 || typeof body.active !== 'boolean') throw new Error(`introspection answered HTTP ${status}${typeof body.error === 'string' ? ` ${body.error}` : ''}`);
+  return body as Introspection;
+}
+
+async function refreshGrant(url: string, client: ClientCredentials, refreshToken: string): Promise<RefreshGrantOutcome> {
+  const { status, body } = await postAsClient(url, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  for (const field of ['access_token', 'refresh_token', 'id_token']) {
+    if (typeof body[field] === 'string') registerSensitive(body[field]);
+  }
+  return {
+    status,
+    ...(typeof body.error === 'string' ? { error: body.error } : {}),
+    ...(typeof body.error_description === 'string' ? { description: body.error_description } : {}),
+  };
 }

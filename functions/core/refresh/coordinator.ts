@@ -43,8 +43,9 @@ export interface CoordinatorPolicy {
   /** How long a caller waits for another container's refresh. */
   readonly waitMs: number;
   /**
-   * A forced refresh of a token younger than this is not made: a token rejected right after it was issued is not
-   * cured by another refresh (an API answering 401 to every token would cost one refresh per call).
+   * Within this long of a forced refresh, another one of its token is not made: a token rejected right after a
+   * forced refresh issued it is not cured by another (an API answering 401 to every token would otherwise cost one
+   * provider refresh per call). The first forced refresh after a connect or a due refresh is always made.
    */
   readonly forcedRefreshMinIntervalMs: number;
 }
@@ -151,7 +152,12 @@ export class RefreshCoordinator {
           }
           // A token the API still takes is not destroyed because a caller asked for more than it can give.
           if (active.tokens.accessTokenExpiresAt > now) throw reauthorizationError();
-          throw await this.reauthorize(active, 'no_refresh_token', deadline);
+          {
+            const error = await this.reauthorize(active, 'no_refresh_token', deadline);
+            if (error !== 'moved') throw error;
+            connection = await this.read(key, deadline);
+            continue;
+          }
         case 'expired_refresh_token': {
           if (assessment.fallback) {
             const token = await without(reauthorizationError());
@@ -229,15 +235,17 @@ export class RefreshCoordinator {
         return { kind: 'refresh', fallback: false };
       }
       case 'forced': {
-        const young = now - tokens.accessTokenIssuedAt < this.o.policy.forcedRefreshMinIntervalMs && tokens.accessTokenExpiresAt > now;
-        // Without a rejected token: a fresh token. One refreshed moments ago is that.
+        // The token came from a forced refresh moments ago: another one now would not cure a rejecting API.
+        const since = active.lastForcedRefreshAt === undefined ? Infinity : now - active.lastForcedRefreshAt;
+        const young = since < this.o.policy.forcedRefreshMinIntervalMs && tokens.accessTokenExpiresAt > now;
+        // Without a rejected token: a fresh token. One a forced refresh made moments ago is that.
         if (demand.rejectedAccessToken === undefined) return young ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: false };
         const usedKms = this.o.sealer.needsKms(active);
         const stored = await this.o.sealer.openAccessToken(active, deadline);
         // Another caller refreshed since this caller's token was issued: the stored token is the answer.
         if (stored !== demand.rejectedAccessToken && tokens.accessTokenExpiresAt > now) return { kind: 'serve', opened: stored, usedKms };
         if (stored === demand.rejectedAccessToken && young) {
-          const retryAfterMs = this.o.policy.forcedRefreshMinIntervalMs - (now - tokens.accessTokenIssuedAt);
+          const retryAfterMs = this.o.policy.forcedRefreshMinIntervalMs - since;
           throw new VaultError('rate_limited', 'The token was refreshed moments ago and another refresh now would not help; retry later.', { retryAfterSeconds: retryAfterMs / 1000 });
         }
         return { kind: 'refresh', fallback: false };

@@ -149,7 +149,7 @@ export class Refresher {
         requestedAt,
         dataKey,
       );
-      return this.commit(connection, lease, tokens, response, secret, deadline);
+      return this.commit(connection, lease, tokens, response, secret, deadline, trigger === 'forced');
     }
   }
 
@@ -183,7 +183,7 @@ export class Refresher {
    * conflict is read back: our own write whose answer was lost, a revoke (then the new refresh token is revoked
    * too, as the user asked), or a reconnect that replaced the connection.
    */
-  private async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline): Promise<RefreshOutcome> {
+  private async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline, forced: boolean): Promise<RefreshOutcome> {
     // Another container may take the lease over once its own clock passes the expiry: stop writing before that.
     const until = Math.min(deadline.at, lease.expiresAt - CLOCK_SKEW_MS);
     const due = dueAt(tokens, this.o.marginMs);
@@ -192,7 +192,7 @@ export class Refresher {
       const window = deadline.within(until - this.o.clock.now());
       if (window.remaining() <= 0) break;
       try {
-        const committed = await this.o.leases.commit(connection, lease, tokens, due, window);
+        const committed = await this.o.leases.commit(connection, lease, tokens, due, window, forced);
         return { kind: 'committed', connection: committed, accessToken: response.accessToken };
       } catch (error) {
         lastError = error;

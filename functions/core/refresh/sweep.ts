@@ -37,7 +37,7 @@ export interface SweepOptions {
 }
 
 export interface SweepResult {
-  /** Items read from the index. */
+  /** Due items this run worked on. */
   readonly examined: number;
   /** Connections that now hold a new token (refreshed by this sweep, or by a peer meanwhile). */
   readonly refreshed: number;
@@ -89,10 +89,17 @@ export async function sweepDue(store: ConnectionStore, work: SweepWork, options:
       if (page.cursor) cursors.set(shard, page.cursor);
       else cursors.delete(shard);
     }
-    const queue = pages.flatMap(({ page }) => page.items).sort((a, b) => a.dueAt - b.dueAt).slice(0, maxItems - result.examined);
-    result.examined += queue.length;
+    // A pending revocation is retried when its backoff ends, not ahead like a refresh.
+    const now = clock.now();
+    const queue = pages
+      .flatMap(({ page }) => page.items)
+      .filter((item) => !PendingRevocations.isPendingKey(item.applicationId) || item.dueAt <= now)
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .slice(0, maxItems - result.examined);
     await runBounded(queue, options.concurrency ?? 4, async (item) => {
-      if (deadline.allows(startNeeds)) await one(item);
+      if (!deadline.allows(startNeeds)) return;
+      result.examined++;
+      await one(item);
     });
   }
   return result;

@@ -66,6 +66,7 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
           ? { cooldown: { until: item.cooldownUntil, errorCode: COOLDOWN_CODES.has(item.lastErrorCode as Cooldown['errorCode']) ? (item.lastErrorCode as Cooldown['errorCode']) : 'provider_unavailable' } }
           : {}),
         ...(typeof item.lastRefreshAt === 'string' ? { lastRefreshAt: item.lastRefreshAt } : {}),
+        ...(typeof item.lastForcedRefreshAt === 'number' ? { lastForcedRefreshAt: item.lastForcedRefreshAt } : {}),
       };
       return connection;
     }

@@ -172,8 +172,8 @@ export class ConnectionStore {
     return decodeConnection(item) as ActiveConnection;
   }
 
-  /** Ends the user's authorization flows started before now, for one application or (`'*'`) all. */
-  async endFlows(userId: string, applicationId: string | '*', deadline: Deadline): Promise<void> {
+  /** Ends the user's authorization flows started before now, for one application (or all: `'*'`). */
+  async endFlows(userId: string, applicationId: string, deadline: Deadline): Promise<void> {
     await this.table.send(new UpdateCommand(this.flowsUpdate(userId, applicationId).Update!), deadline, 'end flows');
   }
 

@@ -64,9 +64,17 @@ export class LeaseStore {
    * refresh token replaces the old one in the same write as the new access token (RFC 6749 §6), and the lease
    * and any cool-down are cleared. Throws a `conflict` StoreError when the lease or version moved.
    */
-  async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, dueAt: number, deadline: Deadline): Promise<ActiveConnection> {
-    const iso = new Date(this.now()).toISOString();
-    const set: Item = { ...tokenAttributes(tokens), ...dueAttributes(connection, tokens, dueAt), updatedAt: iso, lastRefreshAt: iso, version: connection.version + 1 };
+  async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, dueAt: number, deadline: Deadline, forced = false): Promise<ActiveConnection> {
+    const now = this.now();
+    const iso = new Date(now).toISOString();
+    const set: Item = {
+      ...tokenAttributes(tokens),
+      ...dueAttributes(connection, tokens, dueAt),
+      updatedAt: iso,
+      lastRefreshAt: iso,
+      version: connection.version + 1,
+      ...(forced ? { lastForcedRefreshAt: now } : {}),
+    };
     const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode'];
     if (tokens.refreshToken === undefined) remove.push('refreshToken', 'refreshTokenExpiresAt', 'refreshTokenExpiryAssumed', 'dueShard', 'refreshDueAt');
     if (tokens.refreshTokenExpiresAt === undefined) remove.push('refreshTokenExpiresAt');

@@ -107,21 +107,28 @@ export class PendingRevocations {
     return nextAt;
   }
 
-  /** Time since the oldest pending revocation was decided, or undefined when none is pending. */
-  async oldestAgeMs(deadline: Deadline): Promise<number | undefined> {
+  /**
+   * Per application, the time since its oldest pending revocation was decided: one query of the oldest
+   * `limit` pending items (an application not among them has none older).
+   */
+  async oldestAgeByApplication(deadline: Deadline, limit = 100): Promise<Map<string, number>> {
     const out = await this.table.send<{ Items?: Item[] }>(
       new QueryCommand({
         TableName: this.table.name,
         IndexName: RECORDS_INDEX,
         KeyConditionExpression: 'recordKind = :k',
         ExpressionAttributeValues: { ':k': RESERVED_KEYS.PENDING_REVOCATION_KIND },
-        Limit: 1,
+        Limit: limit,
       }),
       deadline,
-      'Query oldest pending revocation',
+      'Query oldest pending revocations',
     );
-    const oldest = out.Items?.[0];
-    return oldest && typeof oldest.since === 'number' ? Math.max(0, this.now() - oldest.since) : undefined;
+    const ages = new Map<string, number>();
+    for (const item of out.Items ?? []) {
+      const application = String(item.targetApplicationId);
+      if (!ages.has(application) && typeof item.since === 'number') ages.set(application, Math.max(0, this.now() - item.since));
+    }
+    return ages;
   }
 
   /** A user's pending revocations (the status call reports them per application). */
@@ -141,7 +148,7 @@ function decodePending(item: Item): PendingRevocation {
     itemKey: String(item[KEY.SK]),
     encryptedDataKey,
     refreshToken,
-    reason: String(item.reason ?? ''),
+    reason: typeof item.reason === 'string' ? item.reason : '',
     since: Number(item.since ?? 0),
     attempts: Number(item.attempts ?? 0),
     ...(typeof item.recordKey === 'string' ? { recordKey: item.recordKey } : {}),

@@ -56,6 +56,8 @@ export interface ActiveConnection extends ConnectionBase {
   readonly lease?: Lease;
   readonly cooldown?: Cooldown;
   readonly lastRefreshAt?: string;
+  /** When the last forced refresh (a caller's 401) stored its tokens: forced refreshes are rate-limited by it. */
+  readonly lastForcedRefreshAt?: number;
 }
 
 export interface ReauthorizationRequiredConnection extends ConnectionBase {
