@@ -1,5 +1,5 @@
 /**
- * Typed errors of the caller library, one class per contract error code (CONTRACT.md "Functions"), plus
+ * Typed errors of the caller library, one class per contract error code (docs/contract.md "Functions"), plus
  * {@link InsufficientScopeError} for a provider API's 403. Messages never contain a token.
  */
 import { RETRYABLE, type ErrorCode } from '../functions/contract/error-codes';

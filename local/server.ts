@@ -1,5 +1,5 @@
 /**
- * The local stack (`npm start`, CONTRACT.md "Local stack"): the vault's real handlers behind one HTTP server on
+ * The local stack (`npm start`, docs/contract.md "Local stack"): the vault's real handlers behind one HTTP server on
  * loopback that speaks the Lambda Invoke API and the HTTP API routes, with AWS services from the emulator and,
  * unless `OAUTH_*` name another provider, the built-in development provider.
  *

@@ -1,4 +1,4 @@
-/** Answer shapes of the Invoke API functions (CONTRACT.md). Shared with the caller library (client/). */
+/** Answer shapes of the Invoke API functions (docs/contract.md). Shared with the caller library (client/). */
 import type { ErrorCode } from './error-codes';
 
 export interface ErrorBody {

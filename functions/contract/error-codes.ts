@@ -1,4 +1,4 @@
-/** Error codes of the contract (CONTRACT.md "Functions"). Expected failures are answers with one of these. */
+/** Error codes of the contract (docs/contract.md "Functions"). Expected failures are answers with one of these. */
 export const ERROR_CODES = [
   'invalid_request',
   'not_connected',

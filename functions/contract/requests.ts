@@ -1,5 +1,5 @@
 /**
- * Request schemas of the Invoke API functions (CONTRACT.md). Validated before anything is read or written;
+ * Request schemas of the Invoke API functions (docs/contract.md). Validated before anything is read or written;
  * unknown fields are rejected so that a typo (`userid`) is an `invalid_request`, not a silent default.
  * Written with `zod/mini` (same validator, tree-shakable): the classic API alone was 450 KB of every bundle.
  */

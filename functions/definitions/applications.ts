@@ -1,5 +1,5 @@
 /**
- * Provider configuration per application (CONTRACT.md "Provider configuration"). It reaches the functions as
+ * Provider configuration per application (docs/contract.md "Provider configuration"). It reaches the functions as
  * JSON in one environment variable; the client secret is never part of it, only the secret's id.
  *
  * The configuration is flat and fully resolved: provider profiles (./profiles) are applied before deployment
@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import { PROFILE_IDS } from './profiles/ids';
 
-/** 1-128 chars of [A-Za-z0-9._:@-] (CONTRACT.md). */
+/** 1-128 chars of [A-Za-z0-9._:@-] (docs/contract.md). */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 /** 1-64 chars of the same set. */
 export const APPLICATION_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,64}$/;

@@ -19,5 +19,5 @@ export const ENV = {
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
-/** Pending authorization requests expire after 10 minutes (CONTRACT.md). */
+/** Pending authorization requests expire after 10 minutes (docs/contract.md). */
 export const STATE_TTL_SECONDS = 10 * 60;

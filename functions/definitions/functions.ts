@@ -1,9 +1,9 @@
 /**
- * The vault's functions: contract names (CONTRACT.md, also the local Invoke API names), handler entry files and
+ * The vault's functions: contract names (docs/contract.md, also the local Invoke API names), handler entry files and
  * sizing. infra/ creates one Lambda per entry; local/ serves the same handlers.
  */
 export interface FunctionDefinition {
-  /** Name in CONTRACT.md and in the local Lambda Invoke API. */
+  /** Name in docs/contract.md and in the local Lambda Invoke API. */
   readonly name: string;
   /** Handler source file, relative to the repository root. */
   readonly entry: string;

@@ -1,5 +1,5 @@
 /**
- * `refresh` after a 401 (`rejectedAccessToken`, CONTRACT.md) and revocation racing a refresh: a stale rejected
+ * `refresh` after a 401 (`rejectedAccessToken`, docs/contract.md) and revocation racing a refresh: a stale rejected
  * token gets the stored one without a provider call, the current one is refreshed once however many callers
  * report it, a token rejected moments after it was issued is not refreshed again at once, and once `revoke` has
  * answered no token-fetch returns the connection's token.

@@ -1,4 +1,4 @@
-/** The local stack's `OAUTH_*` configuration (CONTRACT.md "Local stack"). */
+/** The local stack's `OAUTH_*` configuration (docs/contract.md "Local stack"). */
 import {
   applicationsValue,
   developmentApplication,

@@ -57,7 +57,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The fields of the functions' answers these tests look at (CONTRACT.md). */
+/** The fields of the functions' answers these tests look at (docs/contract.md). */
 interface Answer {
   readonly ok: boolean;
   readonly error?: { readonly code: string; readonly message: string };
@@ -187,7 +187,7 @@ describe('Lambda Invoke API', () => {
     expect(out.status).toBe(200);
     expect(out.executedVersion).toBe('$LATEST');
     expect(out.functionError).toBeUndefined();
-    // An expected failure is an answer, not a FunctionError (CONTRACT.md).
+    // An expected failure is an answer, not a FunctionError (docs/contract.md).
     expect(out.answer).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid_request' }) });
   });
 

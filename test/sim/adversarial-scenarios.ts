@@ -223,6 +223,25 @@ export const ADVERSARIAL_SCENARIOS: readonly Scenario[] = [
       if (!ok(later)) expect(s, `the next refresh failed: ${show(later)}`);
     },
   },
+  {
+    name: 'P1-D a ~1 s DynamoDB throttling burst on the commit loses the successor although the lease had 23 s left; the takeover triggers reuse detection',
+    async run(s) {
+      await s.connect('alice');
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      // After the lease acquisition, the next 9 UpdateItem attempts of token-fetch are throttled (3 commit
+      // attempts x 3 SDK attempts, ~1-2 s in all); DynamoDB is healthy again right after.
+      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 5), { after: 1, times: 9 });
+      const first = await s.fetch('alice', { where: 'new' });
+      const gaveUp = first.answeredAt! - first.startedAt;
+      const leaseLeft = Number(stored(s, 'alice')?.leaseExpiresAt) - s.world.now;
+      s.world.log(`(test) the refresh gave up after ${gaveUp} ms with ${leaseLeft} ms of its lease left: ${show(first)}`);
+      await s.sleep(leaseLeft + 100);
+      const later = await s.fetch('alice', { where: 'new' });
+      if (code(later) === 'reauthorization_required') {
+        expect(s, `logged out by reuse detection after a ${gaveUp} ms write failure; the refresher stopped retrying with ${leaseLeft} ms of lease left (README: "retried ... while the lease lasts")`);
+      }
+    },
+  },
   // ---------------------------------------------------------------------------------------------------------
   // Promise 3: every call answers within its function's time (the in-container single flight).
   // ---------------------------------------------------------------------------------------------------------
@@ -434,6 +453,84 @@ export const ADVERSARIAL_SCENARIOS: readonly Scenario[] = [
       const revoke = await s.revoke('alice');
       const f = await fetch;
       if (ok(revoke) && ok(f)) expect(s, `fetch #${f.id} (read linearized before revoke #${revoke.id} committed) answered a token after the revoke answered: the guarantee "answered after" cannot hold with response latency; "started after" can`);
+    },
+  },
+  // ---------------------------------------------------------------------------------------------------------
+  // Attacks that held (expected to pass): kept as regression checks.
+  // ---------------------------------------------------------------------------------------------------------
+  {
+    name: 'HELD-A a lease acquisition applied late (after the SDK gave up on it) never yields two holders or two presentations',
+    async run(s) {
+      await s.connect('alice');
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      // Attempt 1 of the acquisition is applied after 900 ms (past the 666 ms attempt timeout); attempt 2 wins first.
+      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, slow(900));
+      const a = s.fetch('alice', { where: 'new' });
+      await s.sleep(20);
+      const b = s.fetch('alice', { where: 'new' });
+      const [ia, ib] = await Promise.all([a, b]);
+      if (!ok(ia) || !ok(ib)) expect(s, `answers ${show(ia)} / ${show(ib)}`);
+      if (s.world.provider.refreshRequests !== 1) expect(s, `${s.world.provider.refreshRequests} provider refreshes`);
+    },
+  },
+  {
+    name: 'HELD-B revoke without applicationId ends flows before listing: a callback landing mid-revoke is refused or revoked',
+    async run(s) {
+      const flow = s.connect('alice', { callbackDelayMs: 100 });
+      s.faults.add({ service: 'DynamoDB', operation: 'Query', container: 'revoke' }, slow(600));
+      await s.sleep(100);
+      const revoke = await s.revoke('alice');
+      await flow;
+      const fetch = await s.fetch('alice');
+      if (ok(revoke) && ok(fetch)) expect(s, 'served after the revoke');
+    },
+  },
+  {
+    name: 'HELD-C a lease extension whose answer is lost stops the refresh before any provider attempt',
+    env: { TOKEN_VAULT_REFRESH_LEASE_SECONDS: '10' },
+    async run(s) {
+      await s.connect('alice');
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      // The first attempt is refused with 429 / Retry-After 3 s, after which the 10 s lease no longer covers an
+      // attempt: extend. Every answer to the extension is lost (applied), so the holder cannot know it holds it.
+      s.faults
+        .add({ service: 'Provider', operation: 'token', container: 'token-fetch' }, http(429, 20, 3))
+        .add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, lost(5), { after: 1, times: 3 });
+      const first = await s.fetch('alice', { where: 'new' });
+      s.world.log(`(test) first answered ${show(first)}; provider refresh requests ${s.world.provider.refreshRequests}`);
+      if (s.world.provider.refreshRequests > 1) expect(s, 'a provider attempt was made without a lease known to cover it');
+      await s.sleep(11_000);
+      const second = await s.fetch('alice', { where: 'new' });
+      if (!ok(second)) expect(s, `second answered ${show(second)}`);
+    },
+  },
+  {
+    name: 'HELD-D a commit whose answer is lost is recognised as ours when the SDK retry meets it',
+    async run(s) {
+      await s.connect('alice');
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, lost(5), { after: 1 });
+      const first = await s.fetch('alice');
+      if (!ok(first)) expect(s, `answered ${show(first)}`);
+      expectLiveRefreshToken(s, 'alice', 'after the lost commit answer');
+    },
+  },
+  {
+    name: 'HELD-E first-consent-only reconnect waiting behind a refresh is refused by a revoke that lands meanwhile',
+    provider: { refreshTokenOnFirstConsentOnly: true },
+    async run(s) {
+      await s.connect('alice');
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      s.faults.add({ service: 'Provider', operation: 'token', container: 'token-fetch' }, slow(3_000));
+      const fetch = s.fetch('alice');
+      await s.sleep(100);
+      const flow = s.connect('alice', { callbackDelayMs: 10 });
+      await s.sleep(500);
+      const revoke = await s.revoke('alice');
+      const callback = await flow;
+      await fetch;
+      const after = await s.fetch('alice');
+      if (ok(revoke) && ok(after)) expect(s, `served after the revoke (callback: ${show(callback)})`);
     },
   },
 ];

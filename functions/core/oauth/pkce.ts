@@ -11,7 +11,7 @@ export function codeChallengeS256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
-/** 32 random bytes (256 bits; CONTRACT.md asks >= 128). */
+/** 32 random bytes (256 bits; docs/contract.md asks >= 128). */
 export function generateState(): string {
   return randomBytes(32).toString('base64url');
 }

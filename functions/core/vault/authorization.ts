@@ -233,7 +233,7 @@ export class AuthorizationService {
   }
 }
 
-/** CONTRACT.md: a `returnTo` is allowed when its origin and path equal one allow-list entry's. */
+/** docs/contract.md: a `returnTo` is allowed when its origin and path equal one allow-list entry's. */
 export function isAllowedReturnTo(returnTo: string, allowList: readonly string[]): boolean {
   let url: URL;
   try {

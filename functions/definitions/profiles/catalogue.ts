@@ -29,12 +29,11 @@ const STANDARD: ProfileQuirks = {
 /**
  * The seed guide's provider (Otesse): the vault's defaults. JSON revocation body and a `rate_limited` error code.
  * Whether it rotates is not documented, so a returned refresh token is always kept.
- * @see ../../../../shared/seeds/000_93b8bb7b7be2be07.txt
  */
 export const OTESSE: ProviderProfile = {
   id: 'otesse',
   name: 'Otesse',
-  docs: ['shared/seeds/000_93b8bb7b7be2be07.txt (the seed guide; no public documentation)'],
+  docs: ['docs/contract.md (the Otesse Token Management guide the vault implements; no public documentation)'],
   parameters: {},
   endpoints: { ...OTESSE_DEFAULTS },
   defaultScopes: [],
