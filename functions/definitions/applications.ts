@@ -161,6 +161,12 @@ export const applicationConfigSchema = z.object({
   refreshTokenIdleExpirySeconds: z.optional(z.int().check(z.minimum(1))),
   /** The provider issues a refresh token only on the first consent; a reconnect may come without one. Absent: false. */
   refreshTokenOnFirstConsentOnly: z.optional(z.boolean()),
+  /**
+   * Each authorization creates a grant of its own at the provider (Keycloak sessions, most OAuth servers), so the
+   * refresh token a reconnect replaces is revoked there. Not where one grant spans every consent of a user
+   * (Google): revoking the old token would revoke the new one. Absent: false (the replaced grant stays live).
+   */
+  revokeReplacedRefreshTokens: z.optional(z.boolean()),
 });
 
 export type ApplicationConfig = z.output<typeof applicationConfigSchema>;
@@ -186,6 +192,7 @@ export const PROVIDER_BEHAVIOUR_FIELDS = [
   'reuseGraceSeconds',
   'refreshTokenIdleExpirySeconds',
   'refreshTokenOnFirstConsentOnly',
+  'revokeReplacedRefreshTokens',
 ] as const;
 
 export type ProviderBehaviourFields = Pick<ApplicationConfig, (typeof PROVIDER_BEHAVIOUR_FIELDS)[number]>;
@@ -210,6 +217,8 @@ export interface RefreshQuirks {
   readonly refreshTokenIdleExpirySeconds?: number;
   /** @default false */
   readonly refreshTokenOnFirstConsentOnly: boolean;
+  /** @default false */
+  readonly revokeReplacedRefreshTokens: boolean;
 }
 
 /** {@link RefreshQuirks} of an application (for the refresh core). */
@@ -219,5 +228,6 @@ export function refreshQuirksOf(config: ProviderBehaviourFields): RefreshQuirks 
     reuseGraceSeconds: config.reuseGraceSeconds ?? 0,
     ...(config.refreshTokenIdleExpirySeconds === undefined ? {} : { refreshTokenIdleExpirySeconds: config.refreshTokenIdleExpirySeconds }),
     refreshTokenOnFirstConsentOnly: config.refreshTokenOnFirstConsentOnly ?? false,
+    revokeReplacedRefreshTokens: config.revokeReplacedRefreshTokens ?? false,
   };
 }

@@ -59,6 +59,7 @@ export const AUTHORIZATION_FAILURE_REASONS = [
   'exchange_failed',
   'browser_mismatch',
   'flow_ended',
+  'revocation_pending',
   'internal',
 ] as const;
 export type AuthorizationFailureReasonValue = (typeof AUTHORIZATION_FAILURE_REASONS)[number];

@@ -11,6 +11,7 @@ export type TableAction =
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
   | 'dynamodb:Query';
 
 /** Index names of the connections table, taken from its definition. */
@@ -49,9 +50,11 @@ export const FUNCTION_ACCESS = {
   },
   callback: {
     statesTable: ['dynamodb:DeleteItem'],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // ConditionCheckItem: the save checks the marker of flows a revoke ended; Query: pending revocations of the
+    // user; Decrypt: a reconnect without a new refresh token keeps (re-seals) the live one.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
     connectionsIndexes: [],
-    key: ['kms:GenerateDataKey'],
+    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
   },
   tokenFetch: {
@@ -64,14 +67,15 @@ export const FUNCTION_ACCESS = {
   refresh: {
     statesTable: [],
     // Query on the base table: the per-application active counters (one partition), sampled after each sweep.
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    connectionsIndexes: ['refresh-due'],
+    // DeleteItem: a pending provider revocation, once confirmed; records-by-kind: the oldest pending one's age.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    connectionsIndexes: ['refresh-due', 'records-by-kind'],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
   },
   revoke: {
     statesTable: [],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     connectionsIndexes: [],
     key: ['kms:Decrypt'],
     readsClientSecrets: true,

@@ -424,6 +424,23 @@ export const ADVERSARIAL_SCENARIOS: readonly Scenario[] = [
       if (!ok(fetch)) expect(s, `answered ${show(fetch)} although a token just committed has ~3592 s left`);
     },
   },
+  {
+    name: 'F-A forced-refresh limit: lastForcedRefreshAt survives a due refresh, so the first forced refresh after it is refused (rate_limited)',
+    async run(s) {
+      await s.connect('alice');
+      // A caller's 401: a forced refresh (the first after the connect is always made).
+      const first = token(await s.fetch('alice', { minValiditySeconds: 0 }));
+      const forced = await s.refresh('alice', { ...(first ? { rejectedAccessToken: first } : {}) });
+      if (!ok(forced)) expect(s, `the first forced refresh answered ${show(forced)}`);
+      // 10 s later the token is due; a fetch refreshes it (a due refresh, not forced).
+      await s.sleep(10_000);
+      s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
+      const due = await s.fetch('alice');
+      // The API rejects the token the due refresh issued: the caller's first forced refresh after a due refresh.
+      const again = await s.refresh('alice', { ...(token(due) ? { rejectedAccessToken: token(due)! } : {}) });
+      if (code(again) === 'rate_limited') expect(s, `the first forced refresh after a due refresh was refused: ${show(again)} (coordinator.ts CoordinatorPolicy doc: "always made")`);
+    },
+  },
   // ---------------------------------------------------------------------------------------------------------
   // Blind spot of the network model: requests are applied and answered at the same virtual instant.
   // ---------------------------------------------------------------------------------------------------------

@@ -25,9 +25,12 @@ export class Invariants {
 
   /** How much a token just refreshed may have aged when served (the core's provider timeout + AWS call budget). */
   private readonly settleMs: number;
+  /** The lease: a failed write excuses a lost successor only when DynamoDB failed within it. */
+  private readonly leaseMs: number;
 
   constructor(private readonly world: World) {
-    this.settleMs = world.adapter.settleMs;
+    this.settleMs = world.adapter.settleMs(world.env);
+    this.leaseMs = 1000 * Number(world.env.TOKEN_VAULT_REFRESH_LEASE_SECONDS ?? 25);
     world.ddb.onWrite((change) => {
       if (change.table === world.tables.connections) this.dirty = true;
       if (change.table !== world.tables.connections || !change.before || !change.after) return;
@@ -62,15 +65,17 @@ export class Invariants {
       const p = log[this.presentationsSeen]!;
       if (p.outcome !== 'reuse_detected') continue;
       const all = log.filter((q) => q.token === p.token);
-      if (all.some((q) => !wire.delivered.has(q.requestId))) continue;
+      // Abandoned earlier presentations excuse this one; this one's own answer being lost excuses nothing.
+      if (all.some((q) => q !== p && !wire.delivered.has(q.requestId))) continue;
       const rotation = all.find((q) => q.successor !== undefined);
       if (!rotation) continue;
       const delivered = wire.delivered.get(rotation.requestId)!;
       const crashed = crashes.some((c) => c.container === delivered.container && c.at >= delivered.at);
       // A failed write excuses the loss only when DynamoDB really failed it (an injected fault), not a lost lease.
+      const window = (at: number): boolean => at >= delivered.at && at <= delivered.at + this.leaseMs;
       const writeFailed =
-        metricEvents.some((m) => m.container === delivered.container && m.metric === 'WRITE_AFTER_REFRESH_FAILED' && m.at >= delivered.at) &&
-        wire.faults.some((f) => f.container === delivered.container && f.service === 'DynamoDB' && f.at >= delivered.at);
+        metricEvents.some((m) => m.container === delivered.container && m.metric === 'WRITE_AFTER_REFRESH_FAILED' && window(m.at)) &&
+        wire.faults.some((f) => f.container === delivered.container && f.service === 'DynamoDB' && window(f.at));
       if (crashed || writeFailed) continue;
       this.world.violation(
         `refresh token ${p.token} presented again at ${iso(p.at)} (first at ${iso(rotation.at)}, successor ${rotation.successor} delivered to live ${delivered.container}): grant ${p.grantId} revoked by reuse detection`,

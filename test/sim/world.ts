@@ -67,10 +67,10 @@ export interface CoreAdapter {
   /** Extra function environment (tunables). */
   readonly env?: Record<string, string>;
   /**
-   * How much a token just refreshed may have aged when it is served (one provider attempt and the write): the
+   * How much a token just refreshed may have aged when it is served, under this environment's tunables: the
    * contract caps `minValiditySeconds` at the token lifetime less this.
    */
-  readonly settleMs: number;
+  settleMs(env: Record<string, string>): number;
   createContainer(deps: ContainerDeps): SimFunctions;
 }
 
@@ -145,7 +145,8 @@ export class World {
   private readonly containers: Container[] = [];
   /** Resolvers of invocations in flight, settled by a crash when the code under test never answers. */
   private readonly waiting = new Map<number, () => void>();
-  private readonly env: Record<string, string>;
+  /** The functions' environment of this deployment. */
+  readonly env: Record<string, string>;
   private containerCount = 0;
   /** Makes the next new container take concurrent invocations (a scripted scenario's shared container). */
   shareNextContainer = false;
@@ -173,6 +174,8 @@ export class World {
       revocationBody: 'form',
       redirectUri: 'https://vault.test/oauth/callback',
       returnTo: [SIM_RETURN_TO],
+      // The model makes a grant per authorization, except where one grant spans a user's consents.
+      revokeReplacedRefreshTokens: !config.provider.refreshTokenOnFirstConsentOnly,
     };
     this.env = {
       TOKEN_VAULT_CONNECTIONS_TABLE: this.tables.connections,

@@ -12,6 +12,7 @@
  * What the suites ask of either server goes through {@link AuthorizationServer} (`vault.server`).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../../functions/definitions/functions';
 import { TUNABLES } from '../../functions/definitions/tunables';
@@ -334,7 +335,13 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
     },
     async close() {
       try {
-        await setup.close();
+        // The server, and this vault's tables: the run's emulator is shared by every test file, and a table list
+        // read without paging (ListTables answers 100 at most) must stay short. Key and secrets cost nothing.
+        const [server] = await Promise.allSettled([
+          setup.close(),
+          ...[resources.connectionsTable, resources.statesTable].map((TableName) => resources.ddb.send(new DeleteTableCommand({ TableName }))),
+        ]);
+        if (server.status === 'rejected') throw server.reason;
       } finally {
         resources.close();
       }

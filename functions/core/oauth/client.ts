@@ -93,7 +93,7 @@ export class OAuthClient {
       clientSecret,
       options,
     );
-    return this.processTokenResponse(response, 'refresh');
+    return this.processTokenResponse(response, 'refresh', { keepOtherTokenTypes: true });
   }
 
   /**
@@ -161,7 +161,7 @@ export class OAuthClient {
    * and Slack answer errors with 200).
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
    */
-  private processTokenResponse(response: ProviderResponse, what: string): TokenResponse {
+  private processTokenResponse(response: ProviderResponse, what: string, options: { keepOtherTokenTypes?: boolean } = {}): TokenResponse {
     if (response.status !== 200) throw errorFromResponse(response, what, this.settings.errorCodes);
     const json = response.json;
     if (json === undefined) throw new OAuthError('invalid_response', `The provider answered the ${what} with an empty body.`, { status: 200 });
@@ -173,7 +173,7 @@ export class OAuthClient {
       this.warn(`The provider's ${what} answer carries tokens and an error code; the tokens are used.`);
     }
     if (!hasAccessToken) throw new OAuthError('invalid_response', `The provider's ${what} answer has no access_token.`, { status: 200 });
-    const tokenType = this.tokenType(json.token_type, what);
+    const tokenType = this.tokenType(json.token_type, what, options.keepOtherTokenTypes ?? false);
     const refreshToken = this.optionalString(json.refresh_token, 'refresh_token', what);
     const scope = this.scope(json.scope, what);
     const expiresIn = this.optionalSeconds(json, 'expires_in', what);
@@ -191,11 +191,13 @@ export class OAuthClient {
 
   /**
    * Only Bearer tokens are served (RFC 6750), whatever the case (GitHub says `bearer`) and under the names the
-   * application declares (`bearerTokenTypes`, e.g. Slack's `bot`). Absent means Bearer.
+   * application declares (`bearerTokenTypes`, e.g. Slack's `bot`). Absent means Bearer. Another type (DPoP, MAC)
+   * refuses a code exchange; a refresh answer keeps it (sanitized), so that its rotated refresh token is still
+   * stored and the vault refuses only to serve the access token.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-7.1
    * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
    */
-  private tokenType(value: unknown, what: string): string {
+  private tokenType(value: unknown, what: string, keepOther: boolean): string {
     if (value === undefined || value === null) return BEARER;
     if (typeof value !== 'string' || value.trim() === '') {
       this.warn(`The provider's ${what} answer has an invalid token_type; Bearer is assumed.`);
@@ -204,6 +206,10 @@ export class OAuthClient {
     const type = value.trim().toLowerCase();
     if (type === 'bearer' || (this.settings.bearerTokenTypes ?? []).some((alias) => alias.toLowerCase() === type)) return BEARER;
     const named = value.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'unnamed';
+    if (keepOther) {
+      this.warn(`The provider's ${what} answer has token_type ${named}; only Bearer tokens can be served.`);
+      return named;
+    }
     throw new OAuthError(
       'unsupported_token_type',
       `The provider's ${what} answer has token_type ${named}; only Bearer tokens can be served.`,

@@ -56,7 +56,11 @@ export interface ProviderSettings {
 /** A parsed, validated token endpoint answer (RFC 6749 §5.1). Readonly: tokens are never edited. */
 export interface TokenResponse {
   readonly accessToken: string;
-  /** Always `Bearer`: other token types are refused (kind `unsupported_token_type`). */
+  /**
+   * `Bearer` (whatever the provider's spelling). A code exchange refuses other types (kind
+   * `unsupported_token_type`); a refresh answer keeps another type, sanitized, for the vault to store and refuse
+   * to serve.
+   */
   readonly tokenType: string;
   /** Seconds; absent when the provider did not say (the caller applies its default lifetime). */
   readonly expiresIn?: number;

@@ -24,7 +24,7 @@ import type { Clock } from '../time/clock';
 import type { Deadline } from '../time/deadline';
 import { wholeRefreshMs, type RefreshTiming } from './budget';
 import { triggerOf, type RefreshDemand } from './demand';
-import { isDue, satisfiesValidity } from './policy';
+import { isDue, lifetimeMs, satisfiesValidity } from './policy';
 import { endedError, messageFor, type RefreshOutcome, type Refresher } from './refresher';
 import { SingleFlight } from './single-flight';
 
@@ -88,7 +88,10 @@ export class RefreshCoordinator {
   private readonly logger: VaultLogger;
   private readonly ownerId: string;
   private readonly flights: SingleFlight<RefreshOutcome>;
-  /** How much a token just refreshed may have aged when served: one provider attempt and the write after it. */
+  /**
+   * How much a token just refreshed may have aged when served: its lifetime counts from the attempt's request,
+   * and the attempt and the write after it (retried until the lease ends) stay inside one lease.
+   */
   private readonly settleMs: number;
 
   constructor(private readonly o: RefreshCoordinatorOptions) {
@@ -96,7 +99,7 @@ export class RefreshCoordinator {
     this.logger = o.logger ?? NO_LOGS;
     this.ownerId = o.ownerId ?? randomUUID();
     this.flights = new SingleFlight(o.coalesce ?? true);
-    this.settleMs = o.timing.providerTimeoutMs + o.timing.awsCallMs;
+    this.settleMs = o.timing.leaseMs;
   }
 
   /** A token that answers `demand` (token-fetch, refresh). */
@@ -195,13 +198,14 @@ export class RefreshCoordinator {
         case undefined:
           break;
       }
-      const outcome = await this.flights.run(`${key.userId}\u0000${key.applicationId}\u0000${active.version}`, () => this.refreshVersion(active, demand, deadline));
+      const flight = this.flights.run(`${key.userId}\u0000${key.applicationId}\u0000${active.version}`, () => this.refreshVersion(active, demand, deadline));
+      const outcome = flight.joined ? await this.withinOwnDeadline(flight.promise, deadline) : await flight.promise;
       switch (outcome.kind) {
         case 'committed':
           if (demand.kind === 'proactive') return true;
           if (demand.kind === 'forced' || satisfiesValidity(outcome.connection.tokens, demand.minValidityMs, this.o.clock.now(), this.settleMs)) {
             // The commit was the deciding write: the provider's plaintext is served without opening anything.
-            return issued(outcome.connection, outcome.accessToken);
+            return this.issue(outcome.connection, outcome.accessToken);
           }
           connection = outcome.connection;
           continue;
@@ -230,7 +234,9 @@ export class RefreshCoordinator {
         return meets && !isDue(tokens, this.o.policy.marginMs, now) ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: meets };
       }
       case 'proactive': {
-        const due = isDue(tokens, this.o.policy.marginMs, now, demand.horizonMs);
+        // Ahead by the look-ahead, but never before half the token's lifetime (a long look-ahead would otherwise
+        // refresh every token on every sweep).
+        const due = isDue(tokens, this.o.policy.marginMs, now, demand.horizonMs) && now >= tokens.accessTokenIssuedAt + lifetimeMs(tokens) / 2;
         if (!due) return { kind: 'done', refreshed: active.version !== firstVersion };
         return { kind: 'refresh', fallback: false };
       }
@@ -257,12 +263,27 @@ export class RefreshCoordinator {
   private obstacle(active: ActiveConnection, now: number, deadline: Deadline): Obstacle | undefined {
     const tokens = active.tokens;
     if (tokens.refreshToken === undefined) return 'no_refresh_token';
+    // Another container's refresh comes first: its outcome decides (and a dead token can't be marked under it).
+    if (active.lease !== undefined && active.lease.expiresAt >= now) return 'leased';
     // An assumed expiry is only a guess: the provider's invalid_grant decides.
     if (tokens.refreshTokenExpiresAt !== undefined && tokens.refreshTokenExpiresAt <= now && !tokens.refreshTokenExpiryAssumed) return 'expired_refresh_token';
     if (active.cooldown !== undefined && active.cooldown.until > now) return 'cooldown';
-    if (active.lease !== undefined && active.lease.expiresAt >= now) return 'leased';
     if (!deadline.allows(wholeRefreshMs(this.o.timing))) return 'no_time';
     return undefined;
+  }
+
+  /**
+   * Another caller's refresh, awaited only until this caller must answer: its outcome then is "unavailable"
+   * (nothing may be served: this caller's last read is older than that refresh's calls).
+   */
+  private withinOwnDeadline(work: Promise<RefreshOutcome>, deadline: Deadline): Promise<RefreshOutcome> {
+    const signal = deadline.within(deadline.remaining() - 3 * this.o.timing.awsCallMs).signal();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => resolve({ kind: 'failed', error: unavailable() });
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   /** Takes the lease at the version read and refreshes under it (one flight per version in this container). */
@@ -306,7 +327,20 @@ export class RefreshCoordinator {
     }
     const now = this.o.clock.now();
     const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : active.tokens.accessTokenExpiresAt > now;
-    return answers ? { kind: 'token', token: issued(active, token) } : { kind: 'reread', current: active };
+    return answers ? { kind: 'token', token: this.issue(active, token) } : { kind: 'reread', current: active };
+  }
+
+  /**
+   * The answer's token. Only Bearer tokens are served: a provider that issues another type (DPoP, MAC) is a
+   * configuration problem, answered with an error naming it (the tokens stay stored, so the rotation chain holds).
+   */
+  private issue(connection: ActiveConnection, accessToken: string): IssuedToken {
+    const type = connection.tokens.tokenType;
+    if (type !== 'Bearer') {
+      this.logger.error('The provider issued a token type the vault cannot serve: operator action needed.', { userId: connection.userId, applicationId: connection.applicationId, tokenType: type });
+      throw new VaultError('internal_error', `The provider issued a ${type} token; only Bearer tokens can be served (check the provider's client configuration).`);
+    }
+    return issued(connection, accessToken);
   }
 
   /** Marks a dead connection; 'moved' when someone changed it first (read again). */

@@ -61,8 +61,6 @@ export interface RefresherOptions {
   readonly logger?: VaultLogger;
 }
 
-/** How many times a write of refreshed tokens is attempted while the lease and the deadline allow. */
-const COMMIT_ATTEMPTS = 3;
 
 export class Refresher {
   private readonly metrics: VaultMetrics;
@@ -188,7 +186,9 @@ export class Refresher {
     const until = Math.min(deadline.at, lease.expiresAt - CLOCK_SKEW_MS);
     const due = dueAt(tokens, this.o.marginMs);
     let lastError: unknown;
-    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+    // Retried (capped backoff) for as long as the lease and the deadline last: after the provider rotated the
+    // token, giving up early only loses it.
+    for (let attempt = 0; ; attempt++) {
       const window = deadline.within(until - this.o.clock.now());
       if (window.remaining() <= 0) break;
       try {
@@ -197,7 +197,7 @@ export class Refresher {
       } catch (error) {
         lastError = error;
         if (error instanceof StoreError && error.failure === 'conflict') return this.afterConflict(connection, tokens, response, secret, deadline);
-        await this.o.clock.sleep(Math.min(fullJitterDelay(attempt, 50, 400, this.o.random), Math.max(0, until - this.o.clock.now())));
+        await this.o.clock.sleep(Math.min(fullJitterDelay(Math.min(attempt, 6), 50, 1000, this.o.random), Math.max(0, until - this.o.clock.now())));
       }
     }
     // A write whose answer was lost may have landed: read back before calling it failed.
@@ -217,20 +217,33 @@ export class Refresher {
 
   private async afterConflict(connection: ActiveConnection, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline): Promise<RefreshOutcome> {
     let current;
-    try {
-      current = await this.o.connections.get(connection, deadline);
-    } catch (error) {
-      return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: error }) };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        current = await this.o.connections.get(connection, deadline);
+        break;
+      } catch (error) {
+        // What happened to the connection decides whether the new refresh token must be revoked (a revoke came
+        // first) or is the stored one (our own write, whose answer was lost): keep asking while there is time for
+        // the answer and a revocation. Unanswered, it is left alone: revoking a token we may have stored would log
+        // the user out.
+        if (!deadline.allows(2 * this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs)) {
+          return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: error }) };
+        }
+        await this.o.clock.sleep(fullJitterDelay(Math.min(attempt, 5), 50, 1000, this.o.random));
+      }
     }
     if (current?.status === 'active' && current.version === connection.version + 1 && sameBytes(current.tokens.accessToken, tokens.accessToken)) {
       // Our write landed and its answer was lost; the SDK's retry then met it as a conflict.
       return { kind: 'committed', connection: current, accessToken: response.accessToken };
     }
-    if (current?.status === 'revoked' && response.refreshToken !== undefined && tokens.refreshToken !== undefined) {
+    // The successor can't be stored: the connection was revoked (the user asked for its tokens to end), or a
+    // reconnect replaced it (its grant is being replaced too, where the provider makes one per authorization).
+    const replaced = current !== undefined && current.connectionId !== connection.connectionId;
+    const revokeIt = current?.status === 'revoked' || (replaced && this.o.provider.revokesReplacedRefreshTokens(connection.applicationId));
+    if (revokeIt && response.refreshToken !== undefined && tokens.refreshToken !== undefined) {
       await this.revokeSuccessor(connection, response.refreshToken, { encryptedDataKey: tokens.encryptedDataKey, refreshToken: tokens.refreshToken }, secret, deadline);
     }
     if (current?.status === 'active') {
-      // Replaced by a reconnect while we refreshed: our tokens belong to the grant it replaced.
       this.logger.info('Refresh superseded by a reconnection.', { userId: connection.userId, applicationId: connection.applicationId });
       return { kind: 'moved' };
     }
@@ -250,6 +263,11 @@ export class Refresher {
         this.logger.warn('Revoking the refresh token rotated during a revoke failed; left to the sweep.', { applicationId: connection.applicationId, ...describeError(error) });
       }
     }
+    await this.recordSuccessor(connection, sealed, deadline);
+  }
+
+  /** Leaves a successor that can't be stored to the sweep, to be revoked at the provider. */
+  private async recordSuccessor(connection: ActiveConnection, sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array }, deadline: Deadline): Promise<void> {
     try {
       await this.o.pending.add(connection, sealed, 'revoked_during_refresh', randomUUID(), deadline);
     } catch (error) {

@@ -41,6 +41,7 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
     userId: str(item, KEY.PK),
     applicationId: str(item, KEY.SK),
     version: num(item, 'version'),
+    connectionId: typeof item.connectionId === 'string' ? item.connectionId : '',
     connectedAt: str(item, 'connectedAt'),
     updatedAt: str(item, 'updatedAt'),
   };

@@ -114,10 +114,14 @@ export class ConnectionStore {
     previous: Connection | undefined,
     tokens: StoredTokens,
     options: {
+      /** Identity of the new connection instance (random; how a save whose answer was lost is recognised). */
+      readonly connectionId: string;
       readonly dueAt: number;
       readonly flowStartedAt: number;
       /** Only if no live lease exists at this time: the save keeps the previous refresh token, which a refresh must not be rotating. */
       readonly noLeaseAt?: number;
+      /** Moves the replaced connection's refresh token (still sealed) to a pending revocation, in the same transaction. */
+      readonly revokeReplaced?: boolean;
     },
     deadline: Deadline,
   ): Promise<ActiveConnection> {
@@ -126,6 +130,7 @@ export class ConnectionStore {
       ...keyOf(key),
       status: 'active',
       version: (previous?.version ?? 0) + 1,
+      connectionId: options.connectionId,
       connectedAt: iso,
       updatedAt: iso,
       lastRefreshAt: iso,
@@ -162,6 +167,10 @@ export class ConnectionStore {
       },
     ];
     if (previous?.status !== 'active') items.push(this.counterUpdate(key.applicationId, +1));
+    if (options.revokeReplaced && previous?.status === 'active' && previous.tokens.refreshToken !== undefined) {
+      const itemKey = `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${key.applicationId}#${previous.version}-replaced`;
+      items.push({ Put: { TableName: this.table.name, Item: pendingItem(key, itemKey, previous.tokens.encryptedDataKey, previous.tokens.refreshToken, 'replaced_by_reconnect', this.now()) } });
+    }
     try {
       await this.table.call(new TransactWriteCommand({ TransactItems: items }), deadline);
     } catch (error) {

@@ -75,7 +75,8 @@ export class LeaseStore {
       version: connection.version + 1,
       ...(forced ? { lastForcedRefreshAt: now } : {}),
     };
-    const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode'];
+    // A due refresh restarts the forced-refresh limit: the first forced refresh of its token is always made.
+    const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', ...(forced ? [] : ['lastForcedRefreshAt'])];
     if (tokens.refreshToken === undefined) remove.push('refreshToken', 'refreshTokenExpiresAt', 'refreshTokenExpiryAssumed', 'dueShard', 'refreshDueAt');
     if (tokens.refreshTokenExpiresAt === undefined) remove.push('refreshTokenExpiresAt');
     if (tokens.refreshTokenExpiryAssumed === undefined) remove.push('refreshTokenExpiryAssumed');

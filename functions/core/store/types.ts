@@ -46,6 +46,8 @@ export interface Cooldown {
 interface ConnectionBase extends ConnectionKey {
   /** Incremented by every change of tokens or status; the fencing value of all conditional writes. */
   readonly version: number;
+  /** Identity of this connection instance: set by the save that connected it, kept by refreshes. */
+  readonly connectionId: string;
   readonly connectedAt: string;
   readonly updatedAt: string;
 }

@@ -17,7 +17,7 @@ import { dueAt } from '../refresh/policy';
 import type { ProviderGateway } from '../refresh/provider-gateway';
 import { FlowEndedError, type ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
-import type { PendingRevocations } from '../store/pending-revocations';
+import { PendingRevocations } from '../store/pending-revocations';
 import type { StateStore, PendingAuthorization } from '../store/state-store';
 import type { Connection, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
@@ -38,6 +38,7 @@ export type AuthorizationFailureReason =
   | 'exchange_failed'
   | 'browser_mismatch'
   | 'flow_ended'
+  | 'revocation_pending'
   | 'internal';
 
 export interface CallbackParameters {
@@ -155,9 +156,17 @@ export class AuthorizationService {
       this.logger.info('Connection established.', { userId: pending.userId, applicationId: pending.applicationId, reconnected: previous !== undefined });
       return { status: 'connected', ...where };
     } catch (error) {
-      // The provider issued a grant the vault does not keep: end it there rather than leave it alive.
-      if (response.refreshToken !== undefined) await this.revokeUnkept(key, response.refreshToken, secret, deadline);
+      // The provider issued a grant the vault does not keep: end it there rather than leave it alive. Unless the
+      // save's fate is unknown: revoking a token that was stored after all would log the user out.
+      if (response.refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown)) await this.revokeUnkept(key, response.refreshToken, secret, deadline);
       if (error instanceof FlowEndedError) return this.fail('invalid_request', 'flow_ended', where);
+      if (error instanceof RevocationPendingError) {
+        this.logger.warn('A connect answered without a refresh token while the previous grant is being revoked; the user should connect again shortly.', {
+          userId: pending.userId,
+          applicationId: pending.applicationId,
+        });
+        return this.fail('provider_unavailable', 'revocation_pending', where);
+      }
       this.logger.warn('The new connection could not be stored.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
       return this.fail('internal_error', 'internal', where);
     }
@@ -192,21 +201,61 @@ export class AuthorizationService {
           };
         }
       }
+      if (kept === undefined && (await this.revocationPending(key, deadline))) throw new RevocationPendingError();
       const dataKey = await completion.sealer.newDataKey(key, deadline);
       const tokens: StoredTokens = completion.sealer.seal(key, response, kept, requestedAt, dataKey);
+      const connectionId = randomUUID();
       try {
         await completion.connections.saveConnected(
           key,
           previous,
           tokens,
-          { dueAt: dueAt(tokens, completion.marginMs), flowStartedAt, ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}) },
+          {
+            connectionId,
+            dueAt: dueAt(tokens, completion.marginMs),
+            flowStartedAt,
+            ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}),
+            // A new refresh token replaces a live one: where each authorization is a grant of its own, the old
+            // grant is revoked at the provider (a pending revocation, in the same write).
+            ...(response.refreshToken !== undefined && completion.provider.revokesReplacedRefreshTokens(key.applicationId) ? { revokeReplaced: true } : {}),
+          },
           deadline,
         );
         return previous;
       } catch (error) {
-        if (error instanceof FlowEndedError || !(error instanceof StoreError && error.failure === 'conflict') || attempt >= 3) throw error;
+        if (error instanceof FlowEndedError) throw error;
+        // A conflict may be our own write met by the SDK's retry, and an error may hide a write that landed:
+        // the item tells, by the connection id this save gave it (refreshes since keep it).
+        const landed = await this.ownSaveLanded(key, connectionId, deadline);
+        if (landed === true) return previous;
+        if (landed === undefined) throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
+        if (!(error instanceof StoreError && error.failure === 'conflict') || attempt >= 3) throw error;
       }
     }
+  }
+
+  /**
+   * Whether a refresh token of this user and application is still waiting to be revoked at the provider. A
+   * connect answered without a refresh token then belongs to the grant being revoked (a provider with one grant
+   * per user answers a re-consent without one): storing it would leave a connection that dies with that grant.
+   */
+  private async revocationPending(key: { userId: string; applicationId: string }, deadline: Deadline): Promise<boolean> {
+    const items = await this.options.completion!.connections.queryUser(key.userId, deadline);
+    return PendingRevocations.fromUserItems(items).some((p) => p.applicationId === key.applicationId);
+  }
+
+  /** Whether the item is the connection this save made; undefined when it can't be read in time. */
+  private async ownSaveLanded(key: { userId: string; applicationId: string }, connectionId: string, deadline: Deadline): Promise<boolean | undefined> {
+    const completion = this.options.completion!;
+    for (let attempt = 0; deadline.allows(completion.timing.awsCallMs); attempt++) {
+      try {
+        const current = await completion.connections.get(key, deadline);
+        return current !== undefined && current.connectionId === connectionId;
+      } catch {
+        await deadline.clock.sleep(Math.min(100 * 2 ** attempt, 1000));
+      }
+    }
+    return undefined;
   }
 
   /** Revokes a refresh token the vault will not store; left to the sweep when the provider can't be told now. */
@@ -249,3 +298,13 @@ export function isAllowedReturnTo(returnTo: string, allowList: readonly string[]
 }
 
 export { MESSAGES };
+
+/** A save whose answer never came and whose item could not be read back: it may or may not have landed. */
+class SaveOutcomeUnknown extends Error {
+  override readonly name = 'SaveOutcomeUnknown';
+}
+
+/** A connect without a refresh token while the previous grant's revocation is pending at the provider. */
+class RevocationPendingError extends Error {
+  override readonly name = 'RevocationPendingError';
+}

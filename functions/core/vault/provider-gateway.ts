@@ -18,6 +18,10 @@ export class RegistryProviderGateway implements ProviderGateway {
     return this.applications.require(applicationId).client.refresh(refreshToken, clientSecret, options);
   }
 
+  revokesReplacedRefreshTokens(applicationId: string): boolean {
+    return this.applications.require(applicationId).config.revokeReplacedRefreshTokens ?? false;
+  }
+
   revoke(applicationId: string, refreshToken: string, clientSecret: string, options: ProviderCallOptions): Promise<void> {
     return this.applications.require(applicationId).client.revokeRefreshToken(refreshToken, clientSecret, options);
   }

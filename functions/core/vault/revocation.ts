@@ -62,9 +62,11 @@ export class RevocationService {
       await this.o.connections.endFlows(userId, '*', deadline);
       connections = await this.o.connections.listForUser(userId, deadline);
     } else {
+      // Flows end before the connection is read: a callback saving between the read and this write would
+      // otherwise connect after the revoke answered.
+      await this.o.connections.endFlows(userId, applicationId, deadline);
       const connection = await this.o.connections.get({ userId, applicationId }, deadline);
       connections = connection ? [connection] : [];
-      if (connection?.status !== 'active' && connection?.status !== 'reauthorization_required') await this.o.connections.endFlows(userId, applicationId, deadline);
     }
     let revoked = 0;
     const pendingKeys: string[] = [];

@@ -77,7 +77,8 @@ export const KEYCLOAK: ProviderProfile = {
   revocationBody: 'form',
   errorCodes: {},
   bearerTokenTypes: [],
-  quirks: { ...STANDARD, rotatesRefreshTokens: true, reuseGraceSeconds: 0, refreshTokenIdleExpirySeconds: 30 * DAY_SECONDS, refreshExpiresInZero: true },
+  // Every login is a user session of its own, and an offline token belongs to its session.
+  quirks: { ...STANDARD, rotatesRefreshTokens: true, reuseGraceSeconds: 0, refreshTokenIdleExpirySeconds: 30 * DAY_SECONDS, refreshExpiresInZero: true, grantPerAuthorization: true },
 };
 
 /**

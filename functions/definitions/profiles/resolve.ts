@@ -52,6 +52,7 @@ export interface ProviderOverrides {
   readonly reuseGraceSeconds?: number;
   readonly refreshTokenIdleExpirySeconds?: number;
   readonly refreshTokenOnFirstConsentOnly?: boolean;
+  readonly revokeReplacedRefreshTokens?: boolean;
 }
 
 /** What an application says about its provider. */
@@ -84,6 +85,7 @@ export interface ResolvedProvider {
   readonly reuseGraceSeconds?: number;
   readonly refreshTokenIdleExpirySeconds?: number;
   readonly refreshTokenOnFirstConsentOnly: boolean;
+  readonly revokeReplacedRefreshTokens: boolean;
 }
 
 /** The profile of an id. */
@@ -131,6 +133,7 @@ export function resolveProfile(selection: ProfileSelection): ResolvedProvider {
     ...(reuseGraceSeconds === undefined ? {} : { reuseGraceSeconds }),
     ...(refreshTokenIdleExpirySeconds === undefined ? {} : { refreshTokenIdleExpirySeconds }),
     refreshTokenOnFirstConsentOnly: selection.refreshTokenOnFirstConsentOnly ?? quirks.refreshTokenOnFirstConsentOnly,
+    revokeReplacedRefreshTokens: selection.revokeReplacedRefreshTokens ?? quirks.grantPerAuthorization ?? false,
   };
 }
 

@@ -46,6 +46,11 @@ export interface ProfileQuirks {
   readonly refreshTokenIdleExpirySeconds?: number;
   /** A refresh token comes only with the first consent (or a forced one); a reconnect may bring none. */
   readonly refreshTokenOnFirstConsentOnly: boolean;
+  /**
+   * Each authorization is a grant (a session) of its own: revoking the refresh token a reconnect replaced ends
+   * only the old one, so the vault does. @default false (one grant may span consents: revoking would end both)
+   */
+  readonly grantPerAuthorization?: boolean;
   /** Token endpoint errors come with HTTP 200 and an `error` body. */
   readonly tokenErrorsWithHttp200: boolean;
   /** `token_type` is not spelled `Bearer` (`bearer`, `bot`, `user`). */

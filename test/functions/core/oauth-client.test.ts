@@ -81,7 +81,6 @@ describe('OAuthClient', () => {
     ['200 HTML page', () => new Response('<html>login</html>', { status: 200 }), 'invalid_response', undefined],
     ['invalid JSON', () => new Response('{"access_token":', { status: 200 }), 'invalid_response', undefined],
     ['missing access_token', () => json(200, { token_type: 'Bearer' }), 'invalid_response', undefined],
-    ['DPoP token', () => json(200, { access_token: 'x', token_type: 'DPoP' }), 'unsupported_token_type', undefined],
     ['empty body', () => new Response('', { status: 200 }), 'invalid_response', undefined],
   ])('classifies %s', async (_name, answer, kind, providerError) => {
     const { client } = clientAnswering(answer);

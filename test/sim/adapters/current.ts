@@ -43,7 +43,7 @@ const sdk = sdkClientConfig(timing.awsCallMs);
 
 export const currentAdapter: CoreAdapter = {
   name: 'current',
-  settleMs: timing.providerTimeoutMs + timing.awsCallMs,
+  settleMs: (env) => refreshTiming(readTunables(env)).leaseMs,
   sdk: { requestTimeoutMs: sdk.requestHandler.throwOnRequestTimeout ? sdk.requestHandler.requestTimeout : undefined, maxAttempts: SDK_ATTEMPTS },
   createContainer(deps: ContainerDeps): SimFunctions {
     const { tunables, applications: applicationConfigs } = configOf(deps.env);

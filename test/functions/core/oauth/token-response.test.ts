@@ -141,7 +141,8 @@ describe('OAuthClient token answers', () => {
       const { client } = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }), { bearerTokenTypes: ['bot', 'user'] });
       expect((await client.refresh('rt', 's')).tokenType).toBe('Bearer');
       const undeclared = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }));
-      expect((await failure(undeclared.client.refresh('rt', 's'))).kind).toBe('unsupported_token_type');
+      expect((await failure(undeclared.client.exchangeCode('c', 'v', 's'))).kind).toBe('unsupported_token_type');
+      expect((await undeclared.client.refresh('rt', 's')).tokenType).toBe('bot');
     });
 
     it.each([
@@ -151,14 +152,24 @@ describe('OAuthClient token answers', () => {
       ['<script>alert(1)</script>', 'scriptalert1script'],
       ['x'.repeat(80), 'x'.repeat(32)],
       ['💥', 'unnamed'],
-    ])('refuses token_type %j with an error naming it sanitised (%s), not transient', async (type, named) => {
+    ])('refuses token_type %j in a code exchange with an error naming it sanitised (%s), not transient', async (type, named) => {
       const { client } = clientAnswering(() => json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }));
-      const error = await failure(client.refresh('rt', 's'));
+      const error = await failure(client.exchangeCode('code', 'verifier', 's'));
       expect(error.kind).toBe('unsupported_token_type');
-      expect(error.message).toBe(`The provider's refresh answer has token_type ${named}; only Bearer tokens can be served.`);
+      expect(error.message).toBe(`The provider's authorization code exchange answer has token_type ${named}; only Bearer tokens can be served.`);
       expect(error.isTransient).toBe(false);
       expect(error.isSafeToRetry).toBe(false);
       expect(error.isInvalidGrant).toBe(false);
+    });
+
+    it.each([
+      ['DPoP', 'DPoP'],
+      ['<script>alert(1)</script>', 'scriptalert1script'],
+    ])('keeps a refresh answer with token_type %j (as %s) and its rotated refresh token, with a warning', async (type, named) => {
+      const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }));
+      const answer = await client.refresh('rt', 's');
+      expect(answer).toMatchObject({ tokenType: named, refreshToken: 'rt-2' });
+      expect(warnings).toEqual([`The provider's refresh answer has token_type ${named}; only Bearer tokens can be served.`]);
     });
   });
 
