@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { adapters } from './adapters';
 import { SCENARIOS, runScenario } from './scenarios';
+import { REVIEW_SCENARIOS } from './scenarios-review';
 import { runSchedule, type ScheduleResult } from './simulation';
 
 interface Args {
@@ -76,14 +77,15 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.scenarios) {
     let failed = 0;
-    for (const scenario of SCENARIOS) {
+    const scenarios = [...SCENARIOS, ...REVIEW_SCENARIOS];
+    for (const scenario of scenarios) {
       const result = await runScenario(scenario, adapters[args.adapter as keyof typeof adapters]);
       const problems = [...result.violations, ...result.failures];
       if (problems.length > 0) failed++;
       process.stdout.write(`${problems.length === 0 ? 'pass' : 'FAIL'}  ${scenario.name}\n${problems.map((p) => `        - ${p}\n`).join('')}`);
       if (problems.length > 0 && process.env.SIM_TRACE) process.stdout.write(`${result.trace.join('\n')}\n`);
     }
-    process.stdout.write(`scenarios: ${SCENARIOS.length} run, ${failed} failed\n`);
+    process.stdout.write(`scenarios: ${scenarios.length} run, ${failed} failed\n`);
     process.exitCode = failed > 0 ? 1 : 0;
     return;
   }

@@ -17,7 +17,7 @@ function simulate(args: string[]): { status: number | null; out: string } {
 }
 
 describe('deterministic simulation of the refresh core', () => {
-  it('every scripted regression scenario holds (each one failed against the core before its redesign)', () => {
+  it('every scripted regression and review scenario holds (each one failed against the core before its fix)', () => {
     const { status, out } = simulate(['--scenarios']);
     expect(out).toMatch(/scenarios: \d+ run, 0 failed/);
     expect(status).toBe(0);
