@@ -53,10 +53,13 @@ export class Invariants {
 
   /**
    * A refresh token presented after the provider rotated it is the vault's fault unless its fate was unknown to
-   * the vault: one of its presentations was abandoned (the answer never reached a live container: a timeout, a
-   * lost answer, a provider that processed it after our deadline), or the successor was lost with the
-   * container that received it (a crash) or with a write DynamoDB failed (`WriteAfterRefreshFailed` after an
-   * injected DynamoDB fault).
+   * the vault. Let `r` be the presentation that rotated it and `p` the one that met reuse detection:
+   * - `r`'s answer never reached a live container (a timeout, a lost answer): the vault never had the successor;
+   * - the container that got the successor crashed, or DynamoDB failed its write within the lease
+   *   (`WriteAfterRefreshFailed` after an injected DynamoDB fault): the successor was lost;
+   * - `p` was sent before `r`'s answer arrived and was itself abandoned (its answer never came: a provider that
+   *   processed it after our timeout).
+   * Otherwise the vault presented a token it knew was used, or two live containers presented it at once.
    */
   private checkPresentations(): void {
     const { provider, wire, metricEvents, crashes } = this.world;
@@ -64,21 +67,20 @@ export class Invariants {
     for (; this.presentationsSeen < log.length; this.presentationsSeen++) {
       const p = log[this.presentationsSeen]!;
       if (p.outcome !== 'reuse_detected') continue;
-      const all = log.filter((q) => q.token === p.token);
-      // Abandoned earlier presentations excuse this one; this one's own answer being lost excuses nothing.
-      if (all.some((q) => q !== p && !wire.delivered.has(q.requestId))) continue;
-      const rotation = all.find((q) => q.successor !== undefined);
+      const rotation = log.find((q) => q.token === p.token && q.successor !== undefined);
       if (!rotation) continue;
-      const delivered = wire.delivered.get(rotation.requestId)!;
-      const crashed = crashes.some((c) => c.container === delivered.container && c.at >= delivered.at);
-      // A failed write excuses the loss only when DynamoDB really failed it (an injected fault), not a lost lease.
+      const delivered = wire.delivered.get(rotation.requestId);
+      if (!delivered) continue;
       const window = (at: number): boolean => at >= delivered.at && at <= delivered.at + this.leaseMs;
+      const crashed = crashes.some((c) => c.container === delivered.container && c.at >= delivered.at);
       const writeFailed =
         metricEvents.some((m) => m.container === delivered.container && m.metric === 'WRITE_AFTER_REFRESH_FAILED' && window(m.at)) &&
         wire.faults.some((f) => f.container === delivered.container && f.service === 'DynamoDB' && window(f.at));
       if (crashed || writeFailed) continue;
+      const sent = wire.sentAt.get(p.requestId) ?? p.at;
+      if (sent < delivered.at && !wire.delivered.has(p.requestId)) continue;
       this.world.violation(
-        `refresh token ${p.token} presented again at ${iso(p.at)} (first at ${iso(rotation.at)}, successor ${rotation.successor} delivered to live ${delivered.container}): grant ${p.grantId} revoked by reuse detection`,
+        `refresh token ${p.token} presented again at ${iso(p.at)} (sent ${iso(sent)}; first at ${iso(rotation.at)}, successor ${rotation.successor} delivered to live ${delivered.container} at ${iso(delivered.at)}): grant ${p.grantId} revoked by reuse detection`,
       );
     }
   }

@@ -39,6 +39,8 @@ export interface FaultPolicy {
 export class WireLog {
   /** Provider request id -> container that received its answer, and when. */
   readonly delivered = new Map<number, { container: string; at: number }>();
+  /** Provider request id -> when it was sent. */
+  readonly sentAt = new Map<number, number>();
   nextRequestId = 1;
   calls = 0;
   /** Set when a schedule is traced: one line per call and per outcome. */
@@ -191,6 +193,7 @@ export function providerFetch(
     const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
     const body = typeof init.body === 'string' ? init.body : '';
     const requestId = wire.nextRequestId++;
+    wire.sentAt.set(requestId, scheduler.now);
     const operation = new URL(url).pathname === '/revoke' ? 'revoke' : 'token';
     const fault = faults.decide({ service: 'Provider', operation, container, attempt: 0 });
     wire.calls++;
