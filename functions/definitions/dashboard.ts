@@ -326,8 +326,14 @@ export const DASHBOARD: DashboardDefinition = {
   ],
 };
 
-/** Callback failure reasons that count towards the spike alarm: a user saying no is not an attack or an outage. */
-const CALLBACK_FAILURE_REASONS = AUTHORIZATION_FAILURE_REASONS.filter((reason) => reason !== 'denied');
+/**
+ * Refused callbacks that are not an attack or an outage: a user saying no, a flow a revoke ended on purpose, a
+ * connect to retry once a pending revocation is done.
+ */
+const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set(['denied', 'flow_ended', 'revocation_pending']);
+
+/** Callback failure reasons that count towards the spike alarm. */
+const CALLBACK_FAILURE_REASONS = AUTHORIZATION_FAILURE_REASONS.filter((reason) => !NOT_A_FAILURE_SIGNAL.has(reason));
 
 export const ALARMS: readonly AlarmDefinition[] = [
   {

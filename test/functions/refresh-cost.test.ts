@@ -117,7 +117,8 @@ describe('the crash window', () => {
       code: 'internal_error',
     });
     expect((await vault.provider.stats()).refreshGrants).toBe(1);
-    expect(attempts()).toBe(3);
+    // The write is retried (capped backoff) for as long as the lease lasts, not a fixed number of times.
+    expect(attempts()).toBeGreaterThanOrEqual(3);
     expect(metrics.total('WRITE_AFTER_REFRESH_FAILED', { Application: 'default' })).toBe(1);
     expect(metrics.total('REFRESH', { Result: 'ok' })).toBe(1);
     // Nothing was written: the item still holds the old (now rotated away) tokens.

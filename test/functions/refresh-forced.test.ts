@@ -17,6 +17,7 @@ import {
   sleep,
   storedRecord,
   testDeadline,
+  patchRecord,
 } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
@@ -93,34 +94,38 @@ describe('refresh with rejectedAccessToken', () => {
 });
 
 describe('the minimum interval between forced refreshes (forcedRefreshMinIntervalSeconds)', () => {
-  it('a token rejected moments after it was issued: rate_limited with retryAfterSeconds, no provider call; once older, it is refreshed', async () => {
+  it('a token a forced refresh issued moments ago, rejected again: rate_limited with retryAfterSeconds, no provider call; later it is refreshed', async () => {
     const current = await connected('forced-young');
-    const before = (await storedRecord(vault, 'forced-young'))!;
     // A container of this vault with the default interval (30 s); the vault's own handlers run with 0.
     const container = new Container({ ...process.env, ...vault.env, [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '30' });
     try {
       const refresh = (rejectedAccessToken?: string) =>
         container.tokens().refresh({ userId: 'forced-young', applicationId: 'default', ...(rejectedAccessToken === undefined ? {} : { rejectedAccessToken }) }, testDeadline());
-      const issuedAgoMs = Date.now() - before.accessTokenIssuedAt!;
-      const refused = await refresh(current).then(
+      // The first forced refresh after a connect is always made: a revoked grant must learn it is revoked.
+      const first = await refresh(current);
+      registerSensitive(first.accessToken);
+      expectSameToken(first.accessToken, current, false);
+      expect((await vault.provider.stats()).refreshGrants).toBe(1);
+      const before = (await storedRecord(vault, 'forced-young'))!;
+      const refused = await refresh(first.accessToken).then(
         () => undefined,
         (error: { code?: string; retryAfterSeconds?: number }) => error,
       );
       expect(refused).toMatchObject({ code: 'rate_limited', retryable: true });
       expect(refused!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-      expect(refused!.retryAfterSeconds).toBeLessThanOrEqual(Math.ceil((30_000 - issuedAgoMs) / 1000));
-      // Without a rejected token the young token is what a fresh one would be: served, not refreshed.
+      expect(refused!.retryAfterSeconds).toBeLessThanOrEqual(30);
+      // Without a rejected token, the token the forced refresh just made is what a fresh one would be.
       const young = await refresh();
-      expectSameToken(young.accessToken, current);
-      expect((await vault.provider.stats()).tokenRequests).toBe(0);
+      expectSameToken(young.accessToken, first.accessToken);
+      expect((await vault.provider.stats()).refreshGrants).toBe(1);
       expect((await storedRecord(vault, 'forced-young'))!.version).toBe(before.version);
 
-      // Issued an hour ago (still valid): the same rejected token is refreshed now.
-      await ageAccessToken(vault, 'forced-young', 30 * 60 * 1000);
-      const refreshed = await refresh(current);
+      // Once the interval has passed, the same rejected token is refreshed.
+      await patchRecord(vault, 'forced-young', { lastForcedRefreshAt: Date.now() - 31_000 });
+      const refreshed = await refresh(first.accessToken);
       registerSensitive(refreshed.accessToken);
-      expectSameToken(refreshed.accessToken, current, false);
-      expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 1, refreshGrants: 1, reuseDetected: 0 });
+      expectSameToken(refreshed.accessToken, first.accessToken, false);
+      expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 2, reuseDetected: 0 });
     } finally {
       closeContainer(container);
     }

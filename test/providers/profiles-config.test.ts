@@ -51,6 +51,7 @@ describe('deployment configuration with profiles', () => {
       rotatesRefreshTokens: true,
       refreshTokenIdleExpirySeconds: 90 * 24 * 60 * 60,
       refreshTokenOnFirstConsentOnly: false,
+      revokeReplacedRefreshTokens: false,
     });
   });
 

@@ -57,7 +57,7 @@ describe('the profile catalogue', () => {
     for (const id of PROFILE_IDS) {
       expect(PROFILES[id].id).toBe(id);
       expect(PROFILES[id].docs.length).toBeGreaterThan(0);
-      for (const doc of PROFILES[id].docs) expect(doc).toMatch(id === 'otesse' ? /^shared\/seeds\// : /^https:\/\//);
+      for (const doc of PROFILES[id].docs) expect(doc).toMatch(id === 'otesse' ? /^docs\/contract\.md/ : /^https:\/\//);
       for (const target of Object.values(PROFILES[id].errorCodes)) expect(ERROR_CODE_TARGETS).toContain(target);
     }
   });
@@ -71,8 +71,20 @@ describe('the profile catalogue', () => {
 
   it('states the documented quirks in the resolved configuration the refresh core reads', () => {
     const quirks = (id: ProfileId) => refreshQuirksOf(resolve(id));
-    expect(quirks('google')).toEqual({ rotatesRefreshTokens: false, reuseGraceSeconds: 0, refreshTokenIdleExpirySeconds: 180 * 86400, refreshTokenOnFirstConsentOnly: true });
-    expect(quirks('keycloak')).toEqual({ rotatesRefreshTokens: true, reuseGraceSeconds: 0, refreshTokenIdleExpirySeconds: 30 * 86400, refreshTokenOnFirstConsentOnly: false });
+    expect(quirks('google')).toEqual({
+      rotatesRefreshTokens: false,
+      reuseGraceSeconds: 0,
+      refreshTokenIdleExpirySeconds: 180 * 86400,
+      refreshTokenOnFirstConsentOnly: true,
+      revokeReplacedRefreshTokens: false,
+    });
+    expect(quirks('keycloak')).toEqual({
+      rotatesRefreshTokens: true,
+      reuseGraceSeconds: 0,
+      refreshTokenIdleExpirySeconds: 30 * 86400,
+      refreshTokenOnFirstConsentOnly: false,
+      revokeReplacedRefreshTokens: true,
+    });
     expect(quirks('microsoft')).toMatchObject({ rotatesRefreshTokens: true, refreshTokenIdleExpirySeconds: 90 * 86400 });
     expect(quirks('okta')).toMatchObject({ rotatesRefreshTokens: true, reuseGraceSeconds: 30 });
     expect(quirks('auth0')).toMatchObject({ rotatesRefreshTokens: true, reuseGraceSeconds: 0 });
@@ -80,7 +92,7 @@ describe('the profile catalogue', () => {
     expect(quirks('github')).toMatchObject({ rotatesRefreshTokens: true, reuseGraceSeconds: 0 });
     expect(quirks('slack')).toMatchObject({ rotatesRefreshTokens: true });
     // An application without a profile: a returned refresh token always replaces the stored one, no grace.
-    expect(refreshQuirksOf({})).toEqual({ rotatesRefreshTokens: true, reuseGraceSeconds: 0, refreshTokenOnFirstConsentOnly: false });
+    expect(refreshQuirksOf({})).toEqual({ rotatesRefreshTokens: true, reuseGraceSeconds: 0, refreshTokenOnFirstConsentOnly: false, revokeReplacedRefreshTokens: false });
   });
 
   it('maps the providers\' own error codes to the contract (GitHub and Slack "reconnect" codes to invalid_grant)', () => {

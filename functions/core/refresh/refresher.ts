@@ -197,7 +197,7 @@ export class Refresher {
       } catch (error) {
         lastError = error;
         if (error instanceof StoreError && error.failure === 'conflict') return this.afterConflict(connection, tokens, response, secret, deadline);
-        await this.o.clock.sleep(Math.min(fullJitterDelay(Math.min(attempt, 6), 50, 1000, this.o.random), Math.max(0, until - this.o.clock.now())));
+        await this.o.clock.sleep(Math.min(fullJitterDelay(Math.min(attempt, 5), 100, 3000, this.o.random), Math.max(0, until - this.o.clock.now())));
       }
     }
     // A write whose answer was lost may have landed: read back before calling it failed.
