@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { AuthorizationFailureReason } from '../../functions/core/vault/authorization';
 import { ALARMS, DASHBOARD, alarmTerms, widgetsOf, type VaultSeries } from '../../functions/definitions/dashboard';
 import {
-  AUTHORIZATION_FAILURE_REASONS,
   METRICS,
   METRICS_NAMESPACE,
   REFRESH_TRIGGERS,
