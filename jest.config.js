@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Run apart: on Node 24 through the bundles (npm run test:lambda), and against the packed packages (npm run test:consumer).
+  testPathIgnorePatterns: ['/node_modules/', '/test/lambda/', '/test/consumer/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // @middy/core 6 is ESM-only; Jest on Node 20 cannot require ESM, so it is transpiled to CommonJS here.

@@ -5,7 +5,7 @@
  * sequential calls, which is how the warm loop runs.
  */
 import { performance } from 'node:perf_hooks';
-import type { Container } from '../functions/runtime/container';
+import type { Container } from '@token-vault/cdk/functions/runtime/container';
 
 type Middleware = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>;
 

@@ -6,9 +6,9 @@
  * made useless (expirySkewSeconds longer than any token's life: every cached token counts as about to expire).
  */
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { TokenVaultClient } from '../client';
-import { tokenFetchRequestSchema } from '../functions/contract/requests';
-import { tokenAnswer } from '../functions/runtime/token-answer';
+import { TokenVaultClient } from '@token-vault/client';
+import { tokenFetchRequestSchema } from '@token-vault/cdk/functions/contract/requests';
+import { tokenAnswer } from '@token-vault/cdk/functions/runtime/token-answer';
 import type { Section } from './report';
 import { fetchDeadline } from './token-service';
 import type { BenchStack } from './stack';

@@ -6,9 +6,10 @@
  * RUNS processes.
  */
 import { cpus, loadavg } from 'node:os';
-import { FUNCTIONS, type FunctionKey } from '../functions/definitions/functions';
-import { TUNABLES } from '../functions/definitions/tunables';
-import { bundle } from './bundle';
+import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/src/definitions/functions';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
+import { join, relative } from 'node:path';
+import { bundle, CDK_PACKAGE_ROOT, REPO_ROOT } from './bundle';
 import { childEnv, runChild } from './child';
 import { percentile, type Figure, type Section } from './report';
 import type { BenchStack } from './stack';
@@ -86,8 +87,9 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
   const notes: string[] = [];
   for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
     const fn = FUNCTIONS[key];
-    const deployed = await bundle(fn.entry, fn.name, true);
-    const plain = await bundle(fn.entry, fn.name, false);
+    const entry = relative(REPO_ROOT, join(CDK_PACKAGE_ROOT, fn.entry));
+    const deployed = await bundle(entry, fn.name, true);
+    const plain = await bundle(entry, fn.name, false);
     const runs = { on: [] as ChildResult[], off: [] as ChildResult[] };
     // Alternating, so that drift of the machine affects both alike.
     for (let i = 0; i < RUNS; i++) {
@@ -128,7 +130,7 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
   );
   notes.push(`cold start: load average while measuring ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpus().length} cores.`);
   return {
-    title: 'cold start per function (esbuild with BUNDLING, platform node, format cjs, BUNDLING externals)',
+    title: 'cold start per function (esbuild with BUNDLING, platform node, format cjs, everything bundled)',
     off: 'BUNDLING size work: unminified, default main fields (SDK CommonJS builds)',
     figures,
     notes,

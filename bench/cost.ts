@@ -3,8 +3,8 @@
  * (us-east-1, no free tier), from the calls per fetch and per refresh and the handler time measured in this run
  * (bench/warm-fetch.ts, bench/refresh.ts), with and without the caches. Every assumption is printed.
  */
-import { METRICS } from '../functions/definitions/metrics';
-import { FUNCTIONS } from '../functions/definitions/functions';
+import { METRICS } from '@token-vault/cdk/src/definitions/metrics';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { percentile, type Section } from './report';
 import { refreshStats, type RefreshSide } from './refresh';
 import type { BenchStack } from './stack';

@@ -4,9 +4,9 @@
  * prints the peak RSS. BENCH_CACHES=off disables the caches (DataKeyCache, client-secret max age).
  */
 import { readFileSync } from 'node:fs';
-import { tokenFetchRequestSchema } from '../functions/contract/requests';
-import { Container } from '../functions/runtime/container';
-import { tokenAnswer } from '../functions/runtime/token-answer';
+import { tokenFetchRequestSchema } from '@token-vault/cdk/functions/contract/requests';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
+import { tokenAnswer } from '@token-vault/cdk/functions/runtime/token-answer';
 import { benchTokenService, fetchDeadline } from './token-service';
 
 async function main(): Promise<void> {

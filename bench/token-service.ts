@@ -3,20 +3,20 @@
  * handlers build them), without metrics or logs, optionally with the caches or in-process coalescing off. Kept
  * apart from stack.ts so that bench/memory-child.ts bundles only the functions' code.
  */
-import { DataKeyCache } from '../functions/core/crypto/data-key-cache';
-import { EnvelopeCipher } from '../functions/core/crypto/envelope';
-import { TokenSealer } from '../functions/core/crypto/token-sealer';
-import { RefreshCoordinator } from '../functions/core/refresh/coordinator';
-import { Refresher } from '../functions/core/refresh/refresher';
-import { ClientSecretLoader } from '../functions/core/secrets/client-secret-loader';
-import { SYSTEM_CLOCK } from '../functions/core/time/clock';
-import { Deadline } from '../functions/core/time/deadline';
-import { RegistryProviderGateway } from '../functions/core/vault/provider-gateway';
-import { TokenService } from '../functions/core/vault/token-service';
-import { ENV } from '../functions/definitions/env';
-import { FUNCTIONS } from '../functions/definitions/functions';
-import { millis } from '../functions/definitions/tunables';
-import type { Container } from '../functions/runtime/container';
+import { DataKeyCache } from '@token-vault/cdk/functions/core/crypto/data-key-cache';
+import { EnvelopeCipher } from '@token-vault/cdk/functions/core/crypto/envelope';
+import { TokenSealer } from '@token-vault/cdk/functions/core/crypto/token-sealer';
+import { RefreshCoordinator } from '@token-vault/cdk/functions/core/refresh/coordinator';
+import { Refresher } from '@token-vault/cdk/functions/core/refresh/refresher';
+import { ClientSecretLoader } from '@token-vault/cdk/functions/core/secrets/client-secret-loader';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import { RegistryProviderGateway } from '@token-vault/cdk/functions/core/vault/provider-gateway';
+import { TokenService } from '@token-vault/cdk/functions/core/vault/token-service';
+import { ENV } from '@token-vault/cdk/src/definitions/env';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
+import { millis } from '@token-vault/cdk/src/definitions/tunables';
+import type { Container } from '@token-vault/cdk/functions/runtime/container';
 
 export interface BenchTokenServiceOptions {
   /** In-process coalescing of concurrent refreshes (off: every caller goes through the DynamoDB lease). @default true */

@@ -4,8 +4,8 @@
  * "off": the same code with its caches disabled (DataKeyCache({ enabled: false }), client secrets max age 0).
  */
 import { performance } from 'node:perf_hooks';
-import { tokenFetchRequestSchema } from '../functions/contract/requests';
-import { tokenAnswer } from '../functions/runtime/token-answer';
+import { tokenFetchRequestSchema } from '@token-vault/cdk/functions/contract/requests';
+import { tokenAnswer } from '@token-vault/cdk/functions/runtime/token-answer';
 import { countAwsCalls, type AwsService } from './aws-calls';
 import { percentile, type Section } from './report';
 import type { BenchStack } from './stack';

@@ -16,9 +16,9 @@ import {
   REVOCATION_BODIES,
   SCOPE_SEPARATORS,
   TOKEN_AUTH_METHODS,
-} from '../functions/definitions/applications';
-import { PROFILE_IDS, ProfileError, resolveProfile, type ResolvedProvider } from '../functions/definitions/profiles';
-import { TokenVaultConfigError } from './constructs/errors';
+} from '@token-vault/cdk/lib/definitions/applications';
+import { PROFILE_IDS, ProfileError, resolveProfile, type ResolvedProvider } from '@token-vault/cdk/lib/definitions/profiles';
+import { TokenVaultConfigError } from '@token-vault/cdk';
 
 /** Context keys read by the app. */
 export const CONTEXT_KEYS = {

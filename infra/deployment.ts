@@ -3,14 +3,21 @@
  * compliance checks that run on every synthesis.
  */
 import { CfnOutput, Duration, Tags, Validations, type App } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { DeploymentConfig } from './config';
-import { TokenVaultConfigError } from './constructs/errors';
-import { TokenVaultDataStack } from './stacks/data-stack';
-import { TokenVaultServiceStack } from './stacks/service-stack';
+import {
+  TokenVaultConfigError,
+  TokenVaultDataStack,
+  TokenVaultServiceStack,
+  VaultTableEncryption,
+  type ErrorCodeTarget,
+  type RevocationBody,
+  type ScopeSeparator,
+  type TokenEndpointAuth,
+  type TokenVaultApplication,
+} from '@token-vault/cdk';
+import type { DeploymentApplication, DeploymentConfig } from './config';
 import { OtesseCaller } from '../examples/otesse-caller/construct';
 
 export interface TokenVaultStacks {
@@ -23,11 +30,9 @@ export function addTokenVaultStacks(app: App, config: DeploymentConfig): TokenVa
   const dataStack = new TokenVaultDataStack(app, `${config.stackPrefix}-Data`, {
     description: 'token-vault: tables, envelope key and client secrets (retained)',
     terminationProtection: config.terminationProtection,
-    applications: config.applications,
+    applications: config.applications.map(constructApplication),
     ...(config.name !== undefined ? { name: config.name } : {}),
-    ...(config.tableEncryption !== undefined
-      ? { tableEncryption: config.tableEncryption === 'AWS_MANAGED' ? dynamodb.TableEncryption.AWS_MANAGED : dynamodb.TableEncryption.DEFAULT }
-      : {}),
+    ...(config.tableEncryption !== undefined ? { tableEncryption: VaultTableEncryption[config.tableEncryption] } : {}),
   });
   const serviceStack = new TokenVaultServiceStack(app, `${config.stackPrefix}-Service`, {
     description: 'token-vault: functions, OAuth callback API and refresh schedule',
@@ -67,4 +72,20 @@ function retention(days: number): logs.RetentionDays {
     throw new TokenVaultConfigError(`logRetentionDays: ${days} is not a CloudWatch Logs retention; use one of ${allowed.join(', ')}.`);
   }
   return days;
+}
+
+/**
+ * An application of the configuration file as the construct takes it: the file's strings are the values of the
+ * construct's enums (TokenEndpointAuth, RevocationBody, ScopeSeparator, ErrorCodeTarget), which the construct's
+ * build checks against the functions' schema, so they convert as they are.
+ */
+function constructApplication(app: DeploymentApplication): TokenVaultApplication {
+  const { tokenEndpointAuth, revocationBody, scopeSeparator, errorCodes, ...rest } = app;
+  return {
+    ...rest,
+    ...(tokenEndpointAuth !== undefined ? { tokenEndpointAuth: tokenEndpointAuth as TokenEndpointAuth } : {}),
+    ...(revocationBody !== undefined ? { revocationBody: revocationBody as RevocationBody } : {}),
+    ...(scopeSeparator !== undefined ? { scopeSeparator: scopeSeparator as ScopeSeparator } : {}),
+    ...(errorCodes !== undefined ? { errorCodes: errorCodes as Record<string, ErrorCodeTarget> } : {}),
+  };
 }

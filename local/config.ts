@@ -16,7 +16,7 @@ import {
   type ProviderBehaviourFields,
   type RevocationBody,
   type TokenAuthMethod,
-} from '../functions/definitions/applications';
+} from '@token-vault/cdk/src/definitions/applications';
 import {
   PROFILE_IDS,
   PROFILES,
@@ -25,8 +25,8 @@ import {
   type ProfileId,
   type ProfileParameterKind,
   type ProviderOverrides,
-} from '../functions/definitions/profiles';
-import { HTTP_ROUTES } from '../functions/definitions/functions';
+} from '@token-vault/cdk/src/definitions/profiles';
+import { HTTP_ROUTES } from '@token-vault/cdk/src/definitions/functions';
 import type { DevProviderClient } from './dev-provider-process';
 
 /** The environment variables read here. */

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import type { FunctionDefinition } from '../functions/definitions/functions';
+import type { FunctionDefinition } from '@token-vault/cdk/src/definitions/functions';
 
 /** A handler as the local stack calls it: `(event, context)`, answering a promise. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;

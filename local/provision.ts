@@ -20,9 +20,9 @@ import {
   ResourceExistsException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '../functions/definitions/tables';
-import { ENV } from '../functions/definitions/env';
-import type { ApplicationConfigInput } from '../functions/definitions/applications';
+import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '@token-vault/cdk/src/definitions/tables';
+import { ENV } from '@token-vault/cdk/src/definitions/env';
+import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
 import { awsClientConfig } from './aws-clients';
 
 export interface ProvisionOptions {

@@ -8,11 +8,11 @@
  * same process (or the same Jest test file) is refused instead of silently serving stale configuration.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
-import type { ApplicationConfig } from '../functions/definitions/applications';
-import { ENV } from '../functions/definitions/env';
-import { FUNCTIONS, HTTP_ROUTES } from '../functions/definitions/functions';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/definitions/metrics';
+import { dirname, join } from 'node:path';
+import type { ApplicationConfig } from '@token-vault/cdk/src/definitions/applications';
+import { ENV } from '@token-vault/cdk/src/definitions/env';
+import { FUNCTIONS, HTTP_ROUTES } from '@token-vault/cdk/src/definitions/functions';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '@token-vault/cdk/src/definitions/metrics';
 import { DEFAULT_REGION, EMULATOR_CREDENTIALS } from './aws-clients';
 import {
   applicationsValue,
@@ -56,7 +56,8 @@ export const DEFAULT_PREFIX = 'local';
 /** Largest request body accepted, in bytes (the vault's payloads are tiny); larger ones get 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-const REPO_ROOT = resolve(__dirname, '..');
+/** The @token-vault/cdk package: handler entries (FUNCTIONS[...].entry) are relative to it. */
+const CDK_PACKAGE_ROOT = dirname(require.resolve('@token-vault/cdk/package.json'));
 
 // ---------------------------------------------------------------------------------------------- types
 
@@ -286,7 +287,7 @@ function loadFunctions(): ReadonlyMap<string, LoadedFunction> {
   const loaded = new Map<string, LoadedFunction>();
   for (const definition of Object.values(FUNCTIONS)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-    const mod = require(join(REPO_ROOT, definition.entry)) as { handler?: unknown };
+    const mod = require(join(CDK_PACKAGE_ROOT, definition.entry)) as { handler?: unknown };
     if (typeof mod.handler !== 'function') throw new Error(`${definition.entry} does not export a handler function`);
     loaded.set(definition.name, { definition, handler: mod.handler as LambdaHandler });
   }

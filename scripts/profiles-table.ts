@@ -2,8 +2,8 @@
  * Prints the README's provider table from functions/definitions/profiles/catalogue.ts (the one definition of each
  * profile). test/docs/readme.test.ts fails when the README's copy is out of date.
  */
-import { PROFILES } from '../functions/definitions/profiles/catalogue';
-import type { ProviderProfile } from '../functions/definitions/profiles/types';
+import { PROFILES } from '@token-vault/cdk/src/definitions/profiles/catalogue';
+import type { ProviderProfile } from '@token-vault/cdk/src/definitions/profiles/types';
 
 const DAY = 24 * 60 * 60;
 

@@ -3,7 +3,7 @@
  * variable, unit, default, bounds and meaning). `npx tsx scripts/tunables-table.ts` rewrites nothing: paste its
  * output, or let test/docs/readme.test.ts tell you the README is out of date.
  */
-import { TUNABLES, type TunableDefinition } from '../functions/definitions/tunables';
+import { TUNABLES, type TunableDefinition } from '@token-vault/cdk/src/definitions/tunables';
 
 export function tunablesTable(): string {
   const rows = (Object.entries(TUNABLES) as Array<[string, TunableDefinition]>).map(

@@ -13,9 +13,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CLIENT_ENV } from '../../client';
-import { BUNDLING } from '../../functions/definitions/functions';
-import type { TokenVault } from '../../infra/constructs';
+import { CLIENT_ENV } from '@token-vault/client';
+import { BUNDLING } from '@token-vault/cdk/lib/definitions/functions';
+import type { TokenVault } from '@token-vault/cdk';
 
 const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -69,7 +69,6 @@ export class OtesseCaller extends Construct {
         format: nodejs.OutputFormat.CJS,
         mainFields: [...BUNDLING.mainFields],
         bundleAwsSDK: true,
-        externalModules: [...BUNDLING.externalModules],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
       },

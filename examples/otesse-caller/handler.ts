@@ -8,7 +8,7 @@
  * vault's function names; grant this function `lambda:InvokeFunction` on both, e.g. with the construct's
  * `grantFetch` and `grantRefresh`), and optionally `OTESSE_API_BASE_URL`.
  */
-import { InsufficientScopeError, NotConnectedError, ReauthorizationRequiredError, TokenVaultClient, type TokenVaultClientOptions } from '../../client';
+import { InsufficientScopeError, NotConnectedError, ReauthorizationRequiredError, TokenVaultClient, type TokenVaultClientOptions } from '@token-vault/client';
 
 /** The example's input. */
 export interface CallerEvent {

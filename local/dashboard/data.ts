@@ -13,9 +13,9 @@ import {
   type Statistic,
   type VaultSeries,
   type WidgetDefinition,
-} from '../../functions/definitions/dashboard';
-import { FUNCTIONS } from '../../functions/definitions/functions';
-import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '../../functions/definitions/metrics';
+} from '@token-vault/cdk/src/definitions/dashboard';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
+import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '@token-vault/cdk/src/definitions/metrics';
 import type { DimensionValues, MetricStore } from './metric-store';
 
 /** Longest window data.json serves (the store keeps one hour). */

@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConnectionStore } from '../../functions/core/store/connection-store';
+import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import type { LoadedFunction } from '../lambda-api';
 import { awsClientConfig } from '../aws-clients';
 import type { LocalRequest, LocalRoute } from '../server';

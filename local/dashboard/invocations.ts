@@ -3,7 +3,7 @@
  * each handler is wrapped so that every call the local stack makes (Invoke API or HTTP API) is recorded in the
  * {@link MetricStore} under the same namespace, names and `FunctionName` dimension the dashboard queries.
  */
-import { AWS_METRICS } from '../../functions/definitions/metrics';
+import { AWS_METRICS } from '@token-vault/cdk/src/definitions/metrics';
 import type { LoadedFunction } from '../lambda-api';
 import type { MetricStore } from './metric-store';
 

@@ -4,11 +4,11 @@
  * default 25). The records never carry token material (ConnectionStore.listRevocations).
  */
 import type { ServerResponse } from 'node:http';
-import type { ConnectionStore } from '../../functions/core/store/connection-store';
-import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
-import { Deadline } from '../../functions/core/time/deadline';
-import type { RevocationRecord } from '../../functions/core/store/types';
-import { CONNECTIONS_TABLE } from '../../functions/definitions/tables';
+import type { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import type { RevocationRecord } from '@token-vault/cdk/functions/core/store/types';
+import { CONNECTIONS_TABLE } from '@token-vault/cdk/src/definitions/tables';
 
 export const DEFAULT_REVOCATIONS_LIMIT = 25;
 export const MAX_REVOCATIONS_LIMIT = 100;

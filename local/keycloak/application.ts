@@ -2,7 +2,7 @@
  * The vault's application configuration for a client registered in a Keycloak realm (see ./admin), the
  * counterpart of `devProviderApplication` (local/config.ts) for the development provider.
  */
-import type { ApplicationConfigInput } from '../../functions/definitions/applications';
+import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
 import type { RealmEndpoints } from './admin';
 
 export interface KeycloakClientSettings {

@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { OtesseCaller } from '../../examples/otesse-caller/construct';
-import { TokenVault } from '../../infra/constructs';
+import { TokenVault } from '@token-vault/cdk';
 
 it('grants invoke on token-fetch and refresh only, and passes their names', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

@@ -4,8 +4,8 @@
  * valid when the API already refuses it.
  */
 import { randomBytes } from 'node:crypto';
-import { TokenVaultClient } from '../../client';
-import { FUNCTIONS } from '../../functions/definitions/functions';
+import { TokenVaultClient } from '@token-vault/client';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { connectUser, countingLambda, sha256, sleep, startClientStack, startResourceServer, type ClientStack, type CountingLambda, type ResourceServer } from './helpers';
 
 const TTL_SECONDS = 6;

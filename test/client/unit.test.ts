@@ -21,8 +21,8 @@ import {
   TokenVaultError,
   VaultInternalError,
   type TokenAnswer,
-} from '../../client';
-import { resolveEndpoint } from '../../client/api-request';
+} from '@token-vault/client';
+import { resolveEndpoint } from '../../packages/client/src/api-request';
 
 type Reply = Partial<InvokeCommandOutput> | Error;
 

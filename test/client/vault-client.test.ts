@@ -11,9 +11,9 @@ import {
   ReauthorizationRequiredError,
   TokenVaultClient,
   type TokenVaultClientOptions,
-} from '../../client';
+} from '@token-vault/client';
 import { createHandler } from '../../examples/otesse-caller/handler';
-import { FUNCTIONS } from '../../functions/definitions/functions';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { connectUser, countingLambda, postAsClient, sha256, startClientStack, startResourceServer, type ClientStack, type CountingLambda, type ResourceServer } from './helpers';
 
 const FETCH = FUNCTIONS.tokenFetch.name;

@@ -2,7 +2,7 @@
  * The callback refuses every bad completion: replayed, unknown and expired state, the provider's
  * `error=access_denied`, an `iss` that is not the configured issuer. Nothing is stored, nothing reflected.
  */
-import { AuthorizationService } from '../../functions/core/vault/authorization';
+import { AuthorizationService } from '@token-vault/cdk/functions/core/vault/authorization';
 import { registerSensitive } from '../support/leak-guard';
 import { testDeadline } from '../support/refresh';
 import { RETURN_TO, callbackEvent, fakeContext, startVault, type Vault } from '../support/vault';

@@ -5,9 +5,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { NO_LOGS } from '../../functions/core/observability';
-import { errorAnswer } from '../../functions/runtime/answers';
-import { Container } from '../../functions/runtime/container';
+import { NO_LOGS } from '@token-vault/cdk/functions/core/observability';
+import { errorAnswer } from '@token-vault/cdk/functions/runtime/answers';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { ageAccessToken, closeContainer, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 

@@ -8,8 +8,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuthorizationFailureReason } from '../../functions/core/vault/authorization';
-import { ALARMS, DASHBOARD, alarmTerms, widgetsOf, type VaultSeries } from '../../functions/definitions/dashboard';
+import type { AuthorizationFailureReason } from '@token-vault/cdk/functions/core/vault/authorization';
+import { ALARMS, DASHBOARD, alarmTerms, widgetsOf, type VaultSeries } from '@token-vault/cdk/src/definitions/dashboard';
 import {
   METRICS,
   METRICS_NAMESPACE,
@@ -17,8 +17,8 @@ import {
   UNKNOWN_APPLICATION,
   type AuthorizationFailureReasonValue,
   type MetricKey,
-} from '../../functions/definitions/metrics';
-import { TUNABLES } from '../../functions/definitions/tunables';
+} from '@token-vault/cdk/src/definitions/metrics';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import { LOG_DIR } from '../support/leak-guard';
 import { testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';

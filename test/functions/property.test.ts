@@ -4,7 +4,7 @@
  * and input that is refused writes nothing.
  */
 import fc from 'fast-check';
-import { ERROR_CODES } from '../../functions/contract/error-codes';
+import { ERROR_CODES } from '@token-vault/cdk/functions/contract/error-codes';
 import { callbackEvent, fakeContext, startVault, type Vault } from '../support/vault';
 
 let vault: Vault;

@@ -3,9 +3,9 @@
  * window: when the write after a successful refresh fails, `WriteAfterRefreshFailed` tells operators and the
  * caller gets no token the vault could not store.
  */
-import { StoreError } from '../../functions/core/store/errors';
-import type { LeaseStore } from '../../functions/core/store/lease-store';
-import { Container } from '../../functions/runtime/container';
+import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
+import type { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
 import { ageAccessToken, closeContainer, coreOf, countAwsCalls, metricsRecorder, sha256, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';

@@ -4,7 +4,7 @@
  * the provider; each rotation restarts it. Only assumed (no expiry stated; the vault's default lifetime): the
  * vault still tries the refresh and lets the provider's answer decide.
  */
-import { TUNABLES } from '../../functions/definitions/tunables';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import { ageAccessToken, expectOk, patchRecord, sleep, storedRecord } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 

@@ -5,7 +5,7 @@
  * operator problem, not the user's. `invalid_grant` needs the user again, against oidc-provider (grants
  * withdrawn) and Keycloak (the user's sessions ended) alike.
  */
-import { Container } from '../../functions/runtime/container';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { ageAccessToken, closeContainer, expectOk, expectSameToken, sleep, storedRecord, testDeadline } from '../support/refresh';
 import { SERVERS, startVault, type AnyVault, type Vault } from '../support/vault';
 

@@ -4,8 +4,8 @@
  * report it, a token rejected moments after it was issued is not refreshed again at once, and once `revoke` has
  * answered no token-fetch returns the connection's token.
  */
-import { TUNABLES } from '../../functions/definitions/tunables';
-import { Container } from '../../functions/runtime/container';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
 import {
   ageAccessToken,

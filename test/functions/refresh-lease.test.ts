@@ -4,11 +4,11 @@
  * and stores the rotated token, so the user stays logged in. A caller takes over only when its remaining time
  * covers a whole refresh, and a live holder extends its lease before an attempt the lease would not cover.
  */
-import { wholeRefreshMs } from '../../functions/core/refresh/budget';
-import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
-import { Deadline } from '../../functions/core/time/deadline';
-import type { LeaseStore } from '../../functions/core/store/lease-store';
-import { TUNABLES } from '../../functions/definitions/tunables';
+import { wholeRefreshMs } from '@token-vault/cdk/functions/core/refresh/budget';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import type { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import { registerSensitive } from '../support/leak-guard';
 import { ageAccessToken, coreOf, expectOk, expectSameToken, openStoredAccessToken, sleep, startWorker, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';

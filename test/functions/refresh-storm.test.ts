@@ -4,7 +4,7 @@
  * whether the callers share a container or are spread over separate OS processes (separate "Lambda containers"
  * that meet only at DynamoDB). The slow-server storm needs oidc-provider's fault injection.
  */
-import { Container } from '../../functions/runtime/container';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
 import { ageAccessToken, closeContainer, expectSameToken, openStoredAccessToken, sha256, startWorker, storedRecord, testDeadline, type Worker } from '../support/refresh';
 import { SERVERS, startVault, type AnyVault } from '../support/vault';

@@ -3,14 +3,14 @@
  * within the look-ahead and retries the provider revocations not yet confirmed, found through the `refresh-due`
  * index, and touches nothing else.
  */
-import { sweepDue } from '../../functions/core/refresh/sweep';
-import { FUNCTIONS } from '../../functions/definitions/functions';
-import { REFRESH_DUE_SHARDS } from '../../functions/definitions/tables';
-import { millis } from '../../functions/definitions/tunables';
+import { sweepDue } from '@token-vault/cdk/functions/core/refresh/sweep';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
+import { REFRESH_DUE_SHARDS } from '@token-vault/cdk/src/definitions/tables';
+import { millis } from '@token-vault/cdk/src/definitions/tunables';
 import { ageAccessToken, countAwsCalls, patchRecord, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { RESERVED_KEYS } from '../../functions/definitions/tables';
+import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 
 let vault: Vault;
 

@@ -14,15 +14,15 @@ import {
   HTTP_ROUTES,
   TABLES,
   type FunctionKey,
-} from '../../functions/definitions';
-import { TUNABLES, readTunables } from '../../functions/definitions/tunables';
-import { timingProblems } from '../../functions/core/refresh/budget';
-import { ANSWER_RESERVE_MS } from '../../functions/core/time/deadline';
-import { functionTimeouts, refreshTiming } from '../../functions/runtime/config';
+} from '@token-vault/cdk/lib/definitions';
+import { TUNABLES, readTunables } from '@token-vault/cdk/lib/definitions/tunables';
+import { timingProblems } from '@token-vault/cdk/functions/core/refresh/budget';
+import { ANSWER_RESERVE_MS } from '@token-vault/cdk/functions/core/time/deadline';
+import { functionTimeouts, refreshTiming } from '@token-vault/cdk/functions/runtime/config';
 import { loadDeploymentConfig } from '../../infra/config';
-import { FUNCTION_ACCESS, FUNCTION_KEYS, functionsWithKeyUsage } from '../../infra/constructs/access';
-import { ACCESS_LOG_FIELDS } from '../../infra/constructs/callback-api';
-import { SWEEP_PAYLOAD } from '../../infra/constructs/token-vault';
+import { FUNCTION_ACCESS, FUNCTION_KEYS, functionsWithKeyUsage } from '@token-vault/cdk/lib/constructs/access';
+import { ACCESS_LOG_FIELDS } from '@token-vault/cdk/lib/constructs/callback-api';
+import { SWEEP_PAYLOAD } from '@token-vault/cdk/lib/constructs/token-vault';
 import { addComplianceChecks, addTokenVaultStacks, type TokenVaultStacks } from '../../infra/deployment';
 import {
   acknowledgements,

@@ -15,11 +15,11 @@ import {
   widgetsOf,
   type AlarmDefinition,
   type MetricWidgetDefinition,
-} from '../../functions/definitions/dashboard';
-import { FUNCTIONS, type FunctionKey } from '../../functions/definitions/functions';
-import { AWS_METRICS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '../../functions/definitions/metrics';
-import { TokenVault, TokenVaultConfigError } from '../../infra/constructs';
-import { VaultMonitoring } from '../../infra/constructs/monitoring';
+} from '@token-vault/cdk/lib/definitions/dashboard';
+import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/lib/definitions/functions';
+import { AWS_METRICS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '@token-vault/cdk/lib/definitions/metrics';
+import { TokenVault, TokenVaultConfigError, VaultMonitoring, type VaultMonitoringProps } from '@token-vault/cdk';
+import { MONITORING_DEFINITIONS } from '@token-vault/cdk/lib/constructs/monitoring';
 import { cfnLint, flatten, logicalId, newTestApp, resourcesOfType, secretLookingStrings, synthesize, type Synthesized, type TemplateJson } from './support/synth';
 
 const APPLICATIONS = ['default', 'crm'];
@@ -89,7 +89,7 @@ function alarmsOf(t: TemplateJson): [string, AlarmProperties][] {
 /** The alarms created for one definition, by subject (application, function key or dead-letters). */
 function alarmsFor(vault: TokenVault, t: TemplateJson, definition: AlarmDefinition): Map<string, AlarmProperties> {
   const result = new Map<string, AlarmProperties>();
-  for (const created of vault.monitoring.alarms.filter((a) => a.definition.id === definition.id)) {
+  for (const created of vault.monitoring.alarms.filter((a) => a.definitionId === definition.id)) {
     result.set(created.subject, t.Resources[logicalId(created.alarm)]!.Properties as AlarmProperties);
   }
   return result;
@@ -128,8 +128,9 @@ describe('the definition', () => {
           functions: withoutTopic.functions,
           applicationIds: ['default'],
           deadLetterQueue: withoutTopic.deadLetterQueue.queue,
-          alarms: [bad],
-        }),
+          // Other definitions than the vault's go in through the internal hook (not part of the public props).
+          [MONITORING_DEFINITIONS]: { alarms: [bad] },
+        } as VaultMonitoringProps),
     ).toThrow(TokenVaultConfigError);
   });
 });

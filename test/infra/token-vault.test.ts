@@ -10,9 +10,9 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ENV, FUNCTIONS } from '../../functions/definitions';
+import { ENV, FUNCTIONS } from '@token-vault/cdk/lib/definitions';
 import { loadDeploymentConfig } from '../../infra/config';
-import { TokenVault, TokenVaultConfigError, TokenVaultData, type TokenVaultProps } from '../../infra/constructs';
+import { RevocationBody, TokenEndpointAuth, TokenVault, TokenVaultConfigError, TokenVaultData, type TokenVaultProps } from '@token-vault/cdk';
 import { addComplianceChecks } from '../../infra/deployment';
 import {
   actionsOf,
@@ -36,7 +36,7 @@ describe('configuration errors (thrown before anything is built)', () => {
   const build = (props: Partial<TokenVaultProps> & Record<string, unknown>): (() => void) => {
     return () => {
       const stack = new Stack(new App(), 'S');
-      new TokenVault(stack, 'Vault', { applications: [{ clientId: 'client' }], ...props } as TokenVaultProps);
+      new TokenVault(stack, 'Vault', { applications: [{ clientId: 'client' }], ...props });
     };
   };
 
@@ -102,8 +102,8 @@ describe('TokenVault in a single user stack', () => {
           tokenUrl: 'https://idp.example.com/token',
           revocationUrl: 'https://idp.example.com/revoke',
           issuer: 'https://idp.example.com',
-          revocationBody: 'form',
-          tokenEndpointAuth: 'client_secret_basic',
+          revocationBody: RevocationBody.FORM,
+          tokenEndpointAuth: TokenEndpointAuth.CLIENT_SECRET_BASIC,
           returnTo: ['https://crm.example.com/settings'],
         },
       ],

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { DASHBOARD, widgetsOf } from '../../functions/definitions/dashboard';
+import { DASHBOARD, widgetsOf } from '@token-vault/cdk/src/definitions/dashboard';
 import { completeAuthorization } from '../../local/authorize';
 import { dashboardData, type DashboardData, type LineData, type MetricWidgetData, type WidgetData } from '../../local/dashboard/data';
 import { ingestEmfLine, installEmfTap, parseEmfLine } from '../../local/dashboard/emf-tap';
@@ -16,7 +16,7 @@ import { MetricStore, percentile, statisticOf } from '../../local/dashboard/metr
 import { parseRevocationsQuery } from '../../local/dashboard/revocations';
 import { lambdaContext, type LoadedFunction } from '../../local/lambda-api';
 import { startLocalStack, type LocalStack } from '../../local/server';
-import { FUNCTIONS } from '../../functions/definitions/functions';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { emulatorEndpoint } from '../support/aws';
 import { registerSensitive } from '../support/leak-guard';
 

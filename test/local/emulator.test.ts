@@ -21,8 +21,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ENCRYPTION_CONTEXT_KEYS } from '../../functions/definitions/encryption';
-import { CONNECTIONS_TABLE, RESERVED_KEYS, STATES_TABLE, TABLES } from '../../functions/definitions/tables';
+import { ENCRYPTION_CONTEXT_KEYS } from '@token-vault/cdk/src/definitions/encryption';
+import { CONNECTIONS_TABLE, RESERVED_KEYS, STATES_TABLE, TABLES } from '@token-vault/cdk/src/definitions/tables';
 import { startEmulator } from '../../local/emulator';
 import { clientSecretName, createTableInput, provisionResources, tableName } from '../../local/provision';
 import { freshResources, type FreshResources } from '../support/aws';

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS } from '../../functions/definitions/functions';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { awsClientConfig, EMULATOR_CREDENTIALS } from '../../local/aws-clients';
 import { completeAuthorization } from '../../local/authorize';
 import { toHttpApiEvent, writeHttpApiResult } from '../../local/http-api';

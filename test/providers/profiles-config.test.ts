@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDeploymentConfig } from '../../infra/config';
-import { TokenVaultConfigError } from '../../infra/constructs/errors';
+import { TokenVaultConfigError } from '@token-vault/cdk/lib/constructs/errors';
 
 function load(applications: unknown[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-vault-profiles-'));

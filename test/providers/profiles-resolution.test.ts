@@ -9,9 +9,9 @@ import {
   HTTPS_REQUIRED_MESSAGE,
   providerBehaviourOf,
   refreshQuirksOf,
-} from '../../functions/definitions/applications';
-import { PROFILE_IDS, PROFILES, ProfileError, resolveProfile, type ProfileId, type ProfileSelection } from '../../functions/definitions/profiles';
-import { providerSettings } from '../../functions/core/vault/applications';
+} from '@token-vault/cdk/src/definitions/applications';
+import { PROFILE_IDS, PROFILES, ProfileError, resolveProfile, type ProfileId, type ProfileSelection } from '@token-vault/cdk/src/definitions/profiles';
+import { providerSettings } from '@token-vault/cdk/functions/core/vault/applications';
 
 /** Parameters that make each profile resolvable. */
 const EXAMPLE_PARAMETERS: Record<ProfileId, Record<string, string>> = {

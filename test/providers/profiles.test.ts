@@ -4,12 +4,12 @@
  * over HTTP. One test per quirk; the profile's defaults must make the flow work without the caller knowing it.
  */
 import { randomBytes } from 'node:crypto';
-import { applicationsSchema, type ApplicationConfigInput } from '../../functions/definitions/applications';
-import type { ProfileId, ProviderOverrides } from '../../functions/definitions/profiles';
-import { OAuthError } from '../../functions/core/oauth/errors';
-import { generateCodeVerifier, generateState } from '../../functions/core/oauth/pkce';
-import type { TokenResponse } from '../../functions/core/oauth/types';
-import { ApplicationRegistry, type Application } from '../../functions/core/vault/applications';
+import { applicationsSchema, type ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
+import type { ProfileId, ProviderOverrides } from '@token-vault/cdk/src/definitions/profiles';
+import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
+import { generateCodeVerifier, generateState } from '@token-vault/cdk/functions/core/oauth/pkce';
+import type { TokenResponse } from '@token-vault/cdk/functions/core/oauth/types';
+import { ApplicationRegistry, type Application } from '@token-vault/cdk/functions/core/vault/applications';
 import { completeAuthorization } from '../../local/authorize';
 import { devProviderApplication, devProviderProfileApplication } from '../../local/config';
 import { startDevProvider, type DevProvider, type DevProviderQuirks } from '../../local/dev-provider-process';

@@ -6,7 +6,7 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CONNECTIONS_TABLE, STATES_TABLE } from '../../functions/definitions/tables';
+import { CONNECTIONS_TABLE, STATES_TABLE } from '@token-vault/cdk/src/definitions/tables';
 import { createTableInput } from '../../local/provision';
 import { DynamoDbModel, schemasFromDefinitions } from './dynamodb-model';
 import { normalizeNumber } from './dynamodb-values';

@@ -16,7 +16,7 @@
  * limit use DynamoDB's documented size accounting, which is approximate for numbers.
  */
 import { convertToAttr, type marshallOptions as MarshallOptions } from '@aws-sdk/util-dynamodb';
-import { TABLES, type TableDefinition } from '../../functions/definitions/tables';
+import { TABLES, type TableDefinition } from '@token-vault/cdk/src/definitions/tables';
 import { unsupported } from './dynamodb-errors';
 import { batchGetItem, getItem, query, scan, transactGetItems } from './dynamodb-reads';
 import { readKey, table, type Request } from './dynamodb-requests';

@@ -12,9 +12,9 @@
  * 5. An active connection always holds a decryptable refresh token (when the provider issues them).
  */
 import { createDecipheriv } from 'node:crypto';
-import { ERROR_CODES, RETRYABLE, type ErrorCode } from '../../functions/contract/error-codes';
-import { ENCRYPTION_CONTEXT_KEYS } from '../../functions/definitions/encryption';
-import { RESERVED_KEYS } from '../../functions/definitions/tables';
+import { ERROR_CODES, RETRYABLE, type ErrorCode } from '@token-vault/cdk/functions/contract/error-codes';
+import { ENCRYPTION_CONTEXT_KEYS } from '@token-vault/cdk/src/definitions/encryption';
+import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 import { MAX_CLOCK_OFFSET_MS, type Invocation, type SimAnswer, type World } from './world';
 
 export class Invariants {

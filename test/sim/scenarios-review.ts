@@ -7,7 +7,7 @@
  */
 import { createDecipheriv } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ENCRYPTION_CONTEXT_KEYS } from '../../functions/definitions/encryption';
+import { ENCRYPTION_CONTEXT_KEYS } from '@token-vault/cdk/src/definitions/encryption';
 import type { Fault } from './network';
 import type { Grant, ProviderAnswer, ProviderRequest } from './provider-model';
 import type { Scenario, Script } from './scenarios';

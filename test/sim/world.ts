@@ -5,8 +5,8 @@
  * function's timeout, after which Lambda kills the container. The code under test comes from a
  * {@link CoreAdapter}; the world only speaks the contract (payloads and answers).
  */
-import { FUNCTIONS, type FunctionKey } from '../../functions/definitions/functions';
-import type { DimensionName, MetricKey } from '../../functions/definitions/metrics';
+import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/src/definitions/functions';
+import type { DimensionName, MetricKey } from '@token-vault/cdk/src/definitions/metrics';
 import { DynamoDbModel, schemasFromDefinitions } from './dynamodb-model';
 import { KmsModel } from './kms-model';
 import { providerFetch, SimAwsClient, WireLog, type FaultPolicy, type SdkSettings } from './network';

@@ -33,8 +33,10 @@ export default async function globalSetup(): Promise<void> {
   // hint to run `bash scripts/setup-python.sh` when .venv is missing). Keycloak: reused when the caller set
   // KEYCLOAK_ENV's three variables (a Keycloak of its own, kept running between runs); otherwise started here
   // from the install of `bash scripts/setup-keycloak.sh` (npm test runs it first; startKeycloak runs it too).
+  // TOKEN_VAULT_TEST_KEYCLOAK=off (jest.consumer.config.js): a run whose suites need no Keycloak starts none.
   const reuseKeycloak = Object.values(KEYCLOAK_ENV).every((name) => Boolean(process.env[name]));
-  const [emulator, keycloak] = await Promise.allSettled([startEmulator(), reuseKeycloak ? Promise.resolve(undefined) : startKeycloak()]);
+  const noKeycloak = reuseKeycloak || process.env.TOKEN_VAULT_TEST_KEYCLOAK === 'off';
+  const [emulator, keycloak] = await Promise.allSettled([startEmulator(), noKeycloak ? Promise.resolve(undefined) : startKeycloak()]);
   if (emulator.status === 'rejected' || keycloak.status === 'rejected') {
     await Promise.all([emulator.status === 'fulfilled' ? emulator.value.stop() : undefined, keycloak.status === 'fulfilled' ? keycloak.value?.stop() : undefined]);
     throw emulator.status === 'rejected' ? emulator.reason : (keycloak as PromiseRejectedResult).reason;

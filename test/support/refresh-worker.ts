@@ -9,11 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { VaultError } from '../../functions/core/errors';
-import { FUNCTIONS } from '../../functions/definitions/functions';
-import { SYSTEM_CLOCK } from '../../functions/core/time/clock';
-import { Deadline } from '../../functions/core/time/deadline';
-import { Container } from '../../functions/runtime/container';
+import { VaultError } from '@token-vault/cdk/functions/core/errors';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 
 interface Task {
   readonly userId: string;

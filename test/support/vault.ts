@@ -12,12 +12,13 @@
  * What the suites ask of either server goes through {@link AuthorizationServer} (`vault.server`).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { FUNCTIONS } from '../../functions/definitions/functions';
-import { TUNABLES } from '../../functions/definitions/tunables';
-import type { ApplicationConfigInput } from '../../functions/definitions/applications';
-import { Container } from '../../functions/runtime/container';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
+import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
 import { devProviderApplication } from '../../local/config';
 import { functionEnvironment } from '../../local/provision';
@@ -223,19 +224,29 @@ const BASE_ENV: NodeJS.ProcessEnv = { ...process.env };
 /** Handler sets loaded by this test file (module registry). */
 let handlerSets = 0;
 
+/**
+ * Where the handlers come from. By default their TypeScript sources (packages/cdk/functions/handlers). With
+ * `TOKEN_VAULT_TEST_BUNDLES=<folder>` (relative to the repository, e.g. `packages/cdk/assets`), the prebuilt
+ * bundles `<folder>/<function name>/index.js` that @token-vault/cdk ships, loaded as Lambda loads them (`npm run
+ * test:lambda` runs the lifecycle suite so on Lambda's Node major).
+ */
+export const HANDLER_BUNDLES = process.env.TOKEN_VAULT_TEST_BUNDLES ? resolve(__dirname, '..', '..', process.env.TOKEN_VAULT_TEST_BUNDLES) : undefined;
+
 /** Loads a handler module (handlers read the environment at cold start, i.e. when the module loads, like in Lambda). */
-function loadHandler(path: string): unknown {
+function loadHandler(key: keyof Handlers): unknown {
+  const definition = FUNCTIONS[key];
+  const path = HANDLER_BUNDLES === undefined ? `@token-vault/cdk/${definition.entry.replace(/\.ts$/, '')}` : join(HANDLER_BUNDLES, definition.name, 'index.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(path) as { handler: unknown }).handler;
 }
 
 function requireHandlers(): Handlers {
   return {
-    connect: loadHandler('../../functions/handlers/connect') as InvokeHandler,
-    tokenFetch: loadHandler('../../functions/handlers/token-fetch') as InvokeHandler,
-    refresh: loadHandler('../../functions/handlers/refresh') as InvokeHandler,
-    revoke: loadHandler('../../functions/handlers/revoke') as InvokeHandler,
-    callback: loadHandler('../../functions/handlers/callback') as Handlers['callback'],
+    connect: loadHandler('connect') as InvokeHandler,
+    tokenFetch: loadHandler('tokenFetch') as InvokeHandler,
+    refresh: loadHandler('refresh') as InvokeHandler,
+    revoke: loadHandler('revoke') as InvokeHandler,
+    callback: loadHandler('callback') as Handlers['callback'],
   };
 }
 

@@ -1,8 +1,8 @@
 /** Envelope encryption against the emulator's KMS: binding to the row, tamper detection, warm-path caching. */
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DataKeyCache } from '../../../functions/core/crypto/data-key-cache';
-import { EnvelopeCipher } from '../../../functions/core/crypto/envelope';
-import { EnvelopeError } from '../../../functions/core/crypto/errors';
+import { DataKeyCache } from '@token-vault/cdk/functions/core/crypto/data-key-cache';
+import { EnvelopeCipher } from '@token-vault/cdk/functions/core/crypto/envelope';
+import { EnvelopeError } from '@token-vault/cdk/functions/core/crypto/errors';
 import { freshResources, type FreshResources } from '../../support/aws';
 import { registerSensitive } from '../../support/leak-guard';
 import { testDeadline } from '../../support/refresh';

@@ -1,10 +1,10 @@
 /** The OAuth client's parsing and classification of provider answers (fetch injected: faults a real peer can't give at will). */
 import { createServer, type AddressInfo } from 'node:net';
-import { OAuthClient } from '../../../functions/core/oauth/client';
-import { OAuthError } from '../../../functions/core/oauth/errors';
-import { parseRetryAfter } from '../../../functions/core/oauth/retry-after';
-import { codeChallengeS256 } from '../../../functions/core/oauth/pkce';
-import type { ProviderSettings } from '../../../functions/core/oauth/types';
+import { OAuthClient } from '@token-vault/cdk/functions/core/oauth/client';
+import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
+import { parseRetryAfter } from '@token-vault/cdk/functions/core/oauth/retry-after';
+import { codeChallengeS256 } from '@token-vault/cdk/functions/core/oauth/pkce';
+import type { ProviderSettings } from '@token-vault/cdk/functions/core/oauth/types';
 
 const settings: ProviderSettings = {
   authorizeUrl: 'https://auth.example.test/oauth/authorize',

@@ -10,12 +10,12 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { defaultLambdaClient } from '../../../client/vault-client';
-import { SYSTEM_CLOCK } from '../../../functions/core/time/clock';
-import { Deadline } from '../../../functions/core/time/deadline';
-import { sdkClientConfig } from '../../../functions/runtime/container';
-import { ConnectionStore } from '../../../functions/core/store/connection-store';
-import { StoreError } from '../../../functions/core/store/errors';
+import { defaultLambdaClient } from '../../../packages/client/src/vault-client';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import { sdkClientConfig } from '@token-vault/cdk/functions/runtime/container';
+import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
+import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EMULATOR_CREDENTIALS } from '../../../local/aws-clients';
 

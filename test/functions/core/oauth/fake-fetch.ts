@@ -1,7 +1,7 @@
 /** A fetch stub for the OAuth client's unit tests: records what was sent and answers what the test says. */
-import { OAuthClient } from '../../../../functions/core/oauth/client';
-import { OAuthError } from '../../../../functions/core/oauth/errors';
-import type { OAuthClientOptions, ProviderSettings } from '../../../../functions/core/oauth/types';
+import { OAuthClient } from '@token-vault/cdk/functions/core/oauth/client';
+import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
+import type { OAuthClientOptions, ProviderSettings } from '@token-vault/cdk/functions/core/oauth/types';
 
 export const SETTINGS: ProviderSettings = {
   authorizeUrl: 'https://auth.example.test/oauth/authorize',

@@ -2,7 +2,7 @@
  * What the client sends: per-application authorization parameters (prompt, access_type, audience), RFC 8707
  * resource indicators on the authorization and token requests, the scope separator and required scopes.
  */
-import { codeChallengeS256 } from '../../../../functions/core/oauth/pkce';
+import { codeChallengeS256 } from '@token-vault/cdk/functions/core/oauth/pkce';
 import { clientAnswering, json } from './fake-fetch';
 
 const VERIFIER = 'v'.repeat(43);

@@ -2,7 +2,7 @@
  * The OAuth client's transport: the body read as a stream up to its limit, timeouts from an injected signal
  * factory, per-call timeouts and caller signals (reported like timeouts).
  */
-import { MAX_BODY_BYTES, readLimited } from '../../../../functions/core/oauth/http';
+import { MAX_BODY_BYTES, readLimited } from '@token-vault/cdk/functions/core/oauth/http';
 import { clientAnswering, failure, json } from './fake-fetch';
 
 /** A body stream that produces `chunks` chunks of `size` bytes on demand, counting pulls and noticing cancel. */

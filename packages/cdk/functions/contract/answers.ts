@@ -1,0 +1,10 @@
+/** Answer shapes of the Invoke API functions (docs/contract.md): the caller library's, so the two cannot drift. */
+export type {
+  Answer,
+  ConnectAnswer,
+  ErrorAnswer,
+  ErrorBody,
+  RevokeAnswer,
+  SweepAnswer,
+  TokenAnswer,
+} from '@token-vault/client/contract';

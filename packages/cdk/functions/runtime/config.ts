@@ -1,0 +1,56 @@
+/**
+ * Function configuration from the environment (names from definitions/), read once at cold start and validated:
+ * a missing or malformed variable, or tunables that break the time model, fail the cold start with a message
+ * that names the variable.
+ */
+import { applicationsSchema, type ApplicationConfig } from '../../src/definitions/applications';
+import { ENV } from '../../src/definitions/env';
+import { TUNABLES, TunableError, readTunables, type TunableValues } from '../../src/definitions/tunables';
+import { functionTimeouts, refreshTiming } from '../../src/definitions/timing';
+import { timingProblems } from '../core/refresh/budget';
+import { ANSWER_RESERVE_MS } from '../core/time/deadline';
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigurationError(`${name} environment variable is not set.`);
+  return value;
+}
+
+export function loadApplications(env: NodeJS.ProcessEnv = process.env): ApplicationConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(requireEnv(ENV.APPLICATIONS, env));
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
+    throw new ConfigurationError(`${ENV.APPLICATIONS} is not valid JSON.`);
+  }
+  const parsed = applicationsSchema.safeParse(json);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`${ENV.APPLICATIONS} is invalid: ${where}`);
+  }
+  return parsed.data;
+}
+
+/** The tunables, checked one by one and against each other. */
+export function loadTunables(env: NodeJS.ProcessEnv = process.env): TunableValues {
+  let values: TunableValues;
+  try {
+    values = readTunables(env);
+  } catch (error) {
+    if (error instanceof TunableError) throw new ConfigurationError(error.message);
+    throw error;
+  }
+  const problems = timingProblems(refreshTiming(values), functionTimeouts(), ANSWER_RESERVE_MS);
+  if (problems.length > 0) {
+    const names = `${TUNABLES.refreshLeaseSeconds.env}, ${TUNABLES.providerTimeoutMs.env}, ${TUNABLES.awsCallTimeoutMs.env}`;
+    throw new ConfigurationError(`Tunables break the refresh time model (${names}): ${problems.map((p) => p.message).join('; ')}.`);
+  }
+  return values;
+}
+
+export { functionTimeouts, refreshTiming };

@@ -1,0 +1,161 @@
+/**
+ * The core services of one container, built once at module scope of each handler and reused by every
+ * invocation. Configuration (tunables, applications) is read at construction, so a bad environment fails the
+ * cold start naming the variable; each client and service is built on first use, so a function gets only what
+ * it needs (connect has no KMS key in its environment, and needs none).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../src/definitions/env';
+import { millis, type TunableValues } from '../../src/definitions/tunables';
+import type { ApplicationConfig } from '../../src/definitions/applications';
+import { EnvelopeCipher } from '../core/crypto/envelope';
+import { TokenSealer } from '../core/crypto/token-sealer';
+import type { RefreshTiming } from '../core/refresh/budget';
+import { RefreshCoordinator } from '../core/refresh/coordinator';
+import { Refresher } from '../core/refresh/refresher';
+import { ClientSecretLoader } from '../core/secrets/client-secret-loader';
+import { ConnectionStore } from '../core/store/connection-store';
+import { LeaseStore } from '../core/store/lease-store';
+import { PendingRevocations } from '../core/store/pending-revocations';
+import { StateStore } from '../core/store/state-store';
+import { SYSTEM_CLOCK, type Clock } from '../core/time/clock';
+import { ApplicationRegistry } from '../core/vault/applications';
+import { AuthorizationService } from '../core/vault/authorization';
+import { RegistryProviderGateway } from '../core/vault/provider-gateway';
+import { RevocationService } from '../core/vault/revocation';
+import { TokenService } from '../core/vault/token-service';
+import { loadApplications, loadTunables, refreshTiming, requireEnv } from './config';
+import { vaultLogger, vaultMetrics } from './powertools';
+
+/** SDK attempts per AWS call; each gets a third of the call's budget as its timeout. */
+export const SDK_ATTEMPTS = 3;
+
+/**
+ * SDK client settings under which a stalled endpoint really times out: the pinned HTTP handler only logs a
+ * warning when `requestTimeout` passes unless `throwOnRequestTimeout` is set.
+ */
+export function sdkClientConfig(callTimeoutMs: number) {
+  const attemptMs = Math.max(50, Math.floor(callTimeoutMs / SDK_ATTEMPTS));
+  return { maxAttempts: SDK_ATTEMPTS, requestHandler: { connectionTimeout: attemptMs, requestTimeout: attemptMs, throwOnRequestTimeout: true } } as const;
+}
+
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+export class Container {
+  readonly tunables: TunableValues;
+  readonly timing: RefreshTiming;
+  readonly applicationConfigs: readonly ApplicationConfig[];
+  readonly clock: Clock = SYSTEM_CLOCK;
+
+  readonly applications = once(() => new ApplicationRegistry(this.applicationConfigs, { timeoutMs: this.timing.providerTimeoutMs, onWarning: (message) => vaultLogger.warn(message) }));
+  /** The SDK clients, public so that the tests and the bench can count calls with a middleware. */
+  readonly dynamoDbClient = once(() => new DynamoDBClient(sdkClientConfig(this.timing.awsCallMs)));
+  /** The hot read's client: middleware stack resolved once (see ConnectionStore's `readClient`). */
+  readonly dynamoDbReadClient = once(() => new DynamoDBClient({ ...sdkClientConfig(this.timing.awsCallMs), cacheMiddleware: true }));
+  readonly kmsClient = once(() => new KMSClient(sdkClientConfig(this.timing.awsCallMs)));
+  readonly secretsManagerClient = once(() => new SecretsManagerClient(sdkClientConfig(this.timing.awsCallMs)));
+  private readonly documentClient = once(() => DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }));
+  readonly connections = once(
+    () =>
+      new ConnectionStore({
+        client: this.documentClient(),
+        readClient: this.dynamoDbReadClient(),
+        tableName: requireEnv(ENV.CONNECTIONS_TABLE, this.env),
+        callTimeoutMs: this.timing.awsCallMs,
+      }),
+  );
+  readonly leases = once(() => new LeaseStore(this.connections().table));
+  readonly pending = once(() => new PendingRevocations(this.connections().table));
+  readonly states = once(() => new StateStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
+  readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env), callTimeoutMs: this.timing.awsCallMs }));
+  readonly sealer = once(
+    () =>
+      new TokenSealer(this.cipher(), {
+        defaultAccessTokenTtlMs: millis(this.tunables, 'defaultAccessTokenTtlSeconds'),
+        defaultRefreshTokenTtlMs: millis(this.tunables, 'defaultRefreshTokenTtlSeconds'),
+      }),
+  );
+  readonly secrets = once(() => new ClientSecretLoader({ client: this.secretsManagerClient() }));
+  readonly provider = once(() => new RegistryProviderGateway(this.applications(), this.secrets()));
+  readonly refresher = once(
+    () =>
+      new Refresher({
+        connections: this.connections(),
+        leases: this.leases(),
+        pending: this.pending(),
+        sealer: this.sealer(),
+        provider: this.provider(),
+        timing: this.timing,
+        marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+        cooldownMs: millis(this.tunables, 'refreshCooldownSeconds'),
+        clock: this.clock,
+        random: Math.random,
+        metrics: vaultMetrics,
+        logger: vaultLogger,
+      }),
+  );
+  readonly coordinator = once(
+    () =>
+      new RefreshCoordinator({
+        connections: this.connections(),
+        leases: this.leases(),
+        sealer: this.sealer(),
+        refresher: this.refresher(),
+        timing: this.timing,
+        policy: {
+          marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+          waitMs: millis(this.tunables, 'refreshWaitSeconds'),
+          forcedRefreshMinIntervalMs: millis(this.tunables, 'forcedRefreshMinIntervalSeconds'),
+        },
+        clock: this.clock,
+        random: Math.random,
+        metrics: vaultMetrics,
+        logger: vaultLogger,
+      }),
+  );
+  readonly tokens = once(() => new TokenService(this.coordinator(), this.applications(), { metrics: vaultMetrics }));
+  readonly authorization = once(
+    () =>
+      new AuthorizationService({
+        applications: this.applications(),
+        states: this.states(),
+        completion: {
+          connections: this.connections(),
+          pending: this.pending(),
+          provider: this.provider(),
+          sealer: this.sealer(),
+          timing: this.timing,
+          marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+        },
+        metrics: vaultMetrics,
+        logger: vaultLogger,
+      }),
+  );
+  /** connect only needs the state table and the applications: no KMS key, no token table. */
+  readonly authorizationStart = once(() => new AuthorizationService({ applications: this.applications(), states: this.states(), metrics: vaultMetrics, logger: vaultLogger }));
+  readonly revocation = once(
+    () =>
+      new RevocationService({
+        applications: this.applications(),
+        connections: this.connections(),
+        pending: this.pending(),
+        cipher: this.cipher(),
+        provider: this.provider(),
+        timing: this.timing,
+        metrics: vaultMetrics,
+        logger: vaultLogger,
+      }),
+  );
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.tunables = loadTunables(env);
+    this.timing = refreshTiming(this.tunables);
+    this.applicationConfigs = loadApplications(env);
+  }
+}

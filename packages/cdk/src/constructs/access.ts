@@ -1,0 +1,92 @@
+/**
+ * Least privilege, written once: what each function may do to each resource. `VaultFunction` turns these lists
+ * into IAM statements and environment variables, `EnvelopeKey` turns the key usage into key policy statements,
+ * and the tests assert the synthesized policies against the same lists.
+ */
+import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
+import type { CONNECTIONS_TABLE } from '../definitions/tables';
+
+/** DynamoDB actions the vault uses. No function gets Scan, BatchWriteItem or a table-wide `dynamodb:*`. */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:Query';
+
+/** Index names of the connections table, taken from its definition. */
+export type ConnectionsIndexName = (typeof CONNECTIONS_TABLE.globalSecondaryIndexes)[number]['indexName'];
+
+/** KMS operations on the envelope key: data keys are made by writers and unwrapped by readers. */
+export type KeyUsage = 'kms:Decrypt' | 'kms:GenerateDataKey';
+
+export interface FunctionAccess {
+  /** Item actions on the OAuth states table; empty: the table is not bound (no env var, no grant). */
+  readonly statesTable: readonly TableAction[];
+  /**
+   * Actions on the connections table itself (transactions need the per-item action of each operation; Query here
+   * is on the base table, e.g. all connections of one user).
+   */
+  readonly connectionsTable: readonly TableAction[];
+  /** Indexes of the connections table this function queries (dynamodb:Query on the index ARN only). */
+  readonly connectionsIndexes: readonly ConnectionsIndexName[];
+  /** Envelope key operations; empty: no key env var and no key permission. */
+  readonly key: readonly KeyUsage[];
+  /** Reads the application client secrets (secretsmanager:GetSecretValue on exactly those secrets). */
+  readonly readsClientSecrets: boolean;
+}
+
+/**
+ * Per function. Transactions (TransactWriteItems with the per-application counter item) are authorized by the
+ * actions of the operations inside them, so they need no action of their own.
+ */
+export const FUNCTION_ACCESS = {
+  connect: {
+    statesTable: ['dynamodb:PutItem'],
+    connectionsTable: [],
+    connectionsIndexes: [],
+    key: [],
+    readsClientSecrets: false,
+  },
+  callback: {
+    statesTable: ['dynamodb:DeleteItem'],
+    // ConditionCheckItem: the save checks the marker of flows a revoke ended; Query: pending revocations of the
+    // user; Decrypt: a reconnect without a new refresh token keeps (re-seals) the live one.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
+    connectionsIndexes: [],
+    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    readsClientSecrets: true,
+  },
+  tokenFetch: {
+    statesTable: [],
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    connectionsIndexes: [],
+    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    readsClientSecrets: true,
+  },
+  refresh: {
+    statesTable: [],
+    // Query on the base table: the per-application active counters (one partition), sampled after each sweep.
+    // DeleteItem: a pending provider revocation, once confirmed; records-by-kind: the oldest pending one's age.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    connectionsIndexes: ['refresh-due', 'records-by-kind'],
+    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    readsClientSecrets: true,
+  },
+  revoke: {
+    statesTable: [],
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    connectionsIndexes: [],
+    key: ['kms:Decrypt'],
+    readsClientSecrets: true,
+  },
+} as const satisfies Record<FunctionKey, FunctionAccess>;
+
+/** Function keys in a stable order (the order of {@link FUNCTIONS}). */
+export const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
+
+/** Functions allowed the given key operation, in {@link FUNCTION_KEYS} order. */
+export function functionsWithKeyUsage(usage: KeyUsage): FunctionKey[] {
+  return FUNCTION_KEYS.filter((key) => (FUNCTION_ACCESS[key].key as readonly KeyUsage[]).includes(usage));
+}

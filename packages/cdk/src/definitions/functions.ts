@@ -1,0 +1,45 @@
+/**
+ * The vault's functions: contract names (docs/contract.md, also the local Invoke API names), handler entry files and
+ * sizing. The package's build bundles one asset per entry and the construct deploys one Lambda per asset; the
+ * repository's local stack serves the same handlers.
+ */
+export interface FunctionDefinition {
+  /** Name in docs/contract.md and in the local Lambda Invoke API. */
+  readonly name: string;
+  /** Handler source file, relative to the @token-vault/cdk package (packages/cdk in the repository). */
+  readonly entry: string;
+  readonly memoryMiB: number;
+  /** Function timeout; provider calls time out well before (see PROVIDER_TIMEOUT_MS). */
+  readonly timeoutSeconds: number;
+  /** Invoked through the Lambda Invoke API (true) or through the HTTP API (false). */
+  readonly invokable: boolean;
+}
+
+export const FUNCTIONS = {
+  connect: { name: 'connect', entry: 'functions/handlers/connect.ts', memoryMiB: 256, timeoutSeconds: 10, invokable: true },
+  callback: { name: 'callback', entry: 'functions/handlers/callback.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: false },
+  tokenFetch: { name: 'token-fetch', entry: 'functions/handlers/token-fetch.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
+  refresh: { name: 'refresh', entry: 'functions/handlers/refresh.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: true },
+  revoke: { name: 'revoke', entry: 'functions/handlers/revoke.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** HTTP routes of the HTTP API. */
+export const HTTP_ROUTES = {
+  CALLBACK: '/oauth/callback',
+} as const;
+
+/**
+ * How every function is bundled (esbuild, by the package's build: scripts/build-assets.mjs), shared with the
+ * benchmark so that its figures are those of the deployed code. Everything the handlers load is bundled, the AWS
+ * SDK's credential providers included: the SDK's default credential chain loads them with `import()`, which the
+ * Lambda runtime resolves from the bundle's own folder only (ESM resolution ignores NODE_PATH, where the runtime's
+ * own SDK lives), so a provider left out fails with ERR_MODULE_NOT_FOUND wherever the chain reaches it.
+ */
+export const BUNDLING = {
+  target: 'node24',
+  minify: true,
+  /** ESM entry points first: the SDK's ESM builds tree-shake to about half the size of its CommonJS ones. */
+  mainFields: ['module', 'main'],
+} as const;

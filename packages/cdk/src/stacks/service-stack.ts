@@ -1,0 +1,36 @@
+/** Stateless stack: functions, callback HTTP API, refresh schedule; replaceable without touching stored tokens. */
+import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { FUNCTIONS } from '../definitions/functions';
+import { FUNCTION_KEYS } from '../constructs/access';
+import { TokenVault, type TokenVaultOptions } from '../constructs/token-vault';
+import type { TokenVaultData } from '../constructs/token-vault-data';
+
+export interface TokenVaultServiceStackProps extends StackProps, TokenVaultOptions {
+  /** The stateful resources (from the data stack). */
+  readonly data: TokenVaultData;
+}
+
+export class TokenVaultServiceStack extends Stack {
+  public readonly vault: TokenVault;
+
+  public constructor(scope: Construct, id: string, props: TokenVaultServiceStackProps) {
+    super(scope, id, props);
+    // Strong references (exports): the data stack cannot drop a table, key or secret this stack still uses.
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
+    this.vault = new TokenVault(this, 'Vault', props);
+    new CfnOutput(this, 'CallbackUrl', {
+      description: 'Register this exact URL as the redirect URI of each OAuth application at the provider',
+      value: this.vault.callbackUrl,
+    });
+    for (const key of FUNCTION_KEYS) {
+      const definition = FUNCTIONS[key];
+      if (!definition.invokable) continue;
+      const fn = this.vault.functions[key].function;
+      const outputId = definition.name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
+      new CfnOutput(this, `${outputId}FunctionName`, { description: `Lambda Invoke name of ${definition.name}`, value: fn.functionName });
+      new CfnOutput(this, `${outputId}FunctionArn`, { description: `ARN of ${definition.name}`, value: fn.functionArn });
+    }
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.vault.deadLetterQueue.queue.queueUrl });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * token-vault caller library: get a user's access token from the vault and call the provider's API with it.
+ * See README.md.
+ */
+export { TokenVaultClient, CLIENT_ENV, DEFAULT_API_BASE_URL } from './vault-client';
+export type { TokenVaultClientOptions, GetAccessTokenOptions, RefreshAccessTokenOptions } from './vault-client';
+export type { ApiRequestInit, BearerChallenge } from './api-request';
+export { parseBearerChallenge, parseRetryAfter, backoffDelayMs, isRetryable } from './api-request';
+export {
+  TokenVaultError,
+  InvalidRequestError,
+  NotConnectedError,
+  ReauthorizationRequiredError,
+  InsufficientScopeError,
+  RateLimitedError,
+  ProviderUnavailableError,
+  VaultInternalError,
+  errorFromAnswer,
+} from './errors';
+export { TokenCache, type TokenCacheOptions } from './token-cache';
+/** The contract's request and answer types (docs/contract.md), the same the functions validate against. */
+export type {
+  Answer,
+  ConnectAnswer,
+  ConnectRequest,
+  ErrorAnswer,
+  ErrorBody,
+  ErrorCode,
+  RefreshRequest,
+  RevokeAnswer,
+  RevokeRequest,
+  RevocationReason,
+  SweepAnswer,
+  SweepRequest,
+  TokenAnswer,
+  TokenFetchRequest,
+} from './contract';
+export { ERROR_CODES, FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, RETRYABLE, REVOCATION_REASONS } from './contract';
