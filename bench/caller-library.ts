@@ -1,6 +1,6 @@
 /**
  * Caller library: 1,000 sequential `TokenVaultClient.getAccessToken` calls for one user within the validity of
- * its token, counting the Lambda invokes. The client is the real one (client/); its LambdaClient is a stand-in
+ * its token, counting the Lambda invokes. The client is the real one (packages/client); its LambdaClient is a stand-in
  * that answers each InvokeCommand by running token-fetch's core (schema, TokenService, answer) in this process
  * against the local stack, i.e. only the Lambda transport is replaced. "off": the same client with its cache
  * made useless (expirySkewSeconds longer than any token's life: every cached token counts as about to expire).
@@ -44,7 +44,7 @@ export async function measureCallerLibrary(stack: BenchStack): Promise<Section> 
       { label: 'distinct access tokens answered', on: on.distinct, off: off.distinct },
     ],
     notes: [
-      'caller library: the real TokenVaultClient (client/) with a stand-in LambdaClient whose send() runs token-fetch\'s core in-process ' +
+      'caller library: the real TokenVaultClient (packages/client) with a stand-in LambdaClient whose send() runs token-fetch\'s core in-process ' +
         'against the local stack; only the Lambda transport is replaced.',
     ],
   };

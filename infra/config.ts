@@ -39,7 +39,7 @@ export const EXAMPLE_CONFIG_PATH = path.join(__dirname, 'config', 'example.json'
 const applicationSchema = z
   .object({
     applicationId: z.string().optional(),
-    /** A provider profile (functions/definitions/profiles): endpoints, scopes, parameters and quirks preset. */
+    /** A provider profile (packages/cdk/src/definitions/profiles): endpoints, scopes, parameters and quirks preset. */
     profile: z.enum(PROFILE_IDS).optional(),
     /** Values of the profile's endpoint template parameters, e.g. `{ "tenant": "contoso.onmicrosoft.com" }`. */
     profileParameters: z.record(z.string(), z.string()).optional(),

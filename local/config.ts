@@ -2,7 +2,7 @@
  * Configuration of the local stack's `default` application from the `OAUTH_*` environment variables
  * (docs/contract.md "Local stack"), validated with the same schema the functions use. Without provider variables the
  * stack runs the built-in development provider, and this file describes the application registered there.
- * `OAUTH_PROFILE` names a provider profile (functions/definitions/profiles), resolved here as infra/config.ts
+ * `OAUTH_PROFILE` names a provider profile (packages/cdk/src/definitions/profiles), resolved here as infra/config.ts
  * does at synthesis, so the functions get the same flat configuration in both places.
  */
 import { randomBytes } from 'node:crypto';

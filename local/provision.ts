@@ -1,5 +1,5 @@
 /**
- * Creates the vault's AWS resources in the emulator from the shared definitions (functions/definitions), so
+ * Creates the vault's AWS resources in the emulator from the shared definitions (packages/cdk/src/definitions), so
  * the local tables match the CDK ones by construction.
  */
 import {

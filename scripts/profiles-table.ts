@@ -1,5 +1,5 @@
 /**
- * Prints the README's provider table from functions/definitions/profiles/catalogue.ts (the one definition of each
+ * Prints the README's provider table from packages/cdk/src/definitions/profiles/catalogue.ts (the one definition of each
  * profile). test/docs/readme.test.ts fails when the README's copy is out of date.
  */
 import { PROFILES } from '@token-vault/cdk/src/definitions/profiles/catalogue';

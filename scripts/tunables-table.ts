@@ -1,5 +1,5 @@
 /**
- * Prints the README's tunables table from functions/definitions/tunables.ts (the one definition of name,
+ * Prints the README's tunables table from packages/cdk/src/definitions/tunables.ts (the one definition of name,
  * variable, unit, default, bounds and meaning). `npx tsx scripts/tunables-table.ts` rewrites nothing: paste its
  * output, or let test/docs/readme.test.ts tell you the README is out of date.
  */

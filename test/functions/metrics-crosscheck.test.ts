@@ -67,7 +67,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sortedNames = (dimensions: Record<string, unknown>): string[] => Object.keys(dimensions).sort();
 const keyOf = (name: string): MetricKey => {
   const key = (Object.keys(METRICS) as MetricKey[]).find((k) => METRICS[k].name === name);
-  if (key === undefined) throw new Error(`emitted metric ${name} is not defined in functions/definitions/metrics.ts`);
+  if (key === undefined) throw new Error(`emitted metric ${name} is not defined in packages/cdk/src/definitions/metrics.ts`);
   return key;
 };
 

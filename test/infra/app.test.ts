@@ -229,7 +229,7 @@ describe('service stack (stateless)', () => {
       expect(service.Resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
     });
 
-    it('sets only variables of functions/definitions (plus NODE_OPTIONS for source maps)', () => {
+    it('sets only variables of packages/cdk/src/definitions (plus NODE_OPTIONS for source maps)', () => {
       const variables = functionProperties(key).Environment.Variables;
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
       const known = new Set<string>([...Object.values(ENV), ...Object.values(TUNABLES).map((t) => t.env), 'NODE_OPTIONS']);

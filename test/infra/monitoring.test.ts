@@ -1,6 +1,6 @@
 /**
  * The dashboard and alarms in the synthesized template, checked against their definition
- * (functions/definitions/dashboard.ts): every widget with its metrics per application, every alarm with its
+ * (packages/cdk/src/definitions/dashboard.ts): every widget with its metrics per application, every alarm with its
  * metric names, dimensions and threshold, and SNS actions exactly when the vault has an alarm topic.
  */
 import * as fs from 'node:fs';

@@ -211,7 +211,7 @@ function schemaOf(name: string, def: TableDefinition): TableSchema {
   };
 }
 
-/** TableSchemas of the project's tables (functions/definitions/tables.ts) under their physical names. */
+/** TableSchemas of the project's tables (packages/cdk/src/definitions/tables.ts) under their physical names. */
 export function schemasFromDefinitions(names: { connections: string; states: string }): TableSchema[] {
   const physical: Record<string, string> = { Connections: names.connections, OAuthStates: names.states };
   return TABLES.map((def) => {

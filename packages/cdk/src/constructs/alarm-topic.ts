@@ -9,12 +9,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
+/** Props of {@link AlarmTopic}. */
 export interface AlarmTopicProps {
   /** Address subscribed to the topic (it must confirm the subscription e-mail). */
   readonly email: string;
 }
 
+/**
+ * An SNS topic for the vault's alarms with one e-mail subscription, encrypted with a key of its own whose policy
+ * lets CloudWatch alarms publish.
+ */
 export class AlarmTopic extends Construct {
+  /** The topic. */
   public readonly topic: sns.Topic;
 
   public constructor(scope: Construct, id: string, props: AlarmTopicProps) {

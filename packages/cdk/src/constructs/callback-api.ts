@@ -35,6 +35,7 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   errorMessage: '$context.error.message',
 };
 
+/** Props of {@link CallbackApi}. */
 export interface CallbackApiProps {
   /** The callback function. */
   readonly handler: lambda.IFunction;
@@ -50,9 +51,16 @@ export interface CallbackApiProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/**
+ * The HTTP API with the vault's only public route, `GET /oauth/callback`, on a throttled `$default` stage with JSON
+ * access logs that leave out the query string (where `code` and `state` travel).
+ */
 export class CallbackApi extends Construct {
+  /** The HTTP API. */
   public readonly api: apigwv2.HttpApi;
+  /** Its `$default` stage (throttled, access-logged). */
   public readonly stage: apigwv2.HttpStage;
+  /** The access log group (retained). */
   public readonly accessLogs: logs.LogGroup;
   /** Full callback URL: register it at the provider as the redirect URI. */
   public readonly callbackUrl: string;

@@ -3,7 +3,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/**
+ * The encrypted SQS queue (14 days) that receives what failed for good: schedule deliveries EventBridge gave up on,
+ * and asynchronous refresh invocations that failed.
+ */
 export class DeadLetterQueue extends Construct {
+  /** The queue. */
   public readonly queue: sqs.Queue;
 
   public constructor(scope: Construct, id: string) {

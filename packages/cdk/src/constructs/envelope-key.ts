@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ENCRYPTION_CONTEXT_KEYS } from '../definitions/encryption';
 import type { KeyUsage } from './access';
 
-/** Encryption context keys every data key of the vault carries (from functions/definitions). */
+/** Encryption context keys every data key of the vault carries (from src/definitions). */
 export const ENCRYPTION_CONTEXT_KEY_NAMES: string[] = Object.values(ENCRYPTION_CONTEXT_KEYS);
 
 /**
@@ -33,6 +33,7 @@ export interface EnvelopeKeyUsers {
   readonly generateDataKey: string[];
 }
 
+/** Props of {@link EnvelopeKey}. */
 export interface EnvelopeKeyProps {
   /** ARNs of the roles allowed each key operation. Roles may not exist yet (they are matched by `aws:PrincipalArn`). */
   readonly users: EnvelopeKeyUsers;
@@ -48,6 +49,11 @@ export interface EnvelopeKeyProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * The customer managed KMS key that wraps every connection's data key, rotated yearly. Its policy is written out in
+ * full: the account may administer the key but not use it, and each listed role may use it only for its own
+ * operation and only with the vault's encryption context.
+ */
 export class EnvelopeKey extends Construct {
   /** The key; grant it through `VaultFunction.bindKey`, which adds the same conditions on the role side. */
   public readonly key: kms.Key;

@@ -9,14 +9,18 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** Props of {@link ScheduledInvocation}. */
 export interface ScheduledInvocationProps {
+  /** The function invoked. */
   readonly target: lambda.IFunction;
+  /** When. */
   readonly schedule: events.Schedule;
   /** JSON payload of each invocation. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jsii maps `any` to a JSON value in every language
   readonly payload: { [key: string]: any };
   /** Receives events EventBridge could not deliver after its retries. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** Description of the EventBridge rule. */
   readonly description: string;
   /**
    * How long EventBridge keeps retrying one event; a sweep older than its period is superseded by the next one.
@@ -30,7 +34,12 @@ export interface ScheduledInvocationProps {
   readonly retryAttempts?: number;
 }
 
+/**
+ * An EventBridge rule that invokes a function with a fixed payload on a schedule, with retries and a dead-letter
+ * queue for deliveries that fail (the vault's proactive refresh sweep).
+ */
 export class ScheduledInvocation extends Construct {
+  /** The rule. */
   public readonly rule: events.Rule;
 
   public constructor(scope: Construct, id: string, props: ScheduledInvocationProps) {

@@ -21,6 +21,7 @@ import type { VaultFunctionKey } from './vault-function';
 /** Vault names: they prefix the function role names (IAM: 64 characters at most, region included). */
 const VAULT_NAME = /^[A-Za-z0-9-]{1,32}$/;
 
+/** Props of {@link TokenVaultData}. */
 export interface TokenVaultDataProps {
   /** The OAuth applications; each gets a client secret here unless it names an existing one. */
   readonly applications: TokenVaultApplication[];
@@ -44,6 +45,11 @@ export interface TokenVaultDataProps {
   readonly tableEncryption?: VaultTableEncryption;
 }
 
+/**
+ * The vault's stateful half: the connections and OAuth-state tables, the envelope key and one client secret per
+ * application (created, or an existing one by ARN), all retained by default. Kept apart from the functions so that
+ * the stateless half can be replaced without touching stored tokens.
+ */
 export class TokenVaultData extends Construct {
   /** Short name of the vault (see {@link TokenVaultDataProps.name}). */
   public readonly name: string;

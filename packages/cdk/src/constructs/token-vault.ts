@@ -145,27 +145,33 @@ export interface TokenVaultOptions {
  */
 export interface TokenVaultProps extends TokenVaultOptions {
   /**
-   * Stateful resources built elsewhere, e.g. in a stack with termination protection.
+   * Stateful resources built elsewhere, e.g. by a {@link TokenVaultDataStack} with termination protection. With
+   * `data`, leave out `applications`, `name`, `removalPolicy` and `tableEncryption` (they are the data's; giving
+   * them too fails the synthesis).
    * @default - built by the vault from `applications`
    */
   readonly data?: TokenVaultData;
   /**
-   * The OAuth applications (required unless `data` is given).
+   * The OAuth applications, one per client registration at a provider; each gets a client secret unless it names
+   * an existing one. Required unless `data` is given.
    * @default - those of `data`
    */
   readonly applications?: TokenVaultApplication[];
   /**
-   * Short name of the vault (only without `data`).
+   * Short name of this vault (1-32 chars of `[A-Za-z0-9-]`). The function roles are named `NAME-FUNCTION-REGION`
+   * so that the key policy can name them; two vaults in one account and region need different names. Only without
+   * `data`.
    * @default - derived from the construct path
    */
   readonly name?: string;
   /**
-   * Removal policy of the stateful resources (only without `data`).
-   * @default RemovalPolicy.RETAIN
+   * What happens to the tables, the key and the secrets when they leave the stack. Only without `data`.
+   * @default RemovalPolicy.RETAIN (tables also deletion-protected)
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Table encryption (only without `data`).
+   * Table encryption at rest; the tokens inside are envelope-encrypted under the vault key either way. Only without
+   * `data`.
    * @default VaultTableEncryption.AWS_OWNED
    */
   readonly tableEncryption?: VaultTableEncryption;
@@ -185,6 +191,20 @@ export interface VaultFunctions {
   readonly revoke: VaultFunction;
 }
 
+/**
+ * The whole vault: the five functions (connect, callback, token-fetch, refresh, revoke; prebuilt, nodejs24.x on
+ * arm64, each with a role of its own), the callback HTTP API, the proactive refresh schedule with its dead-letter
+ * queue, the dashboard and alarms, and the stateful resources: built here from `applications`, or handed in as
+ * `data` (a {@link TokenVaultData} in another stack). Other Lambdas get access with `grantFetch`, `grantRefresh`,
+ * `grantConnect` and `grantRevoke`.
+ *
+ * @example
+ * const vault = new TokenVault(this, 'TokenVault', {
+ *   applications: [{ clientId: 'your-client-id', scopes: ['read'] }],
+ *   returnTo: ['https://app.example.com/integrations/otesse'],
+ * });
+ * vault.grantFetch(apiHandler);
+ */
 export class TokenVault extends Construct {
   /** Tables, key and client secrets. */
   public readonly data: TokenVaultData;

@@ -63,6 +63,7 @@ const TABLE_ENV: Readonly<Record<string, string>> = {
   [STATES_TABLE.id]: ENV.STATES_TABLE,
 };
 
+/** Props of {@link VaultFunction}. */
 export interface VaultFunctionProps {
   /** Which of the vault's functions. */
   readonly functionKey: VaultFunctionKey;
@@ -117,9 +118,13 @@ interface BindTableOptions {
  * the clients the handler imports (a smaller, faster-loading bundle than the full runtime SDK).
  */
 export class VaultFunction extends Construct {
+  /** The Lambda function. */
   public readonly function: lambda.Function;
+  /** Its execution role (no managed policies). */
   public readonly role: iam.Role;
+  /** Its log group (retained). */
   public readonly logGroup: logs.LogGroup;
+  /** Its name in the contract, memory and timeout. */
   public readonly definition: VaultFunctionDefinition;
 
   public constructor(scope: Construct, id: string, props: VaultFunctionProps) {

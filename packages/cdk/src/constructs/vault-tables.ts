@@ -1,5 +1,5 @@
 /**
- * DynamoDB tables built from their definitions in functions/definitions/tables.ts (the same definitions the
+ * DynamoDB tables built from their definitions in src/definitions/tables.ts (the same definitions the
  * local stack creates its tables from), with the settings a production table needs.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';

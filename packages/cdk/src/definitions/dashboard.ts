@@ -1,6 +1,6 @@
 /**
  * The dashboard and the alarms, as data: which widgets, which metrics (by key of ./metrics), which statistics,
- * which thresholds. infra/constructs/monitoring.ts renders them as a CloudWatch dashboard and alarms for the
+ * which thresholds. src/constructs/monitoring.ts renders them as a CloudWatch dashboard and alarms for the
  * configured applications; the local stack draws the same widgets from the metrics a local run emitted; a test
  * checks that every metric referenced here is emitted under the same name and dimensions, and the reverse.
  *

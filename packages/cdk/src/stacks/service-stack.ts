@@ -6,12 +6,18 @@ import { FUNCTION_KEYS } from '../constructs/access';
 import { TokenVault, type TokenVaultOptions } from '../constructs/token-vault';
 import type { TokenVaultData } from '../constructs/token-vault-data';
 
+/** Props of {@link TokenVaultServiceStack}: a stack's props, the vault's options and the data. */
 export interface TokenVaultServiceStackProps extends StackProps, TokenVaultOptions {
   /** The stateful resources (from the data stack). */
   readonly data: TokenVaultData;
 }
 
+/**
+ * The stateless stack: a {@link TokenVault} over the data of a {@link TokenVaultDataStack}, with the callback URL and
+ * the functions' names and ARNs as outputs. Replaceable without touching stored tokens.
+ */
 export class TokenVaultServiceStack extends Stack {
+  /** The vault (grant callers with its `grantFetch`, ...). */
   public readonly vault: TokenVault;
 
   public constructor(scope: Construct, id: string, props: TokenVaultServiceStackProps) {

@@ -64,7 +64,7 @@ export interface ProfileSelection extends ProviderOverrides {
   readonly profileParameters?: Readonly<Record<string, string>>;
 }
 
-/** The provider fields of an application's configuration, fully resolved (see functions/definitions/applications.ts). */
+/** The provider fields of an application's configuration, fully resolved (see src/definitions/applications.ts). */
 export interface ResolvedProvider {
   readonly profile: ProfileId;
   readonly authorizeUrl: string;
