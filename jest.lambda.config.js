@@ -1,6 +1,7 @@
 /**
- * `npm run test:lambda` (scripts/test-lambda.sh): on Lambda's Node.js major, the lifecycle suite through the prebuilt
- * bundles of @token-vault/cdk (as Lambda loads them) and the bundle checks of test/lambda/.
+ * `npm run test:lambda` (scripts/test-lambda.sh): on Lambda's Node.js major, the functions' suites (test/functions/,
+ * every handler loaded from the prebuilt bundles of @token-vault/cdk, as Lambda loads them; the core's unit suites
+ * from the sources) and the bundle checks of test/lambda/.
  */
 const base = require('./jest.config.js');
 
@@ -8,5 +9,5 @@ const base = require('./jest.config.js');
 module.exports = {
   ...base,
   testPathIgnorePatterns: ['/node_modules/'],
-  testMatch: ['**/test/functions/lifecycle.test.ts', '**/test/lambda/**/*.test.ts'],
+  testMatch: ['**/test/functions/**/*.test.ts', '**/test/lambda/**/*.test.ts'],
 };

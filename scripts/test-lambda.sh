@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `npm run test:lambda`: the code that runs in Lambda, tested on Lambda's Node.js major as Lambda loads it. Jest runs
-# on Node 24 (scripts/setup-node24.sh) with the lifecycle suite's handlers loaded from @token-vault/cdk's prebuilt
-# bundles (packages/cdk/assets/<function>/index.js, TOKEN_VAULT_TEST_BUNDLES in test/support/vault.ts), plus the
-# bundle checks of test/lambda/. `--experimental-vm-modules` lets Jest run the dynamic import() calls that may be
-# left in the bundles (the suites that load the handlers from their TypeScript sources need it off, hence a run of
-# its own). Run `npm run build` first.
+# on Node 24 (scripts/setup-node24.sh) the functions' suites (test/functions/) with every handler loaded from
+# @token-vault/cdk's prebuilt bundles (packages/cdk/assets/<function>/index.js, TOKEN_VAULT_TEST_BUNDLES in
+# test/support/vault.ts), plus the bundle checks of test/lambda/. `--experimental-vm-modules` lets Jest run the
+# dynamic import() calls left in the bundles (the main run, which loads the handlers from their TypeScript sources
+# on the tooling's Node, needs it off, hence a run of its own). Run `npm run build` first.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

@@ -228,7 +228,7 @@ let handlerSets = 0;
  * Where the handlers come from. By default their TypeScript sources (packages/cdk/functions/handlers). With
  * `TOKEN_VAULT_TEST_BUNDLES=<folder>` (relative to the repository, e.g. `packages/cdk/assets`), the prebuilt
  * bundles `<folder>/<function name>/index.js` that @token-vault/cdk ships, loaded as Lambda loads them (`npm run
- * test:lambda` runs the lifecycle suite so on Lambda's Node major).
+ * test:lambda` runs the functions' suites so, on Lambda's Node major).
  */
 export const HANDLER_BUNDLES = process.env.TOKEN_VAULT_TEST_BUNDLES ? resolve(__dirname, '..', '..', process.env.TOKEN_VAULT_TEST_BUNDLES) : undefined;
 
