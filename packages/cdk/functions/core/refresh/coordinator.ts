@@ -24,7 +24,7 @@ import type { Clock } from '../time/clock';
 import type { Deadline } from '../time/deadline';
 import { wholeRefreshMs, type RefreshTiming } from './budget';
 import { triggerOf, type RefreshDemand } from './demand';
-import { isDue, lifetimeMs, satisfiesValidity } from './policy';
+import { isDue, isServable, lifetimeMs, satisfiesValidity } from './policy';
 import { endedError, messageFor, type RefreshOutcome, type Refresher } from './refresher';
 import { SingleFlight } from './single-flight';
 
@@ -154,7 +154,7 @@ export class RefreshCoordinator {
             continue;
           }
           // A token the API still takes is not destroyed because a caller asked for more than it can give.
-          if (active.tokens.accessTokenExpiresAt > now) throw reauthorizationError();
+          if (isServable(active.tokens, now)) throw reauthorizationError();
           {
             const error = await this.reauthorize(active, 'no_refresh_token', deadline);
             if (error !== 'moved') throw error;
@@ -243,13 +243,13 @@ export class RefreshCoordinator {
       case 'forced': {
         // The token came from a forced refresh moments ago: another one now would not cure a rejecting API.
         const since = active.lastForcedRefreshAt === undefined ? Infinity : now - active.lastForcedRefreshAt;
-        const young = since < this.o.policy.forcedRefreshMinIntervalMs && tokens.accessTokenExpiresAt > now;
+        const young = since < this.o.policy.forcedRefreshMinIntervalMs && isServable(tokens, now);
         // Without a rejected token: a fresh token. One a forced refresh made moments ago is that.
         if (demand.rejectedAccessToken === undefined) return young ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: false };
         const usedKms = this.o.sealer.needsKms(active);
         const stored = await this.o.sealer.openAccessToken(active, deadline);
         // Another caller refreshed since this caller's token was issued: the stored token is the answer.
-        if (stored !== demand.rejectedAccessToken && tokens.accessTokenExpiresAt > now) return { kind: 'serve', opened: stored, usedKms };
+        if (stored !== demand.rejectedAccessToken && isServable(tokens, now)) return { kind: 'serve', opened: stored, usedKms };
         if (stored === demand.rejectedAccessToken && young) {
           const retryAfterMs = this.o.policy.forcedRefreshMinIntervalMs - since;
           throw new VaultError('rate_limited', 'The token was refreshed moments ago and another refresh now would not help; retry later.', { retryAfterSeconds: retryAfterMs / 1000 });
@@ -326,7 +326,7 @@ export class RefreshCoordinator {
       if (current?.status !== 'active' || current.version !== active.version) return { kind: 'reread', current };
     }
     const now = this.o.clock.now();
-    const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : active.tokens.accessTokenExpiresAt > now;
+    const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : isServable(active.tokens, now);
     return answers ? { kind: 'token', token: this.issue(active, token) } : { kind: 'reread', current: active };
   }
 

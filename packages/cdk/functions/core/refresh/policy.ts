@@ -3,6 +3,7 @@
  * times; all durations in milliseconds.
  */
 import type { StoredTokens } from '../store/types';
+import { CLOCK_SKEW_MS } from '../time/clock';
 
 type Times = Pick<StoredTokens, 'accessTokenIssuedAt' | 'accessTokenExpiresAt'>;
 
@@ -20,10 +21,18 @@ export function requiredValidityMs(tokens: Times, minValidityMs: number, settleM
   return Math.min(minValidityMs, Math.max(0, lifetimeMs(tokens) - settleMs));
 }
 
-/** Whether the token is valid now for the validity the request can get (and valid at all). */
+/**
+ * Whether the token may still be served at all. Its expiry was computed on one container's clock and is judged on
+ * another's, and the provider judges it on a third: within `CLOCK_SKEW_MS` of expiry it may already be dead at the
+ * provider, so it is never served then (the contract says so).
+ */
+export function isServable(tokens: Pick<Times, 'accessTokenExpiresAt'>, now: number): boolean {
+  return tokens.accessTokenExpiresAt - now > CLOCK_SKEW_MS;
+}
+
+/** Whether the token is valid now for the validity the request can get (and servable at all). */
 export function satisfiesValidity(tokens: Times, minValidityMs: number, now: number, settleMs: number): boolean {
-  const left = tokens.accessTokenExpiresAt - now;
-  return left > 0 && left >= requiredValidityMs(tokens, minValidityMs, settleMs);
+  return isServable(tokens, now) && tokens.accessTokenExpiresAt - now >= requiredValidityMs(tokens, minValidityMs, settleMs);
 }
 
 /**
