@@ -1,5 +1,5 @@
 /**
- * The commands the stores send (functions/core/store: connection-store, lease-store, pending-revocations,
+ * The commands the stores send (packages/cdk/functions/core/store: connection-store, lease-store, pending-revocations,
  * state-store), in their exact shapes, as one connection's life: state saved and consumed, connection saved
  * (transaction with the flows-marker check and the counter), lease taken / contended / extended / committed /
  * released with a cool-down, the sweep's paged `refresh-due` query, flows ended, reauthorization, revocation

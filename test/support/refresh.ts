@@ -42,7 +42,7 @@ export function expectSameToken(actual: unknown, expected: unknown, same = true)
   else expect(a).not.toBe(b);
 }
 
-/** A connection item as DynamoDB holds it (flat attributes; see functions/core/store/codec.ts). */
+/** A connection item as DynamoDB holds it (flat attributes; see packages/cdk/functions/core/store/codec.ts). */
 export interface StoredItem {
   readonly [attribute: string]: unknown;
   readonly userId: string;

@@ -1,6 +1,6 @@
 /**
  * The simulation's adapter for the refresh core as the functions build it: the same services as
- * functions/runtime/container.ts, wired to the simulated clients and clock, answering the way the handlers do.
+ * packages/cdk/functions/runtime/container.ts, wired to the simulated clients and clock, answering the way the handlers do.
  * The SDK settings are the container's own (`sdkClientConfig`), so the simulated requests time out exactly when
  * the real ones would.
  */
