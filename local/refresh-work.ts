@@ -40,6 +40,11 @@ export interface RefreshWorkLoop {
 export class RefreshWork {
   constructor(private readonly o: RefreshWorkOptions) {}
 
+  /** The same event source with another worker (e.g. one that crashes after its work, in a test). */
+  withWorker(wrap: (worker: Invoke) => Invoke): RefreshWork {
+    return new RefreshWork({ ...this.o, worker: wrap(this.o.worker) });
+  }
+
   /** One scheduled sweep (the rule's payload). */
   sweep(): Promise<unknown> {
     return this.o.sweep({ sweep: true });

@@ -334,10 +334,11 @@ describe('the local stack serves the dashboard', () => {
     for (let i = 0; i < 3; i += 1) expect((await invoke('token-fetch', { userId: users.alice })).ok).toBe(true);
     expect((await invoke('token-fetch', { userId: users.carol })).ok).toBe(false);
     expect((await invoke('refresh', { userId: users.bob })).ok).toBe(true);
-    await invoke('refresh', { sweep: true });
+    await stack.refreshWork.sweep();
+    await stack.refreshWork.drain();
     expect(await invoke('revoke', { userId: users.alice, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
     expect(await invoke('revoke', { userId: users.bob, reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
-    await invoke('refresh', { sweep: true });
+    await stack.refreshWork.sweep();
 
     const d = await data();
     expect(d.applications).toEqual(['default']);
