@@ -300,10 +300,10 @@ describe('the alarms', () => {
   });
 });
 
-describe('the refresh function', () => {
+describe('the refresh sweep', () => {
   it('may Query the connections table (the active counters sampled after each sweep)', () => {
     const policies = resourcesOfType(template, 'AWS::IAM::Policy');
-    const role = logicalId(withTopic.functions.refresh.role);
+    const role = logicalId(withTopic.functions.sweep.role);
     const statements = policies
       .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref === role))
       .flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);

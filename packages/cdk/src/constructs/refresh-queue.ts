@@ -2,7 +2,7 @@
  * The refresh work queue between the sweep and the refresh worker: an encrypted standard queue with a dead-letter
  * queue of its own, and the worker's event source mapping (batches, partial batch failures, bounded concurrency).
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -35,7 +35,6 @@ export class RefreshQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.seconds(REFRESH_DEAD_LETTER_QUEUE.retentionSeconds),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the refresh work queue.' });
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
