@@ -6,6 +6,7 @@
 import { sweepDue } from '@token-vault/cdk/functions/core/refresh/sweep';
 import { encodeWorkMessage, type WorkMessage } from '@token-vault/cdk/functions/core/refresh/work-queue';
 import { workBatch } from '@token-vault/cdk/functions/core/refresh/worker';
+import { ENV } from '@token-vault/cdk/src/definitions/env';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { REFRESH_DUE_SHARDS } from '@token-vault/cdk/src/definitions/tables';
 import { millis } from '@token-vault/cdk/src/definitions/tunables';
@@ -40,7 +41,9 @@ async function makePendingRevocationsDue(userId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  vault = await startVault();
+  // Every connection ahead of expiry, used or not: these tests are about the sweep and the worker, not the policy
+  // (refresh-policy.test.ts).
+  vault = await startVault({ env: { [ENV.PROACTIVE_REFRESH]: 'all' } });
 });
 afterAll(async () => vault.close());
 
@@ -122,7 +125,7 @@ it.each([
   expect((await vault.provider.stats()).revocationRequests).toBe(2);
 });
 
-it('the sweep costs one index query per shard and one send per 10 due items; the worker per due connection one read, two writes and at most two KMS calls, and one read for one not due', async () => {
+it('the sweep costs one index query per shard and one send per 10 due items; the worker per due connection one read, two writes and at most two KMS calls, and a read and a reschedule for one not due', async () => {
   for (const userId of ['cost-due-1', 'cost-due-2', 'cost-early']) await vault.connectUser(userId);
   await ageAccessToken(vault, 'cost-due-1', 60_000);
   await ageAccessToken(vault, 'cost-due-2', 60_000);
@@ -158,12 +161,15 @@ it('the sweep costs one index query per shard and one send per 10 due items; the
   expect(worked).toEqual({ failed: [], outcomes: { refreshed: 2, nothing_to_do: 1 } });
   expect((await vault.provider.stats()).refreshGrants).toBe(2);
   expect((await storedRecord(vault, 'cost-early'))!.version).toBe(before);
+  // Per refresh a lease and a commit; the one not due is moved to its real due time (one write), so the next
+  // sweep does not enqueue it again.
   expect(calls.calls).toMatchObject({
     'DynamoDB.QueryCommand': REFRESH_DUE_SHARDS,
     'DynamoDB.GetItemCommand': 3,
-    'DynamoDB.UpdateItemCommand': 4,
+    'DynamoDB.UpdateItemCommand': 5,
   });
   // Per refresh: unwrap the data key of the refresh token and wrap a new one; nothing for the one not due.
   expect(calls.of('KMS')).toBeLessThanOrEqual(4);
-  expect(calls.of('DynamoDB')).toBe(REFRESH_DUE_SHARDS + 3 + 4);
+  expect(calls.of('DynamoDB')).toBe(REFRESH_DUE_SHARDS + 3 + 5);
+  expect((await storedRecord(vault, 'cost-early'))!.refreshDueAt).toBe((await storedRecord(vault, 'cost-early'))!.accessTokenExpiresAt! - 5 * 60 * 1000);
 });

@@ -9,6 +9,7 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ENV } from '@token-vault/cdk/src/definitions/env';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { REFRESH_QUEUE } from '@token-vault/cdk/src/definitions/queues';
 import { awsClientConfig, EMULATOR_CREDENTIALS } from '../../local/aws-clients';
@@ -33,7 +34,8 @@ beforeAll(async () => {
     port: 0,
     quiet: true,
     prefix: `rq${randomBytes(4).toString('hex')}`,
-    env: { AWS_ENDPOINT_URL: emulatorEndpoint(), AWS_REGION: 'us-east-1' },
+    // Every connection ahead of expiry: the connections here are never fetched before the sweep.
+    env: { AWS_ENDPOINT_URL: emulatorEndpoint(), AWS_REGION: 'us-east-1', [ENV.PROACTIVE_REFRESH]: 'all' },
     // The test drives the event source itself.
     refreshWork: { worker: false, queueVisibilitySeconds: VISIBILITY_SECONDS },
   });

@@ -13,6 +13,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
+import { ENV } from '../definitions/env';
 import { DEFAULT_WORKER_MAX_CONCURRENCY } from '../definitions/queues';
 import { CONNECTIONS_TABLE, STATES_TABLE } from '../definitions/tables';
 import { bindApplications, bindKey, bindTable } from './vault-function';
@@ -41,6 +42,16 @@ export const SWEEP_PAYLOAD = { sweep: true } as const;
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 /** Room kept for the other variables (names, table names, key ARN, tunables). */
 const OTHER_VARIABLES_BUDGET_BYTES = 1024;
+
+/** Which connections the proactive refresh keeps ahead of expiry. */
+export enum ProactiveRefreshPolicy {
+  /** Connections whose current access token was fetched (a session in progress); idle ones are only kept alive. */
+  USED = 'used',
+  /** Every connection, used or not (one provider refresh per connection per token lifetime). */
+  ALL = 'all',
+  /** None: callers refresh on demand; idle connections are still kept alive. */
+  NONE = 'none',
+}
 
 /** Settings of the stateless half, the same whether the vault builds its data or is handed it. */
 export interface TokenVaultOptions {
@@ -76,6 +87,19 @@ export interface TokenVaultOptions {
    * @default Duration.minutes(5)
    */
   readonly sweepInterval?: Duration;
+  /**
+   * Which connections the proactive refresh keeps ahead of expiry: those in use (`USED`: the current token was
+   * fetched), every one (`ALL`), or none (`NONE`: callers refresh on demand). Under each, an idle connection is
+   * refreshed before its refresh token would expire or hit the provider's idle limit.
+   * @default ProactiveRefreshPolicy.USED
+   */
+  readonly proactiveRefresh?: ProactiveRefreshPolicy;
+  /**
+   * An idle connection is refreshed this many seconds before its refresh token would expire or hit the
+   * provider's idle limit.
+   * @default 172800 (2 days)
+   */
+  readonly keepAliveLeadSeconds?: number;
   /**
    * Most refresh-worker invocations at once (the SQS event source's `MaximumConcurrency`, 2 to 1,000), each with
    * up to 10 refreshes in flight: about 24 refreshes per second each at 0.4 s per refresh. It bounds the load on the
@@ -267,7 +291,10 @@ export class TokenVault extends Construct {
         ...(props.tableEncryption !== undefined ? { tableEncryption: props.tableEncryption } : {}),
       });
 
-    const environment = Object.fromEntries((Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])]));
+    const environment = {
+      ...Object.fromEntries((Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])])),
+      [ENV.PROACTIVE_REFRESH]: props.proactiveRefresh ?? ProactiveRefreshPolicy.USED,
+    };
     const functions = {} as Record<FunctionKey, VaultFunction>;
     for (const key of FUNCTION_KEYS) {
       functions[key] = new VaultFunction(this, FUNCTIONS[key].name, {

@@ -74,6 +74,14 @@ export const TUNABLES = {
     max: 24 * 60 * 60,
     doc: 'How far ahead the scheduled sweep refreshes (at least one sweep interval).',
   },
+  keepAliveLeadSeconds: {
+    env: 'TOKEN_VAULT_KEEP_ALIVE_LEAD_SECONDS',
+    unit: 'seconds',
+    default: 2 * 24 * 60 * 60,
+    min: 60 * 60,
+    max: 30 * 24 * 60 * 60,
+    doc: 'An idle connection is refreshed this long before its refresh token would expire or hit the provider\'s idle limit (a provider outage shorter than this keeps it alive).',
+  },
   refreshLeaseSeconds: {
     env: 'TOKEN_VAULT_REFRESH_LEASE_SECONDS',
     unit: 'seconds',

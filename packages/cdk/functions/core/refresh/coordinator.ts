@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MESSAGES, VaultError } from '../errors';
-import { NO_LOGS, NO_METRICS, type VaultLogger, type VaultMetrics } from '../observability';
+import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
 import type { TokenSealer } from '../crypto/token-sealer';
 import type { ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
@@ -24,7 +24,8 @@ import type { Clock } from '../time/clock';
 import type { Deadline } from '../time/deadline';
 import { wholeRefreshMs, type RefreshTiming } from './budget';
 import { triggerOf, type RefreshDemand } from './demand';
-import { isDue, lifetimeMs, satisfiesValidity } from './policy';
+import { isDue, satisfiesValidity } from './policy';
+import { RefreshSchedule } from './schedule';
 import { endedError, messageFor, type RefreshOutcome, type Refresher } from './refresher';
 import { SingleFlight } from './single-flight';
 
@@ -57,6 +58,8 @@ export interface RefreshCoordinatorOptions {
   readonly refresher: Refresher;
   readonly timing: RefreshTiming;
   readonly policy: CoordinatorPolicy;
+  /** The proactive policy and the keep-alive track. @default every connection ahead of expiry (no use marks) */
+  readonly schedule?: RefreshSchedule;
   readonly clock: Clock;
   readonly random: () => number;
   /** Lease owner prefix of this container. @default a random UUID */
@@ -93,8 +96,10 @@ export class RefreshCoordinator {
    * and the attempt and the write after it (retried until the lease ends) stay inside one lease.
    */
   private readonly settleMs: number;
+  private readonly schedule: RefreshSchedule;
 
   constructor(private readonly o: RefreshCoordinatorOptions) {
+    this.schedule = o.schedule ?? RefreshSchedule.all(o.policy.marginMs);
     this.metrics = o.metrics ?? NO_METRICS;
     this.logger = o.logger ?? NO_LOGS;
     this.ownerId = o.ownerId ?? randomUUID();
@@ -234,11 +239,11 @@ export class RefreshCoordinator {
         return meets && !isDue(tokens, this.o.policy.marginMs, now) ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: meets };
       }
       case 'proactive': {
-        // Ahead by the look-ahead, but never before half the token's lifetime (a long look-ahead would otherwise
-        // refresh every token on every sweep).
-        const due = isDue(tokens, this.o.policy.marginMs, now, demand.horizonMs) && now >= tokens.accessTokenIssuedAt + lifetimeMs(tokens) / 2;
-        if (!due) return { kind: 'done', refreshed: active.version !== firstVersion };
-        return { kind: 'refresh', fallback: false };
+        // Ahead by the look-ahead when the policy keeps it ahead (never before half the token's lifetime), or
+        // before its refresh token would die (keep-alive).
+        if (this.schedule.proactiveDue(active, now, demand.horizonMs)) return { kind: 'refresh', fallback: false };
+        await this.visitNotDue(active, now, demand.horizonMs, deadline);
+        return { kind: 'done', refreshed: active.version !== firstVersion };
       }
       case 'forced': {
         // The token came from a forced refresh moments ago: another one now would not cure a rejecting API.
@@ -327,7 +332,41 @@ export class RefreshCoordinator {
     }
     const now = this.o.clock.now();
     const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : active.tokens.accessTokenExpiresAt > now;
-    return answers ? { kind: 'token', token: this.issue(active, token) } : { kind: 'reread', current: active };
+    if (!answers) return { kind: 'reread', current: active };
+    const issuedToken = this.issue(active, token);
+    if (demand.kind !== 'proactive') await this.markUsed(active, now, deadline);
+    return { kind: 'token', token: issuedToken };
+  }
+
+  /**
+   * The `used` policy's mark: the first answer with a token records that a caller uses it (one conditional write
+   * per access token, across all containers) and puts it on the expiry track, so the proactive refresh gets its
+   * successor before it expires. Best effort: the answer was decided by the read, and a lost mark only means the
+   * next token may be refreshed on demand.
+   */
+  private async markUsed(active: ActiveConnection, now: number, deadline: Deadline): Promise<void> {
+    if (!this.schedule.marksUse || this.schedule.used(active) || !deadline.allows(this.o.timing.awsCallMs)) return;
+    try {
+      await this.o.connections.markFetched(active, now, this.schedule.next(active, true), deadline);
+    } catch (error) {
+      this.logger.warn('The connection could not be marked as used.', { userId: active.userId, applicationId: active.applicationId, ...describeError(error) });
+    }
+  }
+
+  /**
+   * The proactive refresh visited a connection its policy does not refresh now: when the index still shows it as
+   * due (a token nobody used, left on the expiry track), it moves to its next due time, so the sweep does not
+   * enqueue it again. Best effort: a failure leaves it to the next visit.
+   */
+  private async visitNotDue(active: ActiveConnection, now: number, horizonMs: number, deadline: Deadline): Promise<void> {
+    if (active.refreshDueAt === undefined || active.refreshDueAt > now + horizonMs) return;
+    const next = this.schedule.next(active, this.schedule.used(active));
+    if (next <= active.refreshDueAt) return;
+    try {
+      await this.o.connections.reschedule(active, next, deadline);
+    } catch (error) {
+      this.logger.warn('The connection could not be rescheduled.', { userId: active.userId, applicationId: active.applicationId, ...describeError(error) });
+    }
   }
 
   /**

@@ -60,6 +60,13 @@ export interface ActiveConnection extends ConnectionBase {
   readonly lastRefreshAt?: string;
   /** When the last forced refresh (a caller's 401) stored its tokens: forced refreshes are rate-limited by it. */
   readonly lastForcedRefreshAt?: number;
+  /**
+   * When token-fetch last marked the connection as used: written at most once per access token (the first fetch
+   * of a token whose issue is later than the mark). Not part of `version`.
+   */
+  readonly lastFetchedAt?: number;
+  /** The due time the `refresh-due` index holds for it (absent without a refresh token). */
+  readonly refreshDueAt?: number;
 }
 
 export interface ReauthorizationRequiredConnection extends ConnectionBase {
