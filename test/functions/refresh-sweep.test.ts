@@ -143,7 +143,15 @@ it('the sweep costs one index query per shard and one send per 10 due items; the
     { sendBatch: (messages) => ((sends += 1), queued.push(...messages), Promise.resolve([])), depth: () => Promise.resolve(0) },
     { horizonMs, deadline: testDeadline(FUNCTIONS.sweep.timeoutSeconds * 1000), awsCallMs: vault.container.timing.awsCallMs, maxItems: 100 },
   );
-  expect(swept).toEqual({ examined: 3, enqueued: 3, alreadyQueued: 0, failed: 0, backlogMs: expect.any(Number) });
+  expect(swept).toEqual({
+    examined: 3,
+    enqueued: 3,
+    alreadyQueued: 0,
+    failed: 0,
+    backlogMs: expect.any(Number),
+    backlogByApplication: { default: swept.backlogMs },
+    enqueuedByApplication: { default: 3 },
+  });
   expect(sends).toBe(1);
   expect(calls.calls).toEqual({ 'DynamoDB.QueryCommand': REFRESH_DUE_SHARDS });
   expect(calls.of('KMS')).toBe(0);

@@ -28,7 +28,7 @@ export const handler = invokeHandler(sweepRequestSchema, async (_input, deadline
   } catch (error) {
     vaultLogger.warn('The refresh queue depth could not be read; enqueueing without back-pressure.', describeError(error));
   }
-  const result = await sweepDue(vault.connections(), queue, {
+  const { backlogByApplication, enqueuedByApplication, ...result } = await sweepDue(vault.connections(), queue, {
     horizonMs: millis(vault.tunables, 'sweepLookaheadSeconds'),
     deadline,
     awsCallMs: vault.timing.awsCallMs,
@@ -36,6 +36,11 @@ export const handler = invokeHandler(sweepRequestSchema, async (_input, deadline
     memo,
     logger: vaultLogger,
   });
+  // How far behind the proactive refresh is, and what it sent, per application (0 for an application with none).
+  for (const application of vault.applications().ids()) {
+    vaultMetrics.timing('REFRESH_BACKLOG_AGE', { Application: application }, backlogByApplication[application] ?? 0);
+    vaultMetrics.count('REFRESH_ENQUEUED', { Application: application }, enqueuedByApplication[application] ?? 0);
+  }
   // Gauges sampled once per sweep: the exact active counters (one Query, whatever the user count) and the age
   // of the oldest revocation the provider has not confirmed. A failed sample is skipped, not the answer.
   try {

@@ -369,6 +369,8 @@ export class TokenVault extends Construct {
       functions,
       applicationIds: applications.map(applicationIdOf),
       deadLetterQueue: this.deadLetterQueue.queue,
+      refreshQueue: this.refreshQueue.queue,
+      refreshDeadLetterQueue: this.refreshQueue.deadLetterQueue,
       ...(this.alarmTopic !== undefined ? { alarmTopic: this.alarmTopic } : {}),
     });
   }

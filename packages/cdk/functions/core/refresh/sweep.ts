@@ -78,6 +78,10 @@ export interface SweepResult {
    * (from the first page of each shard, read oldest first: no extra query).
    */
   readonly backlogMs: number;
+  /** The backlog per application (only applications with due connections in the first pages). */
+  readonly backlogByApplication: Readonly<Record<string, number>>;
+  /** Connections enqueued per application (pending revocations are not counted). */
+  readonly enqueuedByApplication: Readonly<Record<string, number>>;
 }
 
 export async function sweepDue(store: ConnectionStore, queue: WorkQueue, options: SweepOptions): Promise<SweepResult> {
@@ -85,7 +89,7 @@ export async function sweepDue(store: ConnectionStore, queue: WorkQueue, options
   const logger = options.logger ?? NO_LOGS;
   const pageSize = options.pageSize ?? 1000;
   const clock = deadline.clock;
-  const result = { examined: 0, enqueued: 0, alreadyQueued: 0, failed: 0, backlogMs: 0 };
+  const result = { examined: 0, enqueued: 0, alreadyQueued: 0, failed: 0, backlogMs: 0, backlogByApplication: {} as Record<string, number>, enqueuedByApplication: {} as Record<string, number> };
   const dueBy = clock.now() + options.horizonMs;
   const cursors = new Map<number, Item | undefined>(Array.from({ length: REFRESH_DUE_SHARDS }, (_, shard) => [shard, undefined]));
   let firstPages = true;
@@ -110,9 +114,12 @@ export async function sweepDue(store: ConnectionStore, queue: WorkQueue, options
     const items = pages.flatMap(({ page }) => page.items);
     if (firstPages) {
       firstPages = false;
-      const connections = items.filter((item) => !PendingRevocations.isPendingKey(item.applicationId));
-      const oldest = Math.min(...connections.map((item) => item.dueAt));
-      result.backlogMs = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
+      for (const item of items) {
+        if (PendingRevocations.isPendingKey(item.applicationId)) continue;
+        const behind = Math.max(0, now - item.dueAt);
+        result.backlogByApplication[item.applicationId] = Math.max(result.backlogByApplication[item.applicationId] ?? 0, behind);
+        result.backlogMs = Math.max(result.backlogMs, behind);
+      }
     }
     // A pending revocation is retried when its backoff ends, not ahead like a refresh.
     const batch: WorkMessage[] = [];
@@ -132,7 +139,13 @@ export async function sweepDue(store: ConnectionStore, queue: WorkQueue, options
   return result;
 }
 
-async function send(queue: WorkQueue, messages: readonly WorkMessage[], options: SweepOptions, result: { enqueued: number; failed: number }, logger: VaultLogger): Promise<void> {
+async function send(
+  queue: WorkQueue,
+  messages: readonly WorkMessage[],
+  options: SweepOptions,
+  result: { enqueued: number; failed: number; enqueuedByApplication: Record<string, number> },
+  logger: VaultLogger,
+): Promise<void> {
   const chunks: WorkMessage[][] = [];
   for (let i = 0; i < messages.length; i += SEND_BATCH_MAX) chunks.push(messages.slice(i, i + SEND_BATCH_MAX));
   await runBounded(chunks, options.concurrency ?? 4, async (chunk) => {
@@ -156,6 +169,7 @@ async function send(queue: WorkQueue, messages: readonly WorkMessage[], options:
         return;
       }
       result.enqueued++;
+      if (message.kind === 'refresh') result.enqueuedByApplication[message.applicationId] = (result.enqueuedByApplication[message.applicationId] ?? 0) + 1;
       options.memo?.add(workKey(message), now);
     });
   });
