@@ -79,10 +79,14 @@ export class Container {
   readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env), callTimeoutMs: this.timing.awsCallMs }));
   readonly sealer = once(
     () =>
-      new TokenSealer(this.cipher(), {
-        defaultAccessTokenTtlMs: millis(this.tunables, 'defaultAccessTokenTtlSeconds'),
-        defaultRefreshTokenTtlMs: millis(this.tunables, 'defaultRefreshTokenTtlSeconds'),
-      }),
+      new TokenSealer(
+        this.cipher(),
+        {
+          defaultAccessTokenTtlMs: millis(this.tunables, 'defaultAccessTokenTtlSeconds'),
+          defaultRefreshTokenTtlMs: millis(this.tunables, 'defaultRefreshTokenTtlSeconds'),
+        },
+        { maxWrites: this.tunables.dataKeyMaxWrites, maxAgeMs: millis(this.tunables, 'dataKeyMaxAgeSeconds') },
+      ),
   );
   readonly secrets = once(() => new ClientSecretLoader({ client: this.secretsManagerClient() }));
   readonly provider = once(() => new RegistryProviderGateway(this.applications(), this.secrets()));

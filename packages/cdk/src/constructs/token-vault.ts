@@ -101,6 +101,16 @@ export interface TokenVaultOptions {
    */
   readonly keepAliveLeadSeconds?: number;
   /**
+   * A connection's data key is reused for at most this many writes (a fresh IV each time); 1: a new key per write.
+   * @default 100
+   */
+  readonly dataKeyMaxWrites?: number;
+  /**
+   * A connection's data key is reused only while younger than this many seconds.
+   * @default 86400
+   */
+  readonly dataKeyMaxAgeSeconds?: number;
+  /**
    * Most refresh-worker invocations at once (the SQS event source's `MaximumConcurrency`, 2 to 1,000), each with
    * up to 10 refreshes in flight: about 24 refreshes per second each at 0.4 s per refresh. It bounds the load on the
    * provider; raise it when the `RefreshBacklogAge` alarm fires without provider errors.

@@ -88,7 +88,7 @@ export class Refresher {
       // only the DynamoDB write remains between its answer and storage.
       [refreshToken, dataKey, secret] = await Promise.all([
         this.o.sealer.openRefreshToken(connection, deadline),
-        this.o.sealer.newDataKey(connection, deadline),
+        this.o.sealer.nextDataKey(connection, deadline),
         this.o.provider.clientSecret(connection.applicationId, deadline),
       ]);
     } catch (error) {

@@ -23,6 +23,8 @@ export const TOKEN_ATTRIBUTES = [
   'accessTokenExpiresAt',
   'refreshTokenExpiresAt',
   'refreshTokenExpiryAssumed',
+  'dataKeyCreatedAt',
+  'dataKeyWrites',
 ] as const satisfies ReadonlyArray<keyof StoredTokens>;
 
 /** Attributes that only an active connection carries. */
@@ -57,6 +59,8 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
         accessTokenExpiresAt: num(item, 'accessTokenExpiresAt'),
         ...(item.refreshTokenExpiresAt === undefined ? {} : { refreshTokenExpiresAt: num(item, 'refreshTokenExpiresAt') }),
         ...(item.refreshTokenExpiryAssumed === true ? { refreshTokenExpiryAssumed: true } : {}),
+        ...(typeof item.dataKeyCreatedAt === 'number' ? { dataKeyCreatedAt: item.dataKeyCreatedAt } : {}),
+        ...(typeof item.dataKeyWrites === 'number' ? { dataKeyWrites: item.dataKeyWrites } : {}),
       };
       const connection: ActiveConnection = {
         ...base,

@@ -29,6 +29,10 @@ export interface StoredTokens {
    * still tries the refresh after it and lets the provider's `invalid_grant` decide.
    */
   readonly refreshTokenExpiryAssumed?: boolean;
+  /** When the wrapped data key was generated (epoch ms): bounds its reuse by age. */
+  readonly dataKeyCreatedAt?: number;
+  /** Sealing writes made with this data key, this one included: bounds its reuse by count. */
+  readonly dataKeyWrites?: number;
 }
 
 /** The single-flight refresh lease: who holds it (one owner id per acquisition) and until when. */
