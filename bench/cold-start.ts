@@ -55,6 +55,8 @@ const EVENTS: Record<FunctionKey, unknown> = {
   tokenFetch: { userId: COLD_USER, applicationId: 'default' },
   refresh: { userId: COLD_USER, applicationId: 'default' },
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
+  sweep: { sweep: true },
+  refreshWorker: { Records: [{ messageId: 'cold-start-1', body: JSON.stringify({ v: 1, k: 'r', u: COLD_USER, a: 'default', d: 0 }) }] },
 };
 
 /**
@@ -72,6 +74,8 @@ const FIRST_CALL: Record<FunctionKey, string> = {
   tokenFetch: 'GetItem + KMS Decrypt',
   refresh: 'on-demand refresh of a connected user',
   revoke: 'user without connections: one Query',
+  sweep: 'queue depth, 8 index Queries, gauges',
+  refreshWorker: 'one record of a connection not due: one read',
 };
 
 interface ChildResult {

@@ -20,6 +20,8 @@ import {
   ResourceExistsException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { REFRESH_DEAD_LETTER_QUEUE, REFRESH_QUEUE } from '@token-vault/cdk/src/definitions/queues';
 import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '@token-vault/cdk/src/definitions/tables';
 import { ENV } from '@token-vault/cdk/src/definitions/env';
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
@@ -32,6 +34,11 @@ export interface ProvisionOptions {
   readonly prefix: string;
   /** One Secrets Manager secret per application, holding its client secret. */
   readonly applications: ReadonlyArray<{ readonly applicationId: string; readonly clientSecret: string }>;
+  /**
+   * Visibility timeout of the refresh work queue; tests shorten it so that a failed message comes back in seconds.
+   * @default REFRESH_QUEUE.visibilityTimeoutSeconds
+   */
+  readonly queueVisibilitySeconds?: number;
 }
 
 export interface ProvisionedResources {
@@ -42,6 +49,9 @@ export interface ProvisionedResources {
   readonly keyId: string;
   /** Secret ARN per application id. */
   readonly secretIds: Readonly<Record<string, string>>;
+  /** The refresh work queue and its dead-letter queue (URLs). */
+  readonly refreshQueueUrl: string;
+  readonly refreshDeadLetterQueueUrl: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -115,23 +125,27 @@ export async function provisionResources(opts: ProvisionOptions): Promise<Provis
   const ddb = new DynamoDBClient(config);
   const kms = new KMSClient(config);
   const secrets = new SecretsManagerClient(config);
+  const sqs = new SQSClient(config);
   try {
     // Every table in the definitions, so a table added there exists locally without touching this file.
-    const [, keyId, secretIds] = await Promise.all([
+    const [, keyId, secretIds, queues] = await Promise.all([
       Promise.all(TABLES.map((def) => ensureTable(ddb, tableName(opts.prefix, def), def))),
       ensureKey(kms, keyAlias(opts.prefix)),
       ensureSecrets(secrets, opts.prefix, opts.applications),
+      ensureQueues(sqs, opts.prefix, opts.queueVisibilitySeconds ?? REFRESH_QUEUE.visibilityTimeoutSeconds),
     ]);
     return {
       connectionsTable: tableName(opts.prefix, CONNECTIONS_TABLE),
       statesTable: tableName(opts.prefix, STATES_TABLE),
       keyId,
       secretIds,
+      ...queues,
     };
   } finally {
     ddb.destroy();
     kms.destroy();
     secrets.destroy();
+    sqs.destroy();
   }
 }
 
@@ -156,6 +170,27 @@ async function ensureTable(ddb: DynamoDBClient, name: string, def: TableDefiniti
       );
     }
   }
+}
+
+/** The refresh work queue with its dead-letter queue and redrive policy, as the construct builds them. */
+async function ensureQueues(sqs: SQSClient, prefix: string, visibilitySeconds: number): Promise<{ refreshQueueUrl: string; refreshDeadLetterQueueUrl: string }> {
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${prefix}-${REFRESH_DEAD_LETTER_QUEUE.id}`, Attributes: { MessageRetentionPeriod: String(REFRESH_DEAD_LETTER_QUEUE.retentionSeconds) } }),
+  );
+  if (!dlq.QueueUrl) throw new Error('CreateQueue returned no URL');
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-${REFRESH_QUEUE.id}`,
+      Attributes: {
+        VisibilityTimeout: String(visibilitySeconds),
+        MessageRetentionPeriod: String(REFRESH_QUEUE.retentionSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: REFRESH_QUEUE.maxReceiveCount }),
+      },
+    }),
+  );
+  if (!queue.QueueUrl) throw new Error('CreateQueue returned no URL');
+  return { refreshQueueUrl: queue.QueueUrl, refreshDeadLetterQueueUrl: dlq.QueueUrl };
 }
 
 async function ensureKey(kms: KMSClient, alias: string): Promise<string> {
@@ -208,10 +243,11 @@ async function ensureSecrets(
  * the local stack, the test harness and the benchmark hand to the handlers or a Container.
  */
 export function functionEnvironment(
-  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'>,
+  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'> & Partial<Pick<ProvisionedResources, 'refreshQueueUrl'>>,
   applications: readonly ApplicationConfigInput[],
 ): Record<string, string> {
   return {
+    ...(resources.refreshQueueUrl === undefined ? {} : { [ENV.REFRESH_QUEUE_URL]: resources.refreshQueueUrl }),
     [ENV.CONNECTIONS_TABLE]: resources.connectionsTable,
     [ENV.STATES_TABLE]: resources.statesTable,
     [ENV.KEY_ID]: resources.keyId,

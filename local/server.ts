@@ -45,7 +45,10 @@ import {
   type LambdaHandler,
   type LoadedFunction,
 } from './lambda-api';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from './aws-clients';
 import { functionEnvironment, provisionResources, type ProvisionedResources } from './provision';
+import { RefreshWork, type RefreshWorkLoop } from './refresh-work';
 
 /** Host the server (and everything it starts) listens on. Loopback only: the stack has no authentication. */
 export const HOST = '127.0.0.1';
@@ -91,6 +94,14 @@ export interface LocalStackOptions {
    */
   readonly devProvider?: Pick<DevProviderOptions, 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds'>;
   /**
+   * The proactive refresh: the refresh worker's event source (a loop polling the refresh queue) and the sweep's
+   * schedule. `sweepSeconds` 0 or absent: no schedule (call {@link LocalStack.refreshWork}'s `sweep()`); `npm start`
+   * sweeps every `LOCAL_SWEEP_SECONDS` (default 60). `worker: false` leaves the queue to `refreshWork.workOnce()`.
+   * `queueVisibilitySeconds` shortens the queue's visibility timeout (tests of redelivery).
+   * @default { worker: true }
+   */
+  readonly refreshWork?: { readonly worker?: boolean; readonly sweepSeconds?: number; readonly queueVisibilitySeconds?: number };
+  /**
    * Extra routes, matched after the built-in ones (more can be added later with {@link LocalStack.addRoute}).
    * @default - none
    */
@@ -112,6 +123,8 @@ export interface LocalStack {
   readonly resources: ProvisionedResources;
   /** Exactly what the functions got in `TOKEN_VAULT_APPLICATIONS`. */
   readonly applications: readonly ApplicationConfig[];
+  /** The refresh queue's event source and the sweep, driven by hand or by the loop. */
+  readonly refreshWork: RefreshWork;
   /** Adds a route (e.g. `/dashboard`); routes added earlier, built-in ones first, win on the same path. */
   addRoute(route: LocalRoute): void;
   /** Stops the server, the development provider and the emulator (if owned). Safe to call twice. */
@@ -207,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoint: emulator.endpoint,
       prefix: options.prefix ?? DEFAULT_PREFIX,
       applications: [{ applicationId: application.config.applicationId, clientSecret: application.clientSecret }],
+      ...(options.refreshWork?.queueVisibilitySeconds === undefined ? {} : { queueVisibilitySeconds: options.refreshWork.queueVisibilitySeconds }),
     });
     const secretId = resources.secretIds[application.config.applicationId];
     if (!secretId) throw new Error('provisioning returned no client secret ARN');
@@ -221,6 +235,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       connectionsTable: resources.connectionsTable,
     });
     table.push(...builtInRoutes(dashboard.functions), ...dashboard.routes, ...(options.routes ?? []));
+    const sqs = new SQSClient(awsClientConfig(emulator.endpoint));
+    const refreshWork = new RefreshWork({
+      sqs,
+      queueUrl: resources.refreshQueueUrl,
+      sweep: backgroundInvoke(dashboard.functions, FUNCTIONS.sweep.name),
+      worker: backgroundInvoke(dashboard.functions, FUNCTIONS.refreshWorker.name),
+      log,
+    });
+    const loop: RefreshWorkLoop | undefined =
+      (options.refreshWork?.worker ?? true) || options.refreshWork?.sweepSeconds
+        ? refreshWork.start({ pollers: (options.refreshWork?.worker ?? true) ? 1 : 0, ...(options.refreshWork?.sweepSeconds ? { sweepSeconds: options.refreshWork.sweepSeconds } : {}) })
+        : undefined;
 
     let stopping: Promise<void> | undefined;
     const ownedEmulator = emulator;
@@ -234,12 +260,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       devProvider,
       resources,
       applications,
+      refreshWork,
       addRoute: (route) => {
         table.push(route);
       },
       stop: () => {
         ownedDashboard.detach();
-        stopping ??= stopAll(server, ownedProvider, ownedEmulator);
+        stopping ??= (async () => {
+          await loop?.stop();
+          sqs.destroy();
+          await stopAll(server, ownedProvider, ownedEmulator);
+        })();
         return stopping;
       },
     };
@@ -298,6 +329,22 @@ async function stopAll(server: Server, devProvider: DevProvider | undefined, emu
   const results = await Promise.allSettled([closeServer(server), devProvider?.stop(), emulator?.stop()]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * A function invoked by the platform rather than a caller (the schedule, the queue's event source): same context
+ * and timeout as an Invoke; a thrown error or a timeout rejects (the event source then keeps the batch).
+ */
+function backgroundInvoke(functions: ReadonlyMap<string, LoadedFunction>, name: string): (event: unknown) => Promise<unknown> {
+  const fn = functions.get(name);
+  if (!fn) throw new Error(`no ${name} function`);
+  return async (event) => {
+    const requestId = newRequestId();
+    const outcome = await runHandler(fn, event, lambdaContext(fn.definition, requestId, Date.now() + fn.definition.timeoutSeconds * 1000));
+    if (outcome.kind === 'returned') return outcome.value;
+    const error = unhandledErrorPayload(outcome, requestId, fn.definition.timeoutSeconds);
+    throw Object.assign(new Error(String(error.errorMessage)), { name: String(error.errorType) });
+  };
 }
 
 function devProviderEndpoints(provider: DevProvider | undefined): DevProvider {

@@ -20,8 +20,16 @@ function describeProvider(stack: LocalStack): string {
   return app ? `${new URL(app.authorizeUrl).origin} (client ${app.clientId})` : 'none';
 }
 
+/** Seconds between scheduled sweeps (`LOCAL_SWEEP_SECONDS`, default 60; 0: no schedule). */
+function readSweepSeconds(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 60;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) throw new LocalConfigError('LOCAL_SWEEP_SECONDS must be an integer from 0 to 3600');
+  return seconds;
+}
+
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ port: readPort(process.env.PORT) });
+  const stack = await startLocalStack({ port: readPort(process.env.PORT), refreshWork: { worker: true, sweepSeconds: readSweepSeconds(process.env.LOCAL_SWEEP_SECONDS) } });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -35,6 +35,8 @@ const cases: Array<[name: 'connect' | 'tokenFetch' | 'refresh' | 'revoke', paylo
   ['tokenFetch', { userId: 'valid-user', applicationId: 'unknown-app' }],
   ['refresh', { userId: 'valid-user', rejectedAccessToken: '' }],
   ['refresh', { sweep: 'yes' }],
+  // The sweep is refresh-sweep's, invoked by the schedule only: the on-demand entry refuses it.
+  ['refresh', { sweep: true }],
   ['refresh', { userId: 'valid-user', extra: true }],
   ['revoke', { userId: 'valid-user' }],
   ['revoke', { userId: 'valid-user', reason: 'because' }],

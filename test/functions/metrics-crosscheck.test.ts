@@ -105,8 +105,8 @@ beforeAll(async () => {
   expect(await vault.invoke('tokenFetch', { userId: 'bob' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
   // On-demand refresh of an expired token.
   expect(await vault.invoke('tokenFetch', { userId: 'carol' })).toMatchObject({ ok: true });
-  // The sweep refreshes alice ahead of time and samples the active counters.
-  expect(await vault.invoke('refresh', { sweep: true })).toMatchObject({ ok: true });
+  // The sweep enqueues alice, the worker refreshes her ahead of time; the sweep samples the active counters.
+  expect(await vault.sweep()).toMatchObject({ sweep: { ok: true }, failed: 0 });
   // Revoke, then a fetch that finds nothing.
   expect(await vault.invoke('revoke', { userId: 'alice', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
   expect(await vault.invoke('tokenFetch', { userId: 'alice' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });

@@ -193,8 +193,9 @@ describe('data stack (stateful)', () => {
 
     it('readers are exactly the functions that decrypt, writers exactly those that make data keys', () => {
       // The callback decrypts the live refresh token a reconnect without a new one keeps.
-      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke']);
-      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh']);
+      // The sweep holds no key: it never sees a token.
+      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke', 'refreshWorker']);
+      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'refreshWorker']);
     });
   });
 
@@ -340,7 +341,20 @@ describe('service stack (stateless)', () => {
       for (const secret of secrets) expect(secret).toMatch(/DataClientSecret/);
 
       const other = statements.flatMap(actionsOf).filter((a) => !/^(dynamodb|kms|secretsmanager|xray|logs):/.test(a)).sort();
-      expect(other).toEqual(key === 'refresh' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []);
+      const work = logicalId(stacks.serviceStack.vault.refreshQueue.queue);
+      const deadLetters = logicalId(stacks.serviceStack.vault.deadLetterQueue.queue);
+      const sqsResources = (action: string): string[] => [...new Set(granted(action))].sort();
+      if (key === 'sweep') {
+        // Its failed asynchronous invocations go to the dead letters; it sends work and reads the work queue's depth.
+        expect(other).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'sqs:SendMessage']);
+        expect(sqsResources('sqs:SendMessage')).toEqual([`<${deadLetters}.Arn>`, `<${work}.Arn>`].sort());
+      } else if (key === 'refreshWorker') {
+        // The event source's consumer rights, on the work queue only.
+        expect(other).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+        expect(sqsResources('sqs:ReceiveMessage')).toEqual([`<${work}.Arn>`]);
+      } else {
+        expect(other).toEqual([]);
+      }
     });
   });
 
@@ -372,13 +386,13 @@ describe('service stack (stateless)', () => {
   });
 
   describe('refresh schedule', () => {
-    it('invokes refresh every 5 minutes with {"sweep": true}, retries, and a dead-letter queue', () => {
+    it('invokes refresh-sweep every 5 minutes with {"sweep": true}, retries, and a dead-letter queue', () => {
       const queue = logicalId(stacks.serviceStack.vault.deadLetterQueue.queue);
       out.templates['TokenVault-Service']!.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
         Targets: [
           Match.objectLike({
-            Arn: { 'Fn::GetAtt': [functionId('refresh'), 'Arn'] },
+            Arn: { 'Fn::GetAtt': [functionId('sweep'), 'Arn'] },
             Input: JSON.stringify(SWEEP_PAYLOAD),
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
             RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 240 },
@@ -387,10 +401,49 @@ describe('service stack (stateless)', () => {
       });
     });
 
-    it('sends failed asynchronous refresh invocations to the same queue, without Lambda retries', () => {
+    it('the schedule rule is the sweep\'s only invoker: its one Lambda permission names the rule, and no other function is invoked by EventBridge', () => {
+      const rule = logicalId(stacks.serviceStack.vault.refreshSweep.rule);
+      const permissions = resourcesOfType(service, 'AWS::Lambda::Permission');
+      const ofSweep = permissions.filter(([, p]) => JSON.stringify(p.FunctionName).includes(functionId('sweep')));
+      expect(ofSweep).toHaveLength(1);
+      expect(ofSweep[0]![1]).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] } });
+      const fromEvents = permissions.filter(([, p]) => p.Principal === 'events.amazonaws.com');
+      expect(fromEvents).toEqual(ofSweep);
+      // Nor does any role's policy in the template name the sweep (or the worker) as something to invoke.
+      for (const statement of [...roleStatements(service).values(), ...roleStatements(data).values()].flat()) {
+        if (!actionsOf(statement).includes('lambda:InvokeFunction')) continue;
+        for (const resource of resourcesOf(statement).map(flatten)) expect(resource).not.toMatch(new RegExp(`${functionId('sweep')}|${functionId('refreshWorker')}`));
+      }
+    });
+
+    it('feeds the refresh worker from the work queue: batches of 10, partial batch failures, bounded concurrency; the queue has its own dead letters after 5 receives', () => {
+      const work = logicalId(stacks.serviceStack.vault.refreshQueue.queue);
+      out.templates['TokenVault-Service']!.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId('refreshWorker') },
+        EventSourceArn: { 'Fn::GetAtt': [work, 'Arn'] },
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 2,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      });
+      expect(resourcesOfType(service, 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+      const deadLetters = logicalId(stacks.serviceStack.vault.refreshQueue.deadLetterQueue);
+      out.templates['TokenVault-Service']!.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: 180,
+        MessageRetentionPeriod: 86400,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] }, maxReceiveCount: 5 },
+      });
+      // The sweep finds the queue by its variable; the worker does not need it.
+      const variables = (key: FunctionKey): Record<string, unknown> => (service.Resources[functionId(key)]!.Properties as unknown as FunctionProperties).Environment.Variables;
+      expect(variables('sweep')[ENV.REFRESH_QUEUE_URL]).toEqual({ Ref: work });
+      for (const key of FUNCTION_KEYS.filter((k) => k !== 'sweep')) expect(variables(key)[ENV.REFRESH_QUEUE_URL]).toBeUndefined();
+    });
+
+    it('sends failed asynchronous sweep invocations to the same queue, without Lambda retries', () => {
       const queue = logicalId(stacks.serviceStack.vault.deadLetterQueue.queue);
       out.templates['TokenVault-Service']!.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: functionId('refresh') },
+        FunctionName: { Ref: functionId('sweep') },
         MaximumRetryAttempts: 0,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
       });

@@ -17,7 +17,7 @@ import {
   type MetricWidgetDefinition,
 } from '@token-vault/cdk/lib/definitions/dashboard';
 import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/lib/definitions/functions';
-import { AWS_METRICS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '@token-vault/cdk/lib/definitions/metrics';
+import { AWS_METRICS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION, type AwsMetricDefinition } from '@token-vault/cdk/lib/definitions/metrics';
 import { TokenVault, TokenVaultConfigError, VaultMonitoring, type VaultMonitoringProps } from '@token-vault/cdk';
 import { MONITORING_DEFINITIONS } from '@token-vault/cdk/lib/constructs/monitoring';
 import { cfnLint, flatten, logicalId, newTestApp, resourcesOfType, secretLookingStrings, synthesize, type Synthesized, type TemplateJson } from './support/synth';
@@ -206,7 +206,11 @@ describe('the dashboard', () => {
 
 describe('the alarms', () => {
   const subjectsOf = (definition: AlarmDefinition): string[] => {
-    if (definition.signal.kind === 'aws') return AWS_METRICS[definition.signal.metric].namespace === 'AWS/SQS' ? ['dead-letters'] : FUNCTION_KEYS;
+    if (definition.signal.kind === 'aws') {
+      const aws: AwsMetricDefinition = AWS_METRICS[definition.signal.metric];
+      if (aws.namespace !== 'AWS/SQS') return FUNCTION_KEYS;
+      return [aws.queue === 'refreshDeadLetters' ? 'refresh-dead-letters' : 'dead-letters'];
+    }
     return definition.includeUnknownApplication === true ? [...APPLICATIONS, UNKNOWN_APPLICATION] : APPLICATIONS;
   };
 
@@ -232,7 +236,12 @@ describe('the alarms', () => {
         const aws = AWS_METRICS[signal.metric];
         expect(alarm).toMatchObject({ Namespace: aws.namespace, MetricName: aws.name, Statistic: signal.stat, Period: definition.periodSeconds });
         const value = dimensionsOf(alarm.Dimensions!)[aws.dimension];
-        const target = subject === 'dead-letters' ? withTopic.deadLetterQueue.queue : withTopic.functions[subject as FunctionKey].function;
+        const target =
+          subject === 'dead-letters'
+            ? withTopic.deadLetterQueue.queue
+            : subject === 'refresh-dead-letters'
+              ? withTopic.refreshQueue.deadLetterQueue
+              : withTopic.functions[subject as FunctionKey].function;
         expect(value).toMatch(new RegExp(`^<${logicalId(target)}(\\.QueueName)?>$`));
         continue;
       }
@@ -300,10 +309,10 @@ describe('the alarms', () => {
   });
 });
 
-describe('the refresh function', () => {
+describe('the refresh sweep', () => {
   it('may Query the connections table (the active counters sampled after each sweep)', () => {
     const policies = resourcesOfType(template, 'AWS::IAM::Policy');
-    const role = logicalId(withTopic.functions.refresh.role);
+    const role = logicalId(withTopic.functions.sweep.role);
     const statements = policies
       .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref === role))
       .flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);

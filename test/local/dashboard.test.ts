@@ -334,10 +334,11 @@ describe('the local stack serves the dashboard', () => {
     for (let i = 0; i < 3; i += 1) expect((await invoke('token-fetch', { userId: users.alice })).ok).toBe(true);
     expect((await invoke('token-fetch', { userId: users.carol })).ok).toBe(false);
     expect((await invoke('refresh', { userId: users.bob })).ok).toBe(true);
-    await invoke('refresh', { sweep: true });
+    await stack.refreshWork.sweep();
+    await stack.refreshWork.drain();
     expect(await invoke('revoke', { userId: users.alice, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
     expect(await invoke('revoke', { userId: users.bob, reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
-    await invoke('refresh', { sweep: true });
+    await stack.refreshWork.sweep();
 
     const d = await data();
     expect(d.applications).toEqual(['default']);
@@ -354,7 +355,9 @@ describe('the local stack serves the dashboard', () => {
     // Three fetches and the forced refresh (answered like a fetch).
     expect(labels('token-fetches')).toEqual({ 'default fetches: ok': 4, 'default fetches: not_connected': 1 });
     expect(labels('connections')).toEqual({ 'default connected': 2, 'default reauthorization required': 0 });
-    expect(labels('function-invocations')).toMatchObject({ connect: 3, callback: 4, 'token-fetch': 4, refresh: 3, revoke: 2 });
+    // The sweeps are refresh-sweep's (invoked by the schedule, here by the test), the refresh of bob's due token
+    // the worker's.
+    expect(labels('function-invocations')).toMatchObject({ connect: 3, callback: 4, 'token-fetch': 4, refresh: 1, 'refresh-sweep': 2, revoke: 2 });
     expect(labels('function-errors')).toMatchObject({ connect: 0, callback: 0, 'token-fetch': 0, refresh: 0, revoke: 0 });
     expect(widget(d, 'fetch-latency').lines.map((l) => l.label)).toEqual(['default p50', 'default p99']);
     expect(widget(d, 'fetch-latency').lines.every((l) => l.values.some((v) => v !== null))).toBe(true);

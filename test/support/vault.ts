@@ -14,6 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
@@ -21,7 +22,9 @@ import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/ap
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
 import { devProviderApplication } from '../../local/config';
+import { awsClientConfig } from '../../local/aws-clients';
 import { functionEnvironment } from '../../local/provision';
+import { RefreshWork } from '../../local/refresh-work';
 import { startDevProvider, type DevProvider } from '../../local/dev-provider-process';
 import { KeycloakAdmin, type KeycloakEvent, type KeycloakRealmAdmin } from '../../local/keycloak/admin';
 import { keycloakApplication } from '../../local/keycloak/application';
@@ -68,6 +71,9 @@ export interface Handlers {
   tokenFetch: InvokeHandler;
   refresh: InvokeHandler;
   revoke: InvokeHandler;
+  /** refresh-sweep (the schedule's target) and refresh-worker (the queue's consumer). */
+  sweep: InvokeHandler;
+  refreshWorker: (event: unknown, context: Context) => Promise<unknown>;
   callback: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -159,7 +165,14 @@ interface VaultBase {
   readonly container: Container;
   readonly handlers: Handlers;
   /** Invokes a handler the way Lambda would, with a fake context. */
-  invoke(name: keyof Omit<Handlers, 'callback'>, payload: unknown): Promise<Record<string, unknown>>;
+  invoke(name: keyof Omit<Handlers, 'callback' | 'refreshWorker'>, payload: unknown): Promise<Record<string, unknown>>;
+  /** The refresh queue's event source, driving this vault's sweep and refresh worker (local/refresh-work.ts). */
+  readonly refreshWork: RefreshWork;
+  /**
+   * One scheduled sweep, then the worker until the queue is empty: what the schedule and the event source do
+   * within a minute. Answers the sweep's answer and what the worker received and left failed.
+   */
+  sweep(): Promise<{ sweep: Record<string, unknown>; received: number; failed: number }>;
   /**
    * Runs the server side of an authorization URL and calls our callback with the result. `loginHint` is the
    * user who logs in (oidc-provider: its account id, `deny` refuses; Keycloak: the vault userId of a user
@@ -246,6 +259,8 @@ function requireHandlers(): Handlers {
     tokenFetch: loadHandler('tokenFetch') as InvokeHandler,
     refresh: loadHandler('refresh') as InvokeHandler,
     revoke: loadHandler('revoke') as InvokeHandler,
+    sweep: loadHandler('sweep') as InvokeHandler,
+    refreshWorker: loadHandler('refreshWorker') as Handlers['refreshWorker'],
     callback: loadHandler('callback') as Handlers['callback'],
   };
 }
@@ -315,7 +330,19 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
     return handlers;
   };
 
+  const sqs = new SQSClient(awsClientConfig(resources.endpoint));
+  const refreshWork = new RefreshWork({
+    sqs,
+    queueUrl: resources.refreshQueueUrl,
+    sweep: (event) => requireLoaded().sweep(event, fakeContext(FUNCTIONS.sweep.name)),
+    worker: (event) => requireLoaded().refreshWorker(event, fakeContext(FUNCTIONS.refreshWorker.name)),
+  });
   const base: VaultBase = {
+    refreshWork,
+    async sweep() {
+      const sweep = (await refreshWork.sweep()) as Record<string, unknown>;
+      return { sweep, ...(await refreshWork.drain()) };
+    },
     kind,
     server: setup.server,
     resources,
@@ -351,9 +378,11 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
         const [server] = await Promise.allSettled([
           setup.close(),
           ...[resources.connectionsTable, resources.statesTable].map((TableName) => resources.ddb.send(new DeleteTableCommand({ TableName }))),
+          ...[resources.refreshQueueUrl, resources.refreshDeadLetterQueueUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
         ]);
         if (server.status === 'rejected') throw server.reason;
       } finally {
+        sqs.destroy();
         resources.close();
       }
     },

@@ -1,9 +1,9 @@
 /**
  * @token-vault/cdk: the TokenVault construct (a serverless OAuth token vault), its parts and two ready stacks.
- * The five Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
+ * The Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export { TokenVault, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';
+export { TokenVault, ProactiveRefreshPolicy, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {
   ErrorCodeTarget,
@@ -20,6 +20,7 @@ export { DeadLetterQueue } from './constructs/dead-letter-queue';
 export { EnvelopeKey, type EnvelopeKeyProps, type EnvelopeKeyUsers } from './constructs/envelope-key';
 export { AlarmTopic, type AlarmTopicProps } from './constructs/alarm-topic';
 export { ScheduledInvocation, type ScheduledInvocationProps } from './constructs/scheduled-invocation';
+export { RefreshQueue, type RefreshQueueProps } from './constructs/refresh-queue';
 export { TokenVaultDataStack, type TokenVaultDataStackProps } from './stacks/data-stack';
 export { TokenVaultServiceStack, type TokenVaultServiceStackProps } from './stacks/service-stack';
 export { TokenVaultConfigError } from './constructs/errors';

@@ -81,7 +81,10 @@ export interface RefreshRequest {
   readonly rejectedAccessToken?: string;
 }
 
-/** `refresh` as the schedule invokes it: the proactive sweep. */
+/**
+ * `refresh-sweep` as the schedule invokes it (its rule's payload). Not a caller's request: only the schedule may
+ * invoke the sweep, and `refresh` answers it with `invalid_request`.
+ */
 export interface SweepRequest {
   readonly sweep: true;
 }
@@ -134,12 +137,21 @@ export interface RevokeAnswer {
   readonly providerPending: number;
 }
 
+/** What one scheduled sweep did: it enqueues the due work for the refresh worker, and refreshes nothing itself. */
 export interface SweepAnswer {
   readonly ok: true;
+  /** Due items looked at. */
   readonly examined: number;
-  readonly refreshed: number;
+  /** Work messages the refresh queue accepted. */
+  readonly enqueued: number;
+  /** Due items skipped: enqueued by an earlier sweep within the queue's visibility timeout. */
+  readonly alreadyQueued: number;
+  /** Messages the queue refused (sent again by the next sweep). */
   readonly failed: number;
-  readonly revocationsConfirmed: number;
+  /** Now less the oldest due time of a connection not refreshed yet; 0 when none is late. */
+  readonly backlogMs: number;
+  /** Messages waiting in the queue when the sweep started (its back-pressure). */
+  readonly queued: number;
 }
 
 /** An answer: `T` or the error answer. */

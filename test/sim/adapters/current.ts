@@ -12,6 +12,8 @@ import { TokenSealer } from '@token-vault/cdk/functions/core/crypto/token-sealer
 import { RefreshCoordinator } from '@token-vault/cdk/functions/core/refresh/coordinator';
 import { Refresher } from '@token-vault/cdk/functions/core/refresh/refresher';
 import { sweepDue } from '@token-vault/cdk/functions/core/refresh/sweep';
+import { encodeWorkMessage, type WorkMessage } from '@token-vault/cdk/functions/core/refresh/work-queue';
+import { workBatch } from '@token-vault/cdk/functions/core/refresh/worker';
 import { ClientSecretLoader } from '@token-vault/cdk/functions/core/secrets/client-secret-loader';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
@@ -106,14 +108,29 @@ export const currentAdapter: CoreAdapter = {
       tokenFetch: (input, remaining) => answer(async () => tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(input), deadline(remaining)))),
       refresh: (input, remaining) => answer(async () => tokenAnswer(await tokens.refresh(refreshRequestSchema.parse(input), deadline(remaining)))),
       revoke: (input, remaining) => answer(async () => ({ ...(await revocation.revoke(revokeRequestSchema.parse(input), deadline(remaining))) })),
+      // The sweep enqueues into a queue of this invocation, and the worker's batches (10 at once) work it within the
+      // same deadline: what does not fit is left, and the next sweep enqueues it again (no memo here).
       sweep: (remaining) =>
-        answer(async () => ({
-          ...(await sweepDue(
+        answer(async () => {
+          const queued: WorkMessage[] = [];
+          const d = deadline(remaining);
+          const swept = await sweepDue(
             connections,
-            { refreshIfDue: (key, horizonMs, d) => coordinator.refreshIfDue(key, horizonMs, d), retryRevocation: (userId, itemKey, d) => revocation.retryRevocation(userId, itemKey, d) },
-            { horizonMs: millis(tunables, 'sweepLookaheadSeconds'), deadline: deadline(remaining), timing: t, ...common },
-          )),
-        })),
+            { sendBatch: (messages) => Promise.resolve(void queued.push(...messages)).then(() => []), depth: () => Promise.resolve(0) },
+            { horizonMs: millis(tunables, 'sweepLookaheadSeconds'), deadline: d, awsCallMs: t.awsCallMs, maxItems: 2000, ...common },
+          );
+          const outcomes: Record<string, number> = {};
+          for (let i = 0; i < queued.length; i += 10) {
+            const batch = queued.slice(i, i + 10).map((m, j) => ({ messageId: String(i + j), body: encodeWorkMessage(m) }));
+            const result = await workBatch(
+              batch,
+              { refreshIfDue: (key, horizonMs, dd) => coordinator.refreshIfDue(key, horizonMs, dd), retryRevocation: (userId, itemKey, dd) => revocation.retryRevocation(userId, itemKey, dd) },
+              { horizonMs: millis(tunables, 'sweepLookaheadSeconds'), deadline: d, timing: t, ...common },
+            );
+            for (const [k, v] of Object.entries(result.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
+          }
+          return { ...swept, ...outcomes };
+        }),
     };
   },
 };

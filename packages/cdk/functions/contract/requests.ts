@@ -49,7 +49,7 @@ export const refreshRequestSchema = z.strictObject({
   rejectedAccessToken: z.optional(z.string().check(z.minLength(1), z.maxLength(16_384))),
 });
 
-/** The scheduled form of `refresh`: sweep connections due for refresh. */
+/** The schedule's payload of `refresh-sweep` (refused by `refresh`, whose schema is strict). */
 export const sweepRequestSchema = z.strictObject({ sweep: z.literal(true) });
 
 export { REVOCATION_REASONS, type RevocationReason };
@@ -66,13 +66,15 @@ export type { ConnectRequest, RefreshRequest, RevokeRequest, SweepRequest, Token
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
+type CallerFunction = Exclude<keyof typeof FUNCTIONS, 'sweep' | 'refreshWorker'>;
 export type ContractAgreement = [
   Assert<Same<z.input<typeof connectRequestSchema>, Mutable<ConnectRequest>>>,
   Assert<Same<z.input<typeof tokenFetchRequestSchema>, Mutable<TokenFetchRequest>>>,
   Assert<Same<z.input<typeof refreshRequestSchema>, Mutable<RefreshRequest>>>,
   Assert<Same<z.input<typeof sweepRequestSchema>, Mutable<SweepRequest>>>,
   Assert<Same<z.input<typeof revokeRequestSchema>, Mutable<RevokeRequest>>>,
-  // The function names and timeouts the caller library knows are those the construct deploys.
-  Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,
-  Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['timeoutSeconds'] }, typeof FUNCTION_TIMEOUT_SECONDS>>,
+  // The function names and timeouts the caller library knows are those the construct deploys (the sweep and the
+  // refresh worker are invoked by the schedule and the queue only: the library does not know them).
+  Assert<Same<{ [K in CallerFunction]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,
+  Assert<Same<{ [K in CallerFunction]: (typeof FUNCTIONS)[K]['timeoutSeconds'] }, typeof FUNCTION_TIMEOUT_SECONDS>>,
 ];

@@ -8,6 +8,7 @@ import { ENV } from '../../src/definitions/env';
 import { TUNABLES, TunableError, readTunables, type TunableValues } from '../../src/definitions/tunables';
 import { functionTimeouts, refreshTiming } from '../../src/definitions/timing';
 import { timingProblems } from '../core/refresh/budget';
+import { PROACTIVE_REFRESH_POLICIES, type ProactiveRefresh } from '../core/refresh/policy';
 import { ANSWER_RESERVE_MS } from '../core/time/deadline';
 
 export class ConfigurationError extends Error {
@@ -51,6 +52,14 @@ export function loadTunables(env: NodeJS.ProcessEnv = process.env): TunableValue
     throw new ConfigurationError(`Tunables break the refresh time model (${names}): ${problems.map((p) => p.message).join('; ')}.`);
   }
   return values;
+}
+
+/** The proactive refresh policy (default `used`). */
+export function loadProactiveRefresh(env: NodeJS.ProcessEnv = process.env): ProactiveRefresh {
+  const raw = env[ENV.PROACTIVE_REFRESH];
+  if (raw === undefined || raw.trim() === '') return 'used';
+  if (!(PROACTIVE_REFRESH_POLICIES as readonly string[]).includes(raw)) throw new ConfigurationError(`${ENV.PROACTIVE_REFRESH} must be one of ${PROACTIVE_REFRESH_POLICIES.join(', ')}.`);
+  return raw as ProactiveRefresh;
 }
 
 export { functionTimeouts, refreshTiming };

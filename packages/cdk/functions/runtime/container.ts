@@ -14,8 +14,10 @@ import type { ApplicationConfig } from '../../src/definitions/applications';
 import { EnvelopeCipher } from '../core/crypto/envelope';
 import { TokenSealer } from '../core/crypto/token-sealer';
 import type { RefreshTiming } from '../core/refresh/budget';
+import type { ProactiveRefresh } from '../core/refresh/policy';
 import { RefreshCoordinator } from '../core/refresh/coordinator';
 import { Refresher } from '../core/refresh/refresher';
+import { RefreshSchedule } from '../core/refresh/schedule';
 import { ClientSecretLoader } from '../core/secrets/client-secret-loader';
 import { ConnectionStore } from '../core/store/connection-store';
 import { LeaseStore } from '../core/store/lease-store';
@@ -27,7 +29,7 @@ import { AuthorizationService } from '../core/vault/authorization';
 import { RegistryProviderGateway } from '../core/vault/provider-gateway';
 import { RevocationService } from '../core/vault/revocation';
 import { TokenService } from '../core/vault/token-service';
-import { loadApplications, loadTunables, refreshTiming, requireEnv } from './config';
+import { loadApplications, loadProactiveRefresh, loadTunables, refreshTiming, requireEnv } from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
 
 /** SDK attempts per AWS call; each gets a third of the call's budget as its timeout. */
@@ -51,6 +53,7 @@ export class Container {
   readonly tunables: TunableValues;
   readonly timing: RefreshTiming;
   readonly applicationConfigs: readonly ApplicationConfig[];
+  readonly proactiveRefresh: ProactiveRefresh;
   readonly clock: Clock = SYSTEM_CLOCK;
 
   readonly applications = once(() => new ApplicationRegistry(this.applicationConfigs, { timeoutMs: this.timing.providerTimeoutMs, onWarning: (message) => vaultLogger.warn(message) }));
@@ -76,13 +79,30 @@ export class Container {
   readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env), callTimeoutMs: this.timing.awsCallMs }));
   readonly sealer = once(
     () =>
-      new TokenSealer(this.cipher(), {
-        defaultAccessTokenTtlMs: millis(this.tunables, 'defaultAccessTokenTtlSeconds'),
-        defaultRefreshTokenTtlMs: millis(this.tunables, 'defaultRefreshTokenTtlSeconds'),
-      }),
+      new TokenSealer(
+        this.cipher(),
+        {
+          defaultAccessTokenTtlMs: millis(this.tunables, 'defaultAccessTokenTtlSeconds'),
+          defaultRefreshTokenTtlMs: millis(this.tunables, 'defaultRefreshTokenTtlSeconds'),
+        },
+        { maxWrites: this.tunables.dataKeyMaxWrites, maxAgeMs: millis(this.tunables, 'dataKeyMaxAgeSeconds') },
+      ),
   );
   readonly secrets = once(() => new ClientSecretLoader({ client: this.secretsManagerClient() }));
   readonly provider = once(() => new RegistryProviderGateway(this.applications(), this.secrets()));
+  /** The proactive policy and the keep-alive track (idle limits from the applications' profiles). */
+  readonly schedule = once(
+    () =>
+      new RefreshSchedule({
+        policy: this.proactiveRefresh,
+        marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+        keepAliveLeadMs: millis(this.tunables, 'keepAliveLeadSeconds'),
+        idleLimitMs: (applicationId) => {
+          const seconds = this.applicationConfigs.find((a) => a.applicationId === applicationId)?.refreshTokenIdleExpirySeconds;
+          return seconds === undefined ? undefined : seconds * 1000;
+        },
+      }),
+  );
   readonly refresher = once(
     () =>
       new Refresher({
@@ -94,6 +114,7 @@ export class Container {
         timing: this.timing,
         marginMs: millis(this.tunables, 'refreshMarginSeconds'),
         cooldownMs: millis(this.tunables, 'refreshCooldownSeconds'),
+        schedule: this.schedule(),
         clock: this.clock,
         random: Math.random,
         metrics: vaultMetrics,
@@ -113,6 +134,7 @@ export class Container {
           waitMs: millis(this.tunables, 'refreshWaitSeconds'),
           forcedRefreshMinIntervalMs: millis(this.tunables, 'forcedRefreshMinIntervalSeconds'),
         },
+        schedule: this.schedule(),
         clock: this.clock,
         random: Math.random,
         metrics: vaultMetrics,
@@ -157,5 +179,6 @@ export class Container {
     this.tunables = loadTunables(env);
     this.timing = refreshTiming(this.tunables);
     this.applicationConfigs = loadApplications(env);
+    this.proactiveRefresh = loadProactiveRefresh(env);
   }
 }

@@ -67,10 +67,9 @@ export const FUNCTION_ACCESS = {
   },
   refresh: {
     statesTable: [],
-    // Query on the base table: the per-application active counters (one partition), sampled after each sweep.
-    // DeleteItem: a pending provider revocation, once confirmed; records-by-kind: the oldest pending one's age.
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    connectionsIndexes: ['refresh-due', 'records-by-kind'],
+    // On demand only (the sweep is its own function): what token-fetch may do.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
   },
@@ -79,6 +78,25 @@ export const FUNCTION_ACCESS = {
     connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     connectionsIndexes: [],
     key: ['kms:Decrypt'],
+    readsClientSecrets: true,
+  },
+  sweep: {
+    statesTable: [],
+    // Reads only: the due index, the per-application active counters (Query on one base-table partition) and the
+    // oldest pending revocation (records-by-kind). No key, no secret: it never sees a token. Sends to the refresh
+    // queue (granted by RefreshQueue).
+    connectionsTable: ['dynamodb:Query'],
+    connectionsIndexes: ['refresh-due', 'records-by-kind'],
+    key: [],
+    readsClientSecrets: false,
+  },
+  refreshWorker: {
+    statesTable: [],
+    // A proactive refresh (lease, commit, release), and the retry of a pending provider revocation (DeleteItem
+    // once confirmed). Consumes the refresh queue (granted by its event source).
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    connectionsIndexes: [],
+    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
   },
 } as const satisfies Record<FunctionKey, FunctionAccess>;

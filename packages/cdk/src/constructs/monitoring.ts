@@ -25,7 +25,7 @@ import {
   type VaultTerm,
 } from '../definitions/dashboard';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
-import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '../definitions/metrics';
+import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION, type AwsMetricDefinition } from '../definitions/metrics';
 import { TokenVaultConfigError } from './errors';
 import type { VaultFunctions } from './token-vault';
 
@@ -43,6 +43,13 @@ export interface VaultMonitoringProps {
   readonly applicationIds: string[];
   /** The dead-letter queue whose depth is drawn and alarmed on. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The refresh work queue (age of its oldest message) and its dead-letter queue (depth, alarmed on).
+   * @default - their widgets and alarm are left out
+   */
+  readonly refreshQueue?: sqs.IQueue;
+  /** @default - see refreshQueue */
+  readonly refreshDeadLetterQueue?: sqs.IQueue;
   /**
    * Topic notified when an alarm fires and when it recovers.
    * @default - alarms without actions
@@ -191,7 +198,10 @@ export class VaultMonitoring extends Construct {
   /** Lambda metrics: one line per function; SQS: the dead-letter queue. */
   private awsSeries(series: AwsSeries): cloudwatch.IMetric[] {
     const definition = AWS_METRICS[series.metric];
-    if (definition.namespace === 'AWS/SQS') return [this.queueMetric(series.metric, series.stat, series.label)];
+    if (definition.namespace === 'AWS/SQS') {
+      const metric = this.queueMetric(series.metric, series.stat, series.label);
+      return metric === undefined ? [] : [metric];
+    }
     return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => this.functionMetric(series.metric, key, series.stat, FUNCTIONS[key].name));
   }
 
@@ -207,12 +217,15 @@ export class VaultMonitoring extends Construct {
     });
   }
 
-  private queueMetric(metric: keyof typeof AWS_METRICS, stat: Statistic, label?: string): cloudwatch.Metric {
-    const definition = AWS_METRICS[metric];
+  private queueMetric(metric: keyof typeof AWS_METRICS, stat: Statistic, label?: string): cloudwatch.Metric | undefined {
+    const definition: AwsMetricDefinition = AWS_METRICS[metric];
+    const queues = { deadLetters: this.props.deadLetterQueue, refreshWork: this.props.refreshQueue, refreshDeadLetters: this.props.refreshDeadLetterQueue };
+    const queue = queues[definition.queue ?? 'deadLetters'];
+    if (queue === undefined) return undefined;
     return new cloudwatch.Metric({
       namespace: definition.namespace,
       metricName: definition.name,
-      dimensionsMap: { [definition.dimension]: this.props.deadLetterQueue.queueName },
+      dimensionsMap: { [definition.dimension]: queue.queueName },
       statistic: stat,
       period: this.period,
       ...(label !== undefined ? { label } : {}),
@@ -240,7 +253,10 @@ export class VaultMonitoring extends Construct {
       case 'aws': {
         const aws = AWS_METRICS[signal.metric];
         if (aws.namespace === 'AWS/SQS') {
-          return [create('dead-letters', this.queueMetric(signal.metric, signal.stat).with({ period }), 'dead-letter queue')];
+          const metric = this.queueMetric(signal.metric, signal.stat);
+          const queue = (aws as AwsMetricDefinition).queue ?? 'deadLetters';
+          const subject = queue === 'deadLetters' ? 'dead-letters' : queue === 'refreshDeadLetters' ? 'refresh-dead-letters' : 'refresh-queue';
+          return metric === undefined ? [] : [create(subject, metric.with({ period }), queue === 'deadLetters' ? 'dead-letter queue' : 'refresh queue')];
         }
         return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) =>
           create(key, this.functionMetric(signal.metric, key, signal.stat).with({ period }), `function ${FUNCTIONS[key].name}`),

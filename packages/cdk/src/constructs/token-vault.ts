@@ -13,6 +13,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
+import { ENV } from '../definitions/env';
+import { DEFAULT_WORKER_MAX_CONCURRENCY } from '../definitions/queues';
 import { CONNECTIONS_TABLE, STATES_TABLE } from '../definitions/tables';
 import { bindApplications, bindKey, bindTable } from './vault-function';
 import { TUNABLES, TunableError, checkTunable, defaultTunables, type TunableName, type TunableValues } from '../definitions/tunables';
@@ -26,19 +28,30 @@ import { CallbackApi } from './callback-api';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { TokenVaultConfigError } from './errors';
 import { VaultMonitoring } from './monitoring';
+import { RefreshQueue } from './refresh-queue';
 import { ScheduledInvocation } from './scheduled-invocation';
 import { TokenVaultData } from './token-vault-data';
 import type { TokenVaultApplication } from './applications';
 import type { VaultTableEncryption } from './vault-tables';
 import { VaultFunction, type VaultFunctionKey } from './vault-function';
 
-/** Payload of the scheduled refresh sweep (the refresh function's contract). */
+/** Payload of the scheduled refresh sweep (the `refresh-sweep` function's input). */
 export const SWEEP_PAYLOAD = { sweep: true } as const;
 
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 /** Room kept for the other variables (names, table names, key ARN, tunables). */
 const OTHER_VARIABLES_BUDGET_BYTES = 1024;
+
+/** Which connections the proactive refresh keeps ahead of expiry. */
+export enum ProactiveRefreshPolicy {
+  /** Connections whose current access token was fetched (a session in progress); idle ones are only kept alive. */
+  USED = 'used',
+  /** Every connection, used or not (one provider refresh per connection per token lifetime). */
+  ALL = 'all',
+  /** None: callers refresh on demand; idle connections are still kept alive. */
+  NONE = 'none',
+}
 
 /** Settings of the stateless half, the same whether the vault builds its data or is handed it. */
 export interface TokenVaultOptions {
@@ -74,6 +87,36 @@ export interface TokenVaultOptions {
    * @default Duration.minutes(5)
    */
   readonly sweepInterval?: Duration;
+  /**
+   * Which connections the proactive refresh keeps ahead of expiry: those in use (`USED`: the current token was
+   * fetched), every one (`ALL`), or none (`NONE`: callers refresh on demand). Under each, an idle connection is
+   * refreshed before its refresh token would expire or hit the provider's idle limit.
+   * @default ProactiveRefreshPolicy.USED
+   */
+  readonly proactiveRefresh?: ProactiveRefreshPolicy;
+  /**
+   * An idle connection is refreshed this many seconds before its refresh token would expire or hit the
+   * provider's idle limit.
+   * @default 172800 (2 days)
+   */
+  readonly keepAliveLeadSeconds?: number;
+  /**
+   * A connection's data key is reused for at most this many writes (a fresh IV each time); 1: a new key per write.
+   * @default 100
+   */
+  readonly dataKeyMaxWrites?: number;
+  /**
+   * A connection's data key is reused only while younger than this many seconds.
+   * @default 86400
+   */
+  readonly dataKeyMaxAgeSeconds?: number;
+  /**
+   * Most refresh-worker invocations at once (the SQS event source's `MaximumConcurrency`, 2 to 1,000), each with
+   * up to 10 refreshes in flight: about 24 refreshes per second each at 0.4 s per refresh. It bounds the load on the
+   * provider; raise it when the `RefreshBacklogAge` alarm fires without provider errors.
+   * @default 2
+   */
+  readonly refreshWorkerMaxConcurrency?: number;
   /**
    * Seconds a connection cools down after a failed refresh (one provider call per window).
    * @default 30
@@ -177,7 +220,7 @@ export interface TokenVaultProps extends TokenVaultOptions {
   readonly tableEncryption?: VaultTableEncryption;
 }
 
-/** The vault's five functions. */
+/** The vault's functions. */
 export interface VaultFunctions {
   /** `connect`. */
   readonly connect: VaultFunction;
@@ -189,10 +232,14 @@ export interface VaultFunctions {
   readonly refresh: VaultFunction;
   /** `revoke`. */
   readonly revoke: VaultFunction;
+  /** `refresh-sweep`: the schedule's target, and nobody else's. */
+  readonly sweep: VaultFunction;
+  /** `refresh-worker`: the refresh queue's consumer. */
+  readonly refreshWorker: VaultFunction;
 }
 
 /**
- * The whole vault: the five functions (connect, callback, token-fetch, refresh, revoke; prebuilt, nodejs24.x on
+ * The whole vault: the functions (connect, callback, token-fetch, refresh, revoke, refresh-sweep, refresh-worker; prebuilt, nodejs24.x on
  * arm64, each with a role of its own), the callback HTTP API, the proactive refresh schedule with its dead-letter
  * queue, the dashboard and alarms, and the stateful resources: built here from `applications`, or handed in as
  * `data` (a {@link TokenVaultData} in another stack). Other Lambdas get access with `grantFetch`, `grantRefresh`,
@@ -208,14 +255,16 @@ export interface VaultFunctions {
 export class TokenVault extends Construct {
   /** Tables, key and client secrets. */
   public readonly data: TokenVaultData;
-  /** The five functions. */
+  /** The functions. */
   public readonly functions: VaultFunctions;
   /** The HTTP API serving `GET /oauth/callback`. */
   public readonly callbackApi: CallbackApi;
   /** Redirect URI to register at the provider (unless an application sets its own). */
   public readonly callbackUrl: string;
-  /** Proactive refresh sweep. */
+  /** Proactive refresh sweep (the schedule invoking `refresh-sweep`). */
   public readonly refreshSweep: ScheduledInvocation;
+  /** The work queue between the sweep and the refresh worker. */
+  public readonly refreshQueue: RefreshQueue;
   /** Failed schedule deliveries and failed asynchronous refresh invocations. */
   public readonly deadLetterQueue: DeadLetterQueue;
   /** Topic for alarms, when configured. */
@@ -252,7 +301,10 @@ export class TokenVault extends Construct {
         ...(props.tableEncryption !== undefined ? { tableEncryption: props.tableEncryption } : {}),
       });
 
-    const environment = Object.fromEntries((Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])]));
+    const environment = {
+      ...Object.fromEntries((Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])])),
+      [ENV.PROACTIVE_REFRESH]: props.proactiveRefresh ?? ProactiveRefreshPolicy.USED,
+    };
     const functions = {} as Record<FunctionKey, VaultFunction>;
     for (const key of FUNCTION_KEYS) {
       functions[key] = new VaultFunction(this, FUNCTIONS[key].name, {
@@ -300,8 +352,15 @@ export class TokenVault extends Construct {
     }
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
+    this.refreshQueue = new RefreshQueue(this, 'RefreshQueue', {
+      sweep: functions.sweep.function,
+      worker: functions.refreshWorker.function,
+      maxConcurrency: tunables.refreshWorkerMaxConcurrency,
+    });
+    // The rule is the sweep's only invoker: its Lambda permission names the rule as SourceArn, and no grant
+    // method of this construct reaches the sweep.
     this.refreshSweep = new ScheduledInvocation(this, 'RefreshSweep', {
-      target: functions.refresh.function,
+      target: functions.sweep.function,
       schedule: events.Schedule.rate(tunables.sweepInterval),
       payload: SWEEP_PAYLOAD,
       deadLetterQueue: this.deadLetterQueue.queue,
@@ -309,7 +368,7 @@ export class TokenVault extends Construct {
       maxEventAge: tunables.sweepMaxEventAge,
     });
     // A failed sweep is not retried by Lambda: the next sweep picks the same connections up. Failures are kept.
-    functions.refresh.function.configureAsyncInvoke({
+    functions.sweep.function.configureAsyncInvoke({
       retryAttempts: 0,
       maxEventAge: tunables.sweepMaxEventAge,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
@@ -320,6 +379,8 @@ export class TokenVault extends Construct {
       functions,
       applicationIds: applications.map(applicationIdOf),
       deadLetterQueue: this.deadLetterQueue.queue,
+      refreshQueue: this.refreshQueue.queue,
+      refreshDeadLetterQueue: this.refreshQueue.deadLetterQueue,
       ...(this.alarmTopic !== undefined ? { alarmTopic: this.alarmTopic } : {}),
     });
   }
@@ -350,6 +411,7 @@ interface Tunables {
   readonly values: TunableValues;
   readonly sweepInterval: Duration;
   readonly sweepMaxEventAge: Duration;
+  readonly refreshWorkerMaxConcurrency: number;
 }
 
 /** Validates the options before anything is built (or bundled) and applies the defaults of the shared definitions. */
@@ -382,6 +444,10 @@ export function validateOptions(props: TokenVaultOptions): Tunables {
       `providerTimeoutMs, awsCallTimeoutMs and refreshLeaseSeconds break the refresh time model: ${problems.map((p) => p.message).join('; ')}. Lower the timeouts or lengthen the lease.`,
     );
   }
+  const refreshWorkerMaxConcurrency = props.refreshWorkerMaxConcurrency ?? DEFAULT_WORKER_MAX_CONCURRENCY;
+  if (!Number.isInteger(refreshWorkerMaxConcurrency) || refreshWorkerMaxConcurrency < 2 || refreshWorkerMaxConcurrency > 1000) {
+    throw new TokenVaultConfigError(`refreshWorkerMaxConcurrency: ${refreshWorkerMaxConcurrency} must be an integer from 2 to 1000 (the SQS event source's MaximumConcurrency).`);
+  }
   if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
     throw new TokenVaultConfigError('alarmTopic and alarmEmail are mutually exclusive: subscribe the address to your topic yourself.');
   }
@@ -393,5 +459,6 @@ export function validateOptions(props: TokenVaultOptions): Tunables {
     sweepInterval,
     // EventBridge accepts 60 s at least; an event older than one interval is superseded by the next sweep.
     sweepMaxEventAge: Duration.seconds(Math.max(60, sweepInterval.toSeconds() - 60)),
+    refreshWorkerMaxConcurrency,
   };
 }

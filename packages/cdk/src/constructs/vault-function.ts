@@ -37,6 +37,10 @@ export enum VaultFunctionKey {
   REFRESH = 'refresh',
   /** `revoke` */
   REVOKE = 'revoke',
+  /** `refresh-sweep` (the schedule's target only) */
+  SWEEP = 'sweep',
+  /** `refresh-worker` (the refresh queue's consumer only) */
+  REFRESH_WORKER = 'refreshWorker',
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).

@@ -243,6 +243,36 @@ export const DASHBOARD: DashboardDefinition = {
         height: 6,
       },
     ],
+    // The proactive refresh: the sweep enqueues, the worker refreshes.
+    [
+      {
+        kind: 'metric',
+        id: 'refresh-backlog',
+        title: 'Proactive refresh backlog (ms)',
+        description: 'How far behind the proactive refresh is: now less the oldest due time not refreshed yet, sampled by every sweep. Healthy: 0.',
+        series: [vault('REFRESH_BACKLOG_AGE', 'Maximum', 'backlog')],
+        width: 8,
+        height: 6,
+      },
+      {
+        kind: 'metric',
+        id: 'refresh-enqueued',
+        title: 'Refresh work enqueued',
+        description: 'Due connections the sweep sent to the refresh queue (pending revocations are not counted).',
+        series: [vault('REFRESH_ENQUEUED', 'Sum', 'enqueued')],
+        width: 8,
+        height: 6,
+      },
+      {
+        kind: 'metric',
+        id: 'refresh-queue',
+        title: 'Refresh queue',
+        description: 'Age of the oldest message waiting for the worker (seconds), and work the worker failed 5 times (its dead-letter queue).',
+        series: [aws('REFRESH_QUEUE_OLDEST_AGE', 'Maximum', 'oldest message (s)'), aws('REFRESH_DLQ_MESSAGES_VISIBLE', 'Maximum', 'dead letters')],
+        width: 8,
+        height: 6,
+      },
+    ],
     [
       {
         kind: 'metric',
@@ -408,6 +438,32 @@ export const ALARMS: readonly AlarmDefinition[] = [
     signal: { kind: 'vault-sum', terms: [{ metric: 'OLDEST_PENDING_REVOCATION_AGE', stat: 'Maximum', where: {} }] },
     comparison: 'GreaterThanThreshold',
     threshold: 60 * 60 * 1000,
+    periodSeconds: PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+  },
+  {
+    id: 'RefreshBacklog',
+    title: 'Proactive refresh behind',
+    description:
+      'The oldest connection due for a proactive refresh has waited more than 10 minutes in 2 periods in a row: callers are refreshing on demand. ' +
+      'Check the refresh worker (errors, throttles), provider errors on the dashboard, then raise refreshWorkerMaxConcurrency.',
+    signal: { kind: 'vault-sum', terms: [{ metric: 'REFRESH_BACKLOG_AGE', stat: 'Maximum', where: {} }] },
+    comparison: 'GreaterThanThreshold',
+    threshold: 10 * 60 * 1000,
+    periodSeconds: PERIOD_SECONDS,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+  },
+  {
+    id: 'RefreshDeadLetters',
+    title: 'Refresh work dead-lettered',
+    description:
+      'The refresh worker failed a message 5 times (or it was not a work message); it is in the refresh queue\'s dead-letter queue. ' +
+      'The connection stays due in the index and is enqueued again; check the refresh-worker logs.',
+    signal: { kind: 'aws', metric: 'REFRESH_DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
     periodSeconds: PERIOD_SECONDS,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,

@@ -12,6 +12,10 @@ export const ENV = {
   KEY_ID: 'TOKEN_VAULT_KEY_ID',
   /** JSON array of {@link ApplicationConfig} (no secrets: only the client secret's ARN or name). */
   APPLICATIONS: 'TOKEN_VAULT_APPLICATIONS',
+  /** The proactive refresh policy: `used` (default), `all` or `none` (functions/core/refresh/policy.ts). */
+  PROACTIVE_REFRESH: 'TOKEN_VAULT_PROACTIVE_REFRESH',
+  /** URL of the refresh work queue (the sweep sends to it; the worker is fed by its event source mapping). */
+  REFRESH_QUEUE_URL: 'TOKEN_VAULT_REFRESH_QUEUE_URL',
   /** Powertools: metric namespace and service name (set from {@link METRICS_NAMESPACE}). */
   POWERTOOLS_METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',

@@ -11,7 +11,7 @@ export interface FunctionDefinition {
   readonly memoryMiB: number;
   /** Function timeout; provider calls time out well before (see PROVIDER_TIMEOUT_MS). */
   readonly timeoutSeconds: number;
-  /** Invoked through the Lambda Invoke API (true) or through the HTTP API (false). */
+  /** Invoked by callers through the Lambda Invoke API (true), or only by the HTTP API, the schedule or a queue (false). */
   readonly invokable: boolean;
 }
 
@@ -21,6 +21,10 @@ export const FUNCTIONS = {
   tokenFetch: { name: 'token-fetch', entry: 'functions/handlers/token-fetch.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
   refresh: { name: 'refresh', entry: 'functions/handlers/refresh.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: true },
   revoke: { name: 'revoke', entry: 'functions/handlers/revoke.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  /** The scheduled sweep: finds the due work in the index and enqueues it. Invoked by the schedule rule only. */
+  sweep: { name: 'refresh-sweep', entry: 'functions/handlers/refresh-sweep.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: false },
+  /** Works the refresh queue (SQS event source, partial batch failures). Invoked by its event source mapping only. */
+  refreshWorker: { name: 'refresh-worker', entry: 'functions/handlers/refresh-worker.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: false },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -39,6 +39,8 @@ export const METRICS = {
   ACTIVE_TOKENS: { name: 'ActiveTokens', unit: 'Count', dimensions: [APPLICATION], description: 'active connections per application (exact counter, sampled)' },
   PROVIDER_REVOCATION: { name: 'ProviderRevocation', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'refresh tokens sent to the provider for revocation, by result (confirmed, pending)' },
   OLDEST_PENDING_REVOCATION_AGE: { name: 'OldestPendingRevocationAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'age of the oldest revocation the provider has not confirmed, 0 when none (sampled by the sweep)' },
+  REFRESH_BACKLOG_AGE: { name: 'RefreshBacklogAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'how far behind the proactive refresh is: now less the oldest due time not refreshed yet, 0 when none (sampled by the sweep)' },
+  REFRESH_ENQUEUED: { name: 'RefreshEnqueued', unit: 'Count', dimensions: [APPLICATION], description: 'due connections the sweep sent to the refresh queue' },
   WRITE_AFTER_REFRESH_FAILED: { name: 'WriteAfterRefreshFailed', unit: 'Count', dimensions: [APPLICATION], description: 'a refresh succeeded at the provider but storing its tokens failed (rotated token may be lost)' },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -79,6 +81,8 @@ export interface AwsMetricDefinition {
   readonly name: string;
   /** The one dimension that selects the resource. */
   readonly dimension: 'FunctionName' | 'QueueName';
+  /** For SQS metrics: which queue (the dead letters of schedule and async failures, or the refresh queue's own). */
+  readonly queue?: 'deadLetters' | 'refreshWork' | 'refreshDeadLetters';
   readonly description: string;
 }
 
@@ -87,7 +91,9 @@ export const AWS_METRICS = {
   LAMBDA_ERRORS: { namespace: 'AWS/Lambda', name: 'Errors', dimension: 'FunctionName', description: 'invocations that ended in a function error (expected failures are answers, not errors)' },
   LAMBDA_THROTTLES: { namespace: 'AWS/Lambda', name: 'Throttles', dimension: 'FunctionName', description: 'invocations refused for lack of concurrency' },
   LAMBDA_DURATION: { namespace: 'AWS/Lambda', name: 'Duration', dimension: 'FunctionName', description: 'function run time' },
-  DLQ_MESSAGES_VISIBLE: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimension: 'QueueName', description: 'dead letters waiting in the queue' },
+  DLQ_MESSAGES_VISIBLE: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimension: 'QueueName', queue: 'deadLetters', description: 'dead letters waiting in the queue' },
+  REFRESH_QUEUE_OLDEST_AGE: { namespace: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', dimension: 'QueueName', queue: 'refreshWork', description: 'age of the oldest message in the refresh queue (seconds)' },
+  REFRESH_DLQ_MESSAGES_VISIBLE: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimension: 'QueueName', queue: 'refreshDeadLetters', description: 'refresh work the worker failed 5 times' },
 } as const satisfies Record<string, AwsMetricDefinition>;
 
 export type AwsMetricKey = keyof typeof AWS_METRICS;

@@ -9,7 +9,7 @@
 export interface TunableDefinition {
   /** Environment variable the functions read. */
   readonly env: string;
-  readonly unit: 'seconds' | 'milliseconds';
+  readonly unit: 'seconds' | 'milliseconds' | 'writes';
   readonly default: number;
   readonly min: number;
   readonly max: number;
@@ -74,6 +74,30 @@ export const TUNABLES = {
     max: 24 * 60 * 60,
     doc: 'How far ahead the scheduled sweep refreshes (at least one sweep interval).',
   },
+  keepAliveLeadSeconds: {
+    env: 'TOKEN_VAULT_KEEP_ALIVE_LEAD_SECONDS',
+    unit: 'seconds',
+    default: 2 * 24 * 60 * 60,
+    min: 60 * 60,
+    max: 30 * 24 * 60 * 60,
+    doc: 'An idle connection is refreshed this long before its refresh token would expire or hit the provider\'s idle limit (a provider outage shorter than this keeps it alive).',
+  },
+  dataKeyMaxWrites: {
+    env: 'TOKEN_VAULT_DATA_KEY_MAX_WRITES',
+    unit: 'writes',
+    default: 100,
+    min: 1,
+    max: 1000,
+    doc: 'A connection\'s data key is reused for at most this many writes (a fresh IV each time), so a refresh needs no `GenerateDataKey`; 1: a new key for every write.',
+  },
+  dataKeyMaxAgeSeconds: {
+    env: 'TOKEN_VAULT_DATA_KEY_MAX_AGE_SECONDS',
+    unit: 'seconds',
+    default: 24 * 60 * 60,
+    min: 60,
+    max: 7 * 24 * 60 * 60,
+    doc: 'A connection\'s data key is reused only while younger than this.',
+  },
   refreshLeaseSeconds: {
     env: 'TOKEN_VAULT_REFRESH_LEASE_SECONDS',
     unit: 'seconds',
@@ -133,7 +157,7 @@ export function readTunables(env: Readonly<Record<string, string | undefined>>):
   return out as TunableValues;
 }
 
-/** Milliseconds of a tunable, whatever its unit. */
+/** Milliseconds of a tunable, whatever its time unit (a count is returned as it is). */
 export function millis(values: TunableValues, name: TunableName): number {
   return TUNABLES[name].unit === 'seconds' ? values[name] * 1000 : values[name];
 }

@@ -39,6 +39,9 @@ export interface DataKey {
   readonly plaintext: Buffer;
   readonly encrypted: Uint8Array;
   readonly binding: RowBinding;
+  /** When KMS generated it (epoch ms), and the sealing writes made with it, the next one included (reuse bounds). */
+  readonly createdAt?: number;
+  readonly writes?: number;
 }
 
 /** What the cipher needs of a KMS client (`KMSClient`; the simulation hands in its own). */
@@ -111,6 +114,14 @@ export class EnvelopeCipher {
   async open(binding: RowBinding, encryptedDataKey: Uint8Array, field: SealedField, sealed: Uint8Array, deadline: Deadline): Promise<string> {
     const key = await this.dataKey(binding, encryptedDataKey, deadline);
     return openField(key, binding, field, sealed);
+  }
+
+  /**
+   * The plaintext of a stored wrapped key (cached, or one Decrypt shared with a concurrent open of the same key),
+   * as a copy the caller may wipe: to seal the row's next write under the same key, with fresh IVs.
+   */
+  async existingDataKey(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
+    return Buffer.from(await this.dataKey(binding, encryptedDataKey, deadline));
   }
 
   /** Whether opening a field under this wrapped key needs no KMS call. */

@@ -23,15 +23,46 @@ export interface RefreshTokenToStore {
   readonly expiryAssumed?: boolean;
 }
 
+/**
+ * How long a connection's data key may be reused for its next writes (a fresh 96-bit IV per field each time), so
+ * that a refresh in a container that just opened the refresh token needs no `GenerateDataKey`. The counters live
+ * in the item, so the bound holds across containers. `maxWrites` 1: a new key for every write.
+ */
+export interface DataKeyReuse {
+  readonly maxWrites: number;
+  readonly maxAgeMs: number;
+}
+
 export class TokenSealer {
   constructor(
     readonly cipher: EnvelopeCipher,
     private readonly lifetimes: TokenLifetimes,
+    private readonly reuse: DataKeyReuse = { maxWrites: 1, maxAgeMs: 0 },
   ) {}
 
   /** A data key for `binding`, made ahead so that sealing later needs no KMS call. */
-  newDataKey(binding: RowBinding, deadline: Deadline): Promise<DataKey> {
-    return this.cipher.newDataKey(binding, deadline);
+  async newDataKey(binding: RowBinding, deadline: Deadline): Promise<DataKey> {
+    return { ...(await this.cipher.newDataKey(binding, deadline)), createdAt: deadline.clock.now(), writes: 1 };
+  }
+
+  /**
+   * The data key for the next write of `connection`: its stored key again while it has made fewer than
+   * `maxWrites` writes and is younger than `maxAgeMs` (no KMS call when the key is cached, as it is right after
+   * the refresh token was opened), else a new one. The encryption context and the row's AAD are unchanged.
+   */
+  async nextDataKey(connection: ActiveConnection, deadline: Deadline): Promise<DataKey> {
+    const t = connection.tokens;
+    const now = deadline.clock.now();
+    const reusable =
+      this.reuse.maxWrites > 1 &&
+      t.dataKeyCreatedAt !== undefined &&
+      t.dataKeyWrites !== undefined &&
+      t.dataKeyWrites < this.reuse.maxWrites &&
+      now >= t.dataKeyCreatedAt &&
+      now - t.dataKeyCreatedAt < this.reuse.maxAgeMs;
+    if (!reusable) return this.newDataKey(connection, deadline);
+    const plaintext = await this.cipher.existingDataKey(connection, t.encryptedDataKey, deadline);
+    return { plaintext, encrypted: t.encryptedDataKey, binding: { userId: connection.userId, applicationId: connection.applicationId }, createdAt: t.dataKeyCreatedAt, writes: t.dataKeyWrites + 1 };
   }
 
   /**
@@ -60,6 +91,7 @@ export class TokenSealer {
       accessTokenIssuedAt: requestedAt,
       accessTokenExpiresAt: requestedAt + accessTtl,
       ...refreshExpiry,
+      ...(dataKey.createdAt === undefined ? {} : { dataKeyCreatedAt: dataKey.createdAt, dataKeyWrites: dataKey.writes ?? 1 }),
     };
   }
 

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MESSAGES, VaultError } from '../errors';
-import { NO_LOGS, NO_METRICS, type VaultLogger, type VaultMetrics } from '../observability';
+import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
 import type { TokenSealer } from '../crypto/token-sealer';
 import type { ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
@@ -24,7 +24,8 @@ import type { Clock } from '../time/clock';
 import type { Deadline } from '../time/deadline';
 import { wholeRefreshMs, type RefreshTiming } from './budget';
 import { triggerOf, type RefreshDemand } from './demand';
-import { isDue, isServable, lifetimeMs, satisfiesValidity } from './policy';
+import { isDue, isServable, satisfiesValidity } from './policy';
+import { RefreshSchedule } from './schedule';
 import { endedError, messageFor, type RefreshOutcome, type Refresher } from './refresher';
 import { SingleFlight } from './single-flight';
 
@@ -57,6 +58,8 @@ export interface RefreshCoordinatorOptions {
   readonly refresher: Refresher;
   readonly timing: RefreshTiming;
   readonly policy: CoordinatorPolicy;
+  /** The proactive policy and the keep-alive track. @default every connection ahead of expiry (no use marks) */
+  readonly schedule?: RefreshSchedule;
   readonly clock: Clock;
   readonly random: () => number;
   /** Lease owner prefix of this container. @default a random UUID */
@@ -93,8 +96,10 @@ export class RefreshCoordinator {
    * and the attempt and the write after it (retried until the lease ends) stay inside one lease.
    */
   private readonly settleMs: number;
+  private readonly schedule: RefreshSchedule;
 
   constructor(private readonly o: RefreshCoordinatorOptions) {
+    this.schedule = o.schedule ?? RefreshSchedule.all(o.policy.marginMs);
     this.metrics = o.metrics ?? NO_METRICS;
     this.logger = o.logger ?? NO_LOGS;
     this.ownerId = o.ownerId ?? randomUUID();
@@ -234,11 +239,11 @@ export class RefreshCoordinator {
         return meets && !isDue(tokens, this.o.policy.marginMs, now) ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: meets };
       }
       case 'proactive': {
-        // Ahead by the look-ahead, but never before half the token's lifetime (a long look-ahead would otherwise
-        // refresh every token on every sweep).
-        const due = isDue(tokens, this.o.policy.marginMs, now, demand.horizonMs) && now >= tokens.accessTokenIssuedAt + lifetimeMs(tokens) / 2;
-        if (!due) return { kind: 'done', refreshed: active.version !== firstVersion };
-        return { kind: 'refresh', fallback: false };
+        // Ahead by the look-ahead when the policy keeps it ahead (never before half the token's lifetime), or
+        // before its refresh token would die (keep-alive).
+        if (this.schedule.proactiveDue(active, now, demand.horizonMs)) return { kind: 'refresh', fallback: false };
+        await this.visitNotDue(active, now, demand.horizonMs, deadline);
+        return { kind: 'done', refreshed: active.version !== firstVersion };
       }
       case 'forced': {
         // The token came from a forced refresh moments ago: another one now would not cure a rejecting API.
@@ -321,13 +326,49 @@ export class RefreshCoordinator {
   private async serve(active: ActiveConnection, demand: RefreshDemand, opened: string | undefined, usedKms: boolean, deadline: Deadline): Promise<Serving> {
     const needsKms = usedKms || (opened === undefined && this.o.sealer.needsKms(active));
     const token = opened ?? (await this.o.sealer.openAccessToken(active, deadline));
-    if (needsKms) {
+    // The used policy's mark is a conditional write that finds the connection live: when it lands, it decides the
+    // answer; when it does not (a conflict, or an unknown outcome), the answer waits for a consistent read, as after
+    // a KMS call, so a revoke that answered meanwhile is seen.
+    const mark = demand.kind === 'proactive' ? 'skipped' : await this.markUsed(active, this.o.clock.now(), deadline);
+    if (mark === 'failed' || (needsKms && mark !== 'marked')) {
       const current = await this.read(active, deadline);
       if (current?.status !== 'active' || current.version !== active.version) return { kind: 'reread', current };
     }
     const now = this.o.clock.now();
     const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : isServable(active.tokens, now);
     return answers ? { kind: 'token', token: this.issue(active, token) } : { kind: 'reread', current: active };
+  }
+
+  /**
+   * The `used` policy's mark: the first answer with a token records that a caller uses it (one conditional write
+   * per access token, across all containers) and puts it on the expiry track, so the proactive refresh gets its
+   * successor before it expires. A lost mark only means the next token may be refreshed on demand; the caller
+   * re-reads when the mark did not land ('failed'), since the connection may have changed under it.
+   */
+  private async markUsed(active: ActiveConnection, now: number, deadline: Deadline): Promise<'marked' | 'skipped' | 'failed'> {
+    if (!this.schedule.marksUse || this.schedule.used(active) || !deadline.allows(2 * this.o.timing.awsCallMs)) return 'skipped';
+    try {
+      return (await this.o.connections.markFetched(active, now, this.schedule.next(active, true), deadline)) ? 'marked' : 'failed';
+    } catch (error) {
+      this.logger.warn('The connection could not be marked as used.', { userId: active.userId, applicationId: active.applicationId, ...describeError(error) });
+      return 'failed';
+    }
+  }
+
+  /**
+   * The proactive refresh visited a connection its policy does not refresh now: when the index still shows it as
+   * due (a token nobody used, left on the expiry track), it moves to its next due time, so the sweep does not
+   * enqueue it again. Best effort: a failure leaves it to the next visit.
+   */
+  private async visitNotDue(active: ActiveConnection, now: number, horizonMs: number, deadline: Deadline): Promise<void> {
+    if (active.refreshDueAt === undefined || active.refreshDueAt > now + horizonMs) return;
+    const next = this.schedule.next(active, this.schedule.used(active));
+    if (next <= active.refreshDueAt) return;
+    try {
+      await this.o.connections.reschedule(active, next, deadline);
+    } catch (error) {
+      this.logger.warn('The connection could not be rescheduled.', { userId: active.userId, applicationId: active.applicationId, ...describeError(error) });
+    }
   }
 
   /**

@@ -47,3 +47,67 @@ export function dueAt(tokens: Times, marginMs: number): number {
 export function isDue(tokens: Times, marginMs: number, now: number, horizonMs = 0): boolean {
   return now + horizonMs >= dueAt(tokens, marginMs);
 }
+
+/**
+ * Which connections the proactive refresh keeps ahead of expiry (docs/contract.md "Proactive refresh"):
+ * - `used`: those whose current access token was fetched (`lastFetchedAt` at or after its issue);
+ * - `all`: every connection, used or not;
+ * - `none`: none (callers refresh on demand).
+ * Under every policy an idle connection is kept alive: refreshed before its refresh token would expire or hit the
+ * provider's idle limit.
+ */
+export const PROACTIVE_REFRESH_POLICIES = ['used', 'all', 'none'] as const;
+export type ProactiveRefresh = (typeof PROACTIVE_REFRESH_POLICIES)[number];
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The keep-alive track's inputs. */
+export interface KeepAlive {
+  /** Refresh this long before the refresh token would die. */
+  readonly leadMs: number;
+  /** The provider's idle limit of a refresh token (unused that long, it dies), when the profile states one. */
+  readonly idleLimitMs?: number;
+}
+
+type UseTimes = Times & { readonly lastFetchedAt?: number };
+
+/** Whether the current access token was fetched by a caller (marked at most once per token). */
+export function wasUsed(tokens: Times, lastFetchedAt: number | undefined): boolean {
+  return lastFetchedAt !== undefined && lastFetchedAt >= tokens.accessTokenIssuedAt;
+}
+
+/**
+ * When an idle connection must be refreshed to stay alive: `leadMs` before its refresh token expires (stated or
+ * assumed) or hits the idle limit (counted from the last refresh, i.e. the current access token's issue), but
+ * never sooner than a day after the last refresh (a provider that does not extend the expiry would otherwise be
+ * called on every sweep). Undefined without a refresh token.
+ */
+export function keepAliveAt(tokens: Times & Pick<StoredTokens, 'refreshTokenExpiresAt'>, hasRefreshToken: boolean, keepAlive: KeepAlive): number | undefined {
+  if (!hasRefreshToken) return undefined;
+  const limits = [
+    tokens.refreshTokenExpiresAt,
+    keepAlive.idleLimitMs === undefined ? undefined : tokens.accessTokenIssuedAt + keepAlive.idleLimitMs,
+  ].filter((t): t is number => t !== undefined);
+  // No known limit: once a month, like the vault's default assumed refresh-token life.
+  const dies = limits.length > 0 ? Math.min(...limits) : tokens.accessTokenIssuedAt + 30 * DAY_MS;
+  return Math.max(tokens.accessTokenIssuedAt + DAY_MS, dies - keepAlive.leadMs);
+}
+
+/**
+ * The next due time the index holds for a connection: on the expiry track when the policy refreshes it ahead
+ * (`all`, or `used` and `used`), else on the keep-alive track; the earlier of the two when both apply.
+ */
+export function nextDueAt(
+  policy: ProactiveRefresh,
+  tokens: UseTimes & Pick<StoredTokens, 'refreshTokenExpiresAt'>,
+  hasRefreshToken: boolean,
+  used: boolean,
+  marginMs: number,
+  keepAlive: KeepAlive,
+): number {
+  const expiry = dueAt(tokens, marginMs);
+  const alive = keepAliveAt(tokens, hasRefreshToken, keepAlive);
+  const ahead = policy === 'all' || (policy === 'used' && used);
+  if (alive === undefined) return expiry;
+  return ahead ? Math.min(expiry, alive) : alive;
+}

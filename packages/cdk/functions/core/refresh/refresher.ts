@@ -28,7 +28,7 @@ import type { Clock } from '../time/clock';
 import type { Deadline } from '../time/deadline';
 import { fullJitterDelay } from './backoff';
 import { CLOCK_SKEW_MS, PROVIDER_ATTEMPTS, attemptNeedsMs, type RefreshTiming } from './budget';
-import { dueAt } from './policy';
+import { RefreshSchedule } from './schedule';
 import type { ProviderGateway } from './provider-gateway';
 
 /** How a refresh under the lease ended. */
@@ -55,6 +55,8 @@ export interface RefresherOptions {
   readonly marginMs: number;
   /** Cool-down after a failed refresh (a provider's Retry-After may lengthen it). */
   readonly cooldownMs: number;
+  /** The proactive policy and the keep-alive track: the due time each commit stores. @default every connection ahead of expiry */
+  readonly schedule?: RefreshSchedule;
   readonly clock: Clock;
   readonly random: () => number;
   readonly metrics?: VaultMetrics;
@@ -66,9 +68,12 @@ export class Refresher {
   private readonly metrics: VaultMetrics;
   private readonly logger: VaultLogger;
 
+  private readonly schedule: RefreshSchedule;
+
   constructor(private readonly o: RefresherOptions) {
     this.metrics = o.metrics ?? NO_METRICS;
     this.logger = o.logger ?? NO_LOGS;
+    this.schedule = o.schedule ?? RefreshSchedule.all(o.marginMs);
   }
 
   /** Refreshes `connection`, whose lease this caller holds as `lease`. */
@@ -83,7 +88,7 @@ export class Refresher {
       // only the DynamoDB write remains between its answer and storage.
       [refreshToken, dataKey, secret] = await Promise.all([
         this.o.sealer.openRefreshToken(connection, deadline),
-        this.o.sealer.newDataKey(connection, deadline),
+        this.o.sealer.nextDataKey(connection, deadline),
         this.o.provider.clientSecret(connection.applicationId, deadline),
       ]);
     } catch (error) {
@@ -147,7 +152,7 @@ export class Refresher {
         requestedAt,
         dataKey,
       );
-      return this.commit(connection, lease, tokens, response, secret, deadline, trigger === 'forced');
+      return this.commit(connection, lease, tokens, response, secret, deadline, trigger);
     }
   }
 
@@ -181,10 +186,14 @@ export class Refresher {
    * conflict is read back: our own write whose answer was lost, a revoke (then the new refresh token is revoked
    * too, as the user asked), or a reconnect that replaced the connection.
    */
-  private async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline, forced: boolean): Promise<RefreshOutcome> {
+  private async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline, trigger: RefreshTrigger): Promise<RefreshOutcome> {
     // Another container may take the lease over once its own clock passes the expiry: stop writing before that.
     const until = Math.min(deadline.at, lease.expiresAt - CLOCK_SKEW_MS);
-    const due = dueAt(tokens, this.o.marginMs);
+    const forced = trigger === 'forced';
+    // A refresh for a caller serves its new token: used. A proactive one keeps the successor of a used token on
+    // the expiry track (a session goes on), and sends an unused one's to the keep-alive track.
+    const fetchedAt = trigger === 'proactive' ? undefined : this.o.clock.now();
+    const due = this.schedule.next({ applicationId: connection.applicationId, tokens }, trigger === 'proactive' ? this.schedule.used(connection) : true);
     let lastError: unknown;
     // Retried (capped backoff) for as long as the lease and the deadline last: after the provider rotated the
     // token, giving up early only loses it.
@@ -192,7 +201,7 @@ export class Refresher {
       const window = deadline.within(until - this.o.clock.now());
       if (window.remaining() <= 0) break;
       try {
-        const committed = await this.o.leases.commit(connection, lease, tokens, due, window, forced);
+        const committed = await this.o.leases.commit(connection, lease, tokens, due, window, forced, fetchedAt);
         return { kind: 'committed', connection: committed, accessToken: response.accessToken };
       } catch (error) {
         lastError = error;

@@ -23,10 +23,12 @@ export const TOKEN_ATTRIBUTES = [
   'accessTokenExpiresAt',
   'refreshTokenExpiresAt',
   'refreshTokenExpiryAssumed',
+  'dataKeyCreatedAt',
+  'dataKeyWrites',
 ] as const satisfies ReadonlyArray<keyof StoredTokens>;
 
 /** Attributes that only an active connection carries. */
-export const ACTIVE_ONLY_ATTRIBUTES = [...TOKEN_ATTRIBUTES, 'leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', 'dueShard', 'refreshDueAt'] as const;
+export const ACTIVE_ONLY_ATTRIBUTES = [...TOKEN_ATTRIBUTES, 'leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', 'dueShard', 'refreshDueAt', 'lastFetchedAt'] as const;
 
 export function keyOf(key: ConnectionKey): Item {
   return { [KEY.PK]: key.userId, [KEY.SK]: key.applicationId };
@@ -57,6 +59,8 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
         accessTokenExpiresAt: num(item, 'accessTokenExpiresAt'),
         ...(item.refreshTokenExpiresAt === undefined ? {} : { refreshTokenExpiresAt: num(item, 'refreshTokenExpiresAt') }),
         ...(item.refreshTokenExpiryAssumed === true ? { refreshTokenExpiryAssumed: true } : {}),
+        ...(typeof item.dataKeyCreatedAt === 'number' ? { dataKeyCreatedAt: item.dataKeyCreatedAt } : {}),
+        ...(typeof item.dataKeyWrites === 'number' ? { dataKeyWrites: item.dataKeyWrites } : {}),
       };
       const connection: ActiveConnection = {
         ...base,
@@ -68,6 +72,8 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
           : {}),
         ...(typeof item.lastRefreshAt === 'string' ? { lastRefreshAt: item.lastRefreshAt } : {}),
         ...(typeof item.lastForcedRefreshAt === 'number' ? { lastForcedRefreshAt: item.lastForcedRefreshAt } : {}),
+        ...(typeof item.lastFetchedAt === 'number' ? { lastFetchedAt: item.lastFetchedAt } : {}),
+        ...(typeof item.refreshDueAt === 'number' ? { refreshDueAt: item.refreshDueAt } : {}),
       };
       return connection;
     }

@@ -191,6 +191,59 @@ export class ConnectionStore {
    * the reason, token material removed, active counter decremented, in one transaction fenced on `version`
    * and on no other container holding a live lease (`owner` is this caller's own lease, if any).
    */
+  /**
+   * Marks the connection's current access token as used (the `used` policy's `lastFetchedAt`), and moves its due
+   * time onto the expiry track (`dueAt`, when it has a refresh token). Conditional on the version, the status and
+   * the token not being marked yet, so it is written at most once per access token across all containers, never
+   * over a newer commit. False when the condition failed (marked already, or the connection moved on).
+   */
+  async markFetched(connection: ActiveConnection, now: number, dueAt: number | undefined, deadline: Deadline): Promise<boolean> {
+    const due = dueAt !== undefined && connection.tokens.refreshToken !== undefined;
+    try {
+      await this.table.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keyOf(connection),
+          UpdateExpression: `SET lastFetchedAt = :now${due ? ', refreshDueAt = :due' : ''}`,
+          ConditionExpression: '#v = :v AND #s = :active AND (attribute_not_exists(lastFetchedAt) OR lastFetchedAt < :issued)',
+          ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
+          ExpressionAttributeValues: { ':now': now, ':v': connection.version, ':active': 'active', ':issued': connection.tokens.accessTokenIssuedAt, ...(due ? { ':due': dueAt } : {}) },
+        }),
+        deadline,
+        'mark fetched',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves the due time of a connection the proactive refresh visited but does not refresh (a token nobody used
+   * goes to the keep-alive track), fenced on the version. False when the connection moved on meanwhile.
+   */
+  async reschedule(connection: ActiveConnection, dueAt: number, deadline: Deadline): Promise<boolean> {
+    try {
+      await this.table.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keyOf(connection),
+          UpdateExpression: 'SET refreshDueAt = :due',
+          ConditionExpression: '#v = :v AND #s = :active AND attribute_exists(dueShard)',
+          ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
+          ExpressionAttributeValues: { ':due': dueAt, ':v': connection.version, ':active': 'active' },
+        }),
+        deadline,
+        'reschedule',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      throw error;
+    }
+  }
+
   async markReauthorizationRequired(connection: ActiveConnection, reason: string, owner: string | undefined, deadline: Deadline): Promise<void> {
     const now = this.now();
     const iso = new Date(now).toISOString();

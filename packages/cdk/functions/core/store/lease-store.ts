@@ -64,7 +64,7 @@ export class LeaseStore {
    * refresh token replaces the old one in the same write as the new access token (RFC 6749 §6), and the lease
    * and any cool-down are cleared. Throws a `conflict` StoreError when the lease or version moved.
    */
-  async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, dueAt: number, deadline: Deadline, forced = false): Promise<ActiveConnection> {
+  async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, dueAt: number, deadline: Deadline, forced = false, fetchedAt?: number): Promise<ActiveConnection> {
     const now = this.now();
     const iso = new Date(now).toISOString();
     const set: Item = {
@@ -74,6 +74,8 @@ export class LeaseStore {
       lastRefreshAt: iso,
       version: connection.version + 1,
       ...(forced ? { lastForcedRefreshAt: now } : {}),
+      // A refresh made for a caller: the new token is used by the answer (no separate mark needed).
+      ...(fetchedAt === undefined ? {} : { lastFetchedAt: fetchedAt }),
     };
     // A due refresh restarts the forced-refresh limit: the first forced refresh of its token is always made.
     const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', ...(forced ? [] : ['lastForcedRefreshAt'])];

@@ -29,6 +29,10 @@ export interface StoredTokens {
    * still tries the refresh after it and lets the provider's `invalid_grant` decide.
    */
   readonly refreshTokenExpiryAssumed?: boolean;
+  /** When the wrapped data key was generated (epoch ms): bounds its reuse by age. */
+  readonly dataKeyCreatedAt?: number;
+  /** Sealing writes made with this data key, this one included: bounds its reuse by count. */
+  readonly dataKeyWrites?: number;
 }
 
 /** The single-flight refresh lease: who holds it (one owner id per acquisition) and until when. */
@@ -60,6 +64,13 @@ export interface ActiveConnection extends ConnectionBase {
   readonly lastRefreshAt?: string;
   /** When the last forced refresh (a caller's 401) stored its tokens: forced refreshes are rate-limited by it. */
   readonly lastForcedRefreshAt?: number;
+  /**
+   * When token-fetch last marked the connection as used: written at most once per access token (the first fetch
+   * of a token whose issue is later than the mark). Not part of `version`.
+   */
+  readonly lastFetchedAt?: number;
+  /** The due time the `refresh-due` index holds for it (absent without a refresh token). */
+  readonly refreshDueAt?: number;
 }
 
 export interface ReauthorizationRequiredConnection extends ConnectionBase {
