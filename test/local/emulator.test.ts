@@ -90,13 +90,17 @@ describe('emulator harness', () => {
     }
   });
 
-  test('provisioning is idempotent: same prefix gives the same key and secret ARNs', async () => {
+  test('provisioning is idempotent: same prefix gives the same key, secret, bus and queue ARNs', async () => {
     const again = await provisionResources({ endpoint: r.endpoint, prefix: r.prefix, applications: APPS });
     expect(again).toEqual({
       connectionsTable: r.connectionsTable,
       statesTable: r.statesTable,
       keyId: r.keyId,
       secretIds: r.secretIds,
+      eventBusArn: r.eventBusArn,
+      eventRetryQueueUrl: r.eventRetryQueueUrl,
+      eventDeadLetterQueueUrl: r.eventDeadLetterQueueUrl,
+      eventTapQueueUrl: r.eventTapQueueUrl,
     });
   });
 });

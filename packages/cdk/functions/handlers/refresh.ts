@@ -6,6 +6,8 @@ import * as z from 'zod/mini';
 import { refreshRequestSchema, sweepRequestSchema } from '../contract/requests';
 import { describeError } from '../core/observability';
 import { sweepDue } from '../core/refresh/sweep';
+import { drainEventRetries } from '../core/events/drain-retries';
+import type { Deadline } from '../core/time/deadline';
 import { millis } from '../../src/definitions/tunables';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
@@ -18,6 +20,8 @@ const requestSchema = z.union([sweepRequestSchema, refreshRequestSchema]);
 
 export const handler = invokeHandler(requestSchema, async (input, deadline) => {
   if (!('sweep' in input)) return tokenAnswer(await vault.tokens().refresh(input, deadline));
+  // Lifecycle events whose first put failed: put again, within a slice of the sweep's time.
+  await drainQueuedEvents(deadline);
   const coordinator = vault.coordinator();
   const revocation = vault.revocation();
   const result = await sweepDue(
@@ -41,3 +45,17 @@ export const handler = invokeHandler(requestSchema, async (input, deadline) => {
   }
   return { ...result };
 });
+
+/** Drains the event retry queue when this function publishes events; never fails the sweep. */
+async function drainQueuedEvents(deadline: Deadline): Promise<void> {
+  if (!vault.publishesEvents) return;
+  try {
+    await drainEventRetries(
+      { bus: vault.eventBus(), retries: vault.eventRetries(), callMs: vault.timing.awsCallMs, metrics: vaultMetrics, logger: vaultLogger },
+      // A tenth of the sweep, but at least one batch's receive, put and delete.
+      deadline.within(Math.max(deadline.remaining() / 10, 3 * vault.timing.awsCallMs)),
+    );
+  } catch (error) {
+    vaultLogger.warn('Queued connection events could not be drained.', describeError(error));
+  }
+}

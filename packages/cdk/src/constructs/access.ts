@@ -35,6 +35,10 @@ export interface FunctionAccess {
   readonly key: readonly KeyUsage[];
   /** Reads the application client secrets (secretsmanager:GetSecretValue on exactly those secrets). */
   readonly readsClientSecrets: boolean;
+  /** Publishes lifecycle events (events:PutEvents on the vault's bus, sqs:SendMessage on the retry queue). */
+  readonly publishesEvents: boolean;
+  /** Drains the event retry queue (the sweep: sqs:ReceiveMessage and DeleteMessage on it). */
+  readonly drainsEventRetries: boolean;
 }
 
 /**
@@ -48,6 +52,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: [],
     readsClientSecrets: false,
+    publishesEvents: false,
+    drainsEventRetries: false,
   },
   callback: {
     statesTable: ['dynamodb:DeleteItem'],
@@ -57,6 +63,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
   tokenFetch: {
     statesTable: [],
@@ -64,6 +72,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
   refresh: {
     statesTable: [],
@@ -73,6 +83,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: ['refresh-due', 'records-by-kind'],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: true,
   },
   revoke: {
     statesTable: [],
@@ -80,6 +92,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 

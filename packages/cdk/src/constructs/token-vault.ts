@@ -23,6 +23,7 @@ import { FUNCTION_ACCESS, FUNCTION_KEYS } from './access';
 import { AlarmTopic } from './alarm-topic';
 import { applicationIdOf, estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './application-config';
 import { CallbackApi } from './callback-api';
+import { ConnectionEvents } from './connection-events';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { TokenVaultConfigError } from './errors';
 import { VaultMonitoring } from './monitoring';
@@ -137,6 +138,12 @@ export interface TokenVaultOptions {
    * @default lambda.Tracing.ACTIVE
    */
   readonly tracing?: lambda.Tracing;
+  /**
+   * Bus the connection lifecycle events go to (source `token-vault`). A bus of another account needs a resource
+   * policy there that lets the vault's function roles put events.
+   * @default - a new bus named `<vault name>-connection-events`
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 /**
@@ -222,6 +229,10 @@ export class TokenVault extends Construct {
   public readonly alarmTopic?: sns.ITopic;
   /** Dashboard and alarms. */
   public readonly monitoring: VaultMonitoring;
+  /** The bus the connection lifecycle events go to. */
+  public readonly eventBus: events.IEventBus;
+  /** The bus, the event retry queue (drained by the sweep) and its dead-letter queue. */
+  public readonly connectionEvents: ConnectionEvents;
 
   public constructor(scope: Construct, id: string, props: TokenVaultProps) {
     super(scope, id);
@@ -281,6 +292,8 @@ export class TokenVault extends Construct {
       }),
     );
     const secrets = Object.values(this.data.clientSecrets);
+    this.connectionEvents = new ConnectionEvents(this, 'ConnectionEvents', { vaultName: this.data.name, ...(props.eventBus !== undefined ? { eventBus: props.eventBus } : {}) });
+    this.eventBus = this.connectionEvents.eventBus;
     for (const key of FUNCTION_KEYS) {
       const access = FUNCTION_ACCESS[key];
       const fn = functions[key];
@@ -297,6 +310,8 @@ export class TokenVault extends Construct {
       }
       bindKey(fn, this.data.key, [...access.key]);
       bindApplications(fn, applicationsJson, secrets, access.readsClientSecrets);
+      if (access.publishesEvents) this.connectionEvents.bindPublisher(fn);
+      if (access.drainsEventRetries) this.connectionEvents.bindDrainer(fn);
     }
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');

@@ -60,6 +60,16 @@ export interface ActiveConnection extends ConnectionBase {
   readonly lastRefreshAt?: string;
   /** When the last forced refresh (a caller's 401) stored its tokens: forced refreshes are rate-limited by it. */
   readonly lastForcedRefreshAt?: number;
+  /** Transient refresh failures since the last success (each one cooled the connection down). */
+  readonly failure?: FailureStreak;
+}
+
+export interface FailureStreak {
+  readonly streak: number;
+  /** When the first failure of the streak was written. */
+  readonly since: number;
+  /** When the last `Connection Refresh Failed` event of the streak was decided. */
+  readonly lastEventAt?: number;
 }
 
 export interface ReauthorizationRequiredConnection extends ConnectionBase {
