@@ -68,6 +68,7 @@ export interface Handlers {
   tokenFetch: InvokeHandler;
   refresh: InvokeHandler;
   revoke: InvokeHandler;
+  status: InvokeHandler;
   callback: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -246,6 +247,7 @@ function requireHandlers(): Handlers {
     tokenFetch: loadHandler('tokenFetch') as InvokeHandler,
     refresh: loadHandler('refresh') as InvokeHandler,
     revoke: loadHandler('revoke') as InvokeHandler,
+    status: loadHandler('status') as InvokeHandler,
     callback: loadHandler('callback') as Handlers['callback'],
   };
 }

@@ -37,6 +37,7 @@ export const FUNCTION_NAMES = {
   tokenFetch: 'token-fetch',
   refresh: 'refresh',
   revoke: 'revoke',
+  status: 'status',
 } as const;
 
 /** Each function answers within its timeout (docs/contract.md "Time"), in seconds. */
@@ -46,6 +47,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   tokenFetch: 20,
   refresh: 60,
   revoke: 30,
+  status: 10,
 } as const;
 
 /** Why a connection is revoked. */

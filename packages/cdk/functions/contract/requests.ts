@@ -12,6 +12,7 @@ import {
   type RefreshRequest,
   type RevocationReason,
   type RevokeRequest,
+  type StatusRequest,
   type SweepRequest,
   type TokenFetchRequest,
 } from '@token-vault/client/contract';
@@ -60,7 +61,12 @@ export const revokeRequestSchema = z.strictObject({
   reason: z.enum(REVOCATION_REASONS),
 });
 
-export type { ConnectRequest, RefreshRequest, RevokeRequest, SweepRequest, TokenFetchRequest };
+export const statusRequestSchema = z.strictObject({
+  userId: userIdSchema,
+  applicationId: z.optional(applicationIdPattern),
+});
+
+export type { ConnectRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
 
 // The caller library's request types (plain interfaces) are the contract; each schema must accept exactly them.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
@@ -72,6 +78,7 @@ export type ContractAgreement = [
   Assert<Same<z.input<typeof refreshRequestSchema>, Mutable<RefreshRequest>>>,
   Assert<Same<z.input<typeof sweepRequestSchema>, Mutable<SweepRequest>>>,
   Assert<Same<z.input<typeof revokeRequestSchema>, Mutable<RevokeRequest>>>,
+  Assert<Same<z.input<typeof statusRequestSchema>, Mutable<StatusRequest>>>,
   // The function names and timeouts the caller library knows are those the construct deploys.
   Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,
   Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['timeoutSeconds'] }, typeof FUNCTION_TIMEOUT_SECONDS>>,

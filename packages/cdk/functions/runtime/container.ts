@@ -30,6 +30,7 @@ import { ApplicationRegistry } from '../core/vault/applications';
 import { AuthorizationService } from '../core/vault/authorization';
 import { RegistryProviderGateway } from '../core/vault/provider-gateway';
 import { RevocationService } from '../core/vault/revocation';
+import { StatusService } from '../core/vault/status';
 import { TokenService } from '../core/vault/token-service';
 import { loadApplications, loadTunables, refreshTiming, requireEnv } from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
@@ -173,6 +174,9 @@ export class Container {
         events: this.events(),
       }),
   );
+
+  /** status reads one Query's metadata: no key, no secrets. */
+  readonly status = once(() => new StatusService(this.connections(), this.applications()));
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.tunables = loadTunables(env);

@@ -95,6 +95,16 @@ export const FUNCTION_ACCESS = {
     publishesEvents: true,
     drainsEventRetries: false,
   },
+  status: {
+    statesTable: [],
+    // One Query of the user's partition, projected to metadata: no token attribute, no key, no secrets.
+    connectionsTable: ['dynamodb:Query'],
+    connectionsIndexes: [],
+    key: [],
+    readsClientSecrets: false,
+    publishesEvents: false,
+    drainsEventRetries: false,
+  },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
 /** Function keys in a stable order (the order of {@link FUNCTIONS}). */

@@ -184,7 +184,7 @@ export interface TokenVaultProps extends TokenVaultOptions {
   readonly tableEncryption?: VaultTableEncryption;
 }
 
-/** The vault's five functions. */
+/** The vault's functions. */
 export interface VaultFunctions {
   /** `connect`. */
   readonly connect: VaultFunction;
@@ -196,6 +196,8 @@ export interface VaultFunctions {
   readonly refresh: VaultFunction;
   /** `revoke`. */
   readonly revoke: VaultFunction;
+  /** `status`. */
+  readonly status: VaultFunction;
 }
 
 /**
@@ -215,7 +217,7 @@ export interface VaultFunctions {
 export class TokenVault extends Construct {
   /** Tables, key and client secrets. */
   public readonly data: TokenVaultData;
-  /** The five functions. */
+  /** The functions. */
   public readonly functions: VaultFunctions;
   /** The HTTP API serving `GET /oauth/callback`. */
   public readonly callbackApi: CallbackApi;
@@ -357,6 +359,11 @@ export class TokenVault extends Construct {
   /** Lets `grantee` call revoke. */
   public grantRevoke(grantee: iam.IGrantable): iam.Grant {
     return this.functions.revoke.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` call status (a user's connections and their state; never a token). */
+  public grantStatus(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.status.grantInvoke(grantee);
   }
 }
 

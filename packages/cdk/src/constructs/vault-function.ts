@@ -37,6 +37,8 @@ export enum VaultFunctionKey {
   REFRESH = 'refresh',
   /** `revoke` */
   REVOKE = 'revoke',
+  /** `status` */
+  STATUS = 'status',
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).
