@@ -56,6 +56,7 @@ const EVENTS: Record<FunctionKey, unknown> = {
   refresh: { userId: COLD_USER, applicationId: 'default' },
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
   status: { userId: COLD_USER },
+  importConnection: { userId: COLD_USER, refreshToken: 'cold-start-not-a-token', validate: false, accessToken: 'cold-start-not-a-token', expiresAt: '2000-01-01T00:00:00Z' },
 };
 
 /**
@@ -74,6 +75,7 @@ const FIRST_CALL: Record<FunctionKey, string> = {
   refresh: 'on-demand refresh of a connected user',
   revoke: 'user without connections: one Query',
   status: 'one projected Query',
+  importConnection: 'active connection: refused after one GetItem',
 };
 
 interface ChildResult {

@@ -194,7 +194,8 @@ describe('data stack (stateful)', () => {
     it('readers are exactly the functions that decrypt, writers exactly those that make data keys', () => {
       // The callback decrypts the live refresh token a reconnect without a new one keeps.
       expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke']);
-      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh']);
+      // import seals the tokens it stores; it never decrypts (an import always brings its refresh token).
+      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'importConnection']);
     });
   });
 
@@ -340,7 +341,16 @@ describe('service stack (stateless)', () => {
       for (const secret of secrets) expect(secret).toMatch(/DataClientSecret/);
 
       const other = statements.flatMap(actionsOf).filter((a) => !/^(dynamodb|kms|secretsmanager|xray|logs):/.test(a)).sort();
-      expect(other).toEqual(key === 'refresh' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []);
+      // refresh: its asynchronous failures go to the dead-letter queue. Publishers: PutEvents on the vault's bus and
+      // SendMessage on the event retry queue; the drainer (the sweep) receives and deletes there.
+      const expectedOther = new Set<string>([
+        ...(key === 'refresh' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
+        ...(access.publishesEvents ? ['events:PutEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
+        ...(access.drainsEventRetries ? ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] : []),
+      ]);
+      expect(new Set(other)).toEqual(expectedOther);
+      for (const resource of granted('events:PutEvents')) expect(resource).toMatch(/ConnectionEventsBus/);
+      for (const resource of granted('sqs:ReceiveMessage')) expect(resource).toMatch(/ConnectionEventsRetryQueue/);
     });
   });
 
@@ -413,8 +423,8 @@ describe('service stack (stateless)', () => {
     const outputs = Object.keys(service.Outputs ?? {});
     expect(outputs).toContain('CallbackUrl');
     const invokable = FUNCTION_KEYS.filter((key) => FUNCTIONS[key].invokable);
-    expect(invokable).toHaveLength(4);
-    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke']) {
+    expect(invokable).toHaveLength(6);
+    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke', 'Status', 'Import']) {
       expect(outputs).toEqual(expect.arrayContaining([`${name}FunctionName`, `${name}FunctionArn`]));
     }
     expect(flatten(service.Outputs!.CallbackUrl!.Value)).toBe(`<${logicalId(stacks.serviceStack.vault.callbackApi.api)}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`);

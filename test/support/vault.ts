@@ -69,6 +69,7 @@ export interface Handlers {
   refresh: InvokeHandler;
   revoke: InvokeHandler;
   status: InvokeHandler;
+  importConnection: InvokeHandler;
   callback: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -248,6 +249,7 @@ function requireHandlers(): Handlers {
     refresh: loadHandler('refresh') as InvokeHandler,
     revoke: loadHandler('revoke') as InvokeHandler,
     status: loadHandler('status') as InvokeHandler,
+    importConnection: loadHandler('importConnection') as InvokeHandler,
     callback: loadHandler('callback') as Handlers['callback'],
   };
 }

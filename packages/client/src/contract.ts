@@ -37,6 +37,7 @@ export const FUNCTION_NAMES = {
   tokenFetch: 'token-fetch',
   refresh: 'refresh',
   revoke: 'revoke',
+  importConnection: 'import',
   status: 'status',
 } as const;
 
@@ -47,6 +48,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   tokenFetch: 20,
   refresh: 60,
   revoke: 30,
+  importConnection: 20,
   status: 10,
 } as const;
 

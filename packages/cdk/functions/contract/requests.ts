@@ -13,6 +13,7 @@ import {
   type RevocationReason,
   type RevokeRequest,
   type StatusRequest,
+  type ImportRequest,
   type SweepRequest,
   type TokenFetchRequest,
 } from '@token-vault/client/contract';
@@ -66,7 +67,32 @@ export const statusRequestSchema = z.strictObject({
   applicationId: z.optional(applicationIdPattern),
 });
 
-export type { ConnectRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
+/** Tokens as strings: printable ASCII, bounded; never quoted back in a validation message. */
+const tokenString = z.string().check(z.minLength(1), z.maxLength(16_384), z.regex(/^[\x20-\x7E]+$/, 'must be printable ASCII'));
+
+export const importRequestSchema = z
+  .strictObject({
+    userId: userIdSchema,
+    applicationId: applicationIdSchema,
+    refreshToken: tokenString,
+    scope: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated RFC 6749 scope tokens'))),
+    accessToken: z.optional(tokenString),
+    expiresAt: z.optional(z.iso.datetime({ offset: true })),
+    replace: z._default(z.boolean(), false),
+    validate: z._default(z.boolean(), true),
+  })
+  .check(
+    z.refine((r) => r.validate || (r.accessToken !== undefined && r.expiresAt !== undefined), {
+      message: 'accessToken and expiresAt are required with validate: false',
+      path: ['accessToken'],
+    }),
+    z.refine((r) => !r.validate || (r.accessToken === undefined && r.expiresAt === undefined), {
+      message: 'only with validate: false (a validating import stores the refreshed token)',
+      path: ['accessToken'],
+    }),
+  );
+
+export type { ConnectRequest, ImportRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
 
 // The caller library's request types (plain interfaces) are the contract; each schema must accept exactly them.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
@@ -79,6 +105,7 @@ export type ContractAgreement = [
   Assert<Same<z.input<typeof sweepRequestSchema>, Mutable<SweepRequest>>>,
   Assert<Same<z.input<typeof revokeRequestSchema>, Mutable<RevokeRequest>>>,
   Assert<Same<z.input<typeof statusRequestSchema>, Mutable<StatusRequest>>>,
+  Assert<Same<z.input<typeof importRequestSchema>, Mutable<ImportRequest>>>,
   // The function names and timeouts the caller library knows are those the construct deploys.
   Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,
   Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['timeoutSeconds'] }, typeof FUNCTION_TIMEOUT_SECONDS>>,

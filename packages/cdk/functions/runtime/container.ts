@@ -30,6 +30,8 @@ import { ApplicationRegistry } from '../core/vault/applications';
 import { AuthorizationService } from '../core/vault/authorization';
 import { RegistryProviderGateway } from '../core/vault/provider-gateway';
 import { RevocationService } from '../core/vault/revocation';
+import { ConnectionSaver } from '../core/vault/connection-saver';
+import { ImportService } from '../core/vault/import';
 import { StatusService } from '../core/vault/status';
 import { TokenService } from '../core/vault/token-service';
 import { loadApplications, loadTunables, refreshTiming, requireEnv } from './config';
@@ -177,6 +179,28 @@ export class Container {
 
   /** status reads one Query's metadata: no key, no secrets. */
   readonly status = once(() => new StatusService(this.connections(), this.applications()));
+
+  /** import saves as the callback does (ConnectionSaver) and publishes `Connection Connected`. */
+  readonly importer = once(
+    () =>
+      new ImportService({
+        applications: this.applications(),
+        connections: this.connections(),
+        provider: this.provider(),
+        saver: new ConnectionSaver({
+          connections: this.connections(),
+          pending: this.pending(),
+          provider: this.provider(),
+          sealer: this.sealer(),
+          timing: this.timing,
+          marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+          events: this.events(),
+          logger: vaultLogger,
+        }),
+        timing: this.timing,
+        logger: vaultLogger,
+      }),
+  );
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.tunables = loadTunables(env);

@@ -95,6 +95,18 @@ export const FUNCTION_ACCESS = {
     publishesEvents: true,
     drainsEventRetries: false,
   },
+  importConnection: {
+    statesTable: [],
+    // The callback's save (a transaction: the connection, the flows marker check, the counter, the replaced grant's
+    // pending revocation) and its read-back; GenerateDataKey seals the imported tokens. No Decrypt: an import
+    // always brings its refresh token.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+    connectionsIndexes: [],
+    key: ['kms:GenerateDataKey'],
+    readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
+  },
   status: {
     statesTable: [],
     // One Query of the user's partition, projected to metadata: no token attribute, no key, no secrets.

@@ -3,7 +3,7 @@
  * events whose put failed until the sweep puts them again, and its dead-letter queue. Publishing functions get
  * `events:PutEvents` on exactly that bus and `sqs:SendMessage` on the retry queue; only the sweep may receive.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -44,7 +44,6 @@ export class ConnectionEvents extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the event retry queue.' });
     this.retryQueue = new sqs.Queue(this, 'RetryQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -198,6 +198,8 @@ export interface VaultFunctions {
   readonly revoke: VaultFunction;
   /** `status`. */
   readonly status: VaultFunction;
+  /** `import` (migrations). */
+  readonly importConnection: VaultFunction;
 }
 
 /**
@@ -359,6 +361,14 @@ export class TokenVault extends Construct {
   /** Lets `grantee` call revoke. */
   public grantRevoke(grantee: iam.IGrantable): iam.Grant {
     return this.functions.revoke.grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` call import: store refresh tokens issued elsewhere as connections (migrations). Give it to a
+   * migration job only, never to a normal caller.
+   */
+  public grantImport(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.importConnection.grantInvoke(grantee);
   }
 
   /** Lets `grantee` call status (a user's connections and their state; never a token). */

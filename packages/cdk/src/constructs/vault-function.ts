@@ -37,6 +37,8 @@ export enum VaultFunctionKey {
   REFRESH = 'refresh',
   /** `revoke` */
   REVOKE = 'revoke',
+  /** `import` */
+  IMPORT_CONNECTION = 'importConnection',
   /** `status` */
   STATUS = 'status',
 }

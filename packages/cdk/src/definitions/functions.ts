@@ -21,6 +21,7 @@ export const FUNCTIONS = {
   tokenFetch: { name: 'token-fetch', entry: 'functions/handlers/token-fetch.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
   refresh: { name: 'refresh', entry: 'functions/handlers/refresh.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: true },
   revoke: { name: 'revoke', entry: 'functions/handlers/revoke.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  importConnection: { name: 'import', entry: 'functions/handlers/import.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
   status: { name: 'status', entry: 'functions/handlers/status.ts', memoryMiB: 256, timeoutSeconds: 10, invokable: true },
 } as const satisfies Record<string, FunctionDefinition>;
 
