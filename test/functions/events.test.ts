@@ -4,7 +4,10 @@
  * change makes exactly one event, however many callers meet it (storms over several containers, a failing
  * provider), and no event carries token material.
  */
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
@@ -193,6 +196,39 @@ describe('Connection Revoked and Provider Revocation Confirmed', () => {
     const confirmed = await tap.of(userId, T.providerRevocationConfirmed);
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]!.detail).toMatchObject({ reason: 'suspicious_activity', attempts: 2, connectionId: null });
+  });
+});
+
+describe("the README's rule", () => {
+  it('delivers exactly the Reauthorization Required events to its target (moto matches patterns on put)', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const pattern = /<!-- reconnect-rule:start -->\n```json\n([\s\S]*?)\n```\n<!-- reconnect-rule:end -->/.exec(readme)?.[1];
+    expect(pattern).toBeDefined();
+    const config = awsClientConfig(vault.resources.endpoint);
+    const eventBridge = new EventBridgeClient(config);
+    const sqs = new SQSClient(config);
+    try {
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${vault.resources.prefix}-readme-rule` }))).QueueUrl!;
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      const busName = vault.resources.eventBusArn.split('/').at(-1)!;
+      await eventBridge.send(new PutRuleCommand({ Name: `${vault.resources.prefix}-readme-rule`, EventBusName: busName, EventPattern: pattern! }));
+      await eventBridge.send(new PutTargetsCommand({ Rule: `${vault.resources.prefix}-readme-rule`, EventBusName: busName, Targets: [{ Id: 'notify', Arn: arn }] }));
+      const rule = new EventTap(vault.resources.endpoint, queueUrl);
+      try {
+        const userId = 'ev-readme';
+        await connect(userId);
+        await ageAccessToken(vault, userId, -1000);
+        await vault.server.endUserSessions(userId);
+        expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+        const delivered = await rule.drain();
+        expect(delivered.map((e) => [e['detail-type'], e.detail.userId, e.detail.reason])).toEqual([[T.reauthorizationRequired, userId, 'invalid_grant']]);
+      } finally {
+        rule.close();
+      }
+    } finally {
+      eventBridge.destroy();
+      sqs.destroy();
+    }
   });
 });
 
