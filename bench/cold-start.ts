@@ -57,6 +57,8 @@ const EVENTS: Record<FunctionKey, unknown> = {
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
   sweep: { sweep: true },
   refreshWorker: { Records: [{ messageId: 'cold-start-1', body: JSON.stringify({ v: 1, k: 'r', u: COLD_USER, a: 'default', d: 0 }) }] },
+  status: { userId: COLD_USER },
+  importConnection: { userId: COLD_USER, refreshToken: 'cold-start-not-a-token', validate: false, accessToken: 'cold-start-not-a-token', expiresAt: '2000-01-01T00:00:00Z' },
 };
 
 /**
@@ -76,6 +78,8 @@ const FIRST_CALL: Record<FunctionKey, string> = {
   revoke: 'user without connections: one Query',
   sweep: 'queue depth, 8 index Queries, gauges',
   refreshWorker: 'one record of a connection not due: one read',
+  status: 'one projected Query',
+  importConnection: 'active connection: refused after one GetItem',
 };
 
 interface ChildResult {

@@ -25,6 +25,8 @@ import { REFRESH_DEAD_LETTER_QUEUE, REFRESH_QUEUE } from '@token-vault/cdk/src/d
 import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '@token-vault/cdk/src/definitions/tables';
 import { ENV } from '@token-vault/cdk/src/definitions/env';
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
+import { CreateEventBusCommand, DescribeEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import { EVENT_RETRY_RECEIVES, EVENT_RETRY_VISIBILITY_SECONDS, eventBusName } from '@token-vault/cdk/src/definitions/events';
 import { awsClientConfig } from './aws-clients';
 
 export interface ProvisionOptions {
@@ -52,6 +54,16 @@ export interface ProvisionedResources {
   /** The refresh work queue and its dead-letter queue (URLs). */
   readonly refreshQueueUrl: string;
   readonly refreshDeadLetterQueueUrl: string;
+  /** ARN of the bus the lifecycle events go to. */
+  readonly eventBusArn: string;
+  /** The event retry queue (and its dead-letter queue, after five receives). */
+  readonly eventRetryQueueUrl: string;
+  readonly eventDeadLetterQueueUrl: string;
+  /**
+   * A tap on the bus: a rule matching `source: token-vault` that delivers every event to this SQS queue, read by
+   * the local stack's `GET /events` and by the tests. (moto delivers to rule targets when the event is put.)
+   */
+  readonly eventTapQueueUrl: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -125,14 +137,16 @@ export async function provisionResources(opts: ProvisionOptions): Promise<Provis
   const ddb = new DynamoDBClient(config);
   const kms = new KMSClient(config);
   const secrets = new SecretsManagerClient(config);
+  const eventBridge = new EventBridgeClient(config);
   const sqs = new SQSClient(config);
   try {
     // Every table in the definitions, so a table added there exists locally without touching this file.
-    const [, keyId, secretIds, queues] = await Promise.all([
+    const [, keyId, secretIds, queues, events] = await Promise.all([
       Promise.all(TABLES.map((def) => ensureTable(ddb, tableName(opts.prefix, def), def))),
       ensureKey(kms, keyAlias(opts.prefix)),
       ensureSecrets(secrets, opts.prefix, opts.applications),
       ensureQueues(sqs, opts.prefix, opts.queueVisibilitySeconds ?? REFRESH_QUEUE.visibilityTimeoutSeconds),
+      ensureEvents(eventBridge, sqs, opts.prefix),
     ]);
     return {
       connectionsTable: tableName(opts.prefix, CONNECTIONS_TABLE),
@@ -140,13 +154,50 @@ export async function provisionResources(opts: ProvisionOptions): Promise<Provis
       keyId,
       secretIds,
       ...queues,
+      ...events,
     };
   } finally {
     ddb.destroy();
     kms.destroy();
     secrets.destroy();
+    eventBridge.destroy();
     sqs.destroy();
   }
+}
+
+/** The event bus, the retry queue with its dead-letter queue (as the construct makes them) and the tap. */
+async function ensureEvents(
+  eventBridge: EventBridgeClient,
+  sqs: SQSClient,
+  prefix: string,
+): Promise<Pick<ProvisionedResources, 'eventBusArn' | 'eventRetryQueueUrl' | 'eventDeadLetterQueueUrl' | 'eventTapQueueUrl'>> {
+  const busName = eventBusName(prefix);
+  let eventBusArn: string | undefined;
+  try {
+    eventBusArn = (await eventBridge.send(new DescribeEventBusCommand({ Name: busName }))).Arn;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  eventBusArn ??= (await eventBridge.send(new CreateEventBusCommand({ Name: busName }))).EventBusArn;
+  if (!eventBusArn) throw new Error(`CreateEventBus ${busName} returned no ARN`);
+  // CreateQueue with the same attributes returns the existing queue.
+  const queue = async (name: string, attributes: Record<string, string> = {}): Promise<{ url: string; arn: string }> => {
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl;
+    if (!url) throw new Error(`CreateQueue ${name} returned no URL`);
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    if (!arn) throw new Error(`GetQueueAttributes ${name} returned no ARN`);
+    return { url, arn };
+  };
+  const deadLetters = await queue(`${prefix}-event-dead-letters`);
+  const retries = await queue(`${prefix}-event-retries`, {
+    VisibilityTimeout: String(EVENT_RETRY_VISIBILITY_SECONDS),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: EVENT_RETRY_RECEIVES }),
+  });
+  const tap = await queue(`${prefix}-events-tap`);
+  const rule = `${prefix}-events-tap`;
+  await eventBridge.send(new PutRuleCommand({ Name: rule, EventBusName: busName, EventPattern: JSON.stringify({ source: ['token-vault'] }), State: 'ENABLED' }));
+  await eventBridge.send(new PutTargetsCommand({ Rule: rule, EventBusName: busName, Targets: [{ Id: 'tap', Arn: tap.arn }] }));
+  return { eventBusArn, eventRetryQueueUrl: retries.url, eventDeadLetterQueueUrl: deadLetters.url, eventTapQueueUrl: tap.url };
 }
 
 async function ensureTable(ddb: DynamoDBClient, name: string, def: TableDefinition): Promise<void> {
@@ -243,7 +294,7 @@ async function ensureSecrets(
  * the local stack, the test harness and the benchmark hand to the handlers or a Container.
  */
 export function functionEnvironment(
-  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'> & Partial<Pick<ProvisionedResources, 'refreshQueueUrl'>>,
+  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'> & Partial<Pick<ProvisionedResources, 'refreshQueueUrl' | 'eventBusArn' | 'eventRetryQueueUrl'>>,
   applications: readonly ApplicationConfigInput[],
 ): Record<string, string> {
   return {
@@ -252,5 +303,8 @@ export function functionEnvironment(
     [ENV.STATES_TABLE]: resources.statesTable,
     [ENV.KEY_ID]: resources.keyId,
     [ENV.APPLICATIONS]: JSON.stringify(applications),
+    ...(resources.eventBusArn !== undefined && resources.eventRetryQueueUrl !== undefined
+      ? { [ENV.EVENT_BUS]: resources.eventBusArn, [ENV.EVENT_RETRY_QUEUE]: resources.eventRetryQueueUrl, [ENV.VAULT_NAME]: 'local' }
+      : {}),
   };
 }

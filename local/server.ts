@@ -233,6 +233,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       applicationIds: applications.map((app) => app.applicationId),
       endpoint: emulator.endpoint,
       connectionsTable: resources.connectionsTable,
+      eventTapQueueUrl: resources.eventTapQueueUrl,
     });
     table.push(...builtInRoutes(dashboard.functions), ...dashboard.routes, ...(options.routes ?? []));
     const sqs = new SQSClient(awsClientConfig(emulator.endpoint));

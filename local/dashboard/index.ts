@@ -4,11 +4,13 @@
  *
  * - `GET /dashboard`: the page (./page),
  * - `GET /dashboard/data.json`: the widgets' series (./data); `?window=` seconds (60-3600),
- * - `GET /revocations`: the revocation records, paged (./revocations).
+ * - `GET /revocations`: the revocation records, paged (./revocations),
+ * - `GET /events`: the lifecycle events put on the emulator's bus (./events).
  */
 import type { ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import type { LoadedFunction } from '../lambda-api';
 import { awsClientConfig } from '../aws-clients';
@@ -19,6 +21,7 @@ import { instrumentFunctions } from './invocations';
 import { MetricStore } from './metric-store';
 import { DATA_PATH, dashboardPage, DEFAULT_REFRESH_SECONDS, PAGE_PATH, REVOCATIONS_PATH } from './page';
 import { serveRevocations } from './revocations';
+import { EVENTS_PATH, EventFeed, serveEvents } from './events';
 
 export { MetricStore } from './metric-store';
 
@@ -31,6 +34,8 @@ export interface AttachDashboardOptions {
   /** The emulator endpoint and the connections table (for `/revocations`). */
   readonly endpoint: string;
   readonly connectionsTable: string;
+  /** The queue the bus's tap rule delivers every event to (for `/events`). */
+  readonly eventTapQueueUrl: string;
   /** Where the handlers' EMF lines are written. @default process.stdout */
   readonly stream?: WritableLike;
 }
@@ -51,6 +56,8 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
   const ddb = new DynamoDBClient({ ...awsClientConfig(options.endpoint), maxAttempts: 2 });
   const connections = new ConnectionStore({ client: DynamoDBDocumentClient.from(ddb), tableName: options.connectionsTable, callTimeoutMs: 5000 });
   const applications = [...options.applicationIds];
+  const sqs = new SQSClient({ ...awsClientConfig(options.endpoint), maxAttempts: 2 });
+  const feed = new EventFeed(sqs, options.eventTapQueueUrl);
 
   const routes: LocalRoute[] = [
     {
@@ -76,6 +83,7 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
       },
     },
     { method: 'GET', path: REVOCATIONS_PATH, handle: (request, res) => serveRevocations(connections, request.url.searchParams, res) },
+    { method: 'GET', path: EVENTS_PATH, handle: (request, res) => serveEvents(feed, request.url.searchParams, res) },
   ];
 
   let detached = false;
@@ -88,6 +96,7 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
       detached = true;
       tap.uninstall();
       ddb.destroy();
+      sqs.destroy();
     },
   };
 }

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DashboardData, WidgetData } from './data';
+import { EVENTS_PATH } from './events';
 
 /** Auto-refresh interval of the page, in seconds. */
 export const DEFAULT_REFRESH_SECONDS = 5;
@@ -30,7 +31,7 @@ export function dashboardPage(data: DashboardData, options: { refreshSeconds?: n
   const nonce = randomBytes(16).toString('base64');
   const refreshMs = Math.round((options.refreshSeconds ?? DEFAULT_REFRESH_SECONDS) * 1000);
   const dataUrl = options.windowSeconds === undefined ? DATA_PATH : `${DATA_PATH}?window=${options.windowSeconds}`;
-  const config = { dataUrl, revocationsUrl: REVOCATIONS_PATH, refreshMs, heightUnitPx: HEIGHT_UNIT_PX };
+  const config = { dataUrl, revocationsUrl: REVOCATIONS_PATH, eventsUrl: EVENTS_PATH, refreshMs, heightUnitPx: HEIGHT_UNIT_PX };
   const rows = data.rows.map((row) => `<div class="row">${row.map(widgetSkeleton).join('')}</div>`).join('\n');
   const html = `<!DOCTYPE html>
 <html lang="en">
@@ -48,7 +49,7 @@ export function dashboardPage(data: DashboardData, options: { refreshSeconds?: n
       (${esc(data.periodSeconds)}-second buckets; CloudWatch uses ${esc(data.definitionPeriodSeconds / 60)}-minute periods).
       Applications: ${data.applications.map((a) => `<code>${esc(a)}</code>`).join(', ')}.</p>
   </div>
-  <nav><a href="${esc(dataUrl)}">data.json</a> · <a href="${REVOCATIONS_PATH}">revocations</a> · <span id="status" class="status">loading…</span></nav>
+  <nav><a href="${esc(dataUrl)}">data.json</a> · <a href="${REVOCATIONS_PATH}">revocations</a> · <a href="${EVENTS_PATH}">events</a> · <span id="status" class="status">loading…</span></nav>
 </header>
 <main>
 ${rows}
@@ -56,6 +57,12 @@ ${rows}
   <h2>Revocation records</h2>
   <p class="description">Who, when and why (no token material), newest first. All records, oldest first and paged: <a href="${REVOCATIONS_PATH}">${REVOCATIONS_PATH}</a>.</p>
   <table><thead><tr><th>Revoked at</th><th>User</th><th>Application</th><th>Reason</th><th>Provider confirmed</th></tr></thead>
+  <tbody><tr><td colspan="5" class="empty">loading…</td></tr></tbody></table>
+</section></div>
+<div class="row"><section class="widget span-24" id="events-table" data-table="events">
+  <h2>Connection events</h2>
+  <p class="description">Lifecycle events put on the vault's event bus, newest first (no token material). All kept: <a href="${EVENTS_PATH}">${EVENTS_PATH}</a>.</p>
+  <table><thead><tr><th>Time</th><th>Event</th><th>User</th><th>Application</th><th>Reason</th></tr></thead>
   <tbody><tr><td colspan="5" class="empty">loading…</td></tr></tbody></table>
 </section></div>
 </main>
@@ -320,9 +327,37 @@ const SCRIPT = String.raw`
     });
   }
 
+  /** The newest 20 lifecycle events. */
+  function loadEvents() {
+    return fetchJson(CONFIG.eventsUrl + '?limit=20').then(function (body) {
+      var tbody = document.querySelector('[data-table="events"] tbody');
+      tbody.textContent = '';
+      var shown = body.events.slice().reverse();
+      if (shown.length === 0) {
+        var empty = html('tr');
+        var cell = html('td', 'empty', 'No events yet.');
+        cell.colSpan = 5;
+        empty.appendChild(cell);
+        tbody.appendChild(empty);
+      }
+      shown.forEach(function (e) {
+        var d = e.detail;
+        var reason = d.reason || d.failureClass || (e.detailType === 'Connection Connected' ? d.via : '') || d.providerRevocation || '';
+        var tr = html('tr');
+        [new Date(d.time).toLocaleString(), e.detailType, d.userId, d.applicationId, reason].forEach(function (v) {
+          tr.appendChild(html('td', '', String(v)));
+        });
+        tbody.appendChild(tr);
+      });
+      var section = document.querySelector('[data-table="events"]');
+      section.setAttribute('data-rows', String(body.events.length));
+      section.setAttribute('data-ready', 'true');
+    });
+  }
+
   function refresh() {
     var status = document.getElementById('status');
-    return Promise.all([fetchJson(CONFIG.dataUrl), loadRevocations()]).then(function (results) {
+    return Promise.all([fetchJson(CONFIG.dataUrl), loadRevocations(), loadEvents()]).then(function (results) {
       last = results[0];
       draw(last);
       refreshes += 1;

@@ -244,3 +244,15 @@ describe('TokenCache', () => {
     expect(cache.get('c')).toBeUndefined();
   });
 });
+
+describe('TokenVaultClient.status', () => {
+  it('invokes status and answers the connections; error answers throw the error class', async () => {
+    const connection = { applicationId: 'crm', status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' };
+    const { client, calls } = fakeLambda(payload({ ok: true, connections: [connection] }), errorAnswer('invalid_request'));
+    const vault = new TokenVaultClient({ lambda: client, statusFunction: 'tv-status' });
+    expect(await vault.status('u1')).toEqual([connection]);
+    expect(calls).toEqual([{ FunctionName: 'tv-status', payload: { userId: 'u1' } }]);
+    await expect(vault.status('u1', { applicationId: 'nope' })).rejects.toBeInstanceOf(InvalidRequestError);
+    expect(calls[1]!.payload).toEqual({ userId: 'u1', applicationId: 'nope' });
+  });
+});

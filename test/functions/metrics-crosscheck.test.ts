@@ -33,6 +33,7 @@ const reasonsMatch: [AuthorizationFailureReason] extends [AuthorizationFailureRe
 /** Metrics the lifecycle cannot trigger without breaking the store on purpose, and why. */
 const NOT_TRIGGERED: Partial<Record<MetricKey, string>> = {
   WRITE_AFTER_REFRESH_FAILED: 'needs DynamoDB to fail between the provider answer and the commit (covered by the coordinator unit tests)',
+  CONNECTION_EVENT_RETRY: 'needs a put on the bus to fail (covered by test/functions/events.test.ts and the publisher unit tests)',
 };
 
 interface EmfRecord {

@@ -193,9 +193,10 @@ describe('data stack (stateful)', () => {
 
     it('readers are exactly the functions that decrypt, writers exactly those that make data keys', () => {
       // The callback decrypts the live refresh token a reconnect without a new one keeps.
-      // The sweep holds no key: it never sees a token.
+      // The sweep holds no key: it never sees a token. import seals the tokens it stores; it never decrypts (an import
+      // always brings its refresh token).
       expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke', 'refreshWorker']);
-      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'refreshWorker']);
+      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'refreshWorker', 'importConnection']);
     });
   });
 
@@ -344,16 +345,24 @@ describe('service stack (stateless)', () => {
       const work = logicalId(stacks.serviceStack.vault.refreshQueue.queue);
       const deadLetters = logicalId(stacks.serviceStack.vault.deadLetterQueue.queue);
       const sqsResources = (action: string): string[] => [...new Set(granted(action))].sort();
+      // The sweep sends work (and its failed asynchronous invocations go to the dead letters) and reads the work
+      // queue's depth; the worker has the event source's consumer rights on the work queue. Publishers: PutEvents on
+      // the vault's bus and SendMessage on the event retry queue; the drainer (the sweep) receives and deletes there.
+      const expectedOther = new Set<string>([
+        ...(key === 'sweep' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
+        ...(key === 'refreshWorker' ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'] : []),
+        ...(access.publishesEvents ? ['events:PutEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
+        ...(access.drainsEventRetries ? ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] : []),
+      ]);
+      expect(new Set(other)).toEqual(expectedOther);
+      for (const resource of granted('events:PutEvents')) expect(resource).toMatch(/ConnectionEventsBus/);
       if (key === 'sweep') {
-        // Its failed asynchronous invocations go to the dead letters; it sends work and reads the work queue's depth.
-        expect(other).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'sqs:SendMessage']);
-        expect(sqsResources('sqs:SendMessage')).toEqual([`<${deadLetters}.Arn>`, `<${work}.Arn>`].sort());
+        expect(sqsResources('sqs:SendMessage')).toEqual(expect.arrayContaining([`<${deadLetters}.Arn>`, `<${work}.Arn>`]));
+        for (const resource of granted('sqs:ReceiveMessage')) expect(resource).toMatch(/ConnectionEventsRetryQueue/);
       } else if (key === 'refreshWorker') {
-        // The event source's consumer rights, on the work queue only.
-        expect(other).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
         expect(sqsResources('sqs:ReceiveMessage')).toEqual([`<${work}.Arn>`]);
       } else {
-        expect(other).toEqual([]);
+        for (const resource of granted('sqs:ReceiveMessage')) expect(resource).toMatch(/ConnectionEventsRetryQueue/);
       }
     });
   });
@@ -466,8 +475,8 @@ describe('service stack (stateless)', () => {
     const outputs = Object.keys(service.Outputs ?? {});
     expect(outputs).toContain('CallbackUrl');
     const invokable = FUNCTION_KEYS.filter((key) => FUNCTIONS[key].invokable);
-    expect(invokable).toHaveLength(4);
-    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke']) {
+    expect(invokable).toHaveLength(6);
+    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke', 'Status', 'Import']) {
       expect(outputs).toEqual(expect.arrayContaining([`${name}FunctionName`, `${name}FunctionArn`]));
     }
     expect(flatten(service.Outputs!.CallbackUrl!.Value)).toBe(`<${logicalId(stacks.serviceStack.vault.callbackApi.api)}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`);

@@ -90,7 +90,7 @@ describe('emulator harness', () => {
     }
   });
 
-  test('provisioning is idempotent: same prefix gives the same key, secret ARNs and queues', async () => {
+  test('provisioning is idempotent: same prefix gives the same key, secret ARNs, bus and queues', async () => {
     const again = await provisionResources({ endpoint: r.endpoint, prefix: r.prefix, applications: APPS });
     expect(again).toEqual({
       connectionsTable: r.connectionsTable,
@@ -99,6 +99,10 @@ describe('emulator harness', () => {
       secretIds: r.secretIds,
       refreshQueueUrl: r.refreshQueueUrl,
       refreshDeadLetterQueueUrl: r.refreshDeadLetterQueueUrl,
+      eventBusArn: r.eventBusArn,
+      eventRetryQueueUrl: r.eventRetryQueueUrl,
+      eventDeadLetterQueueUrl: r.eventDeadLetterQueueUrl,
+      eventTapQueueUrl: r.eventTapQueueUrl,
     });
   });
 });

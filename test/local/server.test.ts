@@ -446,5 +446,13 @@ describe('the whole flow against the development provider', () => {
     const after = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });
     expect(after.answer.ok).toBe(false);
     expect(after.answer.accessToken).toBeUndefined();
+
+    // The lifecycle events, read back from the emulator's bus: connected, then revoked (newest last).
+    const events = (await (await fetch(`${stack.baseUrl}/events?userId=${userId}`)).json()) as { events: Array<{ detailType: string; detail: Record<string, unknown> }> };
+    expect(events.events.map((e) => e.detailType)).toEqual(['Connection Connected', 'Connection Revoked']);
+    expect(events.events[1]!.detail).toMatchObject({ userId, reason: 'user_disconnected', providerRevocation: 'confirmed' });
+    expect(JSON.stringify(events)).not.toContain(String(fetched.answer.accessToken));
+    const status = await invoke({ FunctionName: 'status', Payload: json({ userId }) });
+    expect(status.answer).toMatchObject({ ok: true, connections: [{ applicationId: 'default', status: 'revoked' }] });
   });
 });

@@ -74,6 +74,8 @@ export interface Handlers {
   /** refresh-sweep (the schedule's target) and refresh-worker (the queue's consumer). */
   sweep: InvokeHandler;
   refreshWorker: (event: unknown, context: Context) => Promise<unknown>;
+  status: InvokeHandler;
+  importConnection: InvokeHandler;
   callback: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -261,6 +263,8 @@ function requireHandlers(): Handlers {
     revoke: loadHandler('revoke') as InvokeHandler,
     sweep: loadHandler('sweep') as InvokeHandler,
     refreshWorker: loadHandler('refreshWorker') as Handlers['refreshWorker'],
+    status: loadHandler('status') as InvokeHandler,
+    importConnection: loadHandler('importConnection') as InvokeHandler,
     callback: loadHandler('callback') as Handlers['callback'],
   };
 }

@@ -17,6 +17,7 @@ export { VaultTableEncryption } from './constructs/vault-tables';
 export { VaultMonitoring, type MonitoringAlarm, type VaultMonitoringProps } from './constructs/monitoring';
 export { CallbackApi, type CallbackApiProps } from './constructs/callback-api';
 export { DeadLetterQueue } from './constructs/dead-letter-queue';
+export { ConnectionEvents, type ConnectionEventsProps } from './constructs/connection-events';
 export { EnvelopeKey, type EnvelopeKeyProps, type EnvelopeKeyUsers } from './constructs/envelope-key';
 export { AlarmTopic, type AlarmTopicProps } from './constructs/alarm-topic';
 export { ScheduledInvocation, type ScheduledInvocationProps } from './constructs/scheduled-invocation';

@@ -37,6 +37,8 @@ export const FUNCTION_NAMES = {
   tokenFetch: 'token-fetch',
   refresh: 'refresh',
   revoke: 'revoke',
+  importConnection: 'import',
+  status: 'status',
 } as const;
 
 /** Each function answers within its timeout (docs/contract.md "Time"), in seconds. */
@@ -46,6 +48,8 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   tokenFetch: 20,
   refresh: 60,
   revoke: 30,
+  importConnection: 20,
+  status: 10,
 } as const;
 
 /** Why a connection is revoked. */
@@ -94,6 +98,28 @@ export interface RevokeRequest {
   readonly userId: string;
   readonly applicationId?: string;
   readonly reason: RevocationReason;
+}
+
+/** `status`: the user's connections (of every application, or of `applicationId`), never a token. */
+export interface StatusRequest {
+  readonly userId: string;
+  readonly applicationId?: string;
+}
+
+/**
+ * `import` (migrations, its own grant): stores a refresh token issued elsewhere as a connection. With `validate`
+ * (default) the vault refreshes it once at the provider first; with `validate: false` it stores `accessToken`
+ * (valid until `expiresAt`, ISO 8601) as given. An active connection is overwritten only with `replace: true`.
+ */
+export interface ImportRequest {
+  readonly userId: string;
+  readonly applicationId?: string;
+  readonly refreshToken: string;
+  readonly scope?: string;
+  readonly accessToken?: string;
+  readonly expiresAt?: string;
+  readonly replace?: boolean;
+  readonly validate?: boolean;
 }
 
 // ------------------------------------------------------------------------------------------------- answers
@@ -152,6 +178,117 @@ export interface SweepAnswer {
   readonly backlogMs: number;
   /** Messages waiting in the queue when the sweep started (its back-pressure). */
   readonly queued: number;
+}
+
+/** One connection as `status` answers it. Times are ISO 8601; nothing here is token material. */
+export interface ConnectionStatus {
+  readonly applicationId: string;
+  readonly status: 'active' | 'reauthorization_required' | 'revoked';
+  /** The active connection's granted scope; null otherwise. */
+  readonly scope: string | null;
+  readonly connectedAt: string;
+  /** The last refresh stored (null: none since the connection was made, or not active). */
+  readonly lastRefreshedAt: string | null;
+  readonly accessTokenExpiresAt: string | null;
+  /** ISO when the provider stated it; `unknown` when the vault only assumes a lifetime; null without one. */
+  readonly refreshTokenExpiresAt: string | null;
+  /** Why the user must connect again (`invalid_grant`, `refresh_token_expired`, `no_refresh_token`); else null. */
+  readonly reauthorizationReason: string | null;
+  /** A refresh token of this application still waits to be revoked at the provider (the sweep retries it). */
+  readonly providerRevocationPending: boolean;
+  /** Since when refreshes have been failing (transient failures, cool-down), else null. */
+  readonly refreshFailingSince: string | null;
+}
+
+export interface StatusAnswer {
+  readonly ok: true;
+  readonly connections: ConnectionStatus[];
+}
+
+export interface ImportAnswer {
+  readonly ok: true;
+  readonly applicationId: string;
+  /** Whether an active connection was overwritten (`replace: true`). */
+  readonly replaced: boolean;
+  /** Whether the token was checked with one refresh at the provider. */
+  readonly validated: boolean;
+  readonly accessTokenExpiresAt: string;
+  /** ISO when known, `unknown` when assumed, null without a refresh token. */
+  readonly refreshTokenExpiresAt: string | null;
+}
+
+// -------------------------------------------------------------------------------------------------- events
+
+/** `source` of every event the vault puts on its bus. */
+export const EVENT_SOURCE = 'token-vault';
+/** The `detail.schemaVersion` this vault publishes. Additive fields keep it; anything else bumps it. */
+export const EVENT_SCHEMA_VERSION = 1;
+/** The `detail-type` of each connection lifecycle event. */
+export const EVENT_DETAIL_TYPES = {
+  connected: 'Connection Connected',
+  refreshFailed: 'Connection Refresh Failed',
+  reauthorizationRequired: 'Connection Reauthorization Required',
+  recovered: 'Connection Recovered',
+  revoked: 'Connection Revoked',
+  providerRevocationConfirmed: 'Provider Revocation Confirmed',
+} as const;
+export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[keyof typeof EVENT_DETAIL_TYPES];
+
+/** Fields of every event's `detail` (schema version 1). Never token material. */
+export interface EventDetailBase {
+  readonly schemaVersion: 1;
+  /** Unique per change, the same on the vault's own retries: deduplicate on it. */
+  readonly eventId: string;
+  /** The vault's name: several vaults may share one bus. */
+  readonly vault: string;
+  readonly userId: string;
+  readonly applicationId: string;
+  /** The connection instance (null when it is gone). */
+  readonly connectionId: string | null;
+  /** When the change was committed (ISO 8601). */
+  readonly time: string;
+}
+
+export interface ConnectedDetail extends EventDetailBase {
+  readonly via: 'callback' | 'import';
+  /** The user had a connection of this application before (of any status). */
+  readonly reconnected: boolean;
+  readonly imported: boolean;
+  readonly scope: string;
+}
+
+export interface RefreshFailedDetail extends EventDetailBase {
+  readonly failureClass: 'rate_limited' | 'provider_unavailable' | 'internal_error';
+  /** The provider's error code, `kms` or `internal`. */
+  readonly errorCode: string;
+  readonly cooldownUntil: string;
+  readonly consecutiveFailures: number;
+  readonly failingSince: string;
+}
+
+export interface ReauthorizationRequiredDetail extends EventDetailBase {
+  readonly reason: 'invalid_grant' | 'refresh_token_expired' | 'no_refresh_token';
+  /** Transient failures before it (0 if none). */
+  readonly consecutiveFailures: number;
+}
+
+export interface RecoveredDetail extends EventDetailBase {
+  readonly failingSince: string;
+  readonly consecutiveFailures: number;
+}
+
+export interface RevokedDetail extends EventDetailBase {
+  readonly reason: RevocationReason;
+  readonly previousStatus: 'active' | 'reauthorization_required';
+  /** Whether the provider confirmed the refresh token's revocation in this call (pending: the sweep retries). */
+  readonly providerRevocation: 'confirmed' | 'pending' | 'unsupported' | 'none';
+}
+
+export interface ProviderRevocationConfirmedDetail extends EventDetailBase {
+  /** Why the refresh token was being revoked (a revoke reason, or the vault's own: replaced_by_reconnect, ...). */
+  readonly reason: string;
+  readonly pendingSince: string;
+  readonly attempts: number;
 }
 
 /** An answer: `T` or the error answer. */

@@ -34,5 +34,18 @@ export type {
   SweepRequest,
   TokenAnswer,
   TokenFetchRequest,
+  StatusRequest,
+  StatusAnswer,
+  ConnectionStatus,
+  ImportRequest,
+  ImportAnswer,
+  EventDetailType,
+  EventDetailBase,
+  ConnectedDetail,
+  RefreshFailedDetail,
+  ReauthorizationRequiredDetail,
+  RecoveredDetail,
+  RevokedDetail,
+  ProviderRevocationConfirmedDetail,
 } from './contract';
-export { ERROR_CODES, FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, RETRYABLE, REVOCATION_REASONS } from './contract';
+export { ERROR_CODES, FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, RETRYABLE, REVOCATION_REASONS, EVENT_SOURCE, EVENT_SCHEMA_VERSION, EVENT_DETAIL_TYPES } from './contract';

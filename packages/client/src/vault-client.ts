@@ -3,7 +3,17 @@
  * and `refresh` through the Lambda Invoke API) and to call the provider's API with it.
  */
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
-import { ERROR_CODES, FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, type Answer, type RefreshRequest, type TokenAnswer, type TokenFetchRequest } from './contract';
+import {
+  ERROR_CODES,
+  FUNCTION_NAMES,
+  FUNCTION_TIMEOUT_SECONDS,
+  type Answer,
+  type ConnectionStatus,
+  type RefreshRequest,
+  type StatusRequest,
+  type TokenAnswer,
+  type TokenFetchRequest,
+} from './contract';
 import { runApiRequest, type ApiRequestInit } from './api-request';
 import { errorFromAnswer, VaultInternalError } from './errors';
 import { cacheKey, TokenCache } from './token-cache';
@@ -12,6 +22,7 @@ import { cacheKey, TokenCache } from './token-cache';
 export const CLIENT_ENV = {
   TOKEN_FETCH_FUNCTION: 'TOKEN_VAULT_TOKEN_FETCH_FUNCTION',
   REFRESH_FUNCTION: 'TOKEN_VAULT_REFRESH_FUNCTION',
+  STATUS_FUNCTION: 'TOKEN_VAULT_STATUS_FUNCTION',
 } as const;
 
 /** The provider API the seed guide describes. */
@@ -54,6 +65,11 @@ export interface TokenVaultClientOptions {
    * @default process.env.TOKEN_VAULT_REFRESH_FUNCTION, else 'refresh'
    */
   readonly refreshFunction?: string;
+  /**
+   * Name or ARN of the `status` function.
+   * @default process.env.TOKEN_VAULT_STATUS_FUNCTION, else 'status'
+   */
+  readonly statusFunction?: string;
   /** Application used when a call names none. @default 'default' */
   readonly applicationId?: string;
   /** Base URL of the provider's API; {@link TokenVaultClient.apiRequest} appends paths to it. @default 'https://api.otesse.com/v1' */
@@ -111,6 +127,7 @@ export class TokenVaultClient {
   readonly #lambda: LambdaClient;
   readonly #tokenFetchFunction: string;
   readonly #refreshFunction: string;
+  readonly #statusFunction: string;
   readonly #applicationId: string;
   readonly #cache: TokenCache;
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
@@ -119,6 +136,7 @@ export class TokenVaultClient {
     this.#lambda = options.lambda ?? defaultLambdaClient(options.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS);
     this.#tokenFetchFunction = options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTION_NAMES.tokenFetch;
     this.#refreshFunction = options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTION_NAMES.refresh;
+    this.#statusFunction = options.statusFunction || process.env[CLIENT_ENV.STATUS_FUNCTION] || FUNCTION_NAMES.status;
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
     const now = options.now ?? Date.now;
     this.#cache = new TokenCache({
@@ -204,10 +222,44 @@ export class TokenVaultClient {
     return runApiRequest(this.#apiDeps, userId, endpoint, init);
   }
 
+  /**
+   * The user's connections (of every application, or of `options.applicationId`): status, scope, expiries,
+   * re-authorization reason. Never a token; not cached.
+   *
+   * @throws InvalidRequestError for an unknown application, VaultInternalError for a failed invocation
+   */
+  async status(userId: string, options: { applicationId?: string } = {}): Promise<ConnectionStatus[]> {
+    const request: StatusRequest = { userId, ...(options.applicationId === undefined ? {} : { applicationId: options.applicationId }) };
+    const answer = await this.#send(this.#statusFunction, request);
+    if (answer.ok === true && Array.isArray(answer.connections)) return answer.connections as ConnectionStatus[];
+    const error = parseAnswer(new TextEncoder().encode(JSON.stringify(answer)));
+    if (error && !error.ok) throw errorFromAnswer(error.error);
+    throw new VaultInternalError(`${this.#statusFunction} answered something that is not a contract answer`);
+  }
+
   /** Forgets the cached token of one user (all applications when `applicationId` is absent: the whole cache). */
   forget(userId?: string, applicationId?: string): void {
     if (userId === undefined) this.#cache.clear();
     else this.#cache.invalidate(cacheKey(userId, applicationId ?? this.#applicationId));
+  }
+
+  /** Invokes a function and answers its JSON object (the payload is never quoted). */
+  async #send(functionName: string, request: object): Promise<Record<string, unknown>> {
+    let output;
+    try {
+      output = await this.#lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+    } catch (err) {
+      const name = err instanceof Error ? err.name : 'Error';
+      throw new VaultInternalError(`invoking ${functionName} failed (${name})`, { cause: err });
+    }
+    if (output.FunctionError) throw new VaultInternalError(`${functionName} failed (${output.FunctionError})`);
+    try {
+      const value: unknown = JSON.parse(new TextDecoder().decode(output.Payload ?? new Uint8Array()));
+      if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
+    } catch {
+      // Not JSON: below.
+    }
+    throw new VaultInternalError(`${functionName} answered something that is not a contract answer`);
   }
 
   async #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {

@@ -2,6 +2,9 @@
 export type {
   Answer,
   ConnectAnswer,
+  ConnectionStatus,
+  StatusAnswer,
+  ImportAnswer,
   ErrorAnswer,
   ErrorBody,
   RevokeAnswer,

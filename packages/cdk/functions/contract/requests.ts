@@ -12,6 +12,8 @@ import {
   type RefreshRequest,
   type RevocationReason,
   type RevokeRequest,
+  type StatusRequest,
+  type ImportRequest,
   type SweepRequest,
   type TokenFetchRequest,
 } from '@token-vault/client/contract';
@@ -60,7 +62,37 @@ export const revokeRequestSchema = z.strictObject({
   reason: z.enum(REVOCATION_REASONS),
 });
 
-export type { ConnectRequest, RefreshRequest, RevokeRequest, SweepRequest, TokenFetchRequest };
+export const statusRequestSchema = z.strictObject({
+  userId: userIdSchema,
+  applicationId: z.optional(applicationIdPattern),
+});
+
+/** Tokens as strings: printable ASCII, bounded; never quoted back in a validation message. */
+const tokenString = z.string().check(z.minLength(1), z.maxLength(16_384), z.regex(/^[\x20-\x7E]+$/, 'must be printable ASCII'));
+
+export const importRequestSchema = z
+  .strictObject({
+    userId: userIdSchema,
+    applicationId: applicationIdSchema,
+    refreshToken: tokenString,
+    scope: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated RFC 6749 scope tokens'))),
+    accessToken: z.optional(tokenString),
+    expiresAt: z.optional(z.iso.datetime({ offset: true })),
+    replace: z._default(z.boolean(), false),
+    validate: z._default(z.boolean(), true),
+  })
+  .check(
+    z.refine((r) => r.validate || (r.accessToken !== undefined && r.expiresAt !== undefined), {
+      message: 'accessToken and expiresAt are required with validate: false',
+      path: ['accessToken'],
+    }),
+    z.refine((r) => !r.validate || (r.accessToken === undefined && r.expiresAt === undefined), {
+      message: 'only with validate: false (a validating import stores the refreshed token)',
+      path: ['accessToken'],
+    }),
+  );
+
+export type { ConnectRequest, ImportRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
 
 // The caller library's request types (plain interfaces) are the contract; each schema must accept exactly them.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
@@ -73,6 +105,8 @@ export type ContractAgreement = [
   Assert<Same<z.input<typeof refreshRequestSchema>, Mutable<RefreshRequest>>>,
   Assert<Same<z.input<typeof sweepRequestSchema>, Mutable<SweepRequest>>>,
   Assert<Same<z.input<typeof revokeRequestSchema>, Mutable<RevokeRequest>>>,
+  Assert<Same<z.input<typeof statusRequestSchema>, Mutable<StatusRequest>>>,
+  Assert<Same<z.input<typeof importRequestSchema>, Mutable<ImportRequest>>>,
   // The function names and timeouts the caller library knows are those the construct deploys (the sweep and the
   // refresh worker are invoked by the schedule and the queue only: the library does not know them).
   Assert<Same<{ [K in CallerFunction]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,

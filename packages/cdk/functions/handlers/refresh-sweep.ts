@@ -1,12 +1,15 @@
 /**
  * refresh-sweep: invoked by the schedule rule only (its one Lambda permission names the rule; no caller grant
  * reaches it). Finds the connections due within the look-ahead and the provider revocations not yet confirmed,
- * and enqueues them for the refresh worker; then samples the gauges.
+ * and enqueues them for the refresh worker; puts again the lifecycle events whose first put failed; then samples
+ * the gauges.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sweepRequestSchema } from '../contract/requests';
+import { drainEventRetries } from '../core/events/drain-retries';
 import { describeError } from '../core/observability';
 import { EnqueueMemo, sweepDue } from '../core/refresh/sweep';
+import type { Deadline } from '../core/time/deadline';
 import { ENV } from '../../src/definitions/env';
 import { REFRESH_QUEUE, SWEEP_MAX_QUEUED } from '../../src/definitions/queues';
 import { millis } from '../../src/definitions/tunables';
@@ -22,6 +25,8 @@ const queue = new SqsWorkQueue(new SQSClient(sdkClientConfig(vault.timing.awsCal
 const memo = new EnqueueMemo(REFRESH_QUEUE.visibilityTimeoutSeconds * 1000);
 
 export const handler = invokeHandler(sweepRequestSchema, async (_input, deadline) => {
+  // Lifecycle events whose first put failed: put again, within a slice of the sweep's time.
+  await drainQueuedEvents(deadline);
   let waiting = 0;
   try {
     waiting = await queue.depth(deadline);
@@ -54,3 +59,17 @@ export const handler = invokeHandler(sweepRequestSchema, async (_input, deadline
   }
   return { ...result, queued: waiting };
 });
+
+/** Drains the event retry queue when this vault publishes events; never fails the sweep. */
+async function drainQueuedEvents(deadline: Deadline): Promise<void> {
+  if (!vault.publishesEvents) return;
+  try {
+    await drainEventRetries(
+      { bus: vault.eventBus(), retries: vault.eventRetries(), callMs: vault.timing.awsCallMs, metrics: vaultMetrics, logger: vaultLogger },
+      // A tenth of the sweep, but at least one batch's receive, put and delete.
+      deadline.within(Math.max(deadline.remaining() / 10, 3 * vault.timing.awsCallMs)),
+    );
+  } catch (error) {
+    vaultLogger.warn('Queued connection events could not be drained.', describeError(error));
+  }
+}

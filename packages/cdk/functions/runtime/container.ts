@@ -5,6 +5,8 @@
  * it needs (connect has no KMS key in its environment, and needs none).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +14,8 @@ import { ENV } from '../../src/definitions/env';
 import { millis, type TunableValues } from '../../src/definitions/tunables';
 import type { ApplicationConfig } from '../../src/definitions/applications';
 import { EnvelopeCipher } from '../core/crypto/envelope';
+import { DeliveringPublisher, NO_EVENTS, type EventPublisher } from '../core/events/publisher';
+import { EventBridgeBus, SqsRetryQueue } from './event-transport';
 import { TokenSealer } from '../core/crypto/token-sealer';
 import type { RefreshTiming } from '../core/refresh/budget';
 import type { ProactiveRefresh } from '../core/refresh/policy';
@@ -28,6 +32,9 @@ import { ApplicationRegistry } from '../core/vault/applications';
 import { AuthorizationService } from '../core/vault/authorization';
 import { RegistryProviderGateway } from '../core/vault/provider-gateway';
 import { RevocationService } from '../core/vault/revocation';
+import { ConnectionSaver } from '../core/vault/connection-saver';
+import { ImportService } from '../core/vault/import';
+import { StatusService } from '../core/vault/status';
 import { TokenService } from '../core/vault/token-service';
 import { loadApplications, loadProactiveRefresh, loadTunables, refreshTiming, requireEnv } from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
@@ -63,6 +70,19 @@ export class Container {
   readonly dynamoDbReadClient = once(() => new DynamoDBClient({ ...sdkClientConfig(this.timing.awsCallMs), cacheMiddleware: true }));
   readonly kmsClient = once(() => new KMSClient(sdkClientConfig(this.timing.awsCallMs)));
   readonly secretsManagerClient = once(() => new SecretsManagerClient(sdkClientConfig(this.timing.awsCallMs)));
+  /** One attempt per put: the retry queue is the retry, and a put retried after a lost answer would duplicate. */
+  readonly eventBridgeClient = once(() => new EventBridgeClient({ ...sdkClientConfig(this.timing.awsCallMs), maxAttempts: 1, requestHandler: { connectionTimeout: this.timing.awsCallMs, requestTimeout: this.timing.awsCallMs, throwOnRequestTimeout: true } }));
+  readonly sqsClient = once(() => new SQSClient(sdkClientConfig(this.timing.awsCallMs)));
+  readonly eventBus = once(() => new EventBridgeBus(this.eventBridgeClient(), requireEnv(ENV.EVENT_BUS, this.env)));
+  readonly eventRetries = once(() => new SqsRetryQueue(this.sqsClient(), requireEnv(ENV.EVENT_RETRY_QUEUE, this.env)));
+  /** Whether this function publishes lifecycle events (the construct sets the bus for those that do). */
+  readonly publishesEvents: boolean;
+  readonly events = once(
+    (): EventPublisher =>
+      this.publishesEvents
+        ? new DeliveringPublisher({ bus: this.eventBus(), retries: this.eventRetries(), vault: this.env[ENV.VAULT_NAME] || 'token-vault', callMs: this.timing.awsCallMs, metrics: vaultMetrics, logger: vaultLogger })
+        : NO_EVENTS,
+  );
   private readonly documentClient = once(() => DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }));
   readonly connections = once(
     () =>
@@ -119,6 +139,7 @@ export class Container {
         random: Math.random,
         metrics: vaultMetrics,
         logger: vaultLogger,
+        events: this.events(),
       }),
   );
   readonly coordinator = once(
@@ -139,6 +160,7 @@ export class Container {
         random: Math.random,
         metrics: vaultMetrics,
         logger: vaultLogger,
+        events: this.events(),
       }),
   );
   readonly tokens = once(() => new TokenService(this.coordinator(), this.applications(), { metrics: vaultMetrics }));
@@ -157,6 +179,7 @@ export class Container {
         },
         metrics: vaultMetrics,
         logger: vaultLogger,
+        events: this.events(),
       }),
   );
   /** connect only needs the state table and the applications: no KMS key, no token table. */
@@ -172,6 +195,32 @@ export class Container {
         timing: this.timing,
         metrics: vaultMetrics,
         logger: vaultLogger,
+        events: this.events(),
+      }),
+  );
+
+  /** status reads one Query's metadata: no key, no secrets. */
+  readonly status = once(() => new StatusService(this.connections(), this.applications()));
+
+  /** import saves as the callback does (ConnectionSaver) and publishes `Connection Connected`. */
+  readonly importer = once(
+    () =>
+      new ImportService({
+        applications: this.applications(),
+        connections: this.connections(),
+        provider: this.provider(),
+        saver: new ConnectionSaver({
+          connections: this.connections(),
+          pending: this.pending(),
+          provider: this.provider(),
+          sealer: this.sealer(),
+          timing: this.timing,
+          marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+          events: this.events(),
+          logger: vaultLogger,
+        }),
+        timing: this.timing,
+        logger: vaultLogger,
       }),
   );
 
@@ -180,5 +229,8 @@ export class Container {
     this.timing = refreshTiming(this.tunables);
     this.applicationConfigs = loadApplications(env);
     this.proactiveRefresh = loadProactiveRefresh(env);
+    this.publishesEvents = Boolean(env[ENV.EVENT_BUS]);
+    // The bus without its retry queue would lose every failed put: refused at cold start, naming the variable.
+    if (this.publishesEvents) requireEnv(ENV.EVENT_RETRY_QUEUE, env);
   }
 }

@@ -35,6 +35,10 @@ export interface FunctionAccess {
   readonly key: readonly KeyUsage[];
   /** Reads the application client secrets (secretsmanager:GetSecretValue on exactly those secrets). */
   readonly readsClientSecrets: boolean;
+  /** Publishes lifecycle events (events:PutEvents on the vault's bus, sqs:SendMessage on the retry queue). */
+  readonly publishesEvents: boolean;
+  /** Drains the event retry queue (the sweep: sqs:ReceiveMessage and DeleteMessage on it). */
+  readonly drainsEventRetries: boolean;
 }
 
 /**
@@ -48,6 +52,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: [],
     readsClientSecrets: false,
+    publishesEvents: false,
+    drainsEventRetries: false,
   },
   callback: {
     statesTable: ['dynamodb:DeleteItem'],
@@ -57,6 +63,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
   tokenFetch: {
     statesTable: [],
@@ -64,6 +72,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
   refresh: {
     statesTable: [],
@@ -72,6 +82,8 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
   revoke: {
     statesTable: [],
@@ -79,6 +91,30 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt'],
     readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
+  },
+  importConnection: {
+    statesTable: [],
+    // The callback's save (a transaction: the connection, the flows marker check, the counter, the replaced grant's
+    // pending revocation) and its read-back; GenerateDataKey seals the imported tokens. No Decrypt: an import
+    // always brings its refresh token.
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+    connectionsIndexes: [],
+    key: ['kms:GenerateDataKey'],
+    readsClientSecrets: true,
+    publishesEvents: true,
+    drainsEventRetries: false,
+  },
+  status: {
+    statesTable: [],
+    // One Query of the user's partition, projected to metadata: no token attribute, no key, no secrets.
+    connectionsTable: ['dynamodb:Query'],
+    connectionsIndexes: [],
+    key: [],
+    readsClientSecrets: false,
+    publishesEvents: false,
+    drainsEventRetries: false,
   },
   sweep: {
     statesTable: [],
@@ -89,6 +125,10 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: ['refresh-due', 'records-by-kind'],
     key: [],
     readsClientSecrets: false,
+    // It publishes nothing of its own, but puts again the events whose first put failed (the bus and the retry
+    // queue's receive, delete and, for a put that fails again, send).
+    publishesEvents: true,
+    drainsEventRetries: true,
   },
   refreshWorker: {
     statesTable: [],
@@ -98,6 +138,9 @@ export const FUNCTION_ACCESS = {
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
+    // Refreshes and revocation retries commit changes: their events.
+    publishesEvents: true,
+    drainsEventRetries: false,
   },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 

@@ -25,6 +25,7 @@ import { FUNCTION_ACCESS, FUNCTION_KEYS } from './access';
 import { AlarmTopic } from './alarm-topic';
 import { applicationIdOf, estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './application-config';
 import { CallbackApi } from './callback-api';
+import { ConnectionEvents } from './connection-events';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { TokenVaultConfigError } from './errors';
 import { VaultMonitoring } from './monitoring';
@@ -180,6 +181,12 @@ export interface TokenVaultOptions {
    * @default lambda.Tracing.ACTIVE
    */
   readonly tracing?: lambda.Tracing;
+  /**
+   * Bus the connection lifecycle events go to (source `token-vault`). A bus of another account needs a resource
+   * policy there that lets the vault's function roles put events.
+   * @default - a new bus named `<vault name>-connection-events`
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 /**
@@ -236,6 +243,10 @@ export interface VaultFunctions {
   readonly sweep: VaultFunction;
   /** `refresh-worker`: the refresh queue's consumer. */
   readonly refreshWorker: VaultFunction;
+  /** `status`. */
+  readonly status: VaultFunction;
+  /** `import` (migrations). */
+  readonly importConnection: VaultFunction;
 }
 
 /**
@@ -271,6 +282,10 @@ export class TokenVault extends Construct {
   public readonly alarmTopic?: sns.ITopic;
   /** Dashboard and alarms. */
   public readonly monitoring: VaultMonitoring;
+  /** The bus the connection lifecycle events go to. */
+  public readonly eventBus: events.IEventBus;
+  /** The bus, the event retry queue (drained by the sweep) and its dead-letter queue. */
+  public readonly connectionEvents: ConnectionEvents;
 
   public constructor(scope: Construct, id: string, props: TokenVaultProps) {
     super(scope, id);
@@ -333,6 +348,8 @@ export class TokenVault extends Construct {
       }),
     );
     const secrets = Object.values(this.data.clientSecrets);
+    this.connectionEvents = new ConnectionEvents(this, 'ConnectionEvents', { vaultName: this.data.name, ...(props.eventBus !== undefined ? { eventBus: props.eventBus } : {}) });
+    this.eventBus = this.connectionEvents.eventBus;
     for (const key of FUNCTION_KEYS) {
       const access = FUNCTION_ACCESS[key];
       const fn = functions[key];
@@ -349,6 +366,8 @@ export class TokenVault extends Construct {
       }
       bindKey(fn, this.data.key, [...access.key]);
       bindApplications(fn, applicationsJson, secrets, access.readsClientSecrets);
+      if (access.publishesEvents) this.connectionEvents.bindPublisher(fn);
+      if (access.drainsEventRetries) this.connectionEvents.bindDrainer(fn);
     }
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
@@ -403,6 +422,19 @@ export class TokenVault extends Construct {
   /** Lets `grantee` call revoke. */
   public grantRevoke(grantee: iam.IGrantable): iam.Grant {
     return this.functions.revoke.grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` call import: store refresh tokens issued elsewhere as connections (migrations). Give it to a
+   * migration job only, never to a normal caller.
+   */
+  public grantImport(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.importConnection.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` call status (a user's connections and their state; never a token). */
+  public grantStatus(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.status.grantInvoke(grantee);
   }
 }
 

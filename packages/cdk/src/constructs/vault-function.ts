@@ -41,6 +41,10 @@ export enum VaultFunctionKey {
   SWEEP = 'sweep',
   /** `refresh-worker` (the refresh queue's consumer only) */
   REFRESH_WORKER = 'refreshWorker',
+  /** `import` */
+  IMPORT_CONNECTION = 'importConnection',
+  /** `status` */
+  STATUS = 'status',
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).

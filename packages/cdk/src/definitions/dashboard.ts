@@ -8,6 +8,7 @@
  * (Trigger, Result, ErrorCode, Reason) are open sets (provider error codes), so a split series draws every value
  * seen (a CloudWatch SEARCH expression) instead of listing them; alarms, which cannot search, name fixed values.
  */
+import { EVENT_TYPES } from './events';
 import { FUNCTIONS, type FunctionKey } from './functions';
 import {
   AUTHORIZATION_FAILURE_REASONS,
@@ -276,6 +277,27 @@ export const DASHBOARD: DashboardDefinition = {
     [
       {
         kind: 'metric',
+        id: 'connection-events',
+        title: 'Connection events',
+        description: 'Lifecycle events by detail-type and result: published on the bus, queued for the sweep to retry, or lost (should stay at 0).',
+        series: [vault('CONNECTION_EVENT', 'Sum', 'events', { split: true })],
+        stacked: true,
+        width: 12,
+        height: 6,
+      },
+      {
+        kind: 'metric',
+        id: 'connection-event-retries',
+        title: 'Connection events retried',
+        description: 'Queued events the sweep put on the bus again (published) or left queued (failed; after 5 attempts they go to the event dead-letter queue).',
+        series: [vault('CONNECTION_EVENT_RETRY', 'Sum', 'retries', { split: true })],
+        width: 12,
+        height: 6,
+      },
+    ],
+    [
+      {
+        kind: 'metric',
         id: 'fetch-latency',
         title: 'token-fetch latency (ms)',
         description: 'Time inside the core for a token-fetch, refreshes included.',
@@ -462,6 +484,22 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'The refresh worker failed a message 5 times (or it was not a work message); it is in the refresh queue\'s dead-letter queue. ' +
       'The connection stays due in the index and is enqueued again; check the refresh-worker logs.',
     signal: { kind: 'aws', metric: 'REFRESH_DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+    periodSeconds: PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+  },
+  {
+    id: 'ConnectionEventsLost',
+    title: 'Connection events lost',
+    description:
+      'A lifecycle event was decided but neither the event bus nor the retry queue took it: a consumer missed a change. ' +
+      'Check the functions\' logs ("A connection event was lost") and reconcile with the status function.',
+    signal: {
+      kind: 'vault-sum',
+      terms: EVENT_TYPES.map((type) => ({ metric: 'CONNECTION_EVENT', stat: 'Sum', where: { [DIMENSIONS.EVENT_TYPE]: type, [DIMENSIONS.RESULT]: 'lost' } })),
+    },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
     periodSeconds: PERIOD_SECONDS,

@@ -16,6 +16,12 @@ export const ENV = {
   PROACTIVE_REFRESH: 'TOKEN_VAULT_PROACTIVE_REFRESH',
   /** URL of the refresh work queue (the sweep sends to it; the worker is fed by its event source mapping). */
   REFRESH_QUEUE_URL: 'TOKEN_VAULT_REFRESH_QUEUE_URL',
+  /** ARN of the event bus the connection lifecycle events go to. Unset: the function publishes no events. */
+  EVENT_BUS: 'TOKEN_VAULT_EVENT_BUS',
+  /** URL of the SQS queue that holds events whose put failed, until the sweep puts them again. */
+  EVENT_RETRY_QUEUE: 'TOKEN_VAULT_EVENT_RETRY_QUEUE',
+  /** The vault's name, in every event's detail (several vaults may share one bus). */
+  VAULT_NAME: 'TOKEN_VAULT_NAME',
   /** Powertools: metric namespace and service name (set from {@link METRICS_NAMESPACE}). */
   POWERTOOLS_METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',

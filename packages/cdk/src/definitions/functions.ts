@@ -25,6 +25,8 @@ export const FUNCTIONS = {
   sweep: { name: 'refresh-sweep', entry: 'functions/handlers/refresh-sweep.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: false },
   /** Works the refresh queue (SQS event source, partial batch failures). Invoked by its event source mapping only. */
   refreshWorker: { name: 'refresh-worker', entry: 'functions/handlers/refresh-worker.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: false },
+  importConnection: { name: 'import', entry: 'functions/handlers/import.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
+  status: { name: 'status', entry: 'functions/handlers/status.ts', memoryMiB: 256, timeoutSeconds: 10, invokable: true },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -4,3 +4,4 @@ export * from './functions';
 export * from './metrics';
 export * from './applications';
 export * from './encryption';
+export * from './events';

@@ -12,6 +12,7 @@ export const DIMENSIONS = {
   TRIGGER: 'Trigger',
   ERROR_CODE: 'ErrorCode',
   REASON: 'Reason',
+  EVENT_TYPE: 'EventType',
 } as const;
 
 export type DimensionName = (typeof DIMENSIONS)[keyof typeof DIMENSIONS];
@@ -24,7 +25,7 @@ export interface MetricDefinition {
   readonly description: string;
 }
 
-const { APPLICATION, RESULT, TRIGGER, ERROR_CODE, REASON } = DIMENSIONS;
+const { APPLICATION, RESULT, TRIGGER, ERROR_CODE, REASON, EVENT_TYPE } = DIMENSIONS;
 
 export const METRICS = {
   TOKEN_FETCH: { name: 'TokenFetch', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'token-fetch answers, by result (ok or error code)' },
@@ -41,6 +42,8 @@ export const METRICS = {
   OLDEST_PENDING_REVOCATION_AGE: { name: 'OldestPendingRevocationAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'age of the oldest revocation the provider has not confirmed, 0 when none (sampled by the sweep)' },
   REFRESH_BACKLOG_AGE: { name: 'RefreshBacklogAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'how far behind the proactive refresh is: now less the oldest due time not refreshed yet, 0 when none (sampled by the sweep)' },
   REFRESH_ENQUEUED: { name: 'RefreshEnqueued', unit: 'Count', dimensions: [APPLICATION], description: 'due connections the sweep sent to the refresh queue' },
+  CONNECTION_EVENT: { name: 'ConnectionEvent', unit: 'Count', dimensions: [APPLICATION, EVENT_TYPE, RESULT], description: 'lifecycle events decided, by detail-type and result (published, queued for a retry, lost)' },
+  CONNECTION_EVENT_RETRY: { name: 'ConnectionEventRetry', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'queued events the sweep put again (published) or left queued (failed)' },
   WRITE_AFTER_REFRESH_FAILED: { name: 'WriteAfterRefreshFailed', unit: 'Count', dimensions: [APPLICATION], description: 'a refresh succeeded at the provider but storing its tokens failed (rotated token may be lost)' },
 } as const satisfies Record<string, MetricDefinition>;
 

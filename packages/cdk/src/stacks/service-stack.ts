@@ -38,5 +38,8 @@ export class TokenVaultServiceStack extends Stack {
       new CfnOutput(this, `${outputId}FunctionArn`, { description: `ARN of ${definition.name}`, value: fn.functionArn });
     }
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.vault.deadLetterQueue.queue.queueUrl });
+    new CfnOutput(this, 'EventBusName', { description: 'Bus of the connection lifecycle events (source token-vault)', value: this.vault.eventBus.eventBusName });
+    new CfnOutput(this, 'EventBusArn', { value: this.vault.eventBus.eventBusArn });
+    new CfnOutput(this, 'EventDeadLetterQueueUrl', { description: 'Lifecycle events the sweep could not put after 5 attempts', value: this.vault.connectionEvents.deadLetterQueue.queueUrl });
   }
 }

@@ -12,6 +12,8 @@
  * - A token answering `minValiditySeconds` has that much validity left (or, when the provider's tokens live
  *   shorter than asked, is in the first half of its life); a forced refresh never answers the rejected token.
  */
+import { EVENT_DETAIL_TYPES } from '../../contract/events';
+import { NO_EVENTS, connectionEvent, type EventPublisher } from '../events/publisher';
 import { randomUUID } from 'node:crypto';
 import { MESSAGES, VaultError } from '../errors';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
@@ -68,6 +70,8 @@ export interface RefreshCoordinatorOptions {
   readonly coalesce?: boolean;
   readonly metrics?: VaultMetrics;
   readonly logger?: VaultLogger;
+  /** Lifecycle events, decided only after the write that makes the change committed. */
+  readonly events?: EventPublisher;
 }
 
 type Serving = { readonly kind: 'token'; readonly token: IssuedToken } | { readonly kind: 'reread'; readonly current: Connection | undefined };
@@ -385,7 +389,7 @@ export class RefreshCoordinator {
   }
 
   /** Marks a dead connection; 'moved' when someone changed it first (read again). */
-  private async reauthorize(active: ActiveConnection, reason: string, deadline: Deadline): Promise<VaultError | 'moved'> {
+  private async reauthorize(active: ActiveConnection, reason: 'no_refresh_token' | 'refresh_token_expired', deadline: Deadline): Promise<VaultError | 'moved'> {
     try {
       await this.o.connections.markReauthorizationRequired(active, reason, undefined, deadline);
     } catch (error) {
@@ -394,6 +398,7 @@ export class RefreshCoordinator {
     }
     this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: active.applicationId });
     this.logger.warn('Connection needs re-authorization.', { userId: active.userId, applicationId: active.applicationId, reason });
+    await (this.o.events ?? NO_EVENTS).publish([connectionEvent(EVENT_DETAIL_TYPES.reauthorizationRequired, active, this.o.clock.now(), { reason, consecutiveFailures: active.failure?.streak ?? 0 })], deadline);
     return reauthorizationError();
   }
 

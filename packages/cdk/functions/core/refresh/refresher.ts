@@ -18,6 +18,8 @@ import type { DataKey } from '../crypto/envelope';
 import type { TokenSealer } from '../crypto/token-sealer';
 import { OAuthError } from '../oauth/errors';
 import type { TokenResponse } from '../oauth/types';
+import { EVENT_DETAIL_TYPES } from '../../contract/events';
+import { NO_EVENTS, connectionEvent, type EventPublisher } from '../events/publisher';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
 import type { ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
@@ -61,12 +63,20 @@ export interface RefresherOptions {
   readonly random: () => number;
   readonly metrics?: VaultMetrics;
   readonly logger?: VaultLogger;
+  /** Lifecycle events, decided only after the write that makes the change committed. */
+  readonly events?: EventPublisher;
 }
 
+/**
+ * Fewest milliseconds between two `Connection Refresh Failed` events of one connection: with a cool-down
+ * configured shorter (or 0) a failing provider still makes no more than one event per this interval.
+ */
+export const REFRESH_FAILED_EVENT_FLOOR_MS = 30_000;
 
 export class Refresher {
   private readonly metrics: VaultMetrics;
   private readonly logger: VaultLogger;
+  private readonly events: EventPublisher;
 
   private readonly schedule: RefreshSchedule;
 
@@ -74,6 +84,7 @@ export class Refresher {
     this.metrics = o.metrics ?? NO_METRICS;
     this.logger = o.logger ?? NO_LOGS;
     this.schedule = o.schedule ?? RefreshSchedule.all(o.marginMs);
+    this.events = o.events ?? NO_EVENTS;
   }
 
   /** Refreshes `connection`, whose lease this caller holds as `lease`. */
@@ -202,7 +213,7 @@ export class Refresher {
       if (window.remaining() <= 0) break;
       try {
         const committed = await this.o.leases.commit(connection, lease, tokens, due, window, forced, fetchedAt);
-        return { kind: 'committed', connection: committed, accessToken: response.accessToken };
+        return this.committed(connection, committed, response.accessToken, deadline);
       } catch (error) {
         lastError = error;
         if (error instanceof StoreError && error.failure === 'conflict') return this.afterConflict(connection, tokens, response, secret, deadline);
@@ -212,7 +223,7 @@ export class Refresher {
     // A write whose answer was lost may have landed: read back before calling it failed.
     const found = await this.o.connections.get(connection, deadline).catch(() => undefined);
     if (found?.status === 'active' && found.version === connection.version + 1 && sameBytes(found.tokens.accessToken, tokens.accessToken)) {
-      return { kind: 'committed', connection: found, accessToken: response.accessToken };
+      return this.committed(connection, found, response.accessToken, deadline);
     }
     if (found !== undefined && found.version !== connection.version) return this.afterConflict(connection, tokens, response, secret, deadline);
     this.metrics.count('WRITE_AFTER_REFRESH_FAILED', { Application: connection.applicationId });
@@ -222,6 +233,23 @@ export class Refresher {
       ...describeError(lastError),
     });
     return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: lastError }) };
+  }
+
+  /**
+   * Our commit is known to have landed (its answer, or a read-back of exactly our write). It ended a failure
+   * streak when the item we committed over had one: only the lease holder writes the streak, so the connection
+   * this lease was taken at is the state the commit replaced.
+   */
+  private async committed(before: ActiveConnection, committed: ActiveConnection, accessToken: string, deadline: Deadline): Promise<RefreshOutcome> {
+    if (before.failure !== undefined) {
+      const failure = before.failure;
+      const at = Date.parse(committed.updatedAt);
+      await this.events.publish(
+        [connectionEvent(EVENT_DETAIL_TYPES.recovered, committed, Number.isFinite(at) ? at : this.o.clock.now(), { failingSince: new Date(failure.since).toISOString(), consecutiveFailures: failure.streak })],
+        deadline,
+      );
+    }
+    return { kind: 'committed', connection: committed, accessToken };
   }
 
   private async afterConflict(connection: ActiveConnection, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline): Promise<RefreshOutcome> {
@@ -243,7 +271,7 @@ export class Refresher {
     }
     if (current?.status === 'active' && current.version === connection.version + 1 && sameBytes(current.tokens.accessToken, tokens.accessToken)) {
       // Our write landed and its answer was lost; the SDK's retry then met it as a conflict.
-      return { kind: 'committed', connection: current, accessToken: response.accessToken };
+      return this.committed(connection, current, response.accessToken, deadline);
     }
     // The successor can't be stored: the connection was revoked (the user asked for its tokens to end), or a
     // reconnect replaced it (its grant is being replaced too, where the provider makes one per authorization).
@@ -298,6 +326,7 @@ export class Refresher {
     }
     this.metrics.count('REAUTHORIZATION_REQUIRED', dims);
     this.logger.warn('Connection needs re-authorization.', { userId: connection.userId, applicationId: connection.applicationId, reason: 'invalid_grant' });
+    await this.events.publish([connectionEvent(EVENT_DETAIL_TYPES.reauthorizationRequired, connection, this.o.clock.now(), { reason: 'invalid_grant', consecutiveFailures: connection.failure?.streak ?? 0 })], deadline);
     return { kind: 'ended', error: new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired) };
   }
 
@@ -309,9 +338,10 @@ export class Refresher {
     const code = failureCode(error);
     const vaultError = error instanceof VaultError ? error : new VaultError(code, messageFor(code), { cause: error });
     let cooldown: Cooldown | undefined;
+    let errorCode = 'internal';
     if (attempted) {
       const dims = { Application: connection.applicationId };
-      const errorCode = error instanceof OAuthError ? (error.providerError ?? error.kind) : error instanceof Error && error.name === 'EnvelopeError' ? 'kms' : 'internal';
+      errorCode = error instanceof OAuthError ? (error.providerError ?? error.kind) : error instanceof Error && error.name === 'EnvelopeError' ? 'kms' : 'internal';
       this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: code });
       this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: errorCode });
       if (error instanceof OAuthError && !error.isTransient) {
@@ -329,14 +359,30 @@ export class Refresher {
     const answer = cooldown
       ? new VaultError(code, messageFor(code), { cause: error, retryAfterSeconds: (cooldown.until - this.o.clock.now()) / 1000 })
       : vaultError;
+    // One event per cool-down, and never more often than the floor (a cool-down configured short or 0).
+    const now = this.o.clock.now();
+    const last = connection.failure?.lastEventAt;
+    const announce = cooldown !== undefined && (last === undefined || now - last >= Math.max(this.o.cooldownMs, REFRESH_FAILED_EVENT_FLOOR_MS) - CLOCK_SKEW_MS);
+    let released: boolean;
     try {
-      const released = await this.o.leases.release(connection, lease, cooldown, deadline);
-      // Released at this version: the connection was live then, so its stored token may still be served.
-      if (released) return { kind: 'released', connection: { ...connection, ...(cooldown ? { cooldown } : {}) }, error: answer };
-      return { kind: 'moved' };
+      released = await this.o.leases.release(connection, lease, cooldown, deadline, announce ? now : undefined);
     } catch {
       return { kind: 'failed', error: answer };
     }
+    if (!released) return { kind: 'moved' };
+    if (announce && cooldown) {
+      // Our release committed this failure (fenced on our lease): this container alone decides its event.
+      const event = connectionEvent(EVENT_DETAIL_TYPES.refreshFailed, connection, now, {
+        failureClass: cooldown.errorCode,
+        errorCode: /^[A-Za-z0-9_.:-]{1,64}$/.test(errorCode) ? errorCode : 'other',
+        cooldownUntil: new Date(cooldown.until).toISOString(),
+        consecutiveFailures: (connection.failure?.streak ?? 0) + 1,
+        failingSince: new Date(connection.failure?.since ?? now).toISOString(),
+      });
+      await this.events.publish([event], deadline);
+    }
+    // Released at this version: the connection was live then, so its stored token may still be served.
+    return { kind: 'released', connection: { ...connection, ...(cooldown ? { cooldown } : {}) }, error: answer };
   }
 }
 

@@ -27,8 +27,14 @@ export const TOKEN_ATTRIBUTES = [
   'dataKeyWrites',
 ] as const satisfies ReadonlyArray<keyof StoredTokens>;
 
+/**
+ * The failure streak of an active connection (transient refresh failures since the last success): written by the
+ * lease holder's release with a cool-down, removed by its successful commit. The events read it.
+ */
+export const FAILURE_ATTRIBUTES = ['failureStreak', 'failingSince', 'lastFailureEventAt'] as const;
+
 /** Attributes that only an active connection carries. */
-export const ACTIVE_ONLY_ATTRIBUTES = [...TOKEN_ATTRIBUTES, 'leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', 'dueShard', 'refreshDueAt', 'lastFetchedAt'] as const;
+export const ACTIVE_ONLY_ATTRIBUTES = [...TOKEN_ATTRIBUTES, 'leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', 'dueShard', 'refreshDueAt', 'lastFetchedAt', ...FAILURE_ATTRIBUTES] as const;
 
 export function keyOf(key: ConnectionKey): Item {
   return { [KEY.PK]: key.userId, [KEY.SK]: key.applicationId };
@@ -74,6 +80,9 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
         ...(typeof item.lastForcedRefreshAt === 'number' ? { lastForcedRefreshAt: item.lastForcedRefreshAt } : {}),
         ...(typeof item.lastFetchedAt === 'number' ? { lastFetchedAt: item.lastFetchedAt } : {}),
         ...(typeof item.refreshDueAt === 'number' ? { refreshDueAt: item.refreshDueAt } : {}),
+        ...(typeof item.failureStreak === 'number' && typeof item.failingSince === 'number'
+          ? { failure: { streak: item.failureStreak, since: item.failingSince, ...(typeof item.lastFailureEventAt === 'number' ? { lastEventAt: item.lastFailureEventAt } : {}) } }
+          : {}),
       };
       return connection;
     }

@@ -11,7 +11,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deadline } from '../time/deadline';
-import { decodeConnection, dueAttributes, keyOf, tokenAttributes, updateExpression, type Item } from './codec';
+import { FAILURE_ATTRIBUTES, decodeConnection, dueAttributes, keyOf, tokenAttributes, updateExpression, type Item } from './codec';
 import { StoreError } from './errors';
 import type { Table } from './table';
 import type { ActiveConnection, Cooldown, Lease, StoredTokens } from './types';
@@ -78,7 +78,7 @@ export class LeaseStore {
       ...(fetchedAt === undefined ? {} : { lastFetchedAt: fetchedAt }),
     };
     // A due refresh restarts the forced-refresh limit: the first forced refresh of its token is always made.
-    const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', ...(forced ? [] : ['lastForcedRefreshAt'])];
+    const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', ...FAILURE_ATTRIBUTES, ...(forced ? [] : ['lastForcedRefreshAt'])];
     if (tokens.refreshToken === undefined) remove.push('refreshToken', 'refreshTokenExpiresAt', 'refreshTokenExpiryAssumed', 'dueShard', 'refreshDueAt');
     if (tokens.refreshTokenExpiresAt === undefined) remove.push('refreshTokenExpiresAt');
     if (tokens.refreshTokenExpiryAssumed === undefined) remove.push('refreshTokenExpiryAssumed');
@@ -99,14 +99,19 @@ export class LeaseStore {
 
   /**
    * Gives the lease back. With a cool-down (after a failed refresh) every container answers from it until it
-   * ends, and the sweep comes back then. False when the lease or version had moved (nothing of ours to release).
+   * ends, and the sweep comes back then; the failure streak grows by one (and `announcedAt`, when given, records
+   * that this failure is announced as an event). False when the lease or version had moved (nothing of ours to
+   * release).
    */
-  async release(connection: ActiveConnection, lease: Lease, cooldown: Cooldown | undefined, deadline: Deadline): Promise<boolean> {
+  async release(connection: ActiveConnection, lease: Lease, cooldown: Cooldown | undefined, deadline: Deadline, announcedAt?: number): Promise<boolean> {
     const values: Item = { ':v': connection.version, ':o': lease.owner };
     let update = 'REMOVE leaseOwner, leaseExpiresAt';
     if (cooldown) {
-      update = `SET cooldownUntil = :c, lastErrorCode = :e, updatedAt = :u${connection.tokens.refreshToken === undefined ? '' : ', refreshDueAt = :c'} ${update}`;
-      Object.assign(values, { ':c': cooldown.until, ':e': cooldown.errorCode, ':u': new Date(this.now()).toISOString() });
+      const now = this.now();
+      update =
+        `SET cooldownUntil = :c, lastErrorCode = :e, updatedAt = :u${connection.tokens.refreshToken === undefined ? '' : ', refreshDueAt = :c'}` +
+        `, failingSince = if_not_exists(failingSince, :now)${announcedAt === undefined ? '' : ', lastFailureEventAt = :ann'} ADD failureStreak :one ${update}`;
+      Object.assign(values, { ':c': cooldown.until, ':e': cooldown.errorCode, ':u': new Date(now).toISOString(), ':now': now, ':one': 1, ...(announcedAt === undefined ? {} : { ':ann': announcedAt }) });
     }
     return this.conditional(
       { UpdateExpression: update, ConditionExpression: '#v = :v AND leaseOwner = :o', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: values },

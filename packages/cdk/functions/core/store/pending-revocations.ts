@@ -56,13 +56,32 @@ export class PendingRevocations {
   /**
    * The provider confirmed: the item goes, and the revocation record says so. With `providerConfirmed: false`
    * (a provider that offers no revocation) the item goes and the record keeps saying "not confirmed".
+   * True when this call deleted the item (conditional: of two sweeps confirming one revocation, one wins, and
+   * only it announces the confirmation).
    */
-  async confirm(pending: PendingRevocation, deadline: Deadline, options: { providerConfirmed: boolean } = { providerConfirmed: true }): Promise<void> {
-    const del = { Delete: { TableName: this.table.name, Key: { [KEY.PK]: pending.userId, [KEY.SK]: pending.itemKey } } };
-    if (pending.recordKey === undefined || !options.providerConfirmed) {
-      await this.table.send(new DeleteCommand(del.Delete), deadline, 'delete pending revocation');
-      return;
+  async confirm(pending: PendingRevocation, deadline: Deadline, options: { providerConfirmed: boolean } = { providerConfirmed: true }): Promise<boolean> {
+    const del = {
+      Delete: {
+        TableName: this.table.name,
+        Key: { [KEY.PK]: pending.userId, [KEY.SK]: pending.itemKey },
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': KEY.PK },
+      },
+    };
+    try {
+      if (pending.recordKey === undefined || !options.providerConfirmed) {
+        await this.table.send(new DeleteCommand(del.Delete), deadline, 'delete pending revocation');
+        return true;
+      }
+      await this.confirmWithRecord(pending, del, deadline);
+      return true;
+    } catch (error) {
+      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      throw error;
     }
+  }
+
+  private async confirmWithRecord(pending: PendingRevocation, del: object, deadline: Deadline): Promise<void> {
     await this.table.send(
       new TransactWriteCommand({
         TransactItems: [

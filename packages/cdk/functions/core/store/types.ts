@@ -71,6 +71,16 @@ export interface ActiveConnection extends ConnectionBase {
   readonly lastFetchedAt?: number;
   /** The due time the `refresh-due` index holds for it (absent without a refresh token). */
   readonly refreshDueAt?: number;
+  /** Transient refresh failures since the last success (each one cooled the connection down). */
+  readonly failure?: FailureStreak;
+}
+
+export interface FailureStreak {
+  readonly streak: number;
+  /** When the first failure of the streak was written. */
+  readonly since: number;
+  /** When the last `Connection Refresh Failed` event of the streak was decided. */
+  readonly lastEventAt?: number;
 }
 
 export interface ReauthorizationRequiredConnection extends ConnectionBase {

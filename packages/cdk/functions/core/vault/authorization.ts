@@ -4,7 +4,6 @@
  * exchanges the code and stores the tokens sealed. Outcomes are values, not exceptions: the callback must answer
  * every failure with a fixed, safe code.
  */
-import { randomUUID } from 'node:crypto';
 import { STATE_TTL_SECONDS } from '../../../src/definitions/env';
 import type { TokenSealer } from '../crypto/token-sealer';
 import { MESSAGES, VaultError } from '../errors';
@@ -13,13 +12,12 @@ import { generateCodeVerifier, generateState } from '../oauth/pkce';
 import type { TokenResponse } from '../oauth/types';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
 import type { RefreshTiming } from '../refresh/budget';
-import { dueAt } from '../refresh/policy';
 import type { ProviderGateway } from '../refresh/provider-gateway';
 import { FlowEndedError, type ConnectionStore } from '../store/connection-store';
-import { StoreError } from '../store/errors';
-import { PendingRevocations } from '../store/pending-revocations';
+import type { PendingRevocations } from '../store/pending-revocations';
 import type { StateStore, PendingAuthorization } from '../store/state-store';
-import type { Connection, StoredTokens } from '../store/types';
+import type { EventPublisher } from '../events/publisher';
+import { ConnectionSaver, RevocationPendingError, SaveOutcomeUnknown } from './connection-saver';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 
@@ -70,6 +68,8 @@ export interface AuthorizationServiceOptions {
   };
   readonly metrics?: VaultMetrics;
   readonly logger?: VaultLogger;
+  /** Lifecycle events (`Connection Connected`), published after the save committed. */
+  readonly events?: EventPublisher;
   readonly now?: () => number;
   /** @default 10 minutes */
   readonly stateTtlMs?: number;
@@ -80,10 +80,12 @@ export class AuthorizationService {
   private readonly logger: VaultLogger;
   private readonly now: () => number;
   private readonly stateTtlMs: number;
+  private readonly saver: ConnectionSaver | undefined;
 
   constructor(private readonly options: AuthorizationServiceOptions) {
     this.metrics = options.metrics ?? NO_METRICS;
     this.logger = options.logger ?? NO_LOGS;
+    this.saver = options.completion && new ConnectionSaver({ ...options.completion, logger: this.logger, ...(options.events ? { events: options.events } : {}) });
     this.now = options.now ?? Date.now;
     this.stateTtlMs = options.stateTtlMs ?? STATE_TTL_SECONDS * 1000;
   }
@@ -151,14 +153,14 @@ export class AuthorizationService {
     }
     const requestedAt = this.now();
     try {
-      const previous = await this.save(key, response, requestedAt, pending.createdAt, deadline);
+      const { previous } = await this.saver!.save(key, response, { via: 'callback', requestedAt, flowStartedAt: pending.createdAt }, deadline);
       this.metrics.count('CONNECTION', { Application: pending.applicationId });
       this.logger.info('Connection established.', { userId: pending.userId, applicationId: pending.applicationId, reconnected: previous !== undefined });
       return { status: 'connected', ...where };
     } catch (error) {
       // The provider issued a grant the vault does not keep: end it there rather than leave it alive. Unless the
       // save's fate is unknown: revoking a token that was stored after all would log the user out.
-      if (response.refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown)) await this.revokeUnkept(key, response.refreshToken, secret, deadline);
+      if (response.refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown)) await this.saver!.revokeUnkept(key, response.refreshToken, secret, deadline);
       if (error instanceof FlowEndedError) return this.fail('invalid_request', 'flow_ended', where);
       if (error instanceof RevocationPendingError) {
         this.logger.warn('A connect answered without a refresh token while the previous grant is being revoked; the user should connect again shortly.', {
@@ -169,110 +171,6 @@ export class AuthorizationService {
       }
       this.logger.warn('The new connection could not be stored.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
       return this.fail('internal_error', 'internal', where);
-    }
-  }
-
-  /**
-   * Seals and stores the tokens of a completed flow (again when a concurrent change moved the item).
-   * A reconnect whose answer has no refresh token keeps the live one (Google answers re-consent without one).
-   * Keeping it is safe only while no refresh is rotating it: the save then waits for a refresh in flight to end
-   * and is conditioned on no lease, so it never stores a refresh token a refresh has just used up.
-   */
-  private async save(key: { userId: string; applicationId: string }, response: TokenResponse, requestedAt: number, flowStartedAt: number, deadline: Deadline): Promise<Connection | undefined> {
-    const completion = this.options.completion!;
-    const clock = deadline.clock;
-    for (let attempt = 0; ; attempt++) {
-      let previous = await completion.connections.get(key, deadline);
-      const keepsOld = response.refreshToken === undefined && previous?.status === 'active' && previous.tokens.refreshToken !== undefined;
-      // Wait for a refresh in flight, leaving time for the save itself.
-      while (keepsOld && previous?.status === 'active' && previous.lease && previous.lease.expiresAt >= clock.now() && deadline.allows(4 * completion.timing.awsCallMs)) {
-        await clock.sleep(100 + Math.floor(Math.random() * 150));
-        previous = await completion.connections.get(key, deadline);
-      }
-      let kept: { plaintext: string; expiresAt?: number; expiryAssumed?: boolean } | undefined;
-      if (response.refreshToken !== undefined) kept = { plaintext: response.refreshToken };
-      else if (previous?.status === 'active' && previous.tokens.refreshToken !== undefined) {
-        const old = await completion.sealer.openRefreshToken(previous, deadline);
-        if (old !== undefined) {
-          kept = {
-            plaintext: old,
-            ...(previous.tokens.refreshTokenExpiresAt === undefined ? {} : { expiresAt: previous.tokens.refreshTokenExpiresAt }),
-            ...(previous.tokens.refreshTokenExpiryAssumed ? { expiryAssumed: true } : {}),
-          };
-        }
-      }
-      if (kept === undefined && (await this.revocationPending(key, deadline))) throw new RevocationPendingError();
-      const dataKey = await completion.sealer.newDataKey(key, deadline);
-      const tokens: StoredTokens = completion.sealer.seal(key, response, kept, requestedAt, dataKey);
-      const connectionId = randomUUID();
-      try {
-        await completion.connections.saveConnected(
-          key,
-          previous,
-          tokens,
-          {
-            connectionId,
-            dueAt: dueAt(tokens, completion.marginMs),
-            flowStartedAt,
-            ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}),
-            // A new refresh token replaces a live one: where each authorization is a grant of its own, the old
-            // grant is revoked at the provider (a pending revocation, in the same write).
-            ...(response.refreshToken !== undefined && completion.provider.revokesReplacedRefreshTokens(key.applicationId) ? { revokeReplaced: true } : {}),
-          },
-          deadline,
-        );
-        return previous;
-      } catch (error) {
-        if (error instanceof FlowEndedError) throw error;
-        // A conflict may be our own write met by the SDK's retry, and an error may hide a write that landed:
-        // the item tells, by the connection id this save gave it (refreshes since keep it).
-        const landed = await this.ownSaveLanded(key, connectionId, deadline);
-        if (landed === true) return previous;
-        if (landed === undefined) throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
-        if (!(error instanceof StoreError && error.failure === 'conflict') || attempt >= 3) throw error;
-      }
-    }
-  }
-
-  /**
-   * Whether a refresh token of this user and application is still waiting to be revoked at the provider. A
-   * connect answered without a refresh token then belongs to the grant being revoked (a provider with one grant
-   * per user answers a re-consent without one): storing it would leave a connection that dies with that grant.
-   */
-  private async revocationPending(key: { userId: string; applicationId: string }, deadline: Deadline): Promise<boolean> {
-    const items = await this.options.completion!.connections.queryUser(key.userId, deadline);
-    return PendingRevocations.fromUserItems(items).some((p) => p.applicationId === key.applicationId);
-  }
-
-  /** Whether the item is the connection this save made; undefined when it can't be read in time. */
-  private async ownSaveLanded(key: { userId: string; applicationId: string }, connectionId: string, deadline: Deadline): Promise<boolean | undefined> {
-    const completion = this.options.completion!;
-    for (let attempt = 0; deadline.allows(completion.timing.awsCallMs); attempt++) {
-      try {
-        const current = await completion.connections.get(key, deadline);
-        return current !== undefined && current.connectionId === connectionId;
-      } catch {
-        await deadline.clock.sleep(Math.min(100 * 2 ** attempt, 1000));
-      }
-    }
-    return undefined;
-  }
-
-  /** Revokes a refresh token the vault will not store; left to the sweep when the provider can't be told now. */
-  private async revokeUnkept(key: { userId: string; applicationId: string }, refreshToken: string, secret: string, deadline: Deadline): Promise<void> {
-    const completion = this.options.completion!;
-    const { timing } = completion;
-    try {
-      if (!deadline.allows(timing.providerTimeoutMs)) throw new Error('no time left');
-      await completion.provider.revoke(key.applicationId, refreshToken, secret, { signal: deadline.signal(timing.providerTimeoutMs), timeoutMs: timing.providerTimeoutMs });
-    } catch (error) {
-      try {
-        const dataKey = await completion.sealer.newDataKey(key, deadline);
-        const sealed = completion.sealer.cipher.sealWith(dataKey, key, { refreshToken });
-        await completion.pending.add(key, { encryptedDataKey: sealed.encryptedDataKey, refreshToken: sealed.fields.refreshToken! }, 'flow_not_kept', randomUUID(), deadline);
-      } catch (recordError) {
-        this.logger.error('A refresh token the vault did not keep could not be revoked or recorded.', { userId: key.userId, applicationId: key.applicationId, ...describeError(recordError), revokeError: describeError(error) });
-      }
     }
   }
 
@@ -298,13 +196,3 @@ export function isAllowedReturnTo(returnTo: string, allowList: readonly string[]
 }
 
 export { MESSAGES };
-
-/** A save whose answer never came and whose item could not be read back: it may or may not have landed. */
-class SaveOutcomeUnknown extends Error {
-  override readonly name = 'SaveOutcomeUnknown';
-}
-
-/** A connect without a refresh token while the previous grant's revocation is pending at the provider. */
-class RevocationPendingError extends Error {
-  override readonly name = 'RevocationPendingError';
-}

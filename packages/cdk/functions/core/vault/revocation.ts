@@ -12,6 +12,8 @@ import type { RevocationReason } from '../../contract/requests';
 import type { EnvelopeCipher } from '../crypto/envelope';
 import { MESSAGES, VaultError } from '../errors';
 import { OAuthError } from '../oauth/errors';
+import { EVENT_DETAIL_TYPES } from '../../contract/events';
+import { NO_EVENTS, connectionEvent, type ConnectionEvent, type EventPublisher } from '../events/publisher';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
 import type { RefreshTiming } from '../refresh/budget';
 import type { ProviderGateway } from '../refresh/provider-gateway';
@@ -31,7 +33,12 @@ export interface RevocationServiceOptions {
   readonly timing: RefreshTiming;
   readonly metrics?: VaultMetrics;
   readonly logger?: VaultLogger;
+  /** Lifecycle events, decided only after the write that makes the change committed. */
+  readonly events?: EventPublisher;
 }
+
+/** What became of one provider revocation attempt. */
+type ProviderAttempt = 'confirmed' | 'unsupported' | 'pending';
 
 export interface RevokeResult {
   /** Connections this call revoked (a repeated revoke answers 0). */
@@ -46,10 +53,12 @@ const CONFLICT_ATTEMPTS = 5;
 export class RevocationService {
   private readonly metrics: VaultMetrics;
   private readonly logger: VaultLogger;
+  private readonly events: EventPublisher;
 
   constructor(private readonly o: RevocationServiceOptions) {
     this.metrics = o.metrics ?? NO_METRICS;
     this.logger = o.logger ?? NO_LOGS;
+    this.events = o.events ?? NO_EVENTS;
   }
 
   /** Revokes one connection, or every connection of the user. */
@@ -68,31 +77,46 @@ export class RevocationService {
       const connection = await this.o.connections.get({ userId, applicationId }, deadline);
       connections = connection ? [connection] : [];
     }
-    let revoked = 0;
-    const pendingKeys: string[] = [];
+    const committed: Array<{ connection: Connection; at: number; pendingKey?: string }> = [];
     for (const connection of connections) {
       const outcome = await this.revokeInVault(connection, reason, deadline);
-      if (outcome === undefined) continue;
-      revoked++;
-      if (outcome.pendingKey !== undefined) pendingKeys.push(outcome.pendingKey);
+      if (outcome !== undefined) committed.push(outcome);
     }
-    // The provider is told after the vault's own revocation is committed, within the time left.
+    // The provider is told after the vault's own revocation is committed, within the time left (one AWS call
+    // kept back for the events).
     let providerPending = 0;
-    for (const itemKey of pendingKeys) {
-      if (!(await this.retryRevocation(userId, itemKey, deadline))) providerPending++;
+    const events: ConnectionEvent[] = [];
+    for (const { connection, at, pendingKey } of committed) {
+      let attempt: ProviderAttempt | 'none' = 'none';
+      if (pendingKey !== undefined) attempt = await this.attempt(userId, pendingKey, deadline.within(deadline.remaining() - this.o.timing.awsCallMs), false);
+      if (attempt === 'pending') providerPending++;
+      // Decided by this call's markRevoked (fenced on the version): one event per revoked connection.
+      events.push(
+        connectionEvent(EVENT_DETAIL_TYPES.revoked, connection, at, {
+          reason,
+          previousStatus: connection.status === 'reauthorization_required' ? 'reauthorization_required' : 'active',
+          providerRevocation: attempt,
+        }),
+      );
     }
-    return { revoked, providerPending };
+    await this.events.publish(events, deadline);
+    return { revoked: committed.length, providerPending };
   }
 
   /**
-   * Tells the provider about one pending revocation (the sweep's retry, and revoke's first try). True when the
-   * provider confirmed it (or it was confirmed before).
+   * Tells the provider about one pending revocation (the sweep's retry). True when the provider confirmed it (or
+   * it was confirmed before). A confirmation this call records is announced (`Provider Revocation Confirmed`).
    */
   async retryRevocation(userId: string, itemKey: string, deadline: Deadline): Promise<boolean> {
+    return (await this.attempt(userId, itemKey, deadline, true)) !== 'pending';
+  }
+
+  /** One attempt at the provider; `announce`: publish the confirmation (the sweep's, not revoke's first try). */
+  private async attempt(userId: string, itemKey: string, deadline: Deadline, announce: boolean): Promise<ProviderAttempt> {
     const pending = await this.o.pending.get(userId, itemKey, deadline);
-    if (!pending) return true;
+    if (!pending) return 'confirmed';
     const needs = 2 * this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs;
-    if (!deadline.allows(needs) || !this.o.applications.has(pending.applicationId)) return false;
+    if (!deadline.allows(needs) || !this.o.applications.has(pending.applicationId)) return 'pending';
     const dims = { Application: pending.applicationId };
     try {
       await this.tellProvider(pending, deadline);
@@ -101,20 +125,34 @@ export class RevocationService {
         // Nothing to retry: the provider offers no revocation. The record keeps saying "not confirmed".
         this.logger.warn('The provider has no revocation endpoint; the refresh token was removed from the vault only.', { applicationId: pending.applicationId });
         await this.o.pending.confirm(pending, deadline, { providerConfirmed: false });
-        return true;
+        return 'unsupported';
       }
       this.metrics.count('PROVIDER_REVOCATION', { ...dims, Result: 'pending' });
       this.logger.warn('Provider revocation failed; the sweep retries it.', { applicationId: pending.applicationId, attempts: pending.attempts + 1, ...describeError(error) });
       await this.o.pending.retryLater(pending, deadline).catch(() => undefined);
-      return false;
+      return 'pending';
     }
-    await this.o.pending.confirm(pending, deadline);
+    const deleted = await this.o.pending.confirm(pending, deadline);
     this.metrics.count('PROVIDER_REVOCATION', { ...dims, Result: 'confirmed' });
-    return true;
+    // Only the call whose conditional delete removed the item announces it: two sweeps make one event.
+    if (deleted && announce) {
+      const at = deadline.clock.now();
+      await this.events.publish(
+        [
+          connectionEvent(EVENT_DETAIL_TYPES.providerRevocationConfirmed, { userId: pending.userId, applicationId: pending.applicationId, connectionId: null }, at, {
+            reason: /^[A-Za-z0-9_.:-]{1,64}$/.test(pending.reason) ? pending.reason : 'other',
+            pendingSince: new Date(pending.since).toISOString(),
+            attempts: pending.attempts + 1,
+          }),
+        ],
+        deadline,
+      );
+    }
+    return 'confirmed';
   }
 
-  /** Commits the vault's revocation of one connection; undefined when it was revoked already. */
-  private async revokeInVault(initial: Connection, reason: RevocationReason, deadline: Deadline): Promise<{ pendingKey?: string } | undefined> {
+  /** Commits the vault's revocation of one connection (the state it revoked); undefined when it was revoked already. */
+  private async revokeInVault(initial: Connection, reason: RevocationReason, deadline: Deadline): Promise<{ connection: Connection; at: number; pendingKey?: string } | undefined> {
     let connection: Connection | undefined = initial;
     for (let attempt = 0; attempt < CONFLICT_ATTEMPTS && connection; attempt++) {
       if (connection.status === 'revoked') return undefined;
@@ -122,7 +160,8 @@ export class RevocationService {
         const { pendingKey } = await this.o.connections.markRevoked(connection, reason, deadline);
         this.metrics.count('REVOCATION', { Application: connection.applicationId, Reason: reason });
         this.logger.info('Connection revoked.', { applicationId: connection.applicationId, userId: connection.userId, reason });
-        return pendingKey === undefined ? {} : { pendingKey };
+        const at = deadline.clock.now();
+        return pendingKey === undefined ? { connection, at } : { connection, at, pendingKey };
       } catch (error) {
         if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
         // A refresh committed (or a reconnect replaced the connection) meanwhile: revoke what is there now.

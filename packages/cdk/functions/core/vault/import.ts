@@ -1,0 +1,152 @@
+/**
+ * `import`: stores a refresh token issued outside the vault (a migration from another token store) as a
+ * connection, so that the user does not have to connect again. By default the token is checked first with one
+ * refresh at the provider, and the refreshed tokens are stored (a provider that rotates then has the successor,
+ * known to the vault only); with `validate: false` the given access token is stored as it is.
+ *
+ * The save is the callback's (ConnectionSaver): same transaction, same fences, `Connection Connected` with
+ * `imported: true`. Nothing is written on a refusal, and an active connection is overwritten only with `replace`.
+ * The refresh token is never logged and never in an answer or an error.
+ */
+import { MESSAGES, VaultError } from '../errors';
+import { OAuthError } from '../oauth/errors';
+import type { TokenResponse } from '../oauth/types';
+import { NO_LOGS, describeError, type VaultLogger } from '../observability';
+import { fullJitterDelay } from '../refresh/backoff';
+import { PROVIDER_ATTEMPTS, type RefreshTiming } from '../refresh/budget';
+import { FlowEndedError, type ConnectionStore } from '../store/connection-store';
+import type { StoredTokens } from '../store/types';
+import type { Deadline } from '../time/deadline';
+import type { ApplicationRegistry } from './applications';
+import { ActiveConnectionExists, SaveOutcomeUnknown, type ConnectionSaver } from './connection-saver';
+import type { ProviderGateway } from '../refresh/provider-gateway';
+
+export interface ImportRequest {
+  readonly userId: string;
+  readonly applicationId: string;
+  readonly refreshToken: string;
+  readonly scope?: string;
+  readonly accessToken?: string;
+  /** ISO 8601, with `validate: false`. */
+  readonly expiresAt?: string;
+  readonly replace: boolean;
+  readonly validate: boolean;
+}
+
+export interface ImportResult {
+  readonly applicationId: string;
+  readonly replaced: boolean;
+  readonly validated: boolean;
+  readonly accessTokenExpiresAt: string;
+  readonly refreshTokenExpiresAt: string | null;
+}
+
+export interface ImportServiceOptions {
+  readonly applications: ApplicationRegistry;
+  readonly connections: ConnectionStore;
+  readonly provider: ProviderGateway;
+  readonly saver: ConnectionSaver;
+  readonly timing: RefreshTiming;
+  readonly random?: () => number;
+  readonly logger?: VaultLogger;
+}
+
+const ACTIVE_EXISTS = 'replace: an active connection exists for this user and application; pass replace: true to overwrite it.';
+
+export class ImportService {
+  private readonly logger: VaultLogger;
+
+  constructor(private readonly o: ImportServiceOptions) {
+    this.logger = o.logger ?? NO_LOGS;
+  }
+
+  async import(request: ImportRequest, deadline: Deadline): Promise<ImportResult> {
+    const { userId, applicationId } = request;
+    const key = { userId, applicationId };
+    this.o.applications.require(applicationId);
+    const clock = deadline.clock;
+    const startedAt = clock.now();
+    // Refused before the provider is asked: an import never consumes a token it would not store.
+    const previous = await this.o.connections.get(key, deadline);
+    if (previous?.status === 'active' && !request.replace) throw new VaultError('invalid_request', ACTIVE_EXISTS);
+
+    let response: TokenResponse;
+    let secret: string | undefined;
+    const requestedAt = clock.now();
+    if (request.validate) {
+      secret = await this.o.provider.clientSecret(applicationId, deadline);
+      response = await this.validate(request, secret, deadline);
+    } else {
+      const expiresInMs = Date.parse(request.expiresAt!) - requestedAt;
+      response = {
+        accessToken: request.accessToken!,
+        tokenType: 'Bearer',
+        expiresIn: Math.max(0, Math.floor(expiresInMs / 1000)),
+        refreshToken: request.refreshToken,
+        ...(request.scope === undefined ? {} : { scope: request.scope }),
+      };
+    }
+    // The successor of a rotating provider exists only in this invocation: revoked if it is not stored.
+    const successor = request.validate && response.refreshToken !== request.refreshToken ? response.refreshToken : undefined;
+    try {
+      const receipt = await this.o.saver.save(key, response, { via: 'import', requestedAt, flowStartedAt: startedAt, keepActive: !request.replace }, deadline);
+      this.logger.info('Connection imported.', { userId, applicationId, validated: request.validate, replaced: receipt.previous?.status === 'active' });
+      return answer(applicationId, receipt.tokens, receipt.previous?.status === 'active', request.validate);
+    } catch (error) {
+      if (successor !== undefined && secret !== undefined && !(error instanceof SaveOutcomeUnknown)) {
+        await this.o.saver.revokeUnkept(key, successor, secret, deadline, 'import_not_kept');
+      }
+      if (error instanceof ActiveConnectionExists) throw new VaultError('invalid_request', ACTIVE_EXISTS);
+      if (error instanceof FlowEndedError) throw new VaultError('invalid_request', 'A revoke of this user ended the import; nothing was stored.');
+      this.logger.warn('An imported connection could not be stored.', { userId, applicationId, ...describeError(error) });
+      throw new VaultError('internal_error', MESSAGES.internal, { cause: error });
+    }
+  }
+
+  /**
+   * One refresh with the given token (retried only where the token is certainly unused). The answer keeps the
+   * given refresh token when the provider does not rotate (RFC 6749 §6), and the given scope when it names none.
+   */
+  private async validate(request: ImportRequest, secret: string, deadline: Deadline): Promise<TokenResponse> {
+    const { timing } = this.o;
+    // The refresh and everything after it (data key, save, read-back, events) must fit.
+    for (let attempt = 0; ; attempt++) {
+      if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs)) throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
+      try {
+        const response = await this.o.provider.refresh(request.applicationId, request.refreshToken, secret, {
+          signal: deadline.signal(timing.providerTimeoutMs),
+          timeoutMs: timing.providerTimeoutMs,
+        });
+        if (response.tokenType !== 'Bearer') throw new VaultError('internal_error', `The provider issued a ${response.tokenType} token; only Bearer tokens can be served.`);
+        return {
+          ...response,
+          refreshToken: response.refreshToken ?? request.refreshToken,
+          ...(response.scope === undefined && request.scope !== undefined ? { scope: request.scope } : {}),
+        };
+      } catch (error) {
+        if (error instanceof VaultError) throw error;
+        if (!(error instanceof OAuthError)) throw new VaultError('internal_error', MESSAGES.internal, { cause: error });
+        this.logger.warn('Validating an imported refresh token failed.', { userId: request.userId, applicationId: request.applicationId, ...describeError(error) });
+        if (error.isInvalidGrant) throw new VaultError('reauthorization_required', 'The provider refused the refresh token; the user must connect.');
+        if (error.isSafeToRetry && attempt + 1 < PROVIDER_ATTEMPTS) {
+          const delay = error.retryAfterMs ?? fullJitterDelay(attempt, 200, 2000, this.o.random ?? Math.random);
+          if (deadline.allows(delay + 5 * timing.awsCallMs + timing.providerTimeoutMs)) {
+            await deadline.clock.sleep(delay);
+            continue;
+          }
+        }
+        if (error.kind === 'rate_limited') throw new VaultError('rate_limited', MESSAGES.rateLimited, { ...(error.retryAfterMs === undefined ? {} : { retryAfterSeconds: error.retryAfterMs / 1000 }) });
+        if (error.isTransient) throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable);
+        throw new VaultError('internal_error', 'The provider refused the vault\'s refresh request (check the client configuration).');
+      }
+    }
+  }
+}
+
+function answer(applicationId: string, tokens: StoredTokens, replaced: boolean, validated: boolean): ImportResult {
+  let refreshTokenExpiresAt: string | null = null;
+  if (tokens.refreshToken !== undefined && tokens.refreshTokenExpiresAt !== undefined) {
+    refreshTokenExpiresAt = tokens.refreshTokenExpiryAssumed ? 'unknown' : new Date(tokens.refreshTokenExpiresAt).toISOString();
+  }
+  return { applicationId, replaced, validated, accessTokenExpiresAt: new Date(tokens.accessTokenExpiresAt).toISOString(), refreshTokenExpiresAt };
+}

@@ -1,0 +1,8 @@
+/** status: a user's connections, their state and expiries, never a token (docs/contract.md). */
+import { statusRequestSchema } from '../contract/requests';
+import { Container } from '../runtime/container';
+import { invokeHandler } from '../runtime/invoke-handler';
+
+const vault = new Container();
+
+export const handler = invokeHandler(statusRequestSchema, async (input, deadline) => ({ connections: await vault.status().status(input, deadline) }));
