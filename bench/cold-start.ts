@@ -55,6 +55,7 @@ const EVENTS: Record<FunctionKey, unknown> = {
   tokenFetch: { userId: COLD_USER, applicationId: 'default' },
   refresh: { userId: COLD_USER, applicationId: 'default' },
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
+  complete: { flowHandle: 'cold-start-unknown-flow-handle-000000000000', userId: 'cold-start-nobody' },
 };
 
 /**
@@ -72,6 +73,7 @@ const FIRST_CALL: Record<FunctionKey, string> = {
   tokenFetch: 'GetItem + KMS Decrypt',
   refresh: 'on-demand refresh of a connected user',
   revoke: 'user without connections: one Query',
+  complete: 'unknown flow handle: one DynamoDB call',
 };
 
 interface ChildResult {

@@ -427,9 +427,24 @@ describe('the whole flow against the development provider', () => {
     expect([302, 303]).toContain(callback.status);
     const location = new URL(callback.headers.get('location') ?? '', stack.baseUrl);
     expect(`${location.origin}${location.pathname}`).toBe(`${stack.baseUrl}/connected`);
-    expect(location.searchParams.get('status')).toBe('connected');
+    // Session binding (on by default): the callback parked the tokens; the page carries a single-use handle.
+    expect(location.searchParams.get('status')).toBe('pending');
+    const flowHandle = location.searchParams.get('flow') ?? '';
+    expect(flowHandle).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    registerSensitive(flowHandle);
     const page = await fetch(location);
-    expect(await page.text()).toContain('<h1>Connected</h1>');
+    const html = await page.text();
+    expect(html).toContain('<h1>Almost connected</h1>');
+    expect(html).toContain('/2015-03-31/functions/complete/invocations');
+    // Nothing is connected before the application's backend completes the flow for its logged-in user.
+    const early = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });
+    expect(early.answer).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+
+    const completed = await invoke({ FunctionName: 'complete', Payload: json({ flowHandle, userId }) });
+    expect(completed.functionError).toBeUndefined();
+    expect(completed.answer).toEqual({ ok: true, applicationId: 'default', reconnected: false });
+    const again = await invoke({ FunctionName: 'complete', Payload: json({ flowHandle, userId }) });
+    expect(again.answer).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
 
     const fetched = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });
     expect(fetched.functionError).toBeUndefined();

@@ -1,6 +1,6 @@
 /**
  * @token-vault/cdk: the TokenVault construct (a serverless OAuth token vault), its parts and two ready stacks.
- * The five Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
+ * The six Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
 export { TokenVault, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';

@@ -37,6 +37,7 @@ export const FUNCTION_NAMES = {
   tokenFetch: 'token-fetch',
   refresh: 'refresh',
   revoke: 'revoke',
+  complete: 'complete',
 } as const;
 
 /** Each function answers within its timeout (docs/contract.md "Time"), in seconds. */
@@ -46,6 +47,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   tokenFetch: 20,
   refresh: 60,
   revoke: 30,
+  complete: 30,
 } as const;
 
 /** Why a connection is revoked. */
@@ -91,6 +93,17 @@ export interface RevokeRequest {
   readonly userId: string;
   readonly applicationId?: string;
   readonly reason: RevocationReason;
+}
+
+/**
+ * `complete`: activates a session-bound flow after the callback redirected to `returnTo` with
+ * `status=pending&flow=HANDLE`. `userId` is the user of the application's own logged-in session; only the user who
+ * called `connect` activates the connection (another user is refused and the parked grant revoked).
+ */
+export interface CompleteRequest {
+  /** The `flow` parameter of the redirect (43 characters of base64url). */
+  readonly flowHandle: string;
+  readonly userId: string;
 }
 
 // ------------------------------------------------------------------------------------------------- answers
@@ -140,6 +153,13 @@ export interface SweepAnswer {
   readonly refreshed: number;
   readonly failed: number;
   readonly revocationsConfirmed: number;
+}
+
+export interface CompleteAnswer {
+  readonly ok: true;
+  readonly applicationId: string;
+  /** Whether the user already had an active connection for the application (it was replaced). */
+  readonly reconnected: boolean;
 }
 
 /** An answer: `T` or the error answer. */

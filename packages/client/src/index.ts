@@ -21,6 +21,8 @@ export { TokenCache, type TokenCacheOptions } from './token-cache';
 /** The contract's request and answer types (docs/contract.md), the same the functions validate against. */
 export type {
   Answer,
+  CompleteAnswer,
+  CompleteRequest,
   ConnectAnswer,
   ConnectRequest,
   ErrorAnswer,

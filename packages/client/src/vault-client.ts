@@ -3,7 +3,18 @@
  * and `refresh` through the Lambda Invoke API) and to call the provider's API with it.
  */
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
-import { ERROR_CODES, FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, type Answer, type RefreshRequest, type TokenAnswer, type TokenFetchRequest } from './contract';
+import {
+  ERROR_CODES,
+  FUNCTION_NAMES,
+  FUNCTION_TIMEOUT_SECONDS,
+  type Answer,
+  type CompleteAnswer,
+  type CompleteRequest,
+  type ErrorAnswer,
+  type RefreshRequest,
+  type TokenAnswer,
+  type TokenFetchRequest,
+} from './contract';
 import { runApiRequest, type ApiRequestInit } from './api-request';
 import { errorFromAnswer, VaultInternalError } from './errors';
 import { cacheKey, TokenCache } from './token-cache';
@@ -12,6 +23,7 @@ import { cacheKey, TokenCache } from './token-cache';
 export const CLIENT_ENV = {
   TOKEN_FETCH_FUNCTION: 'TOKEN_VAULT_TOKEN_FETCH_FUNCTION',
   REFRESH_FUNCTION: 'TOKEN_VAULT_REFRESH_FUNCTION',
+  COMPLETE_FUNCTION: 'TOKEN_VAULT_COMPLETE_FUNCTION',
 } as const;
 
 /** The provider API the seed guide describes. */
@@ -54,6 +66,11 @@ export interface TokenVaultClientOptions {
    * @default process.env.TOKEN_VAULT_REFRESH_FUNCTION, else 'refresh'
    */
   readonly refreshFunction?: string;
+  /**
+   * Name or ARN of the `complete` function (session binding: the backend of the `returnTo` page calls it).
+   * @default process.env.TOKEN_VAULT_COMPLETE_FUNCTION, else 'complete'
+   */
+  readonly completeFunction?: string;
   /** Application used when a call names none. @default 'default' */
   readonly applicationId?: string;
   /** Base URL of the provider's API; {@link TokenVaultClient.apiRequest} appends paths to it. @default 'https://api.otesse.com/v1' */
@@ -111,6 +128,7 @@ export class TokenVaultClient {
   readonly #lambda: LambdaClient;
   readonly #tokenFetchFunction: string;
   readonly #refreshFunction: string;
+  readonly #completeFunction: string;
   readonly #applicationId: string;
   readonly #cache: TokenCache;
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
@@ -119,6 +137,7 @@ export class TokenVaultClient {
     this.#lambda = options.lambda ?? defaultLambdaClient(options.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS);
     this.#tokenFetchFunction = options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTION_NAMES.tokenFetch;
     this.#refreshFunction = options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTION_NAMES.refresh;
+    this.#completeFunction = options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
     const now = options.now ?? Date.now;
     this.#cache = new TokenCache({
@@ -185,6 +204,20 @@ export class TokenVaultClient {
   }
 
   /**
+   * Session binding: activates the flow the callback parked. Call it from the backend of your `returnTo` page with
+   * the `flow` parameter of the redirect (`status=pending&flow=...`) and the user of your own logged-in session,
+   * never for an anonymous visitor. Only the user who called `connect` gets the connection; for anyone else the
+   * vault refuses (`InvalidRequestError`) and revokes the grant at the provider.
+   *
+   * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`), and
+   *   the other errors of {@link getAccessToken}
+   */
+  async completeConnection(flowHandle: string, userId: string): Promise<CompleteAnswer> {
+    const request: CompleteRequest = { flowHandle, userId };
+    return this.#invokeFor(this.#completeFunction, request, completeAnswerOf);
+  }
+
+  /**
    * Calls the provider's API at `apiBaseUrl` + `endpoint` (a path) with the user's token as
    * `Authorization: Bearer`, and answers its `Response` (any status not handled below, including a second 401).
    *
@@ -210,7 +243,11 @@ export class TokenVaultClient {
     else this.#cache.invalidate(cacheKey(userId, applicationId ?? this.#applicationId));
   }
 
-  async #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {
+  #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {
+    return this.#invokeFor(functionName, request, tokenAnswerOf);
+  }
+
+  async #invokeFor<T extends { ok: true }>(functionName: string, request: object, okShape: (v: Record<string, unknown>) => T | undefined): Promise<T> {
     let output;
     try {
       output = await this.#lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
@@ -222,7 +259,7 @@ export class TokenVaultClient {
       // An unhandled error in the function (crash, timeout): its payload is an error report, not an answer.
       throw new VaultInternalError(`${functionName} failed (${output.FunctionError})`);
     }
-    const answer = parseAnswer(output.Payload);
+    const answer = parseAnswer(output.Payload, okShape);
     if (!answer) throw new VaultInternalError(`${functionName} answered something that is not a contract answer`);
     if (answer.ok) return answer;
     throw errorFromAnswer(answer.error);
@@ -230,7 +267,7 @@ export class TokenVaultClient {
 }
 
 /** Parses and shape-checks an answer; undefined for anything else. The payload is never quoted (it holds a token). */
-function parseAnswer(payload: Uint8Array | undefined): Answer<TokenAnswer> | undefined {
+function parseAnswer<T>(payload: Uint8Array | undefined, okShape: (v: Record<string, unknown>) => T | undefined): Answer<T> | undefined {
   if (!payload || payload.length === 0) return undefined;
   let value: unknown;
   try {
@@ -240,10 +277,7 @@ function parseAnswer(payload: Uint8Array | undefined): Answer<TokenAnswer> | und
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (v.ok === true) {
-    const ok = typeof v.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'string' && !Number.isNaN(Date.parse(v.expiresAt));
-    return ok ? { ok: true, accessToken: v.accessToken as string, tokenType: v.tokenType as string, expiresAt: v.expiresAt as string, scope: typeof v.scope === 'string' ? v.scope : '' } : undefined;
-  }
+  if (v.ok === true) return okShape(v);
   if (v.ok === false && typeof v.error === 'object' && v.error !== null) {
     const e = v.error as Record<string, unknown>;
     if (typeof e.code !== 'string' || !(ERROR_CODES as readonly string[]).includes(e.code)) return undefined;
@@ -255,7 +289,16 @@ function parseAnswer(payload: Uint8Array | undefined): Answer<TokenAnswer> | und
         retryable: e.retryable === true,
         ...(typeof e.retryAfterSeconds === 'number' ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
       },
-    };
+    } satisfies ErrorAnswer;
   }
   return undefined;
+}
+
+function tokenAnswerOf(v: Record<string, unknown>): TokenAnswer | undefined {
+  const ok = typeof v.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'string' && !Number.isNaN(Date.parse(v.expiresAt));
+  return ok ? { ok: true, accessToken: v.accessToken as string, tokenType: v.tokenType as string, expiresAt: v.expiresAt as string, scope: typeof v.scope === 'string' ? v.scope : '' } : undefined;
+}
+
+function completeAnswerOf(v: Record<string, unknown>): CompleteAnswer | undefined {
+  return typeof v.applicationId === 'string' && typeof v.reconnected === 'boolean' ? { ok: true, applicationId: v.applicationId, reconnected: v.reconnected } : undefined;
 }

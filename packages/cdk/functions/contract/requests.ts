@@ -8,6 +8,7 @@ import {
   REVOCATION_REASONS,
   type FUNCTION_NAMES,
   type FUNCTION_TIMEOUT_SECONDS,
+  type CompleteRequest,
   type ConnectRequest,
   type RefreshRequest,
   type RevocationReason,
@@ -60,7 +61,15 @@ export const revokeRequestSchema = z.strictObject({
   reason: z.enum(REVOCATION_REASONS),
 });
 
-export type { ConnectRequest, RefreshRequest, RevokeRequest, SweepRequest, TokenFetchRequest };
+/** A flow handle: 32 random bytes, base64url (the `flow` parameter of the pending redirect). */
+export const FLOW_HANDLE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export const completeRequestSchema = z.strictObject({
+  flowHandle: z.string().check(z.regex(FLOW_HANDLE_PATTERN, 'must be the flow parameter of the pending redirect')),
+  userId: userIdSchema,
+});
+
+export type { CompleteRequest, ConnectRequest, RefreshRequest, RevokeRequest, SweepRequest, TokenFetchRequest };
 
 // The caller library's request types (plain interfaces) are the contract; each schema must accept exactly them.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
@@ -72,6 +81,7 @@ export type ContractAgreement = [
   Assert<Same<z.input<typeof refreshRequestSchema>, Mutable<RefreshRequest>>>,
   Assert<Same<z.input<typeof sweepRequestSchema>, Mutable<SweepRequest>>>,
   Assert<Same<z.input<typeof revokeRequestSchema>, Mutable<RevokeRequest>>>,
+  Assert<Same<z.input<typeof completeRequestSchema>, Mutable<CompleteRequest>>>,
   // The function names and timeouts the caller library knows are those the construct deploys.
   Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,
   Assert<Same<{ [K in keyof typeof FUNCTIONS]: (typeof FUNCTIONS)[K]['timeoutSeconds'] }, typeof FUNCTION_TIMEOUT_SECONDS>>,

@@ -19,6 +19,7 @@ import { Refresher } from '../core/refresh/refresher';
 import { ClientSecretLoader } from '../core/secrets/client-secret-loader';
 import { ConnectionStore } from '../core/store/connection-store';
 import { LeaseStore } from '../core/store/lease-store';
+import { FlowStore } from '../core/store/flow-store';
 import { PendingRevocations } from '../core/store/pending-revocations';
 import { StateStore } from '../core/store/state-store';
 import { SYSTEM_CLOCK, type Clock } from '../core/time/clock';
@@ -73,6 +74,7 @@ export class Container {
   readonly leases = once(() => new LeaseStore(this.connections().table));
   readonly pending = once(() => new PendingRevocations(this.connections().table));
   readonly states = once(() => new StateStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
+  readonly flows = once(() => new FlowStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
   readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env), callTimeoutMs: this.timing.awsCallMs }));
   readonly sealer = once(
     () =>
@@ -132,6 +134,7 @@ export class Container {
           sealer: this.sealer(),
           timing: this.timing,
           marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+          flows: this.flows(),
         },
         metrics: vaultMetrics,
         logger: vaultLogger,

@@ -177,7 +177,7 @@ export interface TokenVaultProps extends TokenVaultOptions {
   readonly tableEncryption?: VaultTableEncryption;
 }
 
-/** The vault's five functions. */
+/** The vault's six functions. */
 export interface VaultFunctions {
   /** `connect`. */
   readonly connect: VaultFunction;
@@ -189,14 +189,16 @@ export interface VaultFunctions {
   readonly refresh: VaultFunction;
   /** `revoke`. */
   readonly revoke: VaultFunction;
+  /** `complete` (session binding: activates a parked flow). */
+  readonly complete: VaultFunction;
 }
 
 /**
- * The whole vault: the five functions (connect, callback, token-fetch, refresh, revoke; prebuilt, nodejs24.x on
+ * The whole vault: the six functions (connect, callback, token-fetch, refresh, revoke, complete; prebuilt, nodejs24.x on
  * arm64, each with a role of its own), the callback HTTP API, the proactive refresh schedule with its dead-letter
  * queue, the dashboard and alarms, and the stateful resources: built here from `applications`, or handed in as
  * `data` (a {@link TokenVaultData} in another stack). Other Lambdas get access with `grantFetch`, `grantRefresh`,
- * `grantConnect` and `grantRevoke`.
+ * `grantConnect`, `grantComplete` and `grantRevoke`.
  *
  * @example
  * const vault = new TokenVault(this, 'TokenVault', {
@@ -208,7 +210,7 @@ export interface VaultFunctions {
 export class TokenVault extends Construct {
   /** Tables, key and client secrets. */
   public readonly data: TokenVaultData;
-  /** The five functions. */
+  /** The six functions. */
   public readonly functions: VaultFunctions;
   /** The HTTP API serving `GET /oauth/callback`. */
   public readonly callbackApi: CallbackApi;
@@ -337,6 +339,14 @@ export class TokenVault extends Construct {
   /** Lets `grantee` call refresh (after a 401 `invalid_token`). */
   public grantRefresh(grantee: iam.IGrantable): iam.Grant {
     return this.functions.refresh.grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` call complete: the application backend that serves the `returnTo` page of session-bound
+   * applications (README "Session binding").
+   */
+  public grantComplete(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.complete.grantInvoke(grantee);
   }
 
   /** Lets `grantee` call revoke. */

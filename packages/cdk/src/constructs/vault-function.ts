@@ -37,6 +37,8 @@ export enum VaultFunctionKey {
   REFRESH = 'refresh',
   /** `revoke` */
   REVOKE = 'revoke',
+  /** `complete` (session binding) */
+  COMPLETE = 'complete',
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).

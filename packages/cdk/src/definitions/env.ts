@@ -21,3 +21,10 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Pending authorization requests expire after 10 minutes (docs/contract.md). */
 export const STATE_TTL_SECONDS = 10 * 60;
+
+/**
+ * A session-bound flow's handle (README "Session binding") is single use and expires after 5 minutes: the
+ * application's returnTo page calls `complete` right away. The parked refresh token's revocation falls due a
+ * minute later (the sweep revokes an abandoned flow's grant).
+ */
+export const FLOW_HANDLE_TTL_SECONDS = 5 * 60;

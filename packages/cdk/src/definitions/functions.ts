@@ -21,6 +21,7 @@ export const FUNCTIONS = {
   tokenFetch: { name: 'token-fetch', entry: 'functions/handlers/token-fetch.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
   refresh: { name: 'refresh', entry: 'functions/handlers/refresh.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: true },
   revoke: { name: 'revoke', entry: 'functions/handlers/revoke.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  complete: { name: 'complete', entry: 'functions/handlers/complete.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;
