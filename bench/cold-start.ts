@@ -56,6 +56,7 @@ const EVENTS: Record<FunctionKey, unknown> = {
   refresh: { userId: COLD_USER, applicationId: 'default' },
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
   complete: { flowHandle: 'cold-start-unknown-flow-handle-000000000000', userId: 'cold-start-nobody' },
+  auditForwarder: {},
 };
 
 /**
@@ -64,6 +65,7 @@ const EVENTS: Record<FunctionKey, unknown> = {
  */
 const EXTRA_ENV: Partial<Record<FunctionKey, Record<string, string>>> = {
   refresh: { [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '0' },
+  auditForwarder: { TOKEN_VAULT_AUDIT_LOG_GROUP: 'bench-audit' },
 };
 
 /** What the first invocation exercises, per function (for the notes). */
@@ -74,6 +76,7 @@ const FIRST_CALL: Record<FunctionKey, string> = {
   refresh: 'on-demand refresh of a connected user',
   revoke: 'user without connections: one Query',
   complete: 'unknown flow handle: one DynamoDB call',
+  auditForwarder: 'no delivery: nothing to forward',
 };
 
 interface ChildResult {

@@ -11,6 +11,7 @@ import {
   RateLimitedError,
   ReauthorizationRequiredError,
   TokenVaultClient,
+  VaultInternalError,
   type TokenVaultClientOptions,
 } from '@token-vault/client';
 import { createHandler } from '../../examples/otesse-caller/handler';
@@ -233,5 +234,20 @@ describe('completeConnection (session binding)', () => {
     const client = new TokenVaultClient({ lambda: lambda.client });
     await expect(client.completeConnection(flowHandle, 'cc-alice')).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(client.getAccessToken('cc-mallory')).rejects.toBeInstanceOf(NotConnectedError);
+  });
+});
+
+describe('applicationScoped (a caller granted per application)', () => {
+  it('invokes through the application alias, and the vault refuses another application through it', async () => {
+    const scoped = new TokenVaultClient({ lambda: lambda.client, applicationScoped: true });
+    // Served through token-fetch:app-default (the stack's application).
+    await expect(scoped.getAccessToken(userId, { minValiditySeconds: 0 })).resolves.toMatchObject({ accessToken: expect.any(String) });
+    // The alias of an application the stack does not have does not exist: the invocation fails as in Lambda.
+    await expect(scoped.getAccessToken(userId, { applicationId: 'crm' })).rejects.toBeInstanceOf(VaultInternalError);
+    // A caller that calls app-default's alias while naming crm is refused by the function itself.
+    const raw = await lambda.client.send(
+      new InvokeCommand({ FunctionName: 'token-fetch', Qualifier: 'app-default', Payload: Buffer.from(JSON.stringify({ userId, applicationId: 'crm' })) }),
+    );
+    expect(JSON.parse(Buffer.from(raw.Payload ?? []).toString('utf8'))).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   });
 });

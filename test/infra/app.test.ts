@@ -193,8 +193,9 @@ describe('data stack (stateful)', () => {
 
     it('readers are exactly the functions that decrypt, writers exactly those that make data keys', () => {
       // The callback decrypts the live refresh token a reconnect without a new one keeps.
-      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke']);
-      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh']);
+      // complete opens the parked tokens and seals them for the connection (session binding).
+      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke', 'complete']);
+      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'complete']);
     });
   });
 
@@ -319,7 +320,11 @@ describe('service stack (stateless)', () => {
       const dynamoActions = statements.flatMap((s) => actionsOf(s)).filter((a) => a.startsWith('dynamodb:'));
       const expectedDynamo = new Set<string>([...access.statesTable, ...access.connectionsTable, ...(access.connectionsIndexes.length > 0 ? ['dynamodb:Query'] : [])]);
       expect(new Set(dynamoActions)).toEqual(expectedDynamo);
-      for (const action of access.statesTable) expect(granted(action)).toEqual([expect.stringMatching(/DataOAuthStates.*Arn/)]);
+      // (PutItem and DeleteItem may be granted on the connections table too, by its own entry.)
+      for (const action of access.statesTable) expect(granted(action)).toContainEqual(expect.stringMatching(/DataOAuthStates.*Arn/));
+      for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const) {
+        if (!(access.statesTable as readonly string[]).includes(action)) expect(granted(action).filter((r) => /DataOAuthStates/.test(r))).toEqual([]);
+      }
       for (const action of access.connectionsTable) {
         expect(granted(action)).toContainEqual(expect.stringMatching(/DataConnections[0-9A-F]+Arn[0-9A-F]+>$/));
       }
@@ -413,8 +418,8 @@ describe('service stack (stateless)', () => {
     const outputs = Object.keys(service.Outputs ?? {});
     expect(outputs).toContain('CallbackUrl');
     const invokable = FUNCTION_KEYS.filter((key) => FUNCTIONS[key].invokable);
-    expect(invokable).toHaveLength(4);
-    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke']) {
+    expect(invokable).toHaveLength(5);
+    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke', 'Complete']) {
       expect(outputs).toEqual(expect.arrayContaining([`${name}FunctionName`, `${name}FunctionArn`]));
     }
     expect(flatten(service.Outputs!.CallbackUrl!.Value)).toBe(`<${logicalId(stacks.serviceStack.vault.callbackApi.api)}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`);

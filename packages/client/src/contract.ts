@@ -38,6 +38,7 @@ export const FUNCTION_NAMES = {
   refresh: 'refresh',
   revoke: 'revoke',
   complete: 'complete',
+  auditForwarder: 'audit-forwarder',
 } as const;
 
 /** Each function answers within its timeout (docs/contract.md "Time"), in seconds. */
@@ -48,6 +49,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   refresh: 60,
   revoke: 30,
   complete: 30,
+  auditForwarder: 30,
 } as const;
 
 /** Why a connection is revoked. */

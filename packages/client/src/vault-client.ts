@@ -16,6 +16,7 @@ import {
   type TokenFetchRequest,
 } from './contract';
 import { runApiRequest, type ApiRequestInit } from './api-request';
+import { applicationAlias } from './application-alias';
 import { errorFromAnswer, VaultInternalError } from './errors';
 import { cacheKey, TokenCache } from './token-cache';
 
@@ -24,6 +25,8 @@ export const CLIENT_ENV = {
   TOKEN_FETCH_FUNCTION: 'TOKEN_VAULT_TOKEN_FETCH_FUNCTION',
   REFRESH_FUNCTION: 'TOKEN_VAULT_REFRESH_FUNCTION',
   COMPLETE_FUNCTION: 'TOKEN_VAULT_COMPLETE_FUNCTION',
+  /** `true`: invoke token-fetch and refresh through the application's alias (a caller with a scoped grant). */
+  APPLICATION_SCOPED: 'TOKEN_VAULT_APPLICATION_SCOPED',
 } as const;
 
 /** The provider API the seed guide describes. */
@@ -71,6 +74,13 @@ export interface TokenVaultClientOptions {
    * @default process.env.TOKEN_VAULT_COMPLETE_FUNCTION, else 'complete'
    */
   readonly completeFunction?: string;
+  /**
+   * The caller's role was granted per application (`vault.grantFetch(fn, { applications: [...] })`): token-fetch and
+   * refresh are invoked through the application's alias (`Qualifier: app-<applicationId>`), the only ARNs its grant
+   * allows.
+   * @default process.env.TOKEN_VAULT_APPLICATION_SCOPED === 'true'
+   */
+  readonly applicationScoped?: boolean;
   /** Application used when a call names none. @default 'default' */
   readonly applicationId?: string;
   /** Base URL of the provider's API; {@link TokenVaultClient.apiRequest} appends paths to it. @default 'https://api.otesse.com/v1' */
@@ -129,6 +139,7 @@ export class TokenVaultClient {
   readonly #tokenFetchFunction: string;
   readonly #refreshFunction: string;
   readonly #completeFunction: string;
+  readonly #applicationScoped: boolean;
   readonly #applicationId: string;
   readonly #cache: TokenCache;
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
@@ -138,6 +149,7 @@ export class TokenVaultClient {
     this.#tokenFetchFunction = options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTION_NAMES.tokenFetch;
     this.#refreshFunction = options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTION_NAMES.refresh;
     this.#completeFunction = options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
+    this.#applicationScoped = options.applicationScoped ?? process.env[CLIENT_ENV.APPLICATION_SCOPED] === 'true';
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
     const now = options.now ?? Date.now;
     this.#cache = new TokenCache({
@@ -244,13 +256,16 @@ export class TokenVaultClient {
   }
 
   #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {
-    return this.#invokeFor(functionName, request, tokenAnswerOf);
+    const qualifier = this.#applicationScoped ? applicationAlias(request.applicationId ?? this.#applicationId) : undefined;
+    return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier);
   }
 
-  async #invokeFor<T extends { ok: true }>(functionName: string, request: object, okShape: (v: Record<string, unknown>) => T | undefined): Promise<T> {
+  async #invokeFor<T extends { ok: true }>(functionName: string, request: object, okShape: (v: Record<string, unknown>) => T | undefined, qualifier?: string): Promise<T> {
     let output;
     try {
-      output = await this.#lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+      output = await this.#lambda.send(
+        new InvokeCommand({ FunctionName: functionName, ...(qualifier === undefined ? {} : { Qualifier: qualifier }), Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+      );
     } catch (err) {
       const name = err instanceof Error ? err.name : 'Error';
       throw new VaultInternalError(`invoking ${functionName} failed (${name})`, { cause: err });

@@ -6,9 +6,10 @@ import * as z from 'zod/mini';
 import { refreshRequestSchema, sweepRequestSchema } from '../contract/requests';
 import { describeError } from '../core/observability';
 import { sweepDue } from '../core/refresh/sweep';
+import { FUNCTIONS } from '../../src/definitions/functions';
 import { millis } from '../../src/definitions/tunables';
 import { Container } from '../runtime/container';
-import { invokeHandler } from '../runtime/invoke-handler';
+import { invokeHandler, tokenAuditRecord } from '../runtime/invoke-handler';
 import { vaultLogger, vaultMetrics } from '../runtime/powertools';
 import { tokenAnswer } from '../runtime/token-answer';
 
@@ -40,4 +41,8 @@ export const handler = invokeHandler(requestSchema, async (input, deadline) => {
     vaultLogger.warn('Sweep gauges could not be read.', describeError(error));
   }
   return { ...result };
+}, {
+  applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
+  // The on-demand refresh hands out a token; the sweep's refreshes are not recorded here.
+  audit: { fn: FUNCTIONS.refresh.name, trail: () => vault.audit(), fingerprints: true, describe: tokenAuditRecord },
 });

@@ -11,6 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../src/definitions/env';
 import { millis, type TunableValues } from '../../src/definitions/tunables';
 import type { ApplicationConfig } from '../../src/definitions/applications';
+import { AuditTrail } from '../core/audit/audit-trail';
+import { FingerprintKeyLoader } from '../core/audit/fingerprint-key';
 import { EnvelopeCipher } from '../core/crypto/envelope';
 import { TokenSealer } from '../core/crypto/token-sealer';
 import type { RefreshTiming } from '../core/refresh/budget';
@@ -155,6 +157,12 @@ export class Container {
         logger: vaultLogger,
       }),
   );
+
+  /**
+   * The audit trail (README "Audit trail"). Its fingerprint key is read, or made, through the connections table and
+   * the vault key, on first use only: functions that hand out no token never touch it.
+   */
+  readonly audit = once(() => new AuditTrail({ loadKey: (deadline) => new FingerprintKeyLoader(this.connections().table, this.cipher()).load(deadline), logger: vaultLogger }));
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.tunables = loadTunables(env);

@@ -92,6 +92,14 @@ export const FUNCTION_ACCESS = {
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
   },
+  // Only logs:CreateLogStream and logs:PutLogEvents on the audit log group (granted by the construct).
+  auditForwarder: {
+    statesTable: [],
+    connectionsTable: [],
+    connectionsIndexes: [],
+    key: [],
+    readsClientSecrets: false,
+  },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
 /** Function keys in a stable order (the order of {@link FUNCTIONS}). */

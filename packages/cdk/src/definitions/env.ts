@@ -12,6 +12,8 @@ export const ENV = {
   KEY_ID: 'TOKEN_VAULT_KEY_ID',
   /** JSON array of {@link ApplicationConfig} (no secrets: only the client secret's ARN or name). */
   APPLICATIONS: 'TOKEN_VAULT_APPLICATIONS',
+  /** The audit log group the audit forwarder writes into (README "Audit trail"). */
+  AUDIT_LOG_GROUP: 'TOKEN_VAULT_AUDIT_LOG_GROUP',
   /** Powertools: metric namespace and service name (set from {@link METRICS_NAMESPACE}). */
   POWERTOOLS_METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',

@@ -22,6 +22,8 @@ export const FUNCTIONS = {
   refresh: { name: 'refresh', entry: 'functions/handlers/refresh.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: true },
   revoke: { name: 'revoke', entry: 'functions/handlers/revoke.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
   complete: { name: 'complete', entry: 'functions/handlers/complete.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  /** Invoked by CloudWatch Logs subscriptions only: copies audit records into the audit log group. */
+  auditForwarder: { name: 'audit-forwarder', entry: 'functions/handlers/audit-forwarder.ts', memoryMiB: 128, timeoutSeconds: 30, invokable: false },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -113,6 +113,14 @@ export class EnvelopeCipher {
     return openField(key, binding, field, sealed);
   }
 
+  /**
+   * The plaintext of a wrapped key under `binding` (a copy: the caller may wipe it). For keys that seal no field
+   * of a row, e.g. the audit trail's fingerprint key.
+   */
+  async unwrapKey(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
+    return Buffer.from(await this.dataKey(binding, encryptedDataKey, deadline));
+  }
+
   /** Whether opening a field under this wrapped key needs no KMS call. */
   hasKey(binding: RowBinding, encryptedDataKey: Uint8Array): boolean {
     return this.cache.has(encryptedDataKey, binding);

@@ -55,9 +55,9 @@ export interface CallbackParameters {
 }
 
 export type CallbackOutcome =
-  | { readonly status: 'connected'; readonly applicationId: string; readonly returnTo?: string }
+  | { readonly status: 'connected'; readonly userId: string; readonly applicationId: string; readonly returnTo?: string }
   /** Session binding: the tokens are parked until the application calls `complete` with the same user. */
-  | { readonly status: 'pending'; readonly applicationId: string; readonly returnTo: string; readonly flowHandle: string }
+  | { readonly status: 'pending'; readonly userId: string; readonly applicationId: string; readonly returnTo: string; readonly flowHandle: string }
   | { readonly status: 'error'; readonly error: CallbackErrorCode; readonly reason: AuthorizationFailureReason; readonly applicationId?: string; readonly returnTo?: string };
 
 export interface AuthorizationServiceOptions {
@@ -182,7 +182,7 @@ export class AuthorizationService {
       const previous = await this.save(key, response, requestedAt, pending.createdAt, deadline);
       this.metrics.count('CONNECTION', { Application: pending.applicationId });
       this.logger.info('Connection established.', { userId: pending.userId, applicationId: pending.applicationId, reconnected: previous !== undefined });
-      return { status: 'connected', ...where };
+      return { status: 'connected', userId: pending.userId, ...where };
     } catch (error) {
       // The provider issued a grant the vault does not keep: end it there rather than leave it alive. Unless the
       // save's fate is unknown: revoking a token that was stored after all would log the user out.
@@ -248,7 +248,7 @@ export class AuthorizationService {
       return this.fail('internal_error', 'internal', { applicationId: key.applicationId, returnTo });
     }
     this.logger.info('Authorization parked until the application completes it.', { userId: key.userId, applicationId: key.applicationId });
-    return { status: 'pending', applicationId: key.applicationId, returnTo, flowHandle };
+    return { status: 'pending', userId: key.userId, applicationId: key.applicationId, returnTo, flowHandle };
   }
 
   /**
