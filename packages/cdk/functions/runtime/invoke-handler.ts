@@ -49,16 +49,16 @@ export interface InvokeAudit {
 export function invokeHandler<S extends z.ZodMiniType, R extends object>(schema: S, run: (input: z.output<S>, deadline: Deadline) => Promise<R>, options: InvokeHandlerOptions = {}) {
   const base = async (event: unknown, context: Context): Promise<({ ok: true } & R) | ErrorAnswer> => {
     const audit = options.audit;
-    // The fingerprint key is loaded first (cold containers only): after the work, recording makes no AWS call.
-    // Bounded, so that a slow KMS at a cold start cannot eat the time the work needs: past the budget the records
-    // say `key_unavailable` and a later invocation loads the key.
-    if (audit?.fingerprints) await audit.trail().ready(Deadline.fromRemaining(Math.min(context.getRemainingTimeInMillis(), AUDIT_KEY_LOAD_BUDGET_MS), SYSTEM_CLOCK, 0));
     let payload: unknown = event;
     let answer: ({ ok: true } & R) | ErrorAnswer;
     try {
       const scoped = options.applicationScope === undefined ? event : scopeToAlias(event, context.invokedFunctionArn, options.applicationScope());
       const input = schema.parse(scoped);
       payload = input;
+      // The fingerprint key is loaded before the work (cold containers only; never for a refused payload, which
+      // must write nothing): after the work, recording makes no AWS call. Bounded, so that a slow KMS cannot eat
+      // the time the work needs: past the budget the records say `key_unavailable` and a later invocation retries.
+      if (audit?.fingerprints && servesKnownApplication(input, options.applicationScope)) await audit.trail().ready(Deadline.fromRemaining(Math.min(context.getRemainingTimeInMillis(), AUDIT_KEY_LOAD_BUDGET_MS), SYSTEM_CLOCK, 0));
       answer = { ok: true, ...(await run(input, invocationDeadline(context))) };
     } catch (error) {
       answer = errorAnswer(error, vaultLogger);
@@ -111,4 +111,11 @@ export function tokenAuditRecord(payload: Record<string, unknown>, answer: Recor
     ...(error?.code === undefined ? {} : { errorCode: error.code }),
     ...(answer.ok === true && typeof answer.accessToken === 'string' ? { token: answer.accessToken } : {}),
   };
+}
+
+/** Whether a validated payload names a configured application (the core refuses the others, writing nothing). */
+function servesKnownApplication(input: unknown, applicationIds: (() => readonly string[]) | undefined): boolean {
+  if (applicationIds === undefined || typeof input !== 'object' || input === null) return true;
+  const named = (input as Record<string, unknown>).applicationId;
+  return typeof named !== 'string' || applicationIds().includes(named);
 }
