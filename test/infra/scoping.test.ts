@@ -34,6 +34,8 @@ describe('alias names', () => {
   it('the function reads the alias from the invoked ARN and serves only its application', () => {
     const arn = (q?: string) => `arn:aws:lambda:eu-west-1:123456789012:function:token-fetch${q === undefined ? '' : `:${q}`}`;
     expect(qualifierOf(arn())).toBeUndefined();
+    expect(qualifierOf(undefined)).toBeUndefined();
+    expect(scopeToAlias({ userId: 'u' }, undefined, ['default'])).toEqual({ userId: 'u' });
     expect(qualifierOf(arn('app-crm'))).toBe('app-crm');
     const apps = ['default', 'crm'];
     expect(scopeToAlias({ userId: 'u' }, arn('app-crm'), apps)).toEqual({ userId: 'u', applicationId: 'crm' });

@@ -75,7 +75,7 @@ export function invokeHandler<S extends z.ZodMiniType, R extends object>(schema:
  * application, and a payload that names none means it. Unqualified, `$LATEST` or a version: unscoped (the vault's
  * own grants never reach a version). An alias of no configured application: refused. Nothing read before.
  */
-export function scopeToAlias(event: unknown, invokedFunctionArn: string, applicationIds: readonly string[]): unknown {
+export function scopeToAlias(event: unknown, invokedFunctionArn: string | undefined, applicationIds: readonly string[]): unknown {
   const qualifier = qualifierOf(invokedFunctionArn);
   if (qualifier === undefined || isVersionQualifier(qualifier)) return event;
   const applicationId = applicationIds.find((id) => applicationAlias(id) === qualifier);

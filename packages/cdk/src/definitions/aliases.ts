@@ -26,7 +26,9 @@ export function applicationAlias(applicationId: string): string {
 }
 
 /** The qualifier of an invoked ARN (`arn:...:function:name:qualifier`), or undefined for an unqualified one. */
-export function qualifierOf(invokedFunctionArn: string): string | undefined {
+export function qualifierOf(invokedFunctionArn: string | undefined): string | undefined {
+  // Lambda always sets it; a hand-made context (a test, a local runner) may not.
+  if (typeof invokedFunctionArn !== 'string') return undefined;
   const parts = invokedFunctionArn.split(':');
   return parts.length >= 8 && parts[7] !== '' ? parts[7] : undefined;
 }
