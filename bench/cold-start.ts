@@ -59,6 +59,8 @@ const EVENTS: Record<FunctionKey, unknown> = {
   refreshWorker: { Records: [{ messageId: 'cold-start-1', body: JSON.stringify({ v: 1, k: 'r', u: COLD_USER, a: 'default', d: 0 }) }] },
   status: { userId: COLD_USER },
   importConnection: { userId: COLD_USER, refreshToken: 'cold-start-not-a-token', validate: false, accessToken: 'cold-start-not-a-token', expiresAt: '2000-01-01T00:00:00Z' },
+  complete: { flowHandle: 'cold-start-unknown-flow-handle-000000000000', userId: 'cold-start-nobody' },
+  auditForwarder: {},
 };
 
 /**
@@ -67,6 +69,7 @@ const EVENTS: Record<FunctionKey, unknown> = {
  */
 const EXTRA_ENV: Partial<Record<FunctionKey, Record<string, string>>> = {
   refresh: { [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '0' },
+  auditForwarder: { TOKEN_VAULT_AUDIT_LOG_GROUP: 'bench-audit' },
 };
 
 /** What the first invocation exercises, per function (for the notes). */
@@ -80,6 +83,8 @@ const FIRST_CALL: Record<FunctionKey, string> = {
   refreshWorker: 'one record of a connection not due: one read',
   status: 'one projected Query',
   importConnection: 'active connection: refused after one GetItem',
+  complete: 'unknown flow handle: one DynamoDB call',
+  auditForwarder: 'no delivery: nothing to forward',
 };
 
 interface ChildResult {

@@ -66,12 +66,16 @@ export async function startBenchStack(): Promise<BenchStack> {
     provider = await startDevProvider({ clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI] }] });
     const prefix = `bench${randomBytes(4).toString('hex')}`;
     const resources = await provisionResources({ endpoint: emulator.endpoint, prefix, applications: [{ applicationId: 'default', clientSecret }] });
-    const application = devProviderApplication(provider, {
-      clientId,
-      clientSecretId: resources.secretIds.default!,
-      redirectUri: REDIRECT_URI,
-      returnTo: [],
-    });
+    // Measures the direct save (no returnTo page to complete a session-bound flow on).
+    const application = {
+      ...devProviderApplication(provider, {
+        clientId,
+        clientSecretId: resources.secretIds.default!,
+        redirectUri: REDIRECT_URI,
+        returnTo: [],
+      }),
+      sessionBinding: false,
+    };
     const env = functionEnvironment(resources, [application]);
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(emulator.endpoint)));
     const setup = new Container({ ...process.env, ...env });
@@ -85,6 +89,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         sealer: setup.sealer(),
         timing: setup.timing,
         marginMs: millis(setup.tunables, 'refreshMarginSeconds'),
+        flows: setup.flows(),
       },
     });
     /** The deadline of one invocation of `fn`, from its timeout (as at the start of a Lambda call). */

@@ -55,6 +55,8 @@ const applicationSchema = z
     revocationBody: z.enum(REVOCATION_BODIES).optional(),
     redirectUri: z.string().optional(),
     returnTo: z.array(z.string()).optional(),
+    /** Session binding (README "Session binding"); default true. */
+    sessionBinding: z.boolean().optional(),
     authorizationParameters: z.record(z.string(), z.string()).optional(),
     resource: z.array(z.string()).optional(),
     scopeSeparator: z.enum(SCOPE_SEPARATORS).optional(),

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join } from 'node:path';
 import type { ApplicationConfig } from '@token-vault/cdk/src/definitions/applications';
 import { ENV } from '@token-vault/cdk/src/definitions/env';
+import { SCOPED_FUNCTION_KEYS, applicationAlias, isVersionQualifier } from '@token-vault/cdk/src/definitions/aliases';
 import { FUNCTIONS, HTTP_ROUTES } from '@token-vault/cdk/src/definitions/functions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '@token-vault/cdk/src/definitions/metrics';
 import { DEFAULT_REGION, EMULATOR_CREDENTIALS } from './aws-clients';
@@ -235,7 +236,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       connectionsTable: resources.connectionsTable,
       eventTapQueueUrl: resources.eventTapQueueUrl,
     });
-    table.push(...builtInRoutes(dashboard.functions), ...dashboard.routes, ...(options.routes ?? []));
+    table.push(...builtInRoutes(dashboard.functions, applications.map((app) => app.applicationId)), ...dashboard.routes, ...(options.routes ?? []));
     const sqs = new SQSClient(awsClientConfig(emulator.endpoint));
     const refreshWork = new RefreshWork({
       sqs,
@@ -355,12 +356,12 @@ function devProviderEndpoints(provider: DevProvider | undefined): DevProvider {
 
 // ---------------------------------------------------------------------------------------------- routes
 
-function builtInRoutes(functions: ReadonlyMap<string, LoadedFunction>): LocalRoute[] {
+function builtInRoutes(functions: ReadonlyMap<string, LoadedFunction>, applicationIds: readonly string[]): LocalRoute[] {
   const invokable = new Map([...functions].filter(([, fn]) => fn.definition.invokable));
   const callback = functions.get(FUNCTIONS.callback.name);
   if (!callback) throw new Error(`no ${FUNCTIONS.callback.name} function`);
   return [
-    invokeRoute(invokable),
+    invokeRoute(invokable, INVOKE_PATH, aliasesOf(applicationIds)),
     { method: 'GET', path: HTTP_ROUTES.CALLBACK, handle: (request, res) => httpApi(callback, request, res) },
     { method: 'GET', path: CONNECTED_PATH, handle: (request, res) => Promise.resolve(connectedPage(request, res)) },
     { method: 'GET', path: '/healthz', handle: (_request, res) => Promise.resolve(sendJson(res, 200, { status: 'ok' })) },
@@ -371,11 +372,22 @@ function builtInRoutes(functions: ReadonlyMap<string, LoadedFunction>): LocalRou
  * `POST /2015-03-31/functions/{name}/invocations`, the Lambda Invoke API, for the given functions (exported so
  * tests can serve stand-in functions under another path; group 1 of `path` must capture the name).
  */
-export function invokeRoute(functions: ReadonlyMap<string, LoadedFunction>, path: RegExp = INVOKE_PATH): LocalRoute {
-  return { method: 'POST', path, handle: (request, res) => invoke(functions, request, res) };
+export function invokeRoute(functions: ReadonlyMap<string, LoadedFunction>, path: RegExp = INVOKE_PATH, aliases: (functionName: string) => readonly string[] = () => []): LocalRoute {
+  return { method: 'POST', path, handle: (request, res) => invoke(functions, request, res, aliases) };
 }
 
-async function invoke(functions: ReadonlyMap<string, LoadedFunction>, request: LocalRequest, res: ServerResponse): Promise<void> {
+/**
+ * The aliases each function has, as the construct deploys them: one per application on the scoped functions
+ * (definitions/aliases.ts). There is no IAM locally: the function's own check is what serves only the alias's
+ * application; an alias that does not exist is not found, as in Lambda.
+ */
+function aliasesOf(applicationIds: readonly string[]): (functionName: string) => readonly string[] {
+  const scoped = new Set<string>(SCOPED_FUNCTION_KEYS.map((key) => FUNCTIONS[key].name));
+  const names = applicationIds.map(applicationAlias);
+  return (functionName) => (scoped.has(functionName) ? names : []);
+}
+
+async function invoke(functions: ReadonlyMap<string, LoadedFunction>, request: LocalRequest, res: ServerResponse, aliases: (functionName: string) => readonly string[]): Promise<void> {
   const { requestId } = request;
   const rawName = safeDecode(request.match?.[1] ?? '');
   const ref = parseFunctionName(rawName);
@@ -413,6 +425,10 @@ async function invoke(functions: ReadonlyMap<string, LoadedFunction>, request: L
 
   const qualifier = ref.qualifier ?? (request.url.searchParams.get('Qualifier') || undefined);
   const { definition } = fn;
+  if (qualifier !== undefined && !isVersionQualifier(qualifier) && !aliases(definition.name).includes(qualifier)) {
+    sendInvokeError(res, requestId, new InvokeApiError(404, 'ResourceNotFoundException', `Function not found: ${functionArn(definition.name, qualifier)}`));
+    return;
+  }
   const baseHeaders = { 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' };
   if (type === 'DryRun') {
     res.writeHead(204, baseHeaders).end();
@@ -489,7 +505,8 @@ async function httpApi(fn: LoadedFunction, request: LocalRequest, res: ServerRes
 function connectedPage(request: LocalRequest, res: ServerResponse): void {
   const status = request.url.searchParams.get('status');
   const error = request.url.searchParams.get('error');
-  const heading = status === 'connected' ? 'Connected' : status ? 'Not connected' : 'No status';
+  const flow = request.url.searchParams.get('flow');
+  const heading = status === 'connected' ? 'Connected' : status === 'pending' ? 'Almost connected' : status ? 'Not connected' : 'No status';
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>token-vault: ' + escapeHtml(heading) + '</title></head>',
@@ -497,6 +514,10 @@ function connectedPage(request: LocalRequest, res: ServerResponse): void {
     `<h1>${escapeHtml(heading)}</h1>`,
     status === null ? '' : `<p>status: <code>${escapeHtml(status)}</code></p>`,
     error === null ? '' : `<p>error: <code>${escapeHtml(error)}</code></p>`,
+    // Session binding: here an application's backend would call `complete` with its logged-in user; locally, by hand.
+    status !== 'pending' || flow === null
+      ? ''
+      : `<p>Session binding: complete the flow as the user who called connect (within 5 minutes, once):</p><pre>curl -s -X POST ${escapeHtml(`http://${request.url.host}`)}/2015-03-31/functions/complete/invocations -d '{"flowHandle":"${escapeHtml(flow)}","userId":"USER"}'</pre>`,
     '<p>This page is served by the token-vault local stack.</p>',
     '</body></html>',
   ].join('\n');

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { TokenVaultClient } from '@token-vault/client';
 import { completeAuthorization } from '../../local/authorize';
 import { awsClientConfig, EMULATOR_CREDENTIALS } from '../../local/aws-clients';
 import { DEV_CLIENT_ID } from '../../local/config';
@@ -82,7 +83,10 @@ export function countingLambda(baseUrl: string): CountingLambda {
   };
 }
 
-/** connect -> provider (signed in as `userId`) -> callback, through the stack; expects `status=connected`. */
+/**
+ * connect -> provider (signed in as `userId`) -> callback -> complete (session binding: the local stack's
+ * application is bound), through the stack; expects the connection.
+ */
 export async function connectUser(stack: LocalStack, lambda: LambdaClient, userId: string): Promise<void> {
   const out = await lambda.send(
     new InvokeCommand({ FunctionName: 'connect', Payload: Buffer.from(JSON.stringify({ userId, returnTo: `${stack.baseUrl}/connected` })) }),
@@ -94,7 +98,11 @@ export async function connectUser(stack: LocalStack, lambda: LambdaClient, userI
   const res = await fetch(callbackUrl, { redirect: 'manual' });
   await res.arrayBuffer();
   const location = new URL(res.headers.get('location') ?? '', stack.baseUrl);
-  if (location.searchParams.get('status') !== 'connected') throw new Error(`callback did not connect: ${res.status} ${location.search}`);
+  const flowHandle = location.searchParams.get('flow');
+  if (location.searchParams.get('status') !== 'pending' || flowHandle === null) throw new Error(`callback did not park the flow: ${res.status} ${location.search}`);
+  registerSensitive(flowHandle);
+  // What the returnTo page's backend does, through the caller library (it throws on a refusal).
+  await new TokenVaultClient({ lambda }).completeConnection(flowHandle, userId);
 }
 
 /** POSTs a form to a provider endpoint as the development client (client_secret_post). */

@@ -3,6 +3,7 @@
  * and a loopback resource server that checks tokens by introspection at the provider.
  */
 import { randomBytes } from 'node:crypto';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
   InsufficientScopeError,
   InvalidRequestError,
@@ -10,9 +11,12 @@ import {
   RateLimitedError,
   ReauthorizationRequiredError,
   TokenVaultClient,
+  VaultInternalError,
   type TokenVaultClientOptions,
 } from '@token-vault/client';
 import { createHandler } from '../../examples/otesse-caller/handler';
+import { completeAuthorization } from '../../local/authorize';
+import { registerSensitive } from '../support/leak-guard';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { connectUser, countingLambda, postAsClient, sha256, startClientStack, startResourceServer, type ClientStack, type CountingLambda, type ResourceServer } from './helpers';
 
@@ -211,5 +215,39 @@ describe('when the user has to connect again', () => {
     expect(await handler({ userId })).toEqual({ ok: true, profile: expect.objectContaining({ sub: userId }) });
     expect(await handler({ userId: lostUser })).toEqual({ ok: false, reconnect: true, reason: 'reauthorization_required' });
     expect(await handler({ userId: `never-${randomBytes(3).toString('hex')}` })).toEqual({ ok: false, reconnect: true, reason: 'not_connected' });
+  });
+});
+
+describe('completeConnection (session binding)', () => {
+  it('refuses a handle completed for another user, with InvalidRequestError', async () => {
+    const local = env.stack;
+    const started = await lambda.client.send(
+      new InvokeCommand({ FunctionName: 'connect', Payload: Buffer.from(JSON.stringify({ userId: 'cc-mallory', returnTo: `${local.baseUrl}/connected` })) }),
+    );
+    const { authorizationUrl } = JSON.parse(Buffer.from(started.Payload ?? []).toString('utf8')) as { authorizationUrl: string };
+    const callbackUrl = await completeAuthorization(authorizationUrl, { loginHint: 'cc-alice' });
+    registerSensitive(callbackUrl.searchParams.get('code') ?? undefined);
+    const res = await fetch(callbackUrl, { redirect: 'manual' });
+    await res.arrayBuffer();
+    const flowHandle = new URL(res.headers.get('location') ?? '', local.baseUrl).searchParams.get('flow') ?? '';
+    registerSensitive(flowHandle);
+    const client = new TokenVaultClient({ lambda: lambda.client });
+    await expect(client.completeConnection(flowHandle, 'cc-alice')).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(client.getAccessToken('cc-mallory')).rejects.toBeInstanceOf(NotConnectedError);
+  });
+});
+
+describe('applicationScoped (a caller granted per application)', () => {
+  it('invokes through the application alias, and the vault refuses another application through it', async () => {
+    const scoped = new TokenVaultClient({ lambda: lambda.client, applicationScoped: true });
+    // Served through token-fetch:app-default (the stack's application).
+    await expect(scoped.getAccessToken(userId, { minValiditySeconds: 0 })).resolves.toMatchObject({ accessToken: expect.any(String) });
+    // The alias of an application the stack does not have does not exist: the invocation fails as in Lambda.
+    await expect(scoped.getAccessToken(userId, { applicationId: 'crm' })).rejects.toBeInstanceOf(VaultInternalError);
+    // A caller that calls app-default's alias while naming crm is refused by the function itself.
+    const raw = await lambda.client.send(
+      new InvokeCommand({ FunctionName: 'token-fetch', Qualifier: 'app-default', Payload: Buffer.from(JSON.stringify({ userId, applicationId: 'crm' })) }),
+    );
+    expect(JSON.parse(Buffer.from(raw.Payload ?? []).toString('utf8'))).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   });
 });

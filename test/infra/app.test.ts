@@ -194,9 +194,9 @@ describe('data stack (stateful)', () => {
     it('readers are exactly the functions that decrypt, writers exactly those that make data keys', () => {
       // The callback decrypts the live refresh token a reconnect without a new one keeps.
       // The sweep holds no key: it never sees a token. import seals the tokens it stores; it never decrypts (an import
-      // always brings its refresh token).
-      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke', 'refreshWorker']);
-      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'refreshWorker', 'importConnection']);
+      // always brings its refresh token). complete opens the parked tokens and seals them for the connection.
+      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke', 'refreshWorker', 'complete']);
+      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'refreshWorker', 'importConnection', 'complete']);
     });
   });
 
@@ -321,7 +321,11 @@ describe('service stack (stateless)', () => {
       const dynamoActions = statements.flatMap((s) => actionsOf(s)).filter((a) => a.startsWith('dynamodb:'));
       const expectedDynamo = new Set<string>([...access.statesTable, ...access.connectionsTable, ...(access.connectionsIndexes.length > 0 ? ['dynamodb:Query'] : [])]);
       expect(new Set(dynamoActions)).toEqual(expectedDynamo);
-      for (const action of access.statesTable) expect(granted(action)).toEqual([expect.stringMatching(/DataOAuthStates.*Arn/)]);
+      // (PutItem and DeleteItem may be granted on the connections table too, by its own entry.)
+      for (const action of access.statesTable) expect(granted(action)).toContainEqual(expect.stringMatching(/DataOAuthStates.*Arn/));
+      for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const) {
+        if (!(access.statesTable as readonly string[]).includes(action)) expect(granted(action).filter((r) => /DataOAuthStates/.test(r))).toEqual([]);
+      }
       for (const action of access.connectionsTable) {
         expect(granted(action)).toContainEqual(expect.stringMatching(/DataConnections[0-9A-F]+Arn[0-9A-F]+>$/));
       }
@@ -349,7 +353,8 @@ describe('service stack (stateless)', () => {
       // queue's depth; the worker has the event source's consumer rights on the work queue. Publishers: PutEvents on
       // the vault's bus and SendMessage on the event retry queue; the drainer (the sweep) receives and deletes there.
       const expectedOther = new Set<string>([
-        ...(key === 'sweep' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
+        // The asynchronously invoked functions (the sweep, the audit forwarder) send their failures to the DLQ.
+        ...(key === 'sweep' || key === 'auditForwarder' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
         ...(key === 'refreshWorker' ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'] : []),
         ...(access.publishesEvents ? ['events:PutEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
         ...(access.drainsEventRetries ? ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] : []),
@@ -475,8 +480,8 @@ describe('service stack (stateless)', () => {
     const outputs = Object.keys(service.Outputs ?? {});
     expect(outputs).toContain('CallbackUrl');
     const invokable = FUNCTION_KEYS.filter((key) => FUNCTIONS[key].invokable);
-    expect(invokable).toHaveLength(6);
-    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke', 'Status', 'Import']) {
+    expect(invokable).toHaveLength(7);
+    for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke', 'Status', 'Import', 'Complete']) {
       expect(outputs).toEqual(expect.arrayContaining([`${name}FunctionName`, `${name}FunctionArn`]));
     }
     expect(flatten(service.Outputs!.CallbackUrl!.Value)).toBe(`<${logicalId(stacks.serviceStack.vault.callbackApi.api)}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`);

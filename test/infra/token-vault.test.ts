@@ -86,7 +86,7 @@ describe('TokenVault in a single user stack', () => {
   let vault: TokenVault;
   let out: Synthesized;
   let template: TemplateJson;
-  const consumers: Record<'fetch' | 'connect' | 'refresh' | 'revoke', lambda.Function> = {} as never;
+  const consumers: Record<'fetch' | 'connect' | 'refresh' | 'revoke' | 'complete', lambda.Function> = {} as never;
 
   beforeAll(() => {
     app = newTestApp();
@@ -111,7 +111,7 @@ describe('TokenVault in a single user stack', () => {
       alarmEmail: 'ops@example.com',
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const name of ['fetch', 'connect', 'refresh', 'revoke'] as const) {
+    for (const name of ['fetch', 'connect', 'refresh', 'revoke', 'complete'] as const) {
       // A consumer with a bare role, so that the only statement on it is the vault's grant.
       const role = new iam.Role(stack, `ConsumerRole-${name}`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       consumers[name] = new lambda.Function(stack, `Consumer-${name}`, {
@@ -125,6 +125,7 @@ describe('TokenVault in a single user stack', () => {
     vault.grantConnect(consumers.connect);
     vault.grantRefresh(consumers.refresh);
     vault.grantRevoke(consumers.revoke);
+    vault.grantComplete(consumers.complete);
     addComplianceChecks(app);
     out = synthesize(app);
     template = out.json.UserApp!;
@@ -181,6 +182,7 @@ describe('TokenVault in a single user stack', () => {
     ['grantConnect', 'connect', 'connect'],
     ['grantRefresh', 'refresh', 'refresh'],
     ['grantRevoke', 'revoke', 'revoke'],
+    ['grantComplete', 'complete', 'complete'],
   ] as const)('%s gives lambda:InvokeFunction on exactly that function', (_method, consumer, fn) => {
     const statements = roleStatements(template).get(logicalId(consumers[consumer].role as iam.Role))!;
     expect(statements).toEqual([

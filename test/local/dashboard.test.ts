@@ -299,7 +299,10 @@ describe('the local stack serves the dashboard', () => {
     return answer;
   }
 
-  /** connect -> provider -> callback; returns the callback's redirect status. */
+  /**
+   * connect -> provider -> callback -> complete (session binding); returns `connected` once completed, else the
+   * callback's redirect status.
+   */
   async function connect(userId: string, loginHint?: string): Promise<string | null> {
     const started = await invoke('connect', { userId, returnTo: `${stack.baseUrl}/connected` });
     expect(started.ok).toBe(true);
@@ -307,7 +310,12 @@ describe('the local stack serves the dashboard', () => {
     registerSensitive(callbackUrl.searchParams.get('code') ?? undefined, callbackUrl.searchParams.get('state') ?? undefined);
     const res = await fetch(callbackUrl, { redirect: 'manual' });
     await res.arrayBuffer();
-    return new URL(res.headers.get('location') ?? '/', stack.baseUrl).searchParams.get('status');
+    const location = new URL(res.headers.get('location') ?? '/', stack.baseUrl);
+    const flowHandle = location.searchParams.get('flow');
+    if (location.searchParams.get('status') !== 'pending' || flowHandle === null) return location.searchParams.get('status');
+    registerSensitive(flowHandle);
+    const completed = await invoke('complete', { flowHandle, userId });
+    return completed.ok ? 'connected' : 'not completed';
   }
 
   async function data(): Promise<DashboardData> {

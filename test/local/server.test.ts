@@ -181,7 +181,7 @@ describe('Lambda Invoke API', () => {
     ['a name with a qualifier', 'token-fetch:$LATEST'],
     ['a partial ARN', '123456789012:function:token-fetch'],
     ['a full ARN', 'arn:aws:lambda:us-east-1:123456789012:function:token-fetch'],
-    ['a full ARN with a qualifier', 'arn:aws:lambda:us-east-1:123456789012:function:token-fetch:live'],
+    ['a full ARN with an application alias', 'arn:aws:lambda:us-east-1:123456789012:function:token-fetch:app-default'],
   ])('runs the handler for %s', async (_label, name) => {
     const out = await invoke({ FunctionName: name, Payload: json({ userId: 'not connected yet' }) });
     expect(out.status).toBe(200);
@@ -189,6 +189,28 @@ describe('Lambda Invoke API', () => {
     expect(out.functionError).toBeUndefined();
     // An expected failure is an answer, not a FunctionError (docs/contract.md).
     expect(out.answer).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid_request' }) });
+  });
+
+  describe('callers scoped to an application (per-application aliases)', () => {
+    it('a caller scoped to one application is refused for another, before anything is read', async () => {
+      for (const name of ['token-fetch', 'refresh', 'revoke']) {
+        const payload = name === 'revoke' ? { userId: 'scoped-user', applicationId: 'crm', reason: 'user_disconnected' } : { userId: 'scoped-user', applicationId: 'crm' };
+        const out = await invoke({ FunctionName: name, Qualifier: 'app-default', Payload: json(payload) });
+        expect(out.answer).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid_request', message: expect.stringContaining('alias') }) });
+      }
+    });
+
+    it("without an applicationId, the alias's application is meant", async () => {
+      const out = await invoke({ FunctionName: 'token-fetch:app-default', Payload: json({ userId: 'scoped-user' }) });
+      expect(out.answer).toEqual({ ok: false, error: expect.objectContaining({ code: 'not_connected' }) });
+    });
+
+    it('an alias of no application, or on an unscoped function, is not found (as in Lambda)', async () => {
+      for (const name of ['token-fetch:app-crm', 'connect:app-default', 'complete:app-default']) {
+        const err = await thrown(() => invoke({ FunctionName: name, Payload: json({ userId: 'scoped-user' }) }));
+        expect(err).toBeInstanceOf(ResourceNotFoundException);
+      }
+    });
   });
 
   it('answers a DryRun with 204 and an Event with 202 without a payload', async () => {
@@ -427,9 +449,24 @@ describe('the whole flow against the development provider', () => {
     expect([302, 303]).toContain(callback.status);
     const location = new URL(callback.headers.get('location') ?? '', stack.baseUrl);
     expect(`${location.origin}${location.pathname}`).toBe(`${stack.baseUrl}/connected`);
-    expect(location.searchParams.get('status')).toBe('connected');
+    // Session binding (on by default): the callback parked the tokens; the page carries a single-use handle.
+    expect(location.searchParams.get('status')).toBe('pending');
+    const flowHandle = location.searchParams.get('flow') ?? '';
+    expect(flowHandle).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    registerSensitive(flowHandle);
     const page = await fetch(location);
-    expect(await page.text()).toContain('<h1>Connected</h1>');
+    const html = await page.text();
+    expect(html).toContain('<h1>Almost connected</h1>');
+    expect(html).toContain('/2015-03-31/functions/complete/invocations');
+    // Nothing is connected before the application's backend completes the flow for its logged-in user.
+    const early = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });
+    expect(early.answer).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+
+    const completed = await invoke({ FunctionName: 'complete', Payload: json({ flowHandle, userId }) });
+    expect(completed.functionError).toBeUndefined();
+    expect(completed.answer).toEqual({ ok: true, applicationId: 'default', reconnected: false });
+    const again = await invoke({ FunctionName: 'complete', Payload: json({ flowHandle, userId }) });
+    expect(again.answer).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
 
     const fetched = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });
     expect(fetched.functionError).toBeUndefined();

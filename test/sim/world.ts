@@ -174,6 +174,9 @@ export class World {
       revocationBody: 'form',
       redirectUri: 'https://vault.test/oauth/callback',
       returnTo: [SIM_RETURN_TO],
+      // The simulation drives the callback's direct save (its interleavings with refresh and revoke); session
+      // binding's `complete` runs the same save and is covered by test/functions/session-binding.test.ts.
+      sessionBinding: false,
       // The model makes a grant per authorization, except where one grant spans a user's consents.
       revokeReplacedRefreshTokens: !config.provider.refreshTokenOnFirstConsentOnly,
     };

@@ -62,6 +62,13 @@ export interface VaultOptions<S extends ServerKind = ServerKind> {
    * handler modules with an environment of its own (jest.isolateModules), so a file can run both servers.
    */
   readonly loadHandlers?: boolean;
+  /**
+   * Session binding of the application (README "Session binding"). The product's default is on; the suites about
+   * the connection lifecycle run the callback's direct save, so here the default is off and the session-binding
+   * suite turns it on.
+   * @default false
+   */
+  readonly sessionBinding?: boolean;
 }
 
 type InvokeHandler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
@@ -76,6 +83,7 @@ export interface Handlers {
   refreshWorker: (event: unknown, context: Context) => Promise<unknown>;
   status: InvokeHandler;
   importConnection: InvokeHandler;
+  complete: InvokeHandler;
   callback: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -181,8 +189,11 @@ interface VaultBase {
    * created on demand, default `tester`).
    */
   authorizeAndCallback(authorizationUrl: string, options?: { loginHint?: string; tamper?: (query: URLSearchParams) => void }): Promise<APIGatewayProxyStructuredResultV2>;
-  /** connect + server + callback for a user (logging in as `loginHint`, default the userId); expects success. */
-  connectUser(userId: string, options?: { loginHint?: string; returnTo?: string }): Promise<void>;
+  /**
+   * connect + server + callback for a user (logging in as `loginHint`, default the userId); expects success. With
+   * session binding, the pending redirect's handle is completed for `completeAs` (default the userId).
+   */
+  connectUser(userId: string, options?: { loginHint?: string; returnTo?: string; completeAs?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -265,6 +276,7 @@ function requireHandlers(): Handlers {
     refreshWorker: loadHandler('refreshWorker') as Handlers['refreshWorker'],
     status: loadHandler('status') as InvokeHandler,
     importConnection: loadHandler('importConnection') as InvokeHandler,
+    complete: loadHandler('complete') as InvokeHandler,
     callback: loadHandler('callback') as Handlers['callback'],
   };
 }
@@ -318,7 +330,7 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
     (s) => s.close(),
     (r) => r.close(),
   );
-  const application = setup.application(resources.secretIds.default!);
+  const application = { ...setup.application(resources.secretIds.default!), sessionBinding: options.sessionBinding ?? false };
   const env: Record<string, string> = {
     ...functionEnvironment(resources, [application]),
     [TUNABLES.providerTimeoutMs.env]: '2000',
@@ -369,10 +381,20 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
       return requireLoaded().callback(callbackEvent(query.toString()), fakeContext('callback'));
     },
     async connectUser(userId, opts = {}) {
-      const started = await base.invoke('connect', { userId, ...(opts.returnTo === undefined ? {} : { returnTo: opts.returnTo }) });
+      const returnTo = opts.returnTo ?? (application.sessionBinding ? RETURN_TO : undefined);
+      const started = await base.invoke('connect', { userId, ...(returnTo === undefined ? {} : { returnTo }) });
       if (started.ok !== true) throw new Error(`connect failed: ${JSON.stringify(started)}`);
       const response = await base.authorizeAndCallback(String(started.authorizationUrl), { loginHint: opts.loginHint ?? userId });
-      const ok = opts.returnTo === undefined ? response.statusCode === 200 : String(response.headers?.location).includes('status=connected');
+      if (application.sessionBinding) {
+        const location = new URL(String(response.headers?.location));
+        const flowHandle = location.searchParams.get('flow');
+        if (location.searchParams.get('status') !== 'pending' || flowHandle === null) throw new Error(`callback did not park the flow: ${response.statusCode} ${location.search}`);
+        registerSensitive(flowHandle);
+        const completed = await base.invoke('complete', { flowHandle, userId: opts.completeAs ?? userId });
+        if (completed.ok !== true) throw new Error(`complete failed: ${JSON.stringify(completed)}`);
+        return;
+      }
+      const ok = returnTo === undefined ? response.statusCode === 200 : String(response.headers?.location).includes('status=connected');
       if (!ok) throw new Error(`callback did not connect: ${response.statusCode} ${String(response.headers?.location)}`);
     },
     async close() {

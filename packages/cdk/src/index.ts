@@ -3,7 +3,7 @@
  * The Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export { TokenVault, ProactiveRefreshPolicy, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';
+export { ProactiveRefreshPolicy, ScopedFunction, TokenVault, type ApplicationScope, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {
   ErrorCodeTarget,

@@ -39,6 +39,8 @@ export const FUNCTION_NAMES = {
   revoke: 'revoke',
   importConnection: 'import',
   status: 'status',
+  complete: 'complete',
+  auditForwarder: 'audit-forwarder',
 } as const;
 
 /** Each function answers within its timeout (docs/contract.md "Time"), in seconds. */
@@ -50,6 +52,8 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   revoke: 30,
   importConnection: 20,
   status: 10,
+  complete: 30,
+  auditForwarder: 30,
 } as const;
 
 /** Why a connection is revoked. */
@@ -120,6 +124,17 @@ export interface ImportRequest {
   readonly expiresAt?: string;
   readonly replace?: boolean;
   readonly validate?: boolean;
+}
+
+/**
+ * `complete`: activates a session-bound flow after the callback redirected to `returnTo` with
+ * `status=pending&flow=HANDLE`. `userId` is the user of the application's own logged-in session; only the user who
+ * called `connect` activates the connection (another user is refused and the parked grant revoked).
+ */
+export interface CompleteRequest {
+  /** The `flow` parameter of the redirect (43 characters of base64url). */
+  readonly flowHandle: string;
+  readonly userId: string;
 }
 
 // ------------------------------------------------------------------------------------------------- answers
@@ -289,6 +304,13 @@ export interface ProviderRevocationConfirmedDetail extends EventDetailBase {
   readonly reason: string;
   readonly pendingSince: string;
   readonly attempts: number;
+}
+
+export interface CompleteAnswer {
+  readonly ok: true;
+  readonly applicationId: string;
+  /** Whether the user already had an active connection for the application (it was replaced). */
+  readonly reconnected: boolean;
 }
 
 /** An answer: `T` or the error answer. */

@@ -18,9 +18,12 @@ export {
   errorFromAnswer,
 } from './errors';
 export { TokenCache, type TokenCacheOptions } from './token-cache';
+export { applicationAlias } from './application-alias';
 /** The contract's request and answer types (docs/contract.md), the same the functions validate against. */
 export type {
   Answer,
+  CompleteAnswer,
+  CompleteRequest,
   ConnectAnswer,
   ConnectRequest,
   ErrorAnswer,

@@ -8,13 +8,17 @@ import {
   FUNCTION_NAMES,
   FUNCTION_TIMEOUT_SECONDS,
   type Answer,
+  type CompleteAnswer,
+  type CompleteRequest,
   type ConnectionStatus,
+  type ErrorAnswer,
   type RefreshRequest,
   type StatusRequest,
   type TokenAnswer,
   type TokenFetchRequest,
 } from './contract';
 import { runApiRequest, type ApiRequestInit } from './api-request';
+import { applicationAlias } from './application-alias';
 import { errorFromAnswer, VaultInternalError } from './errors';
 import { cacheKey, TokenCache } from './token-cache';
 
@@ -23,6 +27,9 @@ export const CLIENT_ENV = {
   TOKEN_FETCH_FUNCTION: 'TOKEN_VAULT_TOKEN_FETCH_FUNCTION',
   REFRESH_FUNCTION: 'TOKEN_VAULT_REFRESH_FUNCTION',
   STATUS_FUNCTION: 'TOKEN_VAULT_STATUS_FUNCTION',
+  COMPLETE_FUNCTION: 'TOKEN_VAULT_COMPLETE_FUNCTION',
+  /** `true`: invoke token-fetch and refresh through the application's alias (a caller with a scoped grant). */
+  APPLICATION_SCOPED: 'TOKEN_VAULT_APPLICATION_SCOPED',
 } as const;
 
 /** The provider API the seed guide describes. */
@@ -70,6 +77,18 @@ export interface TokenVaultClientOptions {
    * @default process.env.TOKEN_VAULT_STATUS_FUNCTION, else 'status'
    */
   readonly statusFunction?: string;
+  /**
+   * Name or ARN of the `complete` function (session binding: the backend of the `returnTo` page calls it).
+   * @default process.env.TOKEN_VAULT_COMPLETE_FUNCTION, else 'complete'
+   */
+  readonly completeFunction?: string;
+  /**
+   * The caller's role was granted per application (`vault.grantFetch(fn, { applications: [...] })`): token-fetch and
+   * refresh are invoked through the application's alias (`Qualifier: app-<applicationId>`), the only ARNs its grant
+   * allows.
+   * @default process.env.TOKEN_VAULT_APPLICATION_SCOPED === 'true'
+   */
+  readonly applicationScoped?: boolean;
   /** Application used when a call names none. @default 'default' */
   readonly applicationId?: string;
   /** Base URL of the provider's API; {@link TokenVaultClient.apiRequest} appends paths to it. @default 'https://api.otesse.com/v1' */
@@ -128,6 +147,8 @@ export class TokenVaultClient {
   readonly #tokenFetchFunction: string;
   readonly #refreshFunction: string;
   readonly #statusFunction: string;
+  readonly #completeFunction: string;
+  readonly #applicationScoped: boolean;
   readonly #applicationId: string;
   readonly #cache: TokenCache;
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
@@ -137,6 +158,8 @@ export class TokenVaultClient {
     this.#tokenFetchFunction = options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTION_NAMES.tokenFetch;
     this.#refreshFunction = options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTION_NAMES.refresh;
     this.#statusFunction = options.statusFunction || process.env[CLIENT_ENV.STATUS_FUNCTION] || FUNCTION_NAMES.status;
+    this.#completeFunction = options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
+    this.#applicationScoped = options.applicationScoped ?? process.env[CLIENT_ENV.APPLICATION_SCOPED] === 'true';
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
     const now = options.now ?? Date.now;
     this.#cache = new TokenCache({
@@ -203,6 +226,20 @@ export class TokenVaultClient {
   }
 
   /**
+   * Session binding: activates the flow the callback parked. Call it from the backend of your `returnTo` page with
+   * the `flow` parameter of the redirect (`status=pending&flow=...`) and the user of your own logged-in session,
+   * never for an anonymous visitor. Only the user who called `connect` gets the connection; for anyone else the
+   * vault refuses (`InvalidRequestError`) and revokes the grant at the provider.
+   *
+   * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`), and
+   *   the other errors of {@link getAccessToken}
+   */
+  async completeConnection(flowHandle: string, userId: string): Promise<CompleteAnswer> {
+    const request: CompleteRequest = { flowHandle, userId };
+    return this.#invokeFor(this.#completeFunction, request, completeAnswerOf);
+  }
+
+  /**
    * Calls the provider's API at `apiBaseUrl` + `endpoint` (a path) with the user's token as
    * `Authorization: Bearer`, and answers its `Response` (any status not handled below, including a second 401).
    *
@@ -230,12 +267,10 @@ export class TokenVaultClient {
    */
   async status(userId: string, options: { applicationId?: string } = {}): Promise<ConnectionStatus[]> {
     const request: StatusRequest = { userId, ...(options.applicationId === undefined ? {} : { applicationId: options.applicationId }) };
-    const answer = await this.#send(this.#statusFunction, request);
-    if (answer.ok === true && Array.isArray(answer.connections)) return answer.connections as ConnectionStatus[];
-    const error = parseAnswer(new TextEncoder().encode(JSON.stringify(answer)));
-    if (error && !error.ok) throw errorFromAnswer(error.error);
-    throw new VaultInternalError(`${this.#statusFunction} answered something that is not a contract answer`);
+    const answer = await this.#invokeFor(this.#statusFunction, request, (v) => (Array.isArray(v.connections) ? { ok: true as const, connections: v.connections as ConnectionStatus[] } : undefined));
+    return answer.connections;
   }
+
 
   /** Forgets the cached token of one user (all applications when `applicationId` is absent: the whole cache). */
   forget(userId?: string, applicationId?: string): void {
@@ -243,29 +278,17 @@ export class TokenVaultClient {
     else this.#cache.invalidate(cacheKey(userId, applicationId ?? this.#applicationId));
   }
 
-  /** Invokes a function and answers its JSON object (the payload is never quoted). */
-  async #send(functionName: string, request: object): Promise<Record<string, unknown>> {
-    let output;
-    try {
-      output = await this.#lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
-    } catch (err) {
-      const name = err instanceof Error ? err.name : 'Error';
-      throw new VaultInternalError(`invoking ${functionName} failed (${name})`, { cause: err });
-    }
-    if (output.FunctionError) throw new VaultInternalError(`${functionName} failed (${output.FunctionError})`);
-    try {
-      const value: unknown = JSON.parse(new TextDecoder().decode(output.Payload ?? new Uint8Array()));
-      if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
-    } catch {
-      // Not JSON: below.
-    }
-    throw new VaultInternalError(`${functionName} answered something that is not a contract answer`);
+  #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {
+    const qualifier = this.#applicationScoped ? applicationAlias(request.applicationId ?? this.#applicationId) : undefined;
+    return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier);
   }
 
-  async #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {
+  async #invokeFor<T extends { ok: true }>(functionName: string, request: object, okShape: (v: Record<string, unknown>) => T | undefined, qualifier?: string): Promise<T> {
     let output;
     try {
-      output = await this.#lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+      output = await this.#lambda.send(
+        new InvokeCommand({ FunctionName: functionName, ...(qualifier === undefined ? {} : { Qualifier: qualifier }), Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+      );
     } catch (err) {
       const name = err instanceof Error ? err.name : 'Error';
       throw new VaultInternalError(`invoking ${functionName} failed (${name})`, { cause: err });
@@ -274,7 +297,7 @@ export class TokenVaultClient {
       // An unhandled error in the function (crash, timeout): its payload is an error report, not an answer.
       throw new VaultInternalError(`${functionName} failed (${output.FunctionError})`);
     }
-    const answer = parseAnswer(output.Payload);
+    const answer = parseAnswer(output.Payload, okShape);
     if (!answer) throw new VaultInternalError(`${functionName} answered something that is not a contract answer`);
     if (answer.ok) return answer;
     throw errorFromAnswer(answer.error);
@@ -282,7 +305,7 @@ export class TokenVaultClient {
 }
 
 /** Parses and shape-checks an answer; undefined for anything else. The payload is never quoted (it holds a token). */
-function parseAnswer(payload: Uint8Array | undefined): Answer<TokenAnswer> | undefined {
+function parseAnswer<T>(payload: Uint8Array | undefined, okShape: (v: Record<string, unknown>) => T | undefined): Answer<T> | undefined {
   if (!payload || payload.length === 0) return undefined;
   let value: unknown;
   try {
@@ -292,10 +315,7 @@ function parseAnswer(payload: Uint8Array | undefined): Answer<TokenAnswer> | und
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (v.ok === true) {
-    const ok = typeof v.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'string' && !Number.isNaN(Date.parse(v.expiresAt));
-    return ok ? { ok: true, accessToken: v.accessToken as string, tokenType: v.tokenType as string, expiresAt: v.expiresAt as string, scope: typeof v.scope === 'string' ? v.scope : '' } : undefined;
-  }
+  if (v.ok === true) return okShape(v);
   if (v.ok === false && typeof v.error === 'object' && v.error !== null) {
     const e = v.error as Record<string, unknown>;
     if (typeof e.code !== 'string' || !(ERROR_CODES as readonly string[]).includes(e.code)) return undefined;
@@ -307,7 +327,16 @@ function parseAnswer(payload: Uint8Array | undefined): Answer<TokenAnswer> | und
         retryable: e.retryable === true,
         ...(typeof e.retryAfterSeconds === 'number' ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
       },
-    };
+    } satisfies ErrorAnswer;
   }
   return undefined;
+}
+
+function tokenAnswerOf(v: Record<string, unknown>): TokenAnswer | undefined {
+  const ok = typeof v.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'string' && !Number.isNaN(Date.parse(v.expiresAt));
+  return ok ? { ok: true, accessToken: v.accessToken as string, tokenType: v.tokenType as string, expiresAt: v.expiresAt as string, scope: typeof v.scope === 'string' ? v.scope : '' } : undefined;
+}
+
+function completeAnswerOf(v: Record<string, unknown>): CompleteAnswer | undefined {
+  return typeof v.applicationId === 'string' && typeof v.reconnected === 'boolean' ? { ok: true, applicationId: v.applicationId, reconnected: v.reconnected } : undefined;
 }

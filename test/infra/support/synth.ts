@@ -242,5 +242,6 @@ function shannonBitsPerChar(text: string): number {
 
 /** Words joined with CDK's 8-character uppercase hex hashes, e.g. `ExportsOutputRefDataKey4917C88EArn9D920772`. */
 function isCdkIdentifier(text: string): boolean {
-  return /^[A-Za-z/_-]*$/.test(text.replace(/[0-9A-F]{8}/g, ''));
+  // A function's published version is named after its configuration's hash: `...CurrentVersion<8 HEX><32 hex>`.
+  return /^[A-Za-z/_-]*$/.test(text.replace(/CurrentVersion[0-9A-F]{8}[0-9a-f]{32}/g, 'CurrentVersion').replace(/[0-9A-F]{8}/g, ''));
 }

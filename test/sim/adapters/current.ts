@@ -19,6 +19,7 @@ import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connectio
 import { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
 import { PendingRevocations } from '@token-vault/cdk/functions/core/store/pending-revocations';
 import { StateStore } from '@token-vault/cdk/functions/core/store/state-store';
+import { FlowStore } from '@token-vault/cdk/functions/core/store/flow-store';
 import type { Clock } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { ApplicationRegistry } from '@token-vault/cdk/functions/core/vault/applications';
@@ -55,6 +56,7 @@ export const currentAdapter: CoreAdapter = {
     const leases = new LeaseStore(connections.table, deps.now);
     const pending = new PendingRevocations(connections.table, deps.now);
     const states = new StateStore({ client: deps.dynamodb, tableName: deps.env.TOKEN_VAULT_STATES_TABLE!, callTimeoutMs: t.awsCallMs, now: deps.now });
+    const flows = new FlowStore({ client: deps.dynamodb, tableName: deps.env.TOKEN_VAULT_STATES_TABLE!, callTimeoutMs: t.awsCallMs }, deps.now);
     const cipher = new EnvelopeCipher({ kms: deps.kms as unknown as KMSClient, keyId: deps.env.TOKEN_VAULT_KEY_ID!, callTimeoutMs: t.awsCallMs });
     const sealer = new TokenSealer(cipher, { defaultAccessTokenTtlMs: millis(tunables, 'defaultAccessTokenTtlSeconds'), defaultRefreshTokenTtlMs: millis(tunables, 'defaultRefreshTokenTtlSeconds') });
     const secrets = new ClientSecretLoader({ client: deps.secrets as unknown as SecretsManagerClient });
@@ -75,7 +77,7 @@ export const currentAdapter: CoreAdapter = {
       ...common,
     });
     const tokens = new TokenService(coordinator, applications, common);
-    const authorization = new AuthorizationService({ applications, states, completion: { connections, pending, provider, sealer, timing: t, marginMs }, now: deps.now, ...common });
+    const authorization = new AuthorizationService({ applications, states, completion: { connections, pending, provider, sealer, timing: t, marginMs, flows }, now: deps.now, ...common });
     const revocation = new RevocationService({ applications, connections, pending, cipher, provider, timing: t, ...common });
     const deadline = (remainingMs: () => number): Deadline => Deadline.fromRemaining(remainingMs(), clock);
     const answer = async (run: () => Promise<Record<string, unknown>>): Promise<SimAnswer> => {
@@ -100,7 +102,8 @@ export const currentAdapter: CoreAdapter = {
       callback: async (query, remaining) => {
         try {
           const outcome = await authorization.complete(query, deadline(remaining));
-          return outcome.status === 'connected' ? { status: 'connected' } : { status: 'error', error: outcome.error };
+          // The simulated application opts out of session binding (world.ts): 'pending' never happens here.
+          return outcome.status === 'error' ? { status: 'error', error: outcome.error } : { status: 'connected' };
         } catch {
           return { status: 'error', error: 'internal_error' };
         }

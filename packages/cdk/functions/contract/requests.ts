@@ -8,6 +8,7 @@ import {
   REVOCATION_REASONS,
   type FUNCTION_NAMES,
   type FUNCTION_TIMEOUT_SECONDS,
+  type CompleteRequest,
   type ConnectRequest,
   type RefreshRequest,
   type RevocationReason,
@@ -92,7 +93,15 @@ export const importRequestSchema = z
     }),
   );
 
-export type { ConnectRequest, ImportRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
+/** A flow handle: 32 random bytes, base64url (the `flow` parameter of the pending redirect). */
+export const FLOW_HANDLE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export const completeRequestSchema = z.strictObject({
+  flowHandle: z.string().check(z.regex(FLOW_HANDLE_PATTERN, 'must be the flow parameter of the pending redirect')),
+  userId: userIdSchema,
+});
+
+export type { CompleteRequest, ConnectRequest, ImportRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
 
 // The caller library's request types (plain interfaces) are the contract; each schema must accept exactly them.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
@@ -107,6 +116,7 @@ export type ContractAgreement = [
   Assert<Same<z.input<typeof revokeRequestSchema>, Mutable<RevokeRequest>>>,
   Assert<Same<z.input<typeof statusRequestSchema>, Mutable<StatusRequest>>>,
   Assert<Same<z.input<typeof importRequestSchema>, Mutable<ImportRequest>>>,
+  Assert<Same<z.input<typeof completeRequestSchema>, Mutable<CompleteRequest>>>,
   // The function names and timeouts the caller library knows are those the construct deploys (the sweep and the
   // refresh worker are invoked by the schedule and the queue only: the library does not know them).
   Assert<Same<{ [K in CallerFunction]: (typeof FUNCTIONS)[K]['name'] }, typeof FUNCTION_NAMES>>,

@@ -4,10 +4,14 @@
  * `{ "sweep": true }` here is `invalid_request`.
  */
 import { refreshRequestSchema } from '../contract/requests';
+import { FUNCTIONS } from '../../src/definitions/functions';
 import { Container } from '../runtime/container';
-import { invokeHandler } from '../runtime/invoke-handler';
+import { invokeHandler, tokenAuditRecord } from '../runtime/invoke-handler';
 import { tokenAnswer } from '../runtime/token-answer';
 
 const vault = new Container();
 
-export const handler = invokeHandler(refreshRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().refresh(input, deadline)));
+export const handler = invokeHandler(refreshRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().refresh(input, deadline)), {
+  applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
+  audit: { fn: FUNCTIONS.refresh.name, trail: () => vault.audit(), fingerprints: true, describe: tokenAuditRecord },
+});

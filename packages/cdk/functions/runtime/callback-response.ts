@@ -21,15 +21,18 @@ const PAGES: Record<string, { title: string; text: string }> = {
 };
 
 export function callbackResponse(outcome: CallbackOutcome): APIGatewayProxyStructuredResultV2 {
-  const key = outcome.status === 'connected' ? 'connected' : outcome.error;
+  const key = outcome.status === 'error' ? outcome.error : 'connected';
   if (outcome.returnTo !== undefined) {
     const target = new URL(outcome.returnTo);
     target.searchParams.set('status', outcome.status);
     if (outcome.status === 'error') target.searchParams.set('error', outcome.error);
+    // Session binding: the single-use handle the application's backend hands to `complete` (no-referrer above keeps
+    // it out of the next page's Referer).
+    if (outcome.status === 'pending') target.searchParams.set('flow', outcome.flowHandle);
     return { statusCode: 302, headers: { ...SECURITY_HEADERS, location: target.toString() }, body: '' };
   }
   const page = PAGES[key] ?? PAGES.internal_error!;
-  const status = outcome.status === 'connected' ? 200 : 400;
+  const status = outcome.status === 'error' ? 400 : 200;
   return {
     statusCode: status,
     headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' },

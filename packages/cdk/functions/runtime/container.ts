@@ -13,6 +13,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../src/definitions/env';
 import { millis, type TunableValues } from '../../src/definitions/tunables';
 import type { ApplicationConfig } from '../../src/definitions/applications';
+import { AuditTrail } from '../core/audit/audit-trail';
+import { FingerprintKeyLoader } from '../core/audit/fingerprint-key';
 import { EnvelopeCipher } from '../core/crypto/envelope';
 import { DeliveringPublisher, NO_EVENTS, type EventPublisher } from '../core/events/publisher';
 import { EventBridgeBus, SqsRetryQueue } from './event-transport';
@@ -25,6 +27,7 @@ import { RefreshSchedule } from '../core/refresh/schedule';
 import { ClientSecretLoader } from '../core/secrets/client-secret-loader';
 import { ConnectionStore } from '../core/store/connection-store';
 import { LeaseStore } from '../core/store/lease-store';
+import { FlowStore } from '../core/store/flow-store';
 import { PendingRevocations } from '../core/store/pending-revocations';
 import { StateStore } from '../core/store/state-store';
 import { SYSTEM_CLOCK, type Clock } from '../core/time/clock';
@@ -96,6 +99,7 @@ export class Container {
   readonly leases = once(() => new LeaseStore(this.connections().table));
   readonly pending = once(() => new PendingRevocations(this.connections().table));
   readonly states = once(() => new StateStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
+  readonly flows = once(() => new FlowStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
   readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env), callTimeoutMs: this.timing.awsCallMs }));
   readonly sealer = once(
     () =>
@@ -176,6 +180,7 @@ export class Container {
           sealer: this.sealer(),
           timing: this.timing,
           marginMs: millis(this.tunables, 'refreshMarginSeconds'),
+          flows: this.flows(),
         },
         metrics: vaultMetrics,
         logger: vaultLogger,
@@ -223,6 +228,12 @@ export class Container {
         logger: vaultLogger,
       }),
   );
+
+  /**
+   * The audit trail (README "Audit trail"). Its fingerprint key is read, or made, through the connections table and
+   * the vault key, on first use only: functions that hand out no token never touch it.
+   */
+  readonly audit = once(() => new AuditTrail({ loadKey: (deadline) => new FingerprintKeyLoader(this.connections().table, this.cipher()).load(deadline), logger: vaultLogger }));
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.tunables = loadTunables(env);

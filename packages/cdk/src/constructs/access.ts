@@ -56,7 +56,8 @@ export const FUNCTION_ACCESS = {
     drainsEventRetries: false,
   },
   callback: {
-    statesTable: ['dynamodb:DeleteItem'],
+    // PutItem: session binding parks the tokens under the flow handle.
+    statesTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
     // ConditionCheckItem: the save checks the marker of flows a revoke ended; Query: pending revocations of the
     // user; Decrypt: a reconnect without a new refresh token keeps (re-seals) the live one.
     connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
@@ -140,6 +141,29 @@ export const FUNCTION_ACCESS = {
     readsClientSecrets: true,
     // Refreshes and revocation retries commit changes: their events.
     publishesEvents: true,
+    drainsEventRetries: false,
+  },
+  complete: {
+    // DeleteItem on states: consumes the parked flow. On connections: the save (as the callback's) and DeleteItem of
+    // the parked grant's pending revocation. Decrypt: opens the parked tokens; GenerateDataKey: seals them for the
+    // connection. Client secrets: a refused flow's grant is revoked at the provider.
+    statesTable: ['dynamodb:DeleteItem'],
+    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
+    connectionsIndexes: [],
+    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    readsClientSecrets: true,
+    // An activated flow is a new connection: its event.
+    publishesEvents: true,
+    drainsEventRetries: false,
+  },
+  // Only logs:CreateLogStream and logs:PutLogEvents on the audit log group (granted by the construct).
+  auditForwarder: {
+    statesTable: [],
+    connectionsTable: [],
+    connectionsIndexes: [],
+    key: [],
+    readsClientSecrets: false,
+    publishesEvents: false,
     drainsEventRetries: false,
   },
 } as const satisfies Record<FunctionKey, FunctionAccess>;

@@ -79,6 +79,8 @@ export function toApplicationConfigs(
       revocationBody: app.revocationBody ?? 'json',
       redirectUri: app.redirectUri ?? bindings.callbackUrl,
       returnTo: [...(app.returnTo ?? bindings.returnTo)],
+      // Only the opt-out is written: absent means bound, and the environment stays small.
+      ...(app.sessionBinding === false ? { sessionBinding: false } : {}),
       ...providerBehaviourOf(app as Partial<ProviderBehaviourFields>),
     };
   });

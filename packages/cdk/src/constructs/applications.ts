@@ -120,6 +120,14 @@ export interface TokenVaultApplication {
    */
   readonly returnTo?: string[];
   /**
+   * Session binding (README "Session binding"): the callback parks the tokens and redirects to `returnTo` with
+   * `status=pending&flow=HANDLE`, and only `complete` with the user who called `connect` makes the connection
+   * (`grantComplete`). `connect` then requires a `returnTo`. Turn it off only for flows no browser can be handed
+   * someone else's link in.
+   * @default true
+   */
+  readonly sessionBinding?: boolean;
+  /**
    * The provider profile this configuration was resolved from (for logs; the functions never look it up). One of
    * `otesse`, `keycloak`, `google`, `microsoft`, `github`, `slack`, `salesforce`, `okta`, `auth0`.
    * @default - none

@@ -3,17 +3,20 @@
  * HTTP API and the refresh schedule, and either builds the stateful resources ({@link TokenVaultData}) itself or
  * uses ones you built in another stack (as infra/app.ts does).
  */
-import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
+import { SCOPED_FUNCTION_KEYS, type ScopedFunctionKey } from '../definitions/aliases';
+import { AUDIT_FORMAT } from '../definitions/audit';
 import { ENV } from '../definitions/env';
+import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { DEFAULT_WORKER_MAX_CONCURRENCY } from '../definitions/queues';
 import { CONNECTIONS_TABLE, STATES_TABLE } from '../definitions/tables';
 import { bindApplications, bindKey, bindTable } from './vault-function';
@@ -52,6 +55,28 @@ export enum ProactiveRefreshPolicy {
   ALL = 'all',
   /** None: callers refresh on demand; idle connections are still kept alive. */
   NONE = 'none',
+}
+
+/** The functions callers can be scoped on, per application. */
+export enum ScopedFunction {
+  /** `token-fetch` */
+  TOKEN_FETCH = 'tokenFetch',
+  /** `refresh` */
+  REFRESH = 'refresh',
+  /** `revoke` */
+  REVOKE = 'revoke',
+}
+
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The enum's values are the shared SCOPED_FUNCTION_KEYS (compile-time check). */
+type ScopedFunctionAgreement = SameKeys<`${ScopedFunction}`, ScopedFunctionKey> extends true ? true : never;
+const scopedFunctionsAgree: ScopedFunctionAgreement = true;
+void scopedFunctionsAgree;
+
+/** Which applications a grant covers (`grantFetch(fn, { applications: ['crm'] })`). */
+export interface ApplicationScope {
+  /** Application ids; the grant allows these applications' aliases only. */
+  readonly applications: string[];
 }
 
 /** Settings of the stateless half, the same whether the vault builds its data or is handed it. */
@@ -177,6 +202,11 @@ export interface TokenVaultOptions {
    */
   readonly applicationLogLevel?: lambda.ApplicationLogLevel;
   /**
+   * Retention of the audit log group (README "Audit trail"); the group is retained when the stack goes.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly auditLogRetention?: logs.RetentionDays;
+  /**
    * X-Ray tracing of the functions ($5 per million traces recorded beyond the free tier).
    * @default lambda.Tracing.ACTIVE
    */
@@ -247,14 +277,19 @@ export interface VaultFunctions {
   readonly status: VaultFunction;
   /** `import` (migrations). */
   readonly importConnection: VaultFunction;
+  /** `complete` (session binding: activates a parked flow). */
+  readonly complete: VaultFunction;
+  /** `audit-forwarder` (copies audit records into the audit log group; invoked by CloudWatch Logs only). */
+  readonly auditForwarder: VaultFunction;
 }
 
 /**
- * The whole vault: the functions (connect, callback, token-fetch, refresh, revoke, refresh-sweep, refresh-worker; prebuilt, nodejs24.x on
+ * The whole vault: the functions (connect, callback, token-fetch, refresh, revoke, complete, status, import, refresh-sweep,
+ * refresh-worker and the audit forwarder; prebuilt, nodejs24.x on
  * arm64, each with a role of its own), the callback HTTP API, the proactive refresh schedule with its dead-letter
  * queue, the dashboard and alarms, and the stateful resources: built here from `applications`, or handed in as
  * `data` (a {@link TokenVaultData} in another stack). Other Lambdas get access with `grantFetch`, `grantRefresh`,
- * `grantConnect` and `grantRevoke`.
+ * `grantConnect`, `grantComplete` and `grantRevoke`.
  *
  * @example
  * const vault = new TokenVault(this, 'TokenVault', {
@@ -286,6 +321,8 @@ export class TokenVault extends Construct {
   public readonly eventBus: events.IEventBus;
   /** The bus, the event retry queue (drained by the sweep) and its dead-letter queue. */
   public readonly connectionEvents: ConnectionEvents;
+  /** The audit trail's log group: one record per token handed out or changed (README "Audit trail"). */
+  public readonly auditLogGroup: logs.ILogGroup;
 
   public constructor(scope: Construct, id: string, props: TokenVaultProps) {
     super(scope, id);
@@ -332,6 +369,8 @@ export class TokenVault extends Construct {
       });
     }
     this.functions = functions;
+    // Scoped callers: one alias per application on token-fetch, refresh and revoke (README "Scoping callers").
+    for (const key of SCOPED_FUNCTION_KEYS) functions[key].addApplicationAliases(applications.map(applicationIdOf));
 
     this.callbackApi = new CallbackApi(this, 'CallbackApi', {
       handler: functions.callback.function,
@@ -393,6 +432,28 @@ export class TokenVault extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
     });
 
+    // The audit trail: functions write records to their own logs; a subscription filter on each function's log group
+    // hands the matching lines to the forwarder, which writes them into a log group of their own.
+    this.auditLogGroup = new logs.LogGroup(this, 'AuditLog', {
+      retention: props.auditLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const forwarder = functions.auditForwarder;
+    forwarder.function.addEnvironment(ENV.AUDIT_LOG_GROUP, this.auditLogGroup.logGroupName);
+    this.auditLogGroup.grantWrite(forwarder.role);
+    // A delivery that keeps failing goes to the dead-letter queue (its alarm covers it).
+    forwarder.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue) });
+    const destination = new LambdaDestination(forwarder.function);
+    for (const key of FUNCTION_KEYS) {
+      if (key === 'auditForwarder') continue;
+      new logs.SubscriptionFilter(this, `AuditFilter-${FUNCTIONS[key].name}`, {
+        logGroup: functions[key].logGroup,
+        destination,
+        filterPattern: logs.FilterPattern.stringValue('$.audit', '=', AUDIT_FORMAT),
+        filterName: 'token-vault-audit',
+      });
+    }
+
     this.alarmTopic = props.alarmTopic ?? (props.alarmEmail !== undefined ? new AlarmTopic(this, 'Alarms', { email: props.alarmEmail }).topic : undefined);
     this.monitoring = new VaultMonitoring(this, 'Monitoring', {
       functions,
@@ -409,19 +470,38 @@ export class TokenVault extends Construct {
     return this.functions.connect.grantInvoke(grantee);
   }
 
-  /** Lets `grantee` call token-fetch. */
-  public grantFetch(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.tokenFetch.grantInvoke(grantee);
+  /**
+   * Lets `grantee` call token-fetch. With `scope`, for those applications only: the grant names their aliases'
+   * ARNs (IAM refuses any other), and the function serves an alias's application only.
+   */
+  public grantFetch(grantee: iam.IGrantable, scope?: ApplicationScope): iam.Grant {
+    return this.functions.tokenFetch.grantInvoke(grantee, scope?.applications);
   }
 
-  /** Lets `grantee` call refresh (after a 401 `invalid_token`). */
-  public grantRefresh(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.refresh.grantInvoke(grantee);
+  /** Lets `grantee` call refresh (after a 401 `invalid_token`); `scope` as in {@link grantFetch}. */
+  public grantRefresh(grantee: iam.IGrantable, scope?: ApplicationScope): iam.Grant {
+    return this.functions.refresh.grantInvoke(grantee, scope?.applications);
   }
 
-  /** Lets `grantee` call revoke. */
-  public grantRevoke(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.revoke.grantInvoke(grantee);
+  /**
+   * The alias of one application on a scoped function, e.g. to set a caller's function ARN. Its ARN is the
+   * function's ARN followed by `:app-<applicationId>` (README "Scoping callers to applications").
+   */
+  public aliasFor(fn: ScopedFunction, applicationId: string): lambda.IAlias {
+    return this.functions[fn as unknown as ScopedFunctionKey].aliasFor(applicationId);
+  }
+
+  /**
+   * Lets `grantee` call complete: the application backend that serves the `returnTo` page of session-bound
+   * applications (README "Session binding").
+   */
+  public grantComplete(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.complete.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` call revoke; `scope` as in {@link grantFetch}. */
+  public grantRevoke(grantee: iam.IGrantable, scope?: ApplicationScope): iam.Grant {
+    return this.functions.revoke.grantInvoke(grantee, scope?.applications);
   }
 
   /**
@@ -479,6 +559,11 @@ export function validateOptions(props: TokenVaultOptions): Tunables {
   const refreshWorkerMaxConcurrency = props.refreshWorkerMaxConcurrency ?? DEFAULT_WORKER_MAX_CONCURRENCY;
   if (!Number.isInteger(refreshWorkerMaxConcurrency) || refreshWorkerMaxConcurrency < 2 || refreshWorkerMaxConcurrency > 1000) {
     throw new TokenVaultConfigError(`refreshWorkerMaxConcurrency: ${refreshWorkerMaxConcurrency} must be an integer from 2 to 1000 (the SQS event source's MaximumConcurrency).`);
+  }
+  // Audit records are INFO lines: a function logging at WARN or above would drop them before CloudWatch.
+  const level = props.applicationLogLevel;
+  if (level !== undefined && ![lambda.ApplicationLogLevel.TRACE, lambda.ApplicationLogLevel.DEBUG, lambda.ApplicationLogLevel.INFO].includes(level)) {
+    throw new TokenVaultConfigError(`applicationLogLevel: ${level} would drop the audit trail's INFO records; use INFO, DEBUG or TRACE.`);
   }
   if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
     throw new TokenVaultConfigError('alarmTopic and alarmEmail are mutually exclusive: subscribe the address to your topic yourself.');

@@ -11,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { applicationAlias } from '../definitions/aliases';
 import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../definitions/metrics';
@@ -45,6 +46,10 @@ export enum VaultFunctionKey {
   IMPORT_CONNECTION = 'importConnection',
   /** `status` */
   STATUS = 'status',
+  /** `complete` (session binding) */
+  COMPLETE = 'complete',
+  /** `audit-forwarder` (audit trail; invoked by CloudWatch Logs only) */
+  AUDIT_FORWARDER = 'auditForwarder',
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).
@@ -134,6 +139,7 @@ export class VaultFunction extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** Its name in the contract, memory and timeout. */
   public readonly definition: VaultFunctionDefinition;
+  private readonly aliases = new Map<string, lambda.Alias>();
 
   public constructor(scope: Construct, id: string, props: VaultFunctionProps) {
     super(scope, id);
@@ -180,9 +186,41 @@ export class VaultFunction extends Construct {
     }
   }
 
-  /** lambda:InvokeFunction on this function (its unqualified ARN only), for a principal in the same account. */
-  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.function.functionArn] });
+  /**
+   * lambda:InvokeFunction on this function, for a principal in the same account: its unqualified ARN only, or,
+   * with `applications`, only the ARNs of those applications' aliases (see {@link addApplicationAliases}). Never
+   * `:*`: an unqualified grant does not reach the aliases, and a scoped one reaches nothing else.
+   */
+  public grantInvoke(grantee: iam.IGrantable, applications?: string[]): iam.Grant {
+    if (applications === undefined) {
+      return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.function.functionArn] });
+    }
+    if (applications.length === 0) throw new TokenVaultConfigError(`${this.definition.name}: a scoped grant needs at least one application.`);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: applications.map((id) => this.aliasFor(id).functionArn) });
+  }
+
+  /**
+   * One alias per application (`app-<id>`, see `applicationAlias`), all on the function's current version: a new
+   * version is published only when the function changes. The function serves an alias's application only.
+   */
+  public addApplicationAliases(applicationIds: string[]): void {
+    const version = this.function.currentVersion;
+    for (const id of applicationIds) {
+      if (this.aliases.has(id)) continue;
+      this.aliases.set(id, new lambda.Alias(this, `Alias-${applicationAlias(id)}`, { aliasName: applicationAlias(id), version }));
+    }
+  }
+
+  /** The alias of one application (scoped grants, cross-stack wiring). */
+  public aliasFor(applicationId: string): lambda.IAlias {
+    const alias = this.aliases.get(applicationId);
+    if (alias === undefined) {
+      const known = [...this.aliases.keys()];
+      throw new TokenVaultConfigError(
+        `${this.definition.name}: no alias for application "${applicationId}"` + (known.length > 0 ? ` (applications: ${known.join(', ')})` : ' (this function is not scoped per application)') + '.',
+      );
+    }
+    return alias;
   }
 }
 

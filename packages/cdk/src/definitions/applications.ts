@@ -167,6 +167,13 @@ export const applicationConfigSchema = z.object({
    * (Google): revoking the old token would revoke the new one. Absent: false (the replaced grant stays live).
    */
   revokeReplacedRefreshTokens: z.optional(z.boolean()),
+  /**
+   * Session binding (README "Session binding"): the callback parks the tokens and redirects with
+   * `status=pending&flow=HANDLE`; the connection exists only once the application's backend calls `complete` with
+   * the same `userId` that called `connect`. Absent: true. `false` only for flows that never pass through a browser
+   * the user could have been handed by someone else.
+   */
+  sessionBinding: z.optional(z.boolean()),
 });
 
 export type ApplicationConfig = z.output<typeof applicationConfigSchema>;

@@ -380,9 +380,10 @@ export const DASHBOARD: DashboardDefinition = {
 
 /**
  * Refused callbacks that are not an attack or an outage: a user saying no, a flow a revoke ended on purpose, a
- * connect to retry once a pending revocation is done.
+ * connect to retry once a pending revocation is done, a session-bound flow completed twice or too late (a 256-bit
+ * handle is not guessed). A `session_mismatch` (someone else completed the link) does count.
  */
-const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set(['denied', 'flow_ended', 'revocation_pending']);
+const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set(['denied', 'flow_ended', 'revocation_pending', 'flow_unknown', 'flow_expired']);
 
 /** Callback failure reasons that count towards the spike alarm. */
 const CALLBACK_FAILURE_REASONS = AUTHORIZATION_FAILURE_REASONS.filter((reason) => !NOT_A_FAILURE_SIGNAL.has(reason));

@@ -22,6 +22,8 @@ export const ENV = {
   EVENT_RETRY_QUEUE: 'TOKEN_VAULT_EVENT_RETRY_QUEUE',
   /** The vault's name, in every event's detail (several vaults may share one bus). */
   VAULT_NAME: 'TOKEN_VAULT_NAME',
+  /** The audit log group the audit forwarder writes into (README "Audit trail"). */
+  AUDIT_LOG_GROUP: 'TOKEN_VAULT_AUDIT_LOG_GROUP',
   /** Powertools: metric namespace and service name (set from {@link METRICS_NAMESPACE}). */
   POWERTOOLS_METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
@@ -31,3 +33,10 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Pending authorization requests expire after 10 minutes (docs/contract.md). */
 export const STATE_TTL_SECONDS = 10 * 60;
+
+/**
+ * A session-bound flow's handle (README "Session binding") is single use and expires after 5 minutes: the
+ * application's returnTo page calls `complete` right away. The parked refresh token's revocation falls due a
+ * minute later (the sweep revokes an abandoned flow's grant).
+ */
+export const FLOW_HANDLE_TTL_SECONDS = 5 * 60;

@@ -27,6 +27,9 @@ export const FUNCTIONS = {
   refreshWorker: { name: 'refresh-worker', entry: 'functions/handlers/refresh-worker.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: false },
   importConnection: { name: 'import', entry: 'functions/handlers/import.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
   status: { name: 'status', entry: 'functions/handlers/status.ts', memoryMiB: 256, timeoutSeconds: 10, invokable: true },
+  complete: { name: 'complete', entry: 'functions/handlers/complete.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  /** Invoked by CloudWatch Logs subscriptions only: copies audit records into the audit log group. */
+  auditForwarder: { name: 'audit-forwarder', entry: 'functions/handlers/audit-forwarder.ts', memoryMiB: 128, timeoutSeconds: 30, invokable: false },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

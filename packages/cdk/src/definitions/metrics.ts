@@ -66,6 +66,10 @@ export const AUTHORIZATION_FAILURE_REASONS = [
   'flow_ended',
   'revocation_pending',
   'internal',
+  // Session binding (`complete`): another user presented the handle; the handle is unknown or used; it expired.
+  'session_mismatch',
+  'flow_unknown',
+  'flow_expired',
 ] as const;
 export type AuthorizationFailureReasonValue = (typeof AUTHORIZATION_FAILURE_REASONS)[number];
 

@@ -37,6 +37,10 @@ export class TokenVaultServiceStack extends Stack {
       new CfnOutput(this, `${outputId}FunctionName`, { description: `Lambda Invoke name of ${definition.name}`, value: fn.functionName });
       new CfnOutput(this, `${outputId}FunctionArn`, { description: `ARN of ${definition.name}`, value: fn.functionArn });
     }
+    new CfnOutput(this, 'AuditLogGroupName', {
+      description: 'The audit trail: one record per token handed out or changed (README "Audit trail")',
+      value: this.vault.auditLogGroup.logGroupName,
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.vault.deadLetterQueue.queue.queueUrl });
     new CfnOutput(this, 'EventBusName', { description: 'Bus of the connection lifecycle events (source token-vault)', value: this.vault.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.vault.eventBus.eventBusArn });

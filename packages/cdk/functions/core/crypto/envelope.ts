@@ -117,10 +117,11 @@ export class EnvelopeCipher {
   }
 
   /**
-   * The plaintext of a stored wrapped key (cached, or one Decrypt shared with a concurrent open of the same key),
-   * as a copy the caller may wipe: to seal the row's next write under the same key, with fresh IVs.
+   * The plaintext of a wrapped key under `binding` (cached, or one Decrypt shared with a concurrent open of the same
+   * key), as a copy the caller may wipe: to seal a row's next write under the same key with fresh IVs, or for keys
+   * that seal no field of a row (the audit trail's fingerprint key).
    */
-  async existingDataKey(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
+  async unwrapKey(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
     return Buffer.from(await this.dataKey(binding, encryptedDataKey, deadline));
   }
 

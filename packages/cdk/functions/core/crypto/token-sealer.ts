@@ -61,7 +61,7 @@ export class TokenSealer {
       now >= t.dataKeyCreatedAt &&
       now - t.dataKeyCreatedAt < this.reuse.maxAgeMs;
     if (!reusable) return this.newDataKey(connection, deadline);
-    const plaintext = await this.cipher.existingDataKey(connection, t.encryptedDataKey, deadline);
+    const plaintext = await this.cipher.unwrapKey(connection, t.encryptedDataKey, deadline);
     return { plaintext, encrypted: t.encryptedDataKey, binding: { userId: connection.userId, applicationId: connection.applicationId }, createdAt: t.dataKeyCreatedAt, writes: t.dataKeyWrites + 1 };
   }
 

@@ -150,7 +150,9 @@ export function updateExpression(
 }
 
 /** The item of a refresh token to revoke at the provider, due at once in the `refresh-due` index. */
-export function pendingItem(key: ConnectionKey, itemKey: string, encryptedDataKey: Uint8Array, refreshToken: Uint8Array, reason: string, now: number, recordKey?: string): Item {
+export function pendingItem(key: ConnectionKey, itemKey: string, encryptedDataKey: Uint8Array, refreshToken: Uint8Array, reason: string, decidedAt: number, recordKey?: string): Item {
+  // `decidedAt` may lie ahead: a session-bound flow's parked grant is revoked only once its handle has expired.
+  const now = decidedAt;
   const iso = new Date(now).toISOString();
   return {
     [KEY.PK]: key.userId,

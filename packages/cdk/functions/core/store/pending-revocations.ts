@@ -29,12 +29,13 @@ export class PendingRevocations {
    * Records a refresh token to revoke that no revoke transaction holds: the successor a refresh obtained while
    * a revoke ended its connection. Sealed under the connection's binding, like every stored token.
    */
-  async add(key: ConnectionKey, sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array }, reason: string, id: string, deadline: Deadline): Promise<string> {
+  async add(key: ConnectionKey, sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array }, reason: string, id: string, deadline: Deadline, dueAt?: number): Promise<string> {
     const itemKey = `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${key.applicationId}#${id}`;
     await this.table.send(
       new PutCommand({
         TableName: this.table.name,
-        Item: pendingItem(key, itemKey, sealed.encryptedDataKey, sealed.refreshToken, reason, this.now()),
+        // `dueAt` (later than now): the sweep leaves the item alone until then (a parked flow that may still complete).
+        Item: pendingItem(key, itemKey, sealed.encryptedDataKey, sealed.refreshToken, reason, dueAt ?? this.now()),
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': KEY.PK },
       }),
@@ -42,6 +43,30 @@ export class PendingRevocations {
       'put pending revocation',
     );
     return itemKey;
+  }
+
+  /**
+   * Removes a pending revocation that must not happen after all (a parked flow was activated), only if it is still
+   * there; false when it was gone already (the sweep revoked it: the grant is dead).
+   */
+  async cancel(userId: string, itemKey: string, deadline: Deadline): Promise<boolean> {
+    try {
+      await this.table.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: { [KEY.PK]: userId, [KEY.SK]: itemKey },
+          ConditionExpression: 'attribute_exists(#pk) AND attempts = :zero',
+          ExpressionAttributeNames: { '#pk': KEY.PK },
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+        deadline,
+        'cancel pending revocation',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      throw error;
+    }
   }
 
   async get(userId: string, itemKey: string, deadline: Deadline): Promise<PendingRevocation | undefined> {

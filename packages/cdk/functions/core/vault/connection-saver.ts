@@ -164,7 +164,9 @@ export class ConnectionSaver {
    */
   private async revocationPending(key: ConnectionKey, deadline: Deadline): Promise<boolean> {
     const items = await this.o.connections.queryUser(key.userId, deadline);
-    return PendingRevocations.fromUserItems(items).some((p) => p.applicationId === key.applicationId);
+    // A parked flow's pending revocation (not due yet) belongs to a grant that may still be activated: not this case.
+    const now = deadline.clock.now();
+    return PendingRevocations.fromUserItems(items).some((p) => p.applicationId === key.applicationId && p.since <= now);
   }
 
   /** Whether the item is the connection this save made; undefined when it can't be read in time. */
