@@ -267,7 +267,9 @@ export class TokenVaultClient {
    */
   async status(userId: string, options: { applicationId?: string } = {}): Promise<ConnectionStatus[]> {
     const request: StatusRequest = { userId, ...(options.applicationId === undefined ? {} : { applicationId: options.applicationId }) };
-    const answer = await this.#invokeFor(this.#statusFunction, request, (v) => (Array.isArray(v.connections) ? { ok: true as const, connections: v.connections as ConnectionStatus[] } : undefined));
+    // A scoped caller reaches status through the application's alias, and sees that application only.
+    const qualifier = this.#applicationScoped ? applicationAlias(options.applicationId ?? this.#applicationId) : undefined;
+    const answer = await this.#invokeFor(this.#statusFunction, request, (v) => (Array.isArray(v.connections) ? { ok: true as const, connections: v.connections as ConnectionStatus[] } : undefined), qualifier);
     return answer.connections;
   }
 

@@ -5,4 +5,7 @@ import { invokeHandler } from '../runtime/invoke-handler';
 
 const vault = new Container();
 
-export const handler = invokeHandler(statusRequestSchema, async (input, deadline) => ({ connections: await vault.status().status(input, deadline) }));
+// Through an application's alias (a scoped grant), the answer covers that application only.
+export const handler = invokeHandler(statusRequestSchema, async (input, deadline) => ({ connections: await vault.status().status(input, deadline) }), {
+  applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
+});

@@ -65,6 +65,8 @@ export enum ScopedFunction {
   REFRESH = 'refresh',
   /** `revoke` */
   REVOKE = 'revoke',
+  /** `status` */
+  STATUS = 'status',
 }
 
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -512,9 +514,9 @@ export class TokenVault extends Construct {
     return this.functions.importConnection.grantInvoke(grantee);
   }
 
-  /** Lets `grantee` call status (a user's connections and their state; never a token). */
-  public grantStatus(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.status.grantInvoke(grantee);
+  /** Lets `grantee` call status (a user's connections and their state; never a token); `scope` as in {@link grantFetch}. */
+  public grantStatus(grantee: iam.IGrantable, scope?: ApplicationScope): iam.Grant {
+    return this.functions.status.grantInvoke(grantee, scope?.applications);
   }
 }
 

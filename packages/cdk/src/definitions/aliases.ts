@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 
 /** The functions with per-application aliases (the keys of FUNCTIONS). */
-export const SCOPED_FUNCTION_KEYS = ['tokenFetch', 'refresh', 'revoke'] as const;
+export const SCOPED_FUNCTION_KEYS = ['tokenFetch', 'refresh', 'revoke', 'status'] as const;
 export type ScopedFunctionKey = (typeof SCOPED_FUNCTION_KEYS)[number];
 
 /** Lambda's alias names: `(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}`. */
