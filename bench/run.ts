@@ -13,6 +13,7 @@ import { measureCost } from './cost';
 import { measureMemory } from './memory';
 import { measureRefresh } from './refresh';
 import { measureRefreshStorm } from './refresh-storm';
+import { measureScale } from './scale';
 import { measureWarmFetch } from './warm-fetch';
 import { machine, renderTable, type Section } from './report';
 import { startBenchStack, type BenchStack } from './stack';
@@ -31,6 +32,7 @@ const MEASUREMENTS: readonly Measurement[] = [
   { name: 'caller-library', run: (stack) => measureCallerLibrary(stack) },
   { name: 'memory', run: (stack) => measureMemory(stack) },
   { name: 'cost', run: (stack) => measureCost(stack) },
+  { name: 'scale', run: (stack) => measureScale(stack) },
 ];
 
 async function main(): Promise<void> {

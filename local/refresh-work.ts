@@ -21,6 +21,8 @@ export interface RefreshWorkOptions {
   readonly queueArn?: string;
   readonly sweep: Invoke;
   readonly worker: Invoke;
+  /** Records per batch (the event source's BatchSize). @default REFRESH_QUEUE.batchSize */
+  readonly batchSize?: number;
   /** Writes a log line (never message bodies). */
   readonly log?: (level: 'INFO' | 'WARN' | 'ERROR', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -53,7 +55,7 @@ export class RefreshWork {
   /** Receives one batch (no long poll: the emulator serialises requests) and has the worker work it. */
   async workOnce(): Promise<BatchFigures> {
     const { Messages = [] } = await this.o.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: this.o.queueUrl, MaxNumberOfMessages: REFRESH_QUEUE.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({ QueueUrl: this.o.queueUrl, MaxNumberOfMessages: this.o.batchSize ?? REFRESH_QUEUE.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
     );
     if (Messages.length === 0) return { received: 0, failed: 0 };
     let failedIds: Set<string>;

@@ -29,7 +29,8 @@ import { RevocationService } from '@token-vault/cdk/functions/core/vault/revocat
 import { TokenService } from '@token-vault/cdk/functions/core/vault/token-service';
 import { millis, readTunables } from '@token-vault/cdk/src/definitions/tunables';
 import { errorAnswer } from '@token-vault/cdk/functions/runtime/answers';
-import { loadApplications, loadTunables, refreshTiming } from '@token-vault/cdk/functions/runtime/config';
+import { loadApplications, loadProactiveRefresh, loadTunables, refreshTiming } from '@token-vault/cdk/functions/runtime/config';
+import { RefreshSchedule } from '@token-vault/cdk/functions/core/refresh/schedule';
 import { SDK_ATTEMPTS, sdkClientConfig } from '@token-vault/cdk/functions/runtime/container';
 import type { CoreAdapter, ContainerDeps, SimAnswer, SimFunctions } from '../world';
 
@@ -58,13 +59,28 @@ export const currentAdapter: CoreAdapter = {
     const states = new StateStore({ client: deps.dynamodb, tableName: deps.env.TOKEN_VAULT_STATES_TABLE!, callTimeoutMs: t.awsCallMs, now: deps.now });
     const flows = new FlowStore({ client: deps.dynamodb, tableName: deps.env.TOKEN_VAULT_STATES_TABLE!, callTimeoutMs: t.awsCallMs }, deps.now);
     const cipher = new EnvelopeCipher({ kms: deps.kms as unknown as KMSClient, keyId: deps.env.TOKEN_VAULT_KEY_ID!, callTimeoutMs: t.awsCallMs });
-    const sealer = new TokenSealer(cipher, { defaultAccessTokenTtlMs: millis(tunables, 'defaultAccessTokenTtlSeconds'), defaultRefreshTokenTtlMs: millis(tunables, 'defaultRefreshTokenTtlSeconds') });
+    // Data keys reused as the container configures them (100 writes, 24 h): the invariants hold with reuse on.
+    const sealer = new TokenSealer(
+      cipher,
+      { defaultAccessTokenTtlMs: millis(tunables, 'defaultAccessTokenTtlSeconds'), defaultRefreshTokenTtlMs: millis(tunables, 'defaultRefreshTokenTtlSeconds') },
+      { maxWrites: tunables.dataKeyMaxWrites, maxAgeMs: millis(tunables, 'dataKeyMaxAgeSeconds') },
+    );
     const secrets = new ClientSecretLoader({ client: deps.secrets as unknown as SecretsManagerClient });
     const applications = new ApplicationRegistry(applicationConfigs, { timeoutMs: t.providerTimeoutMs, fetch: deps.fetch, now: deps.now, timeoutSignal: deps.timeoutSignal });
     const provider = new RegistryProviderGateway(applications, secrets);
     const marginMs = millis(tunables, 'refreshMarginSeconds');
     const common = { metrics: deps.metrics, logger: deps.logger };
-    const refresher = new Refresher({ connections, leases, pending, sealer, provider, timing: t, marginMs, cooldownMs: millis(tunables, 'refreshCooldownSeconds'), clock, random: deps.random, ...common });
+    // The container's default policy (`used`, with the keep-alive track), unless the world's environment names one.
+    const schedule = new RefreshSchedule({
+      policy: loadProactiveRefresh(deps.env),
+      marginMs,
+      keepAliveLeadMs: millis(tunables, 'keepAliveLeadSeconds'),
+      idleLimitMs: (applicationId) => {
+        const seconds = applicationConfigs.find((a) => a.applicationId === applicationId)?.refreshTokenIdleExpirySeconds;
+        return seconds === undefined ? undefined : seconds * 1000;
+      },
+    });
+    const refresher = new Refresher({ connections, leases, pending, sealer, provider, timing: t, marginMs, cooldownMs: millis(tunables, 'refreshCooldownSeconds'), schedule, clock, random: deps.random, ...common });
     const coordinator = new RefreshCoordinator({
       connections,
       leases,
@@ -72,6 +88,7 @@ export const currentAdapter: CoreAdapter = {
       refresher,
       timing: t,
       policy: { marginMs, waitMs: millis(tunables, 'refreshWaitSeconds'), forcedRefreshMinIntervalMs: millis(tunables, 'forcedRefreshMinIntervalSeconds') },
+      schedule,
       clock,
       random: deps.random,
       ...common,
