@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import type { LoadedFunction } from '../lambda-api';
 import { awsClientConfig } from '../aws-clients';
-import type { LocalRequest, LocalRoute } from '../server';
+import type { LocalRequest, LocalRoute } from '../http/router';
 import { dashboardData, MAX_WINDOW_SECONDS } from './data';
 import { installEmfTap, type WritableLike } from './emf-tap';
 import { instrumentFunctions } from './invocations';
