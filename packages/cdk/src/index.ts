@@ -3,7 +3,7 @@
  * The five Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export { TokenVault, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';
+export { TokenVault, type TokenVaultOptions, type TokenVaultProps } from './constructs/token-vault';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {
   ErrorCodeTarget,
@@ -12,7 +12,13 @@ export {
   TokenEndpointAuth,
   type TokenVaultApplication,
 } from './constructs/applications';
-export { VaultFunction, VaultFunctionKey, type VaultFunctionDefinition, type VaultFunctionProps } from './constructs/vault-function';
+export {
+  VaultFunction,
+  VaultFunctionKey,
+  type VaultFunctionDefinition,
+  type VaultFunctionProps,
+  type VaultFunctions,
+} from './constructs/vault-function';
 export { VaultTableEncryption } from './constructs/vault-tables';
 export { VaultMonitoring, type MonitoringAlarm, type VaultMonitoringProps } from './constructs/monitoring';
 export { CallbackApi, type CallbackApiProps } from './constructs/callback-api';

@@ -30,7 +30,7 @@ import { ScheduledInvocation } from './scheduled-invocation';
 import { TokenVaultData } from './token-vault-data';
 import type { TokenVaultApplication } from './applications';
 import type { VaultTableEncryption } from './vault-tables';
-import { VaultFunction, type VaultFunctionKey } from './vault-function';
+import { VaultFunction, type VaultFunctionKey, type VaultFunctions } from './vault-function';
 
 /** Payload of the scheduled refresh sweep (the refresh function's contract). */
 export const SWEEP_PAYLOAD = { sweep: true } as const;
@@ -175,20 +175,6 @@ export interface TokenVaultProps extends TokenVaultOptions {
    * @default VaultTableEncryption.AWS_OWNED
    */
   readonly tableEncryption?: VaultTableEncryption;
-}
-
-/** The vault's five functions. */
-export interface VaultFunctions {
-  /** `connect`. */
-  readonly connect: VaultFunction;
-  /** `callback` (behind the HTTP API). */
-  readonly callback: VaultFunction;
-  /** `token-fetch`. */
-  readonly tokenFetch: VaultFunction;
-  /** `refresh`. */
-  readonly refresh: VaultFunction;
-  /** `revoke`. */
-  readonly revoke: VaultFunction;
 }
 
 /**

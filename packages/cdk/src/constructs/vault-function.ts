@@ -228,3 +228,16 @@ export function bindApplications(self: VaultFunction, applicationsJson: string, 
   return self;
 }
 
+/** The vault's five functions. */
+export interface VaultFunctions {
+  /** `connect`. */
+  readonly connect: VaultFunction;
+  /** `callback` (behind the HTTP API). */
+  readonly callback: VaultFunction;
+  /** `token-fetch`. */
+  readonly tokenFetch: VaultFunction;
+  /** `refresh`. */
+  readonly refresh: VaultFunction;
+  /** `revoke`. */
+  readonly revoke: VaultFunction;
+}
