@@ -13,7 +13,7 @@ import { invocationDeadline } from '../runtime/invoke-handler';
 import { logger, vaultLogger } from '../runtime/powertools';
 import { describeError } from '../core/observability';
 
-const vault = new Container();
+const vault = new Container(process.env, 'callback');
 
 const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const params = parseCallbackQuery(event);

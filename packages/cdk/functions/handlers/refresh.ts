@@ -12,7 +12,7 @@ import { invokeHandler } from '../runtime/invoke-handler';
 import { vaultLogger, vaultMetrics } from '../runtime/powertools';
 import { tokenAnswer } from '../runtime/token-answer';
 
-const vault = new Container();
+const vault = new Container(process.env, 'refresh');
 
 const requestSchema = z.union([sweepRequestSchema, refreshRequestSchema]);
 

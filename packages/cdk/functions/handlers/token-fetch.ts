@@ -4,6 +4,6 @@ import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
 import { tokenAnswer } from '../runtime/token-answer';
 
-const vault = new Container();
+const vault = new Container(process.env, 'tokenFetch');
 
 export const handler = invokeHandler(tokenFetchRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().fetch(input, deadline)));

@@ -27,7 +27,8 @@ import { AuthorizationService } from '../core/vault/authorization';
 import { RegistryProviderGateway } from '../core/vault/provider-gateway';
 import { RevocationService } from '../core/vault/revocation';
 import { TokenService } from '../core/vault/token-service';
-import { loadApplications, loadTunables, refreshTiming, requireEnv } from './config';
+import type { FunctionKey } from '../../src/definitions/functions';
+import { loadApplications, loadTunables, refreshTiming, requireBoundVariables, requireEnv } from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
 
 /** SDK attempts per AWS call; each gets a third of the call's budget as its timeout. */
@@ -153,7 +154,17 @@ export class Container {
       }),
   );
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+  /**
+   * @param env where the configuration is read from
+   * @param fn the function this container serves: the variables it is bound to are checked here, at cold start,
+   *   instead of on the first call that needs them; without it (tests, bench) they are read on first use
+   * @throws ConfigurationError naming the variable, for a missing or invalid one
+   */
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    fn?: FunctionKey,
+  ) {
+    if (fn !== undefined) requireBoundVariables(fn, env);
     this.tunables = loadTunables(env);
     this.timing = refreshTiming(this.tunables);
     this.applicationConfigs = loadApplications(env);

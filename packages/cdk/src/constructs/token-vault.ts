@@ -19,7 +19,7 @@ import { TUNABLES, TunableError, checkTunable, defaultTunables, type TunableName
 import { timingProblems } from '../definitions/budget';
 import { ANSWER_RESERVE_MS } from '../definitions/time';
 import { functionTimeouts, refreshTiming } from '../definitions/timing';
-import { FUNCTION_ACCESS, FUNCTION_KEYS } from './access';
+import { FUNCTION_ACCESS, FUNCTION_KEYS } from '../definitions/access';
 import { AlarmTopic } from './alarm-topic';
 import { applicationIdOf, estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './application-config';
 import { CallbackApi } from './callback-api';

@@ -15,7 +15,7 @@ import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../definitions/metrics';
 import { CONNECTIONS_TABLE, STATES_TABLE, type TableDefinition } from '../definitions/tables';
-import type { KeyUsage, TableAction } from './access';
+import type { KeyUsage, TableAction } from '../definitions/access';
 import { encryptionContextConditions } from './envelope-key';
 import { TokenVaultConfigError } from './errors';
 

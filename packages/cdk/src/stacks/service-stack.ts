@@ -2,7 +2,7 @@
 import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../definitions/functions';
-import { FUNCTION_KEYS } from '../constructs/access';
+import { FUNCTION_KEYS } from '../definitions/access';
 import { TokenVault, type TokenVaultOptions } from '../constructs/token-vault';
 import type { TokenVaultData } from '../constructs/token-vault-data';
 

@@ -229,7 +229,7 @@ export class AuthorizationService {
         const landed = await this.ownSaveLanded(key, connectionId, deadline);
         if (landed === true) return previous;
         if (landed === undefined) throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
-        if (!(error instanceof StoreError && error.failure === 'conflict') || attempt >= 3) throw error;
+        if (!(error instanceof StoreError && error.code === 'conflict') || attempt >= 3) throw error;
       }
     }
   }

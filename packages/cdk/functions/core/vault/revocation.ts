@@ -97,7 +97,7 @@ export class RevocationService {
     try {
       await this.tellProvider(pending, deadline);
     } catch (error) {
-      if (error instanceof OAuthError && error.kind === 'revocation_unsupported') {
+      if (error instanceof OAuthError && error.code === 'revocation_unsupported') {
         // Nothing to retry: the provider offers no revocation. The record keeps saying "not confirmed".
         this.logger.warn('The provider has no revocation endpoint; the refresh token was removed from the vault only.', { applicationId: pending.applicationId });
         await this.o.pending.confirm(pending, deadline, { providerConfirmed: false });
@@ -124,7 +124,7 @@ export class RevocationService {
         this.logger.info('Connection revoked.', { applicationId: connection.applicationId, userId: connection.userId, reason });
         return pendingKey === undefined ? {} : { pendingKey };
       } catch (error) {
-        if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
+        if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
         // A refresh committed (or a reconnect replaced the connection) meanwhile: revoke what is there now.
         connection = await this.o.connections.get(connection, deadline);
       }
