@@ -2,7 +2,7 @@
 import type { ApplicationConfig } from '@token-vault/cdk/src/definitions/applications';
 import { ENV } from '@token-vault/cdk/src/definitions/env';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '@token-vault/cdk/src/definitions/metrics';
-import { DEFAULT_REGION, EMULATOR_CREDENTIALS } from './aws-clients';
+import { DEFAULT_REGION, useEmulatorEnvironment } from './aws-clients';
 import { functionEnvironment, type ProvisionedResources } from './provision';
 
 /** The functions' environment, as the CDK construct sets it (plus the emulator's endpoint and fake credentials). */
@@ -21,13 +21,6 @@ export function setFunctionEnvironment(
     ...functionEnvironment(resources, applications),
     [ENV.POWERTOOLS_SERVICE_NAME]: SERVICE_NAME,
     [ENV.POWERTOOLS_METRICS_NAMESPACE]: METRICS_NAMESPACE,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: env.AWS_REGION || DEFAULT_REGION,
-    // Always the emulator's fake keys: a developer's real credentials must never be used (or sent) from here.
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
   });
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
+  useEmulatorEnvironment(endpoint, env.AWS_REGION || DEFAULT_REGION);
 }
