@@ -1,5 +1,5 @@
 /**
- * The local dashboard (issue 5, "Locally"): the local stack taps its own stdout for the handlers' EMF records,
+ * The local dashboard (README "Dashboard and alarms"): the local stack taps its own stdout for the handlers' EMF records,
  * counts each function's invocations, and serves
  *
  * - `GET /dashboard`: the page (./page),

@@ -1,6 +1,6 @@
 /**
  * The deployable app (infra/app.ts wiring, example configuration): data and service stacks synthesized once,
- * then every requirement of issue 4 asserted on the templates, plus cdk-nag, cfn-lint and a secrets scan.
+ * then every requirement of the stacks asserted on the templates, plus cdk-nag, cfn-lint and a secrets scan.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
