@@ -21,7 +21,7 @@ import { completeAuthorization } from '../local/authorize';
 import { awsClientConfig, useEmulatorEnvironment } from '../local/aws-clients';
 import { startDevProvider, type DevProvider } from '../local/dev-provider-process';
 import { startEmulator, type Emulator } from '../local/emulator';
-import { devProviderApplication } from '../local/config';
+import { devProviderApplication } from '../local/dev-application';
 import { functionEnvironment, provisionResources } from '../local/provision';
 import { benchTokenService } from './token-service';
 

@@ -9,15 +9,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { ApplicationConfig } from '@token-vault/cdk/src/definitions/applications';
-import {
-  applicationsValue,
-  developmentApplication,
-  developmentClient,
-  localBaseUrl,
-  newDevClientSecret,
-  readProviderChoice,
-  type LocalApplication,
-} from './config';
+import { localBaseUrl, readProviderChoice, type LocalApplication } from './config';
+import { applicationsValue, developmentApplication, developmentClient, newDevClientSecret } from './dev-application';
 import { attachDashboard, type Dashboard } from './dashboard';
 import { startDevProvider, type DevProvider, type DevProviderOptions } from './dev-provider-process';
 import { reuseEmulator, startEmulator, type Emulator } from './emulator';

@@ -11,7 +11,7 @@ import { generateCodeVerifier, generateState } from '@token-vault/cdk/functions/
 import type { TokenResponse } from '@token-vault/cdk/functions/core/oauth/types';
 import { ApplicationRegistry, type Application } from '@token-vault/cdk/functions/core/vault/applications';
 import { completeAuthorization } from '../../local/authorize';
-import { devProviderApplication, devProviderProfileApplication } from '../../local/config';
+import { devProviderApplication, devProviderProfileApplication } from '../../local/dev-application';
 import { startDevProvider, type DevProvider, type DevProviderQuirks } from '../../local/dev-provider-process';
 import { registerSensitive } from '../support/leak-guard';
 

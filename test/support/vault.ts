@@ -20,7 +20,7 @@ import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
-import { devProviderApplication } from '../../local/config';
+import { devProviderApplication } from '../../local/dev-application';
 import { functionEnvironment } from '../../local/provision';
 import { startDevProvider, type DevProvider } from '../../local/dev-provider-process';
 import { KeycloakAdmin, type KeycloakEvent, type KeycloakRealmAdmin } from '../../local/keycloak/admin';
