@@ -3,7 +3,8 @@
  * The five Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export { TokenVault, type TokenVaultOptions, type TokenVaultProps } from './constructs/token-vault';
+export { TokenVault, type TokenVaultProps } from './constructs/token-vault';
+export { type TokenVaultOptions } from './constructs/token-vault-options';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {
   ErrorCodeTarget,
