@@ -71,7 +71,10 @@ export class OAuthError extends CoreError<OAuthFailureKind> {
     };
   }
 
-  /** RFC 6749 §5.2: the grant (code or refresh token) is dead; only a new authorization helps. */
+  /**
+   * The grant (code or refresh token) is dead; only a new authorization helps.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
   get isInvalidGrant(): boolean {
     return this.code === 'oauth_error' && this.providerError === 'invalid_grant';
   }
