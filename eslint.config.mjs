@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's type-aware recommended rules on all TypeScript sources.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
@@ -40,4 +41,6 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  // Layout is Prettier's (npm run format); this turns off any rule that would disagree with it.
+  prettier,
 );

@@ -18,10 +18,10 @@ import { millis } from '@token-vault/cdk/src/definitions/tunables';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { parseCallbackQuery } from '@token-vault/cdk/functions/runtime/callback-query';
 import { completeAuthorization } from '../local/authorize';
-import { awsClientConfig, EMULATOR_CREDENTIALS } from '../local/aws-clients';
+import { awsClientConfig, useEmulatorEnvironment } from '../local/aws-clients';
 import { startDevProvider, type DevProvider } from '../local/dev-provider-process';
 import { startEmulator, type Emulator } from '../local/emulator';
-import { devProviderApplication } from '../local/config';
+import { devProviderApplication } from '../local/dev-application';
 import { functionEnvironment, provisionResources } from '../local/provision';
 import { benchTokenService } from './token-service';
 
@@ -48,16 +48,9 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(): Promise<BenchStack> {
-  // The SDK clients of the functions resolve endpoint and credentials from the environment, as in Lambda. Fake
-  // credentials always: a developer's real keys must never be used (or sent anywhere) by the benchmark.
+  // The SDK clients of the functions resolve endpoint and credentials from the environment, as in Lambda.
   const emulator = await startEmulator();
-  process.env.AWS_ENDPOINT_URL = emulator.endpoint;
-  process.env.AWS_REGION ||= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  useEmulatorEnvironment(emulator.endpoint);
 
   const clientSecret = `bench-${randomBytes(24).toString('base64url')}`;
   const clientId = `bench-${randomBytes(4).toString('hex')}`;

@@ -7,11 +7,13 @@
 import { App } from 'aws-cdk-lib';
 import { CONTEXT_KEYS, loadDeploymentConfig, EXAMPLE_CONFIG_PATH } from './config';
 import { addComplianceChecks, addTokenVaultStacks } from './deployment';
+import { addExampleCaller } from '../examples/otesse-caller/deploy';
 
 const app = new App();
 const { config, source } = loadDeploymentConfig((key) => app.node.tryGetContext(key));
 if (source === EXAMPLE_CONFIG_PATH) {
   console.error(`token-vault: no -c ${CONTEXT_KEYS.CONFIG}=FILE given; using the example configuration ${source}`);
 }
-addTokenVaultStacks(app, config);
+const { serviceStack } = addTokenVaultStacks(app, config);
+if (config.exampleCaller !== undefined) addExampleCaller(serviceStack, config.exampleCaller);
 addComplianceChecks(app);

@@ -2,7 +2,7 @@
  * The deployable app: a data stack (stateful) and a service stack (stateless) from one configuration, plus the
  * compliance checks that run on every synthesis.
  */
-import { CfnOutput, Duration, Tags, Validations, type App } from 'aws-cdk-lib';
+import { Duration, Tags, Validations, type App } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -18,7 +18,6 @@ import {
   type TokenVaultApplication,
 } from '@token-vault/cdk';
 import type { DeploymentApplication, DeploymentConfig } from './config';
-import { OtesseCaller } from '../examples/otesse-caller/construct';
 
 export interface TokenVaultStacks {
   readonly dataStack: TokenVaultDataStack;
@@ -50,13 +49,6 @@ export function addTokenVaultStacks(app: App, config: DeploymentConfig): TokenVa
     ...(config.logRetentionDays !== undefined ? { logRetention: retention(config.logRetentionDays) } : {}),
     ...(config.tracing !== undefined ? { tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED } : {}),
   });
-  if (config.exampleCaller !== undefined) {
-    const caller = new OtesseCaller(serviceStack, 'ExampleCaller', {
-      vault: serviceStack.vault,
-      ...(config.exampleCaller.apiBaseUrl !== undefined ? { apiBaseUrl: config.exampleCaller.apiBaseUrl } : {}),
-    });
-    new CfnOutput(serviceStack, 'ExampleCallerFunctionName', { value: caller.function.functionName });
-  }
   Tags.of(app).add('project', 'token-vault');
   return { dataStack, serviceStack };
 }

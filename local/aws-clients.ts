@@ -32,3 +32,18 @@ export function awsClientConfig(endpoint?: string): AwsClientConfig {
   if (!endpoint) return { region };
   return { region, endpoint, credentials: { ...EMULATOR_CREDENTIALS } };
 }
+
+/**
+ * Points this process's SDK clients (the handlers' own, which read the environment as in Lambda) at the
+ * emulator, with {@link EMULATOR_CREDENTIALS} always: a developer's real keys must never be used (or sent
+ * anywhere) from the local stack, the tests or the bench. No instance-metadata probing (slow timeouts off EC2).
+ */
+export function useEmulatorEnvironment(endpoint: string, region: string = process.env.AWS_REGION || DEFAULT_REGION): void {
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  process.env.AWS_REGION = region;
+  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+}

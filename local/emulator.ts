@@ -46,10 +46,7 @@ const HOST = '127.0.0.1';
  */
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Emulator> {
   const existing = process.env.AWS_ENDPOINT_URL;
-  if (existing) {
-    const endpoint = existing.replace(/\/+$/, '');
-    return { endpoint, owned: false, logFile: undefined, stop: () => Promise.resolve(), reset: () => resetAt(endpoint) };
-  }
+  if (existing) return reuseEmulator(existing);
   if (!existsSync(MOTO_SERVER)) {
     throw new Error(`moto server not found at ${MOTO_SERVER}: run \`bash scripts/setup-python.sh\` in ${REPO_ROOT} first`);
   }
@@ -94,6 +91,12 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     },
     reset: () => resetAt(endpoint),
   };
+}
+
+/** An emulator this process did not start, at `endpoint` (trailing slashes dropped): stop() leaves it running. */
+export function reuseEmulator(endpoint: string): Emulator {
+  const base = endpoint.replace(/\/+$/, '');
+  return { endpoint: base, owned: false, logFile: undefined, stop: () => Promise.resolve(), reset: () => resetAt(base) };
 }
 
 /** Asks the OS for an unused loopback port (there is a small race until moto binds it; fine for dev and tests). */

@@ -1,5 +1,5 @@
 /**
- * `GET /dashboard/data.json`: the widgets of the dashboard definition (packages/cdk/src/definitions/dashboard.ts, the
+ * `GET /dashboard/data.json`: the widgets of the dashboard definition (packages/cdk/src/monitoring/, the
  * one the CloudWatch dashboard is rendered from) with their series computed from the local {@link MetricStore},
  * for the local applications. Vault metrics come from the handlers' EMF records; the per-function Lambda metrics
  * from the local stack's own counters (./invocations); what only AWS has (the dead-letter queue, Logs Insights)
@@ -13,7 +13,7 @@ import {
   type Statistic,
   type VaultSeries,
   type WidgetDefinition,
-} from '@token-vault/cdk/src/definitions/dashboard';
+} from '@token-vault/cdk/src/monitoring';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '@token-vault/cdk/src/definitions/metrics';
 import type { DimensionValues, MetricStore } from './metric-store';

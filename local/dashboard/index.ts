@@ -1,5 +1,5 @@
 /**
- * The local dashboard (issue 5, "Locally"): the local stack taps its own stdout for the handlers' EMF records,
+ * The local dashboard (README "Dashboard and alarms"): the local stack taps its own stdout for the handlers' EMF records,
  * counts each function's invocations, and serves
  *
  * - `GET /dashboard`: the page (./page),
@@ -14,7 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import type { LoadedFunction } from '../lambda-api';
 import { awsClientConfig } from '../aws-clients';
-import type { LocalRequest, LocalRoute } from '../server';
+import type { LocalRequest, LocalRoute } from '../http/router';
 import { dashboardData, MAX_WINDOW_SECONDS } from './data';
 import { installEmfTap, type WritableLike } from './emf-tap';
 import { instrumentFunctions } from './invocations';

@@ -5,7 +5,7 @@
  * than the retention are dropped, each bucket keeps at most a fixed number of samples for percentiles
  * (reservoir sampling), and the number of distinct series is capped.
  */
-import type { Statistic } from '@token-vault/cdk/src/definitions/dashboard';
+import type { Statistic } from '@token-vault/cdk/src/monitoring';
 
 /** Dimension name -> value of one series. */
 export type DimensionValues = Readonly<Record<string, string>>;

@@ -1,6 +1,6 @@
 /**
  * The vault's application configuration for a client registered in a Keycloak realm (see ./admin), the
- * counterpart of `devProviderApplication` (local/config.ts) for the development provider.
+ * counterpart of `devProviderApplication` (local/dev-application.ts) for the development provider.
  */
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
 import type { RealmEndpoints } from './admin';

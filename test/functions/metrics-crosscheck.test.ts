@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuthorizationFailureReason } from '@token-vault/cdk/functions/core/vault/authorization';
-import { ALARMS, DASHBOARD, alarmTerms, widgetsOf, type VaultSeries } from '@token-vault/cdk/src/definitions/dashboard';
+import { ALARMS, DASHBOARD, alarmTerms, widgetsOf, type VaultSeries } from '@token-vault/cdk/src/monitoring';
 import {
   METRICS,
   METRICS_NAMESPACE,

@@ -1,6 +1,6 @@
 /**
  * The deployable app (infra/app.ts wiring, example configuration): data and service stacks synthesized once,
- * then every requirement of issue 4 asserted on the templates, plus cdk-nag, cfn-lint and a secrets scan.
+ * then every requirement of the stacks asserted on the templates, plus cdk-nag, cfn-lint and a secrets scan.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +20,7 @@ import { timingProblems } from '@token-vault/cdk/functions/core/refresh/budget';
 import { ANSWER_RESERVE_MS } from '@token-vault/cdk/functions/core/time/deadline';
 import { functionTimeouts, refreshTiming } from '@token-vault/cdk/functions/runtime/config';
 import { loadDeploymentConfig } from '../../infra/config';
-import { FUNCTION_ACCESS, FUNCTION_KEYS, functionsWithKeyUsage } from '@token-vault/cdk/lib/constructs/access';
+import { FUNCTION_ACCESS, FUNCTION_KEYS, boundVariables, functionsWithKeyUsage } from '@token-vault/cdk/lib/definitions/access';
 import { ACCESS_LOG_FIELDS } from '@token-vault/cdk/lib/constructs/callback-api';
 import { SWEEP_PAYLOAD } from '@token-vault/cdk/lib/constructs/token-vault';
 import { addComplianceChecks, addTokenVaultStacks, type TokenVaultStacks } from '../../infra/deployment';
@@ -254,6 +254,9 @@ describe('service stack (stateless)', () => {
       expect(ENV.CONNECTIONS_TABLE in variables).toBe(access.connectionsTable.length + access.connectionsIndexes.length > 0);
       expect(ENV.KEY_ID in variables).toBe(access.key.length > 0);
       expect(ENV.APPLICATIONS in variables).toBe(true);
+      // Exactly what the function requires at cold start.
+      const resources = new Set<string>([ENV.STATES_TABLE, ENV.CONNECTIONS_TABLE, ENV.KEY_ID, ENV.APPLICATIONS]);
+      expect(Object.keys(variables).filter((name) => resources.has(name)).sort()).toEqual([...boundVariables(key)].sort());
     });
 
     it('has a bundle that is minified, with a source map, the AWS SDK inlined', () => {

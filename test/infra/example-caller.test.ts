@@ -1,10 +1,11 @@
 /**
- * The optional example caller (`exampleCaller` in the deployment configuration): deployed by the CDK app next to
+ * The optional example caller (`exampleCaller` in the deployment configuration): deployed by the CDK app (infra/app.ts) next to
  * the vault, allowed to invoke token-fetch and refresh only, and clean under cdk-nag.
  */
 import type { App } from 'aws-cdk-lib';
 import { loadDeploymentConfig } from '../../infra/config';
 import { addComplianceChecks, addTokenVaultStacks } from '../../infra/deployment';
+import { addExampleCaller } from '../../examples/otesse-caller/deploy';
 import { newTestApp, readValidationReport, resourcesOfType, synthesize, type Synthesized } from './support/synth';
 
 let app: App;
@@ -13,7 +14,8 @@ let out: Synthesized;
 beforeAll(() => {
   app = newTestApp();
   const { config } = loadDeploymentConfig((key) => app.node.tryGetContext(key));
-  addTokenVaultStacks(app, { ...config, exampleCaller: { apiBaseUrl: 'https://api.example.test/v1' } });
+  const { serviceStack } = addTokenVaultStacks(app, config);
+  addExampleCaller(serviceStack, { apiBaseUrl: 'https://api.example.test/v1' });
   addComplianceChecks(app);
   out = synthesize(app);
 });

@@ -1,6 +1,6 @@
 /**
  * The dashboard and alarms in the synthesized template, checked against their definition
- * (packages/cdk/src/definitions/dashboard.ts): every widget with its metrics per application, every alarm with its
+ * (packages/cdk/src/monitoring/): every widget with its metrics per application, every alarm with its
  * metric names, dimensions and threshold, and SNS actions exactly when the vault has an alarm topic.
  */
 import * as fs from 'node:fs';
@@ -15,7 +15,7 @@ import {
   widgetsOf,
   type AlarmDefinition,
   type MetricWidgetDefinition,
-} from '@token-vault/cdk/lib/definitions/dashboard';
+} from '@token-vault/cdk/lib/monitoring';
 import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/lib/definitions/functions';
 import { AWS_METRICS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION, type AwsMetricDefinition } from '@token-vault/cdk/lib/definitions/metrics';
 import { TokenVault, TokenVaultConfigError, VaultMonitoring, type VaultMonitoringProps } from '@token-vault/cdk';

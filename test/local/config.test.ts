@@ -1,12 +1,11 @@
 /** The local stack's `OAUTH_*` configuration (docs/contract.md "Local stack"). */
+import { LocalConfigError, readProviderChoice } from '../../local/config';
 import {
   applicationsValue,
   developmentApplication,
   developmentClient,
   devProviderProfileApplication,
-  LocalConfigError,
-  readProviderChoice,
-} from '../../local/config';
+} from '../../local/dev-application';
 
 const EXTERNAL = {
   OAUTH_AUTHORIZE_URL: 'https://auth.example.com/oauth/authorize',

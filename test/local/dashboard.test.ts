@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { DASHBOARD, widgetsOf } from '@token-vault/cdk/src/definitions/dashboard';
+import { DASHBOARD, widgetsOf } from '@token-vault/cdk/src/monitoring';
 import { completeAuthorization } from '../../local/authorize';
 import { dashboardData, type DashboardData, type LineData, type MetricWidgetData, type WidgetData } from '../../local/dashboard/data';
 import { ingestEmfLine, installEmfTap, parseEmfLine } from '../../local/dashboard/emf-tap';

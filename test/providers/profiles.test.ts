@@ -11,7 +11,7 @@ import { generateCodeVerifier, generateState } from '@token-vault/cdk/functions/
 import type { TokenResponse } from '@token-vault/cdk/functions/core/oauth/types';
 import { ApplicationRegistry, type Application } from '@token-vault/cdk/functions/core/vault/applications';
 import { completeAuthorization } from '../../local/authorize';
-import { devProviderApplication, devProviderProfileApplication } from '../../local/config';
+import { devProviderApplication, devProviderProfileApplication } from '../../local/dev-application';
 import { startDevProvider, type DevProvider, type DevProviderQuirks } from '../../local/dev-provider-process';
 import { registerSensitive } from '../support/leak-guard';
 
@@ -113,7 +113,7 @@ describe('otesse profile (the seed provider)', () => {
     const { tokens } = await connect(app, newUser());
     await dp.injectFault({ endpoint: 'token', mode: 'status', status: 400, body: { error: 'rate_limited' }, retryAfter: '3' });
     const error = await refreshFailure(app, tokens.refreshToken);
-    expect(error).toMatchObject({ kind: 'rate_limited', providerError: 'rate_limited', retryAfterMs: 3000 });
+    expect(error).toMatchObject({ code: 'rate_limited', providerError: 'rate_limited', retryAfterMs: 3000 });
     expect(error.isSafeToRetry).toBe(true);
   });
 });
@@ -239,7 +239,7 @@ describe('github profile (GitHub Apps, expiring user tokens)', () => {
     const { tokens } = await connect(app, newUser());
     await refresh(app, tokens.refreshToken);
     const error = await refreshFailure(app, tokens.refreshToken); // already used
-    expect(error).toMatchObject({ kind: 'oauth_error', status: 200, providerError: 'invalid_grant', providerCode: 'bad_refresh_token' });
+    expect(error).toMatchObject({ code: 'oauth_error', status: 200, providerError: 'invalid_grant', providerCode: 'bad_refresh_token' });
     expect(error.isInvalidGrant).toBe(true);
     expect(error.isTransient).toBe(false);
   });
@@ -249,7 +249,7 @@ describe('github profile (GitHub Apps, expiring user tokens)', () => {
     const plain = plainApp();
     await refresh(plain, tokens.refreshToken);
     const error = await refreshFailure(plain, tokens.refreshToken);
-    expect(error).toMatchObject({ kind: 'oauth_error', status: 200, providerError: 'bad_refresh_token' });
+    expect(error).toMatchObject({ code: 'oauth_error', status: 200, providerError: 'bad_refresh_token' });
     expect(error.isInvalidGrant).toBe(false);
   });
 
@@ -361,7 +361,7 @@ describe('token types other than Bearer', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(OAuthError);
-    expect(error).toMatchObject({ kind: 'unsupported_token_type', message: `The provider's authorization code exchange answer has token_type ${type}; only Bearer tokens can be served.` });
+    expect(error).toMatchObject({ code: 'unsupported_token_type', message: `The provider's authorization code exchange answer has token_type ${type}; only Bearer tokens can be served.` });
   });
 });
 
@@ -371,7 +371,7 @@ describe('transport against a real peer', () => {
     const { tokens } = await connect(app, newUser());
     await dp.injectFault({ endpoint: 'token', mode: 'oversized' });
     const error = await refreshFailure(app, tokens.refreshToken);
-    expect(error.kind).toBe('invalid_response');
+    expect(error.code).toBe('invalid_response');
     expect(error.message).toMatch(/larger than 65536 bytes/);
   });
 
@@ -382,9 +382,9 @@ describe('transport against a real peer', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const aborted = await app.client.refresh(tokens.refreshToken!, CLIENT_SECRET, { signal: controller.signal }).catch((e: unknown) => e);
-    expect(aborted).toMatchObject({ kind: 'timeout', message: 'The provider call was cancelled by the caller.' });
+    expect(aborted).toMatchObject({ code: 'timeout', message: 'The provider call was cancelled by the caller.' });
     const timedOut = await app.client.refresh(tokens.refreshToken!, CLIENT_SECRET, { timeoutMs: 150 }).catch((e: unknown) => e);
-    expect(timedOut).toMatchObject({ kind: 'timeout', message: 'The provider did not answer within 150 ms.' });
+    expect(timedOut).toMatchObject({ code: 'timeout', message: 'The provider did not answer within 150 ms.' });
     // The hung requests never reached oidc-provider: the refresh token is still good.
     await expect(refresh(app, tokens.refreshToken)).resolves.toMatchObject({ accessToken: expect.any(String) });
   });

@@ -4,7 +4,7 @@
  * functions under test reach moto without any per-file configuration, and never a real AWS account; test files
  * that run against Keycloak make a realm of their own in it (test/support/vault.ts).
  */
-import { EMULATOR_CREDENTIALS } from '../../local/aws-clients';
+import { DEFAULT_REGION, useEmulatorEnvironment } from '../../local/aws-clients';
 import { rmSync } from 'node:fs';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { startKeycloak, type Keycloak } from '../../local/keycloak/process';
@@ -44,15 +44,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__TOKEN_VAULT_EMULATOR__ = emulator.value;
   globalThis.__TOKEN_VAULT_KEYCLOAK__ = keycloak.value;
 
-  process.env.AWS_ENDPOINT_URL = emulator.value.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  // Always override: a developer's real keys must never be used (or sent anywhere) by the tests.
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  // No instance-metadata probing (slow timeouts off EC2).
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  useEmulatorEnvironment(emulator.value.endpoint, DEFAULT_REGION);
 
   if (keycloak.value) {
     process.env[KEYCLOAK_ENV.baseUrl] = keycloak.value.baseUrl;

@@ -183,48 +183,8 @@ export function coreOf(container: Container, parts: CoreParts = {}): { readonly 
 
 // ------------------------------------------------------------------------------------------- AWS call counting
 
-interface CountableClient {
-  middlewareStack: {
-    add(
-      middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
-      options: { step: 'initialize'; name: string },
-    ): void;
-  };
-}
-
-export interface AwsCallCounter {
-  /** Calls per `Service.CommandName` since the last reset. */
-  readonly calls: Record<string, number>;
-  /** Calls to one service (`DynamoDB`, `KMS`, `SecretsManager`). */
-  of(service: 'DynamoDB' | 'KMS' | 'SecretsManager'): number;
-  reset(): void;
-}
-
-/** Counts every SDK call (one per `send`, SDK retries not included) of a container's clients. */
-export function countAwsCalls(container: Container): AwsCallCounter {
-  const calls: Record<string, number> = {};
-  const watch = (service: string, client: CountableClient): void => {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const name = `${service}.${context.commandName ?? 'unknown'}`;
-        calls[name] = (calls[name] ?? 0) + 1;
-        return next(args);
-      },
-      { step: 'initialize', name: `test-count-${service}` },
-    );
-  };
-  watch('DynamoDB', container.dynamoDbClient() as unknown as CountableClient);
-  watch('DynamoDB', container.dynamoDbReadClient() as unknown as CountableClient);
-  watch('KMS', container.kmsClient() as unknown as CountableClient);
-  watch('SecretsManager', container.secretsManagerClient() as unknown as CountableClient);
-  return {
-    calls,
-    of: (service) => Object.entries(calls).reduce((sum, [name, n]) => (name.startsWith(`${service}.`) ? sum + n : sum), 0),
-    reset: () => {
-      for (const name of Object.keys(calls)) delete calls[name];
-    },
-  };
-}
+/** Counts every SDK call of a container's clients: the bench's counter (one per `send`, SDK retries not included). */
+export { countAwsCalls, type AwsCallCounter } from '../../bench/aws-calls';
 
 /** Closes a container's SDK clients (their keep-alive sockets would keep the Jest worker alive). */
 export function closeContainer(container: Container): void {

@@ -21,7 +21,7 @@ import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
-import { devProviderApplication } from '../../local/config';
+import { devProviderApplication } from '../../local/dev-application';
 import { awsClientConfig } from '../../local/aws-clients';
 import { functionEnvironment } from '../../local/provision';
 import { RefreshWork } from '../../local/refresh-work';

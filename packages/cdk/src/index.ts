@@ -3,7 +3,8 @@
  * The Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export { ProactiveRefreshPolicy, ScopedFunction, TokenVault, type ApplicationScope, type TokenVaultOptions, type TokenVaultProps, type VaultFunctions } from './constructs/token-vault';
+export { ProactiveRefreshPolicy, ScopedFunction, TokenVault, type ApplicationScope, type TokenVaultProps } from './constructs/token-vault';
+export { type TokenVaultOptions } from './constructs/token-vault-options';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {
   ErrorCodeTarget,
@@ -12,7 +13,13 @@ export {
   TokenEndpointAuth,
   type TokenVaultApplication,
 } from './constructs/applications';
-export { VaultFunction, VaultFunctionKey, type VaultFunctionDefinition, type VaultFunctionProps } from './constructs/vault-function';
+export {
+  VaultFunction,
+  VaultFunctionKey,
+  type VaultFunctionDefinition,
+  type VaultFunctionProps,
+  type VaultFunctions,
+} from './constructs/vault-function';
 export { VaultTableEncryption } from './constructs/vault-tables';
 export { VaultMonitoring, type MonitoringAlarm, type VaultMonitoringProps } from './constructs/monitoring';
 export { CallbackApi, type CallbackApiProps } from './constructs/callback-api';

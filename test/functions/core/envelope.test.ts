@@ -83,7 +83,7 @@ describe('EnvelopeCipher', () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
     const sealed = await cipher.seal(alice, { refreshToken: 'alice-refresh-token' }, testDeadline());
     const error = await errorOf(cipher.open(bob, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline()));
-    expect(error.failure).toBe('integrity');
+    expect(error.code).toBe('integrity');
     expect(error.message).toBe('KMS Decrypt failed: InvalidCiphertextException.');
   });
 
@@ -91,7 +91,7 @@ describe('EnvelopeCipher', () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
     const sealed = await cipher.seal(alice, { accessToken: 'an-access-token' }, testDeadline());
     const error = await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.accessToken!, testDeadline()));
-    expect(error).toMatchObject({ failure: 'integrity', message: 'Sealed refreshToken failed authentication (tampered or moved).' });
+    expect(error).toMatchObject({ code: 'integrity', message: 'Sealed refreshToken failed authentication (tampered or moved).' });
   });
 
   it.each([
@@ -104,21 +104,21 @@ describe('EnvelopeCipher', () => {
     const bytes = Buffer.from(sealed.fields.refreshToken!);
     const at = index < 0 ? bytes.length + index : index;
     bytes[at] = bytes[at]! ^ 0x01;
-    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes, testDeadline()))).failure).toBe('integrity');
+    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes, testDeadline()))).code).toBe('integrity');
     expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes.subarray(0, 10), testDeadline()))).message).toBe('Sealed refreshToken is malformed.');
   });
 
   it('reports KMS failures without key material', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: 'alias/does-not-exist', cache: new DataKeyCache({ enabled: false }) });
     const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }, testDeadline()));
-    expect(error.failure).toBe('kms_failed');
+    expect(error.code).toBe('kms_failed');
     expect(error.message).toMatch(/^KMS GenerateDataKey failed: [A-Za-z]+\.$/);
   });
 
   it('gives up on a KMS call at the deadline', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
     const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }, testDeadline(0)));
-    expect(error.failure).toBe('kms_failed');
+    expect(error.code).toBe('kms_failed');
     expect(error.message).toMatch(/^KMS GenerateDataKey failed: [A-Za-z]+\.$/);
   });
 });

@@ -85,7 +85,7 @@ describe('OAuthClient', () => {
   ])('classifies %s', async (_name, answer, kind, providerError) => {
     const { client } = clientAnswering(answer);
     const error = await failure(client.refresh('rt-value', 'secret-value'));
-    expect(error.kind).toBe(kind);
+    expect(error.code).toBe(kind);
     expect(error.providerError).toBe(providerError);
     expect(error.message).not.toMatch(/rt-value|secret-value|leaked/);
     if (kind === 'rate_limited' && _name.startsWith('429')) expect(error.retryAfterMs).toBe(7000);
@@ -100,7 +100,7 @@ describe('OAuthClient', () => {
         new Promise((_r, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)))),
     });
     const error = await failure(hanging.refresh('rt', 's'));
-    expect(error.kind).toBe('timeout');
+    expect(error.code).toBe('timeout');
     expect(error.isSafeToRetry).toBe(false);
     expect(client).toBeDefined();
   });
@@ -113,7 +113,7 @@ describe('OAuthClient', () => {
     await new Promise((resolve) => server.close(resolve));
     const refused = new OAuthClient({ ...settings, tokenUrl: `http://127.0.0.1:${port}/token` }, { timeoutMs: 1000 });
     const error = await failure(refused.refresh('rt', 's'));
-    expect(error.kind).toBe('network');
+    expect(error.code).toBe('network');
     expect(error.isSafeToRetry).toBe(true);
   });
 
@@ -125,7 +125,7 @@ describe('OAuthClient', () => {
     await formClient.client.revokeRefreshToken('rt', 'secret');
     expect(Object.fromEntries(new URLSearchParams(formClient.sent[0]!.body))).toEqual({ token: 'rt', token_type_hint: 'refresh_token', client_id: 'client id', client_secret: 'secret' });
     const down = clientAnswering(() => new Response('', { status: 503 }));
-    expect((await failure(down.client.revokeRefreshToken('rt', 'secret'))).kind).toBe('server_error');
+    expect((await failure(down.client.revokeRefreshToken('rt', 'secret'))).code).toBe('server_error');
   });
 });
 

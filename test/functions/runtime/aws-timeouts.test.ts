@@ -73,7 +73,7 @@ describe('the vault\'s SDK settings', () => {
     const store = new ConnectionStore({ client: DynamoDBDocumentClient.from(ddb), tableName: 't', callTimeoutMs: 30_000 });
     const { ms, error } = await elapsedUntilRejected(() => store.get({ userId: 'u', applicationId: 'a' }, Deadline.fromRemaining(700, SYSTEM_CLOCK, 0)));
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).failure).toBe('unavailable');
+    expect((error as StoreError).code).toBe('unavailable');
     expect(ms).toBeLessThan(1500);
     ddb.destroy();
   });

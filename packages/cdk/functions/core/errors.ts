@@ -3,17 +3,14 @@
  * else. Messages are safe to show callers: never a token, code, secret or internal detail.
  */
 import { RETRYABLE, type ErrorCode } from '../contract/error-codes';
+import { CoreError } from './base-error';
 
-export class VaultError extends Error {
+export class VaultError extends CoreError<ErrorCode> {
   override readonly name = 'VaultError';
   readonly retryable: boolean;
 
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(code, message, options);
     this.retryable = RETRYABLE[code];
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }

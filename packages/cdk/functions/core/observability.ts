@@ -3,6 +3,7 @@
  * recorders. Metric names come from definitions/metrics.ts; dimension values are bounded sets, never user ids.
  */
 import type { DimensionName, MetricKey } from '../../src/definitions/metrics';
+import { CoreError } from './base-error';
 
 export type Dimensions = Partial<Record<DimensionName, string>>;
 
@@ -23,15 +24,12 @@ export interface VaultLogger {
 export const NO_METRICS: VaultMetrics = { count: () => undefined, timing: () => undefined };
 export const NO_LOGS: VaultLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** Safe description of an error for logs: name, code-like fields and message of our own errors only. */
+/**
+ * Safe description of an error for logs: the name of any error; code, message and fields of the core's own
+ * ({@link CoreError}), whose messages are written to be safe. SDK messages may quote requests, so they are left out.
+ */
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorName: 'UnknownError' };
-  const out: Record<string, unknown> = { errorName: error.name };
-  for (const field of ['code', 'kind', 'failure', 'providerError', 'status']) {
-    const value = (error as unknown as Record<string, unknown>)[field];
-    if (typeof value === 'string' || typeof value === 'number') out[field] = value;
-  }
-  // Messages of our own error classes are written to be safe; SDK messages may quote requests.
-  if (['VaultError', 'OAuthError', 'EnvelopeError', 'StoreError', 'ClientSecretError'].includes(error.name)) out.errorMessage = error.message;
-  return out;
+  if (!(error instanceof CoreError)) return { errorName: error.name };
+  return { errorName: error.name, code: error.code, ...error.logFields(), errorMessage: error.message };
 }

@@ -15,7 +15,7 @@ import { describeError } from '../core/observability';
 import type { CallbackOutcome } from '../core/vault/authorization';
 import { FUNCTIONS } from '../../src/definitions/functions';
 
-const vault = new Container();
+const vault = new Container(process.env, 'callback');
 
 const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const params = parseCallbackQuery(event);

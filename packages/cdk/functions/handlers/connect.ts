@@ -3,7 +3,7 @@ import { connectRequestSchema } from '../contract/requests';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
 
-const vault = new Container();
+const vault = new Container(process.env, 'connect');
 
 export const handler = invokeHandler(connectRequestSchema, async (input, deadline) => {
   const started = await vault.authorizationStart().start(input, deadline);

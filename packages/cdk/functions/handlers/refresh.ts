@@ -9,7 +9,7 @@ import { Container } from '../runtime/container';
 import { invokeHandler, tokenAuditRecord } from '../runtime/invoke-handler';
 import { tokenAnswer } from '../runtime/token-answer';
 
-const vault = new Container();
+const vault = new Container(process.env, 'refresh');
 
 export const handler = invokeHandler(refreshRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().refresh(input, deadline)), {
   applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),

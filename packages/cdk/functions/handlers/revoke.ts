@@ -4,7 +4,7 @@ import { revokeRequestSchema } from '../contract/requests';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
 
-const vault = new Container();
+const vault = new Container(process.env, 'revoke');
 
 export const handler = invokeHandler(revokeRequestSchema, async (input, deadline) => {
   const result = await vault.revocation().revoke(input, deadline);

@@ -5,7 +5,7 @@ import { Container } from '../runtime/container';
 import { invokeHandler, tokenAuditRecord } from '../runtime/invoke-handler';
 import { tokenAnswer } from '../runtime/token-answer';
 
-const vault = new Container();
+const vault = new Container(process.env, 'tokenFetch');
 
 export const handler = invokeHandler(tokenFetchRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().fetch(input, deadline)), {
   applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),

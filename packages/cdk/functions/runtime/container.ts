@@ -39,7 +39,8 @@ import { ConnectionSaver } from '../core/vault/connection-saver';
 import { ImportService } from '../core/vault/import';
 import { StatusService } from '../core/vault/status';
 import { TokenService } from '../core/vault/token-service';
-import { loadApplications, loadProactiveRefresh, loadTunables, refreshTiming, requireEnv } from './config';
+import type { FunctionKey } from '../../src/definitions/functions';
+import { loadApplications, loadProactiveRefresh, loadTunables, refreshTiming, requireBoundVariables, requireEnv } from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
 
 /** SDK attempts per AWS call; each gets a third of the call's budget as its timeout. */
@@ -235,7 +236,17 @@ export class Container {
    */
   readonly audit = once(() => new AuditTrail({ loadKey: (deadline) => new FingerprintKeyLoader(this.connections().table, this.cipher()).load(deadline), logger: vaultLogger }));
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+  /**
+   * @param env where the configuration is read from
+   * @param fn the function this container serves: the variables it is bound to are checked here, at cold start,
+   *   instead of on the first call that needs them; without it (tests, bench) they are read on first use
+   * @throws ConfigurationError naming the variable, for a missing or invalid one
+   */
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    fn?: FunctionKey,
+  ) {
+    if (fn !== undefined) requireBoundVariables(fn, env);
     this.tunables = loadTunables(env);
     this.timing = refreshTiming(this.tunables);
     this.applicationConfigs = loadApplications(env);

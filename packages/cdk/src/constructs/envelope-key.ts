@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ENCRYPTION_CONTEXT_KEYS } from '../definitions/encryption';
-import type { KeyUsage } from './access';
+import type { KeyUsage } from '../definitions/access';
 
 /** Encryption context keys every data key of the vault carries (from src/definitions). */
 export const ENCRYPTION_CONTEXT_KEY_NAMES: string[] = Object.values(ENCRYPTION_CONTEXT_KEYS);

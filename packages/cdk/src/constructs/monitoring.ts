@@ -1,5 +1,5 @@
 /**
- * The CloudWatch dashboard and alarms, rendered from the definition in src/definitions/dashboard.ts for the
+ * The CloudWatch dashboard and alarms, rendered from the definition in src/monitoring/ for the
  * configured applications. Vault metrics split by an open dimension (Reason, ErrorCode, ...) are drawn with SEARCH
  * expressions (every value seen); alarms name fixed dimension values, as alarms cannot search. Alarms notify the
  * vault's alarm topic, when there is one.
@@ -23,11 +23,11 @@ import {
   type Statistic,
   type VaultSeries,
   type VaultTerm,
-} from '../definitions/dashboard';
+} from '../monitoring';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION, type AwsMetricDefinition } from '../definitions/metrics';
 import { TokenVaultConfigError } from './errors';
-import type { VaultFunctions } from './token-vault';
+import type { VaultFunctions } from './vault-function';
 
 /**
  * Internal hook, not part of the public (jsii) API: props carrying this symbol draw other dashboard and alarm

@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { CONNECTIONS_TABLE, STATES_TABLE } from '../definitions/tables';
-import { functionsWithKeyUsage } from './access';
+import { functionsWithKeyUsage } from '../definitions/access';
 import { applicationIdOf, validateApplications } from './application-config';
 import type { TokenVaultApplication } from './applications';
 import { EnvelopeKey } from './envelope-key';

@@ -16,7 +16,7 @@ import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../definitions/metrics';
 import { CONNECTIONS_TABLE, STATES_TABLE, type TableDefinition } from '../definitions/tables';
-import type { KeyUsage, TableAction } from './access';
+import type { KeyUsage, TableAction } from '../definitions/access';
 import { encryptionContextConditions } from './envelope-key';
 import { TokenVaultConfigError } from './errors';
 
@@ -274,3 +274,28 @@ export function bindApplications(self: VaultFunction, applicationsJson: string, 
   return self;
 }
 
+/** The vault's functions. */
+export interface VaultFunctions {
+  /** `connect`. */
+  readonly connect: VaultFunction;
+  /** `callback` (behind the HTTP API). */
+  readonly callback: VaultFunction;
+  /** `token-fetch`. */
+  readonly tokenFetch: VaultFunction;
+  /** `refresh`. */
+  readonly refresh: VaultFunction;
+  /** `revoke`. */
+  readonly revoke: VaultFunction;
+  /** `refresh-sweep`: the schedule's target, and nobody else's. */
+  readonly sweep: VaultFunction;
+  /** `refresh-worker`: the refresh queue's consumer. */
+  readonly refreshWorker: VaultFunction;
+  /** `status`. */
+  readonly status: VaultFunction;
+  /** `import` (migrations). */
+  readonly importConnection: VaultFunction;
+  /** `complete` (session binding: activates a parked flow). */
+  readonly complete: VaultFunction;
+  /** `audit-forwarder` (copies audit records into the audit log group; invoked by CloudWatch Logs only). */
+  readonly auditForwarder: VaultFunction;
+}

@@ -129,8 +129,16 @@ export type TunableName = keyof typeof TUNABLES;
 /** Tunable values in their own units (seconds or milliseconds, as the name says). */
 export type TunableValues = { readonly [K in TunableName]: number };
 
+/** A tunable out of its bounds; `label` is the variable or prop that holds it. */
 export class TunableError extends Error {
   override readonly name = 'TunableError';
+
+  constructor(
+    readonly label: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The defaults. */
@@ -142,7 +150,7 @@ export function defaultTunables(): TunableValues {
 export function checkTunable(name: TunableName, value: number, label: string = TUNABLES[name].env): number {
   const t: TunableDefinition = TUNABLES[name];
   if (!Number.isInteger(value) || value < t.min || value > t.max) {
-    throw new TunableError(`${label} must be an integer from ${t.min} to ${t.max} (${t.unit}).`);
+    throw new TunableError(label, `${label} must be an integer from ${t.min} to ${t.max} (${t.unit}).`);
   }
   return value;
 }

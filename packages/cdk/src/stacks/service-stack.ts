@@ -2,8 +2,9 @@
 import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../definitions/functions';
-import { FUNCTION_KEYS } from '../constructs/access';
-import { TokenVault, type TokenVaultOptions } from '../constructs/token-vault';
+import { FUNCTION_KEYS } from '../definitions/access';
+import { TokenVault } from '../constructs/token-vault';
+import type { TokenVaultOptions } from '../constructs/token-vault-options';
 import type { TokenVaultData } from '../constructs/token-vault-data';
 
 /** Props of {@link TokenVaultServiceStack}: a stack's props, the vault's options and the data. */

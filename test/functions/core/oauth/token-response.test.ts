@@ -124,7 +124,7 @@ describe('OAuthClient token answers', () => {
     ])('refuses an answer with %s (nothing usable to store)', async (_name, body) => {
       const { client } = clientAnswering(() => json(200, body));
       const error = await failure(client.refresh('rt', 's'));
-      expect(error.kind).toBe('invalid_response');
+      expect(error.code).toBe('invalid_response');
       expect(error.message).toBe("The provider's refresh answer has no access_token.");
       expect(error.isTransient).toBe(true);
     });
@@ -141,7 +141,7 @@ describe('OAuthClient token answers', () => {
       const { client } = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }), { bearerTokenTypes: ['bot', 'user'] });
       expect((await client.refresh('rt', 's')).tokenType).toBe('Bearer');
       const undeclared = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }));
-      expect((await failure(undeclared.client.exchangeCode('c', 'v', 's'))).kind).toBe('unsupported_token_type');
+      expect((await failure(undeclared.client.exchangeCode('c', 'v', 's'))).code).toBe('unsupported_token_type');
       expect((await undeclared.client.refresh('rt', 's')).tokenType).toBe('bot');
     });
 
@@ -155,7 +155,7 @@ describe('OAuthClient token answers', () => {
     ])('refuses token_type %j in a code exchange with an error naming it sanitised (%s), not transient', async (type, named) => {
       const { client } = clientAnswering(() => json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }));
       const error = await failure(client.exchangeCode('code', 'verifier', 's'));
-      expect(error.kind).toBe('unsupported_token_type');
+      expect(error.code).toBe('unsupported_token_type');
       expect(error.message).toBe(`The provider's authorization code exchange answer has token_type ${named}; only Bearer tokens can be served.`);
       expect(error.isTransient).toBe(false);
       expect(error.isSafeToRetry).toBe(false);
@@ -177,7 +177,7 @@ describe('OAuthClient token answers', () => {
     it('reads a 200 whose body is an OAuth error as that error (GitHub, Slack)', async () => {
       const { client } = clientAnswering(() => json(200, { error: 'invalid_grant', error_description: 'The code rt-value is bad' }));
       const error = await failure(client.refresh('rt-value', 's'));
-      expect(error).toMatchObject({ kind: 'oauth_error', providerError: 'invalid_grant', status: 200 });
+      expect(error).toMatchObject({ code: 'oauth_error', providerError: 'invalid_grant', status: 200 });
       expect(error.isInvalidGrant).toBe(true);
       expect(error.message).not.toMatch(/rt-value/);
     });
@@ -186,7 +186,7 @@ describe('OAuthClient token answers', () => {
       const errorCodes = { bad_refresh_token: 'invalid_grant', incorrect_client_credentials: 'invalid_client', ratelimited: 'rate_limited' } as const;
       const bad = clientAnswering(() => json(200, { error: 'bad_refresh_token' }), { errorCodes });
       const error = await failure(bad.client.refresh('rt', 's'));
-      expect(error).toMatchObject({ kind: 'oauth_error', providerError: 'invalid_grant', providerCode: 'bad_refresh_token' });
+      expect(error).toMatchObject({ code: 'oauth_error', providerError: 'invalid_grant', providerCode: 'bad_refresh_token' });
       expect(error.isInvalidGrant).toBe(true);
       expect(error.message).toBe('The provider refused the refresh: bad_refresh_token (invalid_grant).');
 
@@ -195,14 +195,14 @@ describe('OAuthClient token answers', () => {
 
       const limited = clientAnswering(() => json(200, { ok: false, error: 'ratelimited' }), { errorCodes });
       const rateLimited = await failure(limited.client.refresh('rt', 's'));
-      expect(rateLimited.kind).toBe('rate_limited');
+      expect(rateLimited.code).toBe('rate_limited');
       expect(rateLimited.isSafeToRetry).toBe(true);
     });
 
     it('leaves an unmapped provider code as it is: not an invalid grant, not transient', async () => {
       const { client } = clientAnswering(() => json(200, { error: 'bad_refresh_token' }));
       const error = await failure(client.refresh('rt', 's'));
-      expect(error).toMatchObject({ kind: 'oauth_error', providerError: 'bad_refresh_token' });
+      expect(error).toMatchObject({ code: 'oauth_error', providerError: 'bad_refresh_token' });
       expect(error.providerCode).toBeUndefined();
       expect(error.isInvalidGrant).toBe(false);
       expect(error.isTransient).toBe(false);
@@ -219,7 +219,7 @@ describe('OAuthClient token answers', () => {
     it('never quotes a code outside the RFC 6749 character set', async () => {
       const { client } = clientAnswering(() => json(200, { error: 'bad"code\\with<quotes>' }));
       const error = await failure(client.refresh('rt', 's'));
-      expect(error.kind).toBe('invalid_response');
+      expect(error.code).toBe('invalid_response');
       expect(error.providerError).toBeUndefined();
       expect(error.message).toBe('The provider refused the refresh (HTTP 200) without an OAuth error code.');
     });

@@ -52,10 +52,10 @@ describe('OAuthClient transport', () => {
     it('classifies an oversized 200 as invalid_response and an oversized 503 as server_error', async () => {
       const big = () => new Response(countingStream(100, 16 * 1024).stream, { status: 200 });
       const error = await failure(clientAnswering(big).client.refresh('rt', 's'));
-      expect(error.kind).toBe('invalid_response');
+      expect(error.code).toBe('invalid_response');
       expect(error.message).toBe(`The provider answered HTTP 200 with a body larger than ${MAX_BODY_BYTES} bytes.`);
       const down = () => new Response(countingStream(100, 16 * 1024).stream, { status: 503 });
-      expect((await failure(clientAnswering(down).client.refresh('rt', 's'))).kind).toBe('server_error');
+      expect((await failure(clientAnswering(down).client.refresh('rt', 's'))).code).toBe('server_error');
     });
   });
 
@@ -80,7 +80,7 @@ describe('OAuthClient transport', () => {
       controller.abort(new DOMException('simulated', 'TimeoutError'));
       const error = await call;
       expect(asked).toEqual([1234]);
-      expect(error.kind).toBe('timeout');
+      expect(error.code).toBe('timeout');
       expect(error.message).toBe('The provider did not answer within 1234 ms.');
       expect(error.mayHaveReachedProvider).toBe(true);
       expect(error.isSafeToRetry).toBe(false);
@@ -99,7 +99,7 @@ describe('OAuthClient transport', () => {
     it('times out for real with the default AbortSignal.timeout', async () => {
       const { client } = clientAnswering(hanging, {}, { timeoutMs: 30 });
       const error = await failure(client.refresh('rt', 's'));
-      expect(error.kind).toBe('timeout');
+      expect(error.code).toBe('timeout');
       expect(error.message).toBe('The provider did not answer within 30 ms.');
     });
 
@@ -110,7 +110,7 @@ describe('OAuthClient transport', () => {
       // A reason of the caller's own: fetch rethrows it, so the kind must come from the signal, not the error.
       controller.abort(new Error('deadline of the caller'));
       const error = await call;
-      expect(error.kind).toBe('timeout');
+      expect(error.code).toBe('timeout');
       expect(error.message).toBe('The provider call was cancelled by the caller.');
       expect(error.mayHaveReachedProvider).toBe(true);
       expect(error.isTransient).toBe(true);
@@ -120,7 +120,7 @@ describe('OAuthClient transport', () => {
       const { client, sent } = clientAnswering(() => json(200, { access_token: 'at' }));
       const error = await failure(client.refresh('rt', 's', { signal: AbortSignal.abort() }));
       expect(sent).toHaveLength(0);
-      expect(error.kind).toBe('timeout');
+      expect(error.code).toBe('timeout');
       expect(error.mayHaveReachedProvider).toBe(false);
     });
 
@@ -146,7 +146,7 @@ describe('OAuthClient transport', () => {
         {},
         { timeoutMs: 30 },
       );
-      expect((await failure(client.refresh('rt', 's'))).kind).toBe('timeout');
+      expect((await failure(client.refresh('rt', 's'))).code).toBe('timeout');
     });
   });
 
@@ -155,7 +155,7 @@ describe('OAuthClient transport', () => {
       const { client, sent } = clientAnswering(() => json(200, {}), { revocationBody: 'none' });
       const error = await failure(client.revokeRefreshToken('rt', 's'));
       expect(sent).toHaveLength(0);
-      expect(error).toMatchObject({ kind: 'revocation_unsupported', mayHaveReachedProvider: false });
+      expect(error).toMatchObject({ code: 'revocation_unsupported', mayHaveReachedProvider: false });
       expect(error.isTransient).toBe(false);
       expect(error.message).toBe('The provider has no revocation endpoint; the token was not revoked there.');
     });

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { RowBinding } from './envelope';
+import type { RowBinding } from './types';
 
 export interface DataKeyCacheOptions {
   /** @default 1000 */

@@ -13,17 +13,15 @@ import { ENCRYPTION_CONTEXT_KEYS } from '../../../src/definitions/encryption';
 import type { Deadline } from '../time/deadline';
 import { DataKeyCache, cacheKey } from './data-key-cache';
 import { EnvelopeError } from './errors';
+import type { RowBinding } from './types';
+
+export type { RowBinding } from './types';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Format version, first byte of every sealed field: lets a later format coexist with this one. */
 const FORMAT_V1 = 1;
 
-/** Which row a ciphertext belongs to. */
-export interface RowBinding {
-  readonly userId: string;
-  readonly applicationId: string;
-}
 
 /** Fields sealed per connection. The name is part of the additional data. */
 export type SealedField = 'accessToken' | 'refreshToken';

@@ -1,8 +1,9 @@
 /**
- * Errors of the OAuth client. One class with a `kind` that says what the failure means for the caller;
+ * Errors of the OAuth client. One class with a `code` that says what the failure means for the caller;
  * `providerError` keeps the RFC 6749 error code. Messages never carry the request or response body
  * (a provider may echo the token or code we sent).
  */
+import { CoreError } from '../base-error';
 
 export const OAUTH_FAILURE_KINDS = [
   /** The provider answered an RFC 6749/6750 error (see `providerError`). */
@@ -31,7 +32,7 @@ export type OAuthFailureKind = (typeof OAUTH_FAILURE_KINDS)[number];
 /** Kinds that may go away on their own: worth trying again later. */
 const TRANSIENT_KINDS: ReadonlySet<OAuthFailureKind> = new Set(['rate_limited', 'server_error', 'timeout', 'network', 'invalid_response']);
 
-export class OAuthError extends Error {
+export class OAuthError extends CoreError<OAuthFailureKind> {
   override readonly name = 'OAuthError';
   /**
    * RFC 6749 §5.2 `error` value, when the provider sent one; after the application's error-code map
@@ -51,11 +52,11 @@ export class OAuthError extends Error {
   readonly mayHaveReachedProvider: boolean;
 
   constructor(
-    readonly kind: OAuthFailureKind,
+    code: OAuthFailureKind,
     message: string,
     details: { providerError?: string; providerCode?: string; status?: number; retryAfterMs?: number; cause?: unknown; notSent?: boolean } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, details);
     this.mayHaveReachedProvider = details.notSent !== true;
     if (details.providerError !== undefined) this.providerError = details.providerError;
     if (details.providerCode !== undefined) this.providerCode = details.providerCode;
@@ -63,19 +64,29 @@ export class OAuthError extends Error {
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 
-  /** RFC 6749 §5.2: the grant (code or refresh token) is dead; only a new authorization helps. */
+  override logFields(): Record<string, string | number> {
+    return {
+      ...(this.providerError !== undefined ? { providerError: this.providerError } : {}),
+      ...(this.status !== undefined ? { status: this.status } : {}),
+    };
+  }
+
+  /**
+   * The grant (code or refresh token) is dead; only a new authorization helps.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
   get isInvalidGrant(): boolean {
-    return this.kind === 'oauth_error' && this.providerError === 'invalid_grant';
+    return this.code === 'oauth_error' && this.providerError === 'invalid_grant';
   }
 
   /** The client registration itself is rejected: an operator problem, not the user's. */
   get isClientRejected(): boolean {
-    return this.kind === 'oauth_error' && (this.providerError === 'invalid_client' || this.providerError === 'unauthorized_client');
+    return this.code === 'oauth_error' && (this.providerError === 'invalid_client' || this.providerError === 'unauthorized_client');
   }
 
   /** Worth retrying later: the provider may answer differently. */
   get isTransient(): boolean {
-    return TRANSIENT_KINDS.has(this.kind);
+    return TRANSIENT_KINDS.has(this.code);
   }
 
   /**
@@ -84,6 +95,6 @@ export class OAuthError extends Error {
    * provider already rotated would revoke the whole grant.
    */
   get isSafeToRetry(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'server_error' || (this.kind === 'network' && !this.mayHaveReachedProvider);
+    return this.code === 'rate_limited' || this.code === 'server_error' || (this.code === 'network' && !this.mayHaveReachedProvider);
   }
 }

@@ -1,4 +1,7 @@
-/** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. */
+/**
+ * `Retry-After`: delay-seconds or an HTTP-date.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+ */
 
 /** Longest wait we accept from a provider; anything longer is clamped (a bogus header must not park us for days). */
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;

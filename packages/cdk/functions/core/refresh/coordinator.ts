@@ -393,7 +393,7 @@ export class RefreshCoordinator {
     try {
       await this.o.connections.markReauthorizationRequired(active, reason, undefined, deadline);
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return 'moved';
+      if (error instanceof StoreError && error.code === 'conflict') return 'moved';
       throw error;
     }
     this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: active.applicationId });

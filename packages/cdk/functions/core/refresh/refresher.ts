@@ -216,7 +216,7 @@ export class Refresher {
         return this.committed(connection, committed, response.accessToken, deadline);
       } catch (error) {
         lastError = error;
-        if (error instanceof StoreError && error.failure === 'conflict') return this.afterConflict(connection, tokens, response, secret, deadline);
+        if (error instanceof StoreError && error.code === 'conflict') return this.afterConflict(connection, tokens, response, secret, deadline);
         await this.o.clock.sleep(Math.min(fullJitterDelay(Math.min(attempt, 5), 100, 3000, this.o.random), Math.max(0, until - this.o.clock.now())));
       }
     }
@@ -321,7 +321,7 @@ export class Refresher {
       await this.o.connections.markReauthorizationRequired(connection, 'invalid_grant', lease.owner, deadline);
     } catch (error) {
       // Moved on meanwhile (revoked, reconnected): read again. Unknown: nothing can be said.
-      if (error instanceof StoreError && error.failure === 'conflict') return { kind: 'moved' };
+      if (error instanceof StoreError && error.code === 'conflict') return { kind: 'moved' };
       return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: error }) };
     }
     this.metrics.count('REAUTHORIZATION_REQUIRED', dims);
@@ -341,7 +341,7 @@ export class Refresher {
     let errorCode = 'internal';
     if (attempted) {
       const dims = { Application: connection.applicationId };
-      errorCode = error instanceof OAuthError ? (error.providerError ?? error.kind) : error instanceof Error && error.name === 'EnvelopeError' ? 'kms' : 'internal';
+      errorCode = error instanceof OAuthError ? (error.providerError ?? error.code) : error instanceof Error && error.name === 'EnvelopeError' ? 'kms' : 'internal';
       this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: code });
       this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: errorCode });
       if (error instanceof OAuthError && !error.isTransient) {
@@ -399,7 +399,7 @@ export function endedError(status: 'reauthorization_required' | 'revoked' | 'act
 export function failureCode(error: unknown): Cooldown['errorCode'] {
   if (error instanceof VaultError && (error.code === 'rate_limited' || error.code === 'provider_unavailable')) return error.code;
   if (error instanceof OAuthError) {
-    if (error.kind === 'rate_limited') return 'rate_limited';
+    if (error.code === 'rate_limited') return 'rate_limited';
     return error.isTransient ? 'provider_unavailable' : 'internal_error';
   }
   return 'internal_error';

@@ -6,6 +6,7 @@
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CoreError } from '../base-error';
 import type { Deadline } from '../time/deadline';
 
 export interface ClientSecretLoaderOptions {
@@ -14,7 +15,10 @@ export interface ClientSecretLoaderOptions {
   readonly maxAgeSeconds?: number;
 }
 
-export class ClientSecretError extends Error {
+/** `unavailable`: Secrets Manager failed or did not answer in time; `invalid`: the stored value is unusable. */
+export type ClientSecretFailure = 'unavailable' | 'invalid';
+
+export class ClientSecretError extends CoreError<ClientSecretFailure> {
   override readonly name = 'ClientSecretError';
 }
 
@@ -35,9 +39,9 @@ export class ClientSecretLoader {
     } catch (error) {
       // Only the error's name: never the secret id's content or the SDK message.
       const name = error instanceof Error && error.cause instanceof Error ? error.cause.name : error instanceof Error ? error.name : 'UnknownError';
-      throw new ClientSecretError(`Secrets Manager could not provide the client secret (${name}).`, { cause: { name } });
+      throw new ClientSecretError('unavailable', `Secrets Manager could not provide the client secret (${name}).`, { cause: { name } });
     }
-    if (typeof value !== 'string' || value.length === 0) throw new ClientSecretError('The client secret is empty or not a string; put it with put-secret-value.');
+    if (typeof value !== 'string' || value.length === 0) throw new ClientSecretError('invalid', 'The client secret is empty or not a string; put it with put-secret-value.');
     return value;
   }
 }

@@ -3,17 +3,12 @@
  * DynamoDB failed or did not answer in time (a write may then have been applied or not: callers re-read);
  * `corrupt` means an item does not have the shape the vault writes.
  */
+import { CoreError } from '../base-error';
+
 export type StoreFailure = 'conflict' | 'unavailable' | 'corrupt';
 
-export class StoreError extends Error {
+export class StoreError extends CoreError<StoreFailure> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly failure: StoreFailure,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
 /** Maps a DynamoDB SDK error: condition failures are conflicts; everything else means the store failed. */

@@ -132,7 +132,7 @@ export class LeaseStore {
       await this.table.send(new UpdateCommand({ TableName: this.table.name, Key: keyOf(connection), ...parts }), deadline, operation);
       return true;
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      if (error instanceof StoreError && error.code === 'conflict') return false;
       throw error;
     }
   }

@@ -146,7 +146,7 @@ export class PendingRevocations {
       );
     } catch (error) {
       // Another sweep recorded this attempt already.
-      if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
+      if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
     }
     return nextAt;
   }

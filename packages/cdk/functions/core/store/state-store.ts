@@ -93,7 +93,7 @@ export class StateStore {
       };
       return pending.expiresAt <= this.now() ? { outcome: 'expired', pending } : { outcome: 'consumed', pending };
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return { outcome: 'unknown' };
+      if (error instanceof StoreError && error.code === 'conflict') return { outcome: 'unknown' };
       throw error;
     }
   }

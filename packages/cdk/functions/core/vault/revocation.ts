@@ -121,7 +121,7 @@ export class RevocationService {
     try {
       await this.tellProvider(pending, deadline);
     } catch (error) {
-      if (error instanceof OAuthError && error.kind === 'revocation_unsupported') {
+      if (error instanceof OAuthError && error.code === 'revocation_unsupported') {
         // Nothing to retry: the provider offers no revocation. The record keeps saying "not confirmed".
         this.logger.warn('The provider has no revocation endpoint; the refresh token was removed from the vault only.', { applicationId: pending.applicationId });
         await this.o.pending.confirm(pending, deadline, { providerConfirmed: false });
@@ -163,7 +163,7 @@ export class RevocationService {
         const at = deadline.clock.now();
         return pendingKey === undefined ? { connection, at } : { connection, at, pendingKey };
       } catch (error) {
-        if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
+        if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
         // A refresh committed (or a reconnect replaced the connection) meanwhile: revoke what is there now.
         connection = await this.o.connections.get(connection, deadline);
       }

@@ -3,8 +3,9 @@
  * into IAM statements and environment variables, `EnvelopeKey` turns the key usage into key policy statements,
  * and the tests assert the synthesized policies against the same lists.
  */
-import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
-import type { CONNECTIONS_TABLE } from '../definitions/tables';
+import { ENV, type EnvName } from './env';
+import { FUNCTIONS, type FunctionKey } from './functions';
+import type { CONNECTIONS_TABLE } from './tables';
 
 /** DynamoDB actions the vault uses. No function gets Scan, BatchWriteItem or a table-wide `dynamodb:*`. */
 export type TableAction =
@@ -174,4 +175,18 @@ export const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
 /** Functions allowed the given key operation, in {@link FUNCTION_KEYS} order. */
 export function functionsWithKeyUsage(usage: KeyUsage): FunctionKey[] {
   return FUNCTION_KEYS.filter((key) => (FUNCTION_ACCESS[key].key as readonly KeyUsage[]).includes(usage));
+}
+
+/**
+ * The resource variables a function is given (the construct binds a table or the key only with a grant on it):
+ * the function reads exactly these at cold start.
+ */
+export function boundVariables(key: FunctionKey): EnvName[] {
+  const access: FunctionAccess = FUNCTION_ACCESS[key];
+  return [
+    ENV.APPLICATIONS,
+    ...(access.statesTable.length > 0 ? [ENV.STATES_TABLE] : []),
+    ...(access.connectionsTable.length > 0 || access.connectionsIndexes.length > 0 ? [ENV.CONNECTIONS_TABLE] : []),
+    ...(access.key.length > 0 ? [ENV.KEY_ID] : []),
+  ];
 }
