@@ -165,7 +165,7 @@ describe('the dashboard', () => {
     for (const series of widget.series) {
       if (series.source === 'aws') {
         const aws = AWS_METRICS[series.metric];
-        const subjects = aws.namespace === 'AWS/SQS' ? 1 : FUNCTION_KEYS.length;
+        const subjects = aws.namespace === 'AWS/SQS' ? 2 : FUNCTION_KEYS.length; // SQS: the dead-letter queue and the event dead-letter queue
         const matching = lines.filter((l) => l.startsWith(JSON.stringify([aws.namespace, aws.name, aws.dimension]).slice(0, -1)));
         expect(matching).toHaveLength(subjects);
         for (const line of matching) expect(line).toContain(`"stat":"${series.stat}"`);
@@ -206,7 +206,7 @@ describe('the dashboard', () => {
 
 describe('the alarms', () => {
   const subjectsOf = (definition: AlarmDefinition): string[] => {
-    if (definition.signal.kind === 'aws') return AWS_METRICS[definition.signal.metric].namespace === 'AWS/SQS' ? ['dead-letters'] : FUNCTION_KEYS;
+    if (definition.signal.kind === 'aws') return AWS_METRICS[definition.signal.metric].namespace === 'AWS/SQS' ? ['dead-letters', 'event-dead-letters'] : FUNCTION_KEYS;
     return definition.includeUnknownApplication === true ? [...APPLICATIONS, UNKNOWN_APPLICATION] : APPLICATIONS;
   };
 
@@ -232,7 +232,8 @@ describe('the alarms', () => {
         const aws = AWS_METRICS[signal.metric];
         expect(alarm).toMatchObject({ Namespace: aws.namespace, MetricName: aws.name, Statistic: signal.stat, Period: definition.periodSeconds });
         const value = dimensionsOf(alarm.Dimensions!)[aws.dimension];
-        const target = subject === 'dead-letters' ? withTopic.deadLetterQueue.queue : withTopic.functions[subject as FunctionKey].function;
+        const target =
+          subject === 'dead-letters' ? withTopic.deadLetterQueue.queue : subject === 'event-dead-letters' ? withTopic.connectionEvents.deadLetterQueue : withTopic.functions[subject as FunctionKey].function;
         expect(value).toMatch(new RegExp(`^<${logicalId(target)}(\\.QueueName)?>$`));
         continue;
       }

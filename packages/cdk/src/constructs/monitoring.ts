@@ -44,6 +44,12 @@ export interface VaultMonitoringProps {
   /** The dead-letter queue whose depth is drawn and alarmed on. */
   readonly deadLetterQueue: sqs.IQueue;
   /**
+   * The lifecycle events' dead-letter queue (events the sweep could not put after 5 attempts), drawn and alarmed
+   * on like the other.
+   * @default - none
+   */
+  readonly eventDeadLetterQueue?: sqs.IQueue;
+  /**
    * Topic notified when an alarm fires and when it recovers.
    * @default - alarms without actions
    */
@@ -191,7 +197,7 @@ export class VaultMonitoring extends Construct {
   /** Lambda metrics: one line per function; SQS: the dead-letter queue. */
   private awsSeries(series: AwsSeries): cloudwatch.IMetric[] {
     const definition = AWS_METRICS[series.metric];
-    if (definition.namespace === 'AWS/SQS') return [this.queueMetric(series.metric, series.stat, series.label)];
+    if (definition.namespace === 'AWS/SQS') return this.queues().map(([subject, queue]) => this.queueMetric(series.metric, series.stat, queue, `${subject} ${series.label}`));
     return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => this.functionMetric(series.metric, key, series.stat, FUNCTIONS[key].name));
   }
 
@@ -207,12 +213,17 @@ export class VaultMonitoring extends Construct {
     });
   }
 
-  private queueMetric(metric: keyof typeof AWS_METRICS, stat: Statistic, label?: string): cloudwatch.Metric {
+  /** The dead-letter queues, by alarm subject. */
+  private queues(): Array<[string, sqs.IQueue]> {
+    return [['dead-letters', this.props.deadLetterQueue], ...(this.props.eventDeadLetterQueue ? [['event-dead-letters', this.props.eventDeadLetterQueue] as [string, sqs.IQueue]] : [])];
+  }
+
+  private queueMetric(metric: keyof typeof AWS_METRICS, stat: Statistic, queue: sqs.IQueue, label?: string): cloudwatch.Metric {
     const definition = AWS_METRICS[metric];
     return new cloudwatch.Metric({
       namespace: definition.namespace,
       metricName: definition.name,
-      dimensionsMap: { [definition.dimension]: this.props.deadLetterQueue.queueName },
+      dimensionsMap: { [definition.dimension]: queue.queueName },
       statistic: stat,
       period: this.period,
       ...(label !== undefined ? { label } : {}),
@@ -240,7 +251,7 @@ export class VaultMonitoring extends Construct {
       case 'aws': {
         const aws = AWS_METRICS[signal.metric];
         if (aws.namespace === 'AWS/SQS') {
-          return [create('dead-letters', this.queueMetric(signal.metric, signal.stat).with({ period }), 'dead-letter queue')];
+          return this.queues().map(([subject, queue]) => create(subject, this.queueMetric(signal.metric, signal.stat, queue).with({ period }), subject.replace(/-/g, ' ').replace(/s$/, ' queue')));
         }
         return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) =>
           create(key, this.functionMetric(signal.metric, key, signal.stat).with({ period }), `function ${FUNCTIONS[key].name}`),

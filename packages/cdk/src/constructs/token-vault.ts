@@ -339,6 +339,7 @@ export class TokenVault extends Construct {
       functions,
       applicationIds: applications.map(applicationIdOf),
       deadLetterQueue: this.deadLetterQueue.queue,
+      eventDeadLetterQueue: this.connectionEvents.deadLetterQueue,
       ...(this.alarmTopic !== undefined ? { alarmTopic: this.alarmTopic } : {}),
     });
   }
