@@ -10,11 +10,13 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
+import { drainEventRetries } from '@token-vault/cdk/functions/core/events/drain-retries';
+import { RecordingPublisher } from '@token-vault/cdk/functions/core/events/publisher';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 import { awsClientConfig } from '../../local/aws-clients';
 import { EventTap, type EventEnvelope } from '../support/events';
-import { ageAccessToken, closeContainer, expectOk, openStoredRefreshToken, patchRecord, storedRecord, testDeadline } from '../support/refresh';
+import { ageAccessToken, closeContainer, coreOf, expectOk, openStoredRefreshToken, patchRecord, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -48,6 +50,18 @@ function expectEnvelope(event: EventEnvelope, userId: string): void {
   expect(event.source).toBe('token-vault');
   expect(event.detail).toMatchObject({ schemaVersion: 1, vault: 'local', userId, applicationId: 'default' });
   expect(event.detail.eventId).toMatch(/^[0-9a-f-]{36}$/);
+}
+
+/**
+ * Events of `userId` (and `type`) by unique eventId, after the retry queue is drained as the sweep would: on a
+ * loaded emulator a put may time out and go to the retry queue (and may have landed after all: then the retry
+ * delivers the same eventId again, which consumers deduplicate).
+ */
+async function settled(userId: string, type: string): Promise<EventEnvelope[]> {
+  await drainEventRetries({ bus: vault.container.eventBus(), retries: vault.container.eventRetries(), callMs: 2000 }, testDeadline());
+  const unique = new Map<string, EventEnvelope>();
+  for (const e of await tap.of(userId, type)) if (!unique.has(e.detail.eventId)) unique.set(e.detail.eventId, e);
+  return [...unique.values()];
 }
 
 /** `n` containers (as many Lambda instances), each fetching `perContainer` times at once. */
@@ -101,7 +115,7 @@ describe('a failing provider', () => {
     await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 503, count: 10_000 });
     const answers = await storm(userId);
     expect(answers.filter((a) => a.ok || !['provider_unavailable', 'rate_limited'].includes(a.code ?? ''))).toEqual([]);
-    let failed = await tap.of(userId, T.refreshFailed);
+    let failed = await settled(userId, T.refreshFailed);
     expect(failed).toHaveLength(1);
     expectEnvelope(failed[0]!, userId);
     expect(failed[0]!.detail).toMatchObject({ failureClass: 'provider_unavailable', errorCode: 'temporarily_unavailable', consecutiveFailures: 1 });
@@ -112,7 +126,7 @@ describe('a failing provider', () => {
     const past = Date.now() - 31_000;
     await patchRecord(vault, userId, { cooldownUntil: past, lastFailureEventAt: past });
     await storm(userId);
-    failed = await tap.of(userId, T.refreshFailed);
+    failed = await settled(userId, T.refreshFailed);
     expect(failed).toHaveLength(2);
     expect(failed[1]!.detail).toMatchObject({ consecutiveFailures: 2, failingSince: firstFailure });
     expect((await storedRecord(vault, userId))!).toMatchObject({ failureStreak: 2 });
@@ -121,17 +135,19 @@ describe('a failing provider', () => {
     await vault.provider.clearFaults();
     await patchRecord(vault, userId, { cooldownUntil: Date.now() - 1000 });
     expect((await storm(userId)).every((a) => a.ok)).toBe(true);
-    const recovered = await tap.of(userId, T.recovered);
+    const recovered = await settled(userId, T.recovered);
     expect(recovered).toHaveLength(1);
     expect(recovered[0]!.detail).toMatchObject({ consecutiveFailures: 2, failingSince: firstFailure });
-    expect(await tap.of(userId, T.refreshFailed)).toHaveLength(2);
+    expect(await settled(userId, T.refreshFailed)).toHaveLength(2);
     const record = (await storedRecord(vault, userId))! as Record<string, unknown>;
     for (const field of ['failureStreak', 'failingSince', 'lastFailureEventAt']) expect(record[field]).toBeUndefined();
 
     // A routine refresh of a healthy connection is no event.
     await ageAccessToken(vault, userId, -1000);
     expect((await storm(userId)).every((a) => a.ok)).toBe(true);
-    expect((await tap.of(userId)).map((e) => e['detail-type'])).toEqual([T.connected, T.refreshFailed, T.refreshFailed, T.recovered]);
+    await settled(userId, T.connected);
+    const all = new Map((await tap.of(userId)).map((e) => [e.detail.eventId, e['detail-type']]));
+    expect([...all.values()].sort()).toEqual([T.connected, T.refreshFailed, T.refreshFailed, T.recovered].sort());
   });
 
   it('failures closer together than 30 s (a short cool-down) keep counting but are announced once', async () => {
@@ -144,7 +160,7 @@ describe('a failing provider', () => {
       await patchRecord(vault, userId, { cooldownUntil: Date.now() - 1000 });
     }
     expect((await storedRecord(vault, userId))!).toMatchObject({ failureStreak: 3 });
-    expect(await tap.of(userId, T.refreshFailed)).toHaveLength(1);
+    expect(await settled(userId, T.refreshFailed)).toHaveLength(1);
   });
 
   it('invalid_grant under a storm: one Reauthorization Required', async () => {
@@ -154,7 +170,7 @@ describe('a failing provider', () => {
     await vault.server.endUserSessions(userId);
     const answers = await storm(userId);
     expect(answers.every((a) => !a.ok && a.code === 'reauthorization_required')).toBe(true);
-    const events = await tap.of(userId, T.reauthorizationRequired);
+    const events = await settled(userId, T.reauthorizationRequired);
     expect(events).toHaveLength(1);
     expectEnvelope(events[0]!, userId);
     expect(events[0]!.detail).toMatchObject({ reason: 'invalid_grant', consecutiveFailures: 0 });
@@ -291,3 +307,34 @@ async function makePendingRevocationsDue(userId: string): Promise<void> {
     );
   }
 }
+
+describe('decided only when the write is known to have committed', () => {
+  it('a release with cool-down whose answer is lost (the SDK retry then meets a conflict) is read back and announced once', async () => {
+    const userId = 'ev-lost-answer';
+    await connect(userId);
+    await ageAccessToken(vault, userId, -1000);
+    await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 503, count: 10_000 });
+    const container = vault.container;
+    const real = container.leases();
+    // The release lands, and its caller sees the conflict an SDK retry of a landed conditional write meets.
+    const lossy = Object.create(real) as typeof real;
+    lossy.release = async (...args: Parameters<typeof real.release>) => {
+      await real.release(...args);
+      return false;
+    };
+    const recorder = new RecordingPublisher();
+    const { coordinator } = coreOf(container, { leases: lossy, events: recorder });
+    await expect(coordinator.getToken({ userId, applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())).rejects.toMatchObject({ code: 'provider_unavailable' });
+    expect(recorder.events.map((e) => e.type)).toEqual([T.refreshFailed]);
+    expect(recorder.events[0]!.detail).toMatchObject({ userId, consecutiveFailures: 1 });
+
+    // Not our write (another holder's release): nothing decided.
+    const other = new RecordingPublisher();
+    const foreign = Object.create(real) as typeof real;
+    foreign.release = () => Promise.resolve(false);
+    await patchRecord(vault, userId, { cooldownUntil: Date.now() - 1000, lastFailureEventAt: Date.now() - 60_000 });
+    const second = coreOf(container, { leases: foreign, events: other }).coordinator;
+    await second.getToken({ userId, applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline()).catch(() => undefined);
+    expect(other.events).toEqual([]);
+  });
+});

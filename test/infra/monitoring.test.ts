@@ -165,7 +165,7 @@ describe('the dashboard', () => {
     for (const series of widget.series) {
       if (series.source === 'aws') {
         const aws = AWS_METRICS[series.metric];
-        const subjects = aws.namespace === 'AWS/SQS' ? 1 : FUNCTION_KEYS.length;
+        const subjects = aws.namespace === 'AWS/SQS' ? 2 : FUNCTION_KEYS.length; // SQS: the dead-letter queue and the event dead-letter queue
         const matching = lines.filter((l) => l.startsWith(JSON.stringify([aws.namespace, aws.name, aws.dimension]).slice(0, -1)));
         expect(matching).toHaveLength(subjects);
         for (const line of matching) expect(line).toContain(`"stat":"${series.stat}"`);

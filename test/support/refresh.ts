@@ -2,6 +2,7 @@
  * Helpers of the refresh tests (test/functions/refresh-*.test.ts): read and age stored connections, count AWS
  * calls, record metrics, and run callers in separate OS processes (see refresh-worker.ts).
  */
+import type { EventPublisher } from '@token-vault/cdk/functions/core/events/publisher';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -140,6 +141,8 @@ export interface CoreParts {
   readonly metrics?: VaultMetrics;
   /** @default the container's tunables */
   readonly policy?: Partial<CoordinatorPolicy>;
+  /** Lifecycle events (e.g. a RecordingPublisher). @default none */
+  readonly events?: EventPublisher;
 }
 
 /**
@@ -148,7 +151,7 @@ export interface CoreParts {
  */
 export function coreOf(container: Container, parts: CoreParts = {}): { readonly coordinator: RefreshCoordinator; readonly refresher: Refresher } {
   const leases = parts.leases ?? container.leases();
-  const metrics = parts.metrics === undefined ? {} : { metrics: parts.metrics };
+  const metrics = { ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }), ...(parts.events === undefined ? {} : { events: parts.events }) };
   const refresher = new Refresher({
     connections: container.connections(),
     leases,

@@ -217,7 +217,7 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'dead-letters',
         title: 'Dead letters',
-        description: 'Failed sweep deliveries and failed asynchronous refresh invocations waiting in the queue.',
+        description: 'Failed sweep deliveries and failed asynchronous refresh invocations, and lifecycle events the sweep could not put, waiting in their queues.',
         series: [aws('DLQ_MESSAGES_VISIBLE', 'Maximum', 'messages visible')],
         width: 6,
         height: 6,
@@ -532,7 +532,9 @@ export const ALARMS: readonly AlarmDefinition[] = [
   {
     id: 'DeadLetters',
     title: 'Dead letters',
-    description: 'A sweep delivery or an asynchronous refresh invocation failed for good; the message is in the dead-letter queue.',
+    description:
+      'A sweep delivery or an asynchronous refresh invocation failed for good (dead-letter queue), or a lifecycle event could not be put ' +
+      'after 5 sweeps (event dead-letter queue: redrive it to the retry queue once the bus takes events again).',
     signal: { kind: 'aws', metric: 'DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,

@@ -363,12 +363,19 @@ export class Refresher {
     const now = this.o.clock.now();
     const last = connection.failure?.lastEventAt;
     const announce = cooldown !== undefined && (last === undefined || now - last >= Math.max(this.o.cooldownMs, REFRESH_FAILED_EVENT_FLOOR_MS) - CLOCK_SKEW_MS);
-    let released: boolean;
+    let released: boolean | undefined;
     try {
       released = await this.o.leases.release(connection, lease, cooldown, deadline, announce ? now : undefined);
     } catch {
-      return { kind: 'failed', error: answer };
+      released = undefined;
     }
+    // A lost answer (then an SDK retry meets our own write as a conflict, or the call times out) may hide a release
+    // that landed: the item at this version, without our lease, carrying our announcement time, is our write.
+    if (released !== true && announce && deadline.allows(this.o.timing.awsCallMs)) {
+      const found = await this.o.connections.get(connection, deadline).catch(() => undefined);
+      if (found?.status === 'active' && found.version === connection.version && found.lease?.owner !== lease.owner && found.failure?.lastEventAt === now) released = true;
+    }
+    if (released === undefined) return { kind: 'failed', error: answer };
     if (!released) return { kind: 'moved' };
     if (announce && cooldown) {
       // Our release committed this failure (fenced on our lease): this container alone decides its event.

@@ -107,7 +107,8 @@ export class LeaseStore {
     const values: Item = { ':v': connection.version, ':o': lease.owner };
     let update = 'REMOVE leaseOwner, leaseExpiresAt';
     if (cooldown) {
-      const now = this.now();
+      // The announced failure's time is the streak's start when it starts one: the event and the item agree.
+      const now = announcedAt ?? this.now();
       update =
         `SET cooldownUntil = :c, lastErrorCode = :e, updatedAt = :u${connection.tokens.refreshToken === undefined ? '' : ', refreshDueAt = :c'}` +
         `, failingSince = if_not_exists(failingSince, :now)${announcedAt === undefined ? '' : ', lastFailureEventAt = :ann'} ADD failureStreak :one ${update}`;
