@@ -4,7 +4,7 @@
  * cdk-nag and the CDK CLI from the registry; a scratch Python CDK app installs the wheel with aws-cdk-lib from PyPI
  * into a virtual environment (cached in .cache/consumer-python; only the wheel is reinstalled on later runs). Each
  * app makes `new TokenVault(...)` plus `grantFetch` for a caller function and runs `cdk synth` with cdk-nag's
- * AwsSolutions checks: five functions on nodejs24.x arm64, no unacknowledged finding, and the same template facts
+ * AwsSolutions checks: every function of FUNCTIONS on nodejs24.x arm64, no unacknowledged finding, and the same template facts
  * as the repository's own app (infra/app.ts), down to the functions' code (the same asset hashes).
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { loadDeploymentConfig } from '../../infra/config';
 import { addComplianceChecks, addTokenVaultStacks } from '../../infra/deployment';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import {
   CACHE_DIR,
   cdkSynth,
@@ -53,8 +54,8 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-it('the repository app has the five functions on nodejs24.x arm64', () => {
-  expect(Object.keys(repositoryFacts.functions).sort()).toEqual(['token-vault callback', 'token-vault connect', 'token-vault refresh', 'token-vault revoke', 'token-vault token-fetch']);
+it('the repository app has every function of the definitions on nodejs24.x arm64', () => {
+  expect(Object.keys(repositoryFacts.functions).sort()).toEqual(Object.values(FUNCTIONS).map((fn) => `token-vault ${fn.name}`).sort());
   for (const facts of Object.values(repositoryFacts.functions)) {
     expect(facts).toMatchObject({ runtime: 'nodejs24.x', architectures: ['arm64'], handler: 'index.handler' });
   }
@@ -65,7 +66,7 @@ function expectRepositoryFacts(outdir: string): Template {
   expect(validationFindings(outdir)).toEqual([]);
   const template = readTemplates(outdir).Consumer!;
   const facts = vaultFacts([template], (id) => id.startsWith('Vault'));
-  expect(Object.values(facts.functions).map((f) => [f.runtime, f.architectures])).toEqual(Array(5).fill(['nodejs24.x', ['arm64']]));
+  expect(Object.values(facts.functions).map((f) => [f.runtime, f.architectures])).toEqual(Array(Object.keys(FUNCTIONS).length).fill(['nodejs24.x', ['arm64']]));
   expect(facts).toEqual(repositoryFacts);
   // The caller may invoke token-fetch and nothing else of the vault.
   const policies = Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('CallerRole'));
@@ -108,7 +109,7 @@ describe('TypeScript CDK app (npm tarball)', () => {
   it('packs lib/, the prebuilt assets, .jsii, README and API.md; no sources, no build scripts', () => {
     const files = tarballFiles(tarball);
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'API.md', '.jsii', 'lib/index.js', 'lib/index.d.ts']));
-    for (const name of ['connect', 'callback', 'token-fetch', 'refresh', 'revoke']) {
+    for (const name of Object.values(FUNCTIONS).map((fn) => fn.name)) {
       expect(files).toEqual(expect.arrayContaining([`assets/${name}/index.js`, `assets/${name}/index.js.map`]));
     }
     expect(files.filter((f) => /^(src|functions|scripts|dist)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);

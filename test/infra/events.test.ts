@@ -8,7 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { ENV } from '@token-vault/cdk/lib/definitions';
 import { TokenVault } from '@token-vault/cdk';
-import { FUNCTION_ACCESS, FUNCTION_KEYS } from '@token-vault/cdk/lib/constructs/access';
+import { FUNCTION_ACCESS, FUNCTION_KEYS } from '@token-vault/cdk/lib/definitions/access';
 import { actionsOf, flatten, resourcesOf, type Statement } from './support/synth';
 
 function build(eventBus?: (stack: Stack) => events.IEventBus): { vault: TokenVault; template: Template; stack: Stack } {

@@ -60,14 +60,18 @@ async function invoke(name: string, payload: unknown): Promise<Record<string, un
   return answer;
 }
 
+/** connect, the provider's login, the callback and, since the local stack binds flows to their user, complete. */
 async function connect(userId: string): Promise<void> {
-  const started = await invoke('connect', { userId });
+  const started = await invoke('connect', { userId, returnTo: `${stack.baseUrl}/connected` });
   expect(started.ok).toBe(true);
   const callbackUrl = await completeAuthorization(String(started.authorizationUrl), {});
   registerSensitive(callbackUrl.searchParams.get('code') ?? undefined, callbackUrl.searchParams.get('state') ?? undefined);
   const res = await fetch(callbackUrl, { redirect: 'manual' });
   await res.arrayBuffer();
-  expect(res.status).toBe(200);
+  const location = new URL(res.headers.get('location') ?? '', stack.baseUrl);
+  const flowHandle = location.searchParams.get('flow') ?? '';
+  registerSensitive(flowHandle);
+  expect(await invoke('complete', { flowHandle, userId })).toMatchObject({ ok: true });
 }
 
 async function waiting(queueUrl: string): Promise<number> {

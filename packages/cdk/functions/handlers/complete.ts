@@ -7,7 +7,7 @@ import { completeRequestSchema } from '../contract/requests';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
 
-const vault = new Container();
+const vault = new Container(process.env, 'complete');
 
 export const handler = invokeHandler(completeRequestSchema, async (input, deadline) => {
   const completed = await vault.authorization().completeFlow(input, deadline);

@@ -4,7 +4,7 @@ import { importRequestSchema } from '../contract/requests';
 import { Container } from '../runtime/container';
 import { invokeHandler } from '../runtime/invoke-handler';
 
-const vault = new Container();
+const vault = new Container(process.env, 'importConnection');
 
 export const handler = invokeHandler(importRequestSchema, async (input, deadline) => ({ ...(await vault.importer().import(input, deadline)) }), {
   // A changed token: the record carries the imported refresh token's fingerprint (never the token).

@@ -19,7 +19,7 @@ import { invokeHandler } from '../runtime/invoke-handler';
 import { vaultLogger, vaultMetrics } from '../runtime/powertools';
 import { SqsWorkQueue } from '../runtime/sqs-work-queue';
 
-const vault = new Container();
+const vault = new Container(process.env, 'sweep');
 const queue = new SqsWorkQueue(new SQSClient(sdkClientConfig(vault.timing.awsCallMs)), requireEnv(ENV.REFRESH_QUEUE_URL, process.env), vault.timing.awsCallMs);
 /** What this container enqueued within the visibility timeout: the schedule keeps the container warm. */
 const memo = new EnqueueMemo(REFRESH_QUEUE.visibilityTimeoutSeconds * 1000);

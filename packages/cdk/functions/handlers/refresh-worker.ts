@@ -12,7 +12,7 @@ import { Container } from '../runtime/container';
 import { invocationDeadline } from '../runtime/invoke-handler';
 import { logger, vaultLogger } from '../runtime/powertools';
 
-const vault = new Container();
+const vault = new Container(process.env, 'refreshWorker');
 
 const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const records = Array.isArray(event?.Records) ? event.Records : [];

@@ -82,7 +82,7 @@ export function loadTunables(env: NodeJS.ProcessEnv = process.env): TunableValue
 export function loadProactiveRefresh(env: NodeJS.ProcessEnv = process.env): ProactiveRefresh {
   const raw = env[ENV.PROACTIVE_REFRESH];
   if (raw === undefined || raw.trim() === '') return 'used';
-  if (!(PROACTIVE_REFRESH_POLICIES as readonly string[]).includes(raw)) throw new ConfigurationError(`${ENV.PROACTIVE_REFRESH} must be one of ${PROACTIVE_REFRESH_POLICIES.join(', ')}.`);
+  if (!(PROACTIVE_REFRESH_POLICIES as readonly string[]).includes(raw)) throw new ConfigurationError('invalid', ENV.PROACTIVE_REFRESH, `${ENV.PROACTIVE_REFRESH} must be one of ${PROACTIVE_REFRESH_POLICIES.join(', ')}.`);
   return raw as ProactiveRefresh;
 }
 

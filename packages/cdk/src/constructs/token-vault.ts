@@ -3,11 +3,10 @@
  * HTTP API and the refresh schedule, and either builds the stateful resources ({@link TokenVaultData}) itself or
  * uses ones you built in another stack (as infra/app.ts does).
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
@@ -17,7 +16,6 @@ import { SCOPED_FUNCTION_KEYS, type ScopedFunctionKey } from '../definitions/ali
 import { AUDIT_FORMAT } from '../definitions/audit';
 import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
-import { DEFAULT_WORKER_MAX_CONCURRENCY } from '../definitions/queues';
 import { CONNECTIONS_TABLE, STATES_TABLE } from '../definitions/tables';
 import { bindApplications, bindKey, bindTable } from './vault-function';
 import { TUNABLES, type TunableName } from '../definitions/tunables';

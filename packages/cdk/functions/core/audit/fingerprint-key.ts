@@ -39,7 +39,7 @@ export class FingerprintKeyLoader {
       } catch (error) {
         made.plaintext.fill(0);
         // Another container stored its key first: use that one.
-        if (!(error instanceof StoreError && error.failure === 'conflict')) throw error;
+        if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
       }
     }
     throw new StoreError('unavailable', 'The fingerprint key could not be read or made.');

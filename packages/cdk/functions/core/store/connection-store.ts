@@ -214,7 +214,7 @@ export class ConnectionStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      if (error instanceof StoreError && error.code === 'conflict') return false;
       throw error;
     }
   }
@@ -239,7 +239,7 @@ export class ConnectionStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      if (error instanceof StoreError && error.code === 'conflict') return false;
       throw error;
     }
   }

@@ -88,7 +88,7 @@ export class FlowStore {
       const flow = decodeFlow(item);
       return { outcome: flow.expiresAt <= this.now() ? 'expired' : 'consumed', flow };
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return { outcome: 'unknown' };
+      if (error instanceof StoreError && error.code === 'conflict') return { outcome: 'unknown' };
       throw error;
     }
   }

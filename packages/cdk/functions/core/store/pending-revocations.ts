@@ -64,7 +64,7 @@ export class PendingRevocations {
       );
       return true;
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      if (error instanceof StoreError && error.code === 'conflict') return false;
       throw error;
     }
   }
@@ -101,7 +101,7 @@ export class PendingRevocations {
       await this.confirmWithRecord(pending, del, deadline);
       return true;
     } catch (error) {
-      if (error instanceof StoreError && error.failure === 'conflict') return false;
+      if (error instanceof StoreError && error.code === 'conflict') return false;
       throw error;
     }
   }

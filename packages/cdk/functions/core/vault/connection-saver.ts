@@ -120,7 +120,7 @@ export class ConnectionSaver {
         const landed = await this.ownSaveLanded(key, connectionId, deadline);
         if (landed === true) return await this.saved(key, previous, connectionId, tokens, request, deadline);
         if (landed === undefined) throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
-        if (!(error instanceof StoreError && error.failure === 'conflict') || attempt >= 3) throw error;
+        if (!(error instanceof StoreError && error.code === 'conflict') || attempt >= 3) throw error;
       }
     }
   }

@@ -135,7 +135,7 @@ export class ImportService {
             continue;
           }
         }
-        if (error.kind === 'rate_limited') throw new VaultError('rate_limited', MESSAGES.rateLimited, { ...(error.retryAfterMs === undefined ? {} : { retryAfterSeconds: error.retryAfterMs / 1000 }) });
+        if (error.code === 'rate_limited') throw new VaultError('rate_limited', MESSAGES.rateLimited, { ...(error.retryAfterMs === undefined ? {} : { retryAfterSeconds: error.retryAfterMs / 1000 }) });
         if (error.isTransient) throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable);
         throw new VaultError('internal_error', 'The provider refused the vault\'s refresh request (check the client configuration).');
       }
