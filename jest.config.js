@@ -11,7 +11,16 @@ module.exports = {
     // @middy/core 6 is ESM-only; Jest on Node 20 cannot require ESM, so it is transpiled to CommonJS here.
     '/node_modules/@middy/.+\\.js$': [
       'ts-jest',
-      { diagnostics: false, tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false } },
+      {
+        diagnostics: false,
+        tsconfig: {
+          allowJs: true,
+          isolatedModules: true,
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          verbatimModuleSyntax: false,
+        },
+      },
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],

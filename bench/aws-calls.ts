@@ -7,11 +7,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Container } from '@token-vault/cdk/functions/runtime/container';
 
-type Middleware = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>;
+type Middleware = (
+  next: (args: unknown) => Promise<unknown>,
+  context: { commandName?: string },
+) => (args: unknown) => Promise<unknown>;
 
 interface CountableClient {
   middlewareStack: {
-    add(middleware: Middleware, options: { step: 'initialize' | 'deserialize'; name: string; priority?: 'high' | 'normal' | 'low' }): void;
+    add(
+      middleware: Middleware,
+      options: { step: 'initialize' | 'deserialize'; name: string; priority?: 'high' | 'normal' | 'low' },
+    ): void;
   };
 }
 
@@ -70,8 +76,16 @@ export function countAwsCalls(container: Container): AwsCallCounter {
       },
       { step: 'initialize', name: `bench-count-${service}`, priority: 'high' },
     );
-    client.middlewareStack.add(timed('send'), { step: 'initialize', name: `bench-send-time-${service}`, priority: 'high' });
-    client.middlewareStack.add(timed('http'), { step: 'deserialize', name: `bench-http-time-${service}`, priority: 'low' });
+    client.middlewareStack.add(timed('send'), {
+      step: 'initialize',
+      name: `bench-send-time-${service}`,
+      priority: 'high',
+    });
+    client.middlewareStack.add(timed('http'), {
+      step: 'deserialize',
+      name: `bench-http-time-${service}`,
+      priority: 'low',
+    });
   };
   watch('DynamoDB', container.dynamoDbClient() as unknown as CountableClient);
   watch('DynamoDB', container.dynamoDbReadClient() as unknown as CountableClient);
@@ -86,7 +100,8 @@ export function countAwsCalls(container: Container): AwsCallCounter {
   wrapSend((container as unknown as { documentClient: () => Sender }).documentClient());
   return {
     calls,
-    of: (service) => Object.entries(calls).reduce((sum, [name, n]) => (name.startsWith(`${service}.`) ? sum + n : sum), 0),
+    of: (service) =>
+      Object.entries(calls).reduce((sum, [name, n]) => (name.startsWith(`${service}.`) ? sum + n : sum), 0),
     sendMs: () => time.send,
     httpMs: () => time.http,
     wholeSendMs: () => time.whole,

@@ -25,11 +25,18 @@ export async function measureCallerLibrary(stack: BenchStack): Promise<Section> 
       send: async (command: InvokeCommand) => {
         invokes++;
         const request: unknown = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array));
-        const answer = { ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(request), fetchDeadline())) };
+        const answer = {
+          ok: true,
+          ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(request), fetchDeadline())),
+        };
         return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
       },
     } as unknown as LambdaClient;
-    const client = new TokenVaultClient({ lambda, tokenFetchFunction: 'token-fetch', ...(cacheOn ? {} : { expirySkewSeconds: 365 * 24 * 3600 }) });
+    const client = new TokenVaultClient({
+      lambda,
+      tokenFetchFunction: 'token-fetch',
+      ...(cacheOn ? {} : { expirySkewSeconds: 365 * 24 * 3600 }),
+    });
     const seen = new Set<string>();
     for (let i = 0; i < CALLS; i++) seen.add((await client.getAccessToken(USER)).accessToken);
     return { invokes, distinct: seen.size };
@@ -38,13 +45,13 @@ export async function measureCallerLibrary(stack: BenchStack): Promise<Section> 
   const off = await run(false);
   return {
     title: `caller library: ${CALLS} sequential getAccessToken calls for one user within its token's validity`,
-    off: 'the client\'s token cache (expirySkewSeconds longer than the token\'s life)',
+    off: "the client's token cache (expirySkewSeconds longer than the token's life)",
     figures: [
       { label: `invokes of token-fetch per ${CALLS} getAccessToken`, on: on.invokes, off: off.invokes },
       { label: 'distinct access tokens answered', on: on.distinct, off: off.distinct },
     ],
     notes: [
-      'caller library: the real TokenVaultClient (packages/client) with a stand-in LambdaClient whose send() runs token-fetch\'s core in-process ' +
+      "caller library: the real TokenVaultClient (packages/client) with a stand-in LambdaClient whose send() runs token-fetch's core in-process " +
         'against the local stack; only the Lambda transport is replaced.',
     ],
   };

@@ -14,7 +14,10 @@ export function runChild<T>(args: readonly string[], env: NodeJS.ProcessEnv, tim
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const line = stdout.split('\n').reverse().find((l) => l.startsWith(MARKER));
+      const line = stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith(MARKER));
       if (code !== 0 || !line) {
         reject(new Error(`bench child ${args.join(' ').slice(0, 200)} exited ${code}: ${stderr.slice(-2000)}`));
         return;
@@ -25,6 +28,9 @@ export function runChild<T>(args: readonly string[], env: NodeJS.ProcessEnv, tim
 }
 
 /** The environment of a function's child process: this process's (emulator endpoint, fake credentials) + the functions'. */
-export function childEnv(functionEnv: Readonly<Record<string, string>>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function childEnv(
+  functionEnv: Readonly<Record<string, string>>,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return { ...process.env, ...functionEnv, POWERTOOLS_LOG_LEVEL: 'WARN', ...extra };
 }

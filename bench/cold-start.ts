@@ -49,16 +49,27 @@ const EVENTS: Record<FunctionKey, unknown> = {
     rawPath: '/oauth/callback',
     rawQueryString: 'code=bench-code&state=bench-state-that-does-not-exist-000000000',
     headers: {},
-    requestContext: { http: { method: 'GET', path: '/oauth/callback', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'bench' },
+    requestContext: {
+      http: { method: 'GET', path: '/oauth/callback', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+    },
     isBase64Encoded: false,
   },
   tokenFetch: { userId: COLD_USER, applicationId: 'default' },
   refresh: { userId: COLD_USER, applicationId: 'default' },
   revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
   sweep: { sweep: true },
-  refreshWorker: { Records: [{ messageId: 'cold-start-1', body: JSON.stringify({ v: 1, k: 'r', u: COLD_USER, a: 'default', d: 0 }) }] },
+  refreshWorker: {
+    Records: [{ messageId: 'cold-start-1', body: JSON.stringify({ v: 1, k: 'r', u: COLD_USER, a: 'default', d: 0 }) }],
+  },
   status: { userId: COLD_USER },
-  importConnection: { userId: COLD_USER, refreshToken: 'cold-start-not-a-token', validate: false, accessToken: 'cold-start-not-a-token', expiresAt: '2000-01-01T00:00:00Z' },
+  importConnection: {
+    userId: COLD_USER,
+    refreshToken: 'cold-start-not-a-token',
+    validate: false,
+    accessToken: 'cold-start-not-a-token',
+    expiresAt: '2000-01-01T00:00:00Z',
+  },
   complete: { flowHandle: 'cold-start-unknown-flow-handle-000000000000', userId: 'cold-start-nobody' },
   auditForwarder: {},
 };
@@ -106,8 +117,16 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
     const runs = { on: [] as ChildResult[], off: [] as ChildResult[] };
     // Alternating, so that drift of the machine affects both alike.
     for (let i = 0; i < RUNS; i++) {
-      for (const [side, file] of [['on', deployed.file], ['off', plain.file]] as const) {
-        const env = childEnv(stack.env, { BENCH_BUNDLE: file, BENCH_EVENT: JSON.stringify(EVENTS[key]), BENCH_TIMEOUT_MS: String(fn.timeoutSeconds * 1000), ...EXTRA_ENV[key] });
+      for (const [side, file] of [
+        ['on', deployed.file],
+        ['off', plain.file],
+      ] as const) {
+        const env = childEnv(stack.env, {
+          BENCH_BUNDLE: file,
+          BENCH_EVENT: JSON.stringify(EVENTS[key]),
+          BENCH_TIMEOUT_MS: String(fn.timeoutSeconds * 1000),
+          ...EXTRA_ENV[key],
+        });
         runs[side].push(await runChild<ChildResult>(['--enable-source-maps', '-e', CHILD], env));
       }
     }
@@ -122,9 +141,24 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
         digits: 1,
         ...(isTokenFetch ? { target: '< 500 KB', met: deployed.bytes < 500 * 1024 } : {}),
       },
-      { label: `${fn.name}: module load (ms, median)`, on: median('on', (r) => r.loadMs), off: median('off', (r) => r.loadMs), digits: 1 },
-      { label: `${fn.name}: first invocation (ms, median)`, on: median('on', (r) => r.firstMs), off: median('off', (r) => r.firstMs), digits: 1 },
-      { label: `${fn.name}: second invocation (ms, median)`, on: median('on', (r) => r.warmMs), off: median('off', (r) => r.warmMs), digits: 1 },
+      {
+        label: `${fn.name}: module load (ms, median)`,
+        on: median('on', (r) => r.loadMs),
+        off: median('off', (r) => r.loadMs),
+        digits: 1,
+      },
+      {
+        label: `${fn.name}: first invocation (ms, median)`,
+        on: median('on', (r) => r.firstMs),
+        off: median('off', (r) => r.firstMs),
+        digits: 1,
+      },
+      {
+        label: `${fn.name}: second invocation (ms, median)`,
+        on: median('on', (r) => r.warmMs),
+        off: median('off', (r) => r.warmMs),
+        digits: 1,
+      },
       {
         label: `${fn.name}: initialisation = load + first (ms, median)`,
         on: median('on', init),
@@ -134,14 +168,20 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
         met: median('on', init) < 100,
       },
     );
-    notes.push(`cold start ${fn.name}: first invocation ${FIRST_CALL[key]}; answer ${runs.on[0]!.answer.replace(/"accessToken":"[^"]*"/, '"accessToken":"…"')}`);
+    notes.push(
+      `cold start ${fn.name}: first invocation ${FIRST_CALL[key]}; answer ${runs.on[0]!.answer.replace(/"accessToken":"[^"]*"/, '"accessToken":"…"')}`,
+    );
   }
   notes.push(
     `cold start: ${RUNS} fresh \`node --enable-source-maps\` processes per bundle and side, median; times start at require() (Node.js's own ` +
-      'start-up, about 40 ms here, and Lambda\'s runtime bootstrap are not included). The first invocation includes the SDK clients\' ' +
+      "start-up, about 40 ms here, and Lambda's runtime bootstrap are not included). The first invocation includes the SDK clients' " +
       'creation, credential and endpoint resolution, and its AWS calls to moto on loopback (no TLS; in AWS, TLS handshakes add to it).',
   );
-  notes.push(`cold start: load average while measuring ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpus().length} cores.`);
+  notes.push(
+    `cold start: load average while measuring ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')} (1/5/15 min) on ${cpus().length} cores.`,
+  );
   return {
     title: 'cold start per function (esbuild with BUNDLING, platform node, format cjs, everything bundled)',
     off: 'BUNDLING size work: unminified, default main fields (SDK CommonJS builds)',

@@ -63,12 +63,21 @@ function perCall(calls: Record<string, number>, count: number): Record<string, n
 
 function awsDollars(calls: Record<string, number>): number {
   const { rru, wru } = dynamoUnits(calls);
-  const sum = (prefix: string) => Object.entries(calls).reduce((s, [name, n]) => (name.startsWith(prefix) ? s + n : s), 0);
-  return rru * PRICE.dynamoRru + wru * PRICE.dynamoWru + sum('KMS.') * PRICE.kmsRequest + sum('SecretsManager.') * PRICE.secretsRequest;
+  const sum = (prefix: string) =>
+    Object.entries(calls).reduce((s, [name, n]) => (name.startsWith(prefix) ? s + n : s), 0);
+  return (
+    rru * PRICE.dynamoRru +
+    wru * PRICE.dynamoWru +
+    sum('KMS.') * PRICE.kmsRequest +
+    sum('SecretsManager.') * PRICE.secretsRequest
+  );
 }
 
 function latency(calls: Record<string, number>): number {
-  return Object.entries(calls).reduce((s, [name, n]) => s + n * (LATENCY_MS[name.split('.')[0] as keyof typeof LATENCY_MS] ?? 0), 0);
+  return Object.entries(calls).reduce(
+    (s, [name, n]) => s + n * (LATENCY_MS[name.split('.')[0] as keyof typeof LATENCY_MS] ?? 0),
+    0,
+  );
 }
 
 /** Billed ms of one token-fetch: its CPU (measured, scaled to 256 MB's CPU share) + in-region call latency, rounded up. */
@@ -77,7 +86,11 @@ function fetchBilledMs(side: WarmSide): number {
 }
 
 function perFetchDollars(side: WarmSide): number {
-  return PRICE.lambdaRequest + (fetchBilledMs(side) / 1000) * MEMORY_GB * PRICE.lambdaGbSecond + awsDollars(perCall(side.calls, side.fetches));
+  return (
+    PRICE.lambdaRequest +
+    (fetchBilledMs(side) / 1000) * MEMORY_GB * PRICE.lambdaGbSecond +
+    awsDollars(perCall(side.calls, side.fetches))
+  );
 }
 
 function perRefreshDollars(side: RefreshSide): number {
@@ -110,10 +123,31 @@ export async function measureCost(stack: BenchStack): Promise<Section> {
     title: `cost model (us-east-1 list prices, Lambda arm64 ${FUNCTIONS.tokenFetch.memoryMiB} MB), from this run's measured calls and times`,
     off: 'caches (their measured calls and times)',
     figures: [
-      { label: 'billed Lambda ms per token-fetch (modelled)', on: fetchBilledMs(warm.on), off: fetchBilledMs(warm.off) },
-      { label: '$ per million token-fetches', on: perMillion.on, off: perMillion.off, digits: 3, target: '< $0.50', met: perMillion.on < 0.5 },
-      { label: '$ per refresh x 1e6 (per million refreshes)', on: perRefreshDollars(refresh.on) * 1e6, off: perRefreshDollars(refresh.off) * 1e6, digits: 2 },
-      { label: `$ per month, ${USERS.toLocaleString('en-US')} connected users`, on: month.on.total, off: month.off.total, digits: 2 },
+      {
+        label: 'billed Lambda ms per token-fetch (modelled)',
+        on: fetchBilledMs(warm.on),
+        off: fetchBilledMs(warm.off),
+      },
+      {
+        label: '$ per million token-fetches',
+        on: perMillion.on,
+        off: perMillion.off,
+        digits: 3,
+        target: '< $0.50',
+        met: perMillion.on < 0.5,
+      },
+      {
+        label: '$ per refresh x 1e6 (per million refreshes)',
+        on: perRefreshDollars(refresh.on) * 1e6,
+        off: perRefreshDollars(refresh.off) * 1e6,
+        digits: 2,
+      },
+      {
+        label: `$ per month, ${USERS.toLocaleString('en-US')} connected users`,
+        on: month.on.total,
+        off: month.off.total,
+        digits: 2,
+      },
     ],
     notes: [
       `cost assumptions: prices Lambda arm64 $${PRICE.lambdaGbSecond}/GB-s + $0.20/M requests; DynamoDB on demand $0.125/M RRU, $0.625/M WRU, ` +

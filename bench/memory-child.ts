@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const event = { userId: process.env.BENCH_USER, applicationId: 'default' };
   const rssAfterInitKiB = process.memoryUsage().rss / 1024;
   for (let i = 0; i < fetches; i++) {
-    const answer = { ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event), fetchDeadline())) };
+    const answer = {
+      ok: true,
+      ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event), fetchDeadline())),
+    };
     if (!answer.accessToken) throw new Error('no token');
   }
   const status = readFileSync('/proc/self/status', 'utf8');

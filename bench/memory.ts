@@ -34,10 +34,27 @@ export async function measureMemory(stack: BenchStack): Promise<Section> {
     title: `memory: fresh node process running ${FETCHES} warm token-fetches (bundled as deployed), median of ${RUNS}`,
     off: 'caches (DataKeyCache disabled, client-secret max age 0)',
     figures: [
-      { label: 'peak RSS (MiB, resourceUsage().maxRSS)', on: mib('on', (r) => r.maxRssKiB), off: mib('off', (r) => r.maxRssKiB), digits: 1 },
-      { label: 'peak RSS (MiB, /proc/self/status VmHWM)', on: mib('on', (r) => r.vmHwmKiB ?? Number.NaN), off: mib('off', (r) => r.vmHwmKiB ?? Number.NaN), digits: 1 },
-      { label: 'RSS after initialisation (MiB)', on: mib('on', (r) => r.rssAfterInitKiB), off: mib('off', (r) => r.rssAfterInitKiB), digits: 1 },
+      {
+        label: 'peak RSS (MiB, resourceUsage().maxRSS)',
+        on: mib('on', (r) => r.maxRssKiB),
+        off: mib('off', (r) => r.maxRssKiB),
+        digits: 1,
+      },
+      {
+        label: 'peak RSS (MiB, /proc/self/status VmHWM)',
+        on: mib('on', (r) => r.vmHwmKiB ?? Number.NaN),
+        off: mib('off', (r) => r.vmHwmKiB ?? Number.NaN),
+        digits: 1,
+      },
+      {
+        label: 'RSS after initialisation (MiB)',
+        on: mib('on', (r) => r.rssAfterInitKiB),
+        off: mib('off', (r) => r.rssAfterInitKiB),
+        digits: 1,
+      },
     ],
-    notes: ['memory: the function is sized at 256 MB; the peak is that of the whole Node.js process (runtime, bundle, SDK clients, caches).'],
+    notes: [
+      'memory: the function is sized at 256 MB; the peak is that of the whole Node.js process (runtime, bundle, SDK clients, caches).',
+    ],
   };
 }

@@ -46,14 +46,52 @@ export async function measureRefreshStorm(stack: BenchStack, options: RefreshSto
     title: `refresh storm: ${callers} concurrent token-fetches of an expired connection, one warm container, ${rounds} storms`,
     off: 'in-process coalescing (RefreshCoordinator coalesce: false)',
     figures: [
-      { label: 'refreshes at the provider per storm (max)', on: max(on.refreshesPerStorm), off: max(off.refreshesPerStorm), target: 'exactly 1', met: on.refreshesPerStorm.every((n) => n === 1) },
-      { label: 'refresh-token reuse detected', on: on.reuseDetected, off: off.reuseDetected, target: '0', met: on.reuseDetected === 0 },
+      {
+        label: 'refreshes at the provider per storm (max)',
+        on: max(on.refreshesPerStorm),
+        off: max(off.refreshesPerStorm),
+        target: 'exactly 1',
+        met: on.refreshesPerStorm.every((n) => n === 1),
+      },
+      {
+        label: 'refresh-token reuse detected',
+        on: on.reuseDetected,
+        off: off.reuseDetected,
+        target: '0',
+        met: on.reuseDetected === 0,
+      },
       { label: 'failed token-fetches', on: on.failed, off: off.failed, target: '0', met: on.failed === 0 },
-      { label: 'distinct tokens per storm (max)', on: max(on.distinctTokensPerStorm), off: max(off.distinctTokensPerStorm), target: '1', met: on.distinctTokensPerStorm.every((n) => n === 1) },
-      { label: 'waiter latency p50 (ms)', on: percentile(on.latenciesMs, 50), off: percentile(off.latenciesMs, 50), digits: 1 },
-      { label: 'waiter latency p99 (ms)', on: percentile(on.latenciesMs, 99), off: percentile(off.latenciesMs, 99), digits: 1 },
-      { label: 'DynamoDB calls per storm (mean)', on: mean(on.dynamoDbCallsPerStorm), off: mean(off.dynamoDbCallsPerStorm), digits: 1 },
-      { label: 'KMS calls per storm (mean)', on: mean(on.kmsCallsPerStorm), off: mean(off.kmsCallsPerStorm), digits: 1 },
+      {
+        label: 'distinct tokens per storm (max)',
+        on: max(on.distinctTokensPerStorm),
+        off: max(off.distinctTokensPerStorm),
+        target: '1',
+        met: on.distinctTokensPerStorm.every((n) => n === 1),
+      },
+      {
+        label: 'waiter latency p50 (ms)',
+        on: percentile(on.latenciesMs, 50),
+        off: percentile(off.latenciesMs, 50),
+        digits: 1,
+      },
+      {
+        label: 'waiter latency p99 (ms)',
+        on: percentile(on.latenciesMs, 99),
+        off: percentile(off.latenciesMs, 99),
+        digits: 1,
+      },
+      {
+        label: 'DynamoDB calls per storm (mean)',
+        on: mean(on.dynamoDbCallsPerStorm),
+        off: mean(off.dynamoDbCallsPerStorm),
+        digits: 1,
+      },
+      {
+        label: 'KMS calls per storm (mean)',
+        on: mean(on.kmsCallsPerStorm),
+        off: mean(off.kmsCallsPerStorm),
+        digits: 1,
+      },
     ],
     notes: [
       'storm: without coalescing the DynamoDB lease still allows only one provider refresh; the waiters pay for it in polling (50-250 ms) and reads.',
@@ -67,7 +105,15 @@ function side(stack: BenchStack, userId: string, coalesce: boolean) {
   const container = stack.newContainer();
   const tokens = stack.tokenService(container, { coalesce });
   const calls = countAwsCalls(container);
-  const acc: SideResult = { latenciesMs: [], refreshesPerStorm: [], reuseDetected: 0, failed: 0, distinctTokensPerStorm: [], dynamoDbCallsPerStorm: [], kmsCallsPerStorm: [] };
+  const acc: SideResult = {
+    latenciesMs: [],
+    refreshesPerStorm: [],
+    reuseDetected: 0,
+    failed: 0,
+    distinctTokensPerStorm: [],
+    dynamoDbCallsPerStorm: [],
+    kmsCallsPerStorm: [],
+  };
   const fetch = () => tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, fetchDeadline());
   return {
     /** Connects the user and warms the container (client secret, data key), like a container already serving it. */
@@ -84,7 +130,10 @@ function side(stack: BenchStack, userId: string, coalesce: boolean) {
           const started = performance.now();
           try {
             const token = await fetch();
-            return { ms: performance.now() - started, hash: createHash('sha256').update(token.accessToken).digest('hex') };
+            return {
+              ms: performance.now() - started,
+              hash: createHash('sha256').update(token.accessToken).digest('hex'),
+            };
           } catch {
             return { ms: performance.now() - started, hash: undefined };
           }

@@ -73,7 +73,9 @@ function side(stack: BenchStack, userId: string, caches: boolean) {
       providerRefreshes,
       calls,
       wallMs,
-      perRefresh: (service) => Object.entries(calls).reduce((sum, [name, n]) => (name.startsWith(`${service}.`) ? sum + n : sum), 0) / wallMs.length,
+      perRefresh: (service) =>
+        Object.entries(calls).reduce((sum, [name, n]) => (name.startsWith(`${service}.`) ? sum + n : sum), 0) /
+        wallMs.length,
     }),
   };
 }
@@ -89,12 +91,36 @@ export async function measureRefresh(stack: BenchStack): Promise<Section> {
     title: `refresh: ${on.refreshes} sequential refreshes of an expired connection per side (token-fetch), one warm container per side`,
     off: 'caches (DataKeyCache disabled, client-secret max age 0)',
     figures: [
-      { label: 'provider refreshes per refresh', on: on.providerRefreshes / on.refreshes, off: off.providerRefreshes / off.refreshes, digits: 2, target: '1', met: on.providerRefreshes === on.refreshes },
+      {
+        label: 'provider refreshes per refresh',
+        on: on.providerRefreshes / on.refreshes,
+        off: off.providerRefreshes / off.refreshes,
+        digits: 2,
+        target: '1',
+        met: on.providerRefreshes === on.refreshes,
+      },
       { label: 'KMS calls per refresh', on: on.perRefresh('KMS'), off: off.perRefresh('KMS'), digits: 2 },
-      { label: 'DynamoDB calls per refresh', on: on.perRefresh('DynamoDB'), off: off.perRefresh('DynamoDB'), digits: 2 },
-      { label: 'Secrets Manager calls per refresh', on: on.perRefresh('SecretsManager'), off: off.perRefresh('SecretsManager'), digits: 2 },
-      { label: 'refresh wall time p50 (ms, local provider + moto)', on: percentile(on.wallMs, 50), off: percentile(off.wallMs, 50), digits: 1 },
+      {
+        label: 'DynamoDB calls per refresh',
+        on: on.perRefresh('DynamoDB'),
+        off: off.perRefresh('DynamoDB'),
+        digits: 2,
+      },
+      {
+        label: 'Secrets Manager calls per refresh',
+        on: on.perRefresh('SecretsManager'),
+        off: off.perRefresh('SecretsManager'),
+        digits: 2,
+      },
+      {
+        label: 'refresh wall time p50 (ms, local provider + moto)',
+        on: percentile(on.wallMs, 50),
+        off: percentile(off.wallMs, 50),
+        digits: 1,
+      },
     ],
-    notes: [`refresh: calls per refresh, on: ${callList(on.calls, on.refreshes)}; off: ${callList(off.calls, off.refreshes)}.`],
+    notes: [
+      `refresh: calls per refresh, on: ${callList(on.calls, on.refreshes)}; off: ${callList(off.calls, off.refreshes)}.`,
+    ],
   };
 }

@@ -43,7 +43,8 @@ export function machine(): string {
   return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node.js ${process.version}`;
 }
 
-const format = (value: number | undefined, digits = 0): string => (value === undefined ? '' : Number.isFinite(value) ? value.toFixed(digits) : String(value));
+const format = (value: number | undefined, digits = 0): string =>
+  value === undefined ? '' : Number.isFinite(value) ? value.toFixed(digits) : String(value);
 
 function ratio(figure: Figure): string {
   if (figure.off === undefined) return '';
@@ -59,7 +60,14 @@ export function renderTable(sections: readonly Section[], started: Date): string
   for (const section of sections) {
     titles.set(rows.length, `${section.title} (off: ${section.off})`);
     for (const f of section.figures) {
-      rows.push([`  ${f.label}`, format(f.on, f.digits), format(f.off, f.digits), ratio(f), f.target ?? '', f.met === undefined ? '' : f.met ? 'ok' : 'MISSED']);
+      rows.push([
+        `  ${f.label}`,
+        format(f.on, f.digits),
+        format(f.off, f.digits),
+        ratio(f),
+        f.target ?? '',
+        f.met === undefined ? '' : f.met ? 'ok' : 'MISSED',
+      ]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -68,7 +76,13 @@ export function renderTable(sections: readonly Section[], started: Date): string
       .map((c, i) => (i === 0 || i >= 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join(' | ')
       .trimEnd();
-  const out: string[] = [`token-vault bench, ${started.toISOString()}`, `machine: ${machine()}`, '', line(header), widths.map((w) => '-'.repeat(w)).join('-|-')];
+  const out: string[] = [
+    `token-vault bench, ${started.toISOString()}`,
+    `machine: ${machine()}`,
+    '',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+  ];
   rows.forEach((row, i) => {
     const title = titles.get(i);
     if (title) out.push(title);

@@ -38,7 +38,10 @@ const MEASUREMENTS: readonly Measurement[] = [
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !MEASUREMENTS.some((m) => m.name === name));
-  if (unknown.length > 0) throw new Error(`unknown measurement(s): ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown measurement(s): ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`,
+    );
   const selected = wanted.length === 0 ? MEASUREMENTS : MEASUREMENTS.filter((m) => wanted.includes(m.name));
   const started = new Date();
   const stack = await startBenchStack();
@@ -54,7 +57,10 @@ async function main(): Promise<void> {
   process.stdout.write(renderTable(sections, started));
   const out = join(__dirname, 'out');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'results.json'),
+    `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`,
+  );
 }
 
 main().then(

@@ -69,8 +69,15 @@ export async function measureScale(stack: BenchStack): Promise<Section> {
             const records = (event as SQSEvent).Records.map((r) => ({ messageId: r.messageId, body: r.body }));
             const result = await workBatch(
               records,
-              { refreshIfDue: (key, h, d) => coordinator.refreshIfDue(key, h, d), retryRevocation: (u, k, d) => revocation.retryRevocation(u, k, d) },
-              { horizonMs, deadline: Deadline.fromRemaining(FUNCTIONS.refreshWorker.timeoutSeconds * 1000, SYSTEM_CLOCK), timing: container.timing },
+              {
+                refreshIfDue: (key, h, d) => coordinator.refreshIfDue(key, h, d),
+                retryRevocation: (u, k, d) => revocation.retryRevocation(u, k, d),
+              },
+              {
+                horizonMs,
+                deadline: Deadline.fromRemaining(FUNCTIONS.refreshWorker.timeoutSeconds * 1000, SYSTEM_CLOCK),
+                timing: container.timing,
+              },
             );
             return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
           },
@@ -81,7 +88,9 @@ export async function measureScale(stack: BenchStack): Promise<Section> {
       const elapsed = (performance.now() - started) / 1000;
       const grants = (await stack.provider.stats()).refreshGrants;
       results.push({ level, perSecond: n / elapsed, sweepMs, grants });
-      process.stderr.write(`bench: scale: ${level} worker(s): ${(n / elapsed).toFixed(1)} refreshes/s, ${grants} provider refreshes\n`);
+      process.stderr.write(
+        `bench: scale: ${level} worker(s): ${(n / elapsed).toFixed(1)} refreshes/s, ${grants} provider refreshes\n`,
+      );
     }
   } finally {
     await stack.provider.clearFaults();
@@ -92,8 +101,19 @@ export async function measureScale(stack: BenchStack): Promise<Section> {
     title: `scale: ${n} connections due at once, worker concurrency ${LEVELS.join(', ')} (pollers, one container each, batches of ${batchSize}), provider ${providerMs} ms`,
     off: '-',
     figures: [
-      ...results.map((r) => ({ label: `${r.level} worker(s): refreshes/s (ratio to 1 worker)`, on: r.perSecond, off: r.perSecond / base, digits: 1 })),
-      ...results.map((r) => ({ label: `${r.level} worker(s): provider refreshes per connection`, on: r.grants / n, digits: 2, target: '1', met: r.grants === n })),
+      ...results.map((r) => ({
+        label: `${r.level} worker(s): refreshes/s (ratio to 1 worker)`,
+        on: r.perSecond,
+        off: r.perSecond / base,
+        digits: 1,
+      })),
+      ...results.map((r) => ({
+        label: `${r.level} worker(s): provider refreshes per connection`,
+        on: r.grants / n,
+        digits: 2,
+        target: '1',
+        met: r.grants === n,
+      })),
       { label: 'sweep: enqueue all due (ms, last level)', on: results.at(-1)!.sweepMs, digits: 0 },
       { label: `seeding: connect ${n} users (s)`, on: connectMs / 1000, digits: 1 },
     ],

@@ -56,9 +56,15 @@ export async function startBenchStack(): Promise<BenchStack> {
   const clientId = `bench-${randomBytes(4).toString('hex')}`;
   let provider: DevProvider | undefined;
   try {
-    provider = await startDevProvider({ clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI] }] });
+    provider = await startDevProvider({
+      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI] }],
+    });
     const prefix = `bench${randomBytes(4).toString('hex')}`;
-    const resources = await provisionResources({ endpoint: emulator.endpoint, prefix, applications: [{ applicationId: 'default', clientSecret }] });
+    const resources = await provisionResources({
+      endpoint: emulator.endpoint,
+      prefix,
+      applications: [{ applicationId: 'default', clientSecret }],
+    });
     // Measures the direct save (no returnTo page to complete a session-bound flow on).
     const application = {
       ...devProviderApplication(provider, {
@@ -86,7 +92,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       },
     });
     /** The deadline of one invocation of `fn`, from its timeout (as at the start of a Lambda call). */
-    const invocation = (fn: keyof typeof FUNCTIONS) => Deadline.fromRemaining(FUNCTIONS[fn].timeoutSeconds * 1000, SYSTEM_CLOCK);
+    const invocation = (fn: keyof typeof FUNCTIONS) =>
+      Deadline.fromRemaining(FUNCTIONS[fn].timeoutSeconds * 1000, SYSTEM_CLOCK);
     const containers: Container[] = [setup];
     const started = provider;
 
@@ -101,11 +108,17 @@ export async function startBenchStack(): Promise<BenchStack> {
       },
       tokenService: (container, options = {}) => benchTokenService(container, { ...options, keyId: env[ENV.KEY_ID]! }),
       connectUser: async (userId) => {
-        const { authorizationUrl } = await authorization.start({ userId, applicationId: 'default' }, invocation('connect'));
+        const { authorizationUrl } = await authorization.start(
+          { userId, applicationId: 'default' },
+          invocation('connect'),
+        );
         const redirect = await completeAuthorization(authorizationUrl, { loginHint: userId });
         const params = parseCallbackQuery({ rawQueryString: redirect.search.slice(1) });
         const outcome = params ? await authorization.complete(params, invocation('callback')) : undefined;
-        if (outcome?.status !== 'connected') throw new Error(`bench: could not connect ${userId}: ${outcome?.status === 'error' ? outcome.reason : 'bad callback'}`);
+        if (outcome?.status !== 'connected')
+          throw new Error(
+            `bench: could not connect ${userId}: ${outcome?.status === 'error' ? outcome.reason : 'bad callback'}`,
+          );
       },
       ageAccessToken: async (userId, validForMs) => {
         const now = Date.now();
@@ -115,7 +128,11 @@ export async function startBenchStack(): Promise<BenchStack> {
             TableName: resources.connectionsTable,
             Key: { userId, applicationId: 'default' },
             UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
-            ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': dueAt(times, millis(setup.tunables, 'refreshMarginSeconds')) },
+            ExpressionAttributeValues: {
+              ':i': times.accessTokenIssuedAt,
+              ':e': times.accessTokenExpiresAt,
+              ':d': dueAt(times, millis(setup.tunables, 'refreshMarginSeconds')),
+            },
           }),
         );
       },

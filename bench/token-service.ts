@@ -40,11 +40,17 @@ export function benchTokenService(container: Container, options: BenchTokenServi
           callTimeoutMs: timing.awsCallMs,
           cache: new DataKeyCache({ enabled: false }),
         }),
-        { defaultAccessTokenTtlMs: millis(tunables, 'defaultAccessTokenTtlSeconds'), defaultRefreshTokenTtlMs: millis(tunables, 'defaultRefreshTokenTtlSeconds') },
+        {
+          defaultAccessTokenTtlMs: millis(tunables, 'defaultAccessTokenTtlSeconds'),
+          defaultRefreshTokenTtlMs: millis(tunables, 'defaultRefreshTokenTtlSeconds'),
+        },
       );
   const provider = caches
     ? container.provider()
-    : new RegistryProviderGateway(container.applications(), new ClientSecretLoader({ client: container.secretsManagerClient(), maxAgeSeconds: 0 }));
+    : new RegistryProviderGateway(
+        container.applications(),
+        new ClientSecretLoader({ client: container.secretsManagerClient(), maxAgeSeconds: 0 }),
+      );
   const refresher = new Refresher({
     connections: container.connections(),
     leases: container.leases(),

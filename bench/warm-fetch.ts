@@ -59,7 +59,10 @@ function side(stack: BenchStack, userId: string, caches: boolean) {
   const counter = countAwsCalls(container);
   const event = { userId, applicationId: 'default' };
   // What token-fetch's handler does around the core (middy and the logger's context injection aside).
-  const handle = async () => ({ ok: true, ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event), fetchDeadline())) });
+  const handle = async () => ({
+    ok: true,
+    ...tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(event), fetchDeadline())),
+  });
   const wallMs: number[] = [];
   const exclSendsMs: number[] = [];
   const exclWholeSendsMs: number[] = [];
@@ -108,24 +111,77 @@ export async function measureWarmFetch(stack: BenchStack): Promise<Section> {
     title: `warm token-fetch: ${on.fetches} sequential fetches of a valid token per side, one warm container per side`,
     off: 'caches (DataKeyCache disabled, client-secret max age 0)',
     figures: [
-      { label: 'handler time excl. AWS SDK sends p50 (ms)', on: p(on.exclSendsMs, 50), off: p(off.exclSendsMs, 50), digits: 3, target: '< 0.5 ms', met: p(on.exclSendsMs, 50) < 0.5 },
-      { label: 'handler time excl. AWS SDK sends p99 (ms)', on: p(on.exclSendsMs, 99), off: p(off.exclSendsMs, 99), digits: 3 },
-      { label: 'handler time excl. whole send() calls p50 (ms)', on: p(on.exclWholeSendsMs, 50), off: p(off.exclWholeSendsMs, 50), digits: 3, target: '< 0.5 ms', met: p(on.exclWholeSendsMs, 50) < 0.5 },
-      { label: 'handler time excl. whole send() calls p99 (ms)', on: p(on.exclWholeSendsMs, 99), off: p(off.exclWholeSendsMs, 99), digits: 3 },
-      { label: 'handler time excl. HTTP round trips p50 (ms)', on: p(on.exclHttpMs, 50), off: p(off.exclHttpMs, 50), digits: 3 },
-      { label: 'handler time excl. HTTP round trips p99 (ms)', on: p(on.exclHttpMs, 99), off: p(off.exclHttpMs, 99), digits: 3 },
+      {
+        label: 'handler time excl. AWS SDK sends p50 (ms)',
+        on: p(on.exclSendsMs, 50),
+        off: p(off.exclSendsMs, 50),
+        digits: 3,
+        target: '< 0.5 ms',
+        met: p(on.exclSendsMs, 50) < 0.5,
+      },
+      {
+        label: 'handler time excl. AWS SDK sends p99 (ms)',
+        on: p(on.exclSendsMs, 99),
+        off: p(off.exclSendsMs, 99),
+        digits: 3,
+      },
+      {
+        label: 'handler time excl. whole send() calls p50 (ms)',
+        on: p(on.exclWholeSendsMs, 50),
+        off: p(off.exclWholeSendsMs, 50),
+        digits: 3,
+        target: '< 0.5 ms',
+        met: p(on.exclWholeSendsMs, 50) < 0.5,
+      },
+      {
+        label: 'handler time excl. whole send() calls p99 (ms)',
+        on: p(on.exclWholeSendsMs, 99),
+        off: p(off.exclWholeSendsMs, 99),
+        digits: 3,
+      },
+      {
+        label: 'handler time excl. HTTP round trips p50 (ms)',
+        on: p(on.exclHttpMs, 50),
+        off: p(off.exclHttpMs, 50),
+        digits: 3,
+      },
+      {
+        label: 'handler time excl. HTTP round trips p99 (ms)',
+        on: p(on.exclHttpMs, 99),
+        off: p(off.exclHttpMs, 99),
+        digits: 3,
+      },
       { label: 'wall time against moto p50 (ms)', on: p(on.wallMs, 50), off: p(off.wallMs, 50), digits: 2 },
-      { label: 'DynamoDB calls per fetch', on: on.perFetch('DynamoDB'), off: off.perFetch('DynamoDB'), digits: 3, target: '<= 1 read', met: on.perFetch('DynamoDB') <= 1 },
-      { label: 'KMS calls per 1,000 fetches', on: on.perFetch('KMS') * 1000, off: off.perFetch('KMS') * 1000, digits: 1, target: '<= 1', met: on.perFetch('KMS') * 1000 <= 1 },
-      { label: 'Secrets Manager calls per 1,000 fetches', on: on.perFetch('SecretsManager') * 1000, off: off.perFetch('SecretsManager') * 1000, digits: 1 },
+      {
+        label: 'DynamoDB calls per fetch',
+        on: on.perFetch('DynamoDB'),
+        off: off.perFetch('DynamoDB'),
+        digits: 3,
+        target: '<= 1 read',
+        met: on.perFetch('DynamoDB') <= 1,
+      },
+      {
+        label: 'KMS calls per 1,000 fetches',
+        on: on.perFetch('KMS') * 1000,
+        off: off.perFetch('KMS') * 1000,
+        digits: 1,
+        target: '<= 1',
+        met: on.perFetch('KMS') * 1000 <= 1,
+      },
+      {
+        label: 'Secrets Manager calls per 1,000 fetches',
+        on: on.perFetch('SecretsManager') * 1000,
+        off: off.perFetch('SecretsManager') * 1000,
+        digits: 1,
+      },
     ],
     notes: [
       `warm fetch: calls per fetch, on: ${callList(on.calls, on.fetches)}; off: ${callList(off.calls, off.fetches)}.`,
       'warm fetch: handler time = schema parse + TokenService.fetch + answer, timed in-process (tsx) against moto; "excl. AWS SDK sends" subtracts ' +
         'the whole SDK send (marshalling, SigV4 signing, HTTP, parsing) measured by an outermost middleware; "excl. whole send() calls" also ' +
-        'subtracts the SDK\'s per-call work before the first middleware runs (DocumentClient command wrapping, resolving the middleware stack on ' +
+        "subtracts the SDK's per-call work before the first middleware runs (DocumentClient command wrapping, resolving the middleware stack on " +
         'every send), timed by wrapping the clients\' send(); "excl. HTTP round trips" subtracts only ' +
-        'the innermost request-handler time, so it still counts the SDK\'s own CPU work. Middy and the logger context injection are not included.',
+        "the innermost request-handler time, so it still counts the SDK's own CPU work. Middy and the logger context injection are not included.",
     ],
   };
 }

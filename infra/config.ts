@@ -17,7 +17,12 @@ import {
   SCOPE_SEPARATORS,
   TOKEN_AUTH_METHODS,
 } from '@token-vault/cdk/lib/definitions/applications';
-import { PROFILE_IDS, ProfileError, resolveProfile, type ResolvedProvider } from '@token-vault/cdk/lib/definitions/profiles';
+import {
+  PROFILE_IDS,
+  ProfileError,
+  resolveProfile,
+  type ResolvedProvider,
+} from '@token-vault/cdk/lib/definitions/profiles';
 import { TokenVaultConfigError } from '@token-vault/cdk';
 
 /** Context keys read by the app. */
@@ -80,7 +85,10 @@ export const deploymentConfigSchema = z
     /** Vault name (prefix of the function role names). */
     name: z.string().optional(),
     /** Prefix of the two stack names: `<prefix>-Data` and `<prefix>-Service`. */
-    stackPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/).default('TokenVault'),
+    stackPrefix: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/)
+      .default('TokenVault'),
     applications: z.array(applicationSchema).min(1),
     returnTo: z.array(z.string()).optional(),
     alarmEmail: z.string().optional(),
@@ -115,7 +123,10 @@ export type DeploymentConfig = Omit<z.output<typeof deploymentConfigSchema>, 'ap
 type ContextReader = (key: string) => unknown;
 
 /** Loads and validates the configuration from CDK context (see {@link CONTEXT_KEYS}). */
-export function loadDeploymentConfig(tryGetContext: ContextReader, cwd: string = process.cwd()): { config: DeploymentConfig; source: string } {
+export function loadDeploymentConfig(
+  tryGetContext: ContextReader,
+  cwd: string = process.cwd(),
+): { config: DeploymentConfig; source: string } {
   const configPath = tryGetContext(CONTEXT_KEYS.CONFIG);
   if (configPath !== undefined && typeof configPath !== 'string') {
     throw new TokenVaultConfigError(`-c ${CONTEXT_KEYS.CONFIG}=PATH expects a file path.`);
@@ -125,11 +136,16 @@ export function loadDeploymentConfig(tryGetContext: ContextReader, cwd: string =
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new TokenVaultConfigError(`Cannot read the configuration file ${file}: ${(cause as Error).message}`, { cause });
+    throw new TokenVaultConfigError(`Cannot read the configuration file ${file}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const applications = tryGetContext(CONTEXT_KEYS.APPLICATIONS);
   if (applications !== undefined) {
-    raw = { ...(raw as object), applications: typeof applications === 'string' ? parseJson(applications) : applications };
+    raw = {
+      ...(raw as object),
+      applications: typeof applications === 'string' ? parseJson(applications) : applications,
+    };
   }
   const parsed = deploymentConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -138,7 +154,8 @@ export function loadDeploymentConfig(tryGetContext: ContextReader, cwd: string =
   }
   const problems: string[] = [];
   const resolved = parsed.data.applications.map((app) => resolveApplication(app, problems));
-  if (problems.length > 0) throw new TokenVaultConfigError(`Invalid configuration (${file}):\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new TokenVaultConfigError(`Invalid configuration (${file}):\n  ${problems.join('\n  ')}`);
   return { config: { ...parsed.data, applications: resolved }, source: file };
 }
 
@@ -156,21 +173,31 @@ function resolveApplication(app: ApplicationInput, problems: string[]): Deployme
   let resolved: DeploymentApplication = rest;
   if (app.profile !== undefined) {
     try {
-      resolved = { ...rest, ...resolveProfile({ ...rest, applicationId, profile: app.profile, ...(profileParameters === undefined ? {} : { profileParameters }) }) };
+      resolved = {
+        ...rest,
+        ...resolveProfile({
+          ...rest,
+          applicationId,
+          profile: app.profile,
+          ...(profileParameters === undefined ? {} : { profileParameters }),
+        }),
+      };
     } catch (error) {
       if (!(error instanceof ProfileError)) throw error;
       problems.push(error.message);
       return rest;
     }
   } else if (profileParameters !== undefined) {
-    problems.push(`applications[${applicationId}].profileParameters: only used with a profile; name one in "profile" (${PROFILE_IDS.join(', ')}) or remove it`);
+    problems.push(
+      `applications[${applicationId}].profileParameters: only used with a profile; name one in "profile" (${PROFILE_IDS.join(', ')}) or remove it`,
+    );
   }
   for (const field of PROVIDER_ENDPOINTS) {
     const value = resolved[field];
     if (value !== undefined && URL.canParse(value) && new URL(value).protocol === 'http:') {
       problems.push(
         `applications[${applicationId}].${field}: http: is not allowed in a deployment (the client secret and tokens would cross ` +
-          'the network unencrypted); use the provider\'s https:// endpoint.',
+          "the network unencrypted); use the provider's https:// endpoint.",
       );
     }
   }
@@ -204,6 +231,9 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new TokenVaultConfigError(`-c ${CONTEXT_KEYS.APPLICATIONS}=... is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new TokenVaultConfigError(
+      `-c ${CONTEXT_KEYS.APPLICATIONS}=... is not valid JSON: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }

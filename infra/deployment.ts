@@ -40,14 +40,22 @@ export function addTokenVaultStacks(app: App, config: DeploymentConfig): TokenVa
     ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.refreshMarginSeconds !== undefined ? { refreshMarginSeconds: config.refreshMarginSeconds } : {}),
     ...(config.sweepLookaheadSeconds !== undefined ? { sweepLookaheadSeconds: config.sweepLookaheadSeconds } : {}),
-    ...(config.sweepIntervalMinutes !== undefined ? { sweepInterval: Duration.minutes(config.sweepIntervalMinutes) } : {}),
+    ...(config.sweepIntervalMinutes !== undefined
+      ? { sweepInterval: Duration.minutes(config.sweepIntervalMinutes) }
+      : {}),
     ...(config.refreshCooldownSeconds !== undefined ? { refreshCooldownSeconds: config.refreshCooldownSeconds } : {}),
-    ...(config.defaultAccessTokenTtlSeconds !== undefined ? { defaultAccessTokenTtlSeconds: config.defaultAccessTokenTtlSeconds } : {}),
-    ...(config.defaultRefreshTokenTtlSeconds !== undefined ? { defaultRefreshTokenTtlSeconds: config.defaultRefreshTokenTtlSeconds } : {}),
+    ...(config.defaultAccessTokenTtlSeconds !== undefined
+      ? { defaultAccessTokenTtlSeconds: config.defaultAccessTokenTtlSeconds }
+      : {}),
+    ...(config.defaultRefreshTokenTtlSeconds !== undefined
+      ? { defaultRefreshTokenTtlSeconds: config.defaultRefreshTokenTtlSeconds }
+      : {}),
     ...(config.providerTimeoutMs !== undefined ? { providerTimeoutMs: config.providerTimeoutMs } : {}),
     ...(config.callbackThrottle !== undefined ? { callbackThrottle: config.callbackThrottle } : {}),
     ...(config.logRetentionDays !== undefined ? { logRetention: retention(config.logRetentionDays) } : {}),
-    ...(config.tracing !== undefined ? { tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED } : {}),
+    ...(config.tracing !== undefined
+      ? { tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED }
+      : {}),
   });
   Tags.of(app).add('project', 'token-vault');
   return { dataStack, serviceStack };
@@ -61,7 +69,9 @@ export function addComplianceChecks(app: App): void {
 function retention(days: number): logs.RetentionDays {
   const allowed = Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number');
   if (!allowed.includes(days)) {
-    throw new TokenVaultConfigError(`logRetentionDays: ${days} is not a CloudWatch Logs retention; use one of ${allowed.join(', ')}.`);
+    throw new TokenVaultConfigError(
+      `logRetentionDays: ${days} is not a CloudWatch Logs retention; use one of ${allowed.join(', ')}.`,
+    );
   }
   return days;
 }

@@ -18,7 +18,10 @@ const MAX_HOPS = 10;
  * Every URL on the authorization URL's origin counts as the provider's. Errors never quote query strings,
  * so they never contain a code.
  */
-export async function completeAuthorization(authorizationUrl: string, opts: CompleteAuthorizationOptions = {}): Promise<URL> {
+export async function completeAuthorization(
+  authorizationUrl: string,
+  opts: CompleteAuthorizationOptions = {},
+): Promise<URL> {
   let url = new URL(authorizationUrl);
   if (opts.loginHint !== undefined) url.searchParams.set('login_hint', opts.loginHint);
   const providerOrigin = url.origin;

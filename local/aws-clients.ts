@@ -38,7 +38,10 @@ export function awsClientConfig(endpoint?: string): AwsClientConfig {
  * emulator, with {@link EMULATOR_CREDENTIALS} always: a developer's real keys must never be used (or sent
  * anywhere) from the local stack, the tests or the bench. No instance-metadata probing (slow timeouts off EC2).
  */
-export function useEmulatorEnvironment(endpoint: string, region: string = process.env.AWS_REGION || DEFAULT_REGION): void {
+export function useEmulatorEnvironment(
+  endpoint: string,
+  region: string = process.env.AWS_REGION || DEFAULT_REGION,
+): void {
   process.env.AWS_ENDPOINT_URL = endpoint;
   process.env.AWS_REGION = region;
   process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;

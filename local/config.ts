@@ -14,11 +14,7 @@ import {
   type RevocationBody,
   type TokenAuthMethod,
 } from '@token-vault/cdk/src/definitions/applications';
-import {
-  PROFILE_IDS,
-  ProfileError,
-  resolveProfile,
-} from '@token-vault/cdk/src/definitions/profiles';
+import { PROFILE_IDS, ProfileError, resolveProfile } from '@token-vault/cdk/src/definitions/profiles';
 import { HTTP_ROUTES } from '@token-vault/cdk/src/definitions/functions';
 
 /** The environment variables read here. */
@@ -191,7 +187,9 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
     );
   }
   if (profile === undefined && profileParameters !== undefined) {
-    throw new LocalConfigError(`${OAUTH_ENV.PROFILE_PARAMETERS} is only used with ${OAUTH_ENV.PROFILE}; set one of ${PROFILE_IDS.join(', ')} or unset it`);
+    throw new LocalConfigError(
+      `${OAUTH_ENV.PROFILE_PARAMETERS} is only used with ${OAUTH_ENV.PROFILE}; set one of ${PROFILE_IDS.join(', ')} or unset it`,
+    );
   }
 
   checkUrls([
@@ -214,7 +212,13 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
   const provider =
     profile === undefined
       ? { ...given, scopes: given.scopes ?? [] }
-      : resolved({ applicationId: DEFAULT_APPLICATION_ID, clientId, profile, ...definedOnly(given), ...(profileParameters === undefined ? {} : { profileParameters }) });
+      : resolved({
+          applicationId: DEFAULT_APPLICATION_ID,
+          clientId,
+          profile,
+          ...definedOnly(given),
+          ...(profileParameters === undefined ? {} : { profileParameters }),
+        });
   const config = validated({
     ...definedOnly(provider),
     applicationId: DEFAULT_APPLICATION_ID,
@@ -233,11 +237,11 @@ function resolved(selection: Parameters<typeof resolveProfile>[0]): ReturnType<t
   } catch (error) {
     if (!(error instanceof ProfileError)) throw error;
     const [field = '', name] = error.field.split('.');
-    const variable = field === 'profileParameters' ? `${OAUTH_ENV.PROFILE_PARAMETERS} (${name})` : (FIELD_VARIABLE[field] ?? field);
+    const variable =
+      field === 'profileParameters' ? `${OAUTH_ENV.PROFILE_PARAMETERS} (${name})` : (FIELD_VARIABLE[field] ?? field);
     throw new LocalConfigError(`invalid provider configuration: ${variable}: ${error.reason}`);
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -290,7 +294,9 @@ export function describeIssues(issues: readonly Issue[]): string {
  * because the schema's http(s) refinement assumes a parsable URL).
  */
 function checkUrls(entries: ReadonlyArray<readonly [string, string | undefined]>): void {
-  const bad = entries.filter(([, value]) => value !== undefined && !isHttpUrl(value)).map(([name]) => `${name}: must be an http(s) URL`);
+  const bad = entries
+    .filter(([, value]) => value !== undefined && !isHttpUrl(value))
+    .map(([name]) => `${name}: must be an http(s) URL`);
   if (bad.length > 0) throw new LocalConfigError(`invalid provider configuration: ${bad.join('; ')}`);
 }
 

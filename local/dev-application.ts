@@ -64,7 +64,10 @@ export interface DevProviderApplicationClient {
  * An application registered at the development provider: endpoints and issuer from the provider, `form`
  * revocation (oidc-provider speaks RFC 7009's form body, not the seed provider's JSON).
  */
-export function devProviderApplication(provider: DevProviderEndpoints, client: DevProviderApplicationClient): ApplicationConfigInput {
+export function devProviderApplication(
+  provider: DevProviderEndpoints,
+  client: DevProviderApplicationClient,
+): ApplicationConfigInput {
   return {
     applicationId: DEFAULT_APPLICATION_ID,
     authorizeUrl: provider.authorizeUrl,
@@ -100,7 +103,9 @@ export function devProviderProfileApplication(
   profile: ProfileId,
   client: DevProviderApplicationClient & { readonly overrides?: ProviderOverrides },
 ): ApplicationConfigInput {
-  const parameters = Object.fromEntries(Object.entries(PROFILES[profile].parameters).map(([name, p]) => [name, PARAMETER_STAND_INS[p.kind]]));
+  const parameters = Object.fromEntries(
+    Object.entries(PROFILES[profile].parameters).map(([name, p]) => [name, PARAMETER_STAND_INS[p.kind]]),
+  );
   const resolvedProvider = resolveProfile({
     applicationId: DEFAULT_APPLICATION_ID,
     clientId: client.clientId,
@@ -149,7 +154,9 @@ export function developmentApplication(
     revocationBody: 'form',
     redirectUri: settings.redirectUri,
     returnTo: [...settings.returnTo],
-    ...(settings.authorizationParameters === undefined ? {} : { authorizationParameters: { ...settings.authorizationParameters } }),
+    ...(settings.authorizationParameters === undefined
+      ? {}
+      : { authorizationParameters: { ...settings.authorizationParameters } }),
     ...(settings.resource === undefined ? {} : { resource: [...settings.resource] }),
   });
   return { config, clientSecret };

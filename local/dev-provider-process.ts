@@ -56,7 +56,10 @@ export interface DevProviderQuirks {
    * Adds the refresh token's lifetime to token answers: `refresh_token_expires_in` (GitHub) or
    * `refresh_expires_in` (Keycloak; `seconds: 0` for offline tokens). @default - not stated
    */
-  readonly refreshTokenExpiresIn?: { readonly field: 'refresh_token_expires_in' | 'refresh_expires_in'; readonly seconds?: number };
+  readonly refreshTokenExpiresIn?: {
+    readonly field: 'refresh_token_expires_in' | 'refresh_expires_in';
+    readonly seconds?: number;
+  };
   /** False: refresh tokens are not rotated and refresh answers carry none (Google). @default true */
   readonly rotateRefreshTokens?: boolean;
   /** A refresh token only when authorized with `access_type=offline` (Google). @default false */
@@ -202,7 +205,10 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
 function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<ReadyLine> {
   return new Promise<ReadyLine>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => done(new Error(`dev provider not ready after ${timeoutMs} ms${tail(stderr())}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`dev provider not ready after ${timeoutMs} ms${tail(stderr())}`)),
+      timeoutMs,
+    );
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
       done(new Error(`dev provider exited before ready (code ${code}, signal ${signal})${tail(stderr())}`));
     const done = (err: Error | undefined, ready?: ReadyLine): void => {
@@ -294,6 +300,7 @@ function makeHandle(
 async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
-  if (!res.ok) throw new Error(`dev provider answered HTTP ${res.status} at ${new URL(url).pathname}: ${text.slice(0, 200)}`);
+  if (!res.ok)
+    throw new Error(`dev provider answered HTTP ${res.status} at ${new URL(url).pathname}: ${text.slice(0, 200)}`);
   return JSON.parse(text) as T;
 }

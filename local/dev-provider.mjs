@@ -130,7 +130,9 @@ const port = integerEnv('DEV_PROVIDER_PORT', 0, 0);
 const clients = readClients();
 const accessTokenTtl = integerEnv('DEV_PROVIDER_ACCESS_TOKEN_TTL', 3600, 1);
 const refreshTokenTtl = integerEnv('DEV_PROVIDER_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60, 1);
-const scopes = [...new Set([...BASE_SCOPES, ...(process.env.DEV_PROVIDER_EXTRA_SCOPES ?? '').split(/\s+/).filter(Boolean)])];
+const scopes = [
+  ...new Set([...BASE_SCOPES, ...(process.env.DEV_PROVIDER_EXTRA_SCOPES ?? '').split(/\s+/).filter(Boolean)]),
+];
 
 // ---------------------------------------------------------------------------------------------- quirks
 
@@ -140,25 +142,41 @@ const ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 /** Checks a quirks object; returns a message naming the bad switch, or undefined. */
 function validateQuirks(q) {
   if (q === null || typeof q !== 'object' || Array.isArray(q)) return 'quirks must be a JSON object';
-  const known = new Set(['tokenErrorStatus', 'errorCodes', 'tokenType', 'expiresIn', 'refreshTokenExpiresIn', 'rotateRefreshTokens',
-    'refreshTokenRequiresOfflineAccess', 'refreshTokenOnFirstConsentOnly', 'reuseGraceSeconds']);
+  const known = new Set([
+    'tokenErrorStatus',
+    'errorCodes',
+    'tokenType',
+    'expiresIn',
+    'refreshTokenExpiresIn',
+    'rotateRefreshTokens',
+    'refreshTokenRequiresOfflineAccess',
+    'refreshTokenOnFirstConsentOnly',
+    'reuseGraceSeconds',
+  ]);
   const unknown = Object.keys(q).find((k) => !known.has(k));
   if (unknown !== undefined) return `unknown quirk ${unknown}; known: ${[...known].join(', ')}`;
-  if (q.tokenErrorStatus !== undefined && !(Number.isInteger(q.tokenErrorStatus) && q.tokenErrorStatus >= 100 && q.tokenErrorStatus <= 599)) {
+  if (
+    q.tokenErrorStatus !== undefined &&
+    !(Number.isInteger(q.tokenErrorStatus) && q.tokenErrorStatus >= 100 && q.tokenErrorStatus <= 599)
+  ) {
     return 'tokenErrorStatus must be an HTTP status';
   }
   if (q.errorCodes !== undefined) {
     if (q.errorCodes === null || typeof q.errorCodes !== 'object') return 'errorCodes must be an object';
-    if (!Object.values(q.errorCodes).every((c) => typeof c === 'string' && ERROR_CODE.test(c))) return 'errorCodes values must be error codes';
+    if (!Object.values(q.errorCodes).every((c) => typeof c === 'string' && ERROR_CODE.test(c)))
+      return 'errorCodes values must be error codes';
   }
-  if (q.tokenType !== undefined && !(typeof q.tokenType === 'string' && TOKEN_TYPE.test(q.tokenType))) return 'tokenType must be 1-32 characters of [A-Za-z0-9_-]';
-  if (q.expiresIn !== undefined && !['number', 'string', 'absent'].includes(q.expiresIn)) return 'expiresIn must be number, string or absent';
+  if (q.tokenType !== undefined && !(typeof q.tokenType === 'string' && TOKEN_TYPE.test(q.tokenType)))
+    return 'tokenType must be 1-32 characters of [A-Za-z0-9_-]';
+  if (q.expiresIn !== undefined && !['number', 'string', 'absent'].includes(q.expiresIn))
+    return 'expiresIn must be number, string or absent';
   if (q.refreshTokenExpiresIn !== undefined) {
     const r = q.refreshTokenExpiresIn;
     if (r === null || typeof r !== 'object' || !['refresh_token_expires_in', 'refresh_expires_in'].includes(r.field)) {
       return 'refreshTokenExpiresIn.field must be refresh_token_expires_in or refresh_expires_in';
     }
-    if (r.seconds !== undefined && !(Number.isInteger(r.seconds) && r.seconds >= 0)) return 'refreshTokenExpiresIn.seconds must be an integer >= 0';
+    if (r.seconds !== undefined && !(Number.isInteger(r.seconds) && r.seconds >= 0))
+      return 'refreshTokenExpiresIn.seconds must be an integer >= 0';
   }
   for (const flag of ['rotateRefreshTokens', 'refreshTokenRequiresOfflineAccess', 'refreshTokenOnFirstConsentOnly']) {
     if (q[flag] !== undefined && typeof q[flag] !== 'boolean') return `${flag} must be a boolean`;
@@ -194,8 +212,14 @@ let quirks = readQuirks();
  */
 const store = new Map(); // `${model}:${id}` -> { payload, expiresAt }
 const grantMembers = new Map(); // grantId -> Set of store keys
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
-  'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
 
 function live(key) {
   const entry = store.get(key);
@@ -207,9 +231,13 @@ function live(key) {
 }
 
 class MapAdapter {
-  constructor(model) { this.model = model; }
+  constructor(model) {
+    this.model = model;
+  }
 
-  key(id) { return `${this.model}:${id}`; }
+  key(id) {
+    return `${this.model}:${id}`;
+  }
 
   async upsert(id, payload, expiresIn) {
     const key = this.key(id);
@@ -223,7 +251,9 @@ class MapAdapter {
     }
   }
 
-  async find(id) { return live(this.key(id)); }
+  async find(id) {
+    return live(this.key(id));
+  }
 
   async findByUid(uid) {
     const id = live(`sessionUid:${uid}`);
@@ -240,7 +270,9 @@ class MapAdapter {
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 
-  async destroy(id) { store.delete(this.key(id)); }
+  async destroy(id) {
+    store.delete(this.key(id));
+  }
 
   async revokeByGrantId(grantId) {
     for (const key of grantMembers.get(grantId) ?? []) store.delete(key);
@@ -309,7 +341,15 @@ const provider = new Provider(issuer, {
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   // Own key instead of the library's shared quick-start one; only signs ID tokens (requests with `openid`).
   // P-256 because generating it is instant, where an RSA key costs a few hundred ms at every start.
-  jwks: { keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256' }] },
+  jwks: {
+    keys: [
+      {
+        ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+        use: 'sig',
+        alg: 'ES256',
+      },
+    ],
+  },
   routes: ROUTES,
   scopes,
   responseTypes: ['code'],
@@ -326,7 +366,8 @@ const provider = new Provider(issuer, {
   extraParams: ['access_type'],
   // Pure OAuth 2.0: a refresh token for every code grant, not only with offline_access + prompt=consent, unless
   // a quirk says otherwise.
-  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && refreshTokenAllowedByQuirks(client, code),
+  issueRefreshToken: async (_ctx, client, code) =>
+    client.grantTypeAllowed('refresh_token') && refreshTokenAllowedByQuirks(client, code),
   // Tokens outlive the provider's browser session, as they do at a real provider.
   expiresWithSession: async () => false,
   // A function, so the rotateRefreshTokens quirk can switch it at run time.
@@ -388,12 +429,17 @@ provider.on('grant.error', (ctx, err) => {
   // refresh_token.js throws InvalidGrant('refresh token already used') after destroying the grant.
   if (err?.error_detail === 'refresh token already used') stats.reuseDetected += 1;
 });
-provider.on('grant.revoked', () => { stats.grantsRevoked += 1; });
+provider.on('grant.revoked', () => {
+  stats.grantsRevoked += 1;
+});
 
 // ---------------------------------------------------------------------------------------------- middleware
 
 const pendingFaults = { token: [], revocation: [] };
-const FAULT_PATHS = new Map([[ROUTES.token, 'token'], [ROUTES.revocation, 'revocation']]);
+const FAULT_PATHS = new Map([
+  [ROUTES.token, 'token'],
+  [ROUTES.revocation, 'revocation'],
+]);
 
 /** Takes the next fault for an endpoint, if any, and counts it down. */
 function takeFault(endpoint) {
@@ -426,7 +472,8 @@ async function serveFault(ctx, fault) {
     case 'html':
       ctx.status = fault.status ?? 200; // e.g. a captive portal or a proxy's page: looks like success, is not JSON
       ctx.type = 'html';
-      ctx.body = '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Please try again later</h1></body></html>';
+      ctx.body =
+        '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Please try again later</h1></body></html>';
       return true;
     case 'invalid_json':
       ctx.status = fault.status ?? 200;
@@ -467,8 +514,10 @@ function validateFault(f) {
   if (!FAULT_MODES.has(f.mode)) return `mode must be one of ${[...FAULT_MODES].join(', ')}`;
   const count = f.count ?? 1;
   if (!Number.isInteger(count) || count < 1) return 'count must be a positive integer';
-  if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) return 'status must be an HTTP status';
-  if (f.delayMs !== undefined && !(Number.isInteger(f.delayMs) && f.delayMs >= 0)) return 'delayMs must be a non-negative integer';
+  if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599))
+    return 'status must be an HTTP status';
+  if (f.delayMs !== undefined && !(Number.isInteger(f.delayMs) && f.delayMs >= 0))
+    return 'delayMs must be a non-negative integer';
   if (f.retryAfter !== undefined && typeof f.retryAfter !== 'string') return 'retryAfter must be a string';
   return undefined;
 }
@@ -675,7 +724,8 @@ function tokenHash(token) {
  * on. oidc-provider then parses the body from `ctx.request.body` because the stream is consumed.
  */
 async function presentedForGrace(ctx) {
-  if (!(quirks.reuseGraceSeconds > 0) || ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return undefined;
+  if (!(quirks.reuseGraceSeconds > 0) || ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded'))
+    return undefined;
   const chunks = [];
   for await (const chunk of ctx.req.iterator({ destroyOnReturn: false })) chunks.push(chunk);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -698,8 +748,13 @@ function serveFromGrace(ctx, presented) {
 function rememberForGrace(ctx, presented) {
   if (presented === undefined || ctx.status !== 200 || typeof ctx.body?.refresh_token !== 'string') return;
   const used = tokenHash(presented);
-  for (const [key, entry] of graceAnswers) if (entry.successor === used || entry.until <= Date.now()) graceAnswers.delete(key);
-  graceAnswers.set(used, { body: { ...ctx.body }, until: Date.now() + quirks.reuseGraceSeconds * 1000, successor: tokenHash(ctx.body.refresh_token) });
+  for (const [key, entry] of graceAnswers)
+    if (entry.successor === used || entry.until <= Date.now()) graceAnswers.delete(key);
+  graceAnswers.set(used, {
+    body: { ...ctx.body },
+    until: Date.now() + quirks.reuseGraceSeconds * 1000,
+    successor: tokenHash(ctx.body.refresh_token),
+  });
 }
 
 server.on('request', provider.callback());

@@ -48,7 +48,9 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   const existing = process.env.AWS_ENDPOINT_URL;
   if (existing) return reuseEmulator(existing);
   if (!existsSync(MOTO_SERVER)) {
-    throw new Error(`moto server not found at ${MOTO_SERVER}: run \`bash scripts/setup-python.sh\` in ${REPO_ROOT} first`);
+    throw new Error(
+      `moto server not found at ${MOTO_SERVER}: run \`bash scripts/setup-python.sh\` in ${REPO_ROOT} first`,
+    );
   }
 
   const port = opts.port ?? (await freePort());
@@ -96,7 +98,13 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
 /** An emulator this process did not start, at `endpoint` (trailing slashes dropped): stop() leaves it running. */
 export function reuseEmulator(endpoint: string): Emulator {
   const base = endpoint.replace(/\/+$/, '');
-  return { endpoint: base, owned: false, logFile: undefined, stop: () => Promise.resolve(), reset: () => resetAt(base) };
+  return {
+    endpoint: base,
+    owned: false,
+    logFile: undefined,
+    stop: () => Promise.resolve(),
+    reset: () => resetAt(base),
+  };
 }
 
 /** Asks the OS for an unused loopback port (there is a small race until moto binds it; fine for dev and tests). */
@@ -113,7 +121,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilReady(endpoint: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+async function waitUntilReady(
+  endpoint: string,
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

@@ -30,7 +30,12 @@ export function toHttpApiEvent(
     const name = (raw[i] ?? '').toLowerCase();
     const value = raw[i + 1] ?? '';
     if (name === 'cookie') {
-      cookies = cookies.concat(value.split(';').map((c) => c.trim()).filter(Boolean));
+      cookies = cookies.concat(
+        value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
       continue;
     }
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
@@ -85,11 +90,16 @@ export function toHttpApiEvent(
 export function writeHttpApiResult(res: ServerResponse, result: unknown, requestId: string): void {
   if (!isStructured(result)) {
     const body = JSON.stringify(result) ?? 'null';
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'apigw-requestid': requestId });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'apigw-requestid': requestId,
+    });
     res.end(body);
     return;
   }
-  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
@@ -103,12 +113,18 @@ export function writeHttpApiResult(res: ServerResponse, result: unknown, request
 /** API Gateway's answer when the integration failed (the handler threw): 500 `{"message":"Internal Server Error"}`. */
 export function writeHttpApiFailure(res: ServerResponse, requestId: string, status = 500): void {
   const body = JSON.stringify({ message: status === 503 ? 'Service Unavailable' : 'Internal Server Error' });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'apigw-requestid': requestId });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'apigw-requestid': requestId,
+  });
   res.end(body);
 }
 
 function isStructured(value: unknown): value is APIGatewayProxyStructuredResultV2 & { statusCode: number } {
-  return typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number'
+  );
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -71,7 +71,12 @@ export function functionArn(name: string, qualifier?: string): string {
  * A Lambda context like the Node.js runtime's. The deprecated `done`/`fail`/`succeed` throw: the vault's
  * handlers are async and answer by returning.
  */
-export function lambdaContext(fn: FunctionDefinition, requestId: string, deadline: number, qualifier?: string): Context {
+export function lambdaContext(
+  fn: FunctionDefinition,
+  requestId: string,
+  deadline: number,
+  qualifier?: string,
+): Context {
   const unsupported = (method: string) => (): never => {
     throw new Error(`context.${method}() is not supported by the local stack: return from the async handler`);
   };
@@ -122,7 +127,11 @@ export async function runHandler(fn: LoadedFunction, event: unknown, context: Co
 }
 
 /** The error document of the Node.js runtime for an unhandled error (`X-Amz-Function-Error: Unhandled`). */
-export function unhandledErrorPayload(outcome: InvocationOutcome, requestId: string, timeoutSeconds: number): Record<string, unknown> {
+export function unhandledErrorPayload(
+  outcome: InvocationOutcome,
+  requestId: string,
+  timeoutSeconds: number,
+): Record<string, unknown> {
   if (outcome.kind === 'timed_out') {
     return {
       errorType: 'Sandbox.Timedout',

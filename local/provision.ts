@@ -12,7 +12,13 @@ import {
   type AttributeDefinition,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KMSClient,
+  NotFoundException,
+} from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -22,11 +28,28 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { REFRESH_DEAD_LETTER_QUEUE, REFRESH_QUEUE } from '@token-vault/cdk/src/definitions/queues';
-import { CONNECTIONS_TABLE, STATES_TABLE, TABLES, type KeyAttribute, type TableDefinition } from '@token-vault/cdk/src/definitions/tables';
+import {
+  CONNECTIONS_TABLE,
+  STATES_TABLE,
+  TABLES,
+  type KeyAttribute,
+  type TableDefinition,
+} from '@token-vault/cdk/src/definitions/tables';
 import { ENV } from '@token-vault/cdk/src/definitions/env';
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
-import { CreateEventBusCommand, DescribeEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
-import { EVENT_RETRY_RECEIVES, EVENT_RETRY_VISIBILITY_SECONDS, eventBusName } from '@token-vault/cdk/src/definitions/events';
+import {
+  CreateEventBusCommand,
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-eventbridge';
+import {
+  EVENT_RETRY_RECEIVES,
+  EVENT_RETRY_VISIBILITY_SECONDS,
+  eventBusName,
+} from '@token-vault/cdk/src/definitions/events';
 import { awsClientConfig } from './aws-clients';
 
 export interface ProvisionOptions {
@@ -170,7 +193,9 @@ async function ensureEvents(
   eventBridge: EventBridgeClient,
   sqs: SQSClient,
   prefix: string,
-): Promise<Pick<ProvisionedResources, 'eventBusArn' | 'eventRetryQueueUrl' | 'eventDeadLetterQueueUrl' | 'eventTapQueueUrl'>> {
+): Promise<
+  Pick<ProvisionedResources, 'eventBusArn' | 'eventRetryQueueUrl' | 'eventDeadLetterQueueUrl' | 'eventTapQueueUrl'>
+> {
   const busName = eventBusName(prefix);
   let eventBusArn: string | undefined;
   try {
@@ -181,10 +206,14 @@ async function ensureEvents(
   eventBusArn ??= (await eventBridge.send(new CreateEventBusCommand({ Name: busName }))).EventBusArn;
   if (!eventBusArn) throw new Error(`CreateEventBus ${busName} returned no ARN`);
   // CreateQueue with the same attributes returns the existing queue.
-  const queue = async (name: string, attributes: Record<string, string> = {}): Promise<{ url: string; arn: string }> => {
+  const queue = async (
+    name: string,
+    attributes: Record<string, string> = {},
+  ): Promise<{ url: string; arn: string }> => {
     const url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl;
     if (!url) throw new Error(`CreateQueue ${name} returned no URL`);
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn;
     if (!arn) throw new Error(`GetQueueAttributes ${name} returned no ARN`);
     return { url, arn };
   };
@@ -195,9 +224,23 @@ async function ensureEvents(
   });
   const tap = await queue(`${prefix}-events-tap`);
   const rule = `${prefix}-events-tap`;
-  await eventBridge.send(new PutRuleCommand({ Name: rule, EventBusName: busName, EventPattern: JSON.stringify({ source: ['token-vault'] }), State: 'ENABLED' }));
-  await eventBridge.send(new PutTargetsCommand({ Rule: rule, EventBusName: busName, Targets: [{ Id: 'tap', Arn: tap.arn }] }));
-  return { eventBusArn, eventRetryQueueUrl: retries.url, eventDeadLetterQueueUrl: deadLetters.url, eventTapQueueUrl: tap.url };
+  await eventBridge.send(
+    new PutRuleCommand({
+      Name: rule,
+      EventBusName: busName,
+      EventPattern: JSON.stringify({ source: ['token-vault'] }),
+      State: 'ENABLED',
+    }),
+  );
+  await eventBridge.send(
+    new PutTargetsCommand({ Rule: rule, EventBusName: busName, Targets: [{ Id: 'tap', Arn: tap.arn }] }),
+  );
+  return {
+    eventBusArn,
+    eventRetryQueueUrl: retries.url,
+    eventDeadLetterQueueUrl: deadLetters.url,
+    eventTapQueueUrl: tap.url,
+  };
 }
 
 async function ensureTable(ddb: DynamoDBClient, name: string, def: TableDefinition): Promise<void> {
@@ -224,19 +267,31 @@ async function ensureTable(ddb: DynamoDBClient, name: string, def: TableDefiniti
 }
 
 /** The refresh work queue with its dead-letter queue and redrive policy, as the construct builds them. */
-async function ensureQueues(sqs: SQSClient, prefix: string, visibilitySeconds: number): Promise<{ refreshQueueUrl: string; refreshDeadLetterQueueUrl: string }> {
+async function ensureQueues(
+  sqs: SQSClient,
+  prefix: string,
+  visibilitySeconds: number,
+): Promise<{ refreshQueueUrl: string; refreshDeadLetterQueueUrl: string }> {
   const dlq = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${prefix}-${REFRESH_DEAD_LETTER_QUEUE.id}`, Attributes: { MessageRetentionPeriod: String(REFRESH_DEAD_LETTER_QUEUE.retentionSeconds) } }),
+    new CreateQueueCommand({
+      QueueName: `${prefix}-${REFRESH_DEAD_LETTER_QUEUE.id}`,
+      Attributes: { MessageRetentionPeriod: String(REFRESH_DEAD_LETTER_QUEUE.retentionSeconds) },
+    }),
   );
   if (!dlq.QueueUrl) throw new Error('CreateQueue returned no URL');
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
   const queue = await sqs.send(
     new CreateQueueCommand({
       QueueName: `${prefix}-${REFRESH_QUEUE.id}`,
       Attributes: {
         VisibilityTimeout: String(visibilitySeconds),
         MessageRetentionPeriod: String(REFRESH_QUEUE.retentionSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: REFRESH_QUEUE.maxReceiveCount }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes?.QueueArn,
+          maxReceiveCount: REFRESH_QUEUE.maxReceiveCount,
+        }),
       },
     }),
   );
@@ -294,7 +349,8 @@ async function ensureSecrets(
  * the local stack, the test harness and the benchmark hand to the handlers or a Container.
  */
 export function functionEnvironment(
-  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'> & Partial<Pick<ProvisionedResources, 'refreshQueueUrl' | 'eventBusArn' | 'eventRetryQueueUrl'>>,
+  resources: Pick<ProvisionedResources, 'connectionsTable' | 'statesTable' | 'keyId'> &
+    Partial<Pick<ProvisionedResources, 'refreshQueueUrl' | 'eventBusArn' | 'eventRetryQueueUrl'>>,
   applications: readonly ApplicationConfigInput[],
 ): Record<string, string> {
   return {
@@ -304,7 +360,11 @@ export function functionEnvironment(
     [ENV.KEY_ID]: resources.keyId,
     [ENV.APPLICATIONS]: JSON.stringify(applications),
     ...(resources.eventBusArn !== undefined && resources.eventRetryQueueUrl !== undefined
-      ? { [ENV.EVENT_BUS]: resources.eventBusArn, [ENV.EVENT_RETRY_QUEUE]: resources.eventRetryQueueUrl, [ENV.VAULT_NAME]: 'local' }
+      ? {
+          [ENV.EVENT_BUS]: resources.eventBusArn,
+          [ENV.EVENT_RETRY_QUEUE]: resources.eventRetryQueueUrl,
+          [ENV.VAULT_NAME]: 'local',
+        }
       : {}),
   };
 }

@@ -55,7 +55,12 @@ export class RefreshWork {
   /** Receives one batch (no long poll: the emulator serialises requests) and has the worker work it. */
   async workOnce(): Promise<BatchFigures> {
     const { Messages = [] } = await this.o.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: this.o.queueUrl, MaxNumberOfMessages: this.o.batchSize ?? REFRESH_QUEUE.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: this.o.queueUrl,
+        MaxNumberOfMessages: this.o.batchSize ?? REFRESH_QUEUE.batchSize,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     if (Messages.length === 0) return { received: 0, failed: 0 };
     let failedIds: Set<string>;
@@ -64,13 +69,19 @@ export class RefreshWork {
       failedIds = new Set((answer?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // As in Lambda: a batch whose invocation failed comes back whole after the visibility timeout.
-      this.o.log?.('WARN', 'refresh worker invocation failed; the batch comes back after the visibility timeout', { messages: Messages.length, errorName: (error as Error)?.name });
+      this.o.log?.('WARN', 'refresh worker invocation failed; the batch comes back after the visibility timeout', {
+        messages: Messages.length,
+        errorName: (error as Error)?.name,
+      });
       return { received: Messages.length, failed: Messages.length };
     }
     const done = Messages.filter((m) => !failedIds.has(m.MessageId!));
     for (let i = 0; i < done.length; i += 10) {
       await this.o.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: this.o.queueUrl, Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.o.queueUrl,
+          Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
+        }),
       );
     }
     return { received: Messages.length, failed: Messages.length - done.length };
@@ -93,7 +104,9 @@ export class RefreshWork {
    * Runs the event source (`pollers` concurrent batches, each polling every `idleMs` when the queue is empty) and,
    * with `sweepSeconds`, the schedule.
    */
-  start(options: { readonly pollers?: number; readonly idleMs?: number; readonly sweepSeconds?: number } = {}): RefreshWorkLoop {
+  start(
+    options: { readonly pollers?: number; readonly idleMs?: number; readonly sweepSeconds?: number } = {},
+  ): RefreshWorkLoop {
     let stopped = false;
     const idleMs = options.idleMs ?? 500;
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -111,7 +124,9 @@ export class RefreshWork {
     const timer =
       options.sweepSeconds !== undefined && options.sweepSeconds > 0
         ? setInterval(() => {
-            this.sweep().catch((error: unknown) => this.o.log?.('WARN', 'scheduled sweep failed', { errorName: (error as Error)?.name }));
+            this.sweep().catch((error: unknown) =>
+              this.o.log?.('WARN', 'scheduled sweep failed', { errorName: (error as Error)?.name }),
+            );
           }, options.sweepSeconds * 1000).unref()
         : undefined;
     return {

@@ -67,7 +67,11 @@ export interface LocalStackOptions {
    * `queueVisibilitySeconds` shortens the queue's visibility timeout (tests of redelivery).
    * @default { worker: true }
    */
-  readonly refreshWork?: { readonly worker?: boolean; readonly sweepSeconds?: number; readonly queueVisibilitySeconds?: number };
+  readonly refreshWork?: {
+    readonly worker?: boolean;
+    readonly sweepSeconds?: number;
+    readonly queueVisibilitySeconds?: number;
+  };
   /**
    * Extra routes, matched after the built-in ones (more can be added later with {@link LocalStack.addRoute}).
    * @default - none
@@ -151,7 +155,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoint: emulator.endpoint,
       prefix: options.prefix ?? DEFAULT_PREFIX,
       applications: [{ applicationId: application.config.applicationId, clientSecret: application.clientSecret }],
-      ...(options.refreshWork?.queueVisibilitySeconds === undefined ? {} : { queueVisibilitySeconds: options.refreshWork.queueVisibilitySeconds }),
+      ...(options.refreshWork?.queueVisibilitySeconds === undefined
+        ? {}
+        : { queueVisibilitySeconds: options.refreshWork.queueVisibilitySeconds }),
     });
     const secretId = resources.secretIds[application.config.applicationId];
     if (!secretId) throw new Error('provisioning returned no client secret ARN');
@@ -166,7 +172,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       connectionsTable: resources.connectionsTable,
       eventTapQueueUrl: resources.eventTapQueueUrl,
     });
-    table.push(...builtInRoutes(dashboard.functions, applications.map((app) => app.applicationId)), ...dashboard.routes, ...(options.routes ?? []));
+    table.push(
+      ...builtInRoutes(
+        dashboard.functions,
+        applications.map((app) => app.applicationId),
+      ),
+      ...dashboard.routes,
+      ...(options.routes ?? []),
+    );
     const sqs = new SQSClient(awsClientConfig(emulator.endpoint));
     const refreshWork = new RefreshWork({
       sqs,
@@ -177,7 +190,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const loop: RefreshWorkLoop | undefined =
       (options.refreshWork?.worker ?? true) || options.refreshWork?.sweepSeconds
-        ? refreshWork.start({ pollers: (options.refreshWork?.worker ?? true) ? 1 : 0, ...(options.refreshWork?.sweepSeconds ? { sweepSeconds: options.refreshWork.sweepSeconds } : {}) })
+        ? refreshWork.start({
+            pollers: (options.refreshWork?.worker ?? true) ? 1 : 0,
+            ...(options.refreshWork?.sweepSeconds ? { sweepSeconds: options.refreshWork.sweepSeconds } : {}),
+          })
         : undefined;
 
     let stopping: Promise<void> | undefined;
@@ -214,7 +230,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function stopAll(server: Server, devProvider: DevProvider | undefined, emulator: Emulator | undefined): Promise<void> {
+async function stopAll(
+  server: Server,
+  devProvider: DevProvider | undefined,
+  emulator: Emulator | undefined,
+): Promise<void> {
   const results = await Promise.allSettled([closeServer(server), devProvider?.stop(), emulator?.stop()]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -224,12 +244,19 @@ async function stopAll(server: Server, devProvider: DevProvider | undefined, emu
  * A function invoked by the platform rather than a caller (the schedule, the queue's event source): same context
  * and timeout as an Invoke; a thrown error or a timeout rejects (the event source then keeps the batch).
  */
-function backgroundInvoke(functions: ReadonlyMap<string, LoadedFunction>, name: string): (event: unknown) => Promise<unknown> {
+function backgroundInvoke(
+  functions: ReadonlyMap<string, LoadedFunction>,
+  name: string,
+): (event: unknown) => Promise<unknown> {
   const fn = functions.get(name);
   if (!fn) throw new Error(`no ${name} function`);
   return async (event) => {
     const requestId = newRequestId();
-    const outcome = await runHandler(fn, event, lambdaContext(fn.definition, requestId, Date.now() + fn.definition.timeoutSeconds * 1000));
+    const outcome = await runHandler(
+      fn,
+      event,
+      lambdaContext(fn.definition, requestId, Date.now() + fn.definition.timeoutSeconds * 1000),
+    );
     if (outcome.kind === 'returned') return outcome.value;
     const error = unhandledErrorPayload(outcome, requestId, fn.definition.timeoutSeconds);
     throw Object.assign(new Error(String(error.errorMessage)), { name: String(error.errorType) });

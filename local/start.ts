@@ -24,12 +24,16 @@ function describeProvider(stack: LocalStack): string {
 function readSweepSeconds(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 60;
   const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) throw new LocalConfigError('LOCAL_SWEEP_SECONDS must be an integer from 0 to 3600');
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+    throw new LocalConfigError('LOCAL_SWEEP_SECONDS must be an integer from 0 to 3600');
   return seconds;
 }
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ port: readPort(process.env.PORT), refreshWork: { worker: true, sweepSeconds: readSweepSeconds(process.env.LOCAL_SWEEP_SECONDS) } });
+  const stack = await startLocalStack({
+    port: readPort(process.env.PORT),
+    refreshWork: { worker: true, sweepSeconds: readSweepSeconds(process.env.LOCAL_SWEEP_SECONDS) },
+  });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -54,7 +58,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Configuration errors are for the user: the message says what to fix, a stack trace would only hide it.
-  const text = err instanceof LocalConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const text =
+    err instanceof LocalConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`token-vault local stack failed to start: ${text}\n`);
   process.exit(1);
 });

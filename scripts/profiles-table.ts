@@ -10,9 +10,14 @@ const DAY = 24 * 60 * 60;
 function quirks(p: ProviderProfile): string {
   const q = p.quirks;
   const out: string[] = [];
-  out.push(q.rotatesRefreshTokens ? `rotates refresh tokens${q.reuseGraceSeconds ? ` (reuse grace ${q.reuseGraceSeconds} s)` : ''}` : 'no rotation');
+  out.push(
+    q.rotatesRefreshTokens
+      ? `rotates refresh tokens${q.reuseGraceSeconds ? ` (reuse grace ${q.reuseGraceSeconds} s)` : ''}`
+      : 'no rotation',
+  );
   if (q.refreshTokenOnFirstConsentOnly) out.push('refresh token on first consent only');
-  if (q.refreshTokenIdleExpirySeconds !== undefined) out.push(`idle refresh tokens die after ${Math.round(q.refreshTokenIdleExpirySeconds / DAY)} days`);
+  if (q.refreshTokenIdleExpirySeconds !== undefined)
+    out.push(`idle refresh tokens die after ${Math.round(q.refreshTokenIdleExpirySeconds / DAY)} days`);
   if (q.statesRefreshTokenExpiry) out.push('states `refresh_token_expires_in`');
   if (q.refreshExpiresInZero) out.push('`refresh_expires_in: 0`');
   if (q.omitsExpiresIn) out.push('no `expires_in`');
@@ -38,7 +43,9 @@ function defaults(p: ProviderProfile): string {
 
 export function profilesTable(): string {
   const rows = Object.values(PROFILES).map((p) => `| \`${p.id}\` | ${p.name} | ${defaults(p)} | ${quirks(p)} |`);
-  return ['| Profile | Provider | What the profile sets | Documented quirks |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| Profile | Provider | What the profile sets | Documented quirks |', '|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 if (require.main === module) process.stdout.write(`${profilesTable()}\n`);

@@ -8,7 +8,13 @@
  * vault's function names; grant this function `lambda:InvokeFunction` on both, e.g. with the construct's
  * `grantFetch` and `grantRefresh`), and optionally `OTESSE_API_BASE_URL`.
  */
-import { InsufficientScopeError, NotConnectedError, ReauthorizationRequiredError, TokenVaultClient, type TokenVaultClientOptions } from '@token-vault/client';
+import {
+  InsufficientScopeError,
+  NotConnectedError,
+  ReauthorizationRequiredError,
+  TokenVaultClient,
+  type TokenVaultClientOptions,
+} from '@token-vault/client';
 
 /** The example's input. */
 export interface CallerEvent {
@@ -18,7 +24,11 @@ export interface CallerEvent {
 /** The example's answer. */
 export type CallerResult =
   | { readonly ok: true; readonly profile: unknown }
-  | { readonly ok: false; readonly reconnect: true; readonly reason: 'not_connected' | 'reauthorization_required' | 'insufficient_scope' }
+  | {
+      readonly ok: false;
+      readonly reconnect: true;
+      readonly reason: 'not_connected' | 'reauthorization_required' | 'insufficient_scope';
+    }
   | { readonly ok: false; readonly reconnect: false; readonly status: number };
 
 /** Builds the handler around a client (tests pass one pointed at the local stack). */
@@ -33,8 +43,16 @@ export function createHandler(vault: TokenVaultClient): (event: CallerEvent) => 
       return { ok: true, profile: await res.json() };
     } catch (err) {
       // The user has to go through `connect` again: say so instead of failing.
-      if (err instanceof ReauthorizationRequiredError || err instanceof NotConnectedError || err instanceof InsufficientScopeError) {
-        return { ok: false, reconnect: true, reason: err.code as 'not_connected' | 'reauthorization_required' | 'insufficient_scope' };
+      if (
+        err instanceof ReauthorizationRequiredError ||
+        err instanceof NotConnectedError ||
+        err instanceof InsufficientScopeError
+      ) {
+        return {
+          ok: false,
+          reconnect: true,
+          reason: err.code as 'not_connected' | 'reauthorization_required' | 'insufficient_scope',
+        };
       }
       // Retryable vault errors (rate_limited, provider_unavailable, internal_error) and network errors: let Lambda
       // report the failure (and retry, for asynchronous invocations).

@@ -15,7 +15,13 @@ import {
   type WidgetDefinition,
 } from '@token-vault/cdk/src/monitoring';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
-import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION } from '@token-vault/cdk/src/definitions/metrics';
+import {
+  AWS_METRICS,
+  DIMENSIONS,
+  METRICS,
+  METRICS_NAMESPACE,
+  UNKNOWN_APPLICATION,
+} from '@token-vault/cdk/src/definitions/metrics';
 import type { DimensionValues, MetricStore } from './metric-store';
 
 /** Longest window data.json serves (the store keeps one hour). */
@@ -87,10 +93,13 @@ export interface DashboardDataOptions {
 /** Statistics that count: a bucket without a datapoint is a 0, as with `FILL(m, 0)`. */
 const COUNTING: ReadonlySet<Statistic> = new Set(['Sum', 'SampleCount']);
 
-const AWS_ONLY_QUEUE_NOTE = 'AWS only: the local stack has no dead-letter queue (asynchronous invocations that fail are logged).';
-const LOCAL_LAMBDA_NOTE = 'Locally: counted by the local stack around each handler call (in AWS: the AWS/Lambda metrics).';
+const AWS_ONLY_QUEUE_NOTE =
+  'AWS only: the local stack has no dead-letter queue (asynchronous invocations that fail are logged).';
+const LOCAL_LAMBDA_NOTE =
+  'Locally: counted by the local stack around each handler call (in AWS: the AWS/Lambda metrics).';
 const LOCAL_THROTTLE_NOTE = 'Locally: never throttled (no concurrency limit); in AWS: the AWS/Lambda Throttles metric.';
-const LOGS_NOTE = 'CloudWatch Logs Insights in AWS: this query runs over the functions\u2019 log groups. Locally, the same JSON lines are on the local stack\u2019s stdout.';
+const LOGS_NOTE =
+  'CloudWatch Logs Insights in AWS: this query runs over the functions\u2019 log groups. Locally, the same JSON lines are on the local stack\u2019s stdout.';
 
 export function dashboardData(options: DashboardDataOptions): DashboardData {
   const { store } = options;
@@ -129,7 +138,13 @@ interface SeriesContext {
 }
 
 function widgetData(widget: WidgetDefinition, context: SeriesContext): WidgetData {
-  const common = { id: widget.id, title: widget.title, description: widget.description, width: widget.width, height: widget.height };
+  const common = {
+    id: widget.id,
+    title: widget.title,
+    description: widget.description,
+    width: widget.width,
+    height: widget.height,
+  };
   if (widget.kind === 'logs') {
     return {
       ...common,
@@ -191,13 +206,21 @@ function vaultLines(series: VaultSeries, { store, from, to, applications }: Seri
     // Application only, or the other dimensions summed: always one line (the unknown application only with data).
     const values = store.values(found, series.stat, from, to, { fillZero });
     if (application === UNKNOWN_APPLICATION && values.every((v) => v === null || v === 0)) continue;
-    lines.push({ ...base, label: `${application} ${series.label}`, dimensions: { [DIMENSIONS.APPLICATION]: application }, values });
+    lines.push({
+      ...base,
+      label: `${application} ${series.label}`,
+      dimensions: { [DIMENSIONS.APPLICATION]: application },
+      values,
+    });
   }
   return lines;
 }
 
 /** Lambda metrics: one line per function from the local counters; the dead-letter queue: AWS only. */
-function awsLines(series: AwsSeries, { store, from, to }: SeriesContext): { lines: LineData[]; note: string; awsOnly: boolean } {
+function awsLines(
+  series: AwsSeries,
+  { store, from, to }: SeriesContext,
+): { lines: LineData[]; note: string; awsOnly: boolean } {
   const definition = AWS_METRICS[series.metric];
   if (definition.namespace !== 'AWS/Lambda') return { lines: [], note: AWS_ONLY_QUEUE_NOTE, awsOnly: true };
   const fillZero = COUNTING.has(series.stat);
@@ -213,5 +236,9 @@ function awsLines(series: AwsSeries, { store, from, to }: SeriesContext): { line
       values: store.values(keys, series.stat, from, to, { fillZero }),
     };
   });
-  return { lines, note: series.metric === 'LAMBDA_THROTTLES' ? LOCAL_THROTTLE_NOTE : LOCAL_LAMBDA_NOTE, awsOnly: false };
+  return {
+    lines,
+    note: series.metric === 'LAMBDA_THROTTLES' ? LOCAL_THROTTLE_NOTE : LOCAL_LAMBDA_NOTE,
+    awsOnly: false,
+  };
 }

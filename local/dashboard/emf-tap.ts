@@ -54,17 +54,25 @@ export function parseEmfLine(line: string): EmfDatapoint[] {
   if (!isObject(record) || !isObject(record._aws)) return [];
   const directives = record._aws.CloudWatchMetrics;
   if (!Array.isArray(directives)) return [];
-  const timestamp = typeof record._aws.Timestamp === 'number' && Number.isFinite(record._aws.Timestamp) ? record._aws.Timestamp : undefined;
+  const timestamp =
+    typeof record._aws.Timestamp === 'number' && Number.isFinite(record._aws.Timestamp)
+      ? record._aws.Timestamp
+      : undefined;
   const points: EmfDatapoint[] = [];
   for (const directive of directives as EmfDirective[]) {
     if (!isObject(directive) || typeof directive.Namespace !== 'string') continue;
     const metrics = Array.isArray(directive.Metrics) ? (directive.Metrics as unknown[]) : [];
     // No dimension sets: the metric is published without dimensions.
-    const dimensionSets = Array.isArray(directive.Dimensions) && directive.Dimensions.length > 0 ? (directive.Dimensions as unknown[]) : [[]];
+    const dimensionSets =
+      Array.isArray(directive.Dimensions) && directive.Dimensions.length > 0
+        ? (directive.Dimensions as unknown[])
+        : [[]];
     for (const metric of metrics) {
       if (!isObject(metric) || typeof metric.Name !== 'string') continue;
       const raw = record[metric.Name];
-      const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      const values = (Array.isArray(raw) ? raw : [raw]).filter(
+        (v): v is number => typeof v === 'number' && Number.isFinite(v),
+      );
       if (values.length === 0) continue;
       for (const set of dimensionSets) {
         if (!Array.isArray(set)) continue;
@@ -89,7 +97,11 @@ export function parseEmfLine(line: string): EmfDatapoint[] {
 export function ingestEmfLine(store: MetricStore, line: string): boolean {
   const points = parseEmfLine(line);
   for (const point of points) {
-    store.record({ namespace: point.namespace, name: point.name, dimensions: point.dimensions }, point.values, point.timestamp);
+    store.record(
+      { namespace: point.namespace, name: point.name, dimensions: point.dimensions },
+      point.values,
+      point.timestamp,
+    );
   }
   return points.length > 0;
 }
@@ -108,7 +120,8 @@ export function installEmfTap(store: MetricStore, stream: WritableLike = process
   const consume = (chunk: unknown): void => {
     let text: string;
     if (typeof chunk === 'string') text = chunk;
-    else if (chunk instanceof Uint8Array) text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+    else if (chunk instanceof Uint8Array)
+      text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
     else return;
     // Fast path: a chunk of whole lines with no EMF record, and nothing pending.
     if (pending === '' && !text.includes('"_aws"') && text.endsWith('\n')) return;

@@ -39,15 +39,27 @@ export class EventFeed {
 
   private async drain(): Promise<void> {
     for (let batch = 0; batch < 100; batch++) {
-      const out = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       const messages = out.Messages ?? [];
       if (messages.length === 0) return;
       const received: LocalEvent[] = [];
       for (const m of messages) {
         try {
-          const e = JSON.parse(m.Body ?? '') as { id?: unknown; time?: unknown; 'detail-type'?: unknown; detail?: unknown };
+          const e = JSON.parse(m.Body ?? '') as {
+            id?: unknown;
+            time?: unknown;
+            'detail-type'?: unknown;
+            detail?: unknown;
+          };
           if (typeof e.detail === 'object' && e.detail !== null) {
-            received.push({ id: String(e.id), time: String(e.time), detailType: String(e['detail-type']), detail: e.detail as Record<string, unknown> });
+            received.push({
+              id: String(e.id),
+              time: String(e.time),
+              detailType: String(e['detail-type']),
+              detail: e.detail as Record<string, unknown>,
+            });
           }
         } catch {
           // Not an event envelope: dropped.
@@ -57,7 +69,12 @@ export class EventFeed {
       received.sort((a, b) => String(a.detail.time).localeCompare(String(b.detail.time)));
       this.events.push(...received);
       if (this.events.length > KEPT) this.events.splice(0, this.events.length - KEPT);
-      await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
 }
@@ -70,12 +87,21 @@ export async function serveEvents(feed: EventFeed, params: URLSearchParams, res:
   let body: string;
   let status = 200;
   try {
-    const events = (await feed.list()).filter((e) => (userId === null || e.detail.userId === userId) && (type === null || e.detailType === type));
+    const events = (await feed.list()).filter(
+      (e) => (userId === null || e.detail.userId === userId) && (type === null || e.detailType === type),
+    );
     body = JSON.stringify({ events: events.slice(-limit) });
   } catch (error) {
     status = 503;
-    body = JSON.stringify({ error: `the event tap could not be read (${error instanceof Error ? error.name : 'Error'})` });
+    body = JSON.stringify({
+      error: `the event tap could not be read (${error instanceof Error ? error.name : 'Error'})`,
+    });
   }
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(body);
 }

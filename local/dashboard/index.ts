@@ -54,7 +54,11 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
   const store = new MetricStore();
   const tap = installEmfTap(store, options.stream);
   const ddb = new DynamoDBClient({ ...awsClientConfig(options.endpoint), maxAttempts: 2 });
-  const connections = new ConnectionStore({ client: DynamoDBDocumentClient.from(ddb), tableName: options.connectionsTable, callTimeoutMs: 5000 });
+  const connections = new ConnectionStore({
+    client: DynamoDBDocumentClient.from(ddb),
+    tableName: options.connectionsTable,
+    callTimeoutMs: 5000,
+  });
   const applications = [...options.applicationIds];
   const sqs = new SQSClient({ ...awsClientConfig(options.endpoint), maxAttempts: 2 });
   const feed = new EventFeed(sqs, options.eventTapQueueUrl);
@@ -82,7 +86,11 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
         return Promise.resolve();
       },
     },
-    { method: 'GET', path: REVOCATIONS_PATH, handle: (request, res) => serveRevocations(connections, request.url.searchParams, res) },
+    {
+      method: 'GET',
+      path: REVOCATIONS_PATH,
+      handle: (request, res) => serveRevocations(connections, request.url.searchParams, res),
+    },
     { method: 'GET', path: EVENTS_PATH, handle: (request, res) => serveEvents(feed, request.url.searchParams, res) },
   ];
 
@@ -108,7 +116,13 @@ function boundedNumber(request: LocalRequest, name: string, min: number, max: nu
   return Math.min(max, Math.max(min, Number(raw)));
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     ...headers,
     'content-type': type,

@@ -10,7 +10,10 @@ import type { MetricStore } from './metric-store';
 const LAMBDA_NAMESPACE = AWS_METRICS.LAMBDA_INVOCATIONS.namespace;
 
 /** The series key of a Lambda metric for a function, as the dashboard data looks it up. */
-export function lambdaSeries(metric: 'LAMBDA_INVOCATIONS' | 'LAMBDA_ERRORS' | 'LAMBDA_THROTTLES' | 'LAMBDA_DURATION', functionName: string) {
+export function lambdaSeries(
+  metric: 'LAMBDA_INVOCATIONS' | 'LAMBDA_ERRORS' | 'LAMBDA_THROTTLES' | 'LAMBDA_DURATION',
+  functionName: string,
+) {
   const definition = AWS_METRICS[metric];
   return { namespace: LAMBDA_NAMESPACE, name: definition.name, dimensions: { [definition.dimension]: functionName } };
 }
@@ -19,7 +22,10 @@ export function lambdaSeries(metric: 'LAMBDA_INVOCATIONS' | 'LAMBDA_ERRORS' | 'L
  * The same functions with handlers that record one invocation each: Invocations 1, Errors 1 when the handler threw
  * or ran past the function's timeout (else 0), Throttles 0 (the local stack never throttles), Duration in ms.
  */
-export function instrumentFunctions(functions: ReadonlyMap<string, LoadedFunction>, store: MetricStore): Map<string, LoadedFunction> {
+export function instrumentFunctions(
+  functions: ReadonlyMap<string, LoadedFunction>,
+  store: MetricStore,
+): Map<string, LoadedFunction> {
   const instrumented = new Map<string, LoadedFunction>();
   for (const [name, fn] of functions) {
     const { definition } = fn;

@@ -113,7 +113,8 @@ export class MetricStore {
     this.maxSeries = options.maxSeries ?? 2000;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    if (!(this.bucketMs > 0) || !(this.retentionMs >= this.bucketMs)) throw new RangeError('bucketSeconds > 0 and retentionSeconds >= bucketSeconds');
+    if (!(this.bucketMs > 0) || !(this.retentionMs >= this.bucketMs))
+      throw new RangeError('bucketSeconds > 0 and retentionSeconds >= bucketSeconds');
   }
 
   /** Start (ms) of the bucket holding `timestamp`. */
@@ -140,7 +141,11 @@ export class MetricStore {
     this.prune(now);
     const list = typeof values === 'number' ? [values] : values;
     const bucket = this.bucketOf(timestamp);
-    if (!Number.isFinite(timestamp) || bucket <= this.bucketOf(now) - this.retentionMs || bucket > now + this.bucketMs) {
+    if (
+      !Number.isFinite(timestamp) ||
+      bucket <= this.bucketOf(now) - this.retentionMs ||
+      bucket > now + this.bucketMs
+    ) {
       this.droppedCount += list.length;
       return;
     }
@@ -151,7 +156,10 @@ export class MetricStore {
         this.droppedCount += list.length;
         return;
       }
-      stored = { key: { namespace: key.namespace, name: key.name, dimensions: { ...key.dimensions } }, buckets: new Map() };
+      stored = {
+        key: { namespace: key.namespace, name: key.name, dimensions: { ...key.dimensions } },
+        buckets: new Map(),
+      };
       this.series.set(id, stored);
     }
     let aggregate = stored.buckets.get(bucket);
@@ -177,7 +185,8 @@ export class MetricStore {
       if (buckets.size === 0) continue;
       if (key.namespace !== query.namespace || key.name !== query.name) continue;
       if (names !== undefined && Object.keys(key.dimensions).sort().join('\u0000') !== names) continue;
-      if (query.where && !Object.entries(query.where).every(([name, value]) => key.dimensions[name] === value)) continue;
+      if (query.where && !Object.entries(query.where).every(([name, value]) => key.dimensions[name] === value))
+        continue;
       found.push(key);
     }
     return found;
@@ -187,7 +196,13 @@ export class MetricStore {
    * One value per bucket from `from` up to and including the bucket holding `to`, of the given series merged
    * (their values pooled, then the statistic taken). Buckets without a value are `null`, or 0 with `fillZero`.
    */
-  values(keys: readonly SeriesKey[], stat: Statistic, from: number, to: number, options: { fillZero?: boolean } = {}): Array<number | null> {
+  values(
+    keys: readonly SeriesKey[],
+    stat: Statistic,
+    from: number,
+    to: number,
+    options: { fillZero?: boolean } = {},
+  ): Array<number | null> {
     this.prune(this.now());
     const stored = keys.map((key) => this.series.get(seriesId(key))).filter((s): s is StoredSeries => s !== undefined);
     const out: Array<number | null> = [];

@@ -28,11 +28,20 @@ function esc(text: string | number): string {
 }
 
 /** The page and the Content-Security-Policy that goes with it (inline code allowed by nonce only). */
-export function dashboardPage(data: DashboardData, options: { refreshSeconds?: number; windowSeconds?: number } = {}): { html: string; csp: string } {
+export function dashboardPage(
+  data: DashboardData,
+  options: { refreshSeconds?: number; windowSeconds?: number } = {},
+): { html: string; csp: string } {
   const nonce = randomBytes(16).toString('base64');
   const refreshMs = Math.round((options.refreshSeconds ?? DEFAULT_REFRESH_SECONDS) * 1000);
   const dataUrl = options.windowSeconds === undefined ? DATA_PATH : `${DATA_PATH}?window=${options.windowSeconds}`;
-  const config = { dataUrl, revocationsUrl: REVOCATIONS_PATH, eventsUrl: EVENTS_PATH, refreshMs, heightUnitPx: HEIGHT_UNIT_PX };
+  const config = {
+    dataUrl,
+    revocationsUrl: REVOCATIONS_PATH,
+    eventsUrl: EVENTS_PATH,
+    refreshMs,
+    heightUnitPx: HEIGHT_UNIT_PX,
+  };
   const rows = data.rows.map((row) => `<div class="row">${row.map(widgetSkeleton).join('')}</div>`).join('\n');
   const html = `<!DOCTYPE html>
 <html lang="en">
@@ -88,7 +97,9 @@ ${SCRIPT}
 }
 
 function widgetSkeleton(widget: WidgetData): string {
-  const note = widget.note ? `<p class="note${widget.kind === 'metric' && widget.awsOnly ? ' aws-only' : ''}">${esc(widget.note)}</p>` : '';
+  const note = widget.note
+    ? `<p class="note${widget.kind === 'metric' && widget.awsOnly ? ' aws-only' : ''}">${esc(widget.note)}</p>`
+    : '';
   const head = `<h2>${esc(widget.title)}</h2><p class="description">${esc(widget.description)}</p>${note}`;
   const attrs = `class="widget span-${widget.width} h-${widget.height}" data-widget="${esc(widget.id)}" data-kind="${widget.kind}"`;
   if (widget.kind === 'logs') {

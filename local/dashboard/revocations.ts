@@ -36,7 +36,8 @@ export function parseRevocationsQuery(params: URLSearchParams): { limit: number;
     limit = Number(rawLimit);
   }
   const cursor = params.get('cursor') ?? undefined;
-  if (cursor !== undefined && !validCursor(cursor)) throw new RevocationsQueryError('cursor is not one this server handed out');
+  if (cursor !== undefined && !validCursor(cursor))
+    throw new RevocationsQueryError('cursor is not one this server handed out');
   return { limit, cursor };
 }
 
@@ -72,22 +73,31 @@ function validCursor(cursor: string): boolean {
 }
 
 /** One page of revocation records, each reduced to exactly the fields of a RevocationRecord. */
-export async function revocationsPage(store: ConnectionStore, limit: number, cursor: string | undefined): Promise<RevocationsPage> {
-  const page = await store.listRevocations(Deadline.fromRemaining(10_000, SYSTEM_CLOCK, 0), { limit, ...(cursor !== undefined ? { cursor } : {}) });
-  const records = page.records.map(
-    (r): RevocationRecord => ({
-      userId: r.userId,
-      applicationId: r.applicationId,
-      revokedAt: r.revokedAt,
-      reason: r.reason,
-      providerConfirmed: r.providerConfirmed,
-    }),
-  );
+export async function revocationsPage(
+  store: ConnectionStore,
+  limit: number,
+  cursor: string | undefined,
+): Promise<RevocationsPage> {
+  const page = await store.listRevocations(Deadline.fromRemaining(10_000, SYSTEM_CLOCK, 0), {
+    limit,
+    ...(cursor !== undefined ? { cursor } : {}),
+  });
+  const records = page.records.map((r): RevocationRecord => ({
+    userId: r.userId,
+    applicationId: r.applicationId,
+    revokedAt: r.revokedAt,
+    reason: r.reason,
+    providerConfirmed: r.providerConfirmed,
+  }));
   return page.cursor ? { records, cursor: page.cursor } : { records };
 }
 
 /** Answers `GET /revocations` (JSON). */
-export async function serveRevocations(store: ConnectionStore, params: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function serveRevocations(
+  store: ConnectionStore,
+  params: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   let query: { limit: number; cursor: string | undefined };
   try {
     query = parseRevocationsQuery(params);

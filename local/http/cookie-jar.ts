@@ -51,12 +51,14 @@ export class CookieJar {
 
   header(to: URL): string {
     const now = Date.now();
-    return [...this.#cookies.values()]
-      .filter((c) => c.expiresAt > now && pathMatches(to.pathname, c.path))
-      // Longer paths first (RFC 6265 §5.4 step 2).
-      .sort((a, b) => b.path.length - a.path.length)
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
+    return (
+      [...this.#cookies.values()]
+        .filter((c) => c.expiresAt > now && pathMatches(to.pathname, c.path))
+        // Longer paths first (RFC 6265 §5.4 step 2).
+        .sort((a, b) => b.path.length - a.path.length)
+        .map((c) => `${c.name}=${c.value}`)
+        .join('; ')
+    );
   }
 }
 

@@ -9,7 +9,9 @@ export function listen(server: Server, port: number): Promise<number> {
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new LocalConfigError(`port ${port} on ${HOST} is already in use: stop what runs there or set PORT to another port`)
+          ? new LocalConfigError(
+              `port ${port} on ${HOST} is already in use: stop what runs there or set PORT to another port`,
+            )
           : err,
       );
     };

@@ -12,7 +12,6 @@ export const HOST = '127.0.0.1';
 /** Largest request body accepted, in bytes (the vault's payloads are tiny); larger ones get 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-
 /** A request as a {@link LocalRoute} sees it. */
 export interface LocalRequest {
   readonly raw: IncomingMessage;
@@ -45,7 +44,12 @@ export class BodyTooLargeError extends Error {
 /** A JSON log line writer. */
 export type LogFn = (level: 'INFO' | 'WARN' | 'ERROR', message: string, fields?: Record<string, unknown>) => void;
 
-export async function dispatch(req: IncomingMessage, res: ServerResponse, table: readonly LocalRoute[], log: LogFn): Promise<void> {
+export async function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  table: readonly LocalRoute[],
+  log: LogFn,
+): Promise<void> {
   const requestId = newRequestId();
   const started = Date.now();
   const method = req.method ?? 'GET';
@@ -58,7 +62,13 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, table:
   }
   // Path only: query strings carry authorization codes and state.
   res.once('finish', () => {
-    log('INFO', 'request', { method, path: url.pathname, status: res.statusCode, durationMs: Date.now() - started, requestId });
+    log('INFO', 'request', {
+      method,
+      path: url.pathname,
+      status: res.statusCode,
+      durationMs: Date.now() - started,
+      requestId,
+    });
   });
 
   try {
@@ -98,7 +108,11 @@ interface RouteMatch {
   readonly match: RegExpExecArray | undefined;
 }
 
-function findRoute(table: readonly LocalRoute[], method: string, path: string): RouteMatch | 'method_not_allowed' | undefined {
+function findRoute(
+  table: readonly LocalRoute[],
+  method: string,
+  path: string,
+): RouteMatch | 'method_not_allowed' | undefined {
   let pathMatched = false;
   for (const route of table) {
     const match = typeof route.path === 'string' ? (route.path === path ? undefined : null) : route.path.exec(path);
@@ -139,7 +153,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** One JSON line on stdout, like the functions' Powertools logs. Never pass request bodies or query strings. */
-export function writeLog(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown> = {}): void {
+export function writeLog(
+  level: 'INFO' | 'WARN' | 'ERROR',
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
   process.stdout.write(
     `${JSON.stringify({ level, message, service: `${SERVICE_NAME}-local`, timestamp: new Date().toISOString(), ...fields })}\n`,
   );

@@ -146,8 +146,16 @@ export class KeycloakAdmin {
       defaultSignatureAlgorithm: 'ES256',
       components: {
         'org.keycloak.keys.KeyProvider': [
-          { name: 'ecdsa-generated', providerId: 'ecdsa-generated', config: { priority: ['100'], ecdsaEllipticCurveKey: ['P-256'] } },
-          { name: 'hmac-generated-hs512', providerId: 'hmac-generated', config: { priority: ['100'], algorithm: ['HS512'] } },
+          {
+            name: 'ecdsa-generated',
+            providerId: 'ecdsa-generated',
+            config: { priority: ['100'], ecdsaEllipticCurveKey: ['P-256'] },
+          },
+          {
+            name: 'hmac-generated-hs512',
+            providerId: 'hmac-generated',
+            config: { priority: ['100'], algorithm: ['HS512'] },
+          },
           { name: 'aes-generated', providerId: 'aes-generated', config: { priority: ['100'] } },
         ],
       },
@@ -176,7 +184,11 @@ export class KeycloakAdmin {
         this.#token = undefined;
         continue;
       }
-      if (!res.ok) throw new KeycloakAdminError(`Keycloak admin API ${method} ${path.split('?')[0]}: HTTP ${res.status} ${text.slice(0, 300)}`, res.status);
+      if (!res.ok)
+        throw new KeycloakAdminError(
+          `Keycloak admin API ${method} ${path.split('?')[0]}: HTTP ${res.status} ${text.slice(0, 300)}`,
+          res.status,
+        );
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
   }
@@ -195,7 +207,11 @@ export class KeycloakAdmin {
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new KeycloakAdminError(`Keycloak admin login failed: HTTP ${res.status} ${describeOAuthError(text)}`, res.status);
+    if (!res.ok)
+      throw new KeycloakAdminError(
+        `Keycloak admin login failed: HTTP ${res.status} ${describeOAuthError(text)}`,
+        res.status,
+      );
     const answer = JSON.parse(text) as TokenAnswer;
     // Renew at half the lifetime (the master realm's default is 60 s).
     this.#token = { value: answer.access_token, renewAt: Date.now() + (answer.expires_in * 1000) / 2 };
@@ -259,7 +275,10 @@ export class KeycloakRealmAdmin {
     });
     const id = await this.clientUuid(options.clientId);
     // New clients get the realm's default optional scopes, offline_access among them; make sure of it.
-    const optional = await this.admin.request<Array<{ id: string; name: string }>>('GET', this.#path(`/clients/${id}/optional-client-scopes`));
+    const optional = await this.admin.request<Array<{ id: string; name: string }>>(
+      'GET',
+      this.#path(`/clients/${id}/optional-client-scopes`),
+    );
     if (!optional.some((scope) => scope.name === 'offline_access')) {
       const scopes = await this.admin.request<Array<{ id: string; name: string }>>('GET', this.#path('/client-scopes'));
       const offline = scopes.find((scope) => scope.name === 'offline_access');
@@ -288,14 +307,20 @@ export class KeycloakRealmAdmin {
   }
 
   async clientUuid(clientId: string): Promise<string> {
-    const clients = await this.admin.request<Array<{ id: string; clientId: string }>>('GET', this.#path(`/clients?clientId=${encodeURIComponent(clientId)}`));
+    const clients = await this.admin.request<Array<{ id: string; clientId: string }>>(
+      'GET',
+      this.#path(`/clients?clientId=${encodeURIComponent(clientId)}`),
+    );
     const client = clients.find((c) => c.clientId === clientId);
     if (!client) throw new Error(`no client ${clientId} in realm ${this.realm}`);
     return client.id;
   }
 
   async userId(username: string): Promise<string> {
-    const users = await this.admin.request<Array<{ id: string; username: string }>>('GET', this.#path(`/users?exact=true&username=${encodeURIComponent(username)}`));
+    const users = await this.admin.request<Array<{ id: string; username: string }>>(
+      'GET',
+      this.#path(`/users?exact=true&username=${encodeURIComponent(username)}`),
+    );
     const user = users.find((u) => u.username === username.toLowerCase());
     if (!user) throw new Error(`no user ${username} in realm ${this.realm}`);
     return user.id;
@@ -306,7 +331,10 @@ export class KeycloakRealmAdmin {
    * (username). A count read after Keycloak's answer already includes the request's event. Some error events
    * carry no user (a refresh whose session is gone), so count those per client.
    */
-  async countEvents(type: string, filter: { readonly clientId?: string; readonly username?: string } = {}): Promise<number> {
+  async countEvents(
+    type: string,
+    filter: { readonly clientId?: string; readonly username?: string } = {},
+  ): Promise<number> {
     return (await this.listEvents({ ...filter, types: [type] })).length;
   }
 
@@ -314,7 +342,9 @@ export class KeycloakRealmAdmin {
    * The stored events (newest first, at most 10,000), optionally of some types only, for one client (clientId)
    * and one user (username). As for {@link countEvents}, a list read after Keycloak's answer includes its event.
    */
-  async listEvents(filter: { readonly types?: readonly string[]; readonly clientId?: string; readonly username?: string } = {}): Promise<KeycloakEvent[]> {
+  async listEvents(
+    filter: { readonly types?: readonly string[]; readonly clientId?: string; readonly username?: string } = {},
+  ): Promise<KeycloakEvent[]> {
     const query = new URLSearchParams({ max: '10000' });
     for (const type of filter.types ?? []) query.append('type', type);
     if (filter.clientId !== undefined) query.set('client', filter.clientId);
@@ -340,8 +370,13 @@ export class KeycloakRealmAdmin {
     const id = await this.userId(username);
     const sessions = await this.admin.request<unknown[]>('GET', this.#path(`/users/${id}/sessions`));
     await this.admin.request('POST', this.#path(`/users/${id}/logout`));
-    const consents = await this.admin.request<Array<{ clientId: string; additionalGrants?: Array<{ key?: string }> }>>('GET', this.#path(`/users/${id}/consents`));
-    const offlineClients = consents.filter((consent) => (consent.additionalGrants ?? []).some((grant) => grant.key === 'Offline Token')).map((consent) => consent.clientId);
+    const consents = await this.admin.request<Array<{ clientId: string; additionalGrants?: Array<{ key?: string }> }>>(
+      'GET',
+      this.#path(`/users/${id}/consents`),
+    );
+    const offlineClients = consents
+      .filter((consent) => (consent.additionalGrants ?? []).some((grant) => grant.key === 'Offline Token'))
+      .map((consent) => consent.clientId);
     for (const clientId of offlineClients) {
       await this.admin.request('DELETE', this.#path(`/users/${id}/consents/${encodeURIComponent(clientId)}`));
     }
@@ -358,7 +393,10 @@ export class KeycloakRealmAdmin {
 function describeOAuthError(text: string): string {
   try {
     const parsed = JSON.parse(text) as { error?: unknown; error_description?: unknown };
-    if (typeof parsed.error === 'string') return typeof parsed.error_description === 'string' ? `${parsed.error} (${parsed.error_description})` : parsed.error;
+    if (typeof parsed.error === 'string')
+      return typeof parsed.error_description === 'string'
+        ? `${parsed.error} (${parsed.error_description})`
+        : parsed.error;
   } catch {
     // not JSON
   }

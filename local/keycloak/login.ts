@@ -23,7 +23,10 @@ const MAX_STEPS = 15;
  * test values). Errors quote page titles and Keycloak's messages, never a query string (it may hold a code).
  */
 export async function keycloakLogin(authorizationUrl: string, opts: KeycloakLoginOptions): Promise<URL> {
-  let request: { url: URL; method: 'GET' | 'POST'; body?: URLSearchParams } = { url: new URL(authorizationUrl), method: 'GET' };
+  let request: { url: URL; method: 'GET' | 'POST'; body?: URLSearchParams } = {
+    url: new URL(authorizationUrl),
+    method: 'GET',
+  };
   const keycloakOrigin = request.url.origin;
   const jar = new CookieJar();
   let loginAttempts = 0;
@@ -50,13 +53,16 @@ export async function keycloakLogin(authorizationUrl: string, opts: KeycloakLogi
       request = { url: next, method: 'GET' };
       continue;
     }
-    if (res.status !== 200) throw new Error(`Keycloak login stopped at ${request.url.pathname}: HTTP ${res.status}${describePage(body)}`);
+    if (res.status !== 200)
+      throw new Error(`Keycloak login stopped at ${request.url.pathname}: HTTP ${res.status}${describePage(body)}`);
 
     const form = parseForms(body, request.url)[0];
-    if (!form) throw new Error(`Keycloak login stopped at ${request.url.pathname}: a page without a form${describePage(body)}`);
+    if (!form)
+      throw new Error(`Keycloak login stopped at ${request.url.pathname}: a page without a form${describePage(body)}`);
     const fields = new URLSearchParams();
     for (const input of form.inputs) {
-      if (input.type !== 'submit' && input.type !== 'button' && input.type !== 'checkbox') fields.set(input.name, input.value);
+      if (input.type !== 'submit' && input.type !== 'button' && input.type !== 'checkbox')
+        fields.set(input.name, input.value);
     }
     const names = new Set(form.inputs.map((input) => input.name));
     if (names.has('password') && names.has('username')) {
@@ -113,7 +119,11 @@ function parseForms(html: string, base: URL): Form[] {
       const type = (input.get('type') ?? (tag[1]?.toLowerCase() === 'button' ? 'submit' : 'text')).toLowerCase();
       inputs.push({ name, value: input.get('value') ?? '', type });
     }
-    forms.push({ action: new URL(action, base), method: attributes.get('method')?.toUpperCase() === 'GET' ? 'GET' : 'POST', inputs });
+    forms.push({
+      action: new URL(action, base),
+      method: attributes.get('method')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
+      inputs,
+    });
   }
   return forms;
 }
@@ -131,7 +141,8 @@ function decodeEntities(text: string): string {
   const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
     if (entity[0] === '#') {
-      const code = entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+      const code =
+        entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
       return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
     }
     return named[entity.toLowerCase()] ?? whole;
@@ -140,7 +151,10 @@ function decodeEntities(text: string): string {
 
 /** The page's title and Keycloak's feedback message (e.g. "Invalid username or password."), for errors. */
 function describePage(html: string): string {
-  const strip = (s: string | undefined): string => decodeEntities((s ?? '').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  const strip = (s: string | undefined): string =>
+    decodeEntities((s ?? '').replace(/<[^>]*>/g, ' '))
+      .replace(/\s+/g, ' ')
+      .trim();
   const title = strip(/<title>([\s\S]*?)<\/title>/i.exec(html)?.[1]);
   const feedback = strip(
     /<span[^>]*(?:id="input-error"|class="[^"]*kc-feedback-text[^"]*")[^>]*>([\s\S]*?)<\/span>/i.exec(html)?.[1] ??

@@ -92,10 +92,15 @@ export function installKeycloak(): Promise<KeycloakInstall> {
       }
       try {
         const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Partial<KeycloakInstall>;
-        if (typeof parsed.home !== 'string' || typeof parsed.java !== 'string' || typeof parsed.version !== 'string') throw new Error('missing fields');
+        if (typeof parsed.home !== 'string' || typeof parsed.java !== 'string' || typeof parsed.version !== 'string')
+          throw new Error('missing fields');
         resolveInstall({ version: parsed.version, home: parsed.home, java: parsed.java });
       } catch (err) {
-        reject(new Error(`scripts/setup-keycloak.sh printed no install description (${(err as Error).message}): ${stdout.slice(0, 200)}`));
+        reject(
+          new Error(
+            `scripts/setup-keycloak.sh printed no install description (${(err as Error).message}): ${stdout.slice(0, 200)}`,
+          ),
+        );
       }
     });
   });
@@ -114,7 +119,9 @@ export async function startKeycloak(options: StartKeycloakOptions = {}): Promise
   const logFile = join(dir, 'keycloak.log');
   const baseUrl = `http://${HOST}:${port}`;
 
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !DROPPED_ENV.test(name)));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !DROPPED_ENV.test(name)),
+  );
   Object.assign(env, {
     JAVA: install.java,
     JAVA_OPTS_APPEND,
@@ -136,7 +143,12 @@ export async function startKeycloak(options: StartKeycloakOptions = {}): Promise
   const logFd = openSync(logFile, 'a');
   const started = Date.now();
   // Its own process group: kc.sh runs java as a child, and both must stop together (kill(-pid)).
-  const child = spawn(join(install.home, 'bin', 'kc.sh'), args, { cwd: dir, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(join(install.home, 'bin', 'kc.sh'), args, {
+    cwd: dir,
+    env,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
   closeSync(logFd);
   child.unref();
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -192,7 +204,9 @@ export async function startKeycloak(options: StartKeycloakOptions = {}): Promise
 function startWatchdog(pgid: number): ChildProcess {
   // dash's kill takes no `--`; `-KILL -<pgid>` is the form both dash and bash read as a process group.
   const script = 'trap "" INT TERM HUP; while read -r _; do :; done; kill -KILL -"$1" 2>/dev/null';
-  const watchdog = spawn('sh', ['-c', script, 'keycloak-watchdog', String(pgid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const watchdog = spawn('sh', ['-c', script, 'keycloak-watchdog', String(pgid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   // Neither the process nor its pipe may keep this process's event loop alive.
   watchdog.unref();
   (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
@@ -236,7 +250,9 @@ async function waitUntilReady(baseUrl: string, child: ChildProcess, logFile: str
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Keycloak exited (${child.exitCode ?? child.signalCode}) before answering; log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `Keycloak exited (${child.exitCode ?? child.signalCode}) before answering; log ${logFile}:\n${tail(logFile)}`,
+      );
     }
     try {
       const res = await fetch(`${baseUrl}/realms/master`, { signal: AbortSignal.timeout(2_000) });

@@ -10,7 +10,10 @@ import { INVOKE_PATH } from '../lambda-api';
 import { aliasesOf, invokeRoute } from './invoke';
 
 /** The built-in routes over the loaded functions (Invoke serves only the invokable ones). */
-export function builtInRoutes(functions: ReadonlyMap<string, LoadedFunction>, applicationIds: readonly string[]): LocalRoute[] {
+export function builtInRoutes(
+  functions: ReadonlyMap<string, LoadedFunction>,
+  applicationIds: readonly string[],
+): LocalRoute[] {
   const invokable = new Map([...functions].filter(([, fn]) => fn.definition.invokable));
   const callback = functions.get(FUNCTIONS.callback.name);
   if (!callback) throw new Error(`no ${FUNCTIONS.callback.name} function`);
@@ -18,6 +21,10 @@ export function builtInRoutes(functions: ReadonlyMap<string, LoadedFunction>, ap
     invokeRoute(invokable, INVOKE_PATH, aliasesOf(applicationIds)),
     { method: 'GET', path: HTTP_ROUTES.CALLBACK, handle: (request, res) => httpApi(callback, request, res) },
     { method: 'GET', path: CONNECTED_PATH, handle: (request, res) => Promise.resolve(connectedPage(request, res)) },
-    { method: 'GET', path: '/healthz', handle: (_request, res) => Promise.resolve(sendJson(res, 200, { status: 'ok' })) },
+    {
+      method: 'GET',
+      path: '/healthz',
+      handle: (_request, res) => Promise.resolve(sendJson(res, 200, { status: 'ok' })),
+    },
   ];
 }

@@ -8,7 +8,14 @@ export function connectedPage(request: LocalRequest, res: ServerResponse): void 
   const status = request.url.searchParams.get('status');
   const error = request.url.searchParams.get('error');
   const flow = request.url.searchParams.get('flow');
-  const heading = status === 'connected' ? 'Connected' : status === 'pending' ? 'Almost connected' : status ? 'Not connected' : 'No status';
+  const heading =
+    status === 'connected'
+      ? 'Connected'
+      : status === 'pending'
+        ? 'Almost connected'
+        : status
+          ? 'Not connected'
+          : 'No status';
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>token-vault: ' + escapeHtml(heading) + '</title></head>',

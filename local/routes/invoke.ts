@@ -22,7 +22,11 @@ import {
  * `POST /2015-03-31/functions/{name}/invocations`, the Lambda Invoke API, for the given functions (exported so
  * tests can serve stand-in functions under another path; group 1 of `path` must capture the name).
  */
-export function invokeRoute(functions: ReadonlyMap<string, LoadedFunction>, path: RegExp = INVOKE_PATH, aliases: (functionName: string) => readonly string[] = () => []): LocalRoute {
+export function invokeRoute(
+  functions: ReadonlyMap<string, LoadedFunction>,
+  path: RegExp = INVOKE_PATH,
+  aliases: (functionName: string) => readonly string[] = () => [],
+): LocalRoute {
   return { method: 'POST', path, handle: (request, res) => invoke(functions, request, res, aliases) };
 }
 
@@ -37,14 +41,23 @@ export function aliasesOf(applicationIds: readonly string[]): (functionName: str
   return (functionName) => (scoped.has(functionName) ? names : []);
 }
 
-async function invoke(functions: ReadonlyMap<string, LoadedFunction>, request: LocalRequest, res: ServerResponse, aliases: (functionName: string) => readonly string[]): Promise<void> {
+async function invoke(
+  functions: ReadonlyMap<string, LoadedFunction>,
+  request: LocalRequest,
+  res: ServerResponse,
+  aliases: (functionName: string) => readonly string[],
+): Promise<void> {
   const { requestId } = request;
   const rawName = safeDecode(request.match?.[1] ?? '');
   const ref = parseFunctionName(rawName);
   const fn = ref && functions.get(ref.name);
   if (!ref || !fn) {
     const shown = ref ? functionArn(ref.name, ref.qualifier) : rawName;
-    sendInvokeError(res, requestId, new InvokeApiError(404, 'ResourceNotFoundException', `Function not found: ${shown}`));
+    sendInvokeError(
+      res,
+      requestId,
+      new InvokeApiError(404, 'ResourceNotFoundException', `Function not found: ${shown}`),
+    );
     return;
   }
   const type = invocationType(request.raw);
@@ -76,7 +89,15 @@ async function invoke(functions: ReadonlyMap<string, LoadedFunction>, request: L
   const qualifier = ref.qualifier ?? (request.url.searchParams.get('Qualifier') || undefined);
   const { definition } = fn;
   if (qualifier !== undefined && !isVersionQualifier(qualifier) && !aliases(definition.name).includes(qualifier)) {
-    sendInvokeError(res, requestId, new InvokeApiError(404, 'ResourceNotFoundException', `Function not found: ${functionArn(definition.name, qualifier)}`));
+    sendInvokeError(
+      res,
+      requestId,
+      new InvokeApiError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${functionArn(definition.name, qualifier)}`,
+      ),
+    );
     return;
   }
   const baseHeaders = { 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' };
@@ -106,14 +127,21 @@ async function invoke(functions: ReadonlyMap<string, LoadedFunction>, request: L
  * The Invoke answer for an outcome: the result as JSON, or the runtime's error document (logged) when the
  * handler threw, timed out or returned something JSON cannot carry.
  */
-function invocationAnswer(fn: LoadedFunction, outcome: InvocationOutcome, request: LocalRequest): { payload: string; unhandled: boolean } {
+function invocationAnswer(
+  fn: LoadedFunction,
+  outcome: InvocationOutcome,
+  request: LocalRequest,
+): { payload: string; unhandled: boolean } {
   const { definition } = fn;
   let error: Record<string, unknown>;
   if (outcome.kind === 'returned') {
     try {
       return { payload: JSON.stringify(outcome.value) ?? 'null', unhandled: false };
     } catch {
-      error = { errorType: 'Runtime.MarshalError', errorMessage: 'Unable to marshal response: result is not JSON-serializable' };
+      error = {
+        errorType: 'Runtime.MarshalError',
+        errorMessage: 'Unable to marshal response: result is not JSON-serializable',
+      };
     }
   } else {
     error = unhandledErrorPayload(outcome, request.requestId, definition.timeoutSeconds);

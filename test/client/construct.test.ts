@@ -16,10 +16,14 @@ it('grants invoke on token-fetch and refresh only, and passes their names', () =
   const vault = new TokenVault(stack, 'Vault', { applications: [{ clientId: 'client' }] });
   const caller = new OtesseCaller(stack, 'OtesseCaller', { vault, apiBaseUrl: 'https://api.example.test/v1' });
   const template = Template.fromStack(stack);
-  const ref = (fn: { node: { defaultChild?: unknown } }) => ({ Ref: stack.getLogicalId(fn.node.defaultChild as never) });
+  const ref = (fn: { node: { defaultChild?: unknown } }) => ({
+    Ref: stack.getLogicalId(fn.node.defaultChild as never),
+  });
 
   const callerId = stack.getLogicalId(caller.function.node.defaultChild as never);
-  const callerFn = template.toJSON().Resources[callerId] as { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': [string, string] } } };
+  const callerFn = template.toJSON().Resources[callerId] as {
+    Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': [string, string] } };
+  };
   expect(callerFn.Properties.Environment.Variables).toEqual({
     TOKEN_VAULT_TOKEN_FETCH_FUNCTION: ref(vault.functions.tokenFetch.function),
     TOKEN_VAULT_REFRESH_FUNCTION: ref(vault.functions.refresh.function),
@@ -27,14 +31,21 @@ it('grants invoke on token-fetch and refresh only, and passes their names', () =
   });
 
   const roleId = callerFn.Properties.Role['Fn::GetAtt'][0];
-  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } });
-  const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  const statements = Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }).Properties
+        .PolicyDocument.Statement,
+  );
   const invoke = statements.filter((s) => JSON.stringify(s.Action).includes('lambda:InvokeFunction'));
   const targets = JSON.stringify(invoke.map((s) => s.Resource));
   const idOf = (fn: { node: { defaultChild?: unknown } }) => stack.getLogicalId(fn.node.defaultChild as never);
   expect(targets).toContain(idOf(vault.functions.tokenFetch.function));
   expect(targets).toContain(idOf(vault.functions.refresh.function));
-  for (const other of [vault.functions.connect, vault.functions.revoke, vault.functions.callback]) expect(targets).not.toContain(idOf(other.function));
+  for (const other of [vault.functions.connect, vault.functions.revoke, vault.functions.callback])
+    expect(targets).not.toContain(idOf(other.function));
 });
 
 it('the example handler bundles', async () => {

@@ -6,7 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import { TokenVaultClient } from '@token-vault/client';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
-import { connectUser, countingLambda, sha256, sleep, startClientStack, startResourceServer, type ClientStack, type CountingLambda, type ResourceServer } from './helpers';
+import {
+  connectUser,
+  countingLambda,
+  sha256,
+  sleep,
+  startClientStack,
+  startResourceServer,
+  type ClientStack,
+  type CountingLambda,
+  type ResourceServer,
+} from './helpers';
 
 const TTL_SECONDS = 6;
 const FETCH = FUNCTIONS.tokenFetch.name;

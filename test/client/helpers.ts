@@ -54,7 +54,12 @@ export interface CountingLambda {
 }
 
 export function countingLambda(baseUrl: string): CountingLambda {
-  const client = new LambdaClient({ endpoint: baseUrl, region: 'us-east-1', credentials: { ...EMULATOR_CREDENTIALS }, maxAttempts: 1 });
+  const client = new LambdaClient({
+    endpoint: baseUrl,
+    region: 'us-east-1',
+    credentials: { ...EMULATOR_CREDENTIALS },
+    maxAttempts: 1,
+  });
   const invokes: Record<string, number> = {};
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -89,26 +94,45 @@ export function countingLambda(baseUrl: string): CountingLambda {
  */
 export async function connectUser(stack: LocalStack, lambda: LambdaClient, userId: string): Promise<void> {
   const out = await lambda.send(
-    new InvokeCommand({ FunctionName: 'connect', Payload: Buffer.from(JSON.stringify({ userId, returnTo: `${stack.baseUrl}/connected` })) }),
+    new InvokeCommand({
+      FunctionName: 'connect',
+      Payload: Buffer.from(JSON.stringify({ userId, returnTo: `${stack.baseUrl}/connected` })),
+    }),
   );
-  const answer = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as { ok: boolean; authorizationUrl?: string };
+  const answer = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as {
+    ok: boolean;
+    authorizationUrl?: string;
+  };
   if (!answer.ok || !answer.authorizationUrl) throw new Error(`connect failed: ${JSON.stringify(answer)}`);
   const callbackUrl = await completeAuthorization(answer.authorizationUrl, { loginHint: userId });
-  registerSensitive(callbackUrl.searchParams.get('code') ?? undefined, callbackUrl.searchParams.get('state') ?? undefined);
+  registerSensitive(
+    callbackUrl.searchParams.get('code') ?? undefined,
+    callbackUrl.searchParams.get('state') ?? undefined,
+  );
   const res = await fetch(callbackUrl, { redirect: 'manual' });
   await res.arrayBuffer();
   const location = new URL(res.headers.get('location') ?? '', stack.baseUrl);
   const flowHandle = location.searchParams.get('flow');
-  if (location.searchParams.get('status') !== 'pending' || flowHandle === null) throw new Error(`callback did not park the flow: ${res.status} ${location.search}`);
+  if (location.searchParams.get('status') !== 'pending' || flowHandle === null)
+    throw new Error(`callback did not park the flow: ${res.status} ${location.search}`);
   registerSensitive(flowHandle);
   // What the returnTo page's backend does, through the caller library (it throws on a refusal).
   await new TokenVaultClient({ lambda }).completeConnection(flowHandle, userId);
 }
 
 /** POSTs a form to a provider endpoint as the development client (client_secret_post). */
-export async function postAsClient(url: string, clientSecret: string, form: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function postAsClient(
+  url: string,
+  clientSecret: string,
+  form: Record<string, string>,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const body = new URLSearchParams({ ...form, client_id: DEV_CLIENT_ID, client_secret: clientSecret });
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
@@ -158,16 +182,31 @@ export async function startResourceServer(introspectionUrl: string, clientSecret
       if (!token) return answer(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer realm="api"' });
       const info = await postAsClient(introspectionUrl, clientSecret, { token, token_type_hint: 'access_token' });
       if (info.status !== 200 || info.json.active !== true) {
-        return answer(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"' });
+        return answer(
+          401,
+          { error: 'invalid_token' },
+          {
+            'www-authenticate':
+              'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"',
+          },
+        );
       }
       const granted = typeof info.json.scope === 'string' ? info.json.scope.split(' ') : [];
       if (!granted.includes(scope)) {
-        return answer(403, { error: 'insufficient_scope' }, { 'www-authenticate': `Bearer realm="api", error="insufficient_scope", scope="${scope}"` });
+        return answer(
+          403,
+          { error: 'insufficient_scope' },
+          { 'www-authenticate': `Bearer realm="api", error="insufficient_scope", scope="${scope}"` },
+        );
       }
       const limit = limits.get(path);
       if (limit && limit.remaining > 0) {
         limit.remaining -= 1;
-        return answer(429, { error: 'rate_limited' }, limit.retryAfter === undefined ? {} : { 'retry-after': limit.retryAfter });
+        return answer(
+          429,
+          { error: 'rate_limited' },
+          limit.retryAfter === undefined ? {} : { 'retry-after': limit.retryAfter },
+        );
       }
       return answer(200, { sub: info.json.sub, scope: info.json.scope });
     })().catch(() => {

@@ -27,12 +27,18 @@ import { resolveEndpoint } from '../../packages/client/src/api-request';
 type Reply = Partial<InvokeCommandOutput> | Error;
 
 /** A Lambda client stand-in: records the requests, answers from `replies` in order. */
-function fakeLambda(...replies: Reply[]): { client: LambdaClient; calls: Array<{ FunctionName: string; payload: unknown }> } {
+function fakeLambda(...replies: Reply[]): {
+  client: LambdaClient;
+  calls: Array<{ FunctionName: string; payload: unknown }>;
+} {
   const calls: Array<{ FunctionName: string; payload: unknown }> = [];
   const client = {
     send: (command: InvokeCommand) => {
       const input = command.input;
-      calls.push({ FunctionName: String(input.FunctionName), payload: JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) });
+      calls.push({
+        FunctionName: String(input.FunctionName),
+        payload: JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')),
+      });
       const reply = replies.shift();
       if (!reply) return Promise.reject(new Error('no reply left'));
       return reply instanceof Error ? Promise.reject(reply) : Promise.resolve(reply);
@@ -41,7 +47,10 @@ function fakeLambda(...replies: Reply[]): { client: LambdaClient; calls: Array<{
   return { client, calls };
 }
 
-const payload = (value: unknown): Partial<InvokeCommandOutput> => ({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(value)) as InvokeCommandOutput['Payload'] });
+const payload = (value: unknown): Partial<InvokeCommandOutput> => ({
+  StatusCode: 200,
+  Payload: new TextEncoder().encode(JSON.stringify(value)) as InvokeCommandOutput['Payload'],
+});
 const tokenAnswer = (accessToken: string, expiresInMs = 3_600_000): TokenAnswer => ({
   ok: true,
   accessToken,
@@ -49,7 +58,8 @@ const tokenAnswer = (accessToken: string, expiresInMs = 3_600_000): TokenAnswer 
   expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
   scope: 'read write',
 });
-const errorAnswer = (code: string, extra: Record<string, unknown> = {}) => payload({ ok: false, error: { code, message: `m-${code}`, retryable: false, ...extra } });
+const errorAnswer = (code: string, extra: Record<string, unknown> = {}) =>
+  payload({ ok: false, error: { code, message: `m-${code}`, retryable: false, ...extra } });
 
 describe('TokenVaultClient invoke handling', () => {
   const saved = { ...process.env };
@@ -59,18 +69,31 @@ describe('TokenVaultClient invoke handling', () => {
 
   it('sends the contract request to the configured functions (env var names, else the contract names)', async () => {
     process.env.TOKEN_VAULT_TOKEN_FETCH_FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:tv-token-fetch';
-    const { client, calls } = fakeLambda(payload(tokenAnswer('t-unit-aaaaaaaa')), payload(tokenAnswer('t-unit-bbbbbbbb')));
+    const { client, calls } = fakeLambda(
+      payload(tokenAnswer('t-unit-aaaaaaaa')),
+      payload(tokenAnswer('t-unit-bbbbbbbb')),
+    );
     const vault = new TokenVaultClient({ lambda: client, applicationId: 'crm' });
     await vault.getAccessToken('u1', { minValiditySeconds: 120 });
     await vault.refreshAccessToken('u1', { rejectedAccessToken: 't-unit-aaaaaaaa' });
     expect(calls).toEqual([
-      { FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:tv-token-fetch', payload: { userId: 'u1', applicationId: 'crm', minValiditySeconds: 120 } },
-      { FunctionName: 'refresh', payload: { userId: 'u1', applicationId: 'crm', rejectedAccessToken: 't-unit-aaaaaaaa' } },
+      {
+        FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:tv-token-fetch',
+        payload: { userId: 'u1', applicationId: 'crm', minValiditySeconds: 120 },
+      },
+      {
+        FunctionName: 'refresh',
+        payload: { userId: 'u1', applicationId: 'crm', rejectedAccessToken: 't-unit-aaaaaaaa' },
+      },
     ]);
   });
 
   it('maps a FunctionError to VaultInternalError without quoting the payload', async () => {
-    const { client } = fakeLambda({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorMessage":"boom secret-detail"}') as InvokeCommandOutput['Payload'] });
+    const { client } = fakeLambda({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: new TextEncoder().encode('{"errorMessage":"boom secret-detail"}') as InvokeCommandOutput['Payload'],
+    });
     const err = await new TokenVaultClient({ lambda: client }).getAccessToken('u1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VaultInternalError);
     expect(err).toMatchObject({ code: 'internal_error', retryable: true });
@@ -87,9 +110,16 @@ describe('TokenVaultClient invoke handling', () => {
   });
 
   it('refuses answers that are not contract answers', async () => {
-    for (const bad of [payload({ ok: true, accessToken: 'x' }), payload([1]), { StatusCode: 200, Payload: new TextEncoder().encode('not json') as InvokeCommandOutput['Payload'] }, errorAnswer('no_such_code')]) {
+    for (const bad of [
+      payload({ ok: true, accessToken: 'x' }),
+      payload([1]),
+      { StatusCode: 200, Payload: new TextEncoder().encode('not json') as InvokeCommandOutput['Payload'] },
+      errorAnswer('no_such_code'),
+    ]) {
       const { client } = fakeLambda(bad);
-      await expect(new TokenVaultClient({ lambda: client }).getAccessToken('u1')).rejects.toBeInstanceOf(VaultInternalError);
+      await expect(new TokenVaultClient({ lambda: client }).getAccessToken('u1')).rejects.toBeInstanceOf(
+        VaultInternalError,
+      );
     }
   });
 
@@ -114,19 +144,27 @@ describe('TokenVaultClient invoke handling', () => {
       const err = errorFromAnswer({ code, message: 'x', retryable: RETRYABLE[code] });
       expect(err.code).toBe(code);
     }
-    expect(errorFromAnswer({ code: 'rate_limited', message: 'x', retryable: true, retryAfterSeconds: 12 }).retryAfterSeconds).toBe(12);
+    expect(
+      errorFromAnswer({ code: 'rate_limited', message: 'x', retryable: true, retryAfterSeconds: 12 }).retryAfterSeconds,
+    ).toBe(12);
   });
 
   it('backs off and retries when the vault itself answers rate_limited', async () => {
     const sleeps: number[] = [];
-    const { client, calls } = fakeLambda(errorAnswer('rate_limited', { retryAfterSeconds: 1 }), payload(tokenAnswer('t-unit-cccccccc')));
+    const { client, calls } = fakeLambda(
+      errorAnswer('rate_limited', { retryAfterSeconds: 1 }),
+      payload(tokenAnswer('t-unit-cccccccc')),
+    );
     const fetched: string[] = [];
     const vault = new TokenVaultClient({
       lambda: client,
       apiBaseUrl: 'https://api.example.test/v1',
       random: () => 0,
       sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
-      fetch: (input) => (fetched.push(input instanceof URL ? input.href : typeof input === 'string' ? input : input.url), Promise.resolve(new Response('{}', { status: 200 }))),
+      fetch: (input) => (
+        fetched.push(input instanceof URL ? input.href : typeof input === 'string' ? input : input.url),
+        Promise.resolve(new Response('{}', { status: 200 }))
+      ),
     });
     expect((await vault.apiRequest('u1', '/me')).status).toBe(200);
     expect(sleeps).toEqual([1000]);
@@ -135,7 +173,10 @@ describe('TokenVaultClient invoke handling', () => {
   });
 
   it('refreshes on a plain 401 too, but not on a 401 with another Bearer error, and retries only once', async () => {
-    const { client, calls } = fakeLambda(payload(tokenAnswer('t-unit-dddddddd')), payload(tokenAnswer('t-unit-eeeeeeee')));
+    const { client, calls } = fakeLambda(
+      payload(tokenAnswer('t-unit-dddddddd')),
+      payload(tokenAnswer('t-unit-eeeeeeee')),
+    );
     const statuses = [
       new Response(null, { status: 401 }),
       new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }),
@@ -143,7 +184,10 @@ describe('TokenVaultClient invoke handling', () => {
     const seen: string[] = [];
     const vault = new TokenVaultClient({
       lambda: client,
-      fetch: (_input, init) => (seen.push(new Headers(init?.headers).get('authorization') ?? ''), Promise.resolve(statuses.shift()!)),
+      fetch: (_input, init) => (
+        seen.push(new Headers(init?.headers).get('authorization') ?? ''),
+        Promise.resolve(statuses.shift()!)
+      ),
     });
     const res = await vault.apiRequest('u1', '/me');
     // The second 401 is handed back: no second refresh, no loop.
@@ -154,7 +198,10 @@ describe('TokenVaultClient invoke handling', () => {
     const other = fakeLambda(payload(tokenAnswer('t-unit-ffffffff')));
     const vault2 = new TokenVaultClient({
       lambda: other.client,
-      fetch: () => Promise.resolve(new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_request"' } })),
+      fetch: () =>
+        Promise.resolve(
+          new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_request"' } }),
+        ),
     });
     expect((await vault2.apiRequest('u1', '/me')).status).toBe(401);
     expect(other.calls.map((c) => c.FunctionName)).toEqual(['token-fetch']);
@@ -166,8 +213,16 @@ describe('TokenVaultClient invoke handling', () => {
       errorAnswer('rate_limited', { retryAfterSeconds: 2 }),
       payload(tokenAnswer('t-unit-iiiiiiii')),
     );
-    const replies = [new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }), new Response('{}', { status: 200 })];
-    const vault = new TokenVaultClient({ lambda: client, random: () => 0, sleep: (ms) => (sleeps.push(ms), Promise.resolve()), fetch: () => Promise.resolve(replies.shift()!) });
+    const replies = [
+      new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }),
+      new Response('{}', { status: 200 }),
+    ];
+    const vault = new TokenVaultClient({
+      lambda: client,
+      random: () => 0,
+      sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
+      fetch: () => Promise.resolve(replies.shift()!),
+    });
     expect((await vault.apiRequest('u1', '/me')).status).toBe(200);
     expect(calls.map((c) => c.FunctionName)).toEqual(['token-fetch', 'refresh', 'refresh']);
     expect(sleeps).toEqual([2000]);
@@ -179,9 +234,18 @@ describe('TokenVaultClient invoke handling', () => {
 
 describe('helpers', () => {
   it('parses Bearer challenges', () => {
-    expect(parseBearerChallenge('Bearer realm="api", error="invalid_token", error_description="expired"')).toEqual({ error: 'invalid_token', scope: undefined });
-    expect(parseBearerChallenge('Bearer error=insufficient_scope, scope="admin write"')).toEqual({ error: 'insufficient_scope', scope: 'admin write' });
-    expect(parseBearerChallenge('Basic realm="x", Bearer error="invalid_token"')).toEqual({ error: 'invalid_token', scope: undefined });
+    expect(parseBearerChallenge('Bearer realm="api", error="invalid_token", error_description="expired"')).toEqual({
+      error: 'invalid_token',
+      scope: undefined,
+    });
+    expect(parseBearerChallenge('Bearer error=insufficient_scope, scope="admin write"')).toEqual({
+      error: 'insufficient_scope',
+      scope: 'admin write',
+    });
+    expect(parseBearerChallenge('Basic realm="x", Bearer error="invalid_token"')).toEqual({
+      error: 'invalid_token',
+      scope: undefined,
+    });
     expect(parseBearerChallenge('Bearer realm="api"')).toEqual({ error: undefined, scope: undefined });
     expect(parseBearerChallenge('Basic realm="x"')).toBeUndefined();
     expect(parseBearerChallenge(null)).toBeUndefined();
@@ -207,7 +271,9 @@ describe('helpers', () => {
 
   it('resolves endpoints under the base URL only', () => {
     expect(resolveEndpoint('https://api.otesse.com/v1', '/me').href).toBe('https://api.otesse.com/v1/me');
-    expect(resolveEndpoint('https://api.otesse.com/v1/', '/users/42?x=1').href).toBe('https://api.otesse.com/v1/users/42?x=1');
+    expect(resolveEndpoint('https://api.otesse.com/v1/', '/users/42?x=1').href).toBe(
+      'https://api.otesse.com/v1/users/42?x=1',
+    );
     expect(() => resolveEndpoint('https://api.otesse.com/v1', 'me')).toThrow(TypeError);
     expect(() => resolveEndpoint('https://api.otesse.com/v1', '//evil.example/x')).toThrow(TypeError);
     expect(() => resolveEndpoint('https://api.otesse.com/v1', 'https://evil.example/x')).toThrow(TypeError);
@@ -236,7 +302,8 @@ describe('TokenCache', () => {
   it('evicts the oldest entries beyond maxEntries and never serves expired ones', async () => {
     let now = Date.now();
     const cache = new TokenCache({ now: () => now, skewMs: 1000, maxEntries: 2 });
-    for (const k of ['a', 'b', 'c']) await cache.getOrLoad(k, () => Promise.resolve(tokenAnswer(`t-unit-${k}xxxxxxx`, 10_000)));
+    for (const k of ['a', 'b', 'c'])
+      await cache.getOrLoad(k, () => Promise.resolve(tokenAnswer(`t-unit-${k}xxxxxxx`, 10_000)));
     expect(cache.size).toBe(2);
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('c')).toBeDefined();
@@ -247,8 +314,15 @@ describe('TokenCache', () => {
 
 describe('TokenVaultClient.status', () => {
   it('invokes status and answers the connections; error answers throw the error class', async () => {
-    const connection = { applicationId: 'crm', status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' };
-    const { client, calls } = fakeLambda(payload({ ok: true, connections: [connection] }), errorAnswer('invalid_request'));
+    const connection = {
+      applicationId: 'crm',
+      status: 'reauthorization_required',
+      reauthorizationReason: 'invalid_grant',
+    };
+    const { client, calls } = fakeLambda(
+      payload({ ok: true, connections: [connection] }),
+      errorAnswer('invalid_request'),
+    );
     const vault = new TokenVaultClient({ lambda: client, statusFunction: 'tv-status' });
     expect(await vault.status('u1')).toEqual([connection]);
     expect(calls).toEqual([{ FunctionName: 'tv-status', payload: { userId: 'u1' } }]);

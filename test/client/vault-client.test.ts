@@ -18,7 +18,17 @@ import { createHandler } from '../../examples/otesse-caller/handler';
 import { completeAuthorization } from '../../local/authorize';
 import { registerSensitive } from '../support/leak-guard';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
-import { connectUser, countingLambda, postAsClient, sha256, startClientStack, startResourceServer, type ClientStack, type CountingLambda, type ResourceServer } from './helpers';
+import {
+  connectUser,
+  countingLambda,
+  postAsClient,
+  sha256,
+  startClientStack,
+  startResourceServer,
+  type ClientStack,
+  type CountingLambda,
+  type ResourceServer,
+} from './helpers';
 
 const FETCH = FUNCTIONS.tokenFetch.name;
 const REFRESH = FUNCTIONS.refresh.name;
@@ -59,8 +69,13 @@ describe('getAccessToken', () => {
     let offsetMs = 0;
     const client = newClient({ now: () => Date.now() + offsetMs, expirySkewSeconds: 30 });
     const first = await client.getAccessToken(userId);
-    expect(first).toMatchObject({ ok: true, tokenType: expect.stringMatching(/^bearer$/i), scope: expect.stringContaining('read') });
-    for (let i = 0; i < 5; i += 1) expect(sha256((await client.getAccessToken(userId)).accessToken)).toBe(sha256(first.accessToken));
+    expect(first).toMatchObject({
+      ok: true,
+      tokenType: expect.stringMatching(/^bearer$/i),
+      scope: expect.stringContaining('read'),
+    });
+    for (let i = 0; i < 5; i += 1)
+      expect(sha256((await client.getAccessToken(userId)).accessToken)).toBe(sha256(first.accessToken));
     expect(lambda.invokes).toEqual({ [FETCH]: 1 });
 
     // Just before the skew window the cached token is still used...
@@ -94,7 +109,9 @@ describe('getAccessToken', () => {
 
   it('maps not_connected and invalid_request answers to typed errors', async () => {
     const client = newClient();
-    const notConnected = await client.getAccessToken(`nobody-${randomBytes(4).toString('hex')}`).catch((e: unknown) => e);
+    const notConnected = await client
+      .getAccessToken(`nobody-${randomBytes(4).toString('hex')}`)
+      .catch((e: unknown) => e);
     expect(notConnected).toBeInstanceOf(NotConnectedError);
     expect(notConnected).toMatchObject({ code: 'not_connected', retryable: false });
     const invalid = await client.getAccessToken('not a valid user id!').catch((e: unknown) => e);
@@ -128,7 +145,11 @@ describe('apiRequest', () => {
 
   it('backs off on 429 honouring Retry-After, then succeeds', async () => {
     const sleeps: number[] = [];
-    const client = newClient({ sleep: (ms) => (sleeps.push(ms), Promise.resolve()), random: () => 0.5, backoffBaseMs: 200 });
+    const client = newClient({
+      sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
+      random: () => 0.5,
+      backoffBaseMs: 200,
+    });
     api.rateLimit('/v1/limited', 2, '2');
     const res = await client.apiRequest(userId, '/limited');
     expect(res.status).toBe(200);
@@ -141,7 +162,12 @@ describe('apiRequest', () => {
 
   it('uses full jitter without Retry-After, and gives up after maxRateLimitAttempts with RateLimitedError', async () => {
     const sleeps: number[] = [];
-    const client = newClient({ sleep: (ms) => (sleeps.push(ms), Promise.resolve()), random: () => 0.999, backoffBaseMs: 100, maxRateLimitAttempts: 3 });
+    const client = newClient({
+      sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
+      random: () => 0.999,
+      backoffBaseMs: 100,
+      maxRateLimitAttempts: 3,
+    });
     api.rateLimit('/v1/limited', 10);
     const err = await client.apiRequest(userId, '/limited').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
@@ -196,7 +222,10 @@ describe('when the user has to connect again', () => {
     await connectUser(env.stack, lambda.client, revokedUser);
     const client = newClient();
     const before = await client.getAccessToken(revokedUser);
-    const revoked = await postAsClient(env.stack.devProvider!.revocationUrl, env.clientSecret, { token: before.accessToken, token_type_hint: 'access_token' });
+    const revoked = await postAsClient(env.stack.devProvider!.revocationUrl, env.clientSecret, {
+      token: before.accessToken,
+      token_type_hint: 'access_token',
+    });
     expect(revoked.status).toBe(200);
     lambda.reset();
     api.hits.length = 0;
@@ -213,8 +242,16 @@ describe('when the user has to connect again', () => {
   it('the example Lambda answers a reconnect hint, and the profile for a connected user', async () => {
     const handler = createHandler(newClient());
     expect(await handler({ userId })).toEqual({ ok: true, profile: expect.objectContaining({ sub: userId }) });
-    expect(await handler({ userId: lostUser })).toEqual({ ok: false, reconnect: true, reason: 'reauthorization_required' });
-    expect(await handler({ userId: `never-${randomBytes(3).toString('hex')}` })).toEqual({ ok: false, reconnect: true, reason: 'not_connected' });
+    expect(await handler({ userId: lostUser })).toEqual({
+      ok: false,
+      reconnect: true,
+      reason: 'reauthorization_required',
+    });
+    expect(await handler({ userId: `never-${randomBytes(3).toString('hex')}` })).toEqual({
+      ok: false,
+      reconnect: true,
+      reason: 'not_connected',
+    });
   });
 });
 
@@ -222,9 +259,14 @@ describe('completeConnection (session binding)', () => {
   it('refuses a handle completed for another user, with InvalidRequestError', async () => {
     const local = env.stack;
     const started = await lambda.client.send(
-      new InvokeCommand({ FunctionName: 'connect', Payload: Buffer.from(JSON.stringify({ userId: 'cc-mallory', returnTo: `${local.baseUrl}/connected` })) }),
+      new InvokeCommand({
+        FunctionName: 'connect',
+        Payload: Buffer.from(JSON.stringify({ userId: 'cc-mallory', returnTo: `${local.baseUrl}/connected` })),
+      }),
     );
-    const { authorizationUrl } = JSON.parse(Buffer.from(started.Payload ?? []).toString('utf8')) as { authorizationUrl: string };
+    const { authorizationUrl } = JSON.parse(Buffer.from(started.Payload ?? []).toString('utf8')) as {
+      authorizationUrl: string;
+    };
     const callbackUrl = await completeAuthorization(authorizationUrl, { loginHint: 'cc-alice' });
     registerSensitive(callbackUrl.searchParams.get('code') ?? undefined);
     const res = await fetch(callbackUrl, { redirect: 'manual' });
@@ -241,13 +283,22 @@ describe('applicationScoped (a caller granted per application)', () => {
   it('invokes through the application alias, and the vault refuses another application through it', async () => {
     const scoped = new TokenVaultClient({ lambda: lambda.client, applicationScoped: true });
     // Served through token-fetch:app-default (the stack's application).
-    await expect(scoped.getAccessToken(userId, { minValiditySeconds: 0 })).resolves.toMatchObject({ accessToken: expect.any(String) });
+    await expect(scoped.getAccessToken(userId, { minValiditySeconds: 0 })).resolves.toMatchObject({
+      accessToken: expect.any(String),
+    });
     // The alias of an application the stack does not have does not exist: the invocation fails as in Lambda.
     await expect(scoped.getAccessToken(userId, { applicationId: 'crm' })).rejects.toBeInstanceOf(VaultInternalError);
     // A caller that calls app-default's alias while naming crm is refused by the function itself.
     const raw = await lambda.client.send(
-      new InvokeCommand({ FunctionName: 'token-fetch', Qualifier: 'app-default', Payload: Buffer.from(JSON.stringify({ userId, applicationId: 'crm' })) }),
+      new InvokeCommand({
+        FunctionName: 'token-fetch',
+        Qualifier: 'app-default',
+        Payload: Buffer.from(JSON.stringify({ userId, applicationId: 'crm' })),
+      }),
     );
-    expect(JSON.parse(Buffer.from(raw.Payload ?? []).toString('utf8'))).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(JSON.parse(Buffer.from(raw.Payload ?? []).toString('utf8'))).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
   });
 });

@@ -35,7 +35,11 @@ import {
 
 const CDK_PACKAGE = join(REPOSITORY_ROOT, 'packages', 'cdk');
 /** aws-cdk-lib on PyPI: the package's lowest supported version (its peer dependency range starts there). */
-const PYTHON_CDK_VERSIONS = ['aws-cdk-lib==2.275.0', `constructs==${pinnedVersion('constructs')}`, `cdk-nag==${pinnedVersion('cdk-nag')}`];
+const PYTHON_CDK_VERSIONS = [
+  'aws-cdk-lib==2.275.0',
+  `constructs==${pinnedVersion('constructs')}`,
+  `cdk-nag==${pinnedVersion('cdk-nag')}`,
+];
 
 let repositoryFacts: VaultFacts;
 let scratch: string;
@@ -47,7 +51,9 @@ beforeAll(() => {
   addTokenVaultStacks(app, loadDeploymentConfig(() => undefined).config);
   addComplianceChecks(app);
   const assembly = app.synth();
-  repositoryFacts = vaultFacts(assembly.stacks.map((s) => JSON.parse(readFileSync(s.templateFullPath, 'utf8')) as Template));
+  repositoryFacts = vaultFacts(
+    assembly.stacks.map((s) => JSON.parse(readFileSync(s.templateFullPath, 'utf8')) as Template),
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -55,7 +61,11 @@ afterAll(() => {
 });
 
 it('the repository app has every function of the definitions on nodejs24.x arm64', () => {
-  expect(Object.keys(repositoryFacts.functions).sort()).toEqual(Object.values(FUNCTIONS).map((fn) => `token-vault ${fn.name}`).sort());
+  expect(Object.keys(repositoryFacts.functions).sort()).toEqual(
+    Object.values(FUNCTIONS)
+      .map((fn) => `token-vault ${fn.name}`)
+      .sort(),
+  );
   for (const facts of Object.values(repositoryFacts.functions)) {
     expect(facts).toMatchObject({ runtime: 'nodejs24.x', architectures: ['arm64'], handler: 'index.handler' });
   }
@@ -66,10 +76,14 @@ function expectRepositoryFacts(outdir: string): Template {
   expect(validationFindings(outdir)).toEqual([]);
   const template = readTemplates(outdir).Consumer!;
   const facts = vaultFacts([template], (id) => id.startsWith('Vault'));
-  expect(Object.values(facts.functions).map((f) => [f.runtime, f.architectures])).toEqual(Array(Object.keys(FUNCTIONS).length).fill(['nodejs24.x', ['arm64']]));
+  expect(Object.values(facts.functions).map((f) => [f.runtime, f.architectures])).toEqual(
+    Array(Object.keys(FUNCTIONS).length).fill(['nodejs24.x', ['arm64']]),
+  );
   expect(facts).toEqual(repositoryFacts);
   // The caller may invoke token-fetch and nothing else of the vault.
-  const policies = Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('CallerRole'));
+  const policies = Object.entries(template.Resources).filter(
+    ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('CallerRole'),
+  );
   expect(JSON.stringify(policies.map(([, r]) => r.Properties))).toMatch(/"Action":"lambda:InvokeFunction"/);
   return template;
 }
@@ -93,12 +107,22 @@ describe('TypeScript CDK app (npm tarball)', () => {
         constructs: pinnedVersion('constructs'),
         'cdk-nag': pinnedVersion('cdk-nag'),
       },
-      devDependencies: { 'aws-cdk': pinnedVersion('aws-cdk'), typescript: pinnedVersion('typescript'), '@types/node': pinnedVersion('@types/node') },
+      devDependencies: {
+        'aws-cdk': pinnedVersion('aws-cdk'),
+        typescript: pinnedVersion('typescript'),
+        '@types/node': pinnedVersion('@types/node'),
+      },
     };
     execFileSync('mkdir', ['-p', dir]);
     writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
     writeFileSync(join(dir, 'app.ts'), TS_APP);
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: false, types: ['node'] }, files: ['app.ts'] }));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: false, types: ['node'] },
+        files: ['app.ts'],
+      }),
+    );
     writeFileSync(join(dir, 'cdk.json'), scratchCdkJson('node app.js'));
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
     run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: dir });
@@ -108,16 +132,22 @@ describe('TypeScript CDK app (npm tarball)', () => {
 
   it('packs lib/, the prebuilt assets, .jsii, README and API.md; no sources, no build scripts', () => {
     const files = tarballFiles(tarball);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'API.md', '.jsii', 'lib/index.js', 'lib/index.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'API.md', '.jsii', 'lib/index.js', 'lib/index.d.ts']),
+    );
     for (const name of Object.values(FUNCTIONS).map((fn) => fn.name)) {
       expect(files).toEqual(expect.arrayContaining([`assets/${name}/index.js`, `assets/${name}/index.js.map`]));
     }
-    expect(files.filter((f) => /^(src|functions|scripts|dist)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
+    expect(
+      files.filter((f) => /^(src|functions|scripts|dist)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    ).toEqual([]);
   });
 
   it('installs without esbuild or the function sources; aws-cdk-lib and constructs are peers, nothing else is needed', () => {
     expect(existsSync(join(dir, 'node_modules', 'esbuild'))).toBe(false);
-    const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', '@token-vault', 'cdk', 'package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'node_modules', '@token-vault', 'cdk', 'package.json'), 'utf8'),
+    ) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.peerDependencies).toEqual({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
     const lib = join(dir, 'node_modules', '@token-vault', 'cdk', 'lib');
@@ -126,14 +156,15 @@ describe('TypeScript CDK app (npm tarball)', () => {
       for (const entry of readdirSync(d, { withFileTypes: true })) {
         const path = join(d, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (entry.name.endsWith('.js')) for (const [, m] of readFileSync(path, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) required.add(m!);
+        else if (entry.name.endsWith('.js'))
+          for (const [, m] of readFileSync(path, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) required.add(m!);
       }
     };
     walk(lib);
     expect([...required].filter((m) => !/^(aws-cdk-lib(\/.*)?|constructs|node:.*)$/.test(m))).toEqual([]);
   });
 
-  it('synthesizes cdk-nag clean with the repository app\'s facts', () => {
+  it("synthesizes cdk-nag clean with the repository app's facts", () => {
     expectRepositoryFacts(outdir);
   });
 
@@ -149,8 +180,13 @@ describe('TypeScript CDK app (npm tarball)', () => {
     let printed: string;
 
     beforeAll(() => {
-      const wheels = existsSync(join(CDK_PACKAGE, 'dist', 'python')) ? readdirSync(join(CDK_PACKAGE, 'dist', 'python')).filter((f) => f.endsWith('.whl')) : [];
-      if (wheels.length !== 1) throw new Error(`expected one wheel in packages/cdk/dist/python (npm run pacmak -w @token-vault/cdk), found ${wheels.length}`);
+      const wheels = existsSync(join(CDK_PACKAGE, 'dist', 'python'))
+        ? readdirSync(join(CDK_PACKAGE, 'dist', 'python')).filter((f) => f.endsWith('.whl'))
+        : [];
+      if (wheels.length !== 1)
+        throw new Error(
+          `expected one wheel in packages/cdk/dist/python (npm run pacmak -w @token-vault/cdk), found ${wheels.length}`,
+        );
       wheel = join(CDK_PACKAGE, 'dist', 'python', wheels[0]!);
       const venv = join(CACHE_DIR, 'consumer-python');
       const python = join(venv, 'bin', 'python');
@@ -159,26 +195,43 @@ describe('TypeScript CDK app (npm tarball)', () => {
       if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
         rmSync(venv, { recursive: true, force: true });
         run('python3', ['-m', 'venv', venv], { cwd: REPOSITORY_ROOT });
-        run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PYTHON_CDK_VERSIONS, wheel], { cwd: REPOSITORY_ROOT, timeoutMs: 900_000 });
+        run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PYTHON_CDK_VERSIONS, wheel], {
+          cwd: REPOSITORY_ROOT,
+          timeoutMs: 900_000,
+        });
         writeFileSync(stamp, want);
       } else {
-        run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--force-reinstall', '--no-deps', wheel], { cwd: REPOSITORY_ROOT });
+        run(
+          python,
+          ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--force-reinstall', '--no-deps', wheel],
+          { cwd: REPOSITORY_ROOT },
+        );
       }
       const pyDir = join(scratch, 'py-app');
       execFileSync('mkdir', ['-p', pyDir]);
       writeFileSync(join(pyDir, 'app.py'), PYTHON_APP);
       writeFileSync(join(pyDir, 'cdk.json'), scratchCdkJson(`${python} app.py`));
-      pyOut = cdkSynth(REPOSITORY_CDK, pyDir, { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', JSII_DEPRECATED: 'quiet' });
-      printed = run(python, ['-c', PYTHON_PROBE], { cwd: pyDir, env: { PATH: process.env.PATH ?? '', HOME: pyDir, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } }).stdout;
+      pyOut = cdkSynth(REPOSITORY_CDK, pyDir, {
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20',
+        JSII_DEPRECATED: 'quiet',
+      });
+      printed = run(python, ['-c', PYTHON_PROBE], {
+        cwd: pyDir,
+        env: { PATH: process.env.PATH ?? '', HOME: pyDir, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+      }).stdout;
     }, 1_200_000);
 
-    it('synthesizes cdk-nag clean with the repository app\'s facts', () => {
+    it("synthesizes cdk-nag clean with the repository app's facts", () => {
       expectRepositoryFacts(pyOut);
     });
 
     it('makes the same vault resources as the TypeScript app', () => {
       const strip = (t: Template): Record<string, unknown> =>
-        Object.fromEntries(Object.entries(t.Resources).filter(([id]) => id.startsWith('Vault')).map(([id, r]) => [id, { ...r, Metadata: undefined }]));
+        Object.fromEntries(
+          Object.entries(t.Resources)
+            .filter(([id]) => id.startsWith('Vault'))
+            .map(([id, r]) => [id, { ...r, Metadata: undefined }]),
+        );
       expect(strip(readTemplates(pyOut).Consumer!)).toEqual(strip(template));
     });
 

@@ -6,7 +6,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMULATOR_CREDENTIALS } from '../../local/aws-clients';
-import { connectUser, countingLambda, startClientStack, startResourceServer, type ClientStack, type ResourceServer } from '../client/helpers';
+import {
+  connectUser,
+  countingLambda,
+  startClientStack,
+  startResourceServer,
+  type ClientStack,
+  type ResourceServer,
+} from '../client/helpers';
 import { consumerEnv, npmPack, pinnedVersion, run, runAsync, scratchDir, tarballFiles } from './support';
 
 let dir: string;
@@ -17,7 +24,10 @@ let api: ResourceServer;
 beforeAll(async () => {
   dir = scratchDir('client-consumer');
   tarball = npmPack('@token-vault/client', join(dir, 'tarballs'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'client-consumer', private: true, version: '1.0.0' }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'client-consumer', private: true, version: '1.0.0' }, null, 2),
+  );
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir });
   stack = await startClientStack();
   api = await startResourceServer(stack.stack.devProvider!.introspectionUrl, stack.clientSecret);
@@ -38,7 +48,18 @@ afterAll(async () => {
 
 it('packs lib/ (CommonJS, ESM, declarations) and the README, no sources', () => {
   const files = tarballFiles(tarball);
-  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'lib/index.cjs', 'lib/index.mjs', 'lib/index.d.ts', 'lib/contract.cjs', 'lib/contract.mjs', 'lib/contract.d.ts']));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'package.json',
+      'README.md',
+      'lib/index.cjs',
+      'lib/index.mjs',
+      'lib/index.d.ts',
+      'lib/contract.cjs',
+      'lib/contract.mjs',
+      'lib/contract.d.ts',
+    ]),
+  );
   expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
 });
 
@@ -69,13 +90,26 @@ it.each([
   ['mjs', 'consumer-esm'],
 ] as const)('works from %s: getAccessToken, apiRequest with the Bearer token, typed errors', async (kind, userId) => {
   const file = join(dir, `use.${kind}`);
-  writeFileSync(file, kind === 'cjs' ? `(async () => {${USE(kind)}})().catch((e) => { console.error(e); process.exit(1); });` : USE(kind));
+  writeFileSync(
+    file,
+    kind === 'cjs' ? `(async () => {${USE(kind)}})().catch((e) => { console.error(e); process.exit(1); });` : USE(kind),
+  );
   // Asynchronously: the local stack that answers the child runs in this process.
   const stdout = await runAsync(process.execPath, [file], {
     cwd: dir,
-    env: consumerEnv({ VAULT_URL: stack.stack.baseUrl, API_URL: api.url, USER_ID: userId, KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, SECRET: EMULATOR_CREDENTIALS.secretAccessKey }),
+    env: consumerEnv({
+      VAULT_URL: stack.stack.baseUrl,
+      API_URL: api.url,
+      USER_ID: userId,
+      KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      SECRET: EMULATOR_CREDENTIALS.secretAccessKey,
+    }),
   });
-  const out = JSON.parse(stdout.trim().split('\n').pop()!) as { token: { sha: string; tokenType: string; valid: boolean }; api: { status: number; body: { sub: string } }; stranger: string };
+  const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    token: { sha: string; tokenType: string; valid: boolean };
+    api: { status: number; body: { sub: string } };
+    stranger: string;
+  };
   expect(out.token).toEqual({ sha: expect.stringMatching(/^[0-9a-f]{64}$/), tokenType: 'Bearer', valid: true });
   expect(out.api).toEqual({ status: 200, body: expect.objectContaining({ sub: userId }) });
   expect(out.stranger).toBe('not_connected');
@@ -94,8 +128,33 @@ export async function f(client: TokenVaultClient): Promise<TokenAnswer> { void r
 `,
   );
   // A TypeScript Lambda project has Node's types (the SDK's declarations need them).
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev', `@types/node@${pinnedVersion('@types/node')}`], { cwd: dir });
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['typed.ts'] }));
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      '--save-dev',
+      `@types/node@${pinnedVersion('@types/node')}`,
+    ],
+    { cwd: dir },
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+      },
+      files: ['typed.ts'],
+    }),
+  );
   const tsc = join(__dirname, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
   run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir });
 });

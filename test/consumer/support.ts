@@ -13,7 +13,9 @@ export const CACHE_DIR = join(REPOSITORY_ROOT, '.cache');
 
 /** Versions the scratch apps install: the repository's own pins (package-lock.json). */
 export function pinnedVersion(name: string): string {
-  const lock = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const lock = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
   const version = lock.packages[`node_modules/${name}`]?.version;
   if (version === undefined) throw new Error(`${name} is not in package-lock.json`);
   return version;
@@ -26,7 +28,10 @@ export function scratchDir(label: string): string {
 /** `npm pack` of a workspace package into `destination`; returns the tarball's path. */
 export function npmPack(workspace: '@token-vault/cdk' | '@token-vault/client', destination: string): string {
   mkdirSync(destination, { recursive: true });
-  const out = execFileSync('npm', ['pack', '--silent', '-w', workspace, '--pack-destination', destination], { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
+  const out = execFileSync('npm', ['pack', '--silent', '-w', workspace, '--pack-destination', destination], {
+    cwd: REPOSITORY_ROOT,
+    encoding: 'utf8',
+  });
   const file = out.trim().split('\n').pop()!.trim();
   const path = join(destination, file);
   if (!existsSync(path)) throw new Error(`npm pack wrote no ${path}: ${out}`);
@@ -43,10 +48,25 @@ export function tarballFiles(tarball: string): string[] {
 }
 
 /** Runs a command; throws with its output when it fails. */
-export function run(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): SpawnSyncReturns<string> {
-  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? consumerEnv(), encoding: 'utf8', timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 });
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): SpawnSyncReturns<string> {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? consumerEnv(),
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`.slice(0, 20_000));
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`.slice(
+        0,
+        20_000,
+      ),
+    );
   }
   return result;
 }
@@ -55,9 +75,17 @@ export function run(command: string, args: readonly string[], options: { cwd: st
  * Runs a command without blocking the event loop (for commands that call back into this process, e.g. the local
  * stack it serves); resolves to stdout, rejects with the output when it fails.
  */
-export function runAsync(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<string> {
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? consumerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? consumerEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -67,7 +95,10 @@ export function runAsync(command: string, args: readonly string[], options: { cw
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${stdout}\n${stderr}`.slice(0, 20_000)));
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${stdout}\n${stderr}`.slice(0, 20_000)),
+        );
     });
   });
 }
@@ -77,7 +108,16 @@ export function runAsync(command: string, args: readonly string[], options: { cw
  * settings; the npm cache is the machine's (so a second install is quick).
  */
 export function consumerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'npm_config_cache', 'NPM_CONFIG_CACHE', 'PIP_INDEX_URL', 'PIP_CACHE_DIR'];
+  const keep = [
+    'PATH',
+    'HOME',
+    'LANG',
+    'TMPDIR',
+    'npm_config_cache',
+    'NPM_CONFIG_CACHE',
+    'PIP_INDEX_URL',
+    'PIP_CACHE_DIR',
+  ];
   const env: NodeJS.ProcessEnv = { AWS_EC2_METADATA_DISABLED: 'true', CI: 'true', CDK_DISABLE_VERSION_CHECK: 'true' };
   for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
   return { ...env, ...extra };
@@ -86,7 +126,10 @@ export function consumerEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
 // ------------------------------------------------------------------------------------------- templates
 
 export interface Template {
-  readonly Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: unknown; [key: string]: unknown }>;
+  readonly Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Metadata?: unknown; [key: string]: unknown }
+  >;
 }
 
 export function readTemplates(outdir: string): Record<string, Template> {
@@ -124,11 +167,22 @@ export interface VaultFacts {
   readonly resourceCounts: Record<string, number>;
 }
 
-const FIXED_VARIABLES = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'TOKEN_VAULT_REFRESH_MARGIN_SECONDS', 'TOKEN_VAULT_PROVIDER_TIMEOUT_MS'];
+const FIXED_VARIABLES = [
+  'NODE_OPTIONS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'TOKEN_VAULT_REFRESH_MARGIN_SECONDS',
+  'TOKEN_VAULT_PROVIDER_TIMEOUT_MS',
+];
 
 /** The facts of every vault resource in the given templates (one stack, or the repository app's two). */
-export function vaultFacts(templates: readonly Template[], isVaultPath: (logicalId: string) => boolean = () => true): VaultFacts {
-  const resources = templates.flatMap((t) => Object.entries(t.Resources)).filter(([id, r]) => r.Type !== 'AWS::CDK::Metadata' && isVaultPath(id));
+export function vaultFacts(
+  templates: readonly Template[],
+  isVaultPath: (logicalId: string) => boolean = () => true,
+): VaultFacts {
+  const resources = templates
+    .flatMap((t) => Object.entries(t.Resources))
+    .filter(([id, r]) => r.Type !== 'AWS::CDK::Metadata' && isVaultPath(id));
   const byId = new Map(resources);
   const functions: Record<string, FunctionFacts> = {};
   for (const [, resource] of resources) {
@@ -136,10 +190,17 @@ export function vaultFacts(templates: readonly Template[], isVaultPath: (logical
     const p = resource.Properties!;
     const roleId = ((p.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'] ?? [])[0];
     const actions = resources
-      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(`"${roleId}"`))
-      .flatMap(([, r]) => (r.Properties as { PolicyDocument: { Statement: { Action: string | string[] }[] } }).PolicyDocument.Statement)
+      .filter(
+        ([, r]) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(`"${roleId}"`),
+      )
+      .flatMap(
+        ([, r]) =>
+          (r.Properties as { PolicyDocument: { Statement: { Action: string | string[] }[] } }).PolicyDocument.Statement,
+      )
       .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    const variables = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+    const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     functions[String(p.Description)] = {
       runtime: p.Runtime,
       architectures: p.Architectures,
@@ -194,7 +255,9 @@ export const EXAMPLE_APPLICATION = {
 
 /** cdk.json of a scratch app: its `app` command and the repository's feature flags (what `cdk init` would add). */
 export function scratchCdkJson(app: string): string {
-  const repository = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const repository = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   return JSON.stringify({ app, context: repository.context }, null, 2);
 }
 
@@ -206,6 +269,10 @@ export function cdkSynth(cdk: string, cwd: string, env: Record<string, string> =
   const home = join(cwd, '.home');
   mkdirSync(home, { recursive: true });
   const outdir = join(cwd, 'cdk.out');
-  run(cdk, ['synth', '--quiet', '--no-notices', '-o', outdir], { cwd, env: consumerEnv({ HOME: home, ...env }), timeoutMs: 600_000 });
+  run(cdk, ['synth', '--quiet', '--no-notices', '-o', outdir], {
+    cwd,
+    env: consumerEnv({ HOME: home, ...env }),
+    timeoutMs: 600_000,
+  });
   return outdir;
 }

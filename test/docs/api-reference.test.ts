@@ -25,7 +25,15 @@ it('API.md is what jsii-docgen makes of the current assembly (regenerate: npm ru
 
 it('documents the construct and every prop of its applications', () => {
   const api = readFileSync(join(CDK_PACKAGE, 'API.md'), 'utf8');
-  for (const name of ['TokenVault', 'TokenVaultProps', 'TokenVaultApplication', 'VaultFunctions', 'TokenEndpointAuth', 'grantFetch', 'revokeReplacedRefreshTokens']) {
+  for (const name of [
+    'TokenVault',
+    'TokenVaultProps',
+    'TokenVaultApplication',
+    'VaultFunctions',
+    'TokenEndpointAuth',
+    'grantFetch',
+    'revokeReplacedRefreshTokens',
+  ]) {
     expect(api).toContain(name);
   }
 });

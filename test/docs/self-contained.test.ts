@@ -9,10 +9,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
   .split('\n')
-  .filter((f) => /\.(ts|mjs|js|md|json|sh|yaml|yml)$/.test(f) && f !== 'package-lock.json' && existsSync(join(ROOT, f)));
+  .filter(
+    (f) => /\.(ts|mjs|js|md|json|sh|yaml|yml)$/.test(f) && f !== 'package-lock.json' && existsSync(join(ROOT, f)),
+  );
 
 it('no file refers to the workspace outside the repository', () => {
-  const outside = files.filter((f) => /\.\.\/shared\/|shared\/(CONTRACT|FIELD-NOTES|STYLE)\.md|shared\/seeds\//.test(readFileSync(join(ROOT, f), 'utf8')));
+  const outside = files.filter((f) =>
+    /\.\.\/shared\/|shared\/(CONTRACT|FIELD-NOTES|STYLE)\.md|shared\/seeds\//.test(readFileSync(join(ROOT, f), 'utf8')),
+  );
   expect(outside).toEqual([]);
 });
 

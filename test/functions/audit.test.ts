@@ -45,7 +45,10 @@ beforeAll(async () => {
   const refreshed = await vault.invoke('refresh', { userId: 'alice' });
   expect(refreshed.ok).toBe(true);
   tokens.push(String(refreshed.accessToken));
-  expect(await vault.invoke('revoke', { userId: 'alice', reason: 'user_disconnected' })).toMatchObject({ ok: true, revoked: 1 });
+  expect(await vault.invoke('revoke', { userId: 'alice', reason: 'user_disconnected' })).toMatchObject({
+    ok: true,
+    revoked: 1,
+  });
   expect(await vault.invoke('tokenFetch', { userId: 'alice' })).toMatchObject({ ok: false });
 }, 60_000);
 afterAll(async () => vault?.close());
@@ -53,7 +56,10 @@ afterAll(async () => vault?.close());
 /** The fingerprint key, unwrapped from moto as an investigator with Decrypt under its context would. */
 async function fingerprintKey(): Promise<Buffer> {
   const item = await vault.resources.ddb.send(
-    new GetItemCommand({ TableName: vault.resources.connectionsTable, Key: { userId: { S: FINGERPRINT_KEY_ITEM.userId }, applicationId: { S: FINGERPRINT_KEY_ITEM.applicationId } } }),
+    new GetItemCommand({
+      TableName: vault.resources.connectionsTable,
+      Key: { userId: { S: FINGERPRINT_KEY_ITEM.userId }, applicationId: { S: FINGERPRINT_KEY_ITEM.applicationId } },
+    }),
   );
   const wrapped = item.Item?.encryptedDataKey?.B;
   expect(wrapped).toBeInstanceOf(Uint8Array);
@@ -61,7 +67,10 @@ async function fingerprintKey(): Promise<Buffer> {
     new DecryptCommand({
       CiphertextBlob: wrapped,
       KeyId: vault.resources.keyId,
-      EncryptionContext: { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: FINGERPRINT_KEY_ITEM.userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: FINGERPRINT_KEY_ITEM.applicationId },
+      EncryptionContext: {
+        [ENCRYPTION_CONTEXT_KEYS.USER_ID]: FINGERPRINT_KEY_ITEM.userId,
+        [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: FINGERPRINT_KEY_ITEM.applicationId,
+      },
     }),
   );
   return Buffer.from(out.Plaintext!);
@@ -82,9 +91,16 @@ describe('audit records', () => {
     ]);
     for (const record of records) {
       // A revoke without applicationId revokes every application of the user: null.
-      expect(record).toMatchObject({ level: 'INFO', audit: AUDIT_FORMAT, userId: 'alice', applicationId: record.functionName === 'revoke' ? null : 'default', auditId: expect.any(String) });
+      expect(record).toMatchObject({
+        level: 'INFO',
+        audit: AUDIT_FORMAT,
+        userId: 'alice',
+        applicationId: record.functionName === 'revoke' ? null : 'default',
+        auditId: expect.any(String),
+      });
       expect(Date.parse(String(record.timestamp))).not.toBeNaN();
-      for (const field of ['qualifier', 'requestId', 'errorCode', 'accessTokenFingerprint']) expect(record).toHaveProperty(field);
+      for (const field of ['qualifier', 'requestId', 'errorCode', 'accessTokenFingerprint'])
+        expect(record).toHaveProperty(field);
     }
     expect(new Set(records.map((r) => r.auditId)).size).toBe(records.length);
     expect(records[6]).toMatchObject({ count: 1 });
@@ -116,12 +132,19 @@ describe('audit records', () => {
     expect(answers.every((a) => a.ok === true)).toBe(true);
     const records = auditRecords(from).filter((r) => r.functionName === 'token-fetch');
     expect(records).toHaveLength(20);
-    expect(records.every((r) => r.userId === 'bob' && r.outcome === 'served' && typeof r.accessTokenFingerprint === 'string')).toBe(true);
+    expect(
+      records.every(
+        (r) => r.userId === 'bob' && r.outcome === 'served' && typeof r.accessTokenFingerprint === 'string',
+      ),
+    ).toBe(true);
   });
 
   it('names the alias a scoped caller came through, and records a refusal of another application', async () => {
     const from = offset();
-    const context = { ...fakeContext('token-fetch'), invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:token-fetch:app-default' };
+    const context = {
+      ...fakeContext('token-fetch'),
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:token-fetch:app-default',
+    };
     const served = await vault.handlers.tokenFetch({ userId: 'bob' }, context);
     registerSensitive(String(served.accessToken));
     const refused = await vault.handlers.tokenFetch({ userId: 'bob', applicationId: 'crm' }, context);
@@ -146,21 +169,31 @@ describe('audit forwarder', () => {
       logStream: 'stream',
       subscriptionFilters: ['token-vault-audit'],
       logEvents: [
-        ...audit.map((r, i) => ({ id: String(i), timestamp: Date.parse(String(r.timestamp)) + i, message: JSON.stringify(r) })),
+        ...audit.map((r, i) => ({
+          id: String(i),
+          timestamp: Date.parse(String(r.timestamp)) + i,
+          message: JSON.stringify(r),
+        })),
         { id: 'x', timestamp: Date.now(), message: '{"level":"INFO","message":"not an audit record"}' },
         { id: 'y', timestamp: Date.now(), message: 'plain text' },
       ],
     };
     process.env.TOKEN_VAULT_AUDIT_LOG_GROUP = logGroupName;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require('@token-vault/cdk/functions/handlers/audit-forwarder') as { handler: (e: unknown) => Promise<{ forwarded: number }> };
+    const { handler } = require('@token-vault/cdk/functions/handlers/audit-forwarder') as {
+      handler: (e: unknown) => Promise<{ forwarded: number }>;
+    };
     const data = gzipSync(Buffer.from(JSON.stringify(delivery))).toString('base64');
     expect(await handler({ awslogs: { data } })).toEqual({ forwarded: 3 });
     // A control message (CloudWatch Logs checking the destination) forwards nothing.
-    const control = gzipSync(Buffer.from(JSON.stringify({ ...delivery, messageType: 'CONTROL_MESSAGE' }))).toString('base64');
+    const control = gzipSync(Buffer.from(JSON.stringify({ ...delivery, messageType: 'CONTROL_MESSAGE' }))).toString(
+      'base64',
+    );
     expect(await handler({ awslogs: { data: control } })).toEqual({ forwarded: 0 });
     const day = new Date(Date.parse(String(audit[0]!.timestamp))).toISOString().slice(0, 10).replace(/-/g, '/');
-    const events = await logs.send(new GetLogEventsCommand({ logGroupName, logStreamName: `${day}/token-fetch`, startFromHead: true }));
+    const events = await logs.send(
+      new GetLogEventsCommand({ logGroupName, logStreamName: `${day}/token-fetch`, startFromHead: true }),
+    );
     expect(events.events?.map((e) => JSON.parse(e.message!) as Record<string, unknown>)).toEqual(audit);
     logs.destroy();
   });

@@ -16,7 +16,8 @@ beforeAll(async () => {
 afterAll(async () => vault.close());
 
 async function connectionItems(): Promise<number> {
-  return (await vault.resources.scanAll(vault.resources.connectionsTable)).filter((i) => !i.userId!.S!.startsWith('#')).length;
+  return (await vault.resources.scanAll(vault.resources.connectionsTable)).filter((i) => !i.userId!.S!.startsWith('#'))
+    .length;
 }
 
 async function startFlow(userId: string, returnTo?: string): Promise<string> {
@@ -26,7 +27,10 @@ async function startFlow(userId: string, returnTo?: string): Promise<string> {
 }
 
 /** The response must not carry anything that came in the query (code, state, provider text). */
-function expectNothingReflected(response: { body?: string; headers?: Record<string, unknown> }, query: URLSearchParams): void {
+function expectNothingReflected(
+  response: { body?: string; headers?: Record<string, unknown> },
+  query: URLSearchParams,
+): void {
   const text = `${response.body ?? ''} ${JSON.stringify(response.headers ?? {})}`;
   for (const [name, value] of query) if (name !== 'iss' && value.length >= 6) expect(text.includes(value)).toBe(false);
 }
@@ -62,7 +66,10 @@ describe('callback refusals', () => {
       states: vault.container.states(),
       now: () => Date.now() - 11 * 60 * 1000,
     });
-    const { authorizationUrl } = await past.start({ userId: 'late-user', applicationId: 'default', returnTo: RETURN_TO }, testDeadline());
+    const { authorizationUrl } = await past.start(
+      { userId: 'late-user', applicationId: 'default', returnTo: RETURN_TO },
+      testDeadline(),
+    );
     const before = await connectionItems();
     const response = await vault.authorizeAndCallback(authorizationUrl, { loginHint: 'late-user' });
     expect(response.statusCode).toBe(302);
@@ -70,7 +77,7 @@ describe('callback refusals', () => {
     expect(await connectionItems()).toBe(before);
   });
 
-  it('maps the provider\'s access_denied to status=error&error=access_denied, without its text', async () => {
+  it("maps the provider's access_denied to status=error&error=access_denied, without its text", async () => {
     const url = await startFlow('denied-user', RETURN_TO);
     const before = await connectionItems();
     const response = await vault.authorizeAndCallback(url, { loginHint: 'deny' });
@@ -100,7 +107,7 @@ describe('callback refusals', () => {
     expect(String(response.headers!.location)).toBe(`${RETURN_TO}?status=error&error=invalid_request`);
   });
 
-  it('refuses a code presented with another flow\'s state (wrong PKCE verifier): nothing stored', async () => {
+  it("refuses a code presented with another flow's state (wrong PKCE verifier): nothing stored", async () => {
     const victimFlow = await startFlow('pkce-user', RETURN_TO);
     const attackerFlow = await startFlow('pkce-user', RETURN_TO);
     const victimRedirect = await completeAuthorization(victimFlow, { loginHint: 'pkce-user' });
@@ -108,7 +115,11 @@ describe('callback refusals', () => {
     registerSensitive(victimCode);
     const attackerState = new URL(attackerFlow).searchParams.get('state')!;
     const before = await connectionItems();
-    const query = new URLSearchParams({ code: victimCode, state: attackerState, iss: victimRedirect.searchParams.get('iss')! });
+    const query = new URLSearchParams({
+      code: victimCode,
+      state: attackerState,
+      iss: victimRedirect.searchParams.get('iss')!,
+    });
     const response = await vault.handlers.callback(callbackEvent(query.toString()), fakeContext('callback'));
     expect(String(response.headers!.location)).toBe(`${RETURN_TO}?status=error&error=authorization_failed`);
     expectNothingReflected(response, query);
@@ -116,11 +127,19 @@ describe('callback refusals', () => {
   });
 
   it('refuses repeated or oversized parameters and script in error before touching the store', async () => {
-    for (const raw of ['state=a&state=b&code=c', `code=${'x'.repeat(3000)}&state=abc`, 'error=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=zzz', '']) {
+    for (const raw of [
+      'state=a&state=b&code=c',
+      `code=${'x'.repeat(3000)}&state=abc`,
+      'error=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=zzz',
+      '',
+    ]) {
       const response = await vault.handlers.callback(callbackEvent(raw), fakeContext('callback'));
       expect(response.statusCode).toBe(400);
       expect(response.body).not.toContain('<script>');
-      expect(response.headers).toMatchObject({ 'cache-control': 'no-store', 'content-security-policy': expect.stringContaining("default-src 'none'") });
+      expect(response.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'content-security-policy': expect.stringContaining("default-src 'none'"),
+      });
     }
   });
 });

@@ -19,7 +19,10 @@ afterAll(async () => vault.close());
 async function refreshes(container: Container, userId: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     await ageAccessToken(vault, userId, -1000);
-    registerSensitive((await container.tokens().fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, testDeadline())).accessToken);
+    registerSensitive(
+      (await container.tokens().fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, testDeadline()))
+        .accessToken,
+    );
   }
 }
 

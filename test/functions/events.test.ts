@@ -16,7 +16,16 @@ import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 import { awsClientConfig } from '../../local/aws-clients';
 import { EventTap, type EventEnvelope } from '../support/events';
-import { ageAccessToken, closeContainer, coreOf, expectOk, openStoredRefreshToken, patchRecord, storedRecord, testDeadline } from '../support/refresh';
+import {
+  ageAccessToken,
+  closeContainer,
+  coreOf,
+  expectOk,
+  openStoredRefreshToken,
+  patchRecord,
+  storedRecord,
+  testDeadline,
+} from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -31,7 +40,8 @@ beforeAll(async () => {
 afterAll(async () => {
   // No event of the whole file carries a token the tests saw, nor the client secret.
   await tap.drain();
-  for (const body of tap.bodies) for (const secret of [...secrets, vault.clientSecret]) expect(body).not.toContain(secret);
+  for (const body of tap.bodies)
+    for (const secret of [...secrets, vault.clientSecret]) expect(body).not.toContain(secret);
   tap.close();
   await vault.close();
 });
@@ -58,14 +68,21 @@ function expectEnvelope(event: EventEnvelope, userId: string): void {
  * delivers the same eventId again, which consumers deduplicate).
  */
 async function settled(userId: string, type: string): Promise<EventEnvelope[]> {
-  await drainEventRetries({ bus: vault.container.eventBus(), retries: vault.container.eventRetries(), callMs: 2000 }, testDeadline());
+  await drainEventRetries(
+    { bus: vault.container.eventBus(), retries: vault.container.eventRetries(), callMs: 2000 },
+    testDeadline(),
+  );
   const unique = new Map<string, EventEnvelope>();
   for (const e of await tap.of(userId, type)) if (!unique.has(e.detail.eventId)) unique.set(e.detail.eventId, e);
   return [...unique.values()];
 }
 
 /** `n` containers (as many Lambda instances), each fetching `perContainer` times at once. */
-async function storm(userId: string, containers = 4, perContainer = 25): Promise<Array<{ ok: boolean; code?: string }>> {
+async function storm(
+  userId: string,
+  containers = 4,
+  perContainer = 25,
+): Promise<Array<{ ok: boolean; code?: string }>> {
   const instances = Array.from({ length: containers }, () => new Container(vault.env));
   try {
     const calls = instances.flatMap((c) =>
@@ -96,12 +113,21 @@ describe('Connection Connected', () => {
     expect(first.map((e) => e['detail-type'])).toEqual([T.connected]);
     expectEnvelope(first[0]!, 'ev-connect');
     const record = (await storedRecord(vault, 'ev-connect'))!;
-    expect(first[0]!.detail).toMatchObject({ via: 'callback', reconnected: false, imported: false, connectionId: record.connectionId, scope: expect.any(String) });
+    expect(first[0]!.detail).toMatchObject({
+      via: 'callback',
+      reconnected: false,
+      imported: false,
+      connectionId: record.connectionId,
+      scope: expect.any(String),
+    });
 
     await connect('ev-connect');
     const both = await tap.of('ev-connect', T.connected);
     expect(both).toHaveLength(2);
-    expect(both[1]!.detail).toMatchObject({ reconnected: true, connectionId: (await storedRecord(vault, 'ev-connect'))!.connectionId });
+    expect(both[1]!.detail).toMatchObject({
+      reconnected: true,
+      connectionId: (await storedRecord(vault, 'ev-connect'))!.connectionId,
+    });
     expect(new Set(both.map((e) => e.detail.eventId)).size).toBe(2);
   });
 });
@@ -118,7 +144,11 @@ describe('a failing provider', () => {
     let failed = await settled(userId, T.refreshFailed);
     expect(failed).toHaveLength(1);
     expectEnvelope(failed[0]!, userId);
-    expect(failed[0]!.detail).toMatchObject({ failureClass: 'provider_unavailable', errorCode: 'temporarily_unavailable', consecutiveFailures: 1 });
+    expect(failed[0]!.detail).toMatchObject({
+      failureClass: 'provider_unavailable',
+      errorCode: 'temporarily_unavailable',
+      consecutiveFailures: 1,
+    });
     expect(Date.parse(String(failed[0]!.detail.cooldownUntil))).toBeGreaterThan(Date.now() + 20_000);
     const firstFailure = failed[0]!.detail.failingSince;
 
@@ -191,12 +221,18 @@ describe('Connection Revoked and Provider Revocation Confirmed', () => {
   it('ten concurrent revokes: one Revoked, confirmed by the provider', async () => {
     const userId = 'ev-revoke';
     await connect(userId);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => vault.invoke('revoke', { userId, reason: 'user_disconnected' })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => vault.invoke('revoke', { userId, reason: 'user_disconnected' })),
+    );
     expect(answers.reduce((sum, a) => sum + Number(a.revoked), 0)).toBe(1);
     const revoked = await tap.of(userId, T.revoked);
     expect(revoked).toHaveLength(1);
     expectEnvelope(revoked[0]!, userId);
-    expect(revoked[0]!.detail).toMatchObject({ reason: 'user_disconnected', previousStatus: 'active', providerRevocation: 'confirmed' });
+    expect(revoked[0]!.detail).toMatchObject({
+      reason: 'user_disconnected',
+      previousStatus: 'active',
+      providerRevocation: 'confirmed',
+    });
     expect(await tap.of(userId, T.providerRevocationConfirmed)).toHaveLength(0);
   });
 
@@ -204,8 +240,15 @@ describe('Connection Revoked and Provider Revocation Confirmed', () => {
     const userId = 'ev-revoke-pending';
     await connect(userId);
     await vault.provider.injectFault({ endpoint: 'revocation', mode: 'status', status: 503, count: 1 });
-    expect(await vault.invoke('revoke', { userId, reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 1 });
-    expect((await tap.of(userId, T.revoked))[0]!.detail).toMatchObject({ reason: 'suspicious_activity', providerRevocation: 'pending' });
+    expect(await vault.invoke('revoke', { userId, reason: 'suspicious_activity' })).toEqual({
+      ok: true,
+      revoked: 1,
+      providerPending: 1,
+    });
+    expect((await tap.of(userId, T.revoked))[0]!.detail).toMatchObject({
+      reason: 'suspicious_activity',
+      providerRevocation: 'pending',
+    });
     await makePendingRevocationsDue(userId);
     // Two sweeps at once and one more: the worker confirms once; the others find nothing left to do.
     await Promise.all([vault.sweep(), vault.sweep()]);
@@ -219,26 +262,47 @@ describe('Connection Revoked and Provider Revocation Confirmed', () => {
 describe("the README's rule", () => {
   it('delivers exactly the Reauthorization Required events to its target (moto matches patterns on put)', async () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const pattern = /<!-- reconnect-rule:start -->\n```json\n([\s\S]*?)\n```\n<!-- reconnect-rule:end -->/.exec(readme)?.[1];
+    const pattern = /<!-- reconnect-rule:start -->\n```json\n([\s\S]*?)\n```\n<!-- reconnect-rule:end -->/.exec(
+      readme,
+    )?.[1];
     expect(pattern).toBeDefined();
     const config = awsClientConfig(vault.resources.endpoint);
     const eventBridge = new EventBridgeClient(config);
     const sqs = new SQSClient(config);
     try {
-      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${vault.resources.prefix}-readme-rule` }))).QueueUrl!;
-      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${vault.resources.prefix}-readme-rule` })))
+        .QueueUrl!;
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
+        .Attributes!.QueueArn!;
       const busName = vault.resources.eventBusArn.split('/').at(-1)!;
-      await eventBridge.send(new PutRuleCommand({ Name: `${vault.resources.prefix}-readme-rule`, EventBusName: busName, EventPattern: pattern! }));
-      await eventBridge.send(new PutTargetsCommand({ Rule: `${vault.resources.prefix}-readme-rule`, EventBusName: busName, Targets: [{ Id: 'notify', Arn: arn }] }));
+      await eventBridge.send(
+        new PutRuleCommand({
+          Name: `${vault.resources.prefix}-readme-rule`,
+          EventBusName: busName,
+          EventPattern: pattern!,
+        }),
+      );
+      await eventBridge.send(
+        new PutTargetsCommand({
+          Rule: `${vault.resources.prefix}-readme-rule`,
+          EventBusName: busName,
+          Targets: [{ Id: 'notify', Arn: arn }],
+        }),
+      );
       const rule = new EventTap(vault.resources.endpoint, queueUrl);
       try {
         const userId = 'ev-readme';
         await connect(userId);
         await ageAccessToken(vault, userId, -1000);
         await vault.server.endUserSessions(userId);
-        expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+        expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({
+          ok: false,
+          error: { code: 'reauthorization_required' },
+        });
         const delivered = await rule.drain();
-        expect(delivered.map((e) => [e['detail-type'], e.detail.userId, e.detail.reason])).toEqual([[T.reauthorizationRequired, userId, 'invalid_grant']]);
+        expect(delivered.map((e) => [e['detail-type'], e.detail.userId, e.detail.reason])).toEqual([
+          [T.reauthorizationRequired, userId, 'invalid_grant'],
+        ]);
       } finally {
         rule.close();
       }
@@ -257,7 +321,11 @@ describe('the retry queue', () => {
       const userId = 'ev-retry';
       await vault.connectUser(userId);
       // A revoke through a container whose bus does not exist: the answer is unaffected, the event is queued.
-      expect(await broken.revocation().revoke({ userId, applicationId: 'default', reason: 'account_deactivated' }, testDeadline())).toMatchObject({ revoked: 1 });
+      expect(
+        await broken
+          .revocation()
+          .revoke({ userId, applicationId: 'default', reason: 'account_deactivated' }, testDeadline()),
+      ).toMatchObject({ revoked: 1 });
       expect(await tap.of(userId, T.revoked)).toHaveLength(0);
       expect(await queueDepth(retryQueueUrl)).toBe(1);
       // The sweep drains it onto the real bus.
@@ -279,8 +347,16 @@ describe('the retry queue', () => {
 async function queueDepth(queueUrl: string): Promise<number> {
   const sqs = new SQSClient(awsClientConfig(vault.resources.endpoint));
   try {
-    const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
   } finally {
     sqs.destroy();
   }
@@ -324,7 +400,9 @@ describe('decided only when the write is known to have committed', () => {
     };
     const recorder = new RecordingPublisher();
     const { coordinator } = coreOf(container, { leases: lossy, events: recorder });
-    await expect(coordinator.getToken({ userId, applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())).rejects.toMatchObject({ code: 'provider_unavailable' });
+    await expect(
+      coordinator.getToken({ userId, applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline()),
+    ).rejects.toMatchObject({ code: 'provider_unavailable' });
     expect(recorder.events.map((e) => e.type)).toEqual([T.refreshFailed]);
     expect(recorder.events[0]!.detail).toMatchObject({ userId, consecutiveFailures: 1 });
 
@@ -334,7 +412,9 @@ describe('decided only when the write is known to have committed', () => {
     foreign.release = () => Promise.resolve(false);
     await patchRecord(vault, userId, { cooldownUntil: Date.now() - 1000, lastFailureEventAt: Date.now() - 60_000 });
     const second = coreOf(container, { leases: foreign, events: other }).coordinator;
-    await second.getToken({ userId, applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline()).catch(() => undefined);
+    await second
+      .getToken({ userId, applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())
+      .catch(() => undefined);
     expect(other.events).toEqual([]);
   });
 });

@@ -37,7 +37,10 @@ function inject<C extends DynamoDBClient | KMSClient | SecretsManagerClient>(cli
       if (fault) {
         fault.times--;
         // SDK errors can quote the request; this one does, to prove the answer never repeats it.
-        throw Object.assign(new Error(`injected ${fault.name} for request ${JSON.stringify(args.input).slice(0, 200)}`), { name: fault.name, $fault: 'server' });
+        throw Object.assign(
+          new Error(`injected ${fault.name} for request ${JSON.stringify(args.input).slice(0, 200)}`),
+          { name: fault.name, $fault: 'server' },
+        );
       }
       return next(args);
     },
@@ -75,9 +78,20 @@ describe('AWS faults', () => {
   it('DynamoDB throttling on read -> internal_error (retryable), no detail, nothing changed', async () => {
     await vault.connectUser('ddb-user');
     const before = await storedRecord(vault, 'ddb-user');
-    const { tokens } = services([{ command: 'GetItemCommand', name: 'ProvisionedThroughputExceededException', times: 1 }]);
-    const answer = await answerOf(tokens.fetch({ userId: 'ddb-user', applicationId: 'default', minValiditySeconds: 0 }, testDeadline()));
-    expect(answer).toEqual({ ok: false, error: { code: 'internal_error', message: 'The vault could not complete the request; retry later.', retryable: true } });
+    const { tokens } = services([
+      { command: 'GetItemCommand', name: 'ProvisionedThroughputExceededException', times: 1 },
+    ]);
+    const answer = await answerOf(
+      tokens.fetch({ userId: 'ddb-user', applicationId: 'default', minValiditySeconds: 0 }, testDeadline()),
+    );
+    expect(answer).toEqual({
+      ok: false,
+      error: {
+        code: 'internal_error',
+        message: 'The vault could not complete the request; retry later.',
+        retryable: true,
+      },
+    });
     expect(await storedRecord(vault, 'ddb-user')).toEqual(before);
   });
 
@@ -85,24 +99,31 @@ describe('AWS faults', () => {
     ['KMS throttling', 'DecryptCommand', 'ThrottlingException'],
     ['KMS access denied', 'DecryptCommand', 'AccessDeniedException'],
     ['Secrets Manager unavailable', 'GetSecretValueCommand', 'InternalServiceError'],
-  ])('%s during a refresh -> internal_error, provider not called, refresh token intact, then recovers', async (_name, command, name) => {
-    const userId = `fault-${name}`;
-    await vault.connectUser(userId);
-    await ageAccessToken(vault, userId, -1000);
-    const before = (await storedRecord(vault, userId))!;
-    await vault.provider.resetStats();
-    const { tokens } = services([{ command, name, times: 1 }]);
-    const answer = await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }, testDeadline()));
-    expect(answer).toMatchObject({ ok: false, error: { code: 'internal_error', retryable: true } });
-    expect(JSON.stringify(answer)).not.toContain('injected');
-    expect((await vault.provider.stats()).tokenRequests).toBe(0);
-    const after = (await storedRecord(vault, userId))!;
-    expect(after.version).toBe(before.version);
-    expect(Buffer.from(after.refreshToken!).equals(Buffer.from(before.refreshToken!))).toBe(true);
-    expect(after.leaseOwner).toBeUndefined();
-    // After the cool-down, the next call refreshes with the intact refresh token.
-    await sleep(1100);
-    expect(await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }, testDeadline()))).toEqual({ ok: true });
-    expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, reuseDetected: 0 });
-  });
+  ])(
+    '%s during a refresh -> internal_error, provider not called, refresh token intact, then recovers',
+    async (_name, command, name) => {
+      const userId = `fault-${name}`;
+      await vault.connectUser(userId);
+      await ageAccessToken(vault, userId, -1000);
+      const before = (await storedRecord(vault, userId))!;
+      await vault.provider.resetStats();
+      const { tokens } = services([{ command, name, times: 1 }]);
+      const answer = await answerOf(
+        tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }, testDeadline()),
+      );
+      expect(answer).toMatchObject({ ok: false, error: { code: 'internal_error', retryable: true } });
+      expect(JSON.stringify(answer)).not.toContain('injected');
+      expect((await vault.provider.stats()).tokenRequests).toBe(0);
+      const after = (await storedRecord(vault, userId))!;
+      expect(after.version).toBe(before.version);
+      expect(Buffer.from(after.refreshToken!).equals(Buffer.from(before.refreshToken!))).toBe(true);
+      expect(after.leaseOwner).toBeUndefined();
+      // After the cool-down, the next call refreshes with the intact refresh token.
+      await sleep(1100);
+      expect(
+        await answerOf(tokens.fetch({ userId, applicationId: 'default', minValiditySeconds: 0 }, testDeadline())),
+      ).toEqual({ ok: true });
+      expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, reuseDetected: 0 });
+    },
+  );
 });

@@ -7,7 +7,13 @@
 import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
 import { EventTap } from '../support/events';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, expectOk, openStoredAccessToken, openStoredRefreshToken, storedRecord } from '../support/refresh';
+import {
+  ageAccessToken,
+  expectOk,
+  openStoredAccessToken,
+  openStoredRefreshToken,
+  storedRecord,
+} from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -41,7 +47,13 @@ it('validates with one refresh, stores the rotated token sealed, and announces C
   const legacy = await legacyRefreshToken('imp-src-1');
   await vault.provider.resetStats();
   const answer = await importConnection({ userId: 'imp-1', refreshToken: legacy });
-  expect(answer).toMatchObject({ ok: true, applicationId: 'default', replaced: false, validated: true, refreshTokenExpiresAt: 'unknown' });
+  expect(answer).toMatchObject({
+    ok: true,
+    applicationId: 'default',
+    replaced: false,
+    validated: true,
+    refreshTokenExpiresAt: 'unknown',
+  });
   expect(Date.parse(String(answer.accessTokenExpiresAt))).toBeGreaterThan(Date.now());
   expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, reuseDetected: 0 });
   // The provider rotated it: the vault holds the successor, and the given token is used up.
@@ -56,7 +68,12 @@ it('validates with one refresh, stores the rotated token sealed, and announces C
   }
   const events = await tap.of('imp-1');
   expect(events.map((e) => e['detail-type'])).toEqual([EVENT_DETAIL_TYPES.connected]);
-  expect(events[0]!.detail).toMatchObject({ via: 'import', imported: true, reconnected: false, connectionId: (await storedRecord(vault, 'imp-1'))!.connectionId });
+  expect(events[0]!.detail).toMatchObject({
+    via: 'import',
+    imported: true,
+    reconnected: false,
+    connectionId: (await storedRecord(vault, 'imp-1'))!.connectionId,
+  });
   expect(tap.bodies.join('\n')).not.toContain(legacy);
 
   // Served, refreshed and revoked like any other connection.
@@ -65,8 +82,15 @@ it('validates with one refresh, stores the rotated token sealed, and announces C
   await vault.provider.resetStats();
   expectOk(await vault.invoke('tokenFetch', { userId: 'imp-1' }));
   expect((await vault.provider.stats()).refreshGrants).toBe(1);
-  expect(await vault.invoke('revoke', { userId: 'imp-1', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
-  expect(await vault.invoke('tokenFetch', { userId: 'imp-1' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+  expect(await vault.invoke('revoke', { userId: 'imp-1', reason: 'user_disconnected' })).toEqual({
+    ok: true,
+    revoked: 1,
+    providerPending: 0,
+  });
+  expect(await vault.invoke('tokenFetch', { userId: 'imp-1' })).toMatchObject({
+    ok: false,
+    error: { code: 'not_connected' },
+  });
 });
 
 it('a token the provider refuses: reauthorization_required, nothing written, no event', async () => {
@@ -84,7 +108,10 @@ it('an active connection is kept unless replace: true; the refusal asks the prov
   await vault.provider.resetStats();
   const before = await table();
   const refused = await importConnection({ userId: 'imp-active', refreshToken: legacy });
-  expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('replace') } });
+  expect(refused).toMatchObject({
+    ok: false,
+    error: { code: 'invalid_request', message: expect.stringContaining('replace') },
+  });
   expect((await vault.provider.stats()).tokenRequests).toBe(0);
   expect(await table()).toBe(before);
   await tap.drain();
@@ -100,7 +127,14 @@ it('validate: false stores the given access token as it is, without a provider c
   const accessToken = await openStoredAccessToken(vault, 'imp-src-3');
   await vault.provider.resetStats();
   const expiresAt = new Date(Date.now() + 30 * 60 * 1000).toISOString();
-  const answer = await importConnection({ userId: 'imp-raw', refreshToken: legacy, accessToken, expiresAt, validate: false, scope: 'read' });
+  const answer = await importConnection({
+    userId: 'imp-raw',
+    refreshToken: legacy,
+    accessToken,
+    expiresAt,
+    validate: false,
+    scope: 'read',
+  });
   expect(answer).toMatchObject({ ok: true, validated: false, replaced: false });
   expect((await vault.provider.stats()).tokenRequests).toBe(0);
   const fetched = await vault.invoke('tokenFetch', { userId: 'imp-raw' });
@@ -111,16 +145,41 @@ it('validate: false stores the given access token as it is, without a provider c
 });
 
 it.each([
-  ['validate: false without accessToken', { userId: 'imp-bad', refreshToken: 'x-refresh-token-value', validate: false, expiresAt: '2030-01-01T00:00:00Z' }, 'accessToken'],
-  ['accessToken with a validating import', { userId: 'imp-bad', refreshToken: 'x-refresh-token-value', accessToken: 'x-access-token-value' }, 'accessToken'],
+  [
+    'validate: false without accessToken',
+    { userId: 'imp-bad', refreshToken: 'x-refresh-token-value', validate: false, expiresAt: '2030-01-01T00:00:00Z' },
+    'accessToken',
+  ],
+  [
+    'accessToken with a validating import',
+    { userId: 'imp-bad', refreshToken: 'x-refresh-token-value', accessToken: 'x-access-token-value' },
+    'accessToken',
+  ],
   ['a refresh token with a newline', { userId: 'imp-bad', refreshToken: 'x-refresh-token\nvalue' }, 'refreshToken'],
   ['an unknown field', { userId: 'imp-bad', refreshToken: 'x-refresh-token-value', token: 'x' }, ''],
-  ['an unknown application', { userId: 'imp-bad', applicationId: 'nope', refreshToken: 'x-refresh-token-value' }, 'applicationId'],
-  ['a bad expiresAt', { userId: 'imp-bad', refreshToken: 'x-refresh-token-value', validate: false, accessToken: 'x-access-token-value', expiresAt: 'tomorrow' }, 'expiresAt'],
+  [
+    'an unknown application',
+    { userId: 'imp-bad', applicationId: 'nope', refreshToken: 'x-refresh-token-value' },
+    'applicationId',
+  ],
+  [
+    'a bad expiresAt',
+    {
+      userId: 'imp-bad',
+      refreshToken: 'x-refresh-token-value',
+      validate: false,
+      accessToken: 'x-access-token-value',
+      expiresAt: 'tomorrow',
+    },
+    'expiresAt',
+  ],
 ])('refuses %s with invalid_request, quoting no value and writing nothing', async (_case, payload, field) => {
   const before = await table();
   const answer = await importConnection(payload);
-  expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining(field) } });
+  expect(answer).toMatchObject({
+    ok: false,
+    error: { code: 'invalid_request', message: expect.stringContaining(field) },
+  });
   const text = JSON.stringify(answer);
   for (const value of ['x-refresh-token', 'x-access-token-value']) expect(text).not.toContain(value);
   expect(await table()).toBe(before);

@@ -10,7 +10,10 @@ beforeAll(async () => {
 afterAll(async () => vault.close());
 
 async function snapshot(): Promise<string> {
-  return JSON.stringify([await vault.resources.scanAll(vault.resources.connectionsTable), await vault.resources.scanAll(vault.resources.statesTable)]);
+  return JSON.stringify([
+    await vault.resources.scanAll(vault.resources.connectionsTable),
+    await vault.resources.scanAll(vault.resources.statesTable),
+  ]);
 }
 
 const cases: Array<[name: 'connect' | 'tokenFetch' | 'refresh' | 'revoke', payload: unknown]> = [
@@ -48,7 +51,9 @@ describe('malformed input', () => {
     const before = await snapshot();
     const answer = await vault.invoke(name, payload);
     expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_request', retryable: false } });
-    expect(String((answer.error as { message: string }).message)).toMatch(/^(Invalid request\. |applicationId: unknown application\.|returnTo: )/);
+    expect(String((answer.error as { message: string }).message)).toMatch(
+      /^(Invalid request\. |applicationId: unknown application\.|returnTo: )/,
+    );
     expect(await snapshot()).toBe(before);
   });
 
@@ -56,12 +61,22 @@ describe('malformed input', () => {
     const answer = await vault.invoke('tokenFetch', { userId: 'secret value with spaces' });
     expect(answer).toEqual({
       ok: false,
-      error: { code: 'invalid_request', message: 'Invalid request. userId: must be 1-128 characters of [A-Za-z0-9._:@-].', retryable: false },
+      error: {
+        code: 'invalid_request',
+        message: 'Invalid request. userId: must be 1-128 characters of [A-Za-z0-9._:@-].',
+        retryable: false,
+      },
     });
   });
 
   it('answers not_connected for a well-formed unknown user', async () => {
-    expect(await vault.invoke('tokenFetch', { userId: 'never-connected' })).toMatchObject({ ok: false, error: { code: 'not_connected', retryable: false } });
-    expect(await vault.invoke('refresh', { userId: 'never-connected' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+    expect(await vault.invoke('tokenFetch', { userId: 'never-connected' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_connected', retryable: false },
+    });
+    expect(await vault.invoke('refresh', { userId: 'never-connected' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_connected' },
+    });
   });
 });

@@ -3,7 +3,14 @@
  * and Keycloak, both with rotation and reuse detection): connect -> callback -> token-fetch -> refresh with
  * rotation -> invalid_grant -> revoke.
  */
-import { ageAccessToken, openStoredRefreshToken, sleep, storedRecord, testDeadline, type StoredItem } from '../support/refresh';
+import {
+  ageAccessToken,
+  openStoredRefreshToken,
+  sleep,
+  storedRecord,
+  testDeadline,
+  type StoredItem,
+} from '../support/refresh';
 import { RETURN_TO, startVault, type AnyVault, type ServerKind } from '../support/vault';
 
 interface ServerCase {
@@ -37,11 +44,12 @@ describe.each(CASES)('against $server', ({ server, accessTokenTtlSeconds, scopes
   });
   afterAll(async () => vault?.close());
 
-  const stored = (userId: string, applicationId = 'default'): Promise<StoredItem | undefined> => storedRecord(vault, userId, applicationId);
+  const stored = (userId: string, applicationId = 'default'): Promise<StoredItem | undefined> =>
+    storedRecord(vault, userId, applicationId);
   const storedRefreshToken = (userId: string): Promise<string> => openStoredRefreshToken(vault, userId);
 
   describe('connect -> callback -> token-fetch', () => {
-    it('returns the server\'s access token, never a refresh token', async () => {
+    it("returns the server's access token, never a refresh token", async () => {
       const started = await vault.invoke('connect', { userId: 'alice' });
       expect(started).toMatchObject({ ok: true });
       const url = new URL(String(started.authorizationUrl));
@@ -79,8 +87,14 @@ describe.each(CASES)('against $server', ({ server, accessTokenTtlSeconds, scopes
     });
 
     it('refuses a returnTo outside the allow-list before writing anything', async () => {
-      const answer = await vault.invoke('connect', { userId: 'mallory', returnTo: 'https://evil.example.test/connected' });
-      expect(answer).toEqual({ ok: false, error: { code: 'invalid_request', message: "returnTo: not in the application's allow-list.", retryable: false } });
+      const answer = await vault.invoke('connect', {
+        userId: 'mallory',
+        returnTo: 'https://evil.example.test/connected',
+      });
+      expect(answer).toEqual({
+        ok: false,
+        error: { code: 'invalid_request', message: "returnTo: not in the application's allow-list.", retryable: false },
+      });
     });
   });
 
@@ -108,7 +122,7 @@ describe.each(CASES)('against $server', ({ server, accessTokenTtlSeconds, scopes
       expect(await vault.server.isRefreshTokenActive(await storedRefreshToken('carol'))).toBe(true);
     });
 
-    it('answers reauthorization_required after invalid_grant (the user\'s sessions ended at the server) and keeps that status', async () => {
+    it("answers reauthorization_required after invalid_grant (the user's sessions ended at the server) and keeps that status", async () => {
       await vault.connectUser('dave');
       // oidc-provider: the account's grants withdrawn. Keycloak: the user's sessions ended, the offline one
       // included; its refresh then answers invalid_grant "Offline user session not found" ("Session not active"
@@ -119,19 +133,29 @@ describe.each(CASES)('against $server', ({ server, accessTokenTtlSeconds, scopes
       const answer = await vault.invoke('tokenFetch', { userId: 'dave' });
       expect(answer).toEqual({
         ok: false,
-        error: { code: 'reauthorization_required', message: 'The connection can no longer be refreshed; the user must authorize again (connect).', retryable: false },
+        error: {
+          code: 'reauthorization_required',
+          message: 'The connection can no longer be refreshed; the user must authorize again (connect).',
+          retryable: false,
+        },
       });
       expect(await vault.server.stats()).toMatchObject({ tokenRequests: 1, refreshFailures: 1, reuseDetected: 0 });
       if (vault.kind === 'keycloak') {
         const [refused] = await vault.keycloak.events('REFRESH_TOKEN_ERROR');
-        expect(refused).toMatchObject({ error: 'invalid_token', details: { reason: 'Offline user session not found' } });
+        expect(refused).toMatchObject({
+          error: 'invalid_token',
+          details: { reason: 'Offline user session not found' },
+        });
       }
       const record = (await stored('dave'))!;
       expect(record).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
       expect(record.refreshToken).toBeUndefined();
       expect(record.accessToken).toBeUndefined();
       await vault.server.resetStats();
-      expect(await vault.invoke('tokenFetch', { userId: 'dave' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+      expect(await vault.invoke('tokenFetch', { userId: 'dave' })).toMatchObject({
+        ok: false,
+        error: { code: 'reauthorization_required' },
+      });
       expect((await vault.server.stats()).tokenRequests).toBe(0);
       // Connecting again restores the connection.
       await vault.connectUser('dave');
@@ -146,36 +170,64 @@ describe.each(CASES)('against $server', ({ server, accessTokenTtlSeconds, scopes
       const refreshToken = await storedRefreshToken('erin');
       expect(await vault.server.isRefreshTokenActive(refreshToken)).toBe(true);
       await vault.server.resetStats();
-      expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+      expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({
+        ok: true,
+        revoked: 1,
+        providerPending: 0,
+      });
       expect((await vault.server.stats()).revocations).toBe(1);
       // The server no longer accepts the refresh token, and the access token went with it.
       expect(await vault.server.isRefreshTokenActive(refreshToken)).toBe(false);
       expect(await vault.server.introspect(String(token.accessToken))).toMatchObject({ active: false });
-      expect(await vault.invoke('tokenFetch', { userId: 'erin' })).toMatchObject({ ok: false, error: { code: 'not_connected', retryable: false } });
+      expect(await vault.invoke('tokenFetch', { userId: 'erin' })).toMatchObject({
+        ok: false,
+        error: { code: 'not_connected', retryable: false },
+      });
       const record = (await stored('erin'))!;
       expect(record).toMatchObject({ status: 'revoked', revocationReason: 'user_disconnected' });
-      for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey'] as const) expect(record[field]).toBeUndefined();
-      expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 0, providerPending: 0 });
+      for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey'] as const)
+        expect(record[field]).toBeUndefined();
+      expect(await vault.invoke('revoke', { userId: 'erin', reason: 'user_disconnected' })).toEqual({
+        ok: true,
+        revoked: 0,
+        providerPending: 0,
+      });
       expect((await vault.server.stats()).revocations).toBe(1);
       // A refresh with it is refused too (it is dead, so presenting it can revoke nothing more).
       expect(await vault.server.refreshGrant(refreshToken)).toMatchObject({ status: 400, error: 'invalid_grant' });
       const { records } = await vault.container.connections().listRevocations(testDeadline());
       expect(records.filter((r) => r.userId === 'erin')).toEqual([
-        { userId: 'erin', applicationId: 'default', revokedAt: record.revokedAt, reason: 'user_disconnected', providerConfirmed: true },
+        {
+          userId: 'erin',
+          applicationId: 'default',
+          revokedAt: record.revokedAt,
+          reason: 'user_disconnected',
+          providerConfirmed: true,
+        },
       ]);
     });
 
     it('revokes every connection of a user when no applicationId is given', async () => {
       await vault.connectUser('frank');
       const refreshToken = await storedRefreshToken('frank');
-      expect(await vault.invoke('revoke', { userId: 'frank', reason: 'account_deactivated' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+      expect(await vault.invoke('revoke', { userId: 'frank', reason: 'account_deactivated' })).toEqual({
+        ok: true,
+        revoked: 1,
+        providerPending: 0,
+      });
       expect(await vault.server.isRefreshTokenActive(refreshToken)).toBe(false);
-      expect(await vault.invoke('revoke', { userId: 'nobody', reason: 'account_deactivated' })).toEqual({ ok: true, revoked: 0, providerPending: 0 });
+      expect(await vault.invoke('revoke', { userId: 'nobody', reason: 'account_deactivated' })).toEqual({
+        ok: true,
+        revoked: 0,
+        providerPending: 0,
+      });
     });
 
     it('keeps the active-connections counter exact', async () => {
       const counts = await vault.container.connections().activeCounts(testDeadline());
-      const active = (await vault.resources.scanAll(vault.resources.connectionsTable)).filter((i) => i.status?.S === 'active').length;
+      const active = (await vault.resources.scanAll(vault.resources.connectionsTable)).filter(
+        (i) => i.status?.S === 'active',
+      ).length;
       expect(counts.default).toBe(active);
     });
   });

@@ -32,8 +32,10 @@ const reasonsMatch: [AuthorizationFailureReason] extends [AuthorizationFailureRe
 
 /** Metrics the lifecycle cannot trigger without breaking the store on purpose, and why. */
 const NOT_TRIGGERED: Partial<Record<MetricKey, string>> = {
-  WRITE_AFTER_REFRESH_FAILED: 'needs DynamoDB to fail between the provider answer and the commit (covered by the coordinator unit tests)',
-  CONNECTION_EVENT_RETRY: 'needs a put on the bus to fail (covered by test/functions/events.test.ts and the publisher unit tests)',
+  WRITE_AFTER_REFRESH_FAILED:
+    'needs DynamoDB to fail between the provider answer and the commit (covered by the coordinator unit tests)',
+  CONNECTION_EVENT_RETRY:
+    'needs a put on the bus to fail (covered by test/functions/events.test.ts and the publisher unit tests)',
 };
 
 interface EmfRecord {
@@ -50,14 +52,24 @@ function parseEmf(text: string): EmfRecord[] {
   for (const line of text.split('\n')) {
     if (!line.startsWith('{') || !line.includes('"_aws"')) continue;
     const json = JSON.parse(line) as Record<string, unknown> & {
-      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+      _aws: {
+        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+      };
     };
     for (const directive of json._aws.CloudWatchMetrics) {
       // One dimension set per record; a metric without dimensions (OldestPendingRevocationAge) has none.
       expect(directive.Dimensions.length).toBeLessThanOrEqual(1);
       for (const metric of directive.Metrics) {
-        const dimensions = Object.fromEntries((directive.Dimensions[0] ?? []).map((name) => [name, String(json[name])]));
-        records.push({ namespace: directive.Namespace, name: metric.Name, unit: metric.Unit, dimensions, value: Number(json[metric.Name]) });
+        const dimensions = Object.fromEntries(
+          (directive.Dimensions[0] ?? []).map((name) => [name, String(json[name])]),
+        );
+        records.push({
+          namespace: directive.Namespace,
+          name: metric.Name,
+          unit: metric.Unit,
+          dimensions,
+          value: Number(json[metric.Name]),
+        });
       }
     }
   }
@@ -68,7 +80,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sortedNames = (dimensions: Record<string, unknown>): string[] => Object.keys(dimensions).sort();
 const keyOf = (name: string): MetricKey => {
   const key = (Object.keys(METRICS) as MetricKey[]).find((k) => METRICS[k].name === name);
-  if (key === undefined) throw new Error(`emitted metric ${name} is not defined in packages/cdk/src/definitions/metrics.ts`);
+  if (key === undefined)
+    throw new Error(`emitted metric ${name} is not defined in packages/cdk/src/definitions/metrics.ts`);
   return key;
 };
 
@@ -103,14 +116,24 @@ beforeAll(async () => {
   // invalid_grant: the provider revoked bob's grant.
   await vault.provider.revokeGrants('bob');
   await sleep(2100);
-  expect(await vault.invoke('tokenFetch', { userId: 'bob' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+  expect(await vault.invoke('tokenFetch', { userId: 'bob' })).toMatchObject({
+    ok: false,
+    error: { code: 'reauthorization_required' },
+  });
   // On-demand refresh of an expired token.
   expect(await vault.invoke('tokenFetch', { userId: 'carol' })).toMatchObject({ ok: true });
   // The sweep enqueues alice, the worker refreshes her ahead of time; the sweep samples the active counters.
   expect(await vault.sweep()).toMatchObject({ sweep: { ok: true }, failed: 0 });
   // Revoke, then a fetch that finds nothing.
-  expect(await vault.invoke('revoke', { userId: 'alice', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
-  expect(await vault.invoke('tokenFetch', { userId: 'alice' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+  expect(await vault.invoke('revoke', { userId: 'alice', reason: 'user_disconnected' })).toEqual({
+    ok: true,
+    revoked: 1,
+    providerPending: 0,
+  });
+  expect(await vault.invoke('tokenFetch', { userId: 'alice' })).toMatchObject({
+    ok: false,
+    error: { code: 'not_connected' },
+  });
 
   const output = readFileSync(logFile).subarray(offset).toString('utf8');
   emitted = parseEmf(output);
@@ -143,8 +166,12 @@ describe('metrics emitted by the lifecycle', () => {
   it('include every refresh trigger and the expected callback failure reasons', () => {
     const refreshes = emitted.filter((r) => r.name === METRICS.REFRESH.name);
     expect(new Set(refreshes.map((r) => r.dimensions.Trigger))).toEqual(new Set(REFRESH_TRIGGERS));
-    const reasons = emitted.filter((r) => r.name === METRICS.AUTHORIZATION_FAILURE.name).map((r) => `${r.dimensions.Application}/${r.dimensions.Reason}`);
-    expect(reasons.sort()).toEqual(['default/denied', 'default/exchange_failed', 'default/iss_mismatch', `${UNKNOWN_APPLICATION}/bad_state`].sort());
+    const reasons = emitted
+      .filter((r) => r.name === METRICS.AUTHORIZATION_FAILURE.name)
+      .map((r) => `${r.dimensions.Application}/${r.dimensions.Reason}`);
+    expect(reasons.sort()).toEqual(
+      ['default/denied', 'default/exchange_failed', 'default/iss_mismatch', `${UNKNOWN_APPLICATION}/bad_state`].sort(),
+    );
   });
 
   it('sample the exact active counters', async () => {
@@ -155,7 +182,9 @@ describe('metrics emitted by the lifecycle', () => {
 });
 
 describe('the dashboard', () => {
-  const series = widgetsOf(DASHBOARD).flatMap((w) => (w.kind === 'metric' ? w.series.filter((s): s is VaultSeries => s.source === 'vault') : []));
+  const series = widgetsOf(DASHBOARD).flatMap((w) =>
+    w.kind === 'metric' ? w.series.filter((s): s is VaultSeries => s.source === 'vault') : [],
+  );
 
   it('draws every emitted metric, with its dimension set, for the application it was emitted for', () => {
     for (const record of emitted) {
@@ -165,7 +194,10 @@ describe('the dashboard', () => {
       // Every series draws the metric's full dimension set (SEARCH on it, or a plain metric when only Application).
       expect(sortedNames(record.dimensions)).toEqual([...METRICS[key].dimensions].sort());
       if (record.dimensions.Application === UNKNOWN_APPLICATION) {
-        expect({ metric: record.name, unknownDrawn: drawing.some((s) => s.includeUnknownApplication === true) }).toEqual({ metric: record.name, unknownDrawn: true });
+        expect({
+          metric: record.name,
+          unknownDrawn: drawing.some((s) => s.includeUnknownApplication === true),
+        }).toEqual({ metric: record.name, unknownDrawn: true });
       }
     }
   });
@@ -175,7 +207,8 @@ describe('the dashboard', () => {
       if (NOT_TRIGGERED[s.metric] !== undefined) continue;
       const matching = emitted.filter((r) => r.name === METRICS[s.metric].name);
       expect({ metric: s.metric, emitted: matching.length > 0 }).toEqual({ metric: s.metric, emitted: true });
-      for (const record of matching) expect(sortedNames(record.dimensions)).toEqual([...METRICS[s.metric].dimensions].sort());
+      for (const record of matching)
+        expect(sortedNames(record.dimensions)).toEqual([...METRICS[s.metric].dimensions].sort());
     }
   });
 });
@@ -186,27 +219,50 @@ describe('the alarms', () => {
       for (const term of alarmTerms(alarm)) {
         if (NOT_TRIGGERED[term.metric] !== undefined) continue;
         const dimensions = { Application: 'default', ...term.where };
-        const matching = emitted.filter((r) => r.name === METRICS[term.metric].name && sortedNames(r.dimensions).join() === sortedNames(dimensions).join());
-        expect({ alarm: alarm.id, metric: term.metric, emitted: matching.length > 0 }).toEqual({ alarm: alarm.id, metric: term.metric, emitted: true });
+        const matching = emitted.filter(
+          (r) =>
+            r.name === METRICS[term.metric].name && sortedNames(r.dimensions).join() === sortedNames(dimensions).join(),
+        );
+        expect({ alarm: alarm.id, metric: term.metric, emitted: matching.length > 0 }).toEqual({
+          alarm: alarm.id,
+          metric: term.metric,
+          emitted: true,
+        });
       }
     }
   });
 
   it('name the exact dimension values emitted: ok refreshes per trigger, invalid_grant, callback failure reasons', () => {
-    const emittedValues = (metric: MetricKey) => emitted.filter((r) => r.name === METRICS[metric].name).map((r) => JSON.stringify(r.dimensions));
+    const emittedValues = (metric: MetricKey) =>
+      emitted.filter((r) => r.name === METRICS[metric].name).map((r) => JSON.stringify(r.dimensions));
     const fixed = ALARMS.flatMap((alarm) => alarmTerms(alarm).map((term) => ({ term, alarm: alarm.id })));
     // Every value combination the lifecycle emitted for a fixed-term metric, where it is a value an alarm watches,
     // is found verbatim among the alarm series for application `default` (or `unknown`).
     const watched = new Set(
       fixed.flatMap(({ term, alarm }) => {
         const definition = ALARMS.find((a) => a.id === alarm)!;
-        const applications = definition.includeUnknownApplication === true ? ['default', UNKNOWN_APPLICATION] : ['default'];
-        return applications.map((application) => JSON.stringify(Object.fromEntries(METRICS[term.metric].dimensions.map((d) => [d, d === 'Application' ? application : term.where[d]!]))));
+        const applications =
+          definition.includeUnknownApplication === true ? ['default', UNKNOWN_APPLICATION] : ['default'];
+        return applications.map((application) =>
+          JSON.stringify(
+            Object.fromEntries(
+              METRICS[term.metric].dimensions.map((d) => [d, d === 'Application' ? application : term.where[d]!]),
+            ),
+          ),
+        );
       }),
     );
-    expect(emittedValues('REFRESH').filter((d) => d.includes('"Result":"ok"')).every((d) => watched.has(d))).toBe(true);
+    expect(
+      emittedValues('REFRESH')
+        .filter((d) => d.includes('"Result":"ok"'))
+        .every((d) => watched.has(d)),
+    ).toBe(true);
     expect(emittedValues('REFRESH_FAILURE').filter((d) => d.includes('invalid_grant'))).not.toHaveLength(0);
-    expect(emittedValues('REFRESH_FAILURE').filter((d) => d.includes('invalid_grant')).every((d) => watched.has(d))).toBe(true);
+    expect(
+      emittedValues('REFRESH_FAILURE')
+        .filter((d) => d.includes('invalid_grant'))
+        .every((d) => watched.has(d)),
+    ).toBe(true);
     const callbackFailures = emittedValues('AUTHORIZATION_FAILURE').filter((d) => !d.includes('"denied"'));
     expect(callbackFailures).toHaveLength(3);
     expect(callbackFailures.every((d) => watched.has(d))).toBe(true);
@@ -224,6 +280,8 @@ describe('the alarms', () => {
 describe('the per-user Logs Insights widget', () => {
   it('finds the user of a revocation in its log line (userIds are not secrets; tokens never are logged)', () => {
     const revoked = logLines.filter((line) => line.message === 'Connection revoked.');
-    expect(revoked).toEqual([expect.objectContaining({ userId: 'alice', applicationId: 'default', reason: 'user_disconnected' })]);
+    expect(revoked).toEqual([
+      expect.objectContaining({ userId: 'alice', applicationId: 'default', reason: 'user_disconnected' }),
+    ]);
   });
 });

@@ -36,7 +36,17 @@ const fieldValue = fc.oneof(
   fc.constantFrom('prop-user', 'default', 'user_disconnected', '', 'a'.repeat(129), '<script>', '../../etc'),
 );
 const nearPayload = fc.dictionary(
-  fc.constantFrom('userId', 'applicationId', 'returnTo', 'scopes', 'minValiditySeconds', 'rejectedAccessToken', 'reason', 'sweep', 'extra'),
+  fc.constantFrom(
+    'userId',
+    'applicationId',
+    'returnTo',
+    'scopes',
+    'minValiditySeconds',
+    'rejectedAccessToken',
+    'reason',
+    'sweep',
+    'extra',
+  ),
   fieldValue,
   { maxKeys: 4 },
 );
@@ -88,14 +98,24 @@ describe('callback with arbitrary query strings', () => {
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'grapheme', maxLength: 60 }),
     fc.string({ minLength: 2000, maxLength: 5000 }),
-    fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(1)', '%00', '%E0%A4%A'),
+    fc.constantFrom(
+      '<script>alert(1)</script>',
+      '"><img src=x onerror=alert(1)>',
+      'javascript:alert(1)',
+      '%00',
+      '%E0%A4%A',
+    ),
   );
   const query = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc
-      .array(fc.tuple(fc.constantFrom('code', 'state', 'iss', 'error', 'error_description', 'x'), queryPart), { maxLength: 6 })
+      .array(fc.tuple(fc.constantFrom('code', 'state', 'iss', 'error', 'error_description', 'x'), queryPart), {
+        maxLength: 6,
+      })
       .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')),
-    fc.array(fc.tuple(fc.constantFrom('code', 'state', 'iss', 'error'), queryPart), { maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
+    fc
+      .array(fc.tuple(fc.constantFrom('code', 'state', 'iss', 'error'), queryPart), { maxLength: 4 })
+      .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
   );
 
   it('answers a safe page or redirect, reflects nothing, stores nothing', async () => {
@@ -106,7 +126,8 @@ describe('callback with arbitrary query strings', () => {
         expect([200, 302, 400]).toContain(response.statusCode);
         expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
         const text = `${response.body ?? ''}${JSON.stringify(response.headers)}`;
-        for (const [, value] of new URLSearchParams(raw)) if (value.length >= 6) expect(text.includes(value)).toBe(false);
+        for (const [, value] of new URLSearchParams(raw))
+          if (value.length >= 6) expect(text.includes(value)).toBe(false);
         expect(text).not.toContain('<script>alert');
       }),
       { numRuns: 200 },

@@ -7,7 +7,16 @@ import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import type { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, closeContainer, coreOf, countAwsCalls, metricsRecorder, sha256, storedRecord, testDeadline } from '../support/refresh';
+import {
+  ageAccessToken,
+  closeContainer,
+  coreOf,
+  countAwsCalls,
+  metricsRecorder,
+  sha256,
+  storedRecord,
+  testDeadline,
+} from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -17,7 +26,8 @@ beforeAll(async () => {
 });
 afterAll(async () => vault.close());
 
-const fetchIn = (container: Container, userId: string) => container.tokens().fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, testDeadline());
+const fetchIn = (container: Container, userId: string) =>
+  container.tokens().fetch({ userId, applicationId: 'default', minValiditySeconds: 60 }, testDeadline());
 
 describe('warm path cost', () => {
   it('a warm token-fetch makes one DynamoDB GetItem and no KMS call', async () => {
@@ -30,7 +40,11 @@ describe('warm path cost', () => {
       // of fetches. That write, made after the KMS call and conditioned on the connection's version and status,
       // decides the answer (a revoke in between wins), so no second read is needed.
       registerSensitive((await fetchIn(container, 'cost-warm')).accessToken);
-      expect(calls.calls).toEqual({ 'DynamoDB.GetItemCommand': 1, 'KMS.DecryptCommand': 1, 'DynamoDB.UpdateItemCommand': 1 });
+      expect(calls.calls).toEqual({
+        'DynamoDB.GetItemCommand': 1,
+        'KMS.DecryptCommand': 1,
+        'DynamoDB.UpdateItemCommand': 1,
+      });
       calls.reset();
       for (let i = 0; i < 200; i++) await fetchIn(container, 'cost-warm');
       expect(calls.calls).toEqual({ 'DynamoDB.GetItemCommand': 200 });
@@ -51,7 +65,11 @@ describe('warm path cost', () => {
       // Decrypt (the refresh token's data key), which is reused for the new tokens (no GenerateDataKey).
       expect(calls.of('KMS')).toBe(1);
       // GetItem, the lease (conditional UpdateItem), the commit (conditional UpdateItem); the client secret once.
-      expect(calls.calls).toMatchObject({ 'DynamoDB.GetItemCommand': 1, 'DynamoDB.UpdateItemCommand': 2, 'SecretsManager.GetSecretValueCommand': 1 });
+      expect(calls.calls).toMatchObject({
+        'DynamoDB.GetItemCommand': 1,
+        'DynamoDB.UpdateItemCommand': 2,
+        'SecretsManager.GetSecretValueCommand': 1,
+      });
       expect(calls.of('DynamoDB')).toBe(3);
       // The next refresh in this warm container: the secret and the data key are cached.
       calls.reset();
@@ -74,7 +92,8 @@ describe('warm path cost', () => {
     try {
       const calls = countAwsCalls(waiters);
       const leader = fetchIn(refresher, 'cost-waiters');
-      while ((await storedRecord(vault, 'cost-waiters'))?.leaseOwner === undefined) await new Promise((r) => setTimeout(r, 10));
+      while ((await storedRecord(vault, 'cost-waiters'))?.leaseOwner === undefined)
+        await new Promise((r) => setTimeout(r, 10));
       const tokens = await Promise.all(Array.from({ length: 30 }, () => fetchIn(waiters, 'cost-waiters')));
       registerSensitive((await leader).accessToken);
       expect(new Set(tokens.map((t) => sha256(t.accessToken)))).toEqual(new Set([sha256((await leader).accessToken)]));
@@ -96,7 +115,8 @@ describe('the crash window', () => {
         if (property === 'commit') {
           return async (...args: Parameters<LeaseStore['commit']>) => {
             attempts++;
-            if (attempts <= failures) throw new StoreError('unavailable', 'commit refresh: DynamoDB failed (InternalServerError).');
+            if (attempts <= failures)
+              throw new StoreError('unavailable', 'commit refresh: DynamoDB failed (InternalServerError).');
             return target.commit(...args);
           };
         }
@@ -115,7 +135,13 @@ describe('the crash window', () => {
     const before = (await storedRecord(vault, 'crash-window'))!;
     await vault.provider.resetStats();
     const { coordinator, metrics, attempts } = coordinatorWithFailingCommit(Number.POSITIVE_INFINITY);
-    await expect(coordinator.getToken({ userId: 'crash-window', applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())).rejects.toMatchObject({
+    await expect(
+      coordinator.getToken(
+        { userId: 'crash-window', applicationId: 'default' },
+        { kind: 'valid', minValidityMs: 0 },
+        testDeadline(),
+      ),
+    ).rejects.toMatchObject({
       code: 'internal_error',
     });
     expect((await vault.provider.stats()).refreshGrants).toBe(1);
@@ -132,7 +158,15 @@ describe('the crash window', () => {
     await ageAccessToken(vault, 'crash-retry', -1000);
     const before = (await storedRecord(vault, 'crash-retry'))!;
     const { coordinator, metrics, attempts } = coordinatorWithFailingCommit(1);
-    registerSensitive((await coordinator.getToken({ userId: 'crash-retry', applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline())).accessToken);
+    registerSensitive(
+      (
+        await coordinator.getToken(
+          { userId: 'crash-retry', applicationId: 'default' },
+          { kind: 'valid', minValidityMs: 0 },
+          testDeadline(),
+        )
+      ).accessToken,
+    );
     expect(attempts()).toBe(2);
     expect(metrics.total('WRITE_AFTER_REFRESH_FAILED')).toBe(0);
     const after = (await storedRecord(vault, 'crash-retry'))!;

@@ -48,8 +48,11 @@ it('a refresh token past its stated expiry: the access token is served while not
   expectOk(await vault.invoke('tokenFetch', { userId: 'rt-expired' }));
   // Once it is due, the dead refresh token is not even tried.
   await ageAccessToken(vault, 'rt-expired', -1000);
-  const answers = await Promise.all(Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'rt-expired' })));
-  for (const answer of answers) expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'rt-expired' })),
+  );
+  for (const answer of answers)
+    expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
   expect((await vault.provider.stats()).tokenRequests).toBe(0);
   const record = (await storedRecord(vault, 'rt-expired'))!;
   expect(record).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'refresh_token_expired' });
@@ -93,10 +96,16 @@ describe('an expiry the vault only assumed (the provider states none)', () => {
     await waitPast(connected.refreshTokenExpiresAt!);
     await ageAccessToken(vault, 'rt-assumed', -1000);
     await vault.provider.resetStats();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'rt-assumed' })));
-    for (const answer of answers) expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'rt-assumed' })),
+    );
+    for (const answer of answers)
+      expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
     expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 1, refreshFailures: 1, refreshGrants: 0 });
-    expect(await storedRecord(vault, 'rt-assumed')).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
+    expect(await storedRecord(vault, 'rt-assumed')).toMatchObject({
+      status: 'reauthorization_required',
+      reauthorizationReason: 'invalid_grant',
+    });
   });
 
   it('past the assumed expiry, a refresh token the provider still takes keeps the user connected', async () => {

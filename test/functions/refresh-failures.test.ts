@@ -6,7 +6,15 @@
  * withdrawn) and Keycloak (the user's sessions ended) alike.
  */
 import { Container } from '@token-vault/cdk/functions/runtime/container';
-import { ageAccessToken, closeContainer, expectOk, expectSameToken, sleep, storedRecord, testDeadline } from '../support/refresh';
+import {
+  ageAccessToken,
+  closeContainer,
+  expectOk,
+  expectSameToken,
+  sleep,
+  storedRecord,
+  testDeadline,
+} from '../support/refresh';
 import { SERVERS, startVault, type AnyVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -18,7 +26,11 @@ afterAll(async () => vault.close());
 afterEach(async () => vault.provider.clearFaults());
 
 /** Connects a user; the stored token is then made `validForMs` from expiry (negative: expired) and so due. */
-async function dueConnection(userId: string, validForMs: number, at: AnyVault = vault): Promise<Record<string, unknown>> {
+async function dueConnection(
+  userId: string,
+  validForMs: number,
+  at: AnyVault = vault,
+): Promise<Record<string, unknown>> {
   await at.connectUser(userId);
   const first = await at.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
   await ageAccessToken(at, userId, validForMs);
@@ -26,7 +38,8 @@ async function dueConnection(userId: string, validForMs: number, at: AnyVault = 
   return first;
 }
 
-const fetchToken = (userId: string, at: AnyVault = vault): Promise<Record<string, unknown>> => at.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
+const fetchToken = (userId: string, at: AnyVault = vault): Promise<Record<string, unknown>> =>
+  at.invoke('tokenFetch', { userId, minValiditySeconds: 0 });
 
 function retryAfterOf(answer: Record<string, unknown>): number {
   return (answer.error as { retryAfterSeconds: number }).retryAfterSeconds;
@@ -64,7 +77,10 @@ describe('provider 503', () => {
     expectOk(lenient);
     expectSameToken(lenient.accessToken, first.accessToken);
     expect(new Date(String(lenient.expiresAt)).getTime() - Date.now()).toBeGreaterThanOrEqual(60_000);
-    expect(await vault.invoke('tokenFetch', { userId: 'u503-min-validity', minValiditySeconds: 200 })).toMatchObject({ ok: false, error: { code: 'provider_unavailable' } });
+    expect(await vault.invoke('tokenFetch', { userId: 'u503-min-validity', minValiditySeconds: 200 })).toMatchObject({
+      ok: false,
+      error: { code: 'provider_unavailable' },
+    });
     expect((await vault.provider.stats()).tokenRequests).toBe(3);
   });
 
@@ -116,7 +132,10 @@ describe('timeouts and slow answers', () => {
   it('an unreadable answer (an HTML page) is transient: provider_unavailable, not a logout', async () => {
     await dueConnection('u-html', -1000);
     await vault.provider.injectFault({ endpoint: 'token', mode: 'html' });
-    expect(await fetchToken('u-html')).toMatchObject({ ok: false, error: { code: 'provider_unavailable', retryable: true } });
+    expect(await fetchToken('u-html')).toMatchObject({
+      ok: false,
+      error: { code: 'provider_unavailable', retryable: true },
+    });
     expect((await storedRecord(vault, 'u-html'))!.status).toBe('active');
   });
 });
@@ -124,7 +143,13 @@ describe('timeouts and slow answers', () => {
 describe('429 with Retry-After', () => {
   it('Retry-After beyond the time budget: rate_limited with retryAfterSeconds >= Retry-After, one provider call', async () => {
     await dueConnection('u429-long', -1000);
-    await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 429, retryAfter: '40', body: { error: 'rate_limited' } });
+    await vault.provider.injectFault({
+      endpoint: 'token',
+      mode: 'status',
+      status: 429,
+      retryAfter: '40',
+      body: { error: 'rate_limited' },
+    });
     const answer = await fetchToken('u429-long');
     expect(answer).toMatchObject({ ok: false, error: { code: 'rate_limited', retryable: true } });
     expect(retryAfterOf(answer)).toBeGreaterThanOrEqual(40);
@@ -177,7 +202,9 @@ describe('cool-down', () => {
       // After the window, the next caller tries again (and succeeds now that the provider is back).
       await vault.provider.clearFaults();
       await sleep(Math.max(0, cooldownUntil - Date.now() + 50));
-      await containers[0]!.tokens().fetch({ userId: 'u-cool', applicationId: 'default', minValiditySeconds: 0 }, testDeadline());
+      await containers[0]!
+        .tokens()
+        .fetch({ userId: 'u-cool', applicationId: 'default', minValiditySeconds: 0 }, testDeadline());
       expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 4, refreshGrants: 1, reuseDetected: 0 });
       expect((await storedRecord(vault, 'u-cool'))!.cooldownUntil).toBeUndefined();
     } finally {
@@ -201,15 +228,30 @@ describe.each(SERVERS)('invalid_grant (%s)', (server) => {
     // oidc-provider: the account's grants withdrawn. Keycloak: the user's sessions ended, the offline one included.
     expect(await at.server.endUserSessions('u-withdrawn')).toBeGreaterThan(0);
     const answers = await Promise.all(Array.from({ length: 20 }, () => fetchToken('u-withdrawn', at)));
-    for (const answer of answers) expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
+    for (const answer of answers)
+      expect(answer).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
     expect(await at.server.stats()).toMatchObject({ tokenRequests: 1, refreshFailures: 1, reuseDetected: 0 });
     const record = (await storedRecord(at, 'u-withdrawn'))!;
     expect(record).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
-    for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey', 'dueShard', 'refreshDueAt', 'leaseOwner'] as const) expect(record[field]).toBeUndefined();
+    for (const field of [
+      'accessToken',
+      'refreshToken',
+      'encryptedDataKey',
+      'dueShard',
+      'refreshDueAt',
+      'leaseOwner',
+    ] as const)
+      expect(record[field]).toBeUndefined();
 
     // Kept: neither token-fetch nor a forced refresh calls the provider again.
-    expect(await fetchToken('u-withdrawn', at)).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
-    expect(await at.invoke('refresh', { userId: 'u-withdrawn' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+    expect(await fetchToken('u-withdrawn', at)).toMatchObject({
+      ok: false,
+      error: { code: 'reauthorization_required' },
+    });
+    expect(await at.invoke('refresh', { userId: 'u-withdrawn' })).toMatchObject({
+      ok: false,
+      error: { code: 'reauthorization_required' },
+    });
     expect((await at.server.stats()).tokenRequests).toBe(1);
 
     await at.connectUser('u-withdrawn');
@@ -220,7 +262,12 @@ describe.each(SERVERS)('invalid_grant (%s)', (server) => {
 describe('permanent failures', () => {
   it('invalid_client is an operator problem: internal_error, the user stays connected', async () => {
     await dueConnection('u-client', -1000);
-    await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 401, body: { error: 'invalid_client' } });
+    await vault.provider.injectFault({
+      endpoint: 'token',
+      mode: 'status',
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
     const answer = await fetchToken('u-client');
     expect(answer).toMatchObject({ ok: false, error: { code: 'internal_error', retryable: true } });
     // The client secret is re-read once; it did not change, so the provider is not asked again.

@@ -57,7 +57,12 @@ describe('refresh with rejectedAccessToken', () => {
     const containers = [new Container(env), new Container(env)];
     try {
       const tokens = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => containers[i % 2]!.tokens().refresh({ userId: 'forced-current', applicationId: 'default', rejectedAccessToken: current }, testDeadline())),
+        Array.from({ length: 40 }, (_, i) =>
+          containers[i % 2]!.tokens().refresh(
+            { userId: 'forced-current', applicationId: 'default', rejectedAccessToken: current },
+            testDeadline(),
+          ),
+        ),
       );
       registerSensitive(tokens[0]!.accessToken);
       expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
@@ -97,10 +102,21 @@ describe('the minimum interval between forced refreshes (forcedRefreshMinInterva
   it('a token a forced refresh issued moments ago, rejected again: rate_limited with retryAfterSeconds, no provider call; later it is refreshed', async () => {
     const current = await connected('forced-young');
     // A container of this vault with the default interval (30 s); the vault's own handlers run with 0.
-    const container = new Container({ ...process.env, ...vault.env, [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '30' });
+    const container = new Container({
+      ...process.env,
+      ...vault.env,
+      [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '30',
+    });
     try {
       const refresh = (rejectedAccessToken?: string) =>
-        container.tokens().refresh({ userId: 'forced-young', applicationId: 'default', ...(rejectedAccessToken === undefined ? {} : { rejectedAccessToken }) }, testDeadline());
+        container.tokens().refresh(
+          {
+            userId: 'forced-young',
+            applicationId: 'default',
+            ...(rejectedAccessToken === undefined ? {} : { rejectedAccessToken }),
+          },
+          testDeadline(),
+        );
       // The first forced refresh after a connect is always made: a revoked grant must learn it is revoked.
       const first = await refresh(current);
       registerSensitive(first.accessToken);
@@ -147,8 +163,14 @@ describe('a connection without a refresh token', () => {
     const token = await openStoredAccessToken(vault, 'no-refresh-token');
     await vault.provider.resetStats();
 
-    for (const request of [{ userId: 'no-refresh-token' }, { userId: 'no-refresh-token', rejectedAccessToken: token }]) {
-      expect(await vault.invoke('refresh', request)).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
+    for (const request of [
+      { userId: 'no-refresh-token' },
+      { userId: 'no-refresh-token', rejectedAccessToken: token },
+    ]) {
+      expect(await vault.invoke('refresh', request)).toMatchObject({
+        ok: false,
+        error: { code: 'reauthorization_required', retryable: false },
+      });
     }
     expect(await storedRecord(vault, 'no-refresh-token')).toEqual(before);
     // The token the API still takes keeps being served to token-fetch.
@@ -159,8 +181,14 @@ describe('a connection without a refresh token', () => {
 
     // Once it has expired, the connection has ended: reauthorization_required, and the connection says why.
     await ageAccessToken(vault, 'no-refresh-token', -1000);
-    expect(await vault.invoke('refresh', { userId: 'no-refresh-token' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
-    expect(await storedRecord(vault, 'no-refresh-token')).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'no_refresh_token' });
+    expect(await vault.invoke('refresh', { userId: 'no-refresh-token' })).toMatchObject({
+      ok: false,
+      error: { code: 'reauthorization_required' },
+    });
+    expect(await storedRecord(vault, 'no-refresh-token')).toMatchObject({
+      status: 'reauthorization_required',
+      reauthorizationReason: 'no_refresh_token',
+    });
     expect((await vault.provider.stats()).tokenRequests).toBe(0);
   });
 });
@@ -173,7 +201,11 @@ describe('rotation', () => {
     const refreshBefore = await openStoredRefreshToken(vault, 'no-rotation');
     // A provider that does not rotate: access token only (this answer never reaches oidc-provider).
     const accessToken = `not-rotated-${Date.now()}`;
-    await vault.provider.injectFault({ endpoint: 'token', mode: 'missing_fields', body: { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 } });
+    await vault.provider.injectFault({
+      endpoint: 'token',
+      mode: 'missing_fields',
+      body: { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 },
+    });
     const answer = await vault.invoke('tokenFetch', { userId: 'no-rotation' });
     expectOk(answer);
     expectSameToken(answer.accessToken, accessToken);
@@ -196,20 +228,29 @@ describe('revocation is immediate', () => {
     await connected('revoke-race');
     await ageAccessToken(vault, 'revoke-race', -1000);
     await vault.provider.injectFault({ endpoint: 'token', mode: 'slow', delayMs: 1000 });
-    const refreshing = vault.invoke('tokenFetch', { userId: 'revoke-race' }).then((answer) => ({ answer, at: Date.now() }));
+    const refreshing = vault
+      .invoke('tokenFetch', { userId: 'revoke-race' })
+      .then((answer) => ({ answer, at: Date.now() }));
     // Wait until the refresh holds its lease (its provider call is under way).
     while ((await storedRecord(vault, 'revoke-race'))?.leaseOwner === undefined) await sleep(10);
-    expect(await vault.invoke('revoke', { userId: 'revoke-race', reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+    expect(await vault.invoke('revoke', { userId: 'revoke-race', reason: 'suspicious_activity' })).toEqual({
+      ok: true,
+      revoked: 1,
+      providerPending: 0,
+    });
     const revokedAt = Date.now();
     // Fetches after revoke answered, while the refresh is still in flight.
-    const after = await Promise.all(Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'revoke-race' })));
+    const after = await Promise.all(
+      Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'revoke-race' })),
+    );
     for (const answer of after) expect(answer).toMatchObject({ ok: false, error: { code: 'not_connected' } });
     const { answer, at } = await refreshing;
     expect(at).toBeGreaterThan(revokedAt);
     expect(answer).toMatchObject({ ok: false, error: { code: 'not_connected' } });
     const record = (await storedRecord(vault, 'revoke-race'))!;
     expect(record).toMatchObject({ status: 'revoked', revocationReason: 'suspicious_activity' });
-    for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey', 'leaseOwner'] as const) expect(record[field]).toBeUndefined();
+    for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey', 'leaseOwner'] as const)
+      expect(record[field]).toBeUndefined();
     expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 0, revocations: 1 });
   });
 
@@ -225,7 +266,9 @@ describe('revocation is immediate', () => {
       while (!stop) {
         const started = Date.now();
         try {
-          await container.tokens().fetch({ userId: 'revoke-load', applicationId: 'default', minValiditySeconds: 0 }, testDeadline());
+          await container
+            .tokens()
+            .fetch({ userId: 'revoke-load', applicationId: 'default', minValiditySeconds: 0 }, testDeadline());
           served++;
           if (started > revokedAt) leaked.push(started);
         } catch {
@@ -236,7 +279,11 @@ describe('revocation is immediate', () => {
     try {
       const loops = containers.flatMap((c) => [loop(c), loop(c), loop(c)]);
       await sleep(300);
-      expect(await vault.invoke('revoke', { userId: 'revoke-load', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+      expect(await vault.invoke('revoke', { userId: 'revoke-load', reason: 'user_disconnected' })).toEqual({
+        ok: true,
+        revoked: 1,
+        providerPending: 0,
+      });
       revokedAt = Date.now();
       await sleep(500);
       stop = true;

@@ -10,7 +10,17 @@ import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import type { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
 import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import { registerSensitive } from '../support/leak-guard';
-import { ageAccessToken, coreOf, expectOk, expectSameToken, openStoredAccessToken, sleep, startWorker, storedRecord, testDeadline } from '../support/refresh';
+import {
+  ageAccessToken,
+  coreOf,
+  expectOk,
+  expectSameToken,
+  openStoredAccessToken,
+  sleep,
+  startWorker,
+  storedRecord,
+  testDeadline,
+} from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -53,7 +63,9 @@ it('a holder killed while its provider call hangs: waiters take over after the l
     return record?.leaseOwner !== undefined ? record : undefined;
   });
   // The holder's refresh request is at the provider (and hangs there): kill the holder now.
-  await until('the hanging request', async () => ((await vault.provider.stats()).tokenRequests === 1 ? true : undefined));
+  await until('the hanging request', async () =>
+    (await vault.provider.stats()).tokenRequests === 1 ? true : undefined,
+  );
   const waiting = Promise.all(Array.from({ length: 10 }, () => vault.invoke('tokenFetch', { userId: 'crash' })));
   holder.kill();
   await expect(holder.result).rejects.toThrow(/SIGKILL/);
@@ -64,7 +76,12 @@ it('a holder killed while its provider call hangs: waiters take over after the l
   expect(new Set(answers.map((a) => a.accessToken)).size).toBe(1);
   // Nobody refreshed behind the dead holder's back: the takeover waited for its lease to end.
   expect(done).toBeGreaterThanOrEqual(leased.leaseExpiresAt!);
-  expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 2, refreshGrants: 1, reuseDetected: 0, refreshFailures: 0 });
+  expect(await vault.provider.stats()).toMatchObject({
+    tokenRequests: 2,
+    refreshGrants: 1,
+    reuseDetected: 0,
+    refreshFailures: 0,
+  });
 
   // The takeover stored its tokens (a dropped write would lose the rotated refresh token).
   const after = (await storedRecord(vault, 'crash'))!;
@@ -85,7 +102,9 @@ it('a live holder whose provider call times out releases the lease with a cool-d
   await vault.provider.resetStats();
   await vault.provider.injectFault({ endpoint: 'token', mode: 'hang' });
   const holder = startWorker(vault.env, { userId: 'timeout', concurrency: 5, waitForGo: false });
-  await until('the lease', async () => ((await storedRecord(vault, 'timeout'))?.leaseOwner !== undefined ? true : undefined));
+  await until('the lease', async () =>
+    (await storedRecord(vault, 'timeout'))?.leaseOwner !== undefined ? true : undefined,
+  );
   const waiters = await Promise.all(Array.from({ length: 5 }, () => vault.invoke('tokenFetch', { userId: 'timeout' })));
   const held = await holder.result;
   expect(held.map((r) => r.code)).toEqual(Array(5).fill('provider_unavailable'));
@@ -100,7 +119,7 @@ it('a live holder whose provider call times out releases the lease with a cool-d
   expect(record.lastErrorCode).toBe('provider_unavailable');
 });
 
-it('a waiter takes over a dead holder\'s lease only while its remaining time covers a whole refresh; otherwise it answers and a new call takes over', async () => {
+it("a waiter takes over a dead holder's lease only while its remaining time covers a whole refresh; otherwise it answers and a new call takes over", async () => {
   await vault.connectUser('late');
   await ageAccessToken(vault, 'late', -1000);
   await vault.provider.resetStats();
@@ -110,7 +129,9 @@ it('a waiter takes over a dead holder\'s lease only while its remaining time cov
     const record = await storedRecord(vault, 'late');
     return record?.leaseOwner !== undefined ? record : undefined;
   });
-  await until('the hanging request', async () => ((await vault.provider.stats()).tokenRequests === 1 ? true : undefined));
+  await until('the hanging request', async () =>
+    (await vault.provider.stats()).tokenRequests === 1 ? true : undefined,
+  );
   holder.kill();
   await expect(holder.result).rejects.toThrow(/SIGKILL/);
 
@@ -121,7 +142,9 @@ it('a waiter takes over a dead holder\'s lease only while its remaining time cov
   const whole = wholeRefreshMs(vault.container.timing);
   const end = leased.leaseExpiresAt! + whole - 500;
   expect(end - 3 * vault.container.timing.awsCallMs).toBeGreaterThan(leased.leaseExpiresAt!);
-  await expect(coordinator.getToken(key, { kind: 'valid', minValidityMs: 0 }, Deadline.at(end, SYSTEM_CLOCK))).rejects.toMatchObject({
+  await expect(
+    coordinator.getToken(key, { kind: 'valid', minValidityMs: 0 }, Deadline.at(end, SYSTEM_CLOCK)),
+  ).rejects.toMatchObject({
     code: 'provider_unavailable',
     retryAfterSeconds: 1,
   });
@@ -143,7 +166,13 @@ it('a holder extends its lease before a provider attempt the lease would not cov
   // than the next attempt needs (attempt, write and clock skew: 4.5 s), so the holder extends it first.
   await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 429, retryAfter: '3', count: 1 });
   const real = vault.container.leases();
-  const extensions: Array<{ owner: string; from: number; to: number | undefined; stored: number | undefined; requestsBefore: number }> = [];
+  const extensions: Array<{
+    owner: string;
+    from: number;
+    to: number | undefined;
+    stored: number | undefined;
+    requestsBefore: number;
+  }> = [];
   const leases = new Proxy(real, {
     get(target, property, receiver) {
       if (property === 'extend') {
@@ -151,7 +180,13 @@ it('a holder extends its lease before a provider attempt the lease would not cov
           const requestsBefore = (await vault.provider.stats()).tokenRequests;
           const extended = await target.extend(...args);
           const stored = (await storedRecord(vault, 'extend'))?.leaseExpiresAt;
-          extensions.push({ owner: args[1].owner, from: args[1].expiresAt, to: extended?.expiresAt, stored, requestsBefore });
+          extensions.push({
+            owner: args[1].owner,
+            from: args[1].expiresAt,
+            to: extended?.expiresAt,
+            stored,
+            requestsBefore,
+          });
           return extended;
         };
       }
@@ -160,7 +195,11 @@ it('a holder extends its lease before a provider attempt the lease would not cov
     },
   });
   const { coordinator } = coreOf(vault.container, { leases });
-  const token = await coordinator.getToken({ userId: 'extend', applicationId: 'default' }, { kind: 'valid', minValidityMs: 0 }, testDeadline());
+  const token = await coordinator.getToken(
+    { userId: 'extend', applicationId: 'default' },
+    { kind: 'valid', minValidityMs: 0 },
+    testDeadline(),
+  );
   registerSensitive(token.accessToken);
   expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 2, refreshGrants: 1, reuseDetected: 0 });
   // One extension, between the two attempts, pushing the stored expiry out by the time waited.

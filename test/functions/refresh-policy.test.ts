@@ -5,7 +5,14 @@
  */
 import { keepAliveAt, nextDueAt, wasUsed } from '@token-vault/cdk/functions/core/refresh/policy';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
-import { closeContainer, countAwsCalls, patchRecord, storedRecord, testDeadline, ageAccessToken } from '../support/refresh';
+import {
+  closeContainer,
+  countAwsCalls,
+  patchRecord,
+  storedRecord,
+  testDeadline,
+  ageAccessToken,
+} from '../support/refresh';
 import { registerSensitive } from '../support/leak-guard';
 import { startVault, type Vault } from '../support/vault';
 
@@ -23,7 +30,7 @@ describe('the rules', () => {
     expect(wasUsed(tokens, t0)).toBe(true);
   });
 
-  it('keep-alive: the lead before the earlier of the refresh token\'s expiry and the idle limit, never sooner than a day after the last refresh', () => {
+  it("keep-alive: the lead before the earlier of the refresh token's expiry and the idle limit, never sooner than a day after the last refresh", () => {
     expect(keepAliveAt(tokens, true, { leadMs: LEAD })).toBe(t0 + 28 * DAY);
     expect(keepAliveAt(tokens, true, { leadMs: LEAD, idleLimitMs: 10 * DAY })).toBe(t0 + 8 * DAY);
     // A refresh token that does not get a later expiry when refreshed: daily, not on every sweep.
@@ -34,7 +41,8 @@ describe('the rules', () => {
   it('the next due time per policy: expiry track when kept ahead, else keep-alive', () => {
     const expiry = t0 + HOUR - 5 * 60 * 1000;
     const alive = t0 + 28 * DAY;
-    const next = (policy: 'used' | 'all' | 'none', used: boolean): number => nextDueAt(policy, tokens, true, used, 5 * 60 * 1000, { leadMs: LEAD });
+    const next = (policy: 'used' | 'all' | 'none', used: boolean): number =>
+      nextDueAt(policy, tokens, true, used, 5 * 60 * 1000, { leadMs: LEAD });
     expect([next('all', false), next('all', true)]).toEqual([expiry, expiry]);
     expect([next('used', false), next('used', true)]).toEqual([alive, expiry]);
     expect([next('none', false), next('none', true)]).toEqual([alive, alive]);
@@ -119,7 +127,14 @@ describe('through the functions (policy used)', () => {
     const container = new Container({ ...process.env, ...vault.env });
     try {
       const calls = countAwsCalls(container);
-      const once = async (): Promise<void> => registerSensitive((await container.tokens().fetch({ userId: 'warm', applicationId: 'default', minValiditySeconds: 60 }, testDeadline())).accessToken);
+      const once = async (): Promise<void> =>
+        registerSensitive(
+          (
+            await container
+              .tokens()
+              .fetch({ userId: 'warm', applicationId: 'default', minValiditySeconds: 60 }, testDeadline())
+          ).accessToken,
+        );
       await once();
       expect(calls.calls['DynamoDB.UpdateItemCommand']).toBe(1);
       calls.reset();

@@ -17,7 +17,6 @@ import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 
 let vault: Vault;
 
-
 /** As if the backoff of the user's pending provider revocations had passed. */
 async function makePendingRevocationsDue(userId: string): Promise<void> {
   const { Items = [] } = await vault.resources.doc.send(
@@ -61,7 +60,11 @@ it('refreshes only the due connections, once each, and a second sweep finds noth
   await ageAccessToken(vault, 'sweep-expired', -1000);
   // Revoked connections leave the index: never swept.
   await ageAccessToken(vault, 'sweep-gone', -1000);
-  expect(await vault.invoke('revoke', { userId: 'sweep-gone', reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+  expect(await vault.invoke('revoke', { userId: 'sweep-gone', reason: 'user_disconnected' })).toEqual({
+    ok: true,
+    revoked: 1,
+    providerPending: 0,
+  });
   const before = await versions([...due, ...fresh]);
   // The index holds the policy's refresh moment (5 minutes before expiry for a 1-hour token), not the half-life.
   const freshRecord = (await storedRecord(vault, fresh[0]!))!;
@@ -69,7 +72,19 @@ it('refreshes only the due connections, once each, and a second sweep finds noth
   await vault.provider.resetStats();
 
   const answer = await vault.sweep();
-  expect(answer).toEqual({ sweep: { ok: true, examined: 4, enqueued: 4, alreadyQueued: 0, failed: 0, backlogMs: expect.any(Number), queued: 0 }, received: 4, failed: 0 });
+  expect(answer).toEqual({
+    sweep: {
+      ok: true,
+      examined: 4,
+      enqueued: 4,
+      alreadyQueued: 0,
+      failed: 0,
+      backlogMs: expect.any(Number),
+      queued: 0,
+    },
+    received: 4,
+    failed: 0,
+  });
   // Behind: the oldest was due (5 minutes before its expiry) more than 5 minutes ago.
   expect(answer.sweep.backlogMs).toBeGreaterThan(5 * 60 * 1000);
   expect(await vault.provider.stats()).toMatchObject({ tokenRequests: 4, refreshGrants: 4, reuseDetected: 0 });
@@ -78,7 +93,11 @@ it('refreshes only the due connections, once each, and a second sweep finds noth
   for (const userId of fresh) expect(after[userId]).toBe(before[userId]);
 
   // Refreshed connections are no longer due.
-  expect(await vault.sweep()).toEqual({ sweep: { ok: true, examined: 0, enqueued: 0, alreadyQueued: 0, failed: 0, backlogMs: 0, queued: 0 }, received: 0, failed: 0 });
+  expect(await vault.sweep()).toEqual({
+    sweep: { ok: true, examined: 0, enqueued: 0, alreadyQueued: 0, failed: 0, backlogMs: 0, queued: 0 },
+    received: 0,
+    failed: 0,
+  });
   expect((await vault.provider.stats()).tokenRequests).toBe(4);
 });
 
@@ -92,38 +111,57 @@ it('a failing connection does not stop the sweep; the dead one leaves the index'
   // Both are worked and acknowledged: the dead one ended (reauthorization required), nothing to deliver again.
   expect(await vault.sweep()).toMatchObject({ sweep: { ok: true, examined: 2, enqueued: 2 }, received: 2, failed: 0 });
   expect(await vault.provider.stats()).toMatchObject({ refreshGrants: 1, refreshFailures: 1, reuseDetected: 0 });
-  expect(await storedRecord(vault, 'sweep-dead')).toMatchObject({ status: 'reauthorization_required', reauthorizationReason: 'invalid_grant' });
+  expect(await storedRecord(vault, 'sweep-dead')).toMatchObject({
+    status: 'reauthorization_required',
+    reauthorizationReason: 'invalid_grant',
+  });
   expect(await vault.sweep()).toMatchObject({ sweep: { examined: 0, enqueued: 0 }, received: 0 });
 });
 
 it.each([
   ['is down (503)', { endpoint: 'revocation', mode: 'status', status: 503 }],
-  ['refuses with an OAuth error (invalid_request)', { endpoint: 'revocation', mode: 'status', status: 400, body: { error: 'invalid_request' } }],
-] as const)('a revocation the provider did not confirm because it %s: revoked in the vault at once, confirmed by the sweep', async (_case, fault) => {
-  const userId = `sweep-revoke-${fault.status}`;
-  await vault.connectUser(userId);
-  await vault.provider.resetStats();
-  await vault.provider.injectFault({ ...fault, count: 1 });
-  expect(await vault.invoke('revoke', { userId, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 1 });
-  expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
-  const record = (await storedRecord(vault, userId))!;
-  expect(record).toMatchObject({ status: 'revoked', revocationReason: 'user_disconnected' });
-  for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey'] as const) expect(record[field]).toBeUndefined();
-  const revocations = async () => (await vault.container.connections().listRevocations(testDeadline())).records.filter((r) => r.userId === userId);
-  expect(await revocations()).toEqual([expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: false })]);
-  expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 1, revocations: 0 });
+  [
+    'refuses with an OAuth error (invalid_request)',
+    { endpoint: 'revocation', mode: 'status', status: 400, body: { error: 'invalid_request' } },
+  ],
+] as const)(
+  'a revocation the provider did not confirm because it %s: revoked in the vault at once, confirmed by the sweep',
+  async (_case, fault) => {
+    const userId = `sweep-revoke-${fault.status}`;
+    await vault.connectUser(userId);
+    await vault.provider.resetStats();
+    await vault.provider.injectFault({ ...fault, count: 1 });
+    expect(await vault.invoke('revoke', { userId, reason: 'user_disconnected' })).toEqual({
+      ok: true,
+      revoked: 1,
+      providerPending: 1,
+    });
+    expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+    const record = (await storedRecord(vault, userId))!;
+    expect(record).toMatchObject({ status: 'revoked', revocationReason: 'user_disconnected' });
+    for (const field of ['accessToken', 'refreshToken', 'encryptedDataKey'] as const)
+      expect(record[field]).toBeUndefined();
+    const revocations = async () =>
+      (await vault.container.connections().listRevocations(testDeadline())).records.filter((r) => r.userId === userId);
+    expect(await revocations()).toEqual([
+      expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: false }),
+    ]);
+    expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 1, revocations: 0 });
 
-  // A pending revocation waits for its backoff (30 s after the failed attempt): a sweep now leaves it.
-  expect(await vault.sweep()).toMatchObject({ sweep: { examined: 0, enqueued: 0 }, received: 0 });
-  // Once due, the sweep enqueues it and the worker tells the provider again, which confirms now; the next sweep
-  // has nothing left.
-  await makePendingRevocationsDue(userId);
-  expect(await vault.sweep()).toMatchObject({ sweep: { examined: 1, enqueued: 1 }, received: 1, failed: 0 });
-  expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 2, revocations: 1, grantsRevoked: 1 });
-  expect(await revocations()).toEqual([expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: true })]);
-  expect(await vault.sweep()).toMatchObject({ sweep: { examined: 0, enqueued: 0 }, received: 0 });
-  expect((await vault.provider.stats()).revocationRequests).toBe(2);
-});
+    // A pending revocation waits for its backoff (30 s after the failed attempt): a sweep now leaves it.
+    expect(await vault.sweep()).toMatchObject({ sweep: { examined: 0, enqueued: 0 }, received: 0 });
+    // Once due, the sweep enqueues it and the worker tells the provider again, which confirms now; the next sweep
+    // has nothing left.
+    await makePendingRevocationsDue(userId);
+    expect(await vault.sweep()).toMatchObject({ sweep: { examined: 1, enqueued: 1 }, received: 1, failed: 0 });
+    expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 2, revocations: 1, grantsRevoked: 1 });
+    expect(await revocations()).toEqual([
+      expect.objectContaining({ reason: 'user_disconnected', providerConfirmed: true }),
+    ]);
+    expect(await vault.sweep()).toMatchObject({ sweep: { examined: 0, enqueued: 0 }, received: 0 });
+    expect((await vault.provider.stats()).revocationRequests).toBe(2);
+  },
+);
 
 it('the sweep costs one index query per shard and one send per 10 due items; the worker per due connection one read, two writes and at most two KMS calls, and a read and a reschedule for one not due', async () => {
   for (const userId of ['cost-due-1', 'cost-due-2', 'cost-early']) await vault.connectUser(userId);
@@ -140,8 +178,16 @@ it('the sweep costs one index query per shard and one send per 10 due items; the
   const horizonMs = millis(vault.container.tunables, 'sweepLookaheadSeconds');
   const swept = await sweepDue(
     vault.container.connections(),
-    { sendBatch: (messages) => ((sends += 1), queued.push(...messages), Promise.resolve([])), depth: () => Promise.resolve(0) },
-    { horizonMs, deadline: testDeadline(FUNCTIONS.sweep.timeoutSeconds * 1000), awsCallMs: vault.container.timing.awsCallMs, maxItems: 100 },
+    {
+      sendBatch: (messages) => ((sends += 1), queued.push(...messages), Promise.resolve([])),
+      depth: () => Promise.resolve(0),
+    },
+    {
+      horizonMs,
+      deadline: testDeadline(FUNCTIONS.sweep.timeoutSeconds * 1000),
+      awsCallMs: vault.container.timing.awsCallMs,
+      maxItems: 100,
+    },
   );
   expect(swept).toEqual({
     examined: 3,
@@ -164,7 +210,11 @@ it('the sweep costs one index query per shard and one send per 10 due items; the
       refreshIfDue: (key, h, deadline) => coordinator.refreshIfDue(key, h, deadline),
       retryRevocation: (userId, itemKey, deadline) => revocation.retryRevocation(userId, itemKey, deadline),
     },
-    { horizonMs, deadline: testDeadline(FUNCTIONS.refreshWorker.timeoutSeconds * 1000), timing: vault.container.timing },
+    {
+      horizonMs,
+      deadline: testDeadline(FUNCTIONS.refreshWorker.timeoutSeconds * 1000),
+      timing: vault.container.timing,
+    },
   );
   expect(worked).toEqual({ failed: [], outcomes: { refreshed: 2, nothing_to_do: 1 } });
   expect((await vault.provider.stats()).refreshGrants).toBe(2);
@@ -179,5 +229,7 @@ it('the sweep costs one index query per shard and one send per 10 due items; the
   // Per refresh: unwrap the data key of the refresh token and wrap a new one; nothing for the one not due.
   expect(calls.of('KMS')).toBeLessThanOrEqual(4);
   expect(calls.of('DynamoDB')).toBe(REFRESH_DUE_SHARDS + 3 + 5);
-  expect((await storedRecord(vault, 'cost-early'))!.refreshDueAt).toBe((await storedRecord(vault, 'cost-early'))!.accessTokenExpiresAt! - 5 * 60 * 1000);
+  expect((await storedRecord(vault, 'cost-early'))!.refreshDueAt).toBe(
+    (await storedRecord(vault, 'cost-early'))!.accessTokenExpiresAt! - 5 * 60 * 1000,
+  );
 });

@@ -61,7 +61,10 @@ describe('session binding', () => {
     expect(status).toBe('pending');
     expect(flowHandle).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await connectionOf('parked-user')).toBeUndefined();
-    expect(await vault.invoke('tokenFetch', { userId: 'parked-user' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+    expect(await vault.invoke('tokenFetch', { userId: 'parked-user' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_connected' },
+    });
     // The handle is stored only as a hash; the parked grant's revocation is recorded, due after the handle expires.
     const states = await vault.resources.scanAll(vault.resources.statesTable);
     expect(JSON.stringify(states)).not.toContain(flowHandle);
@@ -72,11 +75,21 @@ describe('session binding', () => {
 
   it('activates the connection for the user who called connect, once', async () => {
     const { flowHandle } = await park('bound-user');
-    expect(await vault.invoke('complete', { flowHandle, userId: 'bound-user' })).toEqual({ ok: true, applicationId: 'default', reconnected: false });
-    expect(await vault.invoke('tokenFetch', { userId: 'bound-user' })).toMatchObject({ ok: true, accessToken: expect.any(String) });
+    expect(await vault.invoke('complete', { flowHandle, userId: 'bound-user' })).toEqual({
+      ok: true,
+      applicationId: 'default',
+      reconnected: false,
+    });
+    expect(await vault.invoke('tokenFetch', { userId: 'bound-user' })).toMatchObject({
+      ok: true,
+      accessToken: expect.any(String),
+    });
     // The parked grant's pending revocation went with the activation: the sweep will never revoke a live token.
     expect(await pendingRevocationsOf('bound-user')).toEqual([]);
-    expect(await vault.invoke('complete', { flowHandle, userId: 'bound-user' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await vault.invoke('complete', { flowHandle, userId: 'bound-user' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
   });
 
   it('a link completed by another person never becomes a connection of the user who started it', async () => {
@@ -86,14 +99,23 @@ describe('session binding', () => {
     const { flowHandle } = await park('mallory', 'alice');
     // The redirect lands in Alice's browser: the application's backend completes it for its logged-in user, Alice.
     const refused = await vault.invoke('complete', { flowHandle, userId: 'alice' });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('another user') } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining('another user') },
+    });
     // Neither Mallory nor Alice has a connection; the grant was revoked at the provider; the handle is spent.
     expect(await connectionOf('mallory')).toBeUndefined();
     expect(await connectionOf('alice')).toBeUndefined();
     expect((await vault.provider.stats()).revocations).toBe(1);
     expect(await pendingRevocationsOf('mallory')).toEqual([]);
-    expect(await vault.invoke('complete', { flowHandle, userId: 'mallory' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await vault.invoke('tokenFetch', { userId: 'mallory' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+    expect(await vault.invoke('complete', { flowHandle, userId: 'mallory' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await vault.invoke('tokenFetch', { userId: 'mallory' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_connected' },
+    });
     // Counted as a failed authentication attempt (the callback-failure alarm's metric).
     expect(authorizationFailures(offset)).toEqual(expect.arrayContaining([{ Reason: 'session_mismatch', value: 1 }]));
   });
@@ -108,27 +130,47 @@ describe('session binding', () => {
         ExpressionAttributeValues: { ':past': { N: String(Date.now() - 1000) } },
       }),
     );
-    expect(await vault.invoke('complete', { flowHandle, userId: 'late-user' })).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('expired') } });
+    expect(await vault.invoke('complete', { flowHandle, userId: 'late-user' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining('expired') },
+    });
     expect(await connectionOf('late-user')).toBeUndefined();
     expect(await pendingRevocationsOf('late-user')).toHaveLength(1);
   });
 
   it('a revoke between the callback and complete ends the flow', async () => {
     const { flowHandle } = await park('revoked-user');
-    expect(await vault.invoke('revoke', { userId: 'revoked-user', reason: 'suspicious_activity' })).toMatchObject({ ok: true });
+    expect(await vault.invoke('revoke', { userId: 'revoked-user', reason: 'suspicious_activity' })).toMatchObject({
+      ok: true,
+    });
     await vault.provider.resetStats();
-    expect(await vault.invoke('complete', { flowHandle, userId: 'revoked-user' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await vault.invoke('tokenFetch', { userId: 'revoked-user' })).toMatchObject({ ok: false, error: { code: 'not_connected' } });
+    expect(await vault.invoke('complete', { flowHandle, userId: 'revoked-user' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await vault.invoke('tokenFetch', { userId: 'revoked-user' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_connected' },
+    });
     expect((await vault.provider.stats()).revocations).toBe(1);
   });
 
   it('connect needs a returnTo for a bound application', async () => {
-    expect(await vault.invoke('connect', { userId: 'no-return' })).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining('returnTo') } });
+    expect(await vault.invoke('connect', { userId: 'no-return' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining('returnTo') },
+    });
   });
 
   it('refuses a malformed or unknown handle without reading anything else', async () => {
-    expect(await vault.invoke('complete', { flowHandle: 'short', userId: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await vault.invoke('complete', { flowHandle: 'A'.repeat(43), userId: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await vault.invoke('complete', { flowHandle: 'short', userId: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await vault.invoke('complete', { flowHandle: 'A'.repeat(43), userId: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
   });
 
   it('connectUser of the test support completes the flow (the extra step), and a reconnect says so', async () => {

@@ -6,7 +6,16 @@
 import { TOKEN_ATTRIBUTES } from '@token-vault/cdk/functions/core/store/codec';
 import { STATUS_ATTRIBUTES } from '@token-vault/cdk/functions/core/vault/status';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
-import { ageAccessToken, closeContainer, countAwsCalls, expectOk, openStoredRefreshToken, patchRecord, storedRecord, testDeadline } from '../support/refresh';
+import {
+  ageAccessToken,
+  closeContainer,
+  countAwsCalls,
+  expectOk,
+  openStoredRefreshToken,
+  patchRecord,
+  storedRecord,
+  testDeadline,
+} from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
 
 let vault: Vault;
@@ -48,7 +57,12 @@ it('an active connection: every field, no token', async () => {
     refreshFailingSince: null,
   });
   const body = JSON.stringify(await status({ userId: 'st-active' }));
-  for (const secret of [String(fetched.accessToken), await openStoredRefreshToken(vault, 'st-active'), vault.clientSecret]) expect(body).not.toContain(secret);
+  for (const secret of [
+    String(fetched.accessToken),
+    await openStoredRefreshToken(vault, 'st-active'),
+    vault.clientSecret,
+  ])
+    expect(body).not.toContain(secret);
 });
 
 it('reads with one Query and nothing else', async () => {
@@ -75,14 +89,20 @@ it('a failing refresh shows since when; re-authorization required shows the reas
   await vault.connectUser(userId);
   await ageAccessToken(vault, userId, -1000);
   await vault.provider.injectFault({ endpoint: 'token', mode: 'status', status: 503, count: 3 });
-  expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'provider_unavailable' } });
+  expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({
+    ok: false,
+    error: { code: 'provider_unavailable' },
+  });
   const failing = await only(userId);
   expect(failing).toMatchObject({ status: 'active', refreshFailingSince: expect.stringMatching(/^\d{4}-/) });
 
   await vault.provider.clearFaults();
   await patchRecord(vault, userId, { cooldownUntil: Date.now() - 1000 });
   await vault.server.endUserSessions(userId);
-  expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+  expect(await vault.invoke('tokenFetch', { userId })).toMatchObject({
+    ok: false,
+    error: { code: 'reauthorization_required' },
+  });
   expect(await only(userId)).toMatchObject({
     status: 'reauthorization_required',
     reauthorizationReason: 'invalid_grant',
@@ -98,11 +118,18 @@ it('revoked with the provider revocation pending, then confirmed by the sweep', 
   const userId = 'st-revoked';
   await vault.connectUser(userId);
   await vault.provider.injectFault({ endpoint: 'revocation', mode: 'status', status: 503, count: 1 });
-  expect(await vault.invoke('revoke', { userId, reason: 'user_disconnected' })).toMatchObject({ ok: true, revoked: 1, providerPending: 1 });
+  expect(await vault.invoke('revoke', { userId, reason: 'user_disconnected' })).toMatchObject({
+    ok: true,
+    revoked: 1,
+    providerPending: 1,
+  });
   expect(await only(userId)).toMatchObject({ status: 'revoked', providerRevocationPending: true, scope: null });
   const container = vault.container;
-  const pending = (await container.connections().queryUser(userId, testDeadline())).filter((i) => String(i.applicationId).startsWith('#pending-revocation#'));
-  for (const item of pending) await container.revocation().retryRevocation(userId, String(item.applicationId), testDeadline());
+  const pending = (await container.connections().queryUser(userId, testDeadline())).filter((i) =>
+    String(i.applicationId).startsWith('#pending-revocation#'),
+  );
+  for (const item of pending)
+    await container.revocation().retryRevocation(userId, String(item.applicationId), testDeadline());
   expect(await only(userId)).toMatchObject({ status: 'revoked', providerRevocationPending: false });
 });
 

@@ -20,7 +20,12 @@ import { timingProblems } from '@token-vault/cdk/functions/core/refresh/budget';
 import { ANSWER_RESERVE_MS } from '@token-vault/cdk/functions/core/time/deadline';
 import { functionTimeouts, refreshTiming } from '@token-vault/cdk/functions/runtime/config';
 import { loadDeploymentConfig } from '../../infra/config';
-import { FUNCTION_ACCESS, FUNCTION_KEYS, boundVariables, functionsWithKeyUsage } from '@token-vault/cdk/lib/definitions/access';
+import {
+  FUNCTION_ACCESS,
+  FUNCTION_KEYS,
+  boundVariables,
+  functionsWithKeyUsage,
+} from '@token-vault/cdk/lib/definitions/access';
 import { ACCESS_LOG_FIELDS } from '@token-vault/cdk/lib/constructs/callback-api';
 import { SWEEP_PAYLOAD } from '@token-vault/cdk/lib/constructs/token-vault';
 import { addComplianceChecks, addTokenVaultStacks, type TokenVaultStacks } from '../../infra/deployment';
@@ -85,7 +90,10 @@ function functionProperties(key: FunctionKey): FunctionProperties {
 }
 
 interface StageProperties {
-  readonly AccessLogSettings: { readonly Format: string; readonly DestinationArn: { readonly 'Fn::GetAtt': [string, string] } };
+  readonly AccessLogSettings: {
+    readonly Format: string;
+    readonly DestinationArn: { readonly 'Fn::GetAtt': [string, string] };
+  };
   readonly [property: string]: unknown;
 }
 
@@ -106,36 +114,39 @@ describe('data stack (stateful)', () => {
     expect(stacks.dataStack.terminationProtection).toBe(true);
   });
 
-  it.each(TABLES.map((t) => [t.id, t] as const))('table %s: on demand, PITR, deletion protection, retained, TTL, keys and indexes from the definition', (_id, definition) => {
-    const table = out.templates['TokenVault-Data']!;
-    const keySchema = [
-      { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
-      ...('sortKey' in definition ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' }] : []),
-    ];
-    table.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: Match.objectLike({
-        KeySchema: keySchema,
-        BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
-        TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true },
-        ...(definition.globalSecondaryIndexes.length > 0
-          ? {
-              GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
-                IndexName: index.indexName,
-                KeySchema: [
-                  { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-                  { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-                ],
-                Projection: { ProjectionType: index.projection },
-              })),
-            }
-          : {}),
-      }),
-    });
-  });
+  it.each(TABLES.map((t) => [t.id, t] as const))(
+    'table %s: on demand, PITR, deletion protection, retained, TTL, keys and indexes from the definition',
+    (_id, definition) => {
+      const table = out.templates['TokenVault-Data']!;
+      const keySchema = [
+        { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+        ...('sortKey' in definition ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' }] : []),
+      ];
+      table.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          KeySchema: keySchema,
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+          TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true },
+          ...(definition.globalSecondaryIndexes.length > 0
+            ? {
+                GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+                  IndexName: index.indexName,
+                  KeySchema: [
+                    { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+                    { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+                  ],
+                  Projection: { ProjectionType: index.projection },
+                })),
+              }
+            : {}),
+        }),
+      });
+    },
+  );
 
   it('has two tables and no table-wide provisioned capacity', () => {
     expect(resourcesOfType(data, 'AWS::DynamoDB::Table')).toHaveLength(TABLES.length);
@@ -143,8 +154,14 @@ describe('data stack (stateful)', () => {
 
   it('has a customer managed key with rotation and an alias, retained', () => {
     const template = out.templates['TokenVault-Data']!;
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
-    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/token-vault/token-vault', TargetKeyId: Match.anyValue() });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/token-vault/token-vault',
+      TargetKeyId: Match.anyValue(),
+    });
   });
 
   describe('key policy', () => {
@@ -154,7 +171,14 @@ describe('data stack (stateful)', () => {
       statements = key.KeyPolicy.Statement;
     });
 
-    const usage = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+    const usage = [
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKeyWithoutPlaintext',
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
+    ];
     const matches = (action: string, pattern: string): boolean =>
       pattern === '*' || pattern === action || (pattern.endsWith('*') && action.startsWith(pattern.slice(0, -1)));
 
@@ -168,7 +192,9 @@ describe('data stack (stateful)', () => {
 
     it('allows each usage action only in its own statement', () => {
       for (const action of usage) {
-        const allowing = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((pattern) => matches(action, pattern)));
+        const allowing = statements.filter(
+          (s) => s.Effect === 'Allow' && actionsOf(s).some((pattern) => matches(action, pattern)),
+        );
         const expected = action === 'kms:Decrypt' || action === 'kms:GenerateDataKey' ? 1 : 0;
         expect({ action, statements: allowing.length }).toEqual({ action, statements: expected });
       }
@@ -185,9 +211,13 @@ describe('data stack (stateful)', () => {
         (fn) => `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/token-vault-${FUNCTIONS[fn].name}-<AWS::Region>`,
       );
       expect(roleArns).toEqual(expected);
-      expect(statement.Condition!['ForAllValues:StringEquals']).toEqual({ 'kms:EncryptionContextKeys': Object.values(ENCRYPTION_CONTEXT_KEYS) });
+      expect(statement.Condition!['ForAllValues:StringEquals']).toEqual({
+        'kms:EncryptionContextKeys': Object.values(ENCRYPTION_CONTEXT_KEYS),
+      });
       expect(statement.Condition!.Null).toEqual(
-        Object.fromEntries(Object.values(ENCRYPTION_CONTEXT_KEYS).map((key) => [`kms:EncryptionContext:${key}`, 'false'])),
+        Object.fromEntries(
+          Object.values(ENCRYPTION_CONTEXT_KEYS).map((key) => [`kms:EncryptionContext:${key}`, 'false']),
+        ),
       );
     });
 
@@ -195,8 +225,22 @@ describe('data stack (stateful)', () => {
       // The callback decrypts the live refresh token a reconnect without a new one keeps.
       // The sweep holds no key: it never sees a token. import seals the tokens it stores; it never decrypts (an import
       // always brings its refresh token). complete opens the parked tokens and seals them for the connection.
-      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual(['callback', 'tokenFetch', 'refresh', 'revoke', 'refreshWorker', 'complete']);
-      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual(['callback', 'tokenFetch', 'refresh', 'refreshWorker', 'importConnection', 'complete']);
+      expect(functionsWithKeyUsage('kms:Decrypt')).toEqual([
+        'callback',
+        'tokenFetch',
+        'refresh',
+        'revoke',
+        'refreshWorker',
+        'complete',
+      ]);
+      expect(functionsWithKeyUsage('kms:GenerateDataKey')).toEqual([
+        'callback',
+        'tokenFetch',
+        'refresh',
+        'refreshWorker',
+        'importConnection',
+        'complete',
+      ]);
     });
   });
 
@@ -228,13 +272,20 @@ describe('service stack (stateless)', () => {
 
     it('logs to its own log group with a retention period', () => {
       const logGroup = functionProperties(key).LoggingConfig.LogGroup.Ref;
-      expect(service.Resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
+      expect(service.Resources[logGroup]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 90 },
+      });
     });
 
     it('sets only variables of packages/cdk/src/definitions (plus NODE_OPTIONS for source maps)', () => {
       const variables = functionProperties(key).Environment.Variables;
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
-      const known = new Set<string>([...Object.values(ENV), ...Object.values(TUNABLES).map((t) => t.env), 'NODE_OPTIONS']);
+      const known = new Set<string>([
+        ...Object.values(ENV),
+        ...Object.values(TUNABLES).map((t) => t.env),
+        'NODE_OPTIONS',
+      ]);
       expect(Object.keys(variables).filter((name) => !known.has(name))).toEqual([]);
     });
 
@@ -251,12 +302,18 @@ describe('service stack (stateless)', () => {
       const variables = functionProperties(key).Environment.Variables;
       const access = FUNCTION_ACCESS[key];
       expect(ENV.STATES_TABLE in variables).toBe(access.statesTable.length > 0);
-      expect(ENV.CONNECTIONS_TABLE in variables).toBe(access.connectionsTable.length + access.connectionsIndexes.length > 0);
+      expect(ENV.CONNECTIONS_TABLE in variables).toBe(
+        access.connectionsTable.length + access.connectionsIndexes.length > 0,
+      );
       expect(ENV.KEY_ID in variables).toBe(access.key.length > 0);
       expect(ENV.APPLICATIONS in variables).toBe(true);
       // Exactly what the function requires at cold start.
       const resources = new Set<string>([ENV.STATES_TABLE, ENV.CONNECTIONS_TABLE, ENV.KEY_ID, ENV.APPLICATIONS]);
-      expect(Object.keys(variables).filter((name) => resources.has(name)).sort()).toEqual([...boundVariables(key)].sort());
+      expect(
+        Object.keys(variables)
+          .filter((name) => resources.has(name))
+          .sort(),
+      ).toEqual([...boundVariables(key)].sort());
     });
 
     it('has a bundle that is minified, with a source map, the AWS SDK inlined', () => {
@@ -278,12 +335,18 @@ describe('service stack (stateless)', () => {
     const apiId = logicalId(stacks.serviceStack.vault.callbackApi.api);
     const applications = JSON.parse(json) as Record<string, unknown>[];
     const parsed = applicationsSchema.parse(
-      applications.map((a) => ({ ...a, clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf', redirectUri: 'https://x.example/oauth/callback' })),
+      applications.map((a) => ({
+        ...a,
+        clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf',
+        redirectUri: 'https://x.example/oauth/callback',
+      })),
     );
     expect(parsed).toHaveLength(1);
     expect(applications[0]).toMatchObject({
       applicationId: 'default',
-      clientSecretId: expect.stringMatching(/^<import:TokenVault-Data:ExportsOutputRefDataClientSecretdefault[0-9A-F]+>$/),
+      clientSecretId: expect.stringMatching(
+        /^<import:TokenVault-Data:ExportsOutputRefDataClientSecretdefault[0-9A-F]+>$/,
+      ),
       redirectUri: `<${apiId}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`,
     });
     expect(Object.keys(applications[0]!)).not.toContain('clientSecret');
@@ -295,7 +358,8 @@ describe('service stack (stateless)', () => {
       byRole = roleStatements(service);
     });
 
-    const allStatements = (): Statement[] => [...roleStatements(service).values(), ...roleStatements(data).values()].flat();
+    const allStatements = (): Statement[] =>
+      [...roleStatements(service).values(), ...roleStatements(data).values()].flat();
 
     it('no Allow statement has a `*` or whole-service action anywhere', () => {
       for (const statement of allStatements().filter((s) => s.Effect === 'Allow')) {
@@ -320,19 +384,28 @@ describe('service stack (stateless)', () => {
       const access = FUNCTION_ACCESS[key];
       const statements = byRole.get(roleId(key))!;
       const granted = (action: string): string[] =>
-        statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action)).flatMap((s) => resourcesOf(s).map(flatten));
+        statements
+          .filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action))
+          .flatMap((s) => resourcesOf(s).map(flatten));
       const dynamoActions = statements.flatMap((s) => actionsOf(s)).filter((a) => a.startsWith('dynamodb:'));
-      const expectedDynamo = new Set<string>([...access.statesTable, ...access.connectionsTable, ...(access.connectionsIndexes.length > 0 ? ['dynamodb:Query'] : [])]);
+      const expectedDynamo = new Set<string>([
+        ...access.statesTable,
+        ...access.connectionsTable,
+        ...(access.connectionsIndexes.length > 0 ? ['dynamodb:Query'] : []),
+      ]);
       expect(new Set(dynamoActions)).toEqual(expectedDynamo);
       // (PutItem and DeleteItem may be granted on the connections table too, by its own entry.)
-      for (const action of access.statesTable) expect(granted(action)).toContainEqual(expect.stringMatching(/DataOAuthStates.*Arn/));
+      for (const action of access.statesTable)
+        expect(granted(action)).toContainEqual(expect.stringMatching(/DataOAuthStates.*Arn/));
       for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const) {
-        if (!(access.statesTable as readonly string[]).includes(action)) expect(granted(action).filter((r) => /DataOAuthStates/.test(r))).toEqual([]);
+        if (!(access.statesTable as readonly string[]).includes(action))
+          expect(granted(action).filter((r) => /DataOAuthStates/.test(r))).toEqual([]);
       }
       for (const action of access.connectionsTable) {
         expect(granted(action)).toContainEqual(expect.stringMatching(/DataConnections[0-9A-F]+Arn[0-9A-F]+>$/));
       }
-      for (const index of access.connectionsIndexes) expect(granted('dynamodb:Query')).toContainEqual(expect.stringMatching(new RegExp(`/index/${index}$`)));
+      for (const index of access.connectionsIndexes)
+        expect(granted('dynamodb:Query')).toContainEqual(expect.stringMatching(new RegExp(`/index/${index}$`)));
       if (!(access.connectionsTable as readonly string[]).includes('dynamodb:Query')) {
         for (const resource of granted('dynamodb:Query')) expect(resource).toMatch(/\/index\//);
       }
@@ -341,14 +414,19 @@ describe('service stack (stateless)', () => {
       expect(kms.flatMap(actionsOf).sort()).toEqual([...access.key].sort());
       for (const statement of kms) {
         expect(resourcesOf(statement).map(flatten)).toEqual([expect.stringMatching(/DataEnvelopeKey.*Arn/)]);
-        expect(statement.Condition!['ForAllValues:StringEquals']).toEqual({ 'kms:EncryptionContextKeys': Object.values(ENCRYPTION_CONTEXT_KEYS) });
+        expect(statement.Condition!['ForAllValues:StringEquals']).toEqual({
+          'kms:EncryptionContextKeys': Object.values(ENCRYPTION_CONTEXT_KEYS),
+        });
       }
 
       const secrets = granted('secretsmanager:GetSecretValue');
       expect(secrets.length > 0).toBe(access.readsClientSecrets);
       for (const secret of secrets) expect(secret).toMatch(/DataClientSecret/);
 
-      const other = statements.flatMap(actionsOf).filter((a) => !/^(dynamodb|kms|secretsmanager|xray|logs):/.test(a)).sort();
+      const other = statements
+        .flatMap(actionsOf)
+        .filter((a) => !/^(dynamodb|kms|secretsmanager|xray|logs):/.test(a))
+        .sort();
       const work = logicalId(stacks.serviceStack.vault.refreshQueue.queue);
       const deadLetters = logicalId(stacks.serviceStack.vault.deadLetterQueue.queue);
       const sqsResources = (action: string): string[] => [...new Set(granted(action))].sort();
@@ -357,15 +435,37 @@ describe('service stack (stateless)', () => {
       // the vault's bus and SendMessage on the event retry queue; the drainer (the sweep) receives and deletes there.
       const expectedOther = new Set<string>([
         // The asynchronously invoked functions (the sweep, the audit forwarder) send their failures to the DLQ.
-        ...(key === 'sweep' || key === 'auditForwarder' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
-        ...(key === 'refreshWorker' ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'] : []),
-        ...(access.publishesEvents ? ['events:PutEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : []),
-        ...(access.drainsEventRetries ? ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] : []),
+        ...(key === 'sweep' || key === 'auditForwarder'
+          ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']
+          : []),
+        ...(key === 'refreshWorker'
+          ? [
+              'sqs:ChangeMessageVisibility',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+              'sqs:GetQueueUrl',
+              'sqs:ReceiveMessage',
+            ]
+          : []),
+        ...(access.publishesEvents
+          ? ['events:PutEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']
+          : []),
+        ...(access.drainsEventRetries
+          ? [
+              'sqs:ReceiveMessage',
+              'sqs:ChangeMessageVisibility',
+              'sqs:GetQueueUrl',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+            ]
+          : []),
       ]);
       expect(new Set(other)).toEqual(expectedOther);
       for (const resource of granted('events:PutEvents')) expect(resource).toMatch(/ConnectionEventsBus/);
       if (key === 'sweep') {
-        expect(sqsResources('sqs:SendMessage')).toEqual(expect.arrayContaining([`<${deadLetters}.Arn>`, `<${work}.Arn>`]));
+        expect(sqsResources('sqs:SendMessage')).toEqual(
+          expect.arrayContaining([`<${deadLetters}.Arn>`, `<${work}.Arn>`]),
+        );
         for (const resource of granted('sqs:ReceiveMessage')) expect(resource).toMatch(/ConnectionEventsRetryQueue/);
       } else if (key === 'refreshWorker') {
         expect(sqsResources('sqs:ReceiveMessage')).toEqual([`<${work}.Arn>`]);
@@ -386,17 +486,28 @@ describe('service stack (stateless)', () => {
     });
 
     it('throttles the default stage and writes JSON access logs without the query string', () => {
-      const [[, stage]] = resourcesOfType(service, 'AWS::ApiGatewayV2::Stage') as unknown as [[string, StageProperties]];
-      expect(stage).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
+      const [[, stage]] = resourcesOfType(service, 'AWS::ApiGatewayV2::Stage') as unknown as [
+        [string, StageProperties],
+      ];
+      expect(stage).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      });
       const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;
       expect(format).toEqual(ACCESS_LOG_FIELDS);
       expect(stage.AccessLogSettings.Format).not.toMatch(/query|requestOverride|\$request\./i);
       const logGroup = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
-      expect(service.Resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
+      expect(service.Resources[logGroup]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 90 },
+      });
     });
 
     it('lets API Gateway invoke the callback function for that route only', () => {
-      const permissions = resourcesOfType(service, 'AWS::Lambda::Permission').filter(([, p]) => p.Principal === 'apigateway.amazonaws.com');
+      const permissions = resourcesOfType(service, 'AWS::Lambda::Permission').filter(
+        ([, p]) => p.Principal === 'apigateway.amazonaws.com',
+      );
       expect(permissions).toHaveLength(1);
       expect(flatten(permissions[0]![1].SourceArn)).toMatch(new RegExp(`/\\*/\\*${HTTP_ROUTES.CALLBACK}$`));
     });
@@ -418,18 +529,23 @@ describe('service stack (stateless)', () => {
       });
     });
 
-    it('the schedule rule is the sweep\'s only invoker: its one Lambda permission names the rule, and no other function is invoked by EventBridge', () => {
+    it("the schedule rule is the sweep's only invoker: its one Lambda permission names the rule, and no other function is invoked by EventBridge", () => {
       const rule = logicalId(stacks.serviceStack.vault.refreshSweep.rule);
       const permissions = resourcesOfType(service, 'AWS::Lambda::Permission');
       const ofSweep = permissions.filter(([, p]) => JSON.stringify(p.FunctionName).includes(functionId('sweep')));
       expect(ofSweep).toHaveLength(1);
-      expect(ofSweep[0]![1]).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] } });
+      expect(ofSweep[0]![1]).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+      });
       const fromEvents = permissions.filter(([, p]) => p.Principal === 'events.amazonaws.com');
       expect(fromEvents).toEqual(ofSweep);
       // Nor does any role's policy in the template name the sweep (or the worker) as something to invoke.
       for (const statement of [...roleStatements(service).values(), ...roleStatements(data).values()].flat()) {
         if (!actionsOf(statement).includes('lambda:InvokeFunction')) continue;
-        for (const resource of resourcesOf(statement).map(flatten)) expect(resource).not.toMatch(new RegExp(`${functionId('sweep')}|${functionId('refreshWorker')}`));
+        for (const resource of resourcesOf(statement).map(flatten))
+          expect(resource).not.toMatch(new RegExp(`${functionId('sweep')}|${functionId('refreshWorker')}`));
       }
     });
 
@@ -452,9 +568,11 @@ describe('service stack (stateless)', () => {
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] }, maxReceiveCount: 5 },
       });
       // The sweep finds the queue by its variable; the worker does not need it.
-      const variables = (key: FunctionKey): Record<string, unknown> => (service.Resources[functionId(key)]!.Properties as unknown as FunctionProperties).Environment.Variables;
+      const variables = (key: FunctionKey): Record<string, unknown> =>
+        (service.Resources[functionId(key)]!.Properties as unknown as FunctionProperties).Environment.Variables;
       expect(variables('sweep')[ENV.REFRESH_QUEUE_URL]).toEqual({ Ref: work });
-      for (const key of FUNCTION_KEYS.filter((k) => k !== 'sweep')) expect(variables(key)[ENV.REFRESH_QUEUE_URL]).toBeUndefined();
+      for (const key of FUNCTION_KEYS.filter((k) => k !== 'sweep'))
+        expect(variables(key)[ENV.REFRESH_QUEUE_URL]).toBeUndefined();
     });
 
     it('sends failed asynchronous sweep invocations to the same queue, without Lambda retries', () => {
@@ -468,11 +586,18 @@ describe('service stack (stateless)', () => {
 
     it('keeps dead letters encrypted and reachable over TLS only', () => {
       const template = out.templates['TokenVault-Service']!;
-      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 60 * 60 });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 60 * 60,
+      });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
           ]),
         },
       });
@@ -487,7 +612,9 @@ describe('service stack (stateless)', () => {
     for (const name of ['Connect', 'TokenFetch', 'Refresh', 'Revoke', 'Status', 'Import', 'Complete']) {
       expect(outputs).toEqual(expect.arrayContaining([`${name}FunctionName`, `${name}FunctionArn`]));
     }
-    expect(flatten(service.Outputs!.CallbackUrl!.Value)).toBe(`<${logicalId(stacks.serviceStack.vault.callbackApi.api)}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`);
+    expect(flatten(service.Outputs!.CallbackUrl!.Value)).toBe(
+      `<${logicalId(stacks.serviceStack.vault.callbackApi.api)}.ApiEndpoint>${HTTP_ROUTES.CALLBACK}`,
+    );
   });
 
   it('outputs the ARN of each created client secret (for put-secret-value)', () => {
@@ -498,7 +625,9 @@ describe('service stack (stateless)', () => {
 describe('compliance', () => {
   it('cdk-nag AwsSolutions: no unacknowledged finding (errors or warnings)', () => {
     const report = readValidationReport(out.outdir);
-    const violations = report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName}: ${v.ruleName} (${v.severity})`));
+    const violations = report.pluginReports.flatMap((r) =>
+      r.violations.map((v) => `${r.pluginName}: ${v.ruleName} (${v.severity})`),
+    );
     expect(violations).toEqual([]);
   });
 
@@ -506,11 +635,20 @@ describe('compliance', () => {
     const acks = acknowledgements(app);
     const findings = rawNagFindings(app);
     for (const ack of acks) {
-      expect({ ack: ack.ruleId, reasonLength: ack.reason.length >= 60 }).toEqual({ ack: ack.ruleId, reasonLength: true });
-      expect({ ack: `${ack.ruleId} at ${ack.path}`, used: findings.some((f) => covers(ack, f)) }).toEqual({ ack: `${ack.ruleId} at ${ack.path}`, used: true });
+      expect({ ack: ack.ruleId, reasonLength: ack.reason.length >= 60 }).toEqual({
+        ack: ack.ruleId,
+        reasonLength: true,
+      });
+      expect({ ack: `${ack.ruleId} at ${ack.path}`, used: findings.some((f) => covers(ack, f)) }).toEqual({
+        ack: `${ack.ruleId} at ${ack.path}`,
+        used: true,
+      });
     }
     for (const finding of findings) {
-      expect({ finding: `${finding.ruleId} at ${finding.path}`, acknowledged: acks.some((a) => covers(a, finding)) }).toEqual({
+      expect({
+        finding: `${finding.ruleId} at ${finding.path}`,
+        acknowledged: acks.some((a) => covers(a, finding)),
+      }).toEqual({
         finding: `${finding.ruleId} at ${finding.path}`,
         acknowledged: true,
       });
@@ -544,10 +682,17 @@ describe('compliance', () => {
   it('the secret scan does find planted values (so an empty result above means something)', () => {
     const planted: TemplateJson = {
       Resources: {
-        Fn: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { A: 'otesse_rt_def456', B: 'k3J9xQ2mZ7vL1pR8sT4wY6uN0bC5dF2gH' } } } },
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { Environment: { Variables: { A: 'otesse_rt_def456', B: 'k3J9xQ2mZ7vL1pR8sT4wY6uN0bC5dF2gH' } } },
+        },
         Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { SecretString: 'hunter2' } },
       },
     };
-    expect(secretLookingStrings(planted)).toEqual(['otesse_rt_def456', 'k3J9xQ2mZ7vL1pR8sT4wY6uN0bC5dF2gH', 'SecretString: "hunter2"']);
+    expect(secretLookingStrings(planted)).toEqual([
+      'otesse_rt_def456',
+      'k3J9xQ2mZ7vL1pR8sT4wY6uN0bC5dF2gH',
+      'SecretString: "hunter2"',
+    ]);
   });
 });

@@ -9,7 +9,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { TokenVault, TokenVaultConfigError } from '@token-vault/cdk';
 import { AUDIT_FORMAT } from '@token-vault/cdk/src/definitions/audit';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
-import { flatten, logicalId, newTestApp, rawNagFindings, resourcesOfType, roleStatements, synthesize, type TemplateJson } from './support/synth';
+import {
+  flatten,
+  logicalId,
+  newTestApp,
+  rawNagFindings,
+  resourcesOfType,
+  roleStatements,
+  synthesize,
+  type TemplateJson,
+} from './support/synth';
 
 let app: App;
 let vault: TokenVault;
@@ -18,7 +27,11 @@ let template: TemplateJson;
 beforeAll(() => {
   app = newTestApp();
   const stack = new Stack(app, 'Audited');
-  vault = new TokenVault(stack, 'Vault', { name: 'audited', applications: [{ clientId: 'c', returnTo: ['https://app.example.com/connected'] }], auditLogRetention: logs.RetentionDays.TWO_YEARS });
+  vault = new TokenVault(stack, 'Vault', {
+    name: 'audited',
+    applications: [{ clientId: 'c', returnTo: ['https://app.example.com/connected'] }],
+    auditLogRetention: logs.RetentionDays.TWO_YEARS,
+  });
   template = synthesize(app).json.Audited!;
 });
 
@@ -47,22 +60,36 @@ describe('audit trail infrastructure', () => {
     const logsStatements = statements.filter((s) => JSON.stringify(s.Action).includes('logs:'));
     const auditGroup = `<${logicalId(vault.auditLogGroup)}.Arn>`;
     expect(logsStatements.some((s) => flatten(s.Resource) === auditGroup)).toBe(true);
-    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => !/^(logs|xray|sqs):/.test(String(a)))).toEqual([]);
-    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => flatten(p.FunctionName) === `<${logicalId(vault.functions.auditForwarder.function)}.Arn>`);
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => !/^(logs|xray|sqs):/.test(String(a)))).toEqual(
+      [],
+    );
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => flatten(p.FunctionName) === `<${logicalId(vault.functions.auditForwarder.function)}.Arn>`,
+    );
     expect(permissions.length).toBeGreaterThan(0);
     for (const [, p] of permissions) expect(p.Principal).toBe('logs.amazonaws.com');
   });
 
   it('refuses a log level that would drop the INFO audit records', () => {
-    for (const level of [lambda.ApplicationLogLevel.WARN, lambda.ApplicationLogLevel.ERROR, lambda.ApplicationLogLevel.FATAL]) {
-      const build = () => new TokenVault(new Stack(new App(), 'S'), 'V', { applications: [{ clientId: 'c' }], applicationLogLevel: level });
+    for (const level of [
+      lambda.ApplicationLogLevel.WARN,
+      lambda.ApplicationLogLevel.ERROR,
+      lambda.ApplicationLogLevel.FATAL,
+    ]) {
+      const build = () =>
+        new TokenVault(new Stack(new App(), 'S'), 'V', {
+          applications: [{ clientId: 'c' }],
+          applicationLogLevel: level,
+        });
       expect(build).toThrow(TokenVaultConfigError);
       expect(build).toThrow(/would drop the audit trail's INFO records/);
     }
   });
 
   it('cdk-nag raises nothing on the audit resources (but the X-Ray `*` every vault function has, acknowledged)', () => {
-    const findings = rawNagFindings(app).filter((f) => /AuditLog|AuditFilter|auditforwarder|audit-forwarder/i.test(f.path));
+    const findings = rawNagFindings(app).filter((f) =>
+      /AuditLog|AuditFilter|auditforwarder|audit-forwarder/i.test(f.path),
+    );
     expect(findings.filter((f) => f.ruleId !== 'AwsSolutions-IAM5[Resource::*]')).toEqual([]);
   });
 });

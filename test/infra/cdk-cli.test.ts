@@ -25,17 +25,27 @@ describe('cdk synth (CLI, no AWS account)', () => {
     fs.mkdirSync(home);
     // Only what a shell needs: no AWS_* variable (the test run's emulator settings included), no profile files.
     const env = { PATH: process.env.PATH ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', CI: 'true' };
-    result = spawnSync(path.join(REPOSITORY_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '-o', outdir], {
-      cwd: REPOSITORY_ROOT,
-      env,
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    result = spawnSync(
+      path.join(REPOSITORY_ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--no-notices', '-o', outdir],
+      {
+        cwd: REPOSITORY_ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
+    );
   }, 300_000);
 
   it('succeeds and writes the data and service templates', () => {
-    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
-    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).sort();
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    const templates = fs
+      .readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .sort();
     expect(templates).toEqual(['TokenVault-Data.template.json', 'TokenVault-Service.template.json']);
   });
 
@@ -49,7 +59,10 @@ describe('cdk synth (CLI, no AWS account)', () => {
   });
 
   it('writes templates cfn-lint accepts', () => {
-    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));
+    const templates = fs
+      .readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => path.join(outdir, f));
     const lint = cfnLint(templates);
     expect(lint.output).toContain('cfn-lint: 2 template(s), no findings');
     expect(lint.status).toBe(0);

@@ -23,17 +23,27 @@ beforeAll(() => {
 describe('exampleCaller', () => {
   it('adds the example function with the vault function names and an output', () => {
     const service = out.json['TokenVault-Service']!;
-    const functions = resourcesOfType(service, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('ExampleCaller'));
+    const functions = resourcesOfType(service, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('ExampleCaller'),
+    );
     expect(functions).toHaveLength(1);
     const env = (functions[0]![1].Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['TOKEN_VAULT_TOKEN_FETCH_FUNCTION', 'TOKEN_VAULT_REFRESH_FUNCTION', 'OTESSE_API_BASE_URL']));
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining([
+        'TOKEN_VAULT_TOKEN_FETCH_FUNCTION',
+        'TOKEN_VAULT_REFRESH_FUNCTION',
+        'OTESSE_API_BASE_URL',
+      ]),
+    );
     expect(service.Outputs?.ExampleCallerFunctionName).toBeDefined();
   });
 
   it('may invoke token-fetch and refresh, nothing else of the vault', () => {
     const service = out.json['TokenVault-Service']!;
     const policies = resourcesOfType(service, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('ExampleCaller'));
-    const statements = policies.flatMap(([, p]) => (p.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
+    const statements = policies.flatMap(
+      ([, p]) => (p.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement,
+    );
     const invoke = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
     const targets = JSON.stringify(invoke.map((s) => s.Resource));
     expect(targets).toMatch(/VaulttokenfetchFunction/);

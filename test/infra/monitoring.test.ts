@@ -17,10 +17,26 @@ import {
   type MetricWidgetDefinition,
 } from '@token-vault/cdk/lib/monitoring';
 import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/lib/definitions/functions';
-import { AWS_METRICS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION, type AwsMetricDefinition } from '@token-vault/cdk/lib/definitions/metrics';
+import {
+  AWS_METRICS,
+  METRICS,
+  METRICS_NAMESPACE,
+  UNKNOWN_APPLICATION,
+  type AwsMetricDefinition,
+} from '@token-vault/cdk/lib/definitions/metrics';
 import { TokenVault, TokenVaultConfigError, VaultMonitoring, type VaultMonitoringProps } from '@token-vault/cdk';
 import { MONITORING_DEFINITIONS } from '@token-vault/cdk/lib/constructs/monitoring';
-import { cfnLint, flatten, logicalId, newTestApp, resourcesOfType, secretLookingStrings, synthesize, type Synthesized, type TemplateJson } from './support/synth';
+import {
+  cfnLint,
+  flatten,
+  logicalId,
+  newTestApp,
+  resourcesOfType,
+  secretLookingStrings,
+  synthesize,
+  type Synthesized,
+  type TemplateJson,
+} from './support/synth';
 
 const APPLICATIONS = ['default', 'crm'];
 const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
@@ -45,7 +61,11 @@ type AlarmProperties = Record<string, unknown> & {
     Id: string;
     Expression?: string;
     ReturnData?: boolean;
-    MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number };
+    MetricStat?: {
+      Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] };
+      Stat: string;
+      Period: number;
+    };
   }[];
 };
 
@@ -103,7 +123,7 @@ describe('the definition', () => {
     expect(definitionProblems(DASHBOARD, ALARMS)).toEqual([]);
   });
 
-  it('has the guide\'s four panels first', () => {
+  it("has the guide's four panels first", () => {
     expect(DASHBOARD.rows[0]!.map((w) => w.title)).toEqual([
       'Active tokens per application',
       'Token refresh frequency',
@@ -114,14 +134,20 @@ describe('the definition', () => {
 
   it('draws every metric the functions emit', () => {
     const drawn = new Set(
-      widgetsOf(DASHBOARD).flatMap((w) => (w.kind === 'metric' ? w.series.filter((s) => s.source === 'vault').map((s) => s.metric) : [])),
+      widgetsOf(DASHBOARD).flatMap((w) =>
+        w.kind === 'metric' ? w.series.filter((s) => s.source === 'vault').map((s) => s.metric) : [],
+      ),
     );
     expect([...drawn].sort()).toEqual(Object.keys(METRICS).sort());
   });
 
   it('is refused by the construct when inconsistent', () => {
     const stack = new Stack(newTestApp({ 'aws:cdk:bundling-stacks': [] }), 'Bad');
-    const bad: AlarmDefinition = { ...ALARMS[0]!, id: 'Bad', signal: { kind: 'vault-sum', terms: [{ metric: 'REFRESH', stat: 'Sum', where: {} }] } };
+    const bad: AlarmDefinition = {
+      ...ALARMS[0]!,
+      id: 'Bad',
+      signal: { kind: 'vault-sum', terms: [{ metric: 'REFRESH', stat: 'Sum', where: {} }] },
+    };
     expect(
       () =>
         new VaultMonitoring(stack, 'M', {
@@ -148,7 +174,10 @@ describe('the dashboard', () => {
   };
 
   it('has every widget of the definition, in order, plus the alarm status', () => {
-    expect(body.widgets.map((w) => w.properties.title)).toEqual([...widgetsOf(DASHBOARD).map((w) => w.title), 'Alarms']);
+    expect(body.widgets.map((w) => w.properties.title)).toEqual([
+      ...widgetsOf(DASHBOARD).map((w) => w.title),
+      'Alarms',
+    ]);
     for (const widget of widgetsOf(DASHBOARD)) {
       expect(widgetByTitle(widget.title)).toMatchObject({ width: widget.width, height: widget.height });
     }
@@ -156,40 +185,53 @@ describe('the dashboard', () => {
 
   const metricWidgets = widgetsOf(DASHBOARD).filter((w): w is MetricWidgetDefinition => w.kind === 'metric');
 
-  it.each(metricWidgets.map((w) => [w.id, w] as const))('%s draws its series for each application / function', (_id, widget) => {
-    const rendered = widgetByTitle(widget.title).properties as { metrics: unknown[][]; period: number; stacked: boolean };
-    expect(rendered.period).toBe(DASHBOARD.periodSeconds);
-    expect(rendered.stacked).toBe(widget.stacked ?? false);
-    const lines = rendered.metrics.map((line) => JSON.stringify(line));
-    let expected = 0;
-    for (const series of widget.series) {
-      if (series.source === 'aws') {
-        const aws = AWS_METRICS[series.metric];
-        const subjects = aws.namespace === 'AWS/SQS' ? 2 : FUNCTION_KEYS.length; // SQS: the dead-letter queue and the event dead-letter queue
-        const matching = lines.filter((l) => l.startsWith(JSON.stringify([aws.namespace, aws.name, aws.dimension]).slice(0, -1)));
-        expect(matching).toHaveLength(subjects);
-        for (const line of matching) expect(line).toContain(`"stat":"${series.stat}"`);
-        expected += subjects;
-        continue;
-      }
-      const definition = METRICS[series.metric];
-      const applications = series.includeUnknownApplication === true ? [...APPLICATIONS, UNKNOWN_APPLICATION] : APPLICATIONS;
-      for (const application of applications) {
-        if (extraDimensions(series.metric).length === 0) {
-          const prefix = JSON.stringify([METRICS_NAMESPACE, definition.name, 'Application', application]).slice(0, -1);
-          const matching = lines.filter((l) => l.startsWith(prefix) && l.includes(`"stat":"${series.stat}"`));
-          expect(matching).toHaveLength(1);
-        } else {
-          const search = `SEARCH('{${[METRICS_NAMESPACE, ...definition.dimensions].join(',')}} MetricName=\\"${definition.name}\\" Application=\\"${application}\\"', '${series.stat}', ${DASHBOARD.periodSeconds})`;
-          const matching = lines.filter((l) => l.includes(search));
-          expect(matching).toHaveLength(1);
-          if (!series.split) expect(matching[0]).toContain(`"expression":"SUM(${search})"`);
+  it.each(metricWidgets.map((w) => [w.id, w] as const))(
+    '%s draws its series for each application / function',
+    (_id, widget) => {
+      const rendered = widgetByTitle(widget.title).properties as {
+        metrics: unknown[][];
+        period: number;
+        stacked: boolean;
+      };
+      expect(rendered.period).toBe(DASHBOARD.periodSeconds);
+      expect(rendered.stacked).toBe(widget.stacked ?? false);
+      const lines = rendered.metrics.map((line) => JSON.stringify(line));
+      let expected = 0;
+      for (const series of widget.series) {
+        if (series.source === 'aws') {
+          const aws = AWS_METRICS[series.metric];
+          const subjects = aws.namespace === 'AWS/SQS' ? 2 : FUNCTION_KEYS.length; // SQS: the dead-letter queue and the event dead-letter queue
+          const matching = lines.filter((l) =>
+            l.startsWith(JSON.stringify([aws.namespace, aws.name, aws.dimension]).slice(0, -1)),
+          );
+          expect(matching).toHaveLength(subjects);
+          for (const line of matching) expect(line).toContain(`"stat":"${series.stat}"`);
+          expected += subjects;
+          continue;
         }
-        expected += 1;
+        const definition = METRICS[series.metric];
+        const applications =
+          series.includeUnknownApplication === true ? [...APPLICATIONS, UNKNOWN_APPLICATION] : APPLICATIONS;
+        for (const application of applications) {
+          if (extraDimensions(series.metric).length === 0) {
+            const prefix = JSON.stringify([METRICS_NAMESPACE, definition.name, 'Application', application]).slice(
+              0,
+              -1,
+            );
+            const matching = lines.filter((l) => l.startsWith(prefix) && l.includes(`"stat":"${series.stat}"`));
+            expect(matching).toHaveLength(1);
+          } else {
+            const search = `SEARCH('{${[METRICS_NAMESPACE, ...definition.dimensions].join(',')}} MetricName=\\"${definition.name}\\" Application=\\"${application}\\"', '${series.stat}', ${DASHBOARD.periodSeconds})`;
+            const matching = lines.filter((l) => l.includes(search));
+            expect(matching).toHaveLength(1);
+            if (!series.split) expect(matching[0]).toContain(`"expression":"SUM(${search})"`);
+          }
+          expected += 1;
+        }
       }
-    }
-    expect(lines).toHaveLength(expected);
-  });
+      expect(lines).toHaveLength(expected);
+    },
+  );
 
   it('queries the function log groups for per-user events', () => {
     const logs = widgetsOf(DASHBOARD).filter((w) => w.kind === 'logs');
@@ -219,62 +261,80 @@ describe('the alarms', () => {
     expect(alarmsOf(template)).toHaveLength(expected);
   });
 
-  it.each(ALARMS.map((a) => [a.id, a] as const))('%s watches the defined metrics with the defined threshold', (_id, definition) => {
-    const alarms = alarmsFor(withTopic, template, definition);
-    expect([...alarms.keys()].sort()).toEqual([...subjectsOf(definition)].sort());
-    for (const [subject, alarm] of alarms) {
-      expect(alarm).toMatchObject({
-        Threshold: definition.threshold,
-        ComparisonOperator: definition.comparison,
-        EvaluationPeriods: definition.evaluationPeriods,
-        DatapointsToAlarm: definition.datapointsToAlarm,
-        TreatMissingData: 'notBreaching',
-      });
-      expect(alarm.AlarmDescription).toContain(definition.title);
-      const signal = definition.signal;
-      if (signal.kind === 'aws') {
-        const aws = AWS_METRICS[signal.metric];
-        expect(alarm).toMatchObject({ Namespace: aws.namespace, MetricName: aws.name, Statistic: signal.stat, Period: definition.periodSeconds });
-        const value = dimensionsOf(alarm.Dimensions!)[aws.dimension];
-        const target =
-          subject === 'dead-letters'
-            ? withTopic.deadLetterQueue.queue
-            : subject === 'refresh-dead-letters'
-              ? withTopic.refreshQueue.deadLetterQueue
-              : withTopic.functions[subject as FunctionKey].function;
-        expect(value).toMatch(new RegExp(`^<${logicalId(target)}(\\.QueueName)?>$`));
-        continue;
+  it.each(ALARMS.map((a) => [a.id, a] as const))(
+    '%s watches the defined metrics with the defined threshold',
+    (_id, definition) => {
+      const alarms = alarmsFor(withTopic, template, definition);
+      expect([...alarms.keys()].sort()).toEqual([...subjectsOf(definition)].sort());
+      for (const [subject, alarm] of alarms) {
+        expect(alarm).toMatchObject({
+          Threshold: definition.threshold,
+          ComparisonOperator: definition.comparison,
+          EvaluationPeriods: definition.evaluationPeriods,
+          DatapointsToAlarm: definition.datapointsToAlarm,
+          TreatMissingData: 'notBreaching',
+        });
+        expect(alarm.AlarmDescription).toContain(definition.title);
+        const signal = definition.signal;
+        if (signal.kind === 'aws') {
+          const aws = AWS_METRICS[signal.metric];
+          expect(alarm).toMatchObject({
+            Namespace: aws.namespace,
+            MetricName: aws.name,
+            Statistic: signal.stat,
+            Period: definition.periodSeconds,
+          });
+          const value = dimensionsOf(alarm.Dimensions!)[aws.dimension];
+          const target =
+            subject === 'dead-letters'
+              ? withTopic.deadLetterQueue.queue
+              : subject === 'refresh-dead-letters'
+                ? withTopic.refreshQueue.deadLetterQueue
+                : withTopic.functions[subject as FunctionKey].function;
+          expect(value).toMatch(new RegExp(`^<${logicalId(target)}(\\.QueueName)?>$`));
+          continue;
+        }
+        // Vault metrics: the referenced series, each with every dimension fixed, Application = the subject.
+        const terms = alarmTerms(definition);
+        const expectedSeries = terms.map((term) => ({
+          name: METRICS[term.metric].name,
+          stat: term.stat,
+          dimensions: { Application: subject, ...term.where },
+        }));
+        const rendered =
+          alarm.Metrics === undefined
+            ? [
+                {
+                  name: alarm.MetricName!,
+                  stat: alarm.Statistic!,
+                  dimensions: dimensionsOf(alarm.Dimensions!),
+                  namespace: alarm.Namespace!,
+                },
+              ]
+            : alarm.Metrics.filter((m) => m.MetricStat !== undefined).map((m) => ({
+                name: m.MetricStat!.Metric.MetricName,
+                stat: m.MetricStat!.Stat,
+                dimensions: dimensionsOf(m.MetricStat!.Metric.Dimensions),
+                namespace: m.MetricStat!.Metric.Namespace,
+              }));
+        expect(rendered.map(({ namespace }) => namespace)).toEqual(rendered.map(() => METRICS_NAMESPACE));
+        const sorted = <T>(list: T[]): T[] =>
+          [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+        expect(sorted(rendered.map(({ namespace: _n, ...rest }) => rest))).toEqual(sorted(expectedSeries));
+        for (const series of rendered) {
+          // The full dimension set (CloudWatch matches sets; order is irrelevant).
+          expect(Object.keys(series.dimensions).sort()).toEqual(
+            [...METRICS[terms.find((t) => METRICS[t.metric].name === series.name)!.metric].dimensions].sort(),
+          );
+        }
+        if (alarm.Metrics !== undefined) {
+          const returned = alarm.Metrics.filter((m) => m.ReturnData !== false);
+          expect(returned).toHaveLength(1);
+          expect(returned[0]!.Expression).toBeDefined();
+        }
       }
-      // Vault metrics: the referenced series, each with every dimension fixed, Application = the subject.
-      const terms = alarmTerms(definition);
-      const expectedSeries = terms.map((term) => ({
-        name: METRICS[term.metric].name,
-        stat: term.stat,
-        dimensions: { Application: subject, ...term.where },
-      }));
-      const rendered =
-        alarm.Metrics === undefined
-          ? [{ name: alarm.MetricName!, stat: alarm.Statistic!, dimensions: dimensionsOf(alarm.Dimensions!), namespace: alarm.Namespace! }]
-          : alarm.Metrics.filter((m) => m.MetricStat !== undefined).map((m) => ({
-              name: m.MetricStat!.Metric.MetricName,
-              stat: m.MetricStat!.Stat,
-              dimensions: dimensionsOf(m.MetricStat!.Metric.Dimensions),
-              namespace: m.MetricStat!.Metric.Namespace,
-            }));
-      expect(rendered.map(({ namespace }) => namespace)).toEqual(rendered.map(() => METRICS_NAMESPACE));
-      const sorted = <T,>(list: T[]): T[] => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-      expect(sorted(rendered.map(({ namespace: _n, ...rest }) => rest))).toEqual(sorted(expectedSeries));
-      for (const series of rendered) {
-        // The full dimension set (CloudWatch matches sets; order is irrelevant).
-        expect(Object.keys(series.dimensions).sort()).toEqual([...METRICS[terms.find((t) => METRICS[t.metric].name === series.name)!.metric].dimensions].sort());
-      }
-      if (alarm.Metrics !== undefined) {
-        const returned = alarm.Metrics.filter((m) => m.ReturnData !== false);
-        expect(returned).toHaveLength(1);
-        expect(returned[0]!.Expression).toBeDefined();
-      }
-    }
-  });
+    },
+  );
 
   it('computes the refresh failure rate from the ok refreshes of every trigger and the refresh count', () => {
     const definition = ALARMS.find((a) => a.id === 'RefreshFailureRate')!;
@@ -315,9 +375,17 @@ describe('the refresh sweep', () => {
     const role = logicalId(withTopic.functions.sweep.role);
     const statements = policies
       .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref === role))
-      .flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+      .flatMap(
+        ([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement,
+      );
     const tableArn = { 'Fn::GetAtt': [logicalId(withTopic.data.connectionsTable), 'Arn'] };
-    expect(statements.some((s) => ([] as string[]).concat(s.Action).includes('dynamodb:Query') && JSON.stringify(s.Resource) === JSON.stringify(tableArn))).toBe(true);
+    expect(
+      statements.some(
+        (s) =>
+          ([] as string[]).concat(s.Action).includes('dynamodb:Query') &&
+          JSON.stringify(s.Resource) === JSON.stringify(tableArn),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -12,7 +12,11 @@ const PEERS = /^(aws-cdk-lib(\/.*)?|constructs|node:.*)$/;
 
 function files(dir: string, suffix: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? files(join(dir, entry.name), suffix) : entry.name.endsWith(suffix) ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? files(join(dir, entry.name), suffix)
+      : entry.name.endsWith(suffix)
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -34,7 +38,13 @@ it('the declarations reachable from lib/index.d.ts import only the peers', () =>
     for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
       if (spec!.startsWith('.')) {
         const target = resolve(dirname(file), spec!);
-        visit(target.endsWith('.d.ts') ? target : readdirSync(dirname(target)).includes(`${target.split('/').pop()}.d.ts`) ? `${target}.d.ts` : join(target, 'index.d.ts'));
+        visit(
+          target.endsWith('.d.ts')
+            ? target
+            : readdirSync(dirname(target)).includes(`${target.split('/').pop()}.d.ts`)
+              ? `${target}.d.ts`
+              : join(target, 'index.d.ts'),
+        );
       } else {
         bare.add(spec!);
       }

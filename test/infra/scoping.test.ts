@@ -11,10 +11,32 @@ import { APPLICATION_ID_PATTERN } from '@token-vault/cdk/src/definitions/applica
 import { applicationAlias as clientApplicationAlias } from '@token-vault/client';
 import { scopeToAlias } from '@token-vault/cdk/functions/runtime/invoke-handler';
 import { addComplianceChecks } from '../../infra/deployment';
-import { flatten, logicalId, newTestApp, rawNagFindings, resourcesOfType, roleStatements, synthesize, type TemplateJson } from './support/synth';
+import {
+  flatten,
+  logicalId,
+  newTestApp,
+  rawNagFindings,
+  resourcesOfType,
+  roleStatements,
+  synthesize,
+  type TemplateJson,
+} from './support/synth';
 
 describe('alias names', () => {
-  const samples = ['default', 'crm', 'a.b', 'a_d', 'a:b', 'a@b', '_d', '.', '123', 'x'.repeat(64), '@'.repeat(64), '_'.repeat(40) + '.'.repeat(24)];
+  const samples = [
+    'default',
+    'crm',
+    'a.b',
+    'a_d',
+    'a:b',
+    'a@b',
+    '_d',
+    '.',
+    '123',
+    'x'.repeat(64),
+    '@'.repeat(64),
+    '_'.repeat(40) + '.'.repeat(24),
+  ];
 
   it('are valid Lambda alias names, distinct for distinct applications, and the caller library computes the same', () => {
     const seen = new Map<string, string>();
@@ -32,18 +54,28 @@ describe('alias names', () => {
   });
 
   it('the function reads the alias from the invoked ARN and serves only its application', () => {
-    const arn = (q?: string) => `arn:aws:lambda:eu-west-1:123456789012:function:token-fetch${q === undefined ? '' : `:${q}`}`;
+    const arn = (q?: string) =>
+      `arn:aws:lambda:eu-west-1:123456789012:function:token-fetch${q === undefined ? '' : `:${q}`}`;
     expect(qualifierOf(arn())).toBeUndefined();
     expect(qualifierOf(undefined)).toBeUndefined();
     expect(scopeToAlias({ userId: 'u' }, undefined, ['default'])).toEqual({ userId: 'u' });
     expect(qualifierOf(arn('app-crm'))).toBe('app-crm');
     const apps = ['default', 'crm'];
     expect(scopeToAlias({ userId: 'u' }, arn('app-crm'), apps)).toEqual({ userId: 'u', applicationId: 'crm' });
-    expect(scopeToAlias({ userId: 'u', applicationId: 'crm' }, arn('app-crm'), apps)).toEqual({ userId: 'u', applicationId: 'crm' });
-    expect(() => scopeToAlias({ userId: 'u', applicationId: 'default' }, arn('app-crm'), apps)).toThrow(/not allowed through this function alias/);
+    expect(scopeToAlias({ userId: 'u', applicationId: 'crm' }, arn('app-crm'), apps)).toEqual({
+      userId: 'u',
+      applicationId: 'crm',
+    });
+    expect(() => scopeToAlias({ userId: 'u', applicationId: 'default' }, arn('app-crm'), apps)).toThrow(
+      /not allowed through this function alias/,
+    );
     expect(() => scopeToAlias({ userId: 'u' }, arn('app-other'), apps)).toThrow(/serves no configured application/);
     // Unqualified, $LATEST and versions are the unscoped (vault's own) grants.
-    for (const q of [undefined, '$LATEST', '7']) expect(scopeToAlias({ userId: 'u', applicationId: 'default' }, arn(q), apps)).toEqual({ userId: 'u', applicationId: 'default' });
+    for (const q of [undefined, '$LATEST', '7'])
+      expect(scopeToAlias({ userId: 'u', applicationId: 'default' }, arn(q), apps)).toEqual({
+        userId: 'u',
+        applicationId: 'default',
+      });
   });
 });
 
@@ -65,7 +97,9 @@ describe('scoped grants in the template', () => {
       ],
     });
     for (const name of ['crmOnly', 'both', 'unscoped']) {
-      roles[name] = new iam.Role(stack, `Role-${name}`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      roles[name] = new iam.Role(stack, `Role-${name}`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
     }
     vault.grantFetch(roles.crmOnly!, { applications: ['crm'] });
     vault.grantRefresh(roles.crmOnly!, { applications: ['crm'] });
@@ -90,12 +124,22 @@ describe('scoped grants in the template', () => {
   it('a caller scoped to crm may invoke exactly the crm aliases: no unqualified ARN, no wildcard', () => {
     const statements = roleStatements(template).get(logicalId(roles.crmOnly!))!;
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: logicalId(vault.aliasFor(ScopedFunction.TOKEN_FETCH, 'crm')) } },
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: logicalId(vault.aliasFor(ScopedFunction.REFRESH, 'crm')) } },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { Ref: logicalId(vault.aliasFor(ScopedFunction.TOKEN_FETCH, 'crm')) },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { Ref: logicalId(vault.aliasFor(ScopedFunction.REFRESH, 'crm')) },
+      },
     ]);
     // No statement anywhere in the template grants a function's `:*` (every version and alias).
     for (const statements of roleStatements(template).values()) {
-      for (const st of statements) if (JSON.stringify(st.Action).includes('lambda:InvokeFunction')) expect(JSON.stringify(st.Resource)).not.toContain(':*');
+      for (const st of statements)
+        if (JSON.stringify(st.Action).includes('lambda:InvokeFunction'))
+          expect(JSON.stringify(st.Resource)).not.toContain(':*');
     }
   });
 
@@ -105,11 +149,20 @@ describe('scoped grants in the template', () => {
       {
         Effect: 'Allow',
         Action: 'lambda:InvokeFunction',
-        Resource: [{ Ref: logicalId(vault.aliasFor(ScopedFunction.TOKEN_FETCH, 'default')) }, { Ref: logicalId(vault.aliasFor(ScopedFunction.TOKEN_FETCH, 'crm')) }],
+        Resource: [
+          { Ref: logicalId(vault.aliasFor(ScopedFunction.TOKEN_FETCH, 'default')) },
+          { Ref: logicalId(vault.aliasFor(ScopedFunction.TOKEN_FETCH, 'crm')) },
+        ],
       },
     ]);
     const unscoped = roleStatements(template).get(logicalId(roles.unscoped!))!;
-    expect(unscoped).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalId(vault.functions.tokenFetch.function), 'Arn'] } }]);
+    expect(unscoped).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [logicalId(vault.functions.tokenFetch.function), 'Arn'] },
+      },
+    ]);
   });
 
   it('refuses a scope naming an unknown application, or none, at synthesis', () => {

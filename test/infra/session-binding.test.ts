@@ -6,11 +6,18 @@ import { toApplicationConfigs } from '@token-vault/cdk/src/constructs/applicatio
 import { isSessionBound } from '@token-vault/cdk/functions/core/vault/authorization';
 import { loadDeploymentConfig } from '../../infra/config';
 
-const bindings = { clientSecretArn: () => 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf', callbackUrl: 'https://vault.example.com/oauth/callback', returnTo: ['https://app.example.com/connected'] };
+const bindings = {
+  clientSecretArn: () => 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+  callbackUrl: 'https://vault.example.com/oauth/callback',
+  returnTo: ['https://app.example.com/connected'],
+};
 
 describe('session binding configuration', () => {
   it('is on by default and written only when an application opts out', () => {
-    const [bound, unbound] = toApplicationConfigs([{ clientId: 'a' }, { applicationId: 'server-side', clientId: 'b', sessionBinding: false }], bindings);
+    const [bound, unbound] = toApplicationConfigs(
+      [{ clientId: 'a' }, { applicationId: 'server-side', clientId: 'b', sessionBinding: false }],
+      bindings,
+    );
     expect(bound).not.toHaveProperty('sessionBinding');
     expect(isSessionBound(bound!)).toBe(true);
     expect(unbound).toMatchObject({ sessionBinding: false });

@@ -12,7 +12,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ENV, FUNCTIONS } from '@token-vault/cdk/lib/definitions';
 import { loadDeploymentConfig } from '../../infra/config';
-import { RevocationBody, TokenEndpointAuth, TokenVault, TokenVaultConfigError, TokenVaultData, type TokenVaultProps } from '@token-vault/cdk';
+import {
+  RevocationBody,
+  TokenEndpointAuth,
+  TokenVault,
+  TokenVaultConfigError,
+  TokenVaultData,
+  type TokenVaultProps,
+} from '@token-vault/cdk';
 import { addComplianceChecks } from '../../infra/deployment';
 import {
   actionsOf,
@@ -42,18 +49,66 @@ describe('configuration errors (thrown before anything is built)', () => {
 
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['no application', { applications: [] }, /applications: at least one application is required/],
-    ['a bad application id', { applications: [{ applicationId: 'has space', clientId: 'c' }] }, /applications\[has space\]\.applicationId/],
-    ['duplicate application ids', { applications: [{ clientId: 'a' }, { clientId: 'b' }] }, /applicationId values must be unique/],
-    ['a non-http URL', { applications: [{ clientId: 'c', tokenUrl: 'ftp://x.example/token' }] }, /applications\[default\]\.tokenUrl: must be an http\(s\) URL/],
+    [
+      'a bad application id',
+      { applications: [{ applicationId: 'has space', clientId: 'c' }] },
+      /applications\[has space\]\.applicationId/,
+    ],
+    [
+      'duplicate application ids',
+      { applications: [{ clientId: 'a' }, { clientId: 'b' }] },
+      /applicationId values must be unique/,
+    ],
+    [
+      'a non-http URL',
+      { applications: [{ clientId: 'c', tokenUrl: 'ftp://x.example/token' }] },
+      /applications\[default\]\.tokenUrl: must be an http\(s\) URL/,
+    ],
     ['a bad returnTo', { returnTo: ['not a url'] }, /applications\[default\]\.returnTo\.0: "not a url" is not a URL/],
-    ['a partial secret ARN', { applications: [{ clientId: 'c', clientSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:otesse' }] }, /is not a complete secret ARN/],
-    ['timeouts under which a whole refresh cannot fit token-fetch', { providerTimeoutMs: 12_000 }, /break the refresh time model: .*token-fetch's timeout \(20000 ms\) must cover a read and a whole refresh: at least 20300 ms/],
-    ['a lease too short for one attempt and its write', { refreshLeaseSeconds: 8 }, /the refresh lease \(8000 ms\) must cover the preparation, one provider attempt, the write and the clock skew: at least 10000 ms/],
-    ['a provider timeout out of bounds', { providerTimeoutMs: 60_000 }, /providerTimeoutMs must be an integer from 100 to 30000 \(milliseconds\)/],
-    ['a lookahead shorter than the sweep interval', { sweepInterval: Duration.minutes(15) }, /sweepLookaheadSeconds: 600 is shorter than the sweep interval \(900 s\)/],
-    ['a sweep interval in seconds', { sweepInterval: Duration.seconds(90) }, /sweepInterval: .* must be a whole number of minutes from 1 to 60/],
-    ['a negative margin', { refreshMarginSeconds: -1 }, /refreshMarginSeconds must be an integer from 0 to 86400 \(seconds\)/],
-    ['both alarm topic and e-mail', { alarmEmail: 'ops@example.com', alarmTopic: {} }, /alarmTopic and alarmEmail are mutually exclusive/],
+    [
+      'a partial secret ARN',
+      {
+        applications: [
+          { clientId: 'c', clientSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:otesse' },
+        ],
+      },
+      /is not a complete secret ARN/,
+    ],
+    [
+      'timeouts under which a whole refresh cannot fit token-fetch',
+      { providerTimeoutMs: 12_000 },
+      /break the refresh time model: .*token-fetch's timeout \(20000 ms\) must cover a read and a whole refresh: at least 20300 ms/,
+    ],
+    [
+      'a lease too short for one attempt and its write',
+      { refreshLeaseSeconds: 8 },
+      /the refresh lease \(8000 ms\) must cover the preparation, one provider attempt, the write and the clock skew: at least 10000 ms/,
+    ],
+    [
+      'a provider timeout out of bounds',
+      { providerTimeoutMs: 60_000 },
+      /providerTimeoutMs must be an integer from 100 to 30000 \(milliseconds\)/,
+    ],
+    [
+      'a lookahead shorter than the sweep interval',
+      { sweepInterval: Duration.minutes(15) },
+      /sweepLookaheadSeconds: 600 is shorter than the sweep interval \(900 s\)/,
+    ],
+    [
+      'a sweep interval in seconds',
+      { sweepInterval: Duration.seconds(90) },
+      /sweepInterval: .* must be a whole number of minutes from 1 to 60/,
+    ],
+    [
+      'a negative margin',
+      { refreshMarginSeconds: -1 },
+      /refreshMarginSeconds must be an integer from 0 to 86400 \(seconds\)/,
+    ],
+    [
+      'both alarm topic and e-mail',
+      { alarmEmail: 'ops@example.com', alarmTopic: {} },
+      /alarmTopic and alarmEmail are mutually exclusive/,
+    ],
     ['a bad e-mail', { alarmEmail: 'ops' }, /alarmEmail: "ops" is not an e-mail address/],
     ['a bad vault name', { name: 'has_underscore' }, /name: "has_underscore" must be 1-32 characters/],
   ])('rejects %s', (_case, props, message) => {
@@ -63,7 +118,10 @@ describe('configuration errors (thrown before anything is built)', () => {
 
   it('rejects a configuration file with an unknown field, naming it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-vault-config-'));
-    fs.writeFileSync(path.join(dir, 'vault.json'), JSON.stringify({ applications: [{ clientId: 'c' }], alarmEmial: 'x@example.com' }));
+    fs.writeFileSync(
+      path.join(dir, 'vault.json'),
+      JSON.stringify({ applications: [{ clientId: 'c' }], alarmEmial: 'x@example.com' }),
+    );
     const context: Record<string, unknown> = { config: 'vault.json' };
     expect(() => loadDeploymentConfig((key) => context[key], dir)).toThrow(/Unrecognized key: "alarmEmial"/);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -71,11 +129,22 @@ describe('configuration errors (thrown before anything is built)', () => {
 
   it('reads -c config=FILE and lets -c applications=JSON replace its applications', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-vault-config-'));
-    fs.writeFileSync(path.join(dir, 'vault.json'), JSON.stringify({ name: 'acme', applications: [{ clientId: 'from-file' }] }));
-    const context: Record<string, unknown> = { config: 'vault.json', applications: '[{"applicationId":"crm","clientId":"from-cli"}]' };
+    fs.writeFileSync(
+      path.join(dir, 'vault.json'),
+      JSON.stringify({ name: 'acme', applications: [{ clientId: 'from-file' }] }),
+    );
+    const context: Record<string, unknown> = {
+      config: 'vault.json',
+      applications: '[{"applicationId":"crm","clientId":"from-cli"}]',
+    };
     const { config, source } = loadDeploymentConfig((key) => context[key], dir);
     expect(source).toBe(path.join(dir, 'vault.json'));
-    expect(config).toMatchObject({ name: 'acme', stackPrefix: 'TokenVault', terminationProtection: true, applications: [{ applicationId: 'crm', clientId: 'from-cli' }] });
+    expect(config).toMatchObject({
+      name: 'acme',
+      stackPrefix: 'TokenVault',
+      terminationProtection: true,
+      applications: [{ applicationId: 'crm', clientId: 'from-cli' }],
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -94,7 +163,12 @@ describe('TokenVault in a single user stack', () => {
     vault = new TokenVault(stack, 'TokenVault', {
       name: 'acme',
       applications: [
-        { applicationId: 'default', clientId: 'otesse-client', clientSecretArn: IMPORTED_SECRET_ARN, scopes: ['read', 'write'] },
+        {
+          applicationId: 'default',
+          clientId: 'otesse-client',
+          clientSecretArn: IMPORTED_SECRET_ARN,
+          scopes: ['read', 'write'],
+        },
         {
           applicationId: 'crm',
           clientId: 'crm-client',
@@ -113,7 +187,9 @@ describe('TokenVault in a single user stack', () => {
     });
     for (const name of ['fetch', 'connect', 'refresh', 'revoke', 'complete'] as const) {
       // A consumer with a bare role, so that the only statement on it is the vault's grant.
-      const role = new iam.Role(stack, `ConsumerRole-${name}`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const role = new iam.Role(stack, `ConsumerRole-${name}`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
       consumers[name] = new lambda.Function(stack, `Consumer-${name}`, {
         role,
         runtime: lambda.Runtime.NODEJS_24_X,
@@ -138,12 +214,16 @@ describe('TokenVault in a single user stack', () => {
   it('creates a secret only for the application without clientSecretArn, and reads the imported one by its exact ARN', () => {
     expect(resourcesOfType(template, 'AWS::SecretsManager::Secret')).toHaveLength(1);
     const fetchStatements = roleStatements(template).get(logicalId(vault.functions.tokenFetch.role))!;
-    const secretResources = fetchStatements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap(resourcesOf);
+    const secretResources = fetchStatements
+      .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+      .flatMap(resourcesOf);
     expect(secretResources).toEqual([IMPORTED_SECRET_ARN, { Ref: logicalId(vault.data.clientSecret('crm')) }]);
   });
 
-  it('puts each application in the functions\' configuration with its own settings and the defaults filled in', () => {
-    const fn = template.Resources[logicalId(vault.functions.connect.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } };
+  it("puts each application in the functions' configuration with its own settings and the defaults filled in", () => {
+    const fn = template.Resources[logicalId(vault.functions.connect.function)]!.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
     const applications = JSON.parse(flatten(fn.Environment.Variables[ENV.APPLICATIONS])) as Record<string, unknown>[];
     const callbackUrl = `<${logicalId(vault.callbackApi.api)}.ApiEndpoint>/oauth/callback`;
     expect(applications).toEqual([
@@ -186,7 +266,11 @@ describe('TokenVault in a single user stack', () => {
   ] as const)('%s gives lambda:InvokeFunction on exactly that function', (_method, consumer, fn) => {
     const statements = roleStatements(template).get(logicalId(consumers[consumer].role as iam.Role))!;
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalId(vault.functions[fn].function), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [logicalId(vault.functions[fn].function), 'Arn'] },
+      },
     ]);
   });
 
@@ -209,12 +293,19 @@ describe('TokenVault in a single user stack', () => {
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     t.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
         ]),
       },
     });

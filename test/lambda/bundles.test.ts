@@ -23,7 +23,11 @@ it('runs on the Node.js major the functions are built for (BUNDLING.target), thr
 });
 
 it('ships one folder per function with the bundle and its source map only', () => {
-  expect(readdirSync(ASSETS).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.name).sort());
+  expect(readdirSync(ASSETS).sort()).toEqual(
+    Object.values(FUNCTIONS)
+      .map((f) => f.name)
+      .sort(),
+  );
   for (const definition of Object.values(FUNCTIONS)) {
     expect(readdirSync(join(ASSETS, definition.name)).sort()).toEqual(['index.js', 'index.js.map']);
   }
@@ -45,7 +49,10 @@ describe('a bundle alone in its folder, credentials from a shared credentials fi
     const dir = join(task, name);
     cpSync(join(ASSETS, name), dir, { recursive: true });
     const credentials = join(task, `${name}.credentials`);
-    writeFileSync(credentials, `[vault]\naws_access_key_id = ${EMULATOR_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${EMULATOR_CREDENTIALS.secretAccessKey}\n`);
+    writeFileSync(
+      credentials,
+      `[vault]\naws_access_key_id = ${EMULATOR_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${EMULATOR_CREDENTIALS.secretAccessKey}\n`,
+    );
     const application = {
       applicationId: 'default',
       authorizeUrl: 'https://idp.example.test/authorize',
@@ -76,6 +83,10 @@ describe('a bundle alone in its folder, credentials from a shared credentials fi
     expect(result.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
     expect(line).toBeDefined();
     const answer = JSON.parse(line!.replace(/^@@answer /, '')) as Record<string, unknown>;
-    expect(answer).toEqual(name === 'revoke' ? { ok: true, revoked: 0, providerPending: 0 } : expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'not_connected' }) }));
+    expect(answer).toEqual(
+      name === 'revoke'
+        ? { ok: true, revoked: 0, providerPending: 0 }
+        : expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'not_connected' }) }),
+    );
   });
 });

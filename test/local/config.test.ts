@@ -40,7 +40,10 @@ describe('readProviderChoice', () => {
   });
 
   it('reads a complete external provider, with the seed defaults for what is not set', () => {
-    const choice = readProviderChoice({ ...EXTERNAL, OAUTH_SCOPES: ' read  write ', OAUTH_ISSUER: 'https://auth.example.com' }, 3000);
+    const choice = readProviderChoice(
+      { ...EXTERNAL, OAUTH_SCOPES: ' read  write ', OAUTH_ISSUER: 'https://auth.example.com' },
+      3000,
+    );
     expect(choice).toEqual({
       kind: 'external',
       application: {
@@ -91,21 +94,27 @@ describe('readProviderChoice', () => {
   });
 
   it('names the variable of an invalid value and never quotes the secret', () => {
-    const err = configError({ ...EXTERNAL, OAUTH_TOKEN_URL: 'ftp://x.example/token', OAUTH_RETURN_TO: 'https://ok.example/a,nope' });
-    expect(err.message).toBe(
-      'invalid provider configuration: OAUTH_RETURN_TO (entry 2): must be an http(s) URL',
-    );
+    const err = configError({
+      ...EXTERNAL,
+      OAUTH_TOKEN_URL: 'ftp://x.example/token',
+      OAUTH_RETURN_TO: 'https://ok.example/a,nope',
+    });
+    expect(err.message).toBe('invalid provider configuration: OAUTH_RETURN_TO (entry 2): must be an http(s) URL');
     expect(configError({ ...EXTERNAL, OAUTH_TOKEN_URL: 'ftp://x.example/token' }).message).toBe(
       'invalid provider configuration: OAUTH_TOKEN_URL: must be an http(s) URL',
     );
-    expect(configError({ ...EXTERNAL, OAUTH_CLIENT_ID: ' ', OAUTH_ISSUER: 'x' }).message).not.toContain('super-secret-value');
+    expect(configError({ ...EXTERNAL, OAUTH_CLIENT_ID: ' ', OAUTH_ISSUER: 'x' }).message).not.toContain(
+      'super-secret-value',
+    );
   });
 
   it('rejects unknown OAUTH_TOKEN_AUTH and OAUTH_REVOCATION_BODY values', () => {
     expect(configError({ ...EXTERNAL, OAUTH_TOKEN_AUTH: 'private_key_jwt' }).message).toBe(
       'OAUTH_TOKEN_AUTH must be one of client_secret_post, client_secret_basic',
     );
-    expect(configError({ OAUTH_REVOCATION_BODY: 'xml' }).message).toBe('OAUTH_REVOCATION_BODY must be one of json, form, none');
+    expect(configError({ OAUTH_REVOCATION_BODY: 'xml' }).message).toBe(
+      'OAUTH_REVOCATION_BODY must be one of json, form, none',
+    );
   });
 
   it('refuses OAUTH_REVOCATION_BODY=json with the development provider', () => {
@@ -120,7 +129,12 @@ describe('readProviderChoice with a provider profile', () => {
 
   it('takes the endpoints from OAUTH_PROFILE and its parameters, so the URL variables are optional', () => {
     const choice = readProviderChoice(
-      { ...PROFILE, OAUTH_PROFILE: 'keycloak', OAUTH_PROFILE_PARAMETERS: 'baseUrl=https://sso.example.com, realm=acme', OAUTH_SCOPES: 'read' },
+      {
+        ...PROFILE,
+        OAUTH_PROFILE: 'keycloak',
+        OAUTH_PROFILE_PARAMETERS: 'baseUrl=https://sso.example.com, realm=acme',
+        OAUTH_SCOPES: 'read',
+      },
       3000,
     );
     expect(choice.kind === 'external' && choice.application.config).toMatchObject({
@@ -166,7 +180,9 @@ describe('readProviderChoice with a provider profile', () => {
     expect(configError({ ...PROFILE, OAUTH_PROFILE: 'myspace' }).message).toBe(
       'OAUTH_PROFILE must be one of otesse, keycloak, google, microsoft, github, slack, salesforce, okta, auth0',
     );
-    expect(configError({ ...EXTERNAL, OAUTH_PROFILE_PARAMETERS: 'tenant=x' }).message).toMatch(/^OAUTH_PROFILE_PARAMETERS is only used with OAUTH_PROFILE/);
+    expect(configError({ ...EXTERNAL, OAUTH_PROFILE_PARAMETERS: 'tenant=x' }).message).toMatch(
+      /^OAUTH_PROFILE_PARAMETERS is only used with OAUTH_PROFILE/,
+    );
     expect(configError({ ...PROFILE, OAUTH_PROFILE: 'okta', OAUTH_PROFILE_PARAMETERS: 'domain' }).message).toBe(
       'OAUTH_PROFILE_PARAMETERS must be comma-separated name=value pairs',
     );
@@ -179,7 +195,9 @@ describe('readProviderChoice with a provider profile', () => {
     expect(configError({ ...EXTERNAL, OAUTH_TOKEN_URL: 'http://auth.example.com/oauth/token' }).message).toBe(
       'invalid provider configuration: OAUTH_TOKEN_URL: must be an https URL (http is accepted only for loopback hosts: 127.0.0.1, ::1, localhost)',
     );
-    expect(readProviderChoice({ ...EXTERNAL, OAUTH_TOKEN_URL: 'http://localhost:8080/token' }, 3000).kind).toBe('external');
+    expect(readProviderChoice({ ...EXTERNAL, OAUTH_TOKEN_URL: 'http://localhost:8080/token' }, 3000).kind).toBe(
+      'external',
+    );
   });
 });
 
@@ -202,14 +220,24 @@ describe('development application', () => {
     });
     const app = developmentApplication(provider, choice.settings, 's3cret-s3cret');
     expect(app.clientSecret).toBe('s3cret-s3cret');
-    expect(app.config).toMatchObject({ issuer: provider.issuer, scopes: ['read'], revocationBody: 'form', clientId: 'token-vault-local' });
+    expect(app.config).toMatchObject({
+      issuer: provider.issuer,
+      scopes: ['read'],
+      revocationBody: 'form',
+      clientId: 'token-vault-local',
+    });
     expect(applicationsValue(app, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x')).toEqual([
       { ...app.config, clientSecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' },
     ]);
   });
 
-  it('configures a profile against the development provider: its endpoints, the profile\'s behaviour', () => {
-    const client = { clientId: 'c', clientSecretId: 'x', redirectUri: 'http://127.0.0.1:3000/oauth/callback', returnTo: [] };
+  it("configures a profile against the development provider: its endpoints, the profile's behaviour", () => {
+    const client = {
+      clientId: 'c',
+      clientSecretId: 'x',
+      redirectUri: 'http://127.0.0.1:3000/oauth/callback',
+      returnTo: [],
+    };
     expect(devProviderProfileApplication(provider, 'microsoft', client)).toMatchObject({
       authorizeUrl: provider.authorizeUrl,
       tokenUrl: provider.tokenUrl,

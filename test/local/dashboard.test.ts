@@ -9,7 +9,13 @@ import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { DASHBOARD, widgetsOf } from '@token-vault/cdk/src/monitoring';
 import { completeAuthorization } from '../../local/authorize';
-import { dashboardData, type DashboardData, type LineData, type MetricWidgetData, type WidgetData } from '../../local/dashboard/data';
+import {
+  dashboardData,
+  type DashboardData,
+  type LineData,
+  type MetricWidgetData,
+  type WidgetData,
+} from '../../local/dashboard/data';
 import { ingestEmfLine, installEmfTap, parseEmfLine } from '../../local/dashboard/emf-tap';
 import { instrumentFunctions } from '../../local/dashboard/invocations';
 import { MetricStore, percentile, statisticOf } from '../../local/dashboard/metric-store';
@@ -26,9 +32,20 @@ const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'dashboard.png');
 const GUIDE_PANELS = ['active-tokens', 'refresh-frequency', 'failed-authentication', 'revocations'] as const;
 
 /** An EMF line as Powertools Metrics writes it (one metric per record). */
-function emf(name: string, dimensions: Record<string, string>, value: number | number[], timestamp: number, namespace = 'TokenVault'): string {
+function emf(
+  name: string,
+  dimensions: Record<string, string>,
+  value: number | number[],
+  timestamp: number,
+  namespace = 'TokenVault',
+): string {
   return JSON.stringify({
-    _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: name, Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [
+        { Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: name, Unit: 'Count' }] },
+      ],
+    },
     ...dimensions,
     [name]: value,
   });
@@ -62,7 +79,11 @@ describe('MetricStore', () => {
   it('keeps series apart by dimension values and merges them on request', () => {
     const store = new MetricStore({ now: clock });
     const ok = { namespace: 'TokenVault', name: 'TokenFetch', dimensions: { Application: 'default', Result: 'ok' } };
-    const failed = { namespace: 'TokenVault', name: 'TokenFetch', dimensions: { Result: 'not_connected', Application: 'default' } };
+    const failed = {
+      namespace: 'TokenVault',
+      name: 'TokenFetch',
+      dimensions: { Result: 'not_connected', Application: 'default' },
+    };
     store.record(ok, 1, T0);
     store.record(ok, 1, T0);
     store.record(failed, 1, T0);
@@ -109,7 +130,12 @@ describe('MetricStore', () => {
   it('computes nearest-rank percentiles', () => {
     expect(percentile([], 50)).toBeUndefined();
     expect(percentile([7], 99)).toBe(7);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => 100 - i), 99)).toBe(99);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => 100 - i),
+        99,
+      ),
+    ).toBe(99);
     expect(percentile([1, 2, 3, 4], 50)).toBe(2);
     expect(statisticOf(undefined, 'Sum')).toBeUndefined();
   });
@@ -120,13 +146,26 @@ describe('EMF tap', () => {
 
   it('parses the records Powertools writes, with dimension values and array values', () => {
     expect(parseEmfLine(emf('Refresh', { Application: 'default', Trigger: 'forced', Result: 'ok' }, 1, T0))).toEqual([
-      { namespace: 'TokenVault', name: 'Refresh', dimensions: { Application: 'default', Trigger: 'forced', Result: 'ok' }, values: [1], timestamp: T0 },
+      {
+        namespace: 'TokenVault',
+        name: 'Refresh',
+        dimensions: { Application: 'default', Trigger: 'forced', Result: 'ok' },
+        values: [1],
+        timestamp: T0,
+      },
     ]);
     expect(parseEmfLine(emf('RefreshLatency', { Application: 'a' }, [3, 4], T0))[0]?.values).toEqual([3, 4]);
     expect(parseEmfLine('{"level":"INFO","message":"_aws"}')).toEqual([]);
     expect(parseEmfLine('not json "_aws"')).toEqual([]);
     // A dimension without a value is no datapoint.
-    expect(parseEmfLine(JSON.stringify({ _aws: { CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['Missing']], Metrics: [{ Name: 'M' }] }] }, M: 1 }))).toEqual([]);
+    expect(
+      parseEmfLine(
+        JSON.stringify({
+          _aws: { CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['Missing']], Metrics: [{ Name: 'M' }] }] },
+          M: 1,
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('passes every write through unchanged and feeds complete EMF lines to the store', () => {
@@ -209,7 +248,10 @@ describe('dashboardData', () => {
     ]);
     const widget = (id: string): WidgetData => data.rows.flat().find((w) => w.id === id)!;
     const metric = (id: string): MetricWidgetData => widget(id) as MetricWidgetData;
-    expect(metric('refresh-frequency').lines.map((l) => l.label)).toEqual(['default refreshes: forced ok', 'default refreshes: on_demand invalid_grant']);
+    expect(metric('refresh-frequency').lines.map((l) => l.label)).toEqual([
+      'default refreshes: forced ok',
+      'default refreshes: on_demand invalid_grant',
+    ]);
     expect(metric('refresh-frequency').stacked).toBe(true);
     expect(metric('failed-authentication').lines.map((l) => l.label)).toEqual(['unknown callback failures: bad_state']);
     const active = metric('active-tokens').lines;
@@ -219,10 +261,19 @@ describe('dashboardData', () => {
       ['default connected', 0],
       ['default reauthorization required', 0],
     ]);
-    expect(metric('dead-letters')).toMatchObject({ awsOnly: true, lines: [], note: expect.stringContaining('AWS only') });
-    expect(metric('function-invocations').lines.map((l) => l.label)).toEqual(Object.values(FUNCTIONS).map((f) => f.name));
+    expect(metric('dead-letters')).toMatchObject({
+      awsOnly: true,
+      lines: [],
+      note: expect.stringContaining('AWS only'),
+    });
+    expect(metric('function-invocations').lines.map((l) => l.label)).toEqual(
+      Object.values(FUNCTIONS).map((f) => f.name),
+    );
     expect(metric('function-throttles').note).toContain('never throttled');
-    expect(widget('events-by-user')).toMatchObject({ kind: 'logs', note: expect.stringContaining('CloudWatch Logs Insights in AWS') });
+    expect(widget('events-by-user')).toMatchObject({
+      kind: 'logs',
+      note: expect.stringContaining('CloudWatch Logs Insights in AWS'),
+    });
   });
 
   it('counts local invocations per function for the Lambda widgets', async () => {
@@ -258,7 +309,9 @@ describe('dashboardData', () => {
     expect(() => parseRevocationsQuery(new URLSearchParams('limit=0'))).toThrow('limit must be');
     expect(() => parseRevocationsQuery(new URLSearchParams('limit=101'))).toThrow('limit must be');
     expect(() => parseRevocationsQuery(new URLSearchParams('cursor=%%%'))).toThrow('cursor');
-    expect(() => parseRevocationsQuery(new URLSearchParams(`cursor=${Buffer.from('[1]').toString('base64url')}`))).toThrow('cursor');
+    expect(() =>
+      parseRevocationsQuery(new URLSearchParams(`cursor=${Buffer.from('[1]').toString('base64url')}`)),
+    ).toThrow('cursor');
   });
 });
 
@@ -291,7 +344,10 @@ describe('the local stack serves the dashboard', () => {
 
   /** The Invoke API with plain fetch, as any HTTP client could. */
   async function invoke(name: string, payload: unknown): Promise<Answer> {
-    const res = await fetch(`${stack.baseUrl}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+    const res = await fetch(`${stack.baseUrl}/2015-03-31/functions/${name}/invocations`, {
+      method: 'POST',
+      body: JSON.stringify(payload),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-amz-function-error')).toBeNull();
     const answer = (await res.json()) as Answer;
@@ -306,13 +362,20 @@ describe('the local stack serves the dashboard', () => {
   async function connect(userId: string, loginHint?: string): Promise<string | null> {
     const started = await invoke('connect', { userId, returnTo: `${stack.baseUrl}/connected` });
     expect(started.ok).toBe(true);
-    const callbackUrl = await completeAuthorization(started.authorizationUrl ?? '', loginHint === undefined ? {} : { loginHint });
-    registerSensitive(callbackUrl.searchParams.get('code') ?? undefined, callbackUrl.searchParams.get('state') ?? undefined);
+    const callbackUrl = await completeAuthorization(
+      started.authorizationUrl ?? '',
+      loginHint === undefined ? {} : { loginHint },
+    );
+    registerSensitive(
+      callbackUrl.searchParams.get('code') ?? undefined,
+      callbackUrl.searchParams.get('state') ?? undefined,
+    );
     const res = await fetch(callbackUrl, { redirect: 'manual' });
     await res.arrayBuffer();
     const location = new URL(res.headers.get('location') ?? '/', stack.baseUrl);
     const flowHandle = location.searchParams.get('flow');
-    if (location.searchParams.get('status') !== 'pending' || flowHandle === null) return location.searchParams.get('status');
+    if (location.searchParams.get('status') !== 'pending' || flowHandle === null)
+      return location.searchParams.get('status');
     registerSensitive(flowHandle);
     const completed = await invoke('complete', { flowHandle, userId });
     return completed.ok ? 'connected' : 'not completed';
@@ -325,18 +388,26 @@ describe('the local stack serves the dashboard', () => {
     return (await res.json()) as DashboardData;
   }
 
-  const widget = (d: DashboardData, id: string): MetricWidgetData => d.rows.flat().find((w) => w.id === id) as MetricWidgetData;
+  const widget = (d: DashboardData, id: string): MetricWidgetData =>
+    d.rows.flat().find((w) => w.id === id) as MetricWidgetData;
   const total = (line: LineData): number => line.values.reduce<number>((a, v) => a + (v ?? 0), 0);
   const peak = (line: LineData): number => Math.max(0, ...line.values.map((v) => v ?? 0));
 
-  const users = { alice: `alice-${randomBytes(3).toString('hex')}`, bob: `bob-${randomBytes(3).toString('hex')}`, carol: `carol-${randomBytes(3).toString('hex')}` };
+  const users = {
+    alice: `alice-${randomBytes(3).toString('hex')}`,
+    bob: `bob-${randomBytes(3).toString('hex')}`,
+    carol: `carol-${randomBytes(3).toString('hex')}`,
+  };
 
   it('runs a lifecycle, and data.json draws it on the guide panels', async () => {
     expect(await connect(users.alice)).toBe('connected');
     expect(await connect(users.bob)).toBe('connected');
     // Carol says no at the provider; and a callback with a state nobody issued.
     expect(await connect(users.carol, 'deny')).not.toBe('connected');
-    const forged = await fetch(`${stack.baseUrl}/oauth/callback?code=x&state=${randomBytes(32).toString('base64url')}`, { redirect: 'manual' });
+    const forged = await fetch(
+      `${stack.baseUrl}/oauth/callback?code=x&state=${randomBytes(32).toString('base64url')}`,
+      { redirect: 'manual' },
+    );
     await forged.arrayBuffer();
 
     for (let i = 0; i < 3; i += 1) expect((await invoke('token-fetch', { userId: users.alice })).ok).toBe(true);
@@ -344,8 +415,16 @@ describe('the local stack serves the dashboard', () => {
     expect((await invoke('refresh', { userId: users.bob })).ok).toBe(true);
     await stack.refreshWork.sweep();
     await stack.refreshWork.drain();
-    expect(await invoke('revoke', { userId: users.alice, reason: 'user_disconnected' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
-    expect(await invoke('revoke', { userId: users.bob, reason: 'suspicious_activity' })).toEqual({ ok: true, revoked: 1, providerPending: 0 });
+    expect(await invoke('revoke', { userId: users.alice, reason: 'user_disconnected' })).toEqual({
+      ok: true,
+      revoked: 1,
+      providerPending: 0,
+    });
+    expect(await invoke('revoke', { userId: users.bob, reason: 'suspicious_activity' })).toEqual({
+      ok: true,
+      revoked: 1,
+      providerPending: 0,
+    });
     await stack.refreshWork.sweep();
 
     const d = await data();
@@ -356,33 +435,73 @@ describe('the local stack serves the dashboard', () => {
       expect(Math.max(...lines.map(peak))).toBeGreaterThan(0);
     }
     expect(peak(widget(d, 'active-tokens').lines[0]!)).toBe(2);
-    const labels = (id: string): Record<string, number> => Object.fromEntries(widget(d, id).lines.map((l) => [l.label, total(l)]));
+    const labels = (id: string): Record<string, number> =>
+      Object.fromEntries(widget(d, id).lines.map((l) => [l.label, total(l)]));
     expect(labels('refresh-frequency')).toEqual({ 'default refreshes: forced ok': 1 });
-    expect(labels('failed-authentication')).toEqual({ 'default callback failures: denied': 1, 'unknown callback failures: bad_state': 1 });
-    expect(labels('revocations')).toEqual({ 'default revocations: user_disconnected': 1, 'default revocations: suspicious_activity': 1 });
+    expect(labels('failed-authentication')).toEqual({
+      'default callback failures: denied': 1,
+      'unknown callback failures: bad_state': 1,
+    });
+    expect(labels('revocations')).toEqual({
+      'default revocations: user_disconnected': 1,
+      'default revocations: suspicious_activity': 1,
+    });
     // Three fetches and the forced refresh (answered like a fetch).
     expect(labels('token-fetches')).toEqual({ 'default fetches: ok': 4, 'default fetches: not_connected': 1 });
     expect(labels('connections')).toEqual({ 'default connected': 2, 'default reauthorization required': 0 });
     // The sweeps are refresh-sweep's (invoked by the schedule, here by the test), the refresh of bob's due token
     // the worker's.
-    expect(labels('function-invocations')).toMatchObject({ connect: 3, callback: 4, 'token-fetch': 4, refresh: 1, 'refresh-sweep': 2, revoke: 2 });
-    expect(labels('function-errors')).toMatchObject({ connect: 0, callback: 0, 'token-fetch': 0, refresh: 0, revoke: 0 });
+    expect(labels('function-invocations')).toMatchObject({
+      connect: 3,
+      callback: 4,
+      'token-fetch': 4,
+      refresh: 1,
+      'refresh-sweep': 2,
+      revoke: 2,
+    });
+    expect(labels('function-errors')).toMatchObject({
+      connect: 0,
+      callback: 0,
+      'token-fetch': 0,
+      refresh: 0,
+      revoke: 0,
+    });
     expect(widget(d, 'fetch-latency').lines.map((l) => l.label)).toEqual(['default p50', 'default p99']);
     expect(widget(d, 'fetch-latency').lines.every((l) => l.values.some((v) => v !== null))).toBe(true);
     expect(widget(d, 'dead-letters')).toMatchObject({ awsOnly: true, lines: [] });
   });
 
   it('GET /revocations lists who, when and why, paged, without token material', async () => {
-    const all = (await (await fetch(`${stack.baseUrl}/revocations`)).json()) as { records: Array<Record<string, unknown>>; cursor?: string };
+    const all = (await (await fetch(`${stack.baseUrl}/revocations`)).json()) as {
+      records: Array<Record<string, unknown>>;
+      cursor?: string;
+    };
     expect(all.cursor).toBeUndefined();
     expect(all.records).toEqual([
-      { userId: users.alice, applicationId: 'default', revokedAt: expect.any(String), reason: 'user_disconnected', providerConfirmed: true },
-      { userId: users.bob, applicationId: 'default', revokedAt: expect.any(String), reason: 'suspicious_activity', providerConfirmed: true },
+      {
+        userId: users.alice,
+        applicationId: 'default',
+        revokedAt: expect.any(String),
+        reason: 'user_disconnected',
+        providerConfirmed: true,
+      },
+      {
+        userId: users.bob,
+        applicationId: 'default',
+        revokedAt: expect.any(String),
+        reason: 'suspicious_activity',
+        providerConfirmed: true,
+      },
     ]);
-    const first = (await (await fetch(`${stack.baseUrl}/revocations?limit=1`)).json()) as { records: unknown[]; cursor?: string };
+    const first = (await (await fetch(`${stack.baseUrl}/revocations?limit=1`)).json()) as {
+      records: unknown[];
+      cursor?: string;
+    };
     expect(first.records).toEqual([all.records[0]]);
     expect(first.cursor).toEqual(expect.any(String));
-    const second = (await (await fetch(`${stack.baseUrl}/revocations?limit=1&cursor=${first.cursor}`)).json()) as { records: unknown[] };
+    const second = (await (await fetch(`${stack.baseUrl}/revocations?limit=1&cursor=${first.cursor}`)).json()) as {
+      records: unknown[];
+    };
     expect(second.records).toEqual([all.records[1]]);
     const bad = await fetch(`${stack.baseUrl}/revocations?cursor=nope!`);
     expect(bad.status).toBe(400);
@@ -390,7 +509,9 @@ describe('the local stack serves the dashboard', () => {
     // A cursor is a key of the records index, nothing else.
     const key = JSON.parse(Buffer.from(first.cursor!, 'base64url').toString('utf8')) as Record<string, unknown>;
     expect(Object.keys(key).sort()).toEqual(['applicationId', 'recordKind', 'recordedAt', 'userId']);
-    const forged = await fetch(`${stack.baseUrl}/revocations?cursor=${Buffer.from(JSON.stringify({ ...key, userId: { S: 'x' } })).toString('base64url')}`);
+    const forged = await fetch(
+      `${stack.baseUrl}/revocations?cursor=${Buffer.from(JSON.stringify({ ...key, userId: { S: 'x' } })).toString('base64url')}`,
+    );
     expect(forged.status).toBe(400);
     await forged.arrayBuffer();
   });
@@ -420,7 +541,16 @@ describe('the local stack serves the dashboard', () => {
     try {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
       const problems: string[] = [];
@@ -431,7 +561,8 @@ describe('the local stack serves the dashboard', () => {
       await page.goto(`${stack.baseUrl}/dashboard?refresh=1`);
       const widgets = widgetsOf(DASHBOARD);
       // Selectors only: the page's CSP refuses the eval behind page.waitForFunction.
-      for (const w of widgets) await page.waitForSelector(`[data-widget="${w.id}"][data-ready="true"]`, { timeout: 15_000 });
+      for (const w of widgets)
+        await page.waitForSelector(`[data-widget="${w.id}"][data-ready="true"]`, { timeout: 15_000 });
       await page.waitForSelector('[data-table="revocations"][data-ready="true"]');
 
       for (const id of GUIDE_PANELS) {
@@ -442,7 +573,9 @@ describe('the local stack serves the dashboard', () => {
         expect(await section.locator('.legend li').count()).toBeGreaterThan(0);
       }
       expect(await page.locator('[data-widget="dead-letters"] .chart').textContent()).toContain('AWS only');
-      expect(await page.locator('[data-widget="events-by-user"]').textContent()).toContain('CloudWatch Logs Insights in AWS');
+      expect(await page.locator('[data-widget="events-by-user"]').textContent()).toContain(
+        'CloudWatch Logs Insights in AWS',
+      );
       expect(await page.locator('[data-table="revocations"] tbody tr').count()).toBe(2);
       expect(await page.locator('[data-table="revocations"] tbody').textContent()).toContain(users.bob);
 

@@ -5,7 +5,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { completeAuthorization } from '../../local/authorize';
-import { startDevProvider, type DevProvider, type DevProviderClient, type DevProviderQuirks } from '../../local/dev-provider-process';
+import {
+  startDevProvider,
+  type DevProvider,
+  type DevProviderClient,
+  type DevProviderQuirks,
+} from '../../local/dev-provider-process';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 const POST_CLIENT: DevProviderClient = {
@@ -43,7 +48,12 @@ function pkce(): { verifier: string; challenge: string } {
 }
 
 /** Sends a form to an endpoint authenticated as `client` the way its registration says. */
-async function postForm(url: string, client: DevProviderClient, form: Record<string, string>, signal?: AbortSignal): Promise<OAuthResult> {
+async function postForm(
+  url: string,
+  client: DevProviderClient,
+  form: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<OAuthResult> {
   const body = new URLSearchParams(form);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (client.token_endpoint_auth_method === 'client_secret_basic') {
@@ -88,10 +98,18 @@ function authorizationUrl(
 }
 
 /** The whole dance: authorize as `loginHint`, exchange the code, return the token response. */
-async function connect(dp: DevProvider, client: DevProviderClient, loginHint?: string, extra: Record<string, string> = {}): Promise<TokenResponse> {
+async function connect(
+  dp: DevProvider,
+  client: DevProviderClient,
+  loginHint?: string,
+  extra: Record<string, string> = {},
+): Promise<TokenResponse> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(16).toString('base64url');
-  const back = await completeAuthorization(authorizationUrl(dp, client, challenge, state, 'read write', extra), loginHint ? { loginHint } : {});
+  const back = await completeAuthorization(
+    authorizationUrl(dp, client, challenge, state, 'read write', extra),
+    loginHint ? { loginHint } : {},
+  );
   expect(back.origin + back.pathname).toBe(REDIRECT_URI);
   expect(back.searchParams.get('state')).toBe(state);
   expect(back.searchParams.get('iss')).toBe(dp.issuer);
@@ -105,7 +123,12 @@ async function connect(dp: DevProvider, client: DevProviderClient, loginHint?: s
   return res.json as unknown as TokenResponse;
 }
 
-function refresh(dp: DevProvider, client: DevProviderClient, refreshToken: string, signal?: AbortSignal): Promise<OAuthResult> {
+function refresh(
+  dp: DevProvider,
+  client: DevProviderClient,
+  refreshToken: string,
+  signal?: AbortSignal,
+): Promise<OAuthResult> {
   return postForm(dp.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken }, signal);
 }
 
@@ -124,7 +147,10 @@ describe('development OAuth provider', () => {
   });
 
   it('publishes its endpoints, S256 only and RFC 9207 support in discovery', async () => {
-    const doc = (await (await fetch(`${dp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const doc = (await (await fetch(`${dp.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(doc).toMatchObject({
       issuer: dp.issuer,
       authorization_endpoint: `${dp.issuer}/auth`,
@@ -138,14 +164,17 @@ describe('development OAuth provider', () => {
     expect(dp.tokenUrl).toBe(`${dp.issuer}/token`);
   });
 
-  it.each([POST_CLIENT, BASIC_CLIENT])('issues access + refresh tokens without openid ($token_endpoint_auth_method)', async (client) => {
-    const tokens = await connect(dp, client);
-    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'read write' });
-    expect(typeof tokens.access_token).toBe('string');
-    expect(typeof tokens.refresh_token).toBe('string');
-    expect(tokens.id_token).toBeUndefined();
-    expect(await dp.stats()).toMatchObject({ authorizationCodeGrants: 1, tokenRequests: 1 });
-  });
+  it.each([POST_CLIENT, BASIC_CLIENT])(
+    'issues access + refresh tokens without openid ($token_endpoint_auth_method)',
+    async (client) => {
+      const tokens = await connect(dp, client);
+      expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'read write' });
+      expect(typeof tokens.access_token).toBe('string');
+      expect(typeof tokens.refresh_token).toBe('string');
+      expect(tokens.id_token).toBeUndefined();
+      expect(await dp.stats()).toMatchObject({ authorizationCodeGrants: 1, tokenRequests: 1 });
+    },
+  );
 
   it('requires PKCE and checks the verifier', async () => {
     const url = new URL(authorizationUrl(dp, POST_CLIENT, 'x', 'st'));
@@ -183,12 +212,20 @@ describe('development OAuth provider', () => {
     const afterReuse = await refresh(dp, BASIC_CLIENT, second.refresh_token!);
     expect(afterReuse.json.error).toBe('invalid_grant');
 
-    expect(await dp.stats()).toMatchObject({ refreshGrants: 1, refreshFailures: 2, reuseDetected: 1, grantsRevoked: 1 });
+    expect(await dp.stats()).toMatchObject({
+      refreshGrants: 1,
+      refreshFailures: 2,
+      reuseDetected: 1,
+      grantsRevoked: 1,
+    });
   });
 
   it('treats two concurrent refreshes of one token as reuse (the winner is logged out too)', async () => {
     const tokens = await connect(dp, POST_CLIENT);
-    const answers = await Promise.all([refresh(dp, POST_CLIENT, tokens.refresh_token!), refresh(dp, POST_CLIENT, tokens.refresh_token!)]);
+    const answers = await Promise.all([
+      refresh(dp, POST_CLIENT, tokens.refresh_token!),
+      refresh(dp, POST_CLIENT, tokens.refresh_token!),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
     const winner = answers.find((a) => a.status === 200)!.json as unknown as TokenResponse;
     expect((await refresh(dp, POST_CLIENT, winner.refresh_token!)).json.error).toBe('invalid_grant');
@@ -198,12 +235,22 @@ describe('development OAuth provider', () => {
   it('revokes per RFC 7009 and introspects per RFC 7662', async () => {
     const tokens = await connect(dp, POST_CLIENT);
     const active = await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token });
-    expect(active.json).toMatchObject({ active: true, client_id: POST_CLIENT.client_id, sub: 'dev-user', scope: 'read write' });
+    expect(active.json).toMatchObject({
+      active: true,
+      client_id: POST_CLIENT.client_id,
+      sub: 'dev-user',
+      scope: 'read write',
+    });
 
-    const revoked = await postForm(dp.revocationUrl, POST_CLIENT, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' });
+    const revoked = await postForm(dp.revocationUrl, POST_CLIENT, {
+      token: tokens.refresh_token!,
+      token_type_hint: 'refresh_token',
+    });
     expect(revoked.status).toBe(200);
     // Revoking the refresh token withdraws the grant, so its access tokens die too.
-    expect((await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token })).json).toEqual({ active: false });
+    expect((await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token })).json).toEqual({
+      active: false,
+    });
     expect((await refresh(dp, POST_CLIENT, tokens.refresh_token!)).json.error).toBe('invalid_grant');
     // Unknown tokens are "revoked" too (RFC 7009 §2.2).
     expect((await postForm(dp.revocationUrl, POST_CLIENT, { token: 'unknown' })).status).toBe(200);
@@ -215,7 +262,9 @@ describe('development OAuth provider', () => {
     const info = await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token });
     expect(info.json.sub).toBe('alice@example.com');
 
-    const back = await completeAuthorization(authorizationUrl(dp, POST_CLIENT, pkce().challenge, 'deny-state'), { loginHint: 'deny' });
+    const back = await completeAuthorization(authorizationUrl(dp, POST_CLIENT, pkce().challenge, 'deny-state'), {
+      loginHint: 'deny',
+    });
     expect(back.origin + back.pathname).toBe(REDIRECT_URI);
     expect(back.searchParams.get('error')).toBe('access_denied');
     expect(back.searchParams.get('state')).toBe('deny-state');
@@ -266,7 +315,9 @@ describe('development OAuth provider', () => {
 
     it('hang: never answers', async () => {
       await dp.injectFault({ endpoint: 'token', mode: 'hang', count: 1 });
-      await expect(refresh(dp, POST_CLIENT, tokens.refresh_token!, AbortSignal.timeout(300))).rejects.toThrow(/abort|timeout/i);
+      await expect(refresh(dp, POST_CLIENT, tokens.refresh_token!, AbortSignal.timeout(300))).rejects.toThrow(
+        /abort|timeout/i,
+      );
       await refreshOk(); // the hung request never reached the provider, so the refresh token is still good
     });
 
@@ -288,11 +339,17 @@ describe('development OAuth provider', () => {
 
     it('applies to the revocation endpoint too', async () => {
       await dp.injectFault({ endpoint: 'revocation', mode: 'status', status: 429, retryAfter: '3', count: 1 });
-      const limited = await postForm(dp.revocationUrl, POST_CLIENT, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' });
+      const limited = await postForm(dp.revocationUrl, POST_CLIENT, {
+        token: tokens.refresh_token!,
+        token_type_hint: 'refresh_token',
+      });
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('3');
       await refreshOk(); // not revoked
-      const real = await postForm(dp.revocationUrl, POST_CLIENT, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' });
+      const real = await postForm(dp.revocationUrl, POST_CLIENT, {
+        token: tokens.refresh_token!,
+        token_type_hint: 'refresh_token',
+      });
       expect(real.status).toBe(200);
       expect(await dp.stats()).toMatchObject({ revocationRequests: 2, revocations: 1 });
     });
@@ -322,7 +379,10 @@ describe('development OAuth provider quirk switches (on the wire)', () => {
     [{ tokenErrorStatus: 42 }, 'tokenErrorStatus must be an HTTP status'],
     [{ tokenType: 'Bearer token' }, 'tokenType must be 1-32 characters of [A-Za-z0-9_-]'],
     [{ expiresIn: 'never' }, 'expiresIn must be number, string or absent'],
-    [{ refreshTokenExpiresIn: { field: 'expires_at' } }, 'refreshTokenExpiresIn.field must be refresh_token_expires_in or refresh_expires_in'],
+    [
+      { refreshTokenExpiresIn: { field: 'expires_at' } },
+      'refreshTokenExpiresIn.field must be refresh_token_expires_in or refresh_expires_in',
+    ],
     [{ reuseGraceSeconds: -1 }, 'reuseGraceSeconds must be an integer >= 0'],
     [{ rotateRefreshToken: false }, expect.stringMatching(/^unknown quirk rotateRefreshToken; known: /)],
   ])('refuses the invalid switch %j and keeps the quirks in force', async (quirks, message) => {
@@ -334,7 +394,11 @@ describe('development OAuth provider quirk switches (on the wire)', () => {
   });
 
   it('rewrites the token answer: token_type, expires_in as a string or absent, the refresh token lifetime', async () => {
-    await dp.setQuirks({ tokenType: 'DPoP', expiresIn: 'string', refreshTokenExpiresIn: { field: 'refresh_expires_in', seconds: 0 } });
+    await dp.setQuirks({
+      tokenType: 'DPoP',
+      expiresIn: 'string',
+      refreshTokenExpiresIn: { field: 'refresh_expires_in', seconds: 0 },
+    });
     const tokens = (await connect(dp, POST_CLIENT)) as unknown as Record<string, unknown>;
     expect(tokens).toMatchObject({ token_type: 'DPoP', expires_in: '3600', refresh_expires_in: 0 });
     await dp.setQuirks({ expiresIn: 'absent', refreshTokenExpiresIn: { field: 'refresh_token_expires_in' } });
@@ -343,12 +407,22 @@ describe('development OAuth provider quirk switches (on the wire)', () => {
     expect(github).toMatchObject({ token_type: 'Bearer', refresh_token_expires_in: 30 * 24 * 60 * 60 });
   });
 
-  it('answers token errors with HTTP 200 and the provider\'s own codes, per grant type', async () => {
-    await dp.setQuirks({ tokenErrorStatus: 200, errorCodes: { 'refresh_token:invalid_grant': 'bad_refresh_token', invalid_client: 'incorrect_client_credentials' } });
+  it("answers token errors with HTTP 200 and the provider's own codes, per grant type", async () => {
+    await dp.setQuirks({
+      tokenErrorStatus: 200,
+      errorCodes: {
+        'refresh_token:invalid_grant': 'bad_refresh_token',
+        invalid_client: 'incorrect_client_credentials',
+      },
+    });
     const res = await refresh(dp, POST_CLIENT, 'not-a-token');
     expect(res.status).toBe(200);
     expect(res.json.error).toBe('bad_refresh_token');
-    const wrongSecret = await postForm(dp.tokenUrl, { ...POST_CLIENT, client_secret: 'wrong-secret-value' }, { grant_type: 'refresh_token', refresh_token: 'x' });
+    const wrongSecret = await postForm(
+      dp.tokenUrl,
+      { ...POST_CLIENT, client_secret: 'wrong-secret-value' },
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+    );
     expect(wrongSecret.status).toBe(200);
     expect(wrongSecret.json.error).toBe('incorrect_client_credentials');
   });
@@ -367,10 +441,16 @@ describe('development OAuth provider quirk switches (on the wire)', () => {
     await dp.setQuirks({ refreshTokenRequiresOfflineAccess: true, refreshTokenOnFirstConsentOnly: true });
     const account = nextUser();
     expect((await connect(dp, POST_CLIENT, account)).refresh_token).toBeUndefined();
-    expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline' })).refresh_token).toEqual(expect.any(String));
+    expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline' })).refresh_token).toEqual(
+      expect.any(String),
+    );
     expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline' })).refresh_token).toBeUndefined();
-    expect((await connect(dp, POST_CLIENT, account, { access_type: 'offline', prompt: 'consent' })).refresh_token).toEqual(expect.any(String));
-    expect((await connect(dp, POST_CLIENT, nextUser(), { access_type: 'offline' })).refresh_token).toEqual(expect.any(String));
+    expect(
+      (await connect(dp, POST_CLIENT, account, { access_type: 'offline', prompt: 'consent' })).refresh_token,
+    ).toEqual(expect.any(String));
+    expect((await connect(dp, POST_CLIENT, nextUser(), { access_type: 'offline' })).refresh_token).toEqual(
+      expect.any(String),
+    );
   });
 
   it('serves a used refresh token the same successor within the grace window, then detects reuse', async () => {
@@ -385,7 +465,7 @@ describe('development OAuth provider quirk switches (on the wire)', () => {
     expect(await dp.stats()).toMatchObject({ refreshGrants: 1, reuseGraceServed: 1, reuseDetected: 1 });
   });
 
-  it('ends a predecessor\'s grace window once its successor is used', async () => {
+  it("ends a predecessor's grace window once its successor is used", async () => {
     await dp.setQuirks({ reuseGraceSeconds: 30 });
     const tokens = await connect(dp, POST_CLIENT);
     const second = (await refresh(dp, POST_CLIENT, tokens.refresh_token!)).json as unknown as TokenResponse;
@@ -416,7 +496,9 @@ describe('development OAuth provider with short lifetimes', () => {
     expect(tokens.expires_in).toBe(2);
     expect((await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token })).json.active).toBe(true);
     await new Promise((r) => setTimeout(r, 3200));
-    expect((await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token })).json).toEqual({ active: false });
+    expect((await postForm(dp.introspectionUrl, POST_CLIENT, { token: tokens.access_token })).json).toEqual({
+      active: false,
+    });
     expect((await refresh(dp, POST_CLIENT, tokens.refresh_token!)).json.error).toBe('invalid_grant');
   });
 

@@ -237,7 +237,9 @@ describe('(c) TransactWriteItems with a condition and an ADD counter', () => {
   test('commits both writes; ADD creates the counter item', async () => {
     await transact(0);
     await transact(1);
-    const counter = await r.doc.send(new GetCommand({ TableName: r.connectionsTable, Key: counterKey, ConsistentRead: true }));
+    const counter = await r.doc.send(
+      new GetCommand({ TableName: r.connectionsTable, Key: counterKey, ConsistentRead: true }),
+    );
     expect(counter.Item).toEqual({ ...counterKey, connections: 2 });
   });
 
@@ -253,7 +255,9 @@ describe('(c) TransactWriteItems with a condition and an ADD counter', () => {
       applicationId: { S: 'default' },
       version: { N: '2' },
     });
-    const counter = await r.doc.send(new GetCommand({ TableName: r.connectionsTable, Key: counterKey, ConsistentRead: true }));
+    const counter = await r.doc.send(
+      new GetCommand({ TableName: r.connectionsTable, Key: counterKey, ConsistentRead: true }),
+    );
     expect(counter.Item?.connections).toBe(2); // the ADD was not applied
   });
 });
@@ -261,7 +265,12 @@ describe('(c) TransactWriteItems with a condition and an ADD counter', () => {
 describe('(d) sparse `refresh-due` GSI', () => {
   test('only items carrying dueShard appear, filtered by refreshDueAt <= :t, keys only', async () => {
     const put = (userId: string, extra: Record<string, unknown>) =>
-      r.doc.send(new PutCommand({ TableName: r.connectionsTable, Item: { userId, applicationId: 'app-d', secret: 'x', ...extra } }));
+      r.doc.send(
+        new PutCommand({
+          TableName: r.connectionsTable,
+          Item: { userId, applicationId: 'app-d', secret: 'x', ...extra },
+        }),
+      );
     await put('due-early', { dueShard: '3', refreshDueAt: 100 });
     await put('due-late', { dueShard: '3', refreshDueAt: 900 });
     await put('not-due', { refreshDueAt: 50 }); // no dueShard: absent from the index
@@ -306,7 +315,9 @@ describe('(e) KMS data keys with an encryption context', () => {
   });
 
   test('GenerateDataKey AES_256 decrypts only under the same context', async () => {
-    const dk = await r.kms.send(new GenerateDataKeyCommand({ KeyId: r.keyId, KeySpec: 'AES_256', EncryptionContext: context }));
+    const dk = await r.kms.send(
+      new GenerateDataKeyCommand({ KeyId: r.keyId, KeySpec: 'AES_256', EncryptionContext: context }),
+    );
     expect(dk.Plaintext).toHaveLength(32);
     expect(dk.KeyId).toBe(r.keyId);
 
@@ -315,7 +326,9 @@ describe('(e) KMS data keys with an encryption context', () => {
     expect(ok.KeyId).toBe(r.keyId);
 
     for (const wrong of [{ ...context, [ENCRYPTION_CONTEXT_KEYS.USER_ID]: 'u-b' }, {}]) {
-      const err = await thrown(() => r.kms.send(new DecryptCommand({ CiphertextBlob: dk.CiphertextBlob, EncryptionContext: wrong })));
+      const err = await thrown(() =>
+        r.kms.send(new DecryptCommand({ CiphertextBlob: dk.CiphertextBlob, EncryptionContext: wrong })),
+      );
       expect((err as Error).name).toBe('InvalidCiphertextException');
     }
   });
@@ -326,7 +339,9 @@ describe('(f) Secrets Manager', () => {
     for (const app of APPS) {
       const byArn = await r.secrets.send(new GetSecretValueCommand({ SecretId: r.secretIds[app.applicationId] }));
       expect(byArn.SecretString).toBe(app.clientSecret);
-      const byName = await r.secrets.send(new GetSecretValueCommand({ SecretId: clientSecretName(r.prefix, app.applicationId) }));
+      const byName = await r.secrets.send(
+        new GetSecretValueCommand({ SecretId: clientSecretName(r.prefix, app.applicationId) }),
+      );
       expect(byName.ARN).toBe(r.secretIds[app.applicationId]);
     }
   });
@@ -416,7 +431,9 @@ describe('test support', () => {
   test('scanAll returns raw AttributeValue items of every page', async () => {
     await Promise.all(
       Array.from({ length: 30 }, (_, n) =>
-        r.doc.send(new PutCommand({ TableName: r.statesTable, Item: { stateHash: `scan-${n}`, pad: 'x'.repeat(40_000) } })),
+        r.doc.send(
+          new PutCommand({ TableName: r.statesTable, Item: { stateHash: `scan-${n}`, pad: 'x'.repeat(40_000) } }),
+        ),
       ),
     );
     const items = await r.scanAll(r.statesTable);

@@ -43,7 +43,9 @@ beforeAll(async () => {
   sqs = new SQSClient(awsClientConfig(stack.endpoint));
   ddb = new DynamoDBClient(awsClientConfig(stack.endpoint));
   // ageAccessToken needs the table and a document client only.
-  tables = { resources: { doc: DynamoDBDocumentClient.from(ddb), connectionsTable: stack.resources.connectionsTable } } as unknown as AnyVault;
+  tables = {
+    resources: { doc: DynamoDBDocumentClient.from(ddb), connectionsTable: stack.resources.connectionsTable },
+  } as unknown as AnyVault;
 }, 120_000);
 
 afterAll(async () => {
@@ -54,7 +56,9 @@ afterAll(async () => {
 });
 
 async function invoke(name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) }));
+  const out = await lambda.send(
+    new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) }),
+  );
   const answer = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as Record<string, unknown>;
   if (typeof answer.accessToken === 'string') registerSensitive(answer.accessToken);
   return answer;
@@ -65,7 +69,10 @@ async function connect(userId: string): Promise<void> {
   const started = await invoke('connect', { userId, returnTo: `${stack.baseUrl}/connected` });
   expect(started.ok).toBe(true);
   const callbackUrl = await completeAuthorization(String(started.authorizationUrl), {});
-  registerSensitive(callbackUrl.searchParams.get('code') ?? undefined, callbackUrl.searchParams.get('state') ?? undefined);
+  registerSensitive(
+    callbackUrl.searchParams.get('code') ?? undefined,
+    callbackUrl.searchParams.get('state') ?? undefined,
+  );
   const res = await fetch(callbackUrl, { redirect: 'manual' });
   await res.arrayBuffer();
   const location = new URL(res.headers.get('location') ?? '', stack.baseUrl);
@@ -75,17 +82,30 @@ async function connect(userId: string): Promise<void> {
 }
 
 async function waiting(queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const provider = (): NonNullable<LocalStack['devProvider']> => stack.devProvider!;
 
 it('refresh answers { "sweep": true } with invalid_request; the sweep and the worker are not for callers', async () => {
-  expect(await invoke(FUNCTIONS.refresh.name, { sweep: true })).toMatchObject({ ok: false, error: { code: 'invalid_request', retryable: false } });
+  expect(await invoke(FUNCTIONS.refresh.name, { sweep: true })).toMatchObject({
+    ok: false,
+    error: { code: 'invalid_request', retryable: false },
+  });
   for (const name of [FUNCTIONS.sweep.name, FUNCTIONS.refreshWorker.name]) {
-    await expect(lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{"sweep":true}') }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{"sweep":true}') })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   }
 });
 
@@ -115,7 +135,9 @@ it('a backlog drains: the sweep enqueues every due connection once, the worker r
 
 it('a message that is not a work message goes to the dead-letter queue after maxReceiveCount receives, and refreshes nothing', async () => {
   await provider().resetStats();
-  await sqs.send(new SendMessageCommand({ QueueUrl: stack.resources.refreshQueueUrl, MessageBody: '{"v":1,"k":"r","u":"poison"}' }));
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: stack.resources.refreshQueueUrl, MessageBody: '{"v":1,"k":"r","u":"poison"}' }),
+  );
   let received = 0;
   for (let i = 0; i < 10 && (await waiting(stack.resources.refreshQueueUrl)) > 0; i++) {
     const batch = await stack.refreshWork.workOnce();
@@ -124,7 +146,9 @@ it('a message that is not a work message goes to the dead-letter queue after max
     await sleep(VISIBILITY_SECONDS * 1000 + 200);
   }
   expect(received).toBe(REFRESH_QUEUE.maxReceiveCount);
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.resources.refreshDeadLetterQueueUrl, MaxNumberOfMessages: 10 }));
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: stack.resources.refreshDeadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+  );
   expect(Messages.map((m) => m.Body)).toEqual(['{"v":1,"k":"r","u":"poison"}']);
   expect((await provider().stats()).tokenRequests).toBe(0);
 }, 60_000);

@@ -17,8 +17,21 @@ import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { awsClientConfig, EMULATOR_CREDENTIALS } from '../../local/aws-clients';
 import { completeAuthorization } from '../../local/authorize';
 import { toHttpApiEvent, writeHttpApiResult } from '../../local/http-api';
-import { lambdaContext, parseFunctionName, runHandler, unhandledErrorPayload, type LoadedFunction } from '../../local/lambda-api';
-import { escapeHtml, invokeRoute, MAX_BODY_BYTES, sendJson, startLocalStack, type LocalStack } from '../../local/server';
+import {
+  lambdaContext,
+  parseFunctionName,
+  runHandler,
+  unhandledErrorPayload,
+  type LoadedFunction,
+} from '../../local/lambda-api';
+import {
+  escapeHtml,
+  invokeRoute,
+  MAX_BODY_BYTES,
+  sendJson,
+  startLocalStack,
+  type LocalStack,
+} from '../../local/server';
 import { emulatorEndpoint } from '../support/aws';
 import { registerSensitive } from '../support/leak-guard';
 
@@ -194,9 +207,15 @@ describe('Lambda Invoke API', () => {
   describe('callers scoped to an application (per-application aliases)', () => {
     it('a caller scoped to one application is refused for another, before anything is read', async () => {
       for (const name of ['token-fetch', 'refresh', 'revoke']) {
-        const payload = name === 'revoke' ? { userId: 'scoped-user', applicationId: 'crm', reason: 'user_disconnected' } : { userId: 'scoped-user', applicationId: 'crm' };
+        const payload =
+          name === 'revoke'
+            ? { userId: 'scoped-user', applicationId: 'crm', reason: 'user_disconnected' }
+            : { userId: 'scoped-user', applicationId: 'crm' };
         const out = await invoke({ FunctionName: name, Qualifier: 'app-default', Payload: json(payload) });
-        expect(out.answer).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid_request', message: expect.stringContaining('alias') }) });
+        expect(out.answer).toEqual({
+          ok: false,
+          error: expect.objectContaining({ code: 'invalid_request', message: expect.stringContaining('alias') }),
+        });
       }
     });
 
@@ -214,19 +233,24 @@ describe('Lambda Invoke API', () => {
   });
 
   it('answers a DryRun with 204 and an Event with 202 without a payload', async () => {
-    const dry = await lambda.send(new InvokeCommand({ FunctionName: 'refresh', InvocationType: 'DryRun', Payload: json({}) }));
+    const dry = await lambda.send(
+      new InvokeCommand({ FunctionName: 'refresh', InvocationType: 'DryRun', Payload: json({}) }),
+    );
     expect(dry.StatusCode).toBe(204);
-    const event = await lambda.send(new InvokeCommand({ FunctionName: 'refresh', InvocationType: 'Event', Payload: json({}) }));
+    const event = await lambda.send(
+      new InvokeCommand({ FunctionName: 'refresh', InvocationType: 'Event', Payload: json({}) }),
+    );
     expect(event.StatusCode).toBe(202);
     expect(event.Payload?.length ?? 0).toBe(0);
   });
 
   it('answers a handler that throws, times out or returns no JSON with FunctionError Unhandled', async () => {
     // Stand-in functions under another path prefix: the vault's own handlers never throw.
-    const standIn = (name: string, handler: LoadedFunction['handler'], timeoutSeconds = 10): [string, LoadedFunction] => [
-      name,
-      { definition: { ...FUNCTIONS.connect, name, timeoutSeconds }, handler },
-    ];
+    const standIn = (
+      name: string,
+      handler: LoadedFunction['handler'],
+      timeoutSeconds = 10,
+    ): [string, LoadedFunction] => [name, { definition: { ...FUNCTIONS.connect, name, timeoutSeconds }, handler }];
     const functions = new Map([
       standIn('throws', () => Promise.reject(new RangeError('out of range'))),
       standIn('hangs', () => new Promise(() => undefined), 0.05),
@@ -252,9 +276,15 @@ describe('Lambda Invoke API', () => {
       });
       expect(await call('hangs')).toEqual({
         error: 'Unhandled',
-        payload: { errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/^RequestId: \S+ Error: Task timed out after 0\.05 seconds$/) },
+        payload: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: expect.stringMatching(/^RequestId: \S+ Error: Task timed out after 0\.05 seconds$/),
+        },
       });
-      expect(await call('bigint')).toEqual({ error: 'Unhandled', payload: expect.objectContaining({ errorType: 'Runtime.MarshalError' }) });
+      expect(await call('bigint')).toEqual({
+        error: 'Unhandled',
+        payload: expect.objectContaining({ errorType: 'Runtime.MarshalError' }),
+      });
       expect(await call('nothing')).toEqual({ error: undefined, payload: null });
     } finally {
       standInLambda.destroy();
@@ -311,7 +341,10 @@ describe('HTTP routes', () => {
     stack.addRoute({
       method: 'GET',
       path: '/test-event',
-      handle: (request, res) => Promise.resolve(sendJson(res, 200, toHttpApiEvent(request.raw, request.url, 'GET /test-event', request.requestId))),
+      handle: (request, res) =>
+        Promise.resolve(
+          sendJson(res, 200, toHttpApiEvent(request.raw, request.url, 'GET /test-event', request.requestId)),
+        ),
     });
     const res = await fetch(`${stack.baseUrl}/test-event?a=1&a=2&b=x%20y`, {
       headers: { cookie: 'c1=v1; c2=v2', 'X-Test': 'yes' },
@@ -344,7 +377,11 @@ describe('HTTP routes', () => {
         Promise.resolve(
           writeHttpApiResult(
             res,
-            { statusCode: 302, headers: { Location: '/connected?status=connected' }, cookies: ['a=1; HttpOnly', 'b=2'] },
+            {
+              statusCode: 302,
+              headers: { Location: '/connected?status=connected' },
+              cookies: ['a=1; HttpOnly', 'b=2'],
+            },
             request.requestId,
           ),
         ),
@@ -436,11 +473,18 @@ describe('the whole flow against the development provider', () => {
       Payload: json({ userId, returnTo: `${stack.baseUrl}/connected` }),
     });
     expect(connected.functionError).toBeUndefined();
-    expect(connected.answer).toMatchObject({ ok: true, authorizationUrl: expect.any(String), expiresAt: expect.any(String) });
+    expect(connected.answer).toMatchObject({
+      ok: true,
+      authorizationUrl: expect.any(String),
+      expiresAt: expect.any(String),
+    });
 
     // The browser's part: the provider approves and sends it to our callback.
     const callbackUrl = await completeAuthorization(connected.answer.authorizationUrl ?? '');
-    registerSensitive(callbackUrl.searchParams.get('code') ?? undefined, callbackUrl.searchParams.get('state') ?? undefined);
+    registerSensitive(
+      callbackUrl.searchParams.get('code') ?? undefined,
+      callbackUrl.searchParams.get('state') ?? undefined,
+    );
     expect(`${callbackUrl.origin}${callbackUrl.pathname}`).toBe(`${stack.baseUrl}/oauth/callback`);
     expect(callbackUrl.searchParams.get('iss')).toBe(provider.issuer);
 
@@ -470,7 +514,11 @@ describe('the whole flow against the development provider', () => {
 
     const fetched = await invoke({ FunctionName: 'token-fetch', Payload: json({ userId }) });
     expect(fetched.functionError).toBeUndefined();
-    expect(fetched.answer).toMatchObject({ ok: true, accessToken: expect.any(String), tokenType: expect.stringMatching(/^bearer$/i) });
+    expect(fetched.answer).toMatchObject({
+      ok: true,
+      accessToken: expect.any(String),
+      tokenType: expect.stringMatching(/^bearer$/i),
+    });
     registerSensitive(fetched.answer.accessToken);
     expect(fetched.answer.refreshToken).toBeUndefined();
     expect(Date.parse(fetched.answer.expiresAt ?? '')).toBeGreaterThan(Date.now());
@@ -485,9 +533,15 @@ describe('the whole flow against the development provider', () => {
     expect(after.answer.accessToken).toBeUndefined();
 
     // The lifecycle events, read back from the emulator's bus: connected, then revoked (newest last).
-    const events = (await (await fetch(`${stack.baseUrl}/events?userId=${userId}`)).json()) as { events: Array<{ detailType: string; detail: Record<string, unknown> }> };
+    const events = (await (await fetch(`${stack.baseUrl}/events?userId=${userId}`)).json()) as {
+      events: Array<{ detailType: string; detail: Record<string, unknown> }>;
+    };
     expect(events.events.map((e) => e.detailType)).toEqual(['Connection Connected', 'Connection Revoked']);
-    expect(events.events[1]!.detail).toMatchObject({ userId, reason: 'user_disconnected', providerRevocation: 'confirmed' });
+    expect(events.events[1]!.detail).toMatchObject({
+      userId,
+      reason: 'user_disconnected',
+      providerRevocation: 'confirmed',
+    });
     expect(JSON.stringify(events)).not.toContain(String(fetched.answer.accessToken));
     const status = await invoke({ FunctionName: 'status', Payload: json({ userId }) });
     expect(status.answer).toMatchObject({ ok: true, connections: [{ applicationId: 'default', status: 'revoked' }] });

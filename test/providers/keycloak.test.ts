@@ -37,7 +37,13 @@ const nextSecond = (): Promise<void> => sleep(1050 - (Date.now() % 1000));
 describe('the realm', () => {
   it('requires PKCE from the client', async () => {
     const url = new URL(vault.server.authorizeUrl);
-    url.search = new URLSearchParams({ response_type: 'code', client_id: vault.server.clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'no-pkce' }).toString();
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: vault.server.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      state: 'no-pkce',
+    }).toString();
     const redirect = await vault.keycloak.login(url.toString(), 'alice');
     expect(redirect.searchParams.get('error')).toBe('invalid_request');
     expect(redirect.searchParams.get('code')).toBeNull();
@@ -56,7 +62,10 @@ describe('with offline_access', () => {
     registerSensitive(redirect.searchParams.get('code') ?? undefined, redirect.searchParams.get('state') ?? undefined);
     expect(redirect.searchParams.get('iss')).toBe(vault.server.issuer);
     expect(redirect.searchParams.get('state')).toBe(url.searchParams.get('state'));
-    const response = await vault.handlers.callback(callbackEvent(redirect.searchParams.toString()), fakeContext('callback'));
+    const response = await vault.handlers.callback(
+      callbackEvent(redirect.searchParams.toString()),
+      fakeContext('callback'),
+    );
     // Needs the OAuth client to read Keycloak's `"refresh_expires_in": 0` (offline tokens) as "no expiry stated".
     expect(new URL(String(response.headers?.location)).searchParams.get('status')).toBe('connected');
     expect((await vault.server.stats()).authorizationCodeGrants).toBe(1);
@@ -65,7 +74,10 @@ describe('with offline_access', () => {
 
     const answer = await vault.invoke('tokenFetch', { userId: 'alice', minValiditySeconds: 0 });
     expectOk(answer);
-    expect(await vault.server.introspect(String(answer.accessToken))).toMatchObject({ active: true, username: 'alice' });
+    expect(await vault.server.introspect(String(answer.accessToken))).toMatchObject({
+      active: true,
+      username: 'alice',
+    });
   });
 
   it('a forced refresh is one refresh at Keycloak, which rotates the refresh token; the old one is refused and ends the grant', async () => {
@@ -77,7 +89,10 @@ describe('with offline_access', () => {
     await nextSecond();
     await vault.server.resetStats();
 
-    const refreshed = await vault.invoke('refresh', { userId: 'carol', rejectedAccessToken: String(first.accessToken) });
+    const refreshed = await vault.invoke('refresh', {
+      userId: 'carol',
+      rejectedAccessToken: String(first.accessToken),
+    });
     expectOk(refreshed);
     expectSameToken(refreshed.accessToken, first.accessToken, false);
     expect(await vault.server.stats()).toMatchObject({ refreshGrants: 1, refreshFailures: 0 });
@@ -96,7 +111,7 @@ describe('with offline_access', () => {
 });
 
 describe('without offline_access (positive refresh_expires_in)', () => {
-  it('connects through Keycloak\'s login, fetches, and refreshes with rotation', async () => {
+  it("connects through Keycloak's login, fetches, and refreshes with rotation", async () => {
     await online.connectUser('bob');
     const stored = (await storedRecord(online, 'bob'))!;
     // Keycloak's refresh_expires_in is the realm's SSO idle timeout (600 s).
@@ -122,11 +137,17 @@ describe('without offline_access (positive refresh_expires_in)', () => {
     await online.connectUser('dave');
     expect(await online.server.endUserSessions('dave')).toBeGreaterThan(0);
     await online.server.resetStats();
-    expect(await online.invoke('refresh', { userId: 'dave' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required', retryable: false } });
+    expect(await online.invoke('refresh', { userId: 'dave' })).toMatchObject({
+      ok: false,
+      error: { code: 'reauthorization_required', retryable: false },
+    });
     const refused = await online.keycloak.events('REFRESH_TOKEN_ERROR');
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ error: 'invalid_token', details: { reason: 'Session not active' } });
-    expect(await online.invoke('tokenFetch', { userId: 'dave' })).toMatchObject({ ok: false, error: { code: 'reauthorization_required' } });
+    expect(await online.invoke('tokenFetch', { userId: 'dave' })).toMatchObject({
+      ok: false,
+      error: { code: 'reauthorization_required' },
+    });
     expect((await online.server.stats()).tokenRequests).toBe(1);
     await online.connectUser('dave');
     expectOk(await online.invoke('tokenFetch', { userId: 'dave', minValiditySeconds: 0 }));

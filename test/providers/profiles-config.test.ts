@@ -31,7 +31,13 @@ function configError(applications: unknown[]): TokenVaultConfigError {
 describe('deployment configuration with profiles', () => {
   it('resolves a profile into flat provider fields at synthesis', () => {
     const { config } = load([
-      { applicationId: 'mail', profile: 'microsoft', profileParameters: { tenant: 'contoso.onmicrosoft.com' }, clientId: 'c', scopes: ['Mail.Read'] },
+      {
+        applicationId: 'mail',
+        profile: 'microsoft',
+        profileParameters: { tenant: 'contoso.onmicrosoft.com' },
+        clientId: 'c',
+        scopes: ['Mail.Read'],
+      },
     ]);
     expect(config.applications[0]).toEqual({
       applicationId: 'mail',
@@ -56,26 +62,43 @@ describe('deployment configuration with profiles', () => {
   });
 
   it('keeps an application without a profile as given (the construct applies the seed defaults)', () => {
-    const { config } = load([{ applicationId: 'crm', clientId: 'c', authorizationParameters: { audience: 'https://api.example.com' } }]);
-    expect(config.applications[0]).toEqual({ applicationId: 'crm', clientId: 'c', authorizationParameters: { audience: 'https://api.example.com' } });
+    const { config } = load([
+      { applicationId: 'crm', clientId: 'c', authorizationParameters: { audience: 'https://api.example.com' } },
+    ]);
+    expect(config.applications[0]).toEqual({
+      applicationId: 'crm',
+      clientId: 'c',
+      authorizationParameters: { audience: 'https://api.example.com' },
+    });
   });
 
-  it.each(['authorizeUrl', 'tokenUrl', 'revocationUrl'])('refuses an http %s, naming the application and the field', (field) => {
-    const error = configError([{ applicationId: 'crm', clientId: 'c', [field]: 'http://idp.example.com/x' }]);
-    expect(error.message).toMatch(/^Invalid configuration \(.*vault\.json\):\n {2}/);
-    expect(error.message.split('\n').slice(1)).toEqual([
-      `  applications[crm].${field}: http: is not allowed in a deployment (the client secret and tokens would cross the network unencrypted); use the provider's https:// endpoint.`,
-    ]);
-  });
+  it.each(['authorizeUrl', 'tokenUrl', 'revocationUrl'])(
+    'refuses an http %s, naming the application and the field',
+    (field) => {
+      const error = configError([{ applicationId: 'crm', clientId: 'c', [field]: 'http://idp.example.com/x' }]);
+      expect(error.message).toMatch(/^Invalid configuration \(.*vault\.json\):\n {2}/);
+      expect(error.message.split('\n').slice(1)).toEqual([
+        `  applications[crm].${field}: http: is not allowed in a deployment (the client secret and tokens would cross the network unencrypted); use the provider's https:// endpoint.`,
+      ]);
+    },
+  );
 
   it('refuses http even on loopback, and through a profile parameter', () => {
-    expect(configError([{ clientId: 'c', tokenUrl: 'http://127.0.0.1:8080/token' }]).message).toMatch(/applications\[default\]\.tokenUrl: http: is not allowed in a deployment/);
-    expect(configError([{ clientId: 'c', profile: 'keycloak', profileParameters: { baseUrl: 'http://sso.example.com', realm: 'acme' } }]).message).toMatch(
+    expect(configError([{ clientId: 'c', tokenUrl: 'http://127.0.0.1:8080/token' }]).message).toMatch(
+      /applications\[default\]\.tokenUrl: http: is not allowed in a deployment/,
+    );
+    expect(
+      configError([
+        { clientId: 'c', profile: 'keycloak', profileParameters: { baseUrl: 'http://sso.example.com', realm: 'acme' } },
+      ]).message,
+    ).toMatch(
       /applications\[default\]\.profileParameters\.baseUrl: must be an https URL \(http is accepted only for loopback hosts/,
     );
-    expect(configError([{ clientId: 'c', profile: 'keycloak', profileParameters: { baseUrl: 'http://localhost:8080', realm: 'acme' } }]).message).toMatch(
-      /applications\[default\]\.authorizeUrl: http: is not allowed in a deployment/,
-    );
+    expect(
+      configError([
+        { clientId: 'c', profile: 'keycloak', profileParameters: { baseUrl: 'http://localhost:8080', realm: 'acme' } },
+      ]).message,
+    ).toMatch(/applications\[default\]\.authorizeUrl: http: is not allowed in a deployment/);
   });
 
   it('reports profile problems of every application, one line each', () => {
@@ -92,6 +115,8 @@ describe('deployment configuration with profiles', () => {
   });
 
   it('refuses an unknown profile id like any other unknown value', () => {
-    expect(configError([{ clientId: 'c', profile: 'myspace' }]).message).toMatch(/applications\.0\.profile: Invalid option/);
+    expect(configError([{ clientId: 'c', profile: 'myspace' }]).message).toMatch(
+      /applications\.0\.profile: Invalid option/,
+    );
   });
 });

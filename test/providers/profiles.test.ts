@@ -68,7 +68,14 @@ function profileApp(profile: ProfileId, overrides: ProviderOverrides = {}, scope
 
 /** An application without a profile: the vault's plain OAuth 2.0, no error-code map, no quirk. */
 function plainApp(): Application {
-  return registry(devProviderApplication(dp, { clientId: CLIENT_ID, clientSecretId: 'unused-here', redirectUri: REDIRECT_URI, returnTo: [] }));
+  return registry(
+    devProviderApplication(dp, {
+      clientId: CLIENT_ID,
+      clientSecretId: 'unused-here',
+      redirectUri: REDIRECT_URI,
+      returnTo: [],
+    }),
+  );
 }
 
 function keep(tokens: TokenResponse): TokenResponse {
@@ -77,10 +84,17 @@ function keep(tokens: TokenResponse): TokenResponse {
 }
 
 /** connect + the provider's login and consent + the code exchange, as the callback does it. */
-async function connect(app: Application, loginHint: string, scopes?: readonly string[]): Promise<{ tokens: TokenResponse; back: URL; code: string; verifier: string }> {
+async function connect(
+  app: Application,
+  loginHint: string,
+  scopes?: readonly string[],
+): Promise<{ tokens: TokenResponse; back: URL; code: string; verifier: string }> {
   const verifier = generateCodeVerifier();
   const state = generateState();
-  const back = await completeAuthorization(app.client.authorizationUrl({ state, codeVerifier: verifier, scopes: scopes ?? app.config.scopes }), { loginHint });
+  const back = await completeAuthorization(
+    app.client.authorizationUrl({ state, codeVerifier: verifier, scopes: scopes ?? app.config.scopes }),
+    { loginHint },
+  );
   expect(back.searchParams.get('state')).toBe(state);
   const code = back.searchParams.get('code');
   if (code === null) throw new Error(`authorization failed: ${back.searchParams.get('error')}`);
@@ -111,7 +125,13 @@ describe('otesse profile (the seed provider)', () => {
   it("classifies the provider's rate_limited error code as rate limiting, retryable", async () => {
     const app = profileApp('otesse', {}, ['read']);
     const { tokens } = await connect(app, newUser());
-    await dp.injectFault({ endpoint: 'token', mode: 'status', status: 400, body: { error: 'rate_limited' }, retryAfter: '3' });
+    await dp.injectFault({
+      endpoint: 'token',
+      mode: 'status',
+      status: 400,
+      body: { error: 'rate_limited' },
+      retryAfter: '3',
+    });
     const error = await refreshFailure(app, tokens.refreshToken);
     expect(error).toMatchObject({ code: 'rate_limited', providerError: 'rate_limited', retryAfterMs: 3000 });
     expect(error.isSafeToRetry).toBe(true);
@@ -122,7 +142,9 @@ describe('keycloak profile', () => {
   it('asks for offline_access and checks the issuer', async () => {
     const app = profileApp('keycloak', {}, ['read']);
     expect(app.config.issuer).toBe(dp.issuer);
-    const url = new URL(app.client.authorizationUrl({ state: 's', codeVerifier: generateCodeVerifier(), scopes: ['read'] }));
+    const url = new URL(
+      app.client.authorizationUrl({ state: 's', codeVerifier: generateCodeVerifier(), scopes: ['read'] }),
+    );
     expect(url.searchParams.get('scope')).toBe('read offline_access');
     const { back } = await connect(app, newUser(), ['read']);
     expect(back.searchParams.get('iss')).toBe(app.config.issuer);
@@ -144,19 +166,29 @@ describe('keycloak profile', () => {
       "Application default: The provider's authorization code exchange answer has refresh_expires_in that states no expiry (not a positive number); it is treated as absent.",
       "Application default: The provider's refresh answer has refresh_expires_in that states no expiry (not a positive number); it is treated as absent.",
     ]);
-    expect(app.config).toMatchObject({ profile: 'keycloak', rotatesRefreshTokens: true, refreshTokenIdleExpirySeconds: 30 * 24 * 60 * 60 });
+    expect(app.config).toMatchObject({
+      profile: 'keycloak',
+      rotatesRefreshTokens: true,
+      refreshTokenIdleExpirySeconds: 30 * 24 * 60 * 60,
+    });
   });
 });
 
 describe('google profile', () => {
   beforeEach(async () => {
-    await quirks({ rotateRefreshTokens: false, refreshTokenRequiresOfflineAccess: true, refreshTokenOnFirstConsentOnly: true });
+    await quirks({
+      rotateRefreshTokens: false,
+      refreshTokenRequiresOfflineAccess: true,
+      refreshTokenOnFirstConsentOnly: true,
+    });
   });
 
   it('connects with access_type=offline&prompt=consent, so every connect gets a refresh token', async () => {
     const app = profileApp('google', {}, ['read']);
     const user = newUser();
-    const url = new URL(app.client.authorizationUrl({ state: 's', codeVerifier: generateCodeVerifier(), scopes: ['read'] }));
+    const url = new URL(
+      app.client.authorizationUrl({ state: 's', codeVerifier: generateCodeVerifier(), scopes: ['read'] }),
+    );
     expect(url.searchParams.get('access_type')).toBe('offline');
     expect(url.searchParams.get('prompt')).toBe('consent');
     expect((await connect(app, user)).tokens.refreshToken).toEqual(expect.any(String));
@@ -187,7 +219,10 @@ describe('google profile', () => {
     expect(once.refreshToken).toBeUndefined();
     const twice = await refresh(app, tokens.refreshToken);
     expect(twice.accessToken).not.toBe(once.accessToken);
-    expect(app.config).toMatchObject({ rotatesRefreshTokens: false, refreshTokenIdleExpirySeconds: 180 * 24 * 60 * 60 });
+    expect(app.config).toMatchObject({
+      rotatesRefreshTokens: false,
+      refreshTokenIdleExpirySeconds: 180 * 24 * 60 * 60,
+    });
   });
 });
 
@@ -197,7 +232,9 @@ describe('microsoft profile (Entra ID)', () => {
     const { tokens, back } = await connect(app, newUser(), ['User.Read']);
     expect(back.searchParams.has('code')).toBe(true);
     expect(tokens.refreshToken).toEqual(expect.any(String));
-    const url = new URL(app.client.authorizationUrl({ state: 's', codeVerifier: generateCodeVerifier(), scopes: ['User.Read'] }));
+    const url = new URL(
+      app.client.authorizationUrl({ state: 's', codeVerifier: generateCodeVerifier(), scopes: ['User.Read'] }),
+    );
     expect(url.searchParams.get('scope')).toBe('User.Read offline_access');
   });
 
@@ -217,7 +254,10 @@ describe('microsoft profile (Entra ID)', () => {
 describe('github profile (GitHub Apps, expiring user tokens)', () => {
   const GITHUB_QUIRKS: DevProviderQuirks = {
     tokenErrorStatus: 200,
-    errorCodes: { 'refresh_token:invalid_grant': 'bad_refresh_token', 'authorization_code:invalid_grant': 'bad_verification_code' },
+    errorCodes: {
+      'refresh_token:invalid_grant': 'bad_refresh_token',
+      'authorization_code:invalid_grant': 'bad_verification_code',
+    },
     tokenType: 'bearer',
     refreshTokenExpiresIn: { field: 'refresh_token_expires_in' },
   };
@@ -234,12 +274,17 @@ describe('github profile (GitHub Apps, expiring user tokens)', () => {
     expect(rotated.refreshToken).not.toBe(tokens.refreshToken);
   });
 
-  it("reads bad_refresh_token, answered with HTTP 200, as invalid_grant: the user must reconnect", async () => {
+  it('reads bad_refresh_token, answered with HTTP 200, as invalid_grant: the user must reconnect', async () => {
     const app = profileApp('github', {}, ['read']);
     const { tokens } = await connect(app, newUser());
     await refresh(app, tokens.refreshToken);
     const error = await refreshFailure(app, tokens.refreshToken); // already used
-    expect(error).toMatchObject({ code: 'oauth_error', status: 200, providerError: 'invalid_grant', providerCode: 'bad_refresh_token' });
+    expect(error).toMatchObject({
+      code: 'oauth_error',
+      status: 200,
+      providerError: 'invalid_grant',
+      providerCode: 'bad_refresh_token',
+    });
     expect(error.isInvalidGrant).toBe(true);
     expect(error.isTransient).toBe(false);
   });
@@ -261,13 +306,21 @@ describe('github profile (GitHub Apps, expiring user tokens)', () => {
       (error: unknown) => error,
     );
     expect(replay).toBeInstanceOf(OAuthError);
-    expect(replay).toMatchObject({ providerError: 'invalid_grant', providerCode: 'bad_verification_code', status: 200 });
+    expect(replay).toMatchObject({
+      providerError: 'invalid_grant',
+      providerCode: 'bad_verification_code',
+      status: 200,
+    });
   });
 });
 
 describe('slack profile (token rotation)', () => {
   beforeEach(async () => {
-    await quirks({ tokenType: 'bot', tokenErrorStatus: 200, errorCodes: { 'refresh_token:invalid_grant': 'invalid_refresh_token' } });
+    await quirks({
+      tokenType: 'bot',
+      tokenErrorStatus: 200,
+      errorCodes: { 'refresh_token:invalid_grant': 'invalid_refresh_token' },
+    });
   });
 
   it('serves bot tokens as Bearer and keeps every rotated refresh token', async () => {
@@ -334,7 +387,11 @@ describe('okta and auth0 profiles (rotation with a grace period)', () => {
 
   it("auth0: with the tenant's reuse interval, two concurrent refreshes of one token both succeed", async () => {
     const app = profileApp('auth0', { reuseGraceSeconds: 5 }, ['read']);
-    expect(app.config).toMatchObject({ rotatesRefreshTokens: true, reuseGraceSeconds: 5, requiredScopes: ['offline_access'] });
+    expect(app.config).toMatchObject({
+      rotatesRefreshTokens: true,
+      reuseGraceSeconds: 5,
+      requiredScopes: ['offline_access'],
+    });
     await quirks({ reuseGraceSeconds: app.config.reuseGraceSeconds! });
     const { tokens } = await connect(app, newUser());
     const [a, b] = await Promise.all([refresh(app, tokens.refreshToken), refresh(app, tokens.refreshToken)]);
@@ -361,7 +418,10 @@ describe('token types other than Bearer', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(OAuthError);
-    expect(error).toMatchObject({ code: 'unsupported_token_type', message: `The provider's authorization code exchange answer has token_type ${type}; only Bearer tokens can be served.` });
+    expect(error).toMatchObject({
+      code: 'unsupported_token_type',
+      message: `The provider's authorization code exchange answer has token_type ${type}; only Bearer tokens can be served.`,
+    });
   });
 });
 
@@ -381,9 +441,13 @@ describe('transport against a real peer', () => {
     await dp.injectFault({ endpoint: 'token', mode: 'hang', count: 2 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const aborted = await app.client.refresh(tokens.refreshToken!, CLIENT_SECRET, { signal: controller.signal }).catch((e: unknown) => e);
+    const aborted = await app.client
+      .refresh(tokens.refreshToken!, CLIENT_SECRET, { signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(aborted).toMatchObject({ code: 'timeout', message: 'The provider call was cancelled by the caller.' });
-    const timedOut = await app.client.refresh(tokens.refreshToken!, CLIENT_SECRET, { timeoutMs: 150 }).catch((e: unknown) => e);
+    const timedOut = await app.client
+      .refresh(tokens.refreshToken!, CLIENT_SECRET, { timeoutMs: 150 })
+      .catch((e: unknown) => e);
     expect(timedOut).toMatchObject({ code: 'timeout', message: 'The provider did not answer within 150 ms.' });
     // The hung requests never reached oidc-provider: the refresh token is still good.
     await expect(refresh(app, tokens.refreshToken)).resolves.toMatchObject({ accessToken: expect.any(String) });

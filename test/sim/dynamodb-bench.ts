@@ -10,7 +10,13 @@ const TABLE = 'bench-Connections';
 const model = new DynamoDbModel(schemasFromDefinitions({ connections: TABLE, states: 'bench-OAuthStates' }));
 const key = { userId: 'u', applicationId: 'a' };
 model.apply(
-  new UpdateCommand({ TableName: TABLE, Key: key, UpdateExpression: 'SET version = :z, #s = :a', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':z': 0, ':a': 'active' } }),
+  new UpdateCommand({
+    TableName: TABLE,
+    Key: key,
+    UpdateExpression: 'SET version = :z, #s = :a',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':z': 0, ':a': 'active' },
+  }),
 );
 
 const command = (i: number): UpdateCommand =>
@@ -31,4 +37,6 @@ for (let batch = 0; batch < 200; batch++) {
   for (const c of commands) model.apply(c);
   nanoseconds += process.hrtime.bigint() - started;
 }
-console.log(`${applied} conditional UpdateItem applications: ${Math.round(applied / (Number(nanoseconds) / 1e9))} per second`);
+console.log(
+  `${applied} conditional UpdateItem applications: ${Math.round(applied / (Number(nanoseconds) / 1e9))} per second`,
+);

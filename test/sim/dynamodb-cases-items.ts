@@ -53,12 +53,14 @@ export function deviates(c: Case, reason: string, expect: (outcomes: Outcome[]) 
   return { ...c, deviation: { reason, expect } };
 }
 
-export const MOTO_500 = 'moto fails with an internal server error (HTTP 500) on this request; DynamoDB answers a ValidationException';
+export const MOTO_500 =
+  'moto fails with an internal server error (HTTP 500) on this request; DynamoDB answers a ValidationException';
 
 export function expectError(name: string): (outcomes: Outcome[]) => void {
   return (outcomes) => {
     const last = outcomes[outcomes.length - 1]!;
-    if (!('error' in last) || last.error.name !== name) throw new Error(`expected ${name}, got ${JSON.stringify(last)}`);
+    if (!('error' in last) || last.error.name !== name)
+      throw new Error(`expected ${name}, got ${JSON.stringify(last)}`);
   };
 }
 
@@ -107,7 +109,11 @@ const CONDITIONS: Case[] = [
   condition('neg < :v', { ':v': -1 }),
   condition('s < :v', { ':v': 'hellp' }),
   condition('s > :v', { ':v': 'Hello' }),
-  deviates(condition('s < :v', { ':v': 5 }), 'moto fails with HTTP 500 comparing a string with a number; DynamoDB: false', expectFailedCondition),
+  deviates(
+    condition('s < :v', { ':v': 5 }),
+    'moto fails with HTTP 500 comparing a string with a number; DynamoDB: false',
+    expectFailedCondition,
+  ),
   condition('b < :v', { ':v': bytes(1, 2, 4) }),
   condition('b = :v', { ':v': bytes(1, 2, 3) }),
   condition('t = :v', { ':v': true }),
@@ -132,7 +138,11 @@ const CONDITIONS: Case[] = [
   condition('n BETWEEN :a AND :b', { ':a': 5, ':b': 10 }),
   condition('n BETWEEN :a AND :b', { ':a': 11, ':b': 20 }),
   condition('s BETWEEN :a AND :b', { ':a': 'a', ':b': 'z' }),
-  deviates(condition('n BETWEEN :a AND :b', { ':a': 20, ':b': 5 }), 'moto evaluates reversed BETWEEN bounds to false; DynamoDB refuses them ("requires upper bound to be greater than or equal to lower bound")', expectValidation),
+  deviates(
+    condition('n BETWEEN :a AND :b', { ':a': 20, ':b': 5 }),
+    'moto evaluates reversed BETWEEN bounds to false; DynamoDB refuses them ("requires upper bound to be greater than or equal to lower bound")',
+    expectValidation,
+  ),
   condition('n IN (:a, :b)', { ':a': 1, ':b': 10 }),
   condition('s IN (:a)', { ':a': 'nope' }),
   condition('l IN (:a)', { ':a': [1, 'two', [3], { four: 4 }] }),
@@ -161,13 +171,25 @@ const CONDITIONS: Case[] = [
       ['absent', 'S'],
     ] as const
   ).map(([path, type]) => condition(`attribute_type(${path}, :t)`, { ':t': type })),
-  deviates(condition('attribute_type(n, :t)', { ':t': 'NUMBER' }), 'moto accepts an unknown type name; DynamoDB refuses it ("Invalid attribute type name found")', expectValidation),
+  deviates(
+    condition('attribute_type(n, :t)', { ':t': 'NUMBER' }),
+    'moto accepts an unknown type name; DynamoDB refuses it ("Invalid attribute type name found")',
+    expectValidation,
+  ),
   condition('begins_with(s, :p)', { ':p': 'he' }),
   condition('begins_with(s, :p)', { ':p': 'lo' }),
   condition('begins_with(s, :p)', { ':p': '' }),
-  deviates(condition('begins_with(b, :p)', { ':p': bytes(1, 2) }), 'moto compares binaries in their base64 text; DynamoDB compares bytes (true here)', expectOutput()),
+  deviates(
+    condition('begins_with(b, :p)', { ':p': bytes(1, 2) }),
+    'moto compares binaries in their base64 text; DynamoDB compares bytes (true here)',
+    expectOutput(),
+  ),
   condition('begins_with(n, :p)', { ':p': '1' }),
-  deviates(condition('begins_with(s, :p)', { ':p': 1 }), 'moto evaluates begins_with with a number operand to false; DynamoDB refuses the operand type', expectValidation),
+  deviates(
+    condition('begins_with(s, :p)', { ':p': 1 }),
+    'moto evaluates begins_with with a number operand to false; DynamoDB refuses the operand type',
+    expectValidation,
+  ),
   condition('contains(s, :v)', { ':v': 'ell' }),
   condition('contains(ss, :v)', { ':v': 'x' }),
   condition('contains(ns, :v)', { ':v': 2 }),
@@ -175,7 +197,11 @@ const CONDITIONS: Case[] = [
   condition('contains(l, :v)', { ':v': 'two' }),
   condition('contains(l, :v)', { ':v': [3] }),
   condition('contains(m, :v)', { ':v': 'x' }),
-  deviates(condition('contains(b, :v)', { ':v': bytes(2, 3) }), 'moto does not look into binaries; DynamoDB (as its CONTAINS operator documents) finds a byte subsequence', expectOutput()),
+  deviates(
+    condition('contains(b, :v)', { ':v': bytes(2, 3) }),
+    'moto does not look into binaries; DynamoDB (as its CONTAINS operator documents) finds a byte subsequence',
+    expectOutput(),
+  ),
   condition('contains(bs, :v)', { ':v': bytes(1) }),
   condition('size(s) = :v', { ':v': 5 }),
   condition('size(l) = :v', { ':v': 4 }),
@@ -183,13 +209,21 @@ const CONDITIONS: Case[] = [
   condition('size(ss) = :v', { ':v': 2 }),
   condition('size(b) = :v', { ':v': 3 }),
   condition('size(e) = :v', { ':v': 0 }),
-  deviates(condition('size(absent) < :v', { ':v': 100 }), 'moto fails with HTTP 500 on size() of a missing attribute; DynamoDB: the comparison is false', expectFailedCondition),
+  deviates(
+    condition('size(absent) < :v', { ':v': 100 }),
+    'moto fails with HTTP 500 on size() of a missing attribute; DynamoDB: the comparison is false',
+    expectFailedCondition,
+  ),
   condition('size(m.arr) > :v', { ':v': 1 }),
   condition('n = :a OR n = :b AND s = :c', { ':a': 10, ':b': 1, ':c': 'nope' }),
   condition('(n = :a OR n = :b) AND s = :c', { ':a': 10, ':b': 1, ':c': 'nope' }),
   condition('NOT n = :a', { ':a': 10 }),
   condition('NOT (n = :a OR s = :b)', { ':a': 1, ':b': 'hello' }),
-  deviates(condition('NOT NOT n = :a', { ':a': 10 }), 'moto fails with HTTP 500 on a double NOT; the grammar (NOT condition) allows it', expectOutput()),
+  deviates(
+    condition('NOT NOT n = :a', { ':a': 10 }),
+    'moto fails with HTTP 500 on a double NOT; the grammar (NOT condition) allows it',
+    expectOutput(),
+  ),
   condition('n = :a and not attribute_exists(absent)', { ':a': 10 }),
   condition('(n = :a)', { ':a': 10 }),
   condition('((n = :a))', { ':a': 10 }),
@@ -208,10 +242,23 @@ const CONDITIONS: Case[] = [
   deviates(condition('n IN ()', {}), MOTO_500, expectValidation),
 ];
 
-const update = (expr: string, values?: Values, extra: Values = {}): ((p: Pair) => Command[]) => (p) => [
-  new UpdateCommand({ TableName: p.c, Key: key('u1', 'a1'), UpdateExpression: expr, ...(values ? { ExpressionAttributeValues: values } : {}), ReturnValues: 'ALL_NEW', ...extra }),
-];
-const updateCase = (expr: string, values?: Values, extra: Values = {}): Case => ({ name: `update ${expr}`, setup: putRich, run: update(expr, values, extra) });
+const update =
+  (expr: string, values?: Values, extra: Values = {}): ((p: Pair) => Command[]) =>
+  (p) => [
+    new UpdateCommand({
+      TableName: p.c,
+      Key: key('u1', 'a1'),
+      UpdateExpression: expr,
+      ...(values ? { ExpressionAttributeValues: values } : {}),
+      ReturnValues: 'ALL_NEW',
+      ...extra,
+    }),
+  ];
+const updateCase = (expr: string, values?: Values, extra: Values = {}): Case => ({
+  name: `update ${expr}`,
+  setup: putRich,
+  run: update(expr, values, extra),
+});
 
 const UPDATES: Case[] = [
   updateCase('SET n = n + :one', { ':one': 1 }),
@@ -233,7 +280,11 @@ const UPDATES: Case[] = [
   updateCase('SET l[1] = :v', { ':v': 'TWO' }),
   updateCase('SET l[10] = :v', { ':v': 'appended' }),
   updateCase('SET nope.x = :v', { ':v': 1 }),
-  deviates(updateCase('SET s.x = :v', { ':v': 1 }), 'moto ignores a SET below a string; DynamoDB: "The document path provided in the update expression is invalid for update"', expectValidation),
+  deviates(
+    updateCase('SET s.x = :v', { ':v': 1 }),
+    'moto ignores a SET below a string; DynamoDB: "The document path provided in the update expression is invalid for update"',
+    expectValidation,
+  ),
   updateCase('SET a = :v, b = :w', { ':v': 1, ':w': 2 }),
   updateCase('SET n = d, d = n'),
   updateCase('REMOVE s'),
@@ -283,28 +334,125 @@ const UPDATES: Case[] = [
   updateCase('REMOVE absent', undefined, { ReturnValues: 'UPDATED_OLD' }),
   {
     name: 'update of a missing item creates it',
-    run: (p) => [new UpdateCommand({ TableName: p.c, Key: key('u9', 'a9'), UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 }, ReturnValues: 'ALL_OLD' })],
+    run: (p) => [
+      new UpdateCommand({
+        TableName: p.c,
+        Key: key('u9', 'a9'),
+        UpdateExpression: 'SET a = :a',
+        ExpressionAttributeValues: { ':a': 1 },
+        ReturnValues: 'ALL_OLD',
+      }),
+    ],
   },
   {
     name: 'update of a missing item with a condition on it fails',
-    run: (p) => [new UpdateCommand({ TableName: p.c, Key: key('u9', 'a9'), UpdateExpression: 'SET a = :a', ConditionExpression: 'attribute_exists(userId)', ExpressionAttributeValues: { ':a': 1 } })],
+    run: (p) => [
+      new UpdateCommand({
+        TableName: p.c,
+        Key: key('u9', 'a9'),
+        UpdateExpression: 'SET a = :a',
+        ConditionExpression: 'attribute_exists(userId)',
+        ExpressionAttributeValues: { ':a': 1 },
+      }),
+    ],
   },
   {
     name: 'counter ADD on a missing item, UPDATED_OLD and UPDATED_NEW',
     run: (p) => [
-      new UpdateCommand({ TableName: p.c, Key: key('#counters', 'app'), UpdateExpression: 'ADD activeConnections :d', ExpressionAttributeValues: { ':d': 1 }, ReturnValues: 'UPDATED_OLD' }),
-      new UpdateCommand({ TableName: p.c, Key: key('#counters', 'app'), UpdateExpression: 'ADD activeConnections :d', ExpressionAttributeValues: { ':d': -1 }, ReturnValues: 'UPDATED_NEW' }),
+      new UpdateCommand({
+        TableName: p.c,
+        Key: key('#counters', 'app'),
+        UpdateExpression: 'ADD activeConnections :d',
+        ExpressionAttributeValues: { ':d': 1 },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+      new UpdateCommand({
+        TableName: p.c,
+        Key: key('#counters', 'app'),
+        UpdateExpression: 'ADD activeConnections :d',
+        ExpressionAttributeValues: { ':d': -1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
     ],
   },
-  deviates({ name: 'update without an UpdateExpression creates the key', run: (p) => [new UpdateCommand({ TableName: p.c, Key: key('u8', 'a8'), ReturnValues: 'ALL_NEW' })] }, 'moto fails with HTTP 500 without an UpdateExpression; DynamoDB (UpdateExpression is optional) creates the item', expectOutput({ Attributes: key('u8', 'a8') })),
-  { name: 'update with a key of the wrong type', run: (p) => [new UpdateCommand({ TableName: p.c, Key: { userId: 'u1', applicationId: 5 }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } })] },
-  { name: 'update with an extra key attribute', run: (p) => [new UpdateCommand({ TableName: p.c, Key: { ...key('u1', 'a1'), n: 1 }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } })] },
-  { name: 'update with a missing sort key', run: (p) => [new UpdateCommand({ TableName: p.c, Key: { userId: 'u1' }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } })] },
-  deviates({ name: 'update with an empty-string key', run: (p) => [new UpdateCommand({ TableName: p.c, Key: key('', 'a1'), UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } })] }, 'moto stores an item with an empty-string key; DynamoDB refuses empty key values', expectValidation),
-  deviates(condition('absent = :null', { ':null': null }), 'moto takes a missing attribute for NULL; in DynamoDB a comparison with a missing attribute is false', expectFailedCondition),
-  deviates(condition('absent IN (:null, :a)', { ':null': null, ':a': 1 }), 'moto takes a missing attribute for NULL; in DynamoDB a comparison with a missing attribute is false', expectFailedCondition),
   deviates(
-    { name: 'size() of an attribute of a missing item', run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ConditionExpression: 'size(s) > :v', ExpressionAttributeValues: { ':v': 1 } })] },
+    {
+      name: 'update without an UpdateExpression creates the key',
+      run: (p) => [new UpdateCommand({ TableName: p.c, Key: key('u8', 'a8'), ReturnValues: 'ALL_NEW' })],
+    },
+    'moto fails with HTTP 500 without an UpdateExpression; DynamoDB (UpdateExpression is optional) creates the item',
+    expectOutput({ Attributes: key('u8', 'a8') }),
+  ),
+  {
+    name: 'update with a key of the wrong type',
+    run: (p) => [
+      new UpdateCommand({
+        TableName: p.c,
+        Key: { userId: 'u1', applicationId: 5 },
+        UpdateExpression: 'SET a = :a',
+        ExpressionAttributeValues: { ':a': 1 },
+      }),
+    ],
+  },
+  {
+    name: 'update with an extra key attribute',
+    run: (p) => [
+      new UpdateCommand({
+        TableName: p.c,
+        Key: { ...key('u1', 'a1'), n: 1 },
+        UpdateExpression: 'SET a = :a',
+        ExpressionAttributeValues: { ':a': 1 },
+      }),
+    ],
+  },
+  {
+    name: 'update with a missing sort key',
+    run: (p) => [
+      new UpdateCommand({
+        TableName: p.c,
+        Key: { userId: 'u1' },
+        UpdateExpression: 'SET a = :a',
+        ExpressionAttributeValues: { ':a': 1 },
+      }),
+    ],
+  },
+  deviates(
+    {
+      name: 'update with an empty-string key',
+      run: (p) => [
+        new UpdateCommand({
+          TableName: p.c,
+          Key: key('', 'a1'),
+          UpdateExpression: 'SET a = :a',
+          ExpressionAttributeValues: { ':a': 1 },
+        }),
+      ],
+    },
+    'moto stores an item with an empty-string key; DynamoDB refuses empty key values',
+    expectValidation,
+  ),
+  deviates(
+    condition('absent = :null', { ':null': null }),
+    'moto takes a missing attribute for NULL; in DynamoDB a comparison with a missing attribute is false',
+    expectFailedCondition,
+  ),
+  deviates(
+    condition('absent IN (:null, :a)', { ':null': null, ':a': 1 }),
+    'moto takes a missing attribute for NULL; in DynamoDB a comparison with a missing attribute is false',
+    expectFailedCondition,
+  ),
+  deviates(
+    {
+      name: 'size() of an attribute of a missing item',
+      run: (p) => [
+        new PutCommand({
+          TableName: p.c,
+          Item: key('u1', 'a1'),
+          ConditionExpression: 'size(s) > :v',
+          ExpressionAttributeValues: { ':v': 1 },
+        }),
+      ],
+    },
     'moto fails with HTTP 500 on size() of a missing attribute; DynamoDB: the comparison is false',
     expectFailedCondition,
   ),
@@ -314,19 +462,40 @@ const UPDATES: Case[] = [
     expectValidation,
   ),
   deviates(
-    { name: 'UPDATED_NEW of an update that creates the item', run: (p) => [new UpdateCommand({ TableName: p.c, Key: key('u9', 'a9'), UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 }, ReturnValues: 'UPDATED_NEW' })] },
+    {
+      name: 'UPDATED_NEW of an update that creates the item',
+      run: (p) => [
+        new UpdateCommand({
+          TableName: p.c,
+          Key: key('u9', 'a9'),
+          UpdateExpression: 'SET a = :a',
+          ExpressionAttributeValues: { ':a': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ],
+    },
     'moto also returns the key attributes (they changed, from missing); DynamoDB returns the attributes the update names',
     expectOutput({ Attributes: { a: 1 } }),
   ),
   deviates(
-    updateCase('SET m = :m', { ':m': { x: 1, y: 'new', sub: { deep: 'yes' }, arr: [10, 20] } }, { ReturnValues: 'UPDATED_NEW' }),
+    updateCase(
+      'SET m = :m',
+      { ':m': { x: 1, y: 'new', sub: { deep: 'yes' }, arr: [10, 20] } },
+      { ReturnValues: 'UPDATED_NEW' },
+    ),
     'moto returns only the changed entries of the map; DynamoDB returns the updated attribute whole',
-    (outcomes) => expect(outcomes[0]).toEqual({ output: expect.objectContaining({ Attributes: { m: { x: 1, y: 'new', sub: { deep: 'yes' }, arr: [10, 20] } } }) as unknown }),
+    (outcomes) =>
+      expect(outcomes[0]).toEqual({
+        output: expect.objectContaining({
+          Attributes: { m: { x: 1, y: 'new', sub: { deep: 'yes' }, arr: [10, 20] } },
+        }) as unknown,
+      }),
   ),
   deviates(
     updateCase('SET n = :same, a = :a', { ':same': 10, ':a': 1 }, { ReturnValues: 'UPDATED_OLD' }),
     'moto leaves out an attribute set to the value it had; DynamoDB returns every attribute the update names',
-    (outcomes) => expect(outcomes[0]).toEqual({ output: expect.objectContaining({ Attributes: { n: 10 } }) as unknown }),
+    (outcomes) =>
+      expect(outcomes[0]).toEqual({ output: expect.objectContaining({ Attributes: { n: 10 } }) as unknown }),
   ),
   deviates(
     updateCase('SET m.x = :v, l[1] = :w', { ':v': 5, ':w': 'deux' }, { ReturnValues: 'UPDATED_NEW' }),
@@ -338,58 +507,252 @@ const UPDATES: Case[] = [
     'moto returns the whole old attributes; DynamoDB returns the updated paths only',
     expectOutput({ Attributes: { m: { x: 1 }, l: [1] } }),
   ),
-  { name: 'decimal arithmetic is exact', run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n: 0.1 } }), ...update('SET n = n + :v', { ':v': 0.2 })(p)] },
+  {
+    name: 'decimal arithmetic is exact',
+    run: (p) => [
+      new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n: 0.1 } }),
+      ...update('SET n = n + :v', { ':v': 0.2 })(p),
+    ],
+  },
 ];
 
 const PUTS: Case[] = [
-  { name: 'put and get every type', run: (p) => [...putRich(p), new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ConsistentRead: true })] },
-  { name: 'put overwrite with ALL_OLD', setup: putRich, run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n: 1 }, ReturnValues: 'ALL_OLD' })] },
-  { name: 'put ALL_OLD of a new item', run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n: 1 }, ReturnValues: 'ALL_OLD' })] },
-  ...['NONE', 'ALL_OLD'].map(
-    (rv): Case => ({
-      name: `put attribute_not_exists twice (ReturnValuesOnConditionCheckFailure ${rv})`,
-      run: (p) =>
-        [1, 2].map(
-          (n) =>
-            new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'userId' }, ReturnValuesOnConditionCheckFailure: rv as 'NONE' }),
-        ),
-    }),
-  ),
-  { name: 'put with a condition on a missing item', run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': 1 } })] },
+  {
+    name: 'put and get every type',
+    run: (p) => [...putRich(p), new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ConsistentRead: true })],
+  },
+  {
+    name: 'put overwrite with ALL_OLD',
+    setup: putRich,
+    run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n: 1 }, ReturnValues: 'ALL_OLD' })],
+  },
+  {
+    name: 'put ALL_OLD of a new item',
+    run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), n: 1 }, ReturnValues: 'ALL_OLD' })],
+  },
+  ...['NONE', 'ALL_OLD'].map((rv): Case => ({
+    name: `put attribute_not_exists twice (ReturnValuesOnConditionCheckFailure ${rv})`,
+    run: (p) =>
+      [1, 2].map(
+        (n) =>
+          new PutCommand({
+            TableName: p.c,
+            Item: { ...key('u1', 'a1'), n },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'userId' },
+            ReturnValuesOnConditionCheckFailure: rv as 'NONE',
+          }),
+      ),
+  })),
+  {
+    name: 'put with a condition on a missing item',
+    run: (p) => [
+      new PutCommand({
+        TableName: p.c,
+        Item: key('u1', 'a1'),
+        ConditionExpression: '#v = :v',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':v': 1 },
+      }),
+    ],
+  },
   { name: 'put without the sort key', run: (p) => [new PutCommand({ TableName: p.c, Item: { userId: 'u1' } })] },
-  { name: 'put with a key of the wrong type', run: (p) => [new PutCommand({ TableName: p.c, Item: { userId: 'u1', applicationId: 5 } })] },
+  {
+    name: 'put with a key of the wrong type',
+    run: (p) => [new PutCommand({ TableName: p.c, Item: { userId: 'u1', applicationId: 5 } })],
+  },
   { name: 'put with an empty-string key', run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', '') })] },
-  { name: 'put with an empty string and empty containers', run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), e: '', l: [], m: {}, eb: bytes() } }), new GetCommand({ TableName: p.c, Key: key('u1', 'a1') })] },
-  deviates({ name: 'put with an index key of the wrong type', run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), dueShard: 1, refreshDueAt: 5 } })] }, 'moto stores it (and leaves it out of the index); DynamoDB refuses it ("Type mismatch for Index Key")', expectValidation),
-  { name: 'put with an empty index key', run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), dueShard: '', refreshDueAt: 5 } })] },
-  { name: 'put with ReturnValues ALL_NEW', run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ReturnValues: 'ALL_NEW' })] },
-  { name: 'put with an empty set (refused by the SDK)', run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), ss: new Set() } })] },
-  { name: 'put with names but no expression', run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ExpressionAttributeNames: { '#a': 'a' } })] },
-  { name: 'put with an unused name', run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ConditionExpression: 'attribute_not_exists(userId)', ExpressionAttributeNames: { '#a': 'a' } })] },
-  { name: 'put into a missing table', run: () => [new PutCommand({ TableName: 'no-such-table', Item: key('u1', 'a1') })] },
-  { name: 'put in wire form, numbers in odd notation', run: (p) => [new PutItemCommand({ TableName: p.c, Item: { userId: { S: 'u1' }, applicationId: { S: 'a1' }, n: { N: '0010.50' }, ns: { NS: ['1', '2'] } } }), new GetItemCommand({ TableName: p.c, Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } } })] },
-  { name: 'wire form update and delete', setup: putRich, run: (p) => [
-    new UpdateItemCommand({ TableName: p.c, Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': { N: '1' } }, ReturnValues: 'UPDATED_NEW' }),
-    new DeleteItemCommand({ TableName: p.c, Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } }, ReturnValues: 'ALL_OLD' }),
-  ] },
+  {
+    name: 'put with an empty string and empty containers',
+    run: (p) => [
+      new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), e: '', l: [], m: {}, eb: bytes() } }),
+      new GetCommand({ TableName: p.c, Key: key('u1', 'a1') }),
+    ],
+  },
+  deviates(
+    {
+      name: 'put with an index key of the wrong type',
+      run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), dueShard: 1, refreshDueAt: 5 } })],
+    },
+    'moto stores it (and leaves it out of the index); DynamoDB refuses it ("Type mismatch for Index Key")',
+    expectValidation,
+  ),
+  {
+    name: 'put with an empty index key',
+    run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), dueShard: '', refreshDueAt: 5 } })],
+  },
+  {
+    name: 'put with ReturnValues ALL_NEW',
+    run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ReturnValues: 'ALL_NEW' })],
+  },
+  {
+    name: 'put with an empty set (refused by the SDK)',
+    run: (p) => [new PutCommand({ TableName: p.c, Item: { ...key('u1', 'a1'), ss: new Set() } })],
+  },
+  {
+    name: 'put with names but no expression',
+    run: (p) => [new PutCommand({ TableName: p.c, Item: key('u1', 'a1'), ExpressionAttributeNames: { '#a': 'a' } })],
+  },
+  {
+    name: 'put with an unused name',
+    run: (p) => [
+      new PutCommand({
+        TableName: p.c,
+        Item: key('u1', 'a1'),
+        ConditionExpression: 'attribute_not_exists(userId)',
+        ExpressionAttributeNames: { '#a': 'a' },
+      }),
+    ],
+  },
+  {
+    name: 'put into a missing table',
+    run: () => [new PutCommand({ TableName: 'no-such-table', Item: key('u1', 'a1') })],
+  },
+  {
+    name: 'put in wire form, numbers in odd notation',
+    run: (p) => [
+      new PutItemCommand({
+        TableName: p.c,
+        Item: { userId: { S: 'u1' }, applicationId: { S: 'a1' }, n: { N: '0010.50' }, ns: { NS: ['1', '2'] } },
+      }),
+      new GetItemCommand({ TableName: p.c, Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } } }),
+    ],
+  },
+  {
+    name: 'wire form update and delete',
+    setup: putRich,
+    run: (p) => [
+      new UpdateItemCommand({
+        TableName: p.c,
+        Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } },
+        UpdateExpression: 'SET n = n + :one',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+      new DeleteItemCommand({
+        TableName: p.c,
+        Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } },
+        ReturnValues: 'ALL_OLD',
+      }),
+    ],
+  },
 ];
 
 const DELETES_AND_GETS: Case[] = [
-  { name: 'delete with ALL_OLD', setup: putRich, run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ReturnValues: 'ALL_OLD' })] },
-  { name: 'delete of a missing item with ALL_OLD', run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ReturnValues: 'ALL_OLD' })] },
-  { name: 'conditional delete that fails, with the old item', setup: putRich, run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ConditionExpression: 'n > :v', ExpressionAttributeValues: { ':v': 100 }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })] },
-  { name: 'consume: conditional delete of a missing item', run: (p) => [new DeleteCommand({ TableName: p.s, Key: { stateHash: 'h' }, ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'stateHash' }, ReturnValues: 'ALL_OLD' })] },
-  { name: 'delete with ReturnValues ALL_NEW', run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ReturnValues: 'ALL_NEW' })] },
-  { name: 'delete with an extra key attribute', run: (p) => [new DeleteCommand({ TableName: p.c, Key: { ...key('u1', 'a1'), x: 1 } })] },
+  {
+    name: 'delete with ALL_OLD',
+    setup: putRich,
+    run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ReturnValues: 'ALL_OLD' })],
+  },
+  {
+    name: 'delete of a missing item with ALL_OLD',
+    run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ReturnValues: 'ALL_OLD' })],
+  },
+  {
+    name: 'conditional delete that fails, with the old item',
+    setup: putRich,
+    run: (p) => [
+      new DeleteCommand({
+        TableName: p.c,
+        Key: key('u1', 'a1'),
+        ConditionExpression: 'n > :v',
+        ExpressionAttributeValues: { ':v': 100 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    ],
+  },
+  {
+    name: 'consume: conditional delete of a missing item',
+    run: (p) => [
+      new DeleteCommand({
+        TableName: p.s,
+        Key: { stateHash: 'h' },
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'stateHash' },
+        ReturnValues: 'ALL_OLD',
+      }),
+    ],
+  },
+  {
+    name: 'delete with ReturnValues ALL_NEW',
+    run: (p) => [new DeleteCommand({ TableName: p.c, Key: key('u1', 'a1'), ReturnValues: 'ALL_NEW' })],
+  },
+  {
+    name: 'delete with an extra key attribute',
+    run: (p) => [new DeleteCommand({ TableName: p.c, Key: { ...key('u1', 'a1'), x: 1 } })],
+  },
   { name: 'get of a missing item', run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1') })] },
-  { name: 'get with a projection', setup: putRich, run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 's, m.x, l[3].four, #st', ExpressionAttributeNames: { '#st': 'status' } })] },
-  deviates({ name: 'get with a projection of two list elements', setup: putRich, run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 'l[1], l[3].four' })] }, 'moto keeps only the last of two elements of one list; DynamoDB returns both, in index order', expectOutput({ Item: { l: ['two', { four: 4 }] } })),
-  deviates({ name: 'get with overlapping projection paths', setup: putRich, run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 'm, m.x' })] }, 'moto accepts overlapping paths; DynamoDB: "Two document paths overlap with each other"', expectValidation),
-  { name: 'get with a reserved word in the projection', setup: putRich, run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 'status' })] },
-  { name: 'get with an unused name', setup: putRich, run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 's', ExpressionAttributeNames: { '#x': 'x' } })] },
-  { name: 'get with names but no projection', setup: putRich, run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ExpressionAttributeNames: { '#x': 'x' } })] },
-  deviates({ name: 'get with a key of the wrong type', run: (p) => [new GetCommand({ TableName: p.c, Key: { userId: 1, applicationId: 'a1' } })] }, 'moto answers no item; DynamoDB: "The provided key element does not match the schema"', expectValidation),
-  { name: 'get in wire form', setup: putRich, run: (p) => [new GetItemCommand({ TableName: p.c, Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } }, ConsistentRead: true })] },
+  {
+    name: 'get with a projection',
+    setup: putRich,
+    run: (p) => [
+      new GetCommand({
+        TableName: p.c,
+        Key: key('u1', 'a1'),
+        ProjectionExpression: 's, m.x, l[3].four, #st',
+        ExpressionAttributeNames: { '#st': 'status' },
+      }),
+    ],
+  },
+  deviates(
+    {
+      name: 'get with a projection of two list elements',
+      setup: putRich,
+      run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 'l[1], l[3].four' })],
+    },
+    'moto keeps only the last of two elements of one list; DynamoDB returns both, in index order',
+    expectOutput({ Item: { l: ['two', { four: 4 }] } }),
+  ),
+  deviates(
+    {
+      name: 'get with overlapping projection paths',
+      setup: putRich,
+      run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 'm, m.x' })],
+    },
+    'moto accepts overlapping paths; DynamoDB: "Two document paths overlap with each other"',
+    expectValidation,
+  ),
+  {
+    name: 'get with a reserved word in the projection',
+    setup: putRich,
+    run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ProjectionExpression: 'status' })],
+  },
+  {
+    name: 'get with an unused name',
+    setup: putRich,
+    run: (p) => [
+      new GetCommand({
+        TableName: p.c,
+        Key: key('u1', 'a1'),
+        ProjectionExpression: 's',
+        ExpressionAttributeNames: { '#x': 'x' },
+      }),
+    ],
+  },
+  {
+    name: 'get with names but no projection',
+    setup: putRich,
+    run: (p) => [new GetCommand({ TableName: p.c, Key: key('u1', 'a1'), ExpressionAttributeNames: { '#x': 'x' } })],
+  },
+  deviates(
+    {
+      name: 'get with a key of the wrong type',
+      run: (p) => [new GetCommand({ TableName: p.c, Key: { userId: 1, applicationId: 'a1' } })],
+    },
+    'moto answers no item; DynamoDB: "The provided key element does not match the schema"',
+    expectValidation,
+  ),
+  {
+    name: 'get in wire form',
+    setup: putRich,
+    run: (p) => [
+      new GetItemCommand({
+        TableName: p.c,
+        Key: { userId: { S: 'u1' }, applicationId: { S: 'a1' } },
+        ConsistentRead: true,
+      }),
+    ],
+  },
 ];
 
 export const ITEM_CASES: readonly Case[] = [...CONDITIONS, ...UPDATES, ...PUTS, ...DELETES_AND_GETS];

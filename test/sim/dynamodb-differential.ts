@@ -30,17 +30,27 @@ export async function newPair(clients: Clients, prefix: string): Promise<Pair> {
   const id = `${prefix}${(tables++).toString(36)}`;
   const c = `${id}-Connections`;
   const s = `${id}-OAuthStates`;
-  await Promise.all([clients.ddb.send(new CreateTableCommand(createTableInput(c, CONNECTIONS_TABLE))), clients.ddb.send(new CreateTableCommand(createTableInput(s, STATES_TABLE)))]);
+  await Promise.all([
+    clients.ddb.send(new CreateTableCommand(createTableInput(c, CONNECTIONS_TABLE))),
+    clients.ddb.send(new CreateTableCommand(createTableInput(s, STATES_TABLE))),
+  ]);
   return { model: new DynamoDbModel(schemasFromDefinitions({ connections: c, states: s })), c, s };
 }
 
 export type Command = { input: unknown; constructor: { name: string } };
 
-export type Outcome = { output: Record<string, unknown> } | { error: { name: string; Item?: unknown; CancellationReasons?: unknown } };
+export type Outcome =
+  { output: Record<string, unknown> } | { error: { name: string; Item?: unknown; CancellationReasons?: unknown } };
 
 function errorOutcome(e: unknown): Outcome {
   const error = e as { name: string; Item?: unknown; CancellationReasons?: unknown };
-  return { error: { name: error.name, ...(error.Item ? { Item: error.Item } : {}), ...(error.CancellationReasons ? { CancellationReasons: error.CancellationReasons } : {}) } };
+  return {
+    error: {
+      name: error.name,
+      ...(error.Item ? { Item: error.Item } : {}),
+      ...(error.CancellationReasons ? { CancellationReasons: error.CancellationReasons } : {}),
+    },
+  };
 }
 
 export function isDocumentCommand(command: Command): boolean {
@@ -57,7 +67,9 @@ export function onModel(model: DynamoDbModel, command: Command): Outcome {
 
 export async function onMoto(clients: Clients, command: Command): Promise<Outcome> {
   try {
-    const client = (isDocumentCommand(command) ? clients.doc : clients.ddb) as { send(command: never): Promise<unknown> };
+    const client = (isDocumentCommand(command) ? clients.doc : clients.ddb) as {
+      send(command: never): Promise<unknown>;
+    };
     return { output: (await client.send(command as never)) as Record<string, unknown> };
   } catch (e) {
     return errorOutcome(e);
@@ -76,8 +88,10 @@ export function normalize(value: unknown): unknown {
     for (const [k, v] of Object.entries(value)) {
       if (DROPPED.has(k) || v === undefined) continue;
       if (k === 'N' && typeof v === 'string') out[k] = normalizeNumber(v);
-      else if ((k === 'NS' || k === 'SS') && Array.isArray(v)) out[k] = (v as string[]).map((x) => (k === 'NS' ? normalizeNumber(x) : x)).sort();
-      else if (k === 'Message' && 'Code' in value) continue; // cancellation reason wording is not compared
+      else if ((k === 'NS' || k === 'SS') && Array.isArray(v))
+        out[k] = (v as string[]).map((x) => (k === 'NS' ? normalizeNumber(x) : x)).sort();
+      else if (k === 'Message' && 'Code' in value)
+        continue; // cancellation reason wording is not compared
       else out[k] = normalize(v);
     }
     return out;
@@ -96,7 +110,10 @@ export async function both(pair: Pair, clients: Clients, command: Command): Prom
 export type Accept = (model: Outcome, moto: Outcome, command: Command) => boolean;
 
 const startingAfter = (command: Command, key: unknown): Command =>
-  new (command.constructor as new (input: unknown) => Command)({ ...(command.input as object), ExclusiveStartKey: key });
+  new (command.constructor as new (input: unknown) => Command)({
+    ...(command.input as object),
+    ExclusiveStartKey: key,
+  });
 const lastKey = (o: Outcome): unknown => ('output' in o ? o.output.LastEvaluatedKey : undefined);
 
 /** Compares the model with moto command by command, and counts what it compared. */
@@ -122,7 +139,11 @@ export class Differential {
       this.deviations++;
       return;
     }
-    expect({ command: describeCommand(command), page, outcome: m }).toEqual({ command: describeCommand(command), page, outcome: o });
+    expect({ command: describeCommand(command), page, outcome: m }).toEqual({
+      command: describeCommand(command),
+      page,
+      outcome: o,
+    });
   }
 
   /**
@@ -161,7 +182,9 @@ export class Differential {
       const moto: Array<Record<string, unknown>> = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await this.clients.doc.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+        const page = await this.clients.doc.send(
+          new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+        );
         moto.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start);

@@ -13,19 +13,33 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeMap } from './dynamodb-values';
 
-const METADATA = (): { httpStatusCode: number; attempts: number; totalRetryDelay: number } => ({ httpStatusCode: 400, attempts: 1, totalRetryDelay: 0 });
+const METADATA = (): { httpStatusCode: number; attempts: number; totalRetryDelay: number } => ({
+  httpStatusCode: 400,
+  attempts: 1,
+  totalRetryDelay: 0,
+});
 
 /** A request parameter as DynamoDB quotes it in a message. */
 export function quote(raw: unknown): string {
-  return typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw) ?? 'null';
+  return typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+    ? String(raw)
+    : (JSON.stringify(raw) ?? 'null');
 }
 
 export function validation(message: string): DynamoDBServiceException {
-  return new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: METADATA(), message });
+  return new DynamoDBServiceException({
+    name: 'ValidationException',
+    $fault: 'client',
+    $metadata: METADATA(),
+    message,
+  });
 }
 
 export function resourceNotFound(table: string): ResourceNotFoundException {
-  return new ResourceNotFoundException({ $metadata: METADATA(), message: `Requested resource not found: Table: ${table} not found` });
+  return new ResourceNotFoundException({
+    $metadata: METADATA(),
+    message: `Requested resource not found: Table: ${table} not found`,
+  });
 }
 
 /**

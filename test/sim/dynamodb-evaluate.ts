@@ -6,7 +6,16 @@
  */
 import { validation } from './dynamodb-errors';
 import type { Condition, ExpressionLabel, Operand, Parsed, Path } from './dynamodb-expressions';
-import { compareBytes, compareScalars, TYPE_NAMES, typeOf, valuesEqual, type AttributeMap, type AttributeValue, type TypeName } from './dynamodb-values';
+import {
+  compareBytes,
+  compareScalars,
+  TYPE_NAMES,
+  typeOf,
+  valuesEqual,
+  type AttributeMap,
+  type AttributeValue,
+  type TypeName,
+} from './dynamodb-values';
 
 export interface Bindings {
   readonly names: Readonly<Record<string, string>>;
@@ -17,7 +26,10 @@ export type ResolvedPath = ReadonlyArray<string | number>;
 /** The distinct placeholders of a request's expressions, cached per combination of (cached) parses. */
 const UNIONS = new WeakMap<object, { names: string[]; values: string[]; next: WeakMap<object, unknown> }>();
 
-function placeholdersOf(parsed: ReadonlyArray<[ExpressionLabel, Parsed<unknown>]>): { names: readonly string[]; values: readonly string[] } {
+function placeholdersOf(parsed: ReadonlyArray<[ExpressionLabel, Parsed<unknown>]>): {
+  names: readonly string[];
+  values: readonly string[];
+} {
   let level = UNIONS as WeakMap<object, { names: string[]; values: string[]; next: WeakMap<object, unknown> }>;
   let entry: { names: string[]; values: string[]; next: WeakMap<object, unknown> } | undefined;
   for (const [, p] of parsed) {
@@ -34,24 +46,38 @@ function placeholdersOf(parsed: ReadonlyArray<[ExpressionLabel, Parsed<unknown>]
 }
 
 /** Every placeholder used must be defined, and every one defined must be used somewhere in the request. */
-export function checkPlaceholders(parsed: ReadonlyArray<[ExpressionLabel, Parsed<unknown>]>, names: Bindings['names'], values: Bindings['values']): void {
+export function checkPlaceholders(
+  parsed: ReadonlyArray<[ExpressionLabel, Parsed<unknown>]>,
+  names: Bindings['names'],
+  values: Bindings['values'],
+): void {
   for (const [label, p] of parsed) {
     for (const n of p.names) {
-      if (!Object.hasOwn(names, n)) throw validation(`Invalid ${label}: An expression attribute name used in the document path is not defined; attribute name: ${n}`);
+      if (!Object.hasOwn(names, n))
+        throw validation(
+          `Invalid ${label}: An expression attribute name used in the document path is not defined; attribute name: ${n}`,
+        );
     }
     for (const v of p.values) {
-      if (!Object.hasOwn(values, v)) throw validation(`Invalid ${label}: An expression attribute value used in expression is not defined; attribute value: ${v}`);
+      if (!Object.hasOwn(values, v))
+        throw validation(
+          `Invalid ${label}: An expression attribute value used in expression is not defined; attribute value: ${v}`,
+        );
     }
   }
   // All used ones are defined, so nothing is unused exactly when the counts match.
   const used = placeholdersOf(parsed);
   const definedNames = Object.keys(names);
   if (definedNames.length !== used.names.length) {
-    throw validation(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${definedNames.filter((n) => !used.names.includes(n)).join(', ')}}`);
+    throw validation(
+      `Value provided in ExpressionAttributeNames unused in expressions: keys: {${definedNames.filter((n) => !used.names.includes(n)).join(', ')}}`,
+    );
   }
   const definedValues = Object.keys(values);
   if (definedValues.length !== used.values.length) {
-    throw validation(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${definedValues.filter((v) => !used.values.includes(v)).join(', ')}}`);
+    throw validation(
+      `Value provided in ExpressionAttributeValues unused in expressions: keys: {${definedValues.filter((v) => !used.values.includes(v)).join(', ')}}`,
+    );
   }
 }
 
@@ -65,7 +91,8 @@ export function resolvePath(path: Path, b: Bindings): Array<string | number> {
 }
 
 export function getResolved(item: AttributeMap | undefined, path: ResolvedPath): AttributeValue | undefined {
-  let v: AttributeValue | undefined = item && Object.hasOwn(item, path[0] as string) ? item[path[0] as string] : undefined;
+  let v: AttributeValue | undefined =
+    item && Object.hasOwn(item, path[0] as string) ? item[path[0] as string] : undefined;
   for (let i = 1; i < path.length && v; i++) {
     const key = path[i]!;
     v = typeof key === 'number' ? v.L?.[key] : v.M && Object.hasOwn(v.M, key) ? v.M[key] : undefined;
@@ -94,9 +121,19 @@ function refuse(label: ExpressionLabel, message: string): never {
   throw validation(`Invalid ${label}: ${message}`);
 }
 
-export function checkOperandType(label: ExpressionLabel, fn: string, op: Operand, b: Bindings, allowed: readonly TypeName[]): void {
+export function checkOperandType(
+  label: ExpressionLabel,
+  fn: string,
+  op: Operand,
+  b: Bindings,
+  allowed: readonly TypeName[],
+): void {
   const v = literal(op, b);
-  if (v && !allowed.includes(typeOf(v))) refuse(label, `Incorrect operand type for operator or function; operator or function: ${fn}, operand type: ${typeOf(v)}`);
+  if (v && !allowed.includes(typeOf(v)))
+    refuse(
+      label,
+      `Incorrect operand type for operator or function; operator or function: ${fn}, operand type: ${typeOf(v)}`,
+    );
 }
 
 const showOperand = (v: AttributeValue): string => `AttributeValue: {${typeOf(v)}:${v.S ?? v.N ?? '...'}}`;
@@ -115,7 +152,10 @@ export function checkCondition(c: Condition, b: Bindings, label: ExpressionLabel
     case 'attribute_type': {
       const t = literal(c.type, b);
       if (t && (t.S === undefined || !TYPE_NAMES.includes(t.S as TypeName))) {
-        refuse(label, `Invalid attribute type name found; type: ${t.S ?? typeOf(t)}, valid types: { B,BOOL,BS,L,M,N,NS,NULL,S,SS }`);
+        refuse(
+          label,
+          `Invalid attribute type name found; type: ${t.S ?? typeOf(t)}, valid types: { B,BOOL,BS,L,M,N,NS,NULL,S,SS }`,
+        );
       }
       return;
     }
@@ -129,8 +169,13 @@ export function checkCondition(c: Condition, b: Bindings, label: ExpressionLabel
       if (low && high) {
         const order = compareScalars(low, high);
         const bounds = `lower bound operand: ${showOperand(low)}, upper bound operand: ${showOperand(high)}`;
-        if (order === undefined && typeOf(low) !== typeOf(high)) refuse(label, `The BETWEEN operator requires same data type for lower and upper bounds; ${bounds}`);
-        if (order !== undefined && order > 0) refuse(label, `The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${bounds}`);
+        if (order === undefined && typeOf(low) !== typeOf(high))
+          refuse(label, `The BETWEEN operator requires same data type for lower and upper bounds; ${bounds}`);
+        if (order !== undefined && order > 0)
+          refuse(
+            label,
+            `The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${bounds}`,
+          );
       }
       return;
     }
@@ -147,7 +192,13 @@ function utf8Length(s: string): number {
 function sizeOf(v: AttributeValue | undefined): AttributeValue | undefined {
   if (!v) return undefined;
   const n =
-    v.S !== undefined ? utf8Length(v.S) : v.B !== undefined ? v.B.length : v.M !== undefined ? Object.keys(v.M).length : (v.L ?? v.SS ?? v.NS ?? v.BS)?.length;
+    v.S !== undefined
+      ? utf8Length(v.S)
+      : v.B !== undefined
+        ? v.B.length
+        : v.M !== undefined
+          ? Object.keys(v.M).length
+          : (v.L ?? v.SS ?? v.NS ?? v.BS)?.length;
   return n === undefined ? undefined : { N: String(n) };
 }
 
@@ -166,7 +217,8 @@ function operandValue(op: Operand, item: AttributeMap | undefined, b: Bindings):
 
 function startsWith(v: AttributeValue, prefix: AttributeValue): boolean {
   if (v.S !== undefined) return prefix.S !== undefined && v.S.startsWith(prefix.S);
-  if (v.B !== undefined && prefix.B !== undefined) return v.B.length >= prefix.B.length && compareBytes(v.B.subarray(0, prefix.B.length), prefix.B) === 0;
+  if (v.B !== undefined && prefix.B !== undefined)
+    return v.B.length >= prefix.B.length && compareBytes(v.B.subarray(0, prefix.B.length), prefix.B) === 0;
   return false;
 }
 
@@ -210,10 +262,13 @@ export function evaluate(c: Condition, item: AttributeMap | undefined, b: Bindin
     }
     case 'in': {
       const v = operandValue(c.subject, item, b);
-      return v !== undefined && c.candidates.some((o) => {
-        const x = operandValue(o, item, b);
-        return x !== undefined && valuesEqual(v, x);
-      });
+      return (
+        v !== undefined &&
+        c.candidates.some((o) => {
+          const x = operandValue(o, item, b);
+          return x !== undefined && valuesEqual(v, x);
+        })
+      );
     }
     case 'between': {
       const v = operandValue(c.subject, item, b);
@@ -249,7 +304,9 @@ export function checkOverlaps(list: readonly ResolvedPath[], label: ExpressionLa
       const a = list[i]!;
       const b = list[j]!;
       if (isPrefix(a, b) || isPrefix(b, a)) {
-        throw validation(`Invalid ${label}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${showPath(a)}, path two: ${showPath(b)}`);
+        throw validation(
+          `Invalid ${label}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${showPath(a)}, path two: ${showPath(b)}`,
+        );
       }
     }
   }
@@ -285,8 +342,12 @@ function projectValue(v: AttributeValue, node: Tree): AttributeValue | undefined
   }
   if (v.L) {
     // Selected list elements come back in index order, without gaps.
-    const indexes = [...node.children.keys()].filter((k): k is number => typeof k === 'number' && k < v.L!.length).sort((x, y) => x - y);
-    const l = indexes.map((i) => projectValue(v.L![i]!, node.children.get(i)!)).filter((x): x is AttributeValue => x !== undefined);
+    const indexes = [...node.children.keys()]
+      .filter((k): k is number => typeof k === 'number' && k < v.L!.length)
+      .sort((x, y) => x - y);
+    const l = indexes
+      .map((i) => projectValue(v.L![i]!, node.children.get(i)!))
+      .filter((x): x is AttributeValue => x !== undefined);
     return l.length ? { L: l } : undefined;
   }
   return undefined;

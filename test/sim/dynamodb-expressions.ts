@@ -12,7 +12,8 @@ import type { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { validation } from './dynamodb-errors';
 import { RESERVED_WORDS } from './dynamodb-reserved-words';
 
-export type PathElement = { kind: 'name'; name: string } | { kind: 'ref'; ref: string } | { kind: 'index'; index: number };
+export type PathElement =
+  { kind: 'name'; name: string } | { kind: 'ref'; ref: string } | { kind: 'index'; index: number };
 export type Path = readonly PathElement[];
 export type Comparator = '=' | '<>' | '<' | '<=' | '>' | '>=';
 
@@ -50,7 +51,8 @@ export interface Parsed<T> {
   readonly values: readonly string[];
 }
 
-export type ExpressionLabel = 'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression' | 'UpdateExpression' | 'ProjectionExpression';
+export type ExpressionLabel =
+  'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression' | 'UpdateExpression' | 'ProjectionExpression';
 
 interface Token {
   type: 'word' | 'ref' | 'value' | 'number' | 'op' | 'end';
@@ -88,7 +90,13 @@ function tokenize(text: string, fail: (token: string, near: string) => never): T
   return tokens;
 }
 
-const BOOLEAN_FUNCTIONS = new Set(['attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains']);
+const BOOLEAN_FUNCTIONS = new Set([
+  'attribute_exists',
+  'attribute_not_exists',
+  'attribute_type',
+  'begins_with',
+  'contains',
+]);
 const KNOWN_FUNCTIONS = new Set([...BOOLEAN_FUNCTIONS, 'size', 'if_not_exists', 'list_append']);
 const MAX_IN_OPERANDS = 100;
 
@@ -177,7 +185,8 @@ class Parser {
       this.pos--;
       this.unexpected();
     }
-    if (RESERVED_WORDS.has(t.text.toUpperCase())) this.error(`Attribute name is a reserved keyword; reserved keyword: ${t.text}`);
+    if (RESERVED_WORDS.has(t.text.toUpperCase()))
+      this.error(`Attribute name is a reserved keyword; reserved keyword: ${t.text}`);
     return { kind: 'name', name: t.text };
   }
 
@@ -194,12 +203,16 @@ class Parser {
       args.push(argument(args.length));
     }
     this.expectOp(')');
-    if (args.length !== arity) this.error(`Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`);
+    if (args.length !== arity)
+      this.error(
+        `Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`,
+      );
     return args;
   }
 
   private pathArgument(name: string): Path {
-    if (this.peek().type === 'value') this.error(`Operator or function requires a document path; operator or function: ${name}`);
+    if (this.peek().type === 'value')
+      this.error(`Operator or function requires a document path; operator or function: ${name}`);
     return this.path();
   }
 
@@ -215,9 +228,12 @@ class Parser {
       const name = this.next().text;
       if (!KNOWN_FUNCTIONS.has(name)) this.error(`Invalid function name; function: ${name}`);
       const update = this.label === 'UpdateExpression';
-      if (name === 'size' && !update) return { kind: 'size', path: this.call(name, 1, () => this.pathArgument(name))[0]! };
+      if (name === 'size' && !update)
+        return { kind: 'size', path: this.call(name, 1, () => this.pathArgument(name))[0]! };
       if (name === 'if_not_exists' && update) {
-        const [path, fallback] = this.call<Path | Operand>(name, 2, (i) => (i === 0 ? this.pathArgument(name) : this.operand()));
+        const [path, fallback] = this.call<Path | Operand>(name, 2, (i) =>
+          i === 0 ? this.pathArgument(name) : this.operand(),
+        );
         return { kind: 'if_not_exists', path: path as Path, fallback: fallback as Operand };
       }
       if (name === 'list_append' && update) {
@@ -289,7 +305,8 @@ class Parser {
         candidates.push(this.operand());
       }
       this.expectOp(')');
-      if (candidates.length > MAX_IN_OPERANDS) this.error(`The IN operator is provided with too many operands; number of operands: ${candidates.length}`);
+      if (candidates.length > MAX_IN_OPERANDS)
+        this.error(`The IN operator is provided with too many operands; number of operands: ${candidates.length}`);
       return { kind: 'in', subject, candidates };
     }
     return this.unexpected();
@@ -301,7 +318,9 @@ class Parser {
       case 'attribute_not_exists':
         return { kind: name, path: this.call(name, 1, () => this.pathArgument(name))[0]! };
       case 'attribute_type': {
-        const [path, type] = this.call<Path | Operand>(name, 2, (i) => (i === 0 ? this.pathArgument(name) : this.operand()));
+        const [path, type] = this.call<Path | Operand>(name, 2, (i) =>
+          i === 0 ? this.pathArgument(name) : this.operand(),
+        );
         return { kind: name, path: path as Path, type: type as Operand };
       }
       case 'begins_with': {
@@ -318,7 +337,9 @@ class Parser {
   // --- update and projection ------------------------------------------------------------------------------
 
   update(): UpdateAst {
-    const ast = { set: [], remove: [], add: [], delete: [] } as { -readonly [K in keyof UpdateAst]: Array<UpdateAst[K][number]> };
+    const ast = { set: [], remove: [], add: [], delete: [] } as {
+      -readonly [K in keyof UpdateAst]: Array<UpdateAst[K][number]>;
+    };
     const seen = new Set<string>();
     if (this.peek().type === 'end') this.error('The expression can not be empty;');
     while (this.peek().type !== 'end') {
@@ -394,7 +415,10 @@ function cached<T>(label: ExpressionLabel, text: string, run: (p: Parser) => T):
   return entry as Parsed<T>;
 }
 
-export function parseCondition(text: string, label: 'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression'): Parsed<Condition> {
+export function parseCondition(
+  text: string,
+  label: 'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression',
+): Parsed<Condition> {
   return cached(label, text, (p) => p.or());
 }
 

@@ -3,8 +3,20 @@
  * DynamoDB): exact numbers, UTF-8 ordering, copying, write listeners, atomicity, ReturnValues of named paths,
  * paging limits, item size, index maintenance, SDK error shapes, and throughput.
  */
-import { ConditionalCheckFailedException, GetItemCommand, QueryCommand as WireQueryCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  QueryCommand as WireQueryCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDbModel, schemasFromDefinitions, type WriteChange } from './dynamodb-model';
 import { addNumbers, compareNumbers, compareStrings, normalizeNumber } from './dynamodb-values';
 
@@ -12,7 +24,8 @@ const C = 'vault-Connections';
 const S = 'vault-OAuthStates';
 const model = (): DynamoDbModel => new DynamoDbModel(schemasFromDefinitions({ connections: C, states: S }));
 const key = (userId: string, applicationId: string): Record<string, string> => ({ userId, applicationId });
-const put = (m: DynamoDbModel, item: Record<string, unknown>): void => void m.apply(new PutCommand({ TableName: C, Item: item }));
+const put = (m: DynamoDbModel, item: Record<string, unknown>): void =>
+  void m.apply(new PutCommand({ TableName: C, Item: item }));
 const errorOf = (f: () => unknown): Error & Record<string, unknown> => {
   try {
     f();
@@ -58,7 +71,15 @@ describe('numbers', () => {
   test('an update adds exactly', () => {
     const m = model();
     put(m, { ...key('u', 'a'), n: 0.1 });
-    const out = m.apply(new UpdateCommand({ TableName: C, Key: key('u', 'a'), UpdateExpression: 'SET n = n + :x', ExpressionAttributeValues: { ':x': 0.2 }, ReturnValues: 'UPDATED_NEW' }));
+    const out = m.apply(
+      new UpdateCommand({
+        TableName: C,
+        Key: key('u', 'a'),
+        UpdateExpression: 'SET n = n + :x',
+        ExpressionAttributeValues: { ':x': 0.2 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
     expect(out.Attributes).toEqual({ n: 0.3 });
   });
 });
@@ -69,8 +90,19 @@ describe('strings order by UTF-8 bytes', () => {
     expect('\uffff' < '\u{10000}').toBe(false);
     const m = model();
     for (const app of ['b\u{10000}', 'b\uffff', 'b\u00e9', 'bz']) put(m, key('u', app));
-    const out = m.apply(new QueryCommand({ TableName: C, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': 'u' } }));
-    expect((out.Items as Array<{ applicationId: string }>).map((i) => i.applicationId)).toEqual(['bz', 'b\u00e9', 'b\uffff', 'b\u{10000}']);
+    const out = m.apply(
+      new QueryCommand({
+        TableName: C,
+        KeyConditionExpression: 'userId = :u',
+        ExpressionAttributeValues: { ':u': 'u' },
+      }),
+    );
+    expect((out.Items as Array<{ applicationId: string }>).map((i) => i.applicationId)).toEqual([
+      'bz',
+      'b\u00e9',
+      'b\uffff',
+      'b\u{10000}',
+    ]);
   });
 });
 
@@ -86,8 +118,11 @@ describe('no aliasing between callers and the store', () => {
     const got = m.get(C, key('u', 'a'))!;
     expect(got).toEqual({ ...key('u', 'a'), b: new Uint8Array([1, 2, 3]), m: { x: [1] }, ss: new Set(['a']) });
     (got.b as Uint8Array)[1] = 9;
-    ((got.m as { x: number[] }).x).push(3);
-    const out = m.apply(new GetCommand({ TableName: C, Key: key('u', 'a') })).Item as { b: Uint8Array; m: { x: number[] } };
+    (got.m as { x: number[] }).x.push(3);
+    const out = m.apply(new GetCommand({ TableName: C, Key: key('u', 'a') })).Item as {
+      b: Uint8Array;
+      m: { x: number[] };
+    };
     expect(out.b).toEqual(new Uint8Array([1, 2, 3]));
     expect(out.m.x).toEqual([1]);
     out.b[2] = 7;
@@ -96,7 +131,12 @@ describe('no aliasing between callers and the store', () => {
 
   test('the command input is not modified', () => {
     const m = model();
-    const input = { TableName: C, Key: key('u', 'a'), UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 1 } };
+    const input = {
+      TableName: C,
+      Key: key('u', 'a'),
+      UpdateExpression: 'SET n = :n',
+      ExpressionAttributeValues: { ':n': 1 },
+    };
     const copy = structuredClone(input);
     m.apply(new UpdateCommand(input));
     expect(input).toEqual(copy);
@@ -114,14 +154,32 @@ describe('write listeners', () => {
     });
     put(m, { ...key('u', 'a'), v: 1 });
     expect(changes).toEqual([{ table: C, key: key('u', 'a'), after: { ...key('u', 'a'), v: 1 } }]);
-    expect(() => m.apply(new PutCommand({ TableName: C, Item: key('u', 'a'), ConditionExpression: 'attribute_not_exists(userId)' }))).toThrow(ConditionalCheckFailedException);
+    expect(() =>
+      m.apply(
+        new PutCommand({ TableName: C, Item: key('u', 'a'), ConditionExpression: 'attribute_not_exists(userId)' }),
+      ),
+    ).toThrow(ConditionalCheckFailedException);
     m.apply(new DeleteCommand({ TableName: C, Key: key('nobody', 'a') }));
     expect(changes).toHaveLength(1);
     m.apply(
       new TransactWriteCommand({
         TransactItems: [
-          { Update: { TableName: C, Key: key('u', 'a'), UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': 2 } } },
-          { Update: { TableName: C, Key: key('#counters', 'a'), UpdateExpression: 'ADD activeConnections :d', ExpressionAttributeValues: { ':d': 1 } } },
+          {
+            Update: {
+              TableName: C,
+              Key: key('u', 'a'),
+              UpdateExpression: 'SET v = :v',
+              ExpressionAttributeValues: { ':v': 2 },
+            },
+          },
+          {
+            Update: {
+              TableName: C,
+              Key: key('#counters', 'a'),
+              UpdateExpression: 'ADD activeConnections :d',
+              ExpressionAttributeValues: { ':d': 1 },
+            },
+          },
         ],
       }),
     );
@@ -130,7 +188,10 @@ describe('write listeners', () => {
       { table: C, key: key('#counters', 'a'), after: { ...key('#counters', 'a'), activeConnections: 1 } },
     ]);
     // Both listener calls of the transaction already saw the counter: the whole transaction had applied.
-    expect(seenDuring.slice(1)).toEqual([{ ...key('#counters', 'a'), activeConnections: 1 }, { ...key('#counters', 'a'), activeConnections: 1 }]);
+    expect(seenDuring.slice(1)).toEqual([
+      { ...key('#counters', 'a'), activeConnections: 1 },
+      { ...key('#counters', 'a'), activeConnections: 1 },
+    ]);
   });
 });
 
@@ -143,8 +204,23 @@ describe('transactions', () => {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: C, Item: { ...key('u', 'b'), v: 1 } } },
-            { ConditionCheck: { TableName: C, Key: key('u', 'a'), ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': 2 }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-            { Update: { TableName: C, Key: key('u', 'c'), UpdateExpression: 'SET w = v + :one', ExpressionAttributeValues: { ':one': 1 } } },
+            {
+              ConditionCheck: {
+                TableName: C,
+                Key: key('u', 'a'),
+                ConditionExpression: 'v = :v',
+                ExpressionAttributeValues: { ':v': 2 },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Update: {
+                TableName: C,
+                Key: key('u', 'c'),
+                UpdateExpression: 'SET w = v + :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
           ],
         }),
       ),
@@ -152,8 +228,15 @@ describe('transactions', () => {
     expect(error).toBeInstanceOf(TransactionCanceledException);
     expect(error.CancellationReasons).toEqual([
       { Code: 'None' },
-      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: { userId: { S: 'u' }, applicationId: { S: 'a' }, v: { N: '1' } } },
-      { Code: 'ValidationError', Message: 'The provided expression refers to an attribute that does not exist in the item' },
+      {
+        Code: 'ConditionalCheckFailed',
+        Message: 'The conditional request failed',
+        Item: { userId: { S: 'u' }, applicationId: { S: 'a' }, v: { N: '1' } },
+      },
+      {
+        Code: 'ValidationError',
+        Message: 'The provided expression refers to an attribute that does not exist in the item',
+      },
     ]);
     expect(m.items(C)).toEqual([{ ...key('u', 'a'), v: 1 }]);
   });
@@ -163,7 +246,13 @@ describe('transactions', () => {
     m.apply(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: C, Item: { ...key('u', 'a'), v: 1 }, ConditionExpression: 'attribute_not_exists(userId)' } },
+          {
+            Put: {
+              TableName: C,
+              Item: { ...key('u', 'a'), v: 1 },
+              ConditionExpression: 'attribute_not_exists(userId)',
+            },
+          },
           { ConditionCheck: { TableName: C, Key: key('u', 'b'), ConditionExpression: 'attribute_not_exists(userId)' } },
         ],
       }),
@@ -175,7 +264,16 @@ describe('transactions', () => {
 describe('DynamoDB behaviour moto does not have', () => {
   test('unused ExpressionAttributeValues are refused in every request', () => {
     const m = model();
-    const e = errorOf(() => m.apply(new PutCommand({ TableName: C, Item: key('u', 'a'), ConditionExpression: 'attribute_not_exists(userId)', ExpressionAttributeValues: { ':x': 1, ':y': 2 } })));
+    const e = errorOf(() =>
+      m.apply(
+        new PutCommand({
+          TableName: C,
+          Item: key('u', 'a'),
+          ConditionExpression: 'attribute_not_exists(userId)',
+          ExpressionAttributeValues: { ':x': 1, ':y': 2 },
+        }),
+      ),
+    );
     expect(e.name).toBe('ValidationException');
     expect(e.message).toBe('Value provided in ExpressionAttributeValues unused in expressions: keys: {:x, :y}');
   });
@@ -184,7 +282,15 @@ describe('DynamoDB behaviour moto does not have', () => {
     const m = model();
     put(m, { ...key('u', 'a'), n: 1, m: { x: 1, y: 2 }, l: [1, 2, 3] });
     const update = (expr: string, rv: 'UPDATED_OLD' | 'UPDATED_NEW'): unknown =>
-      m.apply(new UpdateCommand({ TableName: C, Key: key('u', 'a'), UpdateExpression: expr, ExpressionAttributeValues: { ':v': 1 }, ReturnValues: rv })).Attributes;
+      m.apply(
+        new UpdateCommand({
+          TableName: C,
+          Key: key('u', 'a'),
+          UpdateExpression: expr,
+          ExpressionAttributeValues: { ':v': 1 },
+          ReturnValues: rv,
+        }),
+      ).Attributes;
     expect(update('SET n = :v', 'UPDATED_NEW')).toEqual({ n: 1 });
     expect(update('SET m.x = :v, l[2] = :v', 'UPDATED_OLD')).toEqual({ m: { x: 1 }, l: [3] });
     expect(update('SET m.z = :v REMOVE l[0]', 'UPDATED_NEW')).toEqual({ m: { z: 1 }, l: [2] });
@@ -194,7 +300,15 @@ describe('DynamoDB behaviour moto does not have', () => {
     const m = model();
     for (const app of ['a', 'b']) put(m, key('u', app));
     const q = (start?: Record<string, unknown>): Record<string, unknown> =>
-      m.apply(new QueryCommand({ TableName: C, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': 'u' }, Limit: 2, ExclusiveStartKey: start }));
+      m.apply(
+        new QueryCommand({
+          TableName: C,
+          KeyConditionExpression: 'userId = :u',
+          ExpressionAttributeValues: { ':u': 'u' },
+          Limit: 2,
+          ExclusiveStartKey: start,
+        }),
+      );
     const first = q();
     expect(first.LastEvaluatedKey).toEqual(key('u', 'b'));
     expect(q(first.LastEvaluatedKey as Record<string, unknown>)).toMatchObject({ Count: 0, Items: [] });
@@ -204,9 +318,17 @@ describe('DynamoDB behaviour moto does not have', () => {
     const m = model();
     const blob = 'x'.repeat(300 * 1024);
     for (let i = 0; i < 5; i++) put(m, { ...key('u', `a${i}`), blob });
-    const page = m.apply(new QueryCommand({ TableName: C, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': 'u' } }));
+    const page = m.apply(
+      new QueryCommand({
+        TableName: C,
+        KeyConditionExpression: 'userId = :u',
+        ExpressionAttributeValues: { ':u': 'u' },
+      }),
+    );
     expect(page).toMatchObject({ Count: 4, LastEvaluatedKey: key('u', 'a3') });
-    expect(errorOf(() => put(m, { ...key('u', 'big'), blob: 'x'.repeat(400 * 1024) })).message).toBe('Item size has exceeded the maximum allowed size');
+    expect(errorOf(() => put(m, { ...key('u', 'big'), blob: 'x'.repeat(400 * 1024) })).message).toBe(
+      'Item size has exceeded the maximum allowed size',
+    );
   });
 
   test('sparse index: entries follow their keys, equal sort keys order by the table keys', () => {
@@ -214,14 +336,29 @@ describe('DynamoDB behaviour moto does not have', () => {
     put(m, { ...key('u2', 'a'), dueShard: '1', refreshDueAt: 5 });
     put(m, { ...key('u1', 'b'), dueShard: '1', refreshDueAt: 5 });
     put(m, { ...key('u1', 'a'), dueShard: '1', refreshDueAt: 5 });
-    const due = (): unknown[] => (m.apply(new QueryCommand({ TableName: C, IndexName: 'refresh-due', KeyConditionExpression: 'dueShard = :s', ExpressionAttributeValues: { ':s': '1' } })).Items as unknown[]);
+    const due = (): unknown[] =>
+      m.apply(
+        new QueryCommand({
+          TableName: C,
+          IndexName: 'refresh-due',
+          KeyConditionExpression: 'dueShard = :s',
+          ExpressionAttributeValues: { ':s': '1' },
+        }),
+      ).Items as unknown[];
     expect(due()).toEqual([
       { ...key('u1', 'a'), dueShard: '1', refreshDueAt: 5 },
       { ...key('u1', 'b'), dueShard: '1', refreshDueAt: 5 },
       { ...key('u2', 'a'), dueShard: '1', refreshDueAt: 5 },
     ]);
     m.apply(new UpdateCommand({ TableName: C, Key: key('u1', 'a'), UpdateExpression: 'REMOVE dueShard' }));
-    m.apply(new UpdateCommand({ TableName: C, Key: key('u2', 'a'), UpdateExpression: 'SET refreshDueAt = :t', ExpressionAttributeValues: { ':t': 1 } }));
+    m.apply(
+      new UpdateCommand({
+        TableName: C,
+        Key: key('u2', 'a'),
+        UpdateExpression: 'SET refreshDueAt = :t',
+        ExpressionAttributeValues: { ':t': 1 },
+      }),
+    );
     expect(due()).toEqual([
       { ...key('u2', 'a'), dueShard: '1', refreshDueAt: 1 },
       { ...key('u1', 'b'), dueShard: '1', refreshDueAt: 5 },
@@ -233,18 +370,53 @@ describe('SDK forms', () => {
   test('client-dynamodb commands get wire-form answers; the document client gets native values', () => {
     const m = model();
     put(m, { ...key('u', 'a'), n: 1 });
-    expect(m.apply(new GetItemCommand({ TableName: C, Key: { userId: { S: 'u' }, applicationId: { S: 'a' } } })).Item).toEqual({ userId: { S: 'u' }, applicationId: { S: 'a' }, n: { N: '1' } });
-    expect(m.apply(new WireQueryCommand({ TableName: C, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': { S: 'u' } } })).Items).toEqual([{ userId: { S: 'u' }, applicationId: { S: 'a' }, n: { N: '1' } }]);
-    expect(m.apply(new QueryCommand({ TableName: C, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': 'u' } })).Items).toEqual([{ ...key('u', 'a'), n: 1 }]);
+    expect(
+      m.apply(new GetItemCommand({ TableName: C, Key: { userId: { S: 'u' }, applicationId: { S: 'a' } } })).Item,
+    ).toEqual({ userId: { S: 'u' }, applicationId: { S: 'a' }, n: { N: '1' } });
+    expect(
+      m.apply(
+        new WireQueryCommand({
+          TableName: C,
+          KeyConditionExpression: 'userId = :u',
+          ExpressionAttributeValues: { ':u': { S: 'u' } },
+        }),
+      ).Items,
+    ).toEqual([{ userId: { S: 'u' }, applicationId: { S: 'a' }, n: { N: '1' } }]);
+    expect(
+      m.apply(
+        new QueryCommand({
+          TableName: C,
+          KeyConditionExpression: 'userId = :u',
+          ExpressionAttributeValues: { ':u': 'u' },
+        }),
+      ).Items,
+    ).toEqual([{ ...key('u', 'a'), n: 1 }]);
   });
 
   test('errors are the SDK exception classes, with the old item in wire form', () => {
     const m = model();
     put(m, { ...key('u', 'a'), n: 1 });
-    const e = errorOf(() => m.apply(new UpdateCommand({ TableName: C, Key: key('u', 'a'), UpdateExpression: 'SET n = :n', ConditionExpression: 'n = :z', ExpressionAttributeValues: { ':n': 2, ':z': 0 }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })));
+    const e = errorOf(() =>
+      m.apply(
+        new UpdateCommand({
+          TableName: C,
+          Key: key('u', 'a'),
+          UpdateExpression: 'SET n = :n',
+          ConditionExpression: 'n = :z',
+          ExpressionAttributeValues: { ':n': 2, ':z': 0 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
     expect(e).toBeInstanceOf(ConditionalCheckFailedException);
-    expect(e).toMatchObject({ name: 'ConditionalCheckFailedException', $fault: 'client', Item: { userId: { S: 'u' }, applicationId: { S: 'a' }, n: { N: '1' } } });
-    expect(errorOf(() => m.apply(new GetCommand({ TableName: 'nope', Key: key('u', 'a') }))).name).toBe('ResourceNotFoundException');
+    expect(e).toMatchObject({
+      name: 'ConditionalCheckFailedException',
+      $fault: 'client',
+      Item: { userId: { S: 'u' }, applicationId: { S: 'a' }, n: { N: '1' } },
+    });
+    expect(errorOf(() => m.apply(new GetCommand({ TableName: 'nope', Key: key('u', 'a') }))).name).toBe(
+      'ResourceNotFoundException',
+    );
   });
 });
 

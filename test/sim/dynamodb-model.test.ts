@@ -61,7 +61,10 @@ async function runCase(c: Case): Promise<void> {
       differs ||= !isDeepStrictEqual(normalize(model), normalize(moto));
     }
     c.deviation.expect(outcomes);
-    expect({ reason: c.deviation.reason, motoDiffers: differs }).toEqual({ reason: c.deviation.reason, motoDiffers: true });
+    expect({ reason: c.deviation.reason, motoDiffers: differs }).toEqual({
+      reason: c.deviation.reason,
+      motoDiffers: true,
+    });
     verifiedDeviations++;
     return;
   }

@@ -22,7 +22,16 @@ import { batchGetItem, getItem, query, scan, transactGetItems } from './dynamodb
 import { readKey, table, type Request } from './dynamodb-requests';
 import { Table, type KeyType, type TableSchema } from './dynamodb-table';
 import { cloneMap, toNativeMap, type AttributeMap, type UnmarshallOptions } from './dynamodb-values';
-import { batchWriteItem, deleteItem, putItem, transactWriteItems, updateItem, type Output, type Store, type Write } from './dynamodb-writes';
+import {
+  batchWriteItem,
+  deleteItem,
+  putItem,
+  transactWriteItems,
+  updateItem,
+  type Output,
+  type Store,
+  type Write,
+} from './dynamodb-writes';
 
 export type { IndexSchema, KeyType, TableSchema } from './dynamodb-table';
 
@@ -95,7 +104,10 @@ export class DynamoDbModel implements Store {
     const form: Form = entry.form ?? ('clientCommand' in command || 'inputKeyNodes' in command ? 'document' : 'wire');
     const input = (command.input ?? {}) as Request;
     const output = entry.op(this, form === 'document' ? this.marshalInput(name, input) : input);
-    return { ...copyOutput(output, form === 'document' ? this.toNative : cloneMap), $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } };
+    return {
+      ...copyOutput(output, form === 'document' ? this.toNative : cloneMap),
+      $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 },
+    };
   }
 
   /** Snapshot (deep copy, native values) of all items of a table, in key order. */
@@ -123,7 +135,10 @@ export class DynamoDbModel implements Store {
     for (const w of writes) {
       for (const listener of this.listeners) {
         // Fresh copies for every listener: none can change what another one, or the store, sees.
-        const change: WriteChange = { table: w.table.schema.name, key: this.toNative(w.table.keyOf((w.after ?? w.before)!)) };
+        const change: WriteChange = {
+          table: w.table.schema.name,
+          key: this.toNative(w.table.keyOf((w.after ?? w.before)!)),
+        };
         if (w.before) change.before = this.toNative(w.before);
         if (w.after) change.after = this.toNative(w.after);
         listener(change);
@@ -158,13 +173,20 @@ export class DynamoDbModel implements Store {
           TransactItems: Array.isArray(input.TransactItems)
             ? (input.TransactItems as Request[]).map((entry) => {
                 const out: Request = { ...entry };
-                for (const k of [...TRANSACT_WRITE_KINDS, 'Get']) if (entry[k]) out[k] = this.fields(entry[k] as Request);
+                for (const k of [...TRANSACT_WRITE_KINDS, 'Get'])
+                  if (entry[k]) out[k] = this.fields(entry[k] as Request);
                 return out;
               })
             : input.TransactItems,
         };
       case 'BatchGetCommand':
-        return { ...input, RequestItems: mapValues(input.RequestItems, (r: Request) => ({ ...r, Keys: Array.isArray(r.Keys) ? r.Keys.map((k) => this.marshalMap(k)) : r.Keys })) };
+        return {
+          ...input,
+          RequestItems: mapValues(input.RequestItems, (r: Request) => ({
+            ...r,
+            Keys: Array.isArray(r.Keys) ? r.Keys.map((k) => this.marshalMap(k)) : r.Keys,
+          })),
+        };
       case 'BatchWriteCommand':
         return {
           ...input,
@@ -192,21 +214,35 @@ function mapValues<T>(raw: unknown, f: (v: T) => unknown): unknown {
 /** Copies every attribute map of an output (to wire or native form): the fields lib-dynamodb's outputKeyNodes name. */
 function copyOutput(output: Output, copy: (m: AttributeMap) => unknown): Output {
   const out: Output = { ...output };
-  for (const f of ['Item', 'Attributes', 'LastEvaluatedKey'] as const) if (output[f]) out[f] = copy(output[f] as AttributeMap);
+  for (const f of ['Item', 'Attributes', 'LastEvaluatedKey'] as const)
+    if (output[f]) out[f] = copy(output[f] as AttributeMap);
   if (output.Items) out.Items = (output.Items as AttributeMap[]).map(copy);
-  if (Array.isArray(output.Responses)) out.Responses = (output.Responses as Array<{ Item?: AttributeMap }>).map((r) => (r.Item ? { Item: copy(r.Item) } : {}));
+  if (Array.isArray(output.Responses))
+    out.Responses = (output.Responses as Array<{ Item?: AttributeMap }>).map((r) =>
+      r.Item ? { Item: copy(r.Item) } : {},
+    );
   else if (output.Responses) out.Responses = mapValues(output.Responses, (items: AttributeMap[]) => items.map(copy));
   return out;
 }
 
 function schemaOf(name: string, def: TableDefinition): TableSchema {
   const attributeTypes: Record<string, KeyType> = {};
-  for (const a of [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]) if (a) attributeTypes[a.name] = a.type;
+  for (const a of [
+    def.partitionKey,
+    def.sortKey,
+    ...def.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ])
+    if (a) attributeTypes[a.name] = a.type;
   return {
     name,
     partitionKey: def.partitionKey.name,
     ...(def.sortKey ? { sortKey: def.sortKey.name } : {}),
-    indexes: def.globalSecondaryIndexes.map((i) => ({ name: i.indexName, partitionKey: i.partitionKey.name, sortKey: i.sortKey.name, projection: i.projection })),
+    indexes: def.globalSecondaryIndexes.map((i) => ({
+      name: i.indexName,
+      partitionKey: i.partitionKey.name,
+      sortKey: i.sortKey.name,
+      projection: i.projection,
+    })),
     attributeTypes,
   };
 }

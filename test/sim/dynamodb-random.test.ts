@@ -45,11 +45,16 @@ beforeAll(async () => {
     process.env.AWS_ENDPOINT_URL = shared;
   }
   ddb = new DynamoDBClient(awsClientConfig(emulator.endpoint));
-  diff = new Differential({ ddb, doc: DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } }) });
+  diff = new Differential({
+    ddb,
+    doc: DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } }),
+  });
 }, 60_000);
 
 afterAll(async () => {
-  console.log(`dynamodb-random: ${SEQUENCES} sequences, ${commands} commands, ${diff.compared} outcomes compared, ${diff.deviations} accepted deviations, ${diff.emptyLastPages} empty last pages`);
+  console.log(
+    `dynamodb-random: ${SEQUENCES} sequences, ${commands} commands, ${diff.compared} outcomes compared, ${diff.deviations} accepted deviations, ${diff.emptyLastPages} empty last pages`,
+  );
   ddb?.destroy();
   await emulator?.stop();
 });
@@ -62,13 +67,19 @@ const transactionValidation: Accept = (model, moto) =>
   (model.error.CancellationReasons as Array<{ Code: string }>).some((r) => r.Code === 'ValidationError');
 
 /** An update DynamoDB refuses outright (key attribute, overlapping paths), whose condition moto evaluates first. */
-const invalidAfterCondition: Accept = (model, moto) => 'error' in model && model.error.name === 'ValidationException' && 'error' in moto && moto.error.name === 'ConditionalCheckFailedException';
+const invalidAfterCondition: Accept = (model, moto) =>
+  'error' in model &&
+  model.error.name === 'ValidationException' &&
+  'error' in moto &&
+  moto.error.name === 'ConditionalCheckFailedException';
 
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 /** `part` is `whole` with some map entries left out, at any depth (moto's diff of a map that was SET whole). */
 function diffOf(part: unknown, whole: unknown): boolean {
-  if (isMap(part) && isMap(whole)) return Object.entries(part).every(([k, v]) => Object.hasOwn(whole, k) && diffOf(v, whole[k]));
+  if (isMap(part) && isMap(whole))
+    return Object.entries(part).every(([k, v]) => Object.hasOwn(whole, k) && diffOf(v, whole[k]));
   return isDeepStrictEqual(normalize(part), normalize(whole));
 }
 
@@ -76,7 +87,11 @@ function diffOf(part: unknown, whole: unknown): boolean {
  * UPDATED_OLD / UPDATED_NEW compared on the non-key attributes whose value changed (see above), where moto may
  * also answer a map attribute with only its changed entries.
  */
-function changedOnly(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined, rv: unknown): Accept {
+function changedOnly(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+  rv: unknown,
+): Accept {
   const state = rv === 'UPDATED_OLD' ? before : after;
   const strip = (o: Outcome): unknown => {
     if (!('output' in o)) return normalize(o);
@@ -115,7 +130,11 @@ async function sequence(seed: number): Promise<void> {
 
 describe('random command sequences agree with moto', () => {
   const groups = Array.from({ length: GROUPS }, (_, g) => g);
-  test.each(groups)('group %i', async (g) => {
-    for (let i = g; i < SEQUENCES; i += GROUPS) await sequence(FIRST_SEED + i);
-  }, 120_000);
+  test.each(groups)(
+    'group %i',
+    async (g) => {
+      for (let i = g; i < SEQUENCES; i += GROUPS) await sequence(FIRST_SEED + i);
+    },
+    120_000,
+  );
 });

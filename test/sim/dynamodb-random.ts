@@ -8,7 +8,15 @@
  * text; neither is what this test is about (the hand-written cases cover DynamoDB's answers there). For the
  * same reason there is no size() (moto crashes on the size of a missing attribute).
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Command, Pair } from './dynamodb-differential';
 
 /** mulberry32: small, fast, and the same sequence for a seed on every machine. */
@@ -75,7 +83,12 @@ const APPS = ['a1', 'a2', 'a3'];
 const NUMBERS = [-2, -1, 0, 1, 2, 3, 10, 1.5, 0.25, 100];
 const STRINGS = ['', 'a', 'ab', 'abc', 'b', 'active', 'revoked', 'x y', 'Z'];
 /** Index keys only take values the indexes accept (an empty string would be refused, by both). */
-const SPECIAL: Record<string, readonly unknown[]> = { dueShard: ['0', '1'], recordKind: ['revocation', 'other'], recordedAt: ['r1', 'r2', 'r3'], refreshDueAt: [5, 10, 20] };
+const SPECIAL: Record<string, readonly unknown[]> = {
+  dueShard: ['0', '1'],
+  recordKind: ['revocation', 'other'],
+  recordedAt: ['r1', 'r2', 'r3'],
+  refreshDueAt: [5, 10, 20],
+};
 
 function value(rng: Rng, type: Type, name?: string): unknown {
   const special = name === undefined ? undefined : SPECIAL[name];
@@ -96,7 +109,9 @@ function value(rng: Rng, type: Type, name?: string): unknown {
     case 'NS':
       return new Set(rng.subset([1, 2, 3], 3));
     case 'M':
-      return Object.fromEntries(rng.subset(['x', 'y'], 2).map((k) => [k, k === 'x' ? rng.pick(NUMBERS) : rng.pick(STRINGS)]));
+      return Object.fromEntries(
+        rng.subset(['x', 'y'], 2).map((k) => [k, k === 'x' ? rng.pick(NUMBERS) : rng.pick(STRINGS)]),
+      );
     case 'L':
       return rng.subset([1, 2, 3, 4], 3);
   }
@@ -122,7 +137,10 @@ class Placeholders {
   }
   /** The request fields, without empty maps (DynamoDB refuses those). */
   fields(): Item {
-    return { ...(Object.keys(this.names).length ? { ExpressionAttributeNames: this.names } : {}), ...(Object.keys(this.values).length ? { ExpressionAttributeValues: this.values } : {}) };
+    return {
+      ...(Object.keys(this.names).length ? { ExpressionAttributeNames: this.names } : {}),
+      ...(Object.keys(this.values).length ? { ExpressionAttributeValues: this.values } : {}),
+    };
   }
 }
 
@@ -144,7 +162,8 @@ export function condition(rng: Rng, ph: Placeholders, depth = 0, pool: readonly 
     const kind = rng.pick(['AND', 'OR', 'NOT', 'PAREN']);
     // A leaf after NOT: moto fails with HTTP 500 on `NOT NOT` (valid DynamoDB, covered by the hand-written cases).
     if (kind === 'NOT') return `NOT ${condition(rng, ph, 2, pool)}`;
-    if (kind === 'PAREN') return `(${condition(rng, ph, depth + 1, pool)} ${rng.pick(['AND', 'OR'])} ${condition(rng, ph, depth + 1, pool)})`;
+    if (kind === 'PAREN')
+      return `(${condition(rng, ph, depth + 1, pool)} ${rng.pick(['AND', 'OR'])} ${condition(rng, ph, depth + 1, pool)})`;
     return `${condition(rng, ph, depth + 1, pool)} ${kind} ${condition(rng, ph, depth + 1, pool)}`;
   }
   const attribute = rng.pick(pool);
@@ -160,15 +179,21 @@ export function condition(rng: Rng, ph: Placeholders, depth = 0, pool: readonly 
     case 2:
       return `${p.text} ${rng.pick(['=', '<>'])} ${ph.value(value(rng, rng.chance(0.8) ? p.type : rng.pick(['N', 'S', 'BOOL'] as const), attribute))}`;
     case 3:
-      if (!ordered) return `attribute_type(${p.text}, ${ph.value(rng.pick(['S', 'N', 'B', 'BOOL', 'NULL', 'SS', 'NS', 'M', 'L', 'BS']))})`;
+      if (!ordered)
+        return `attribute_type(${p.text}, ${ph.value(rng.pick(['S', 'N', 'B', 'BOOL', 'NULL', 'SS', 'NS', 'M', 'L', 'BS']))})`;
       return `${p.text} ${rng.pick(['<', '<=', '>', '>='])} ${ph.value(value(rng, p.type, attribute))}`;
     case 4: {
       if (!ordered) return `attribute_exists(${p.text})`;
-      const [low, high] = [value(rng, p.type, attribute), value(rng, p.type, attribute)].sort((x, y) => (x! < y! ? -1 : x! > y! ? 1 : 0));
+      const [low, high] = [value(rng, p.type, attribute), value(rng, p.type, attribute)].sort((x, y) =>
+        x! < y! ? -1 : x! > y! ? 1 : 0,
+      );
       return `${p.text} BETWEEN ${ph.value(low)} AND ${ph.value(high)}`;
     }
     case 5:
-      return `${p.text} IN (${rng.subset([0, 1, 2], 3).map(() => ph.value(value(rng, p.type, attribute))).join(', ')})`;
+      return `${p.text} IN (${rng
+        .subset([0, 1, 2], 3)
+        .map(() => ph.value(value(rng, p.type, attribute)))
+        .join(', ')})`;
     case 6:
       if (p.type === 'S') return `begins_with(${p.text}, ${ph.value(rng.pick(['', 'a', 'ab', 'r', 'x']))})`;
       return `attribute_not_exists(${p.text})`;
@@ -187,7 +212,8 @@ const key = (rng: Rng): Item => ({ userId: rng.pick(USERS), applicationId: rng.p
 function item(rng: Rng): Item {
   const out: Item = key(rng);
   for (const name of rng.subset(NAMES, 8)) {
-    if ((name === 'dueShard') !== (name === 'refreshDueAt') || rng.chance(0.8)) out[name] = value(rng, ATTRIBUTES[name]!, name);
+    if ((name === 'dueShard') !== (name === 'refreshDueAt') || rng.chance(0.8))
+      out[name] = value(rng, ATTRIBUTES[name]!, name);
   }
   return out;
 }
@@ -201,10 +227,15 @@ function updateExpression(rng: Rng, ph: Placeholders, invalid: boolean): { expre
     const a = ph.name(attribute);
     const r = rng.int(10);
     if (r < 2) clauses.REMOVE.push(a);
-    else if (type === 'N' && r < 4) clauses.SET.push(`${a} = ${rng.chance(0.5) ? a : `if_not_exists(${a}, ${ph.value(0)})`} ${rng.pick(['+', '-'])} ${ph.value(rng.pick(NUMBERS))}`);
+    else if (type === 'N' && r < 4)
+      clauses.SET.push(
+        `${a} = ${rng.chance(0.5) ? a : `if_not_exists(${a}, ${ph.value(0)})`} ${rng.pick(['+', '-'])} ${ph.value(rng.pick(NUMBERS))}`,
+      );
     else if (type === 'N' && r < 6 && !SPECIAL[attribute]) clauses.ADD.push(`${a} ${ph.value(rng.pick(NUMBERS))}`);
-    else if ((type === 'SS' || type === 'NS') && r < 6) clauses[rng.pick(['ADD', 'DELETE'] as const)].push(`${a} ${ph.value(value(rng, type))}`);
-    else if (type === 'L' && r < 6) clauses.SET.push(`${a} = list_append(if_not_exists(${a}, ${ph.value([])}), ${ph.value(value(rng, 'L'))})`);
+    else if ((type === 'SS' || type === 'NS') && r < 6)
+      clauses[rng.pick(['ADD', 'DELETE'] as const)].push(`${a} ${ph.value(value(rng, type))}`);
+    else if (type === 'L' && r < 6)
+      clauses.SET.push(`${a} = list_append(if_not_exists(${a}, ${ph.value([])}), ${ph.value(value(rng, 'L'))})`);
     else if (type === 'M' && r < 6) {
       nested = true;
       const sub = rng.pick(['x', 'y'] as const);
@@ -219,7 +250,10 @@ function updateExpression(rng: Rng, ph: Placeholders, invalid: boolean): { expre
     else clauses.REMOVE.push(clauses.SET[0]?.split(' = ')[0] ?? ph.name('n'), ph.name('n'));
   }
   const order = rng.shuffle(['SET', 'REMOVE', 'ADD', 'DELETE'] as const);
-  const expression = order.filter((c) => clauses[c].length).map((c) => `${c} ${clauses[c].join(', ')}`).join(' ');
+  const expression = order
+    .filter((c) => clauses[c].length)
+    .map((c) => `${c} ${clauses[c].join(', ')}`)
+    .join(' ');
   return { expression: expression || `REMOVE ${ph.name('n')}`, nested };
 }
 
@@ -241,9 +275,19 @@ function update(rng: Rng, p: Pair, inTransaction: boolean): { input: Item; updat
   const invalid = !inTransaction && rng.chance(0.03);
   const { expression, nested } = updateExpression(rng, ph, invalid);
   const cond = withCondition(rng, ph, 0.5);
-  const rv = inTransaction ? undefined : rng.pick(['NONE', 'ALL_OLD', 'ALL_NEW', ...(nested ? [] : ['UPDATED_OLD', 'UPDATED_NEW'])]);
+  const rv = inTransaction
+    ? undefined
+    : rng.pick(['NONE', 'ALL_OLD', 'ALL_NEW', ...(nested ? [] : ['UPDATED_OLD', 'UPDATED_NEW'])]);
   return {
-    input: { TableName: p.c, Key: key(rng), UpdateExpression: expression, ...cond, ...ph.fields(), ...(rv ? { ReturnValues: rv } : {}), ...(rng.chance(0.3) ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}) },
+    input: {
+      TableName: p.c,
+      Key: key(rng),
+      UpdateExpression: expression,
+      ...cond,
+      ...ph.fields(),
+      ...(rv ? { ReturnValues: rv } : {}),
+      ...(rng.chance(0.3) ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}),
+    },
     updated: rv === 'UPDATED_OLD' || rv === 'UPDATED_NEW',
     invalid,
   };
@@ -259,7 +303,15 @@ function transactItem(rng: Rng, p: Pair): Item {
     case 2:
       return { Delete: { TableName: p.c, Key: key(rng), ...withCondition(rng, ph, 0.5), ...ph.fields() } };
     default:
-      return { ConditionCheck: { TableName: p.c, Key: key(rng), ConditionExpression: condition(rng, ph), ...ph.fields(), ...(rng.chance(0.3) ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}) } };
+      return {
+        ConditionCheck: {
+          TableName: p.c,
+          Key: key(rng),
+          ConditionExpression: condition(rng, ph),
+          ...ph.fields(),
+          ...(rng.chance(0.3) ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}),
+        },
+      };
   }
 }
 
@@ -267,16 +319,26 @@ function query(rng: Rng, p: Pair): Command {
   const ph = new Placeholders(rng);
   const index = rng.pick([undefined, undefined, 'refresh-due', 'records-by-kind']);
   const [pk, sk, pkValue, skType] =
-    index === 'refresh-due' ? ['dueShard', 'refreshDueAt', rng.pick(['0', '1']), 'N' as const] : index === 'records-by-kind' ? ['recordKind', 'recordedAt', rng.pick(['revocation', 'other']), 'S' as const] : ['userId', 'applicationId', rng.pick(USERS), 'S' as const];
+    index === 'refresh-due'
+      ? ['dueShard', 'refreshDueAt', rng.pick(['0', '1']), 'N' as const]
+      : index === 'records-by-kind'
+        ? ['recordKind', 'recordedAt', rng.pick(['revocation', 'other']), 'S' as const]
+        : ['userId', 'applicationId', rng.pick(USERS), 'S' as const];
   let keyCondition = `${ph.name(pk)} = ${ph.value(pkValue)}`;
   if (rng.chance(0.6)) {
-    const v = (): unknown => (skType === 'N' ? rng.pick([0, 5, 10, 15, 20, 30]) : sk === 'recordedAt' ? rng.pick(['r1', 'r2', 'r3']) : rng.pick(APPS));
+    const v = (): unknown =>
+      skType === 'N'
+        ? rng.pick([0, 5, 10, 15, 20, 30])
+        : sk === 'recordedAt'
+          ? rng.pick(['r1', 'r2', 'r3'])
+          : rng.pick(APPS);
     const op = rng.pick(['=', '<', '<=', '>', '>=', 'BETWEEN', 'begins_with']);
     if (op === 'BETWEEN') {
       const [low, high] = [v(), v()].sort((x, y) => (x! < y! ? -1 : x! > y! ? 1 : 0));
       keyCondition += ` AND ${ph.name(sk)} BETWEEN ${ph.value(low)} AND ${ph.value(high)}`;
     } else if (op === 'begins_with') {
-      if (skType === 'S') keyCondition += ` AND begins_with(${ph.name(sk)}, ${ph.value(rng.pick(['a', 'r', 'a1', 'x']))})`;
+      if (skType === 'S')
+        keyCondition += ` AND begins_with(${ph.name(sk)}, ${ph.value(rng.pick(['a', 'r', 'a1', 'x']))})`;
     } else keyCondition += ` AND ${ph.name(sk)} ${op} ${ph.value(v())}`;
   }
   const filter = rng.chance(0.3) ? { FilterExpression: condition(rng, ph, 1, FILTERABLE) } : {};
@@ -296,7 +358,15 @@ export function generate(rng: Rng, p: Pair): Generated {
   const r = rng.int(100);
   if (r < 22) {
     const ph = new Placeholders(rng);
-    return { command: new PutCommand({ TableName: p.c, Item: item(rng), ...withCondition(rng, ph, 0.4), ...ph.fields(), ReturnValues: rng.pick(['NONE', 'ALL_OLD']) } as never) };
+    return {
+      command: new PutCommand({
+        TableName: p.c,
+        Item: item(rng),
+        ...withCondition(rng, ph, 0.4),
+        ...ph.fields(),
+        ReturnValues: rng.pick(['NONE', 'ALL_OLD']),
+      } as never),
+    };
   }
   if (r < 50) {
     const u = update(rng, p, false);
@@ -304,13 +374,28 @@ export function generate(rng: Rng, p: Pair): Generated {
   }
   if (r < 58) {
     const ph = new Placeholders(rng);
-    return { command: new DeleteCommand({ TableName: p.c, Key: key(rng), ...withCondition(rng, ph, 0.4), ...ph.fields(), ReturnValues: rng.pick(['NONE', 'ALL_OLD']) } as never) };
+    return {
+      command: new DeleteCommand({
+        TableName: p.c,
+        Key: key(rng),
+        ...withCondition(rng, ph, 0.4),
+        ...ph.fields(),
+        ReturnValues: rng.pick(['NONE', 'ALL_OLD']),
+      } as never),
+    };
   }
   if (r < 64) return { command: new GetCommand({ TableName: p.c, Key: key(rng), ConsistentRead: true }) };
   if (r < 80) return { command: query(rng, p) };
   if (r < 84) {
     const ph = new Placeholders(rng);
-    return { command: new ScanCommand({ TableName: p.c, ...(rng.chance(0.4) ? { FilterExpression: condition(rng, ph, 1) } : {}), ...ph.fields(), ...(rng.chance(0.5) ? { Limit: 1 + rng.int(4) } : {}) }) };
+    return {
+      command: new ScanCommand({
+        TableName: p.c,
+        ...(rng.chance(0.4) ? { FilterExpression: condition(rng, ph, 1) } : {}),
+        ...ph.fields(),
+        ...(rng.chance(0.5) ? { Limit: 1 + rng.int(4) } : {}),
+      }),
+    };
   }
   const items = Array.from({ length: 1 + rng.int(4) }, () => transactItem(rng, p));
   return { command: new TransactWriteCommand({ TransactItems: items }) };

@@ -7,9 +7,26 @@
 import { quote, unsupported, validation } from './dynamodb-errors';
 import { checkProjection, evaluate, project, resolvePath, type Bindings } from './dynamodb-evaluate';
 import type { Condition, Operand } from './dynamodb-expressions';
-import { expressions, keyTypeMatches, readKey, readLimit, refuseLegacy, table, type Expressions, type Request } from './dynamodb-requests';
+import {
+  expressions,
+  keyTypeMatches,
+  readKey,
+  readLimit,
+  refuseLegacy,
+  table,
+  type Expressions,
+  type Request,
+} from './dynamodb-requests';
 import type { Index, Range, SortCondition, Table } from './dynamodb-table';
-import { compareScalars, importMap, itemSize, typeOf, valuesEqual, type AttributeMap, type AttributeValue } from './dynamodb-values';
+import {
+  compareScalars,
+  importMap,
+  itemSize,
+  typeOf,
+  valuesEqual,
+  type AttributeMap,
+  type AttributeValue,
+} from './dynamodb-values';
 import { refuseDuplicates, type Output, type Store } from './dynamodb-writes';
 
 const PAGE_BYTES = 1024 * 1024;
@@ -42,22 +59,42 @@ function indexOf(t: Table, name: unknown, consistent: unknown): Index | undefine
 type Select = 'ALL_ATTRIBUTES' | 'ALL_PROJECTED_ATTRIBUTES' | 'COUNT' | 'SPECIFIC_ATTRIBUTES';
 
 function readSelect(raw: unknown, index: Index | undefined, ex: Expressions): Select {
-  if (raw === undefined) return ex.projection ? 'SPECIFIC_ATTRIBUTES' : index ? 'ALL_PROJECTED_ATTRIBUTES' : 'ALL_ATTRIBUTES';
+  if (raw === undefined)
+    return ex.projection ? 'SPECIFIC_ATTRIBUTES' : index ? 'ALL_PROJECTED_ATTRIBUTES' : 'ALL_ATTRIBUTES';
   const select = raw as Select;
   if (!['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'COUNT', 'SPECIFIC_ATTRIBUTES'].includes(select)) {
-    throw validation(`1 validation error detected: Value '${quote(raw)}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`);
+    throw validation(
+      `1 validation error detected: Value '${quote(raw)}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`,
+    );
   }
-  if (select === 'SPECIFIC_ATTRIBUTES' && !ex.projection) throw validation('Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES');
-  if (select !== 'SPECIFIC_ATTRIBUTES' && ex.projection) throw validation(`Cannot specify the ProjectionExpression when choosing to get ${select === 'COUNT' ? 'only the Count' : select}`);
-  if (select === 'ALL_PROJECTED_ATTRIBUTES' && !index) throw validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
+  if (select === 'SPECIFIC_ATTRIBUTES' && !ex.projection)
+    throw validation(
+      'Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES',
+    );
+  if (select !== 'SPECIFIC_ATTRIBUTES' && ex.projection)
+    throw validation(
+      `Cannot specify the ProjectionExpression when choosing to get ${select === 'COUNT' ? 'only the Count' : select}`,
+    );
+  if (select === 'ALL_PROJECTED_ATTRIBUTES' && !index)
+    throw validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
   if (select === 'ALL_ATTRIBUTES' && index && index.schema.projection !== 'ALL') {
-    throw validation(`One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.schema.name} because its projection type is not ALL`);
+    throw validation(
+      `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.schema.name} because its projection type is not ALL`,
+    );
   }
   return select;
 }
 
 /** Reads one page from `range` (forwards or backwards): the loop Query and Scan share. */
-function page(t: Table, index: Index | undefined, range: Range, forward: boolean, limit: number | undefined, ex: Expressions, select: Select): Output {
+function page(
+  t: Table,
+  index: Index | undefined,
+  range: Range,
+  forward: boolean,
+  limit: number | undefined,
+  ex: Expressions,
+  select: Select,
+): Output {
   const keysOnly = index && index.schema.projection === 'KEYS_ONLY' ? index.keyNames() : undefined;
   const lekNames = index ? index.keyNames() : t.keyNames;
   const paths = projectionPaths(ex);
@@ -90,7 +127,13 @@ function pick(item: AttributeMap, names: readonly string[]): AttributeMap {
 }
 
 /** A KeyConditionExpression reduced to DynamoDB's only accepted shape: `pk = :v [AND <sort key condition>]`. */
-function keyCondition(ast: Condition, b: Bindings, t: Table, pkName: string, skName: string | undefined): { pk: AttributeValue; sort?: SortCondition } {
+function keyCondition(
+  ast: Condition,
+  b: Bindings,
+  t: Table,
+  pkName: string,
+  skName: string | undefined,
+): { pk: AttributeValue; sort?: SortCondition } {
   const parts = ast.kind === 'and' ? [ast.left, ast.right] : [ast];
   const found = new Map<string, { op: SortCondition['op']; values: AttributeValue[] }>();
   const attribute = (o: Operand): string | undefined => {
@@ -103,20 +146,29 @@ function keyCondition(ast: Condition, b: Bindings, t: Table, pkName: string, skN
     let name: string | undefined;
     let op: SortCondition['op'];
     let values: Array<AttributeValue | undefined>;
-    if (part.kind === 'compare' && part.op !== '<>') [name, op, values] = [attribute(part.left), part.op, [value(part.right)]];
-    else if (part.kind === 'between') [name, op, values] = [attribute(part.subject), 'between', [value(part.low), value(part.high)]];
-    else if (part.kind === 'begins_with') [name, op, values] = [attribute(part.subject), 'begins_with', [value(part.prefix)]];
+    if (part.kind === 'compare' && part.op !== '<>')
+      [name, op, values] = [attribute(part.left), part.op, [value(part.right)]];
+    else if (part.kind === 'between')
+      [name, op, values] = [attribute(part.subject), 'between', [value(part.low), value(part.high)]];
+    else if (part.kind === 'begins_with')
+      [name, op, values] = [attribute(part.subject), 'begins_with', [value(part.prefix)]];
     else {
       const operator = part.kind === 'compare' ? part.op : part.kind.toUpperCase();
       throw validation(`Invalid operator used in KeyConditionExpression: ${operator}`);
     }
-    if (name === undefined || values.some((v) => v === undefined) || (name !== pkName && name !== skName)) throw validation('Query key condition not supported');
+    if (name === undefined || values.some((v) => v === undefined) || (name !== pkName && name !== skName))
+      throw validation('Query key condition not supported');
     if (found.has(name)) throw validation('KeyConditionExpressions must only contain one condition per key');
     // Values of the key's declared type (or, undeclared, of one scalar type).
     if (values.some((v) => !keyTypeMatches(t, name, v!) || typeOf(v!) !== typeOf(values[0]!))) {
-      throw validation('One or more parameter values were invalid: Condition parameter type does not match schema type');
+      throw validation(
+        'One or more parameter values were invalid: Condition parameter type does not match schema type',
+      );
     }
-    if (op === 'begins_with' && values[0]!.N !== undefined) throw validation('Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N');
+    if (op === 'begins_with' && values[0]!.N !== undefined)
+      throw validation(
+        'Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N',
+      );
     found.set(name, { op, values: values as AttributeValue[] });
   }
   const pk = found.get(pkName);
@@ -124,7 +176,10 @@ function keyCondition(ast: Condition, b: Bindings, t: Table, pkName: string, skN
   if (pk.op !== '=') throw validation('Query key condition not supported');
   const sk = skName === undefined ? undefined : found.get(skName);
   if (!sk) return { pk: pk.values[0]! };
-  const sort: SortCondition = sk.op === 'between' ? { op: 'between', value: sk.values[0]!, high: sk.values[1]! } : { op: sk.op, value: sk.values[0]! };
+  const sort: SortCondition =
+    sk.op === 'between'
+      ? { op: 'between', value: sk.values[0]!, high: sk.values[1]! }
+      : { op: sk.op, value: sk.values[0]! };
   return { pk: pk.values[0]!, sort };
 }
 
@@ -145,7 +200,10 @@ function satisfies(v: AttributeValue, c: SortCondition): boolean {
     case 'between':
       return order >= 0 && (compareScalars(v, c.high) ?? 1) <= 0;
     case 'begins_with':
-      return (v.S !== undefined && v.S.startsWith(c.value.S!)) || (v.B !== undefined && Buffer.from(v.B).subarray(0, c.value.B!.length).equals(Buffer.from(c.value.B!)));
+      return (
+        (v.S !== undefined && v.S.startsWith(c.value.S!)) ||
+        (v.B !== undefined && Buffer.from(v.B).subarray(0, c.value.B!.length).equals(Buffer.from(c.value.B!)))
+      );
   }
 }
 
@@ -154,7 +212,10 @@ function refuseKeysInFilter(c: Condition, b: Bindings, keys: readonly string[]):
   const visit = (o: Operand): void => {
     if (o.kind === 'path' || o.kind === 'size') {
       const name = String(resolvePath(o.path, b)[0]);
-      if (keys.includes(name)) throw validation(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${name}`);
+      if (keys.includes(name))
+        throw validation(
+          `Filter Expression can only contain non-primary key attributes: Primary key attribute: ${name}`,
+        );
     }
   };
   switch (c.kind) {
@@ -194,7 +255,8 @@ export function query(store: Store, req: Request): Output {
   refuseLegacy(req, ['KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator']);
   const t = table(store.tables, req.TableName);
   const index = indexOf(t, req.IndexName, req.ConsistentRead);
-  if (req.KeyConditionExpression === undefined) throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+  if (req.KeyConditionExpression === undefined)
+    throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
   const ex = expressions(req, ['KeyConditionExpression', 'FilterExpression', 'ProjectionExpression']);
   const limit = readLimit(req.Limit);
   const select = readSelect(req.Select, index, ex);
@@ -205,8 +267,10 @@ export function query(store: Store, req: Request): Output {
   let start: AttributeValue[] | undefined;
   if (req.ExclusiveStartKey !== undefined) {
     const key = startKey(req.ExclusiveStartKey, t, index);
-    if (!valuesEqual(key[partitionKey]!, pk)) throw validation('The provided starting key is outside query boundaries based on provided conditions');
-    if (sort && sortKey && !satisfies(key[sortKey]!, sort)) throw validation('The provided starting key does not match the range key predicate');
+    if (!valuesEqual(key[partitionKey]!, pk))
+      throw validation('The provided starting key is outside query boundaries based on provided conditions');
+    if (sort && sortKey && !satisfies(key[sortKey]!, sort))
+      throw validation('The provided starting key does not match the range key predicate');
     const tableKeys = t.keyNames.map((n) => key[n]!);
     start = index ? [...(sortKey ? [key[sortKey]!] : []), ...tableKeys] : tableKeys.slice(1);
   }
@@ -223,17 +287,28 @@ export function scan(store: Store, req: Request): Output {
   let start: AttributeValue[] | undefined;
   if (req.ExclusiveStartKey !== undefined) {
     const key = startKey(req.ExclusiveStartKey, t, index);
-    const order = index ? [index.schema.partitionKey, ...(index.schema.sortKey ? [index.schema.sortKey] : []), ...t.keyNames] : t.keyNames;
+    const order = index
+      ? [index.schema.partitionKey, ...(index.schema.sortKey ? [index.schema.sortKey] : []), ...t.keyNames]
+      : t.keyNames;
     start = order.map((n) => key[n]!);
   }
   return page(t, index, t.scanRange(index, start), true, limit, ex, select);
 }
 
-function readGets(store: Store, raw: unknown): Array<{ t: Table; key: string; paths: Array<Array<string | number>> | undefined }> {
-  if (!Array.isArray(raw) || raw.length < 1 || raw.length > 100) throw validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100 and greater than or equal to 1");
+function readGets(
+  store: Store,
+  raw: unknown,
+): Array<{ t: Table; key: string; paths: Array<Array<string | number>> | undefined }> {
+  if (!Array.isArray(raw) || raw.length < 1 || raw.length > 100)
+    throw validation(
+      "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100 and greater than or equal to 1",
+    );
   return (raw as Request[]).map((entry) => {
     const get = entry.Get as Request | undefined;
-    if (!get) throw validation("1 validation error detected: Value null at 'transactItems.member.get' failed to satisfy constraint: Member must not be null");
+    if (!get)
+      throw validation(
+        "1 validation error detected: Value null at 'transactItems.member.get' failed to satisfy constraint: Member must not be null",
+      );
     const t = table(store.tables, get.TableName);
     return { t, key: readKey(t, get.Key).encoded, paths: projectionPaths(expressions(get, ['ProjectionExpression'])) };
   });
@@ -241,7 +316,10 @@ function readGets(store: Store, raw: unknown): Array<{ t: Table; key: string; pa
 
 export function transactGetItems(store: Store, req: Request): Output {
   const gets = readGets(store, req.TransactItems);
-  refuseDuplicates(gets.map((g) => ({ table: g.t, key: g.key })), 'Transaction request cannot include multiple operations on one item');
+  refuseDuplicates(
+    gets.map((g) => ({ table: g.t, key: g.key })),
+    'Transaction request cannot include multiple operations on one item',
+  );
   return {
     Responses: gets.map(({ t, key, paths }) => {
       const item = t.items.get(key);
@@ -260,7 +338,10 @@ export function batchGetItem(store: Store, req: Request): Output {
     const keys = (Array.isArray(r.Keys) ? r.Keys : []).map((k) => readKey(t, k).encoded);
     total += keys.length;
     if (total > 100) throw validation('Too many items requested for the BatchGetItem call');
-    refuseDuplicates(keys.map((key) => ({ table: t, key })), 'Provided list of item keys contains duplicates');
+    refuseDuplicates(
+      keys.map((key) => ({ table: t, key })),
+      'Provided list of item keys contains duplicates',
+    );
     const paths = projectionPaths(expressions(r, ['ProjectionExpression']));
     responses[name] = keys.flatMap((k) => {
       const item = t.items.get(k);

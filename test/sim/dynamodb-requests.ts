@@ -5,7 +5,16 @@
  */
 import { quote, resourceNotFound, unsupported, validation } from './dynamodb-errors';
 import { checkCondition, checkPlaceholders, type Bindings } from './dynamodb-evaluate';
-import { parseCondition, parseProjection, parseUpdate, type Condition, type ExpressionLabel, type Parsed, type Path, type UpdateAst } from './dynamodb-expressions';
+import {
+  parseCondition,
+  parseProjection,
+  parseUpdate,
+  type Condition,
+  type ExpressionLabel,
+  type Parsed,
+  type Path,
+  type UpdateAst,
+} from './dynamodb-expressions';
 import type { Table } from './dynamodb-table';
 import { importMap, importValue, itemSize, typeOf, type AttributeMap, type AttributeValue } from './dynamodb-values';
 
@@ -30,7 +39,8 @@ function checkMap(raw: unknown, what: 'Names' | 'Values', prefix: string): Recor
   let empty = true;
   for (const k in raw) {
     empty = false;
-    if (!k.startsWith(prefix)) throw validation(`ExpressionAttribute${what} contains invalid key: Syntax error; key: "${k}"`);
+    if (!k.startsWith(prefix))
+      throw validation(`ExpressionAttribute${what} contains invalid key: Syntax error; key: "${k}"`);
   }
   if (empty) throw validation(`ExpressionAttribute${what} must not be empty`);
   return raw as Record<string, unknown>;
@@ -41,7 +51,8 @@ function readNames(raw: unknown): Readonly<Record<string, string>> {
   if (!names) return NONE;
   for (const k in names) {
     const v = names[k];
-    if (typeof v !== 'string' || v === '') throw validation('ExpressionAttributeNames contains invalid value: Empty attribute name');
+    if (typeof v !== 'string' || v === '')
+      throw validation('ExpressionAttributeNames contains invalid value: Empty attribute name');
   }
   return names as Record<string, string>;
 }
@@ -63,7 +74,8 @@ export function expressions(req: Request, labels: readonly ExpressionLabel[]): E
   for (const label of labels) {
     const text = req[label];
     if (text === undefined) continue;
-    if (typeof text !== 'string' || text.trim() === '') throw validation(`Invalid ${label}: The expression can not be empty;`);
+    if (typeof text !== 'string' || text.trim() === '')
+      throw validation(`Invalid ${label}: The expression can not be empty;`);
     if (label === 'UpdateExpression') parsed.push([label, (out.update = parseUpdate(text))]);
     else if (label === 'ProjectionExpression') parsed.push([label, (out.projection = parseProjection(text))]);
     else {
@@ -81,7 +93,8 @@ export function expressions(req: Request, labels: readonly ExpressionLabel[]): E
   }
   checkPlaceholders(parsed, names, values);
   for (const [label, p] of parsed) {
-    if (label !== 'UpdateExpression' && label !== 'ProjectionExpression') checkCondition(p.ast as Condition, out.bindings, label);
+    if (label !== 'UpdateExpression' && label !== 'ProjectionExpression')
+      checkCondition(p.ast as Condition, out.bindings, label);
   }
   return out;
 }
@@ -93,7 +106,9 @@ export function refuseLegacy(req: Request, names: readonly string[]): void {
 
 export function table(tables: ReadonlyMap<string, Table>, name: unknown): Table {
   if (typeof name !== 'string' || name.length < 3) {
-    throw validation(`1 validation error detected: Value '${quote(name)}' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3`);
+    throw validation(
+      `1 validation error detected: Value '${quote(name)}' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3`,
+    );
   }
   const t = tables.get(name);
   if (!t) throw resourceNotFound(name);
@@ -112,8 +127,15 @@ export function keyTypeMatches(t: Table, name: string, v: AttributeValue): boole
 }
 
 /** A Key parameter: exactly the table's key attributes, of the right types, not empty. */
-export function readKey(t: Table, raw: unknown, what = 'The provided key element does not match the schema'): { key: AttributeMap; encoded: string } {
-  if (raw === undefined || raw === null) throw validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null");
+export function readKey(
+  t: Table,
+  raw: unknown,
+  what = 'The provided key element does not match the schema',
+): { key: AttributeMap; encoded: string } {
+  if (raw === undefined || raw === null)
+    throw validation(
+      "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null",
+    );
   const key = importMap(raw);
   const names = t.keyNames;
   let count = 0;
@@ -122,7 +144,10 @@ export function readKey(t: Table, raw: unknown, what = 'The provided key element
   for (const n of names) {
     const v = key[n];
     if (!v || !keyTypeMatches(t, n, v)) throw validation(what);
-    if (isEmptyScalar(v)) throw validation(`One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`);
+    if (isEmptyScalar(v))
+      throw validation(
+        `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`,
+      );
   }
   return { key, encoded: t.encodeKey(key) };
 }
@@ -132,30 +157,49 @@ export function checkItem(t: Table, item: AttributeMap, update = false): void {
   for (const n of t.keyNames) {
     const v = item[n];
     if (!v) throw validation(`One or more parameter values were invalid: Missing the key ${n} in the item`);
-    if (!keyTypeMatches(t, n, v)) throw validation(`One or more parameter values were invalid: Type mismatch for key ${n} expected: ${t.schema.attributeTypes?.[n] ?? 'S'} actual: ${typeOf(v)}`);
-    if (isEmptyScalar(v)) throw validation(`One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`);
+    if (!keyTypeMatches(t, n, v))
+      throw validation(
+        `One or more parameter values were invalid: Type mismatch for key ${n} expected: ${t.schema.attributeTypes?.[n] ?? 'S'} actual: ${typeOf(v)}`,
+      );
+    if (isEmptyScalar(v))
+      throw validation(
+        `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`,
+      );
   }
   for (const index of t.indexes.values()) {
     for (const n of [index.schema.partitionKey, index.schema.sortKey]) {
       const v = n === undefined ? undefined : item[n];
       if (!v || n === undefined) continue;
       if (!keyTypeMatches(t, n, v)) {
-        throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${n} Expected: ${t.schema.attributeTypes?.[n] ?? 'S'} Actual: ${typeOf(v)} IndexName: ${index.schema.name}`);
+        throw validation(
+          `One or more parameter values were invalid: Type mismatch for Index Key ${n} Expected: ${t.schema.attributeTypes?.[n] ?? 'S'} Actual: ${typeOf(v)} IndexName: ${index.schema.name}`,
+        );
       }
       if (isEmptyScalar(v)) {
-        throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: ${index.schema.name}, IndexKey: ${n}`);
+        throw validation(
+          `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: ${index.schema.name}, IndexKey: ${n}`,
+        );
       }
     }
   }
-  for (const name in item) if (name === '') throw validation('One or more parameter values were invalid: An attribute name cannot be empty');
-  if (itemSize(item) > MAX_ITEM_BYTES) throw validation(update ? 'Item size to update has exceeded the maximum allowed size' : 'Item size has exceeded the maximum allowed size');
+  for (const name in item)
+    if (name === '') throw validation('One or more parameter values were invalid: An attribute name cannot be empty');
+  if (itemSize(item) > MAX_ITEM_BYTES)
+    throw validation(
+      update
+        ? 'Item size to update has exceeded the maximum allowed size'
+        : 'Item size has exceeded the maximum allowed size',
+    );
 }
 
 export function returnValues<T extends string>(raw: unknown, allowed: readonly T[]): T | 'NONE' {
   if (raw === undefined) return 'NONE';
   if (!allowed.includes(raw as T) && raw !== 'NONE') {
-    if (['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'].includes(raw as string)) throw validation('Return values set to invalid value');
-    throw validation(`1 validation error detected: Value '${quote(raw)}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]`);
+    if (['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'].includes(raw as string))
+      throw validation('Return values set to invalid value');
+    throw validation(
+      `1 validation error detected: Value '${quote(raw)}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]`,
+    );
   }
   return raw as T | 'NONE';
 }
@@ -163,7 +207,9 @@ export function returnValues<T extends string>(raw: unknown, allowed: readonly T
 export function returnOnFailure(req: Request): boolean {
   const raw = req.ReturnValuesOnConditionCheckFailure;
   if (raw !== undefined && raw !== 'NONE' && raw !== 'ALL_OLD') {
-    throw validation(`1 validation error detected: Value '${quote(raw)}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`);
+    throw validation(
+      `1 validation error detected: Value '${quote(raw)}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
+    );
   }
   return raw === 'ALL_OLD';
 }
@@ -171,7 +217,9 @@ export function returnOnFailure(req: Request): boolean {
 export function readLimit(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1) {
-    throw validation(`1 validation error detected: Value '${quote(raw)}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+    throw validation(
+      `1 validation error detected: Value '${quote(raw)}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+    );
   }
   return raw;
 }

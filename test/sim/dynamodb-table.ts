@@ -67,7 +67,8 @@ function bound(entries: readonly Entry[], before: (e: Entry) => boolean): number
 
 function startsWith(v: AttributeValue, prefix: AttributeValue): boolean {
   if (v.S !== undefined && prefix.S !== undefined) return v.S.startsWith(prefix.S);
-  if (v.B !== undefined && prefix.B !== undefined) return v.B.length >= prefix.B.length && compareBytes(v.B.subarray(0, prefix.B.length), prefix.B) === 0;
+  if (v.B !== undefined && prefix.B !== undefined)
+    return v.B.length >= prefix.B.length && compareBytes(v.B.subarray(0, prefix.B.length), prefix.B) === 0;
   return false;
 }
 
@@ -98,13 +99,24 @@ export class Index {
     const pk = item[this.schema.partitionKey];
     const sk = this.schema.sortKey === undefined ? undefined : item[this.schema.sortKey];
     if (!pk || (this.schema.sortKey !== undefined && !sk)) return undefined;
-    const tuple = [...(sk ? [sk] : []), item[this.table.partitionKey]!, ...(this.table.sortKey ? [item[this.table.sortKey]!] : [])];
+    const tuple = [
+      ...(sk ? [sk] : []),
+      item[this.table.partitionKey]!,
+      ...(this.table.sortKey ? [item[this.table.sortKey]!] : []),
+    ];
     return { partition: encodeScalar(pk), entry: { key, tuple } };
   }
 
   /** The attributes a KEYS_ONLY index holds: its own keys and the table's. */
   keyNames(): readonly string[] {
-    this.names ??= [...new Set([this.table.partitionKey, ...(this.table.sortKey ? [this.table.sortKey] : []), this.schema.partitionKey, ...(this.schema.sortKey ? [this.schema.sortKey] : [])])];
+    this.names ??= [
+      ...new Set([
+        this.table.partitionKey,
+        ...(this.table.sortKey ? [this.table.sortKey] : []),
+        this.schema.partitionKey,
+        ...(this.schema.sortKey ? [this.schema.sortKey] : []),
+      ]),
+    ];
     return this.names;
   }
 
@@ -142,7 +154,10 @@ export class Table {
   }
 
   private baseEntry(key: string, item: AttributeMap): { partition: string; entry: Entry } {
-    return { partition: encodeScalar(item[this.schema.partitionKey]!), entry: { key, tuple: this.schema.sortKey ? [item[this.schema.sortKey]!] : [] } };
+    return {
+      partition: encodeScalar(item[this.schema.partitionKey]!),
+      entry: { key, tuple: this.schema.sortKey ? [item[this.schema.sortKey]!] : [] },
+    };
   }
 
   /** Stores (or, with `after` undefined, deletes) one item and keeps the partitions and indexes in step. */
@@ -158,14 +173,21 @@ export class Table {
     for (const index of this.indexes.values()) {
       const old = index.entryOf(key, before);
       const now = index.entryOf(key, after);
-      if (old && now && old.partition === now.partition && compareTuples(old.entry.tuple, now.entry.tuple) === 0) continue;
+      if (old && now && old.partition === now.partition && compareTuples(old.entry.tuple, now.entry.tuple) === 0)
+        continue;
       if (old) removeFrom(index.partitions, old.partition, old.entry);
       if (now) insertInto(index.partitions, now.partition, now.entry);
     }
   }
 
   /** The entries of one partition (of the table or of an index) matching a key condition, after `start`. */
-  range(index: Index | undefined, partitionKey: AttributeValue, condition: SortCondition | undefined, start: readonly AttributeValue[] | undefined, forward: boolean): Range {
+  range(
+    index: Index | undefined,
+    partitionKey: AttributeValue,
+    condition: SortCondition | undefined,
+    start: readonly AttributeValue[] | undefined,
+    forward: boolean,
+  ): Range {
     const entries = (index ? index.partitions : this.partitions).get(encodeScalar(partitionKey)) ?? [];
     let lo = 0;
     let hi = entries.length;
@@ -192,7 +214,10 @@ export class Table {
           break;
         case 'between':
           lo = bound(entries, (e) => cmp(e, v) < 0);
-          hi = Math.max(lo, bound(entries, (e) => cmp(e, condition.high) <= 0));
+          hi = Math.max(
+            lo,
+            bound(entries, (e) => cmp(e, condition.high) <= 0),
+          );
           break;
         case 'begins_with':
           // Values with a prefix sit together right after the values below the prefix.
@@ -202,8 +227,16 @@ export class Table {
       }
     }
     if (start) {
-      if (forward) lo = Math.max(lo, bound(entries, (e) => compareTuples(e.tuple, start) <= 0));
-      else hi = Math.min(hi, bound(entries, (e) => compareTuples(e.tuple, start) < 0));
+      if (forward)
+        lo = Math.max(
+          lo,
+          bound(entries, (e) => compareTuples(e.tuple, start) <= 0),
+        );
+      else
+        hi = Math.min(
+          hi,
+          bound(entries, (e) => compareTuples(e.tuple, start) < 0),
+        );
     }
     return { entries, lo, hi: Math.max(lo, hi) };
   }
@@ -225,7 +258,8 @@ export class Table {
     }
     const out: Entry[] = [];
     for (const entries of index.partitions.values()) {
-      for (const e of entries) out.push({ key: e.key, tuple: [this.items.get(e.key)![index.schema.partitionKey]!, ...e.tuple] });
+      for (const e of entries)
+        out.push({ key: e.key, tuple: [this.items.get(e.key)![index.schema.partitionKey]!, ...e.tuple] });
     }
     return out.sort((a, b) => compareTuples(a.tuple, b.tuple));
   }

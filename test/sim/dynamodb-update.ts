@@ -8,11 +8,38 @@
  * old item stays intact for ReturnValues and write listeners, and values can be shared between versions.
  */
 import { validation } from './dynamodb-errors';
-import { checkOperandType, checkOverlaps, getPath, getResolved, resolvePath, type Bindings, type ResolvedPath } from './dynamodb-evaluate';
+import {
+  checkOperandType,
+  checkOverlaps,
+  getPath,
+  getResolved,
+  resolvePath,
+  type Bindings,
+  type ResolvedPath,
+} from './dynamodb-evaluate';
 import type { SetValue, UpdateAst } from './dynamodb-expressions';
-import { addNumbers, compareBytes, setKey, typeOf, type AttributeMap, type AttributeValue, type TypeName } from './dynamodb-values';
+import {
+  addNumbers,
+  compareBytes,
+  setKey,
+  typeOf,
+  type AttributeMap,
+  type AttributeValue,
+  type TypeName,
+} from './dynamodb-values';
 
-const LONG_TYPE: Record<TypeName, string> = { S: 'STRING', N: 'NUMBER', B: 'BINARY', BOOL: 'BOOLEAN', NULL: 'NULL', L: 'LIST', M: 'MAP', SS: 'SET', NS: 'SET', BS: 'SET' };
+const LONG_TYPE: Record<TypeName, string> = {
+  S: 'STRING',
+  N: 'NUMBER',
+  B: 'BINARY',
+  BOOL: 'BOOLEAN',
+  NULL: 'NULL',
+  L: 'LIST',
+  M: 'MAP',
+  SS: 'SET',
+  NS: 'SET',
+  BS: 'SET',
+};
 
 export interface PreparedUpdate {
   readonly sets: ReadonlyArray<{ path: ResolvedPath; value: SetValue }>;
@@ -38,7 +65,10 @@ function checkSetValue(v: SetValue, b: Bindings): void {
 
 function updateOperand(op: 'ADD' | 'DELETE', ref: string, b: Bindings, allowed: readonly TypeName[]): AttributeValue {
   const v = b.values[ref]!;
-  if (!allowed.includes(typeOf(v))) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ${op}, operand type: ${LONG_TYPE[typeOf(v)]}`);
+  if (!allowed.includes(typeOf(v)))
+    throw validation(
+      `Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ${op}, operand type: ${LONG_TYPE[typeOf(v)]}`,
+    );
   return v;
 }
 
@@ -52,14 +82,20 @@ export function prepareUpdate(ast: UpdateAst, b: Bindings, keyNames: readonly st
   const removes = ast.remove.map((p) => resolvePath(p, b));
   if (removes.length > 1) removes.sort(comparePathsDescending);
   const adds = ast.add.map((a) => ({ path: resolvePath(a.path, b), value: updateOperand('ADD', a.ref, b, ADDABLE) }));
-  const deletes = ast.delete.map((d) => ({ path: resolvePath(d.path, b), value: updateOperand('DELETE', d.ref, b, SETS) }));
+  const deletes = ast.delete.map((d) => ({
+    path: resolvePath(d.path, b),
+    value: updateOperand('DELETE', d.ref, b, SETS),
+  }));
   const all: ResolvedPath[] = [];
   for (const s of sets) all.push(s.path);
   for (const r of removes) all.push(r);
   for (const a of adds) all.push(a.path);
   for (const d of deletes) all.push(d.path);
   for (const p of all) {
-    if (keyNames.includes(p[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${p[0]}. This attribute is part of the key`);
+    if (keyNames.includes(p[0] as string))
+      throw validation(
+        `One or more parameter values were invalid: Cannot update attribute ${p[0]}. This attribute is part of the key`,
+      );
   }
   checkOverlaps(all, 'UpdateExpression');
   for (const s of ast.set) checkSetValue(s.value, b);
@@ -115,8 +151,12 @@ function writableParent(item: AttributeMap, path: ResolvedPath): AttributeMap | 
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i]!;
     const child: AttributeValue | undefined = Array.isArray(container)
-      ? typeof key === 'number' ? container[key] : undefined
-      : typeof key === 'string' && Object.hasOwn(container, key) ? container[key] : undefined;
+      ? typeof key === 'number'
+        ? container[key]
+        : undefined
+      : typeof key === 'string' && Object.hasOwn(container, key)
+        ? container[key]
+        : undefined;
     let next: AttributeMap | AttributeValue[];
     if (child?.M) next = { ...child.M };
     else if (child?.L) next = [...child.L];

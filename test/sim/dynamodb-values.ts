@@ -42,7 +42,8 @@ export function typeOf(v: AttributeValue): TypeName {
 
 /** Assigns without tripping over an attribute literally named `__proto__` (legal in DynamoDB). */
 export function setKey<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -94,8 +95,10 @@ function formatDecimal(d: Decimal): string {
 function checkedDecimal(d: Decimal): string {
   if (d.digits.length > 38) throw validation('Attempting to store more than 38 significant digits in a Number');
   const order = d.exponent + d.digits.length - 1;
-  if (d.digits !== '' && order > 125) throw validation('Number overflow. Attempting to store a number with magnitude larger than supported range');
-  if (d.digits !== '' && order < -130) throw validation('Number underflow. Attempting to store a number with magnitude smaller than supported range');
+  if (d.digits !== '' && order > 125)
+    throw validation('Number overflow. Attempting to store a number with magnitude larger than supported range');
+  if (d.digits !== '' && order < -130)
+    throw validation('Number underflow. Attempting to store a number with magnitude smaller than supported range');
   return formatDecimal(d);
 }
 
@@ -123,7 +126,8 @@ export function compareNumbers(a: string, b: string): number {
   let magnitude = ox - oy;
   if (magnitude === 0) {
     const n = Math.max(x.digits.length, y.digits.length);
-    for (let i = 0; i < n && magnitude === 0; i++) magnitude = (x.digits.charCodeAt(i) || 48) - (y.digits.charCodeAt(i) || 48);
+    for (let i = 0; i < n && magnitude === 0; i++)
+      magnitude = (x.digits.charCodeAt(i) || 48) - (y.digits.charCodeAt(i) || 48);
   }
   return sx * magnitude;
 }
@@ -134,7 +138,8 @@ export function addNumbers(a: string, b: string, subtract = false): string {
   const x = parseDecimal(a)!;
   const y = parseDecimal(b)!;
   const exponent = Math.min(x.exponent, y.exponent);
-  const scaled = (d: Decimal): bigint => (d.digits === '' ? 0n : BigInt(`${d.negative ? '-' : ''}${d.digits}`) * 10n ** BigInt(d.exponent - exponent));
+  const scaled = (d: Decimal): bigint =>
+    d.digits === '' ? 0n : BigInt(`${d.negative ? '-' : ''}${d.digits}`) * 10n ** BigInt(d.exponent - exponent);
   const sum = subtract ? scaled(x) - scaled(y) : scaled(x) + scaled(y);
   return checkedDecimal(parseDecimal(`${sum.toString()}e${exponent}`)!);
 }
@@ -188,15 +193,21 @@ export function valuesEqual(a: AttributeValue, b: AttributeValue): boolean {
   if (a.BOOL !== undefined) return a.BOOL === b.BOOL;
   if (a.NULL !== undefined) return b.NULL !== undefined;
   if (a.B !== undefined) return b.B !== undefined && bytesEqual(a.B, b.B);
-  if (a.L !== undefined) return b.L !== undefined && a.L.length === b.L.length && a.L.every((v, i) => valuesEqual(v, b.L![i]!));
+  if (a.L !== undefined)
+    return b.L !== undefined && a.L.length === b.L.length && a.L.every((v, i) => valuesEqual(v, b.L![i]!));
   if (a.M !== undefined) {
     if (b.M === undefined) return false;
     const keys = Object.keys(a.M);
-    return keys.length === Object.keys(b.M).length && keys.every((k) => Object.hasOwn(b.M!, k) && valuesEqual(a.M![k]!, b.M![k]!));
+    return (
+      keys.length === Object.keys(b.M).length &&
+      keys.every((k) => Object.hasOwn(b.M!, k) && valuesEqual(a.M![k]!, b.M![k]!))
+    );
   }
   // Sets are unordered.
-  if (a.SS !== undefined) return b.SS !== undefined && a.SS.length === b.SS.length && a.SS.every((s) => b.SS!.includes(s));
-  if (a.NS !== undefined) return b.NS !== undefined && a.NS.length === b.NS.length && a.NS.every((s) => b.NS!.includes(s));
+  if (a.SS !== undefined)
+    return b.SS !== undefined && a.SS.length === b.SS.length && a.SS.every((s) => b.SS!.includes(s));
+  if (a.NS !== undefined)
+    return b.NS !== undefined && a.NS.length === b.NS.length && a.NS.every((s) => b.NS!.includes(s));
   return b.BS !== undefined && a.BS!.length === b.BS.length && a.BS!.every((x) => b.BS!.some((y) => bytesEqual(x, y)));
 }
 
@@ -211,7 +222,10 @@ function importSet<T>(raw: unknown, kind: string, each: (x: unknown) => T, same:
   const out: T[] = [];
   for (const x of raw) {
     const v = each(x);
-    if (out.some((y) => same(v, y))) throw validation(`One or more parameter values were invalid: Input collection ${JSON.stringify(raw)} contains duplicates.`);
+    if (out.some((y) => same(v, y)))
+      throw validation(
+        `One or more parameter values were invalid: Input collection ${JSON.stringify(raw)} contains duplicates.`,
+      );
     out.push(v);
   }
   return out;
@@ -251,7 +265,10 @@ export function importValue(raw: unknown, depth = 0): AttributeValue {
         out = { BOOL: v };
         break;
       case 'NULL':
-        if (v !== true) throw validation('One or more parameter values were invalid: Null attribute value types must have the value of true');
+        if (v !== true)
+          throw validation(
+            'One or more parameter values were invalid: Null attribute value types must have the value of true',
+          );
         out = { NULL: true };
         break;
       case 'L':
@@ -265,7 +282,14 @@ export function importValue(raw: unknown, depth = 0): AttributeValue {
         out = { SS: importSet(v, 'string', importString, (x, y) => x === y) };
         break;
       case 'NS':
-        out = { NS: importSet(v, 'number', (x) => normalizeNumber(importString(x)), (x, y) => x === y) };
+        out = {
+          NS: importSet(
+            v,
+            'number',
+            (x) => normalizeNumber(importString(x)),
+            (x, y) => x === y,
+          ),
+        };
         break;
       case 'BS':
         out = { BS: importSet(v, 'binary', importBinary, bytesEqual) };

@@ -8,7 +8,16 @@ import { conditionalCheckFailed, transactionCanceled, validation, type Reason } 
 import { evaluate, project, type Bindings } from './dynamodb-evaluate';
 import { applyUpdate, prepareUpdate, type PreparedUpdate } from './dynamodb-update';
 import type { Condition, Parsed } from './dynamodb-expressions';
-import { checkItem, expressions, readKey, refuseLegacy, returnOnFailure, returnValues, table, type Request } from './dynamodb-requests';
+import {
+  checkItem,
+  expressions,
+  readKey,
+  refuseLegacy,
+  returnOnFailure,
+  returnValues,
+  table,
+  type Request,
+} from './dynamodb-requests';
 import type { Table } from './dynamodb-table';
 import { cloneMap, importMap, type AttributeMap } from './dynamodb-values';
 
@@ -65,11 +74,22 @@ function nextItem(plan: Plan, before: AttributeMap | undefined): AttributeMap | 
 function planPut(store: Store, req: Request): Plan {
   refuseLegacy(req, LEGACY_CONDITION);
   const t = table(store.tables, req.TableName);
-  if (req.Item === undefined || req.Item === null) throw validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null");
+  if (req.Item === undefined || req.Item === null)
+    throw validation(
+      "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null",
+    );
   const item = importMap(req.Item);
   checkItem(t, item);
   const ex = expressions(req, CONDITION);
-  return { kind: 'Put', table: t, key: t.encodeKey(item), condition: ex.condition, bindings: ex.bindings, returnOldOnFailure: returnOnFailure(req), item };
+  return {
+    kind: 'Put',
+    table: t,
+    key: t.encodeKey(item),
+    condition: ex.condition,
+    bindings: ex.bindings,
+    returnOldOnFailure: returnOnFailure(req),
+    item,
+  };
 }
 
 function planUpdate(store: Store, req: Request): Plan {
@@ -78,7 +98,16 @@ function planUpdate(store: Store, req: Request): Plan {
   const { key, encoded } = readKey(t, req.Key);
   const ex = expressions(req, UPDATE);
   const update = ex.update && prepareUpdate(ex.update.ast, ex.bindings, t.keyNames);
-  return { kind: 'Update', table: t, key: encoded, condition: ex.condition, bindings: ex.bindings, returnOldOnFailure: returnOnFailure(req), item: key, ...(update ? { update } : {}) };
+  return {
+    kind: 'Update',
+    table: t,
+    key: encoded,
+    condition: ex.condition,
+    bindings: ex.bindings,
+    returnOldOnFailure: returnOnFailure(req),
+    item: key,
+    ...(update ? { update } : {}),
+  };
 }
 
 function planDelete(store: Store, req: Request, kind: 'Delete' | 'ConditionCheck' = 'Delete'): Plan {
@@ -86,7 +115,14 @@ function planDelete(store: Store, req: Request, kind: 'Delete' | 'ConditionCheck
   const t = table(store.tables, req.TableName);
   const { encoded } = readKey(t, req.Key);
   const ex = expressions(req, CONDITION);
-  return { kind, table: t, key: encoded, condition: ex.condition, bindings: ex.bindings, returnOldOnFailure: returnOnFailure(req) };
+  return {
+    kind,
+    table: t,
+    key: encoded,
+    condition: ex.condition,
+    bindings: ex.bindings,
+    returnOldOnFailure: returnOnFailure(req),
+  };
 }
 
 const LEGACY_CONDITION = ['Expected', 'ConditionalOperator'];
@@ -139,9 +175,14 @@ export function updateItem(store: Store, req: Request): Output {
 const TRANSACTION_KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'] as const;
 
 function listOf(raw: unknown, what: string, max: number): Request[] {
-  if (!Array.isArray(raw)) throw validation(`1 validation error detected: Value null at '${what}' failed to satisfy constraint: Member must not be null`);
+  if (!Array.isArray(raw))
+    throw validation(
+      `1 validation error detected: Value null at '${what}' failed to satisfy constraint: Member must not be null`,
+    );
   if (raw.length < 1 || raw.length > max) {
-    throw validation(`1 validation error detected: Value '${raw.length}' at '${what}' failed to satisfy constraint: Member must have length less than or equal to ${max} and greater than or equal to 1`);
+    throw validation(
+      `1 validation error detected: Value '${raw.length}' at '${what}' failed to satisfy constraint: Member must have length less than or equal to ${max} and greater than or equal to 1`,
+    );
   }
   return raw as Request[];
 }
@@ -164,11 +205,16 @@ export function transactWriteItems(store: Store, req: Request): Output {
     const op = entry[kind] as Request;
     if (kind === 'Put') return planPut(store, op);
     if (kind === 'Update') {
-      if (op.UpdateExpression === undefined) throw validation("1 validation error detected: Value null at 'transactItems.member.update.updateExpression' failed to satisfy constraint: Member must not be null");
+      if (op.UpdateExpression === undefined)
+        throw validation(
+          "1 validation error detected: Value null at 'transactItems.member.update.updateExpression' failed to satisfy constraint: Member must not be null",
+        );
       return planUpdate(store, op);
     }
     if (kind === 'ConditionCheck' && op.ConditionExpression === undefined) {
-      throw validation("1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
+      throw validation(
+        "1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null",
+      );
     }
     return planDelete(store, op, kind);
   });
@@ -185,7 +231,8 @@ export function transactWriteItems(store: Store, req: Request): Output {
     } catch (error) {
       failed = true;
       const e = error as { name?: string; message: string; Item?: AttributeMap };
-      if (e.name === 'ConditionalCheckFailedException') reasons.push({ Code: 'ConditionalCheckFailed', Message: e.message, ...(e.Item ? { Item: e.Item } : {}) });
+      if (e.name === 'ConditionalCheckFailedException')
+        reasons.push({ Code: 'ConditionalCheckFailed', Message: e.message, ...(e.Item ? { Item: e.Item } : {}) });
       else if (e.name === 'ValidationException') reasons.push({ Code: 'ValidationError', Message: e.message });
       else throw error;
     }
@@ -197,17 +244,30 @@ export function transactWriteItems(store: Store, req: Request): Output {
 
 export function batchWriteItem(store: Store, req: Request): Output {
   const requests = req.RequestItems;
-  if (!requests || typeof requests !== 'object') throw validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null");
+  if (!requests || typeof requests !== 'object')
+    throw validation(
+      "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null",
+    );
   const plans: Plan[] = [];
   for (const [tableName, list] of Object.entries(requests as Record<string, unknown>)) {
     for (const entry of listOf(list, `requestItems.${tableName}.member`, 25)) {
       const put = entry.PutRequest as Request | undefined;
       const del = entry.DeleteRequest as Request | undefined;
-      if (!put === !del) throw validation('Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes');
-      plans.push(put ? planPut(store, { TableName: tableName, Item: put.Item }) : planDelete(store, { TableName: tableName, Key: del!.Key }));
+      if (!put === !del)
+        throw validation(
+          'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
+        );
+      plans.push(
+        put
+          ? planPut(store, { TableName: tableName, Item: put.Item })
+          : planDelete(store, { TableName: tableName, Key: del!.Key }),
+      );
     }
   }
-  if (plans.length > 25) throw validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length less than or equal to 25");
+  if (plans.length > 25)
+    throw validation(
+      "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length less than or equal to 25",
+    );
   refuseDuplicates(plans, 'Provided list of item keys contains duplicates');
   store.commit(plans.map(execute).filter((w) => w.before || w.after));
   return { UnprocessedItems: {} };

@@ -36,7 +36,10 @@ export class Invariants {
       if (change.table !== world.tables.connections || !change.before || !change.after) return;
       const before = Number(change.before.version ?? 0);
       const after = Number(change.after.version ?? 0);
-      if (after < before) world.violation(`version of ${String(change.key.userId)}/${String(change.key.applicationId)} went down from ${before} to ${after}`);
+      if (after < before)
+        world.violation(
+          `version of ${String(change.key.userId)}/${String(change.key.applicationId)} went down from ${before} to ${after}`,
+        );
     });
   }
 
@@ -74,8 +77,9 @@ export class Invariants {
       const window = (at: number): boolean => at >= delivered.at && at <= delivered.at + this.leaseMs;
       const crashed = crashes.some((c) => c.container === delivered.container && c.at >= delivered.at);
       const writeFailed =
-        metricEvents.some((m) => m.container === delivered.container && m.metric === 'WRITE_AFTER_REFRESH_FAILED' && window(m.at)) &&
-        wire.faults.some((f) => f.container === delivered.container && f.service === 'DynamoDB' && window(f.at));
+        metricEvents.some(
+          (m) => m.container === delivered.container && m.metric === 'WRITE_AFTER_REFRESH_FAILED' && window(m.at),
+        ) && wire.faults.some((f) => f.container === delivered.container && f.service === 'DynamoDB' && window(f.at));
       if (crashed || writeFailed) continue;
       const sent = wire.sentAt.get(p.requestId) ?? p.at;
       if (sent < delivered.at && !wire.delivered.has(p.requestId)) continue;
@@ -110,30 +114,46 @@ export class Invariants {
       }
       let refreshToken: string;
       try {
-        const key = kms.unwrap(item.encryptedDataKey, { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId });
+        const key = kms.unwrap(item.encryptedDataKey, {
+          [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId,
+          [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId,
+        });
         refreshToken = openField(key, userId, applicationId, 'refreshToken', item.refreshToken);
       } catch {
         this.world.violation(`active connection ${where} holds a refresh token that does not decrypt`);
         continue;
       }
       const grant = provider.grantOfRefreshToken(refreshToken);
-      if (grant && grant.userId !== userId) this.world.violation(`active connection ${where} holds ${grant.userId}'s refresh token`);
+      if (grant && grant.userId !== userId)
+        this.world.violation(`active connection ${where} holds ${grant.userId}'s refresh token`);
     }
     for (const [applicationId, count] of active) {
-      if ((counters.get(applicationId) ?? 0) !== count) this.world.violation(`active counter of ${applicationId} is ${counters.get(applicationId) ?? 0}, true count ${count}`);
+      if ((counters.get(applicationId) ?? 0) !== count)
+        this.world.violation(
+          `active counter of ${applicationId} is ${counters.get(applicationId) ?? 0}, true count ${count}`,
+        );
     }
     for (const [applicationId, count] of counters) {
-      if (!active.has(applicationId) && count !== 0) this.world.violation(`active counter of ${applicationId} is ${count}, true count 0`);
+      if (!active.has(applicationId) && count !== 0)
+        this.world.violation(`active counter of ${applicationId} is ${count}, true count 0`);
     }
   }
 
   /** A sealed field of a stored connection, opened with the KMS model's own view; undefined when it does not open. */
-  private open(item: Record<string, unknown>, userId: string, applicationId: string, field: 'accessToken' | 'refreshToken'): string | undefined {
+  private open(
+    item: Record<string, unknown>,
+    userId: string,
+    applicationId: string,
+    field: 'accessToken' | 'refreshToken',
+  ): string | undefined {
     const { encryptedDataKey } = item;
     const sealed = item[field];
     if (!(encryptedDataKey instanceof Uint8Array) || !(sealed instanceof Uint8Array)) return undefined;
     try {
-      const key = this.world.kms.unwrap(encryptedDataKey, { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId });
+      const key = this.world.kms.unwrap(encryptedDataKey, {
+        [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId,
+        [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId,
+      });
       return openField(key, userId, applicationId, field, sealed);
     } catch {
       return undefined;
@@ -146,30 +166,42 @@ export class Invariants {
     if (invocation.operation === 'callback') return this.checkCallback(invocation);
     const a = answer as SimAnswer;
     const shape = contractProblem(invocation.operation, a);
-    if (shape) return this.world.violation(`#${invocation.id} ${invocation.operation} answered outside the contract: ${shape}`);
+    if (shape)
+      return this.world.violation(`#${invocation.id} ${invocation.operation} answered outside the contract: ${shape}`);
     if (a.ok !== true || typeof a.accessToken !== 'string') return;
     const userId = String(invocation.input.userId);
     const token = a.accessToken;
     const issued = this.world.provider.grantOfAccessToken(token);
     if (!issued) return this.world.violation(`#${invocation.id} served a token the provider never issued`);
-    if (issued.grant.userId !== userId) return this.world.violation(`#${invocation.id} served ${issued.grant.userId}'s token to ${userId}`);
-    if (issued.expiresAt <= at) this.world.violation(`#${invocation.id} served a token that expired at the provider ${at - issued.expiresAt} ms before`);
+    if (issued.grant.userId !== userId)
+      return this.world.violation(`#${invocation.id} served ${issued.grant.userId}'s token to ${userId}`);
+    if (issued.expiresAt <= at)
+      this.world.violation(
+        `#${invocation.id} served a token that expired at the provider ${at - issued.expiresAt} ms before`,
+      );
     const expiresAt = Date.parse(String(a.expiresAt));
-    if (expiresAt > issued.expiresAt + 1000) this.world.violation(`#${invocation.id} says the token lives until ${String(a.expiresAt)}, the provider ends it at ${iso(issued.expiresAt)}`);
+    if (expiresAt > issued.expiresAt + 1000)
+      this.world.violation(
+        `#${invocation.id} says the token lives until ${String(a.expiresAt)}, the provider ends it at ${iso(issued.expiresAt)}`,
+      );
     if (invocation.operation === 'token-fetch') {
       const asked = Number(invocation.input.minValiditySeconds ?? 60) * 1000;
       const lifetime = this.world.provider.settings.accessTokenTtlSeconds * 1000;
       // The contract's documented cap: at most the lifetime less one provider attempt and the write after it.
       const required = Math.min(asked, Math.max(0, lifetime - this.settleMs));
       // The container judged validity by its own clock, which may be off by MAX_CLOCK_OFFSET_MS.
-      if (expiresAt - at < required - MAX_CLOCK_OFFSET_MS) this.world.violation(`#${invocation.id} served a token valid ${expiresAt - at} ms, ${required} ms asked`);
+      if (expiresAt - at < required - MAX_CLOCK_OFFSET_MS)
+        this.world.violation(`#${invocation.id} served a token valid ${expiresAt - at} ms, ${required} ms asked`);
     }
     if (invocation.operation === 'refresh' && invocation.input.rejectedAccessToken === token) {
       this.world.violation(`#${invocation.id} refresh answered the very token its caller reported as rejected`);
     }
     const flow = this.world.flows.get(issued.originCode);
     const revoke = this.revokeBefore(userId, flow?.startedAt ?? -Infinity, at);
-    if (revoke) this.world.violation(`#${invocation.id} served a token at ${iso(at)} after revoke #${revoke.id} answered at ${iso(revoke.answeredAt!)}`);
+    if (revoke)
+      this.world.violation(
+        `#${invocation.id} served a token at ${iso(at)} after revoke #${revoke.id} answered at ${iso(revoke.answeredAt!)}`,
+      );
   }
 
   private checkCallback(invocation: Invocation): void {
@@ -178,7 +210,10 @@ export class Invariants {
     const flow = this.world.flows.get(String(invocation.input.code));
     if (!flow) return;
     const revoke = this.revokeBefore(flow.userId, flow.startedAt, invocation.answeredAt!);
-    if (revoke) this.world.violation(`#${invocation.id} completed a flow started at ${iso(flow.startedAt)} after revoke #${revoke.id} (started ${iso(revoke.startedAt)}) answered`);
+    if (revoke)
+      this.world.violation(
+        `#${invocation.id} completed a flow started at ${iso(flow.startedAt)} after revoke #${revoke.id} (started ${iso(revoke.startedAt)}) answered`,
+      );
   }
 
   /** A revoke of the user's default connection that started after `since` and answered ok before `at`. */
@@ -201,18 +236,30 @@ function iso(ms: number): string {
 /** What is wrong with an answer's shape, per the contract; undefined when it is a contract answer. */
 function contractProblem(operation: string, a: SimAnswer): string | undefined {
   if (a.ok === false) {
-    const error = a.error as { code?: unknown; message?: unknown; retryable?: unknown; retryAfterSeconds?: unknown } | undefined;
+    const error = a.error as
+      { code?: unknown; message?: unknown; retryable?: unknown; retryAfterSeconds?: unknown } | undefined;
     if (!error || !ERROR_CODES.includes(error.code as ErrorCode)) return `unknown error code ${String(error?.code)}`;
     if (typeof error.message !== 'string' || error.message === '') return 'no message';
-    if (error.retryable !== RETRYABLE[error.code as ErrorCode]) return `retryable=${String(error.retryable)} for ${String(error.code)}`;
-    if (error.retryAfterSeconds !== undefined && !(Number.isInteger(error.retryAfterSeconds) && (error.retryAfterSeconds as number) >= 1)) return 'bad retryAfterSeconds';
+    if (error.retryable !== RETRYABLE[error.code as ErrorCode])
+      return `retryable=${String(error.retryable)} for ${String(error.code)}`;
+    if (
+      error.retryAfterSeconds !== undefined &&
+      !(Number.isInteger(error.retryAfterSeconds) && (error.retryAfterSeconds as number) >= 1)
+    )
+      return 'bad retryAfterSeconds';
     return undefined;
   }
   if (a.ok !== true) return 'no ok';
   switch (operation) {
     case 'token-fetch':
     case 'refresh':
-      if (typeof a.accessToken !== 'string' || typeof a.tokenType !== 'string' || typeof a.scope !== 'string' || Number.isNaN(Date.parse(String(a.expiresAt)))) return 'token answer fields';
+      if (
+        typeof a.accessToken !== 'string' ||
+        typeof a.tokenType !== 'string' ||
+        typeof a.scope !== 'string' ||
+        Number.isNaN(Date.parse(String(a.expiresAt)))
+      )
+        return 'token answer fields';
       return 'refreshToken' in a ? 'a refresh token in the answer' : undefined;
     case 'revoke':
       return typeof a.revoked === 'number' ? undefined : 'revoked';

@@ -24,7 +24,11 @@ export class KmsModel {
       case 'GenerateDataKeyCommand': {
         this.calls.GenerateDataKey++;
         const plaintext = randomBytes(32);
-        return { Plaintext: new Uint8Array(plaintext), CiphertextBlob: this.wrap(plaintext, context), KeyId: this.keyId };
+        return {
+          Plaintext: new Uint8Array(plaintext),
+          CiphertextBlob: this.wrap(plaintext, context),
+          KeyId: this.keyId,
+        };
       }
       case 'DecryptCommand': {
         this.calls.Decrypt++;
@@ -60,13 +64,22 @@ export class KmsModel {
 }
 
 function aad(context: Record<string, string>): Buffer {
-  return Buffer.from(JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]])));
+  return Buffer.from(
+    JSON.stringify(
+      Object.keys(context)
+        .sort()
+        .map((k) => [k, context[k]]),
+    ),
+  );
 }
 
 /** An error shaped like an AWS SDK service exception (the code under test reads only `name`). */
 export function awsError(name: string, message: string, fields: Record<string, unknown> = {}): Error {
   const error = new Error(message);
   error.name = name;
-  Object.assign(error, { $fault: name.includes('Internal') || name.includes('Unavailable') ? 'server' : 'client', ...fields });
+  Object.assign(error, {
+    $fault: name.includes('Internal') || name.includes('Unavailable') ? 'server' : 'client',
+    ...fields,
+  });
   return error;
 }

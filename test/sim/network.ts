@@ -27,7 +27,13 @@ export interface CallInfo {
 
 export type Fault =
   | { readonly kind: 'ok'; readonly latencyMs: number }
-  | { readonly kind: 'error'; readonly latencyMs: number; readonly name: string; readonly status?: number; readonly retryAfterSeconds?: number }
+  | {
+      readonly kind: 'error';
+      readonly latencyMs: number;
+      readonly name: string;
+      readonly status?: number;
+      readonly retryAfterSeconds?: number;
+    }
   | { readonly kind: 'stall' }
   | { readonly kind: 'lost'; readonly latencyMs: number };
 
@@ -50,12 +56,17 @@ export class WireLog {
 }
 
 function describeFault(fault: Fault): string {
-  return fault.kind === 'stall' ? 'stall' : fault.kind === 'error' ? `error ${fault.status ?? fault.name} after ${fault.latencyMs} ms` : `${fault.kind} after ${fault.latencyMs} ms`;
+  return fault.kind === 'stall'
+    ? 'stall'
+    : fault.kind === 'error'
+      ? `error ${fault.status ?? fault.name} after ${fault.latencyMs} ms`
+      : `${fault.kind} after ${fault.latencyMs} ms`;
 }
 
 function describeInput(input: unknown): string {
   const i = input as Record<string, unknown>;
-  if (i.TransactItems) return `[${(i.TransactItems as Array<Record<string, { Key?: unknown; Item?: Record<string, unknown> }>>).map((t) => Object.keys(t)[0]).join(',')}]`;
+  if (i.TransactItems)
+    return `[${(i.TransactItems as Array<Record<string, { Key?: unknown; Item?: Record<string, unknown> }>>).map((t) => Object.keys(t)[0]).join(',')}]`;
   const cond = typeof i.ConditionExpression === 'string' ? ` if ${i.ConditionExpression.slice(0, 60)}` : '';
   return `${typeof i.UpdateExpression === 'string' ? i.UpdateExpression.slice(0, 50) : ''}${cond}`;
 }
@@ -96,7 +107,11 @@ interface SimCommand {
 export class SimAwsClient {
   /** Read by Powertools' client check; nothing in it is used. */
   readonly config = {};
-  readonly middlewareStack = { identify: (): string[] => [], addRelativeTo: (): void => undefined, add: (): void => undefined };
+  readonly middlewareStack = {
+    identify: (): string[] => [],
+    addRelativeTo: (): void => undefined,
+    add: (): void => undefined,
+  };
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -114,7 +129,8 @@ export class SimAwsClient {
         return (await this.attempt(command, attempt, options.abortSignal)) as never;
       } catch (error) {
         const name = (error as Error).name;
-        if (!RETRYABLE_AWS.has(name) || attempt + 1 >= this.sdk.maxAttempts || options.abortSignal?.aborted) throw error;
+        if (!RETRYABLE_AWS.has(name) || attempt + 1 >= this.sdk.maxAttempts || options.abortSignal?.aborted)
+          throw error;
         // The SDK's standard retry strategy: full jitter over an exponential base of 100 ms, capped at 20 s.
         const backoff = Math.floor(this.scheduler.rng.next() * Math.min(20_000, 100 * 2 ** (attempt + 1)));
         await this.scheduler.sleep(backoff, this.container);
@@ -128,11 +144,16 @@ export class SimAwsClient {
     const operation = command.constructor.name.replace(/Command$/, '');
     const fault = this.faults.decide({ service: this.service, operation, container: this.container, attempt });
     this.wire.calls++;
-    if (fault.kind !== 'ok' || (this.sdk.requestTimeoutMs !== undefined && fault.latencyMs > this.sdk.requestTimeoutMs)) {
+    if (
+      fault.kind !== 'ok' ||
+      (this.sdk.requestTimeoutMs !== undefined && fault.latencyMs > this.sdk.requestTimeoutMs)
+    ) {
       this.wire.faults.push({ container: this.container, service: this.service, at: this.scheduler.now });
     }
     const trace = this.wire.trace;
-    trace?.(`${this.container} -> ${this.service}.${operation} ${describeInput(command.input)} (${describeFault(fault)}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})`);
+    trace?.(
+      `${this.container} -> ${this.service}.${operation} ${describeInput(command.input)} (${describeFault(fault)}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})`,
+    );
     return new Promise((resolve, reject) => {
       let settled = false;
       let timer: { cancel(): void } | undefined;
@@ -147,7 +168,11 @@ export class SimAwsClient {
       if (signal?.aborted) return settle(() => reject(abortError()));
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.sdk.requestTimeoutMs !== undefined) {
-        timer = this.scheduler.at(this.sdk.requestTimeoutMs, () => settle(() => reject(awsError('TimeoutError', 'Request timed out'))), this.container);
+        timer = this.scheduler.at(
+          this.sdk.requestTimeoutMs,
+          () => settle(() => reject(awsError('TimeoutError', 'Request timed out'))),
+          this.container,
+        );
       }
       switch (fault.kind) {
         case 'ok':
@@ -161,13 +186,21 @@ export class SimAwsClient {
             } catch (error) {
               failure = error;
             }
-            trace?.(`   ${this.service}.${operation} of ${this.container} applied: ${failure === undefined ? 'ok' : (failure as Error).name}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`);
+            trace?.(
+              `   ${this.service}.${operation} of ${this.container} applied: ${failure === undefined ? 'ok' : (failure as Error).name}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`,
+            );
             if (fault.kind === 'lost') return;
-            settle(() => (failure === undefined ? resolve(result) : reject(failure instanceof Error ? failure : new Error('model failure'))));
+            settle(() =>
+              failure === undefined
+                ? resolve(result)
+                : reject(failure instanceof Error ? failure : new Error('model failure')),
+            );
           });
           break;
         case 'error':
-          this.scheduler.at(fault.latencyMs, () => settle(() => reject(awsError(fault.name, `${fault.name} (injected)`))));
+          this.scheduler.at(fault.latencyMs, () =>
+            settle(() => reject(awsError(fault.name, `${fault.name} (injected)`))),
+          );
           break;
         case 'stall':
           break;
@@ -190,7 +223,9 @@ export function providerFetch(
 ): typeof fetch {
   return (input, init = {}) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    const headers = Object.fromEntries(
+      Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     const body = typeof init.body === 'string' ? init.body : '';
     const requestId = wire.nextRequestId++;
     wire.sentAt.set(requestId, scheduler.now);
@@ -198,7 +233,9 @@ export function providerFetch(
     const fault = faults.decide({ service: 'Provider', operation, container, attempt: 0 });
     wire.calls++;
     const fields = Object.fromEntries(new URLSearchParams(body));
-    wire.trace?.(`${container} -> Provider.${operation} #${requestId} ${fields.grant_type ?? ''} ${fields.refresh_token ?? fields.token ?? fields.code ?? ''} (${describeFault(fault)})`);
+    wire.trace?.(
+      `${container} -> Provider.${operation} #${requestId} ${fields.grant_type ?? ''} ${fields.refresh_token ?? fields.token ?? fields.code ?? ''} (${describeFault(fault)})`,
+    );
     const signal = init.signal ?? undefined;
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
@@ -213,17 +250,25 @@ export function providerFetch(
       const onAbort = (): void => settle(() => reject(signal?.reason instanceof Error ? signal.reason : abortError()));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (impliedTimeoutMs !== undefined) timer = scheduler.at(impliedTimeoutMs, () => settle(() => reject(timeoutError())), container);
+      if (impliedTimeoutMs !== undefined)
+        timer = scheduler.at(impliedTimeoutMs, () => settle(() => reject(timeoutError())), container);
       switch (fault.kind) {
         case 'ok':
         case 'lost':
           scheduler.at(fault.latencyMs, () => {
             const answer = provider.handle({ url, headers, body, requestId });
-            wire.trace?.(`   Provider #${requestId} answered ${answer.status} ${[answer.body.error, answer.body.refresh_token, answer.body.access_token].find((v) => typeof v === 'string') ?? ''}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`);
+            wire.trace?.(
+              `   Provider #${requestId} answered ${answer.status} ${[answer.body.error, answer.body.refresh_token, answer.body.access_token].find((v) => typeof v === 'string') ?? ''}${fault.kind === 'lost' ? ' (answer lost)' : ''}${settled ? ' (caller gone)' : ''}`,
+            );
             if (fault.kind === 'lost') return;
             settle(() => {
               wire.delivered.set(requestId, { container, at: scheduler.now });
-              resolve(new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } }));
+              resolve(
+                new Response(JSON.stringify(answer.body), {
+                  status: answer.status,
+                  headers: { 'content-type': 'application/json' },
+                }),
+              );
             });
           });
           break;
@@ -232,12 +277,22 @@ export function providerFetch(
             settle(() => {
               if (fault.status === undefined) {
                 // A connection that failed before anything was sent (undici's shape: TypeError with a coded cause).
-                reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(fault.name), { code: fault.name }) }));
+                reject(
+                  Object.assign(new TypeError('fetch failed'), {
+                    cause: Object.assign(new Error(fault.name), { code: fault.name }),
+                  }),
+                );
                 return;
               }
-              const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+              const retryAfter: Record<string, string> =
+                fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
               const errorBody = fault.status === 429 ? { error: 'rate_limited' } : { error: 'temporarily_unavailable' };
-              resolve(new Response(JSON.stringify(errorBody), { status: fault.status, headers: { 'content-type': 'application/json', ...retryAfter } }));
+              resolve(
+                new Response(JSON.stringify(errorBody), {
+                  status: fault.status,
+                  headers: { 'content-type': 'application/json', ...retryAfter },
+                }),
+              );
             }),
           );
           break;
@@ -277,10 +332,15 @@ export class RandomFaults implements FaultPolicy {
       if (call.service === 'Provider') {
         const which = rng.int(0, 2);
         if (which === 0) return { kind: 'error', latencyMs, name: 'http', status: 503 };
-        if (which === 1) return { kind: 'error', latencyMs, name: 'http', status: 429, retryAfterSeconds: rng.int(1, 60) };
+        if (which === 1)
+          return { kind: 'error', latencyMs, name: 'http', status: 429, retryAfterSeconds: rng.int(1, 60) };
         return { kind: 'error', latencyMs, name: 'ECONNREFUSED' };
       }
-      const names = { DynamoDB: ['ProvisionedThroughputExceededException', 'InternalServerError'], KMS: ['ThrottlingException', 'KMSInternalException'], SecretsManager: ['InternalServiceError', 'ThrottlingException'] } as const;
+      const names = {
+        DynamoDB: ['ProvisionedThroughputExceededException', 'InternalServerError'],
+        KMS: ['ThrottlingException', 'KMSInternalException'],
+        SecretsManager: ['InternalServiceError', 'ThrottlingException'],
+      } as const;
       return { kind: 'error', latencyMs, name: rng.pick(names[call.service]) };
     }
     return { kind: 'ok', latencyMs };
@@ -292,12 +352,30 @@ export class RandomFaults implements FaultPolicy {
  * matching calls, then applies to the next `times`. A rule can be armed later (`enabled: false` until armed).
  */
 export class ScriptedFaults implements FaultPolicy {
-  private readonly rules: Array<{ match: Partial<CallInfo>; fault: Fault; times: number; after: number; armed: boolean; name?: string }> = [];
+  private readonly rules: Array<{
+    match: Partial<CallInfo>;
+    fault: Fault;
+    times: number;
+    after: number;
+    armed: boolean;
+    name?: string;
+  }> = [];
 
   constructor(private readonly fallback: FaultPolicy) {}
 
-  add(match: Partial<CallInfo>, fault: Fault, options: { times?: number; after?: number; name?: string; armed?: boolean } = {}): this {
-    this.rules.push({ match, fault, times: options.times ?? 1, after: options.after ?? 0, armed: options.armed ?? true, ...(options.name ? { name: options.name } : {}) });
+  add(
+    match: Partial<CallInfo>,
+    fault: Fault,
+    options: { times?: number; after?: number; name?: string; armed?: boolean } = {},
+  ): this {
+    this.rules.push({
+      match,
+      fault,
+      times: options.times ?? 1,
+      after: options.after ?? 0,
+      armed: options.armed ?? true,
+      ...(options.name ? { name: options.name } : {}),
+    });
     return this;
   }
 
@@ -309,7 +387,9 @@ export class ScriptedFaults implements FaultPolicy {
   decide(call: CallInfo): Fault {
     for (const rule of this.rules) {
       if (rule.times <= 0 || !rule.armed) continue;
-      const matches = Object.entries(rule.match).every(([k, v]) => (k === 'container' ? call.container.startsWith(String(v)) : call[k as keyof CallInfo] === v));
+      const matches = Object.entries(rule.match).every(([k, v]) =>
+        k === 'container' ? call.container.startsWith(String(v)) : call[k as keyof CallInfo] === v,
+      );
       if (!matches) continue;
       if (rule.after > 0) {
         rule.after--;

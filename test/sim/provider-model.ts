@@ -69,7 +69,10 @@ export class ProviderModel {
   readonly presentations: Presentation[] = [];
   private readonly byRefreshToken = new Map<string, Grant>();
   /** Access tokens, with the authorization code their chain of refreshes started from (the flow that made them). */
-  private readonly accessTokens = new Map<string, { grant: Grant; expiresAt: number; originCode: string; withRefreshToken: boolean }>();
+  private readonly accessTokens = new Map<
+    string,
+    { grant: Grant; expiresAt: number; originCode: string; withRefreshToken: boolean }
+  >();
   /** The authorization code each refresh token's chain started from. */
   private readonly refreshOrigin = new Map<string, string>();
   private readonly codes = new Map<string, { userId: string; challenge: string; used: boolean }>();
@@ -99,7 +102,9 @@ export class ProviderModel {
     if (grant && !grant.ended) grant.ended = { cause: 'withdrawn', at: this.now() };
   }
 
-  grantOfAccessToken(token: string): { grant: Grant; expiresAt: number; originCode: string; withRefreshToken: boolean } | undefined {
+  grantOfAccessToken(
+    token: string,
+  ): { grant: Grant; expiresAt: number; originCode: string; withRefreshToken: boolean } | undefined {
     return this.accessTokens.get(token);
   }
 
@@ -135,16 +140,28 @@ export class ProviderModel {
     const code = this.codes.get(fields.code ?? '');
     if (!code || code.used) return { status: 400, body: { error: 'invalid_grant' } };
     code.used = true;
-    const challenge = createHash('sha256').update(fields.code_verifier ?? '', 'ascii').digest('base64url');
+    const challenge = createHash('sha256')
+      .update(fields.code_verifier ?? '', 'ascii')
+      .digest('base64url');
     if (challenge !== code.challenge) return { status: 400, body: { error: 'invalid_grant' } };
     if (this.settings.refreshTokenOnFirstConsentOnly) {
       // A grant whose refresh token has expired is gone: the next consent is a first one again.
-      const existing = this.grants.find((g) => g.userId === code.userId && !g.ended && (g.currentExpiresAt === undefined || g.currentExpiresAt > this.now()));
+      const existing = this.grants.find(
+        (g) =>
+          g.userId === code.userId && !g.ended && (g.currentExpiresAt === undefined || g.currentExpiresAt > this.now()),
+      );
       if (existing) return { status: 200, body: this.tokenBody(existing, undefined, fields.code ?? '') };
     }
-    const grant: Grant = { id: this.grants.length, userId: code.userId, createdAt: this.now(), code: fields.code ?? '', used: new Map() };
+    const grant: Grant = {
+      id: this.grants.length,
+      userId: code.userId,
+      createdAt: this.now(),
+      code: fields.code ?? '',
+      used: new Map(),
+    };
     this.grants.push(grant);
-    const refresh = this.settings.variant === 'no_refresh_token' ? undefined : this.issueRefreshToken(grant, fields.code ?? '');
+    const refresh =
+      this.settings.variant === 'no_refresh_token' ? undefined : this.issueRefreshToken(grant, fields.code ?? '');
     return { status: 200, body: this.tokenBody(grant, refresh, fields.code ?? '') };
   }
 
@@ -152,7 +169,14 @@ export class ProviderModel {
     this.refreshRequests++;
     const grant = this.byRefreshToken.get(token);
     const log = (outcome: Presentation['outcome'], successor?: string): void => {
-      this.presentations.push({ token, grantId: grant?.id ?? -1, at: this.now(), requestId, outcome, ...(successor ? { successor } : {}) });
+      this.presentations.push({
+        token,
+        grantId: grant?.id ?? -1,
+        at: this.now(),
+        requestId,
+        outcome,
+        ...(successor ? { successor } : {}),
+      });
     };
     if (!grant || grant.ended) {
       log('invalid_grant');
@@ -187,7 +211,8 @@ export class ProviderModel {
     const token = fields.token ?? '';
     const grant = this.byRefreshToken.get(token);
     const whole = (this.settings.revocationScope ?? 'grant') === 'grant';
-    if (grant && !grant.ended && (whole || grant.current === token)) grant.ended = { cause: 'revocation', at: this.now() };
+    if (grant && !grant.ended && (whole || grant.current === token))
+      grant.ended = { cause: 'revocation', at: this.now() };
     // RFC 7009 §2.2: 200 for unknown tokens too.
     return { status: 200, body: {} };
   }
@@ -204,14 +229,21 @@ export class ProviderModel {
 
   private tokenBody(grant: Grant, refreshToken: string | undefined, originCode: string): Record<string, unknown> {
     const accessToken = `at-${grant.id}-${++this.counter}`;
-    this.accessTokens.set(accessToken, { grant, expiresAt: this.now() + this.settings.accessTokenTtlSeconds * 1000, originCode, withRefreshToken: refreshToken !== undefined });
+    this.accessTokens.set(accessToken, {
+      grant,
+      expiresAt: this.now() + this.settings.accessTokenTtlSeconds * 1000,
+      originCode,
+      withRefreshToken: refreshToken !== undefined,
+    });
     return {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.settings.accessTokenTtlSeconds,
       scope: 'read',
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
-      ...(refreshToken !== undefined && this.settings.refreshTokenTtlSeconds !== undefined ? { refresh_token_expires_in: this.settings.refreshTokenTtlSeconds } : {}),
+      ...(refreshToken !== undefined && this.settings.refreshTokenTtlSeconds !== undefined
+        ? { refresh_token_expires_in: this.settings.refreshTokenTtlSeconds }
+        : {}),
     };
   }
 }

@@ -24,7 +24,13 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { scenarios: false, seeds: 1000, from: 1, workers: Math.max(1, Math.min(cpus().length, 8)), adapter: 'current' };
+  const args: Args = {
+    scenarios: false,
+    seeds: 1000,
+    from: 1,
+    workers: Math.max(1, Math.min(cpus().length, 8)),
+    adapter: 'current',
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const number = (): number => {
@@ -63,7 +69,8 @@ async function runRange(adapterName: string, from: number, to: number): Promise<
     summary.schedules++;
     summary.steps += result.steps;
     summary.violations += result.violations.length;
-    if (result.violations.length > 0 && summary.failures.length < 20) summary.failures.push({ seed, violations: result.violations.slice(0, 5), description: result.description });
+    if (result.violations.length > 0 && summary.failures.length < 20)
+      summary.failures.push({ seed, violations: result.violations.slice(0, 5), description: result.description });
   }
   return summary;
 }
@@ -82,7 +89,9 @@ async function main(): Promise<void> {
       const result = await runScenario(scenario, adapters[args.adapter as keyof typeof adapters]);
       const problems = [...result.violations, ...result.failures];
       if (problems.length > 0) failed++;
-      process.stdout.write(`${problems.length === 0 ? 'pass' : 'FAIL'}  ${scenario.name}\n${problems.map((p) => `        - ${p}\n`).join('')}`);
+      process.stdout.write(
+        `${problems.length === 0 ? 'pass' : 'FAIL'}  ${scenario.name}\n${problems.map((p) => `        - ${p}\n`).join('')}`,
+      );
       if (problems.length > 0 && process.env.SIM_TRACE) process.stdout.write(`${result.trace.join('\n')}\n`);
     }
     process.stdout.write(`scenarios: ${scenarios.length} run, ${failed} failed\n`);
@@ -98,23 +107,44 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const per = Math.ceil(args.seeds / args.workers);
-  const ranges = Array.from({ length: args.workers }, (_, i) => [args.from + i * per, Math.min(args.from + args.seeds, args.from + (i + 1) * per)] as const).filter(([a, b]) => b > a);
+  const ranges = Array.from(
+    { length: args.workers },
+    (_, i) => [args.from + i * per, Math.min(args.from + args.seeds, args.from + (i + 1) * per)] as const,
+  ).filter(([a, b]) => b > a);
   const results = await Promise.all(
     ranges.map(
       ([from, to]) =>
         new Promise<Summary>((resolve, reject) => {
-          const child = fork(__filename, ['--worker', args.adapter, String(from), String(to)], { execArgv: process.execArgv });
+          const child = fork(__filename, ['--worker', args.adapter, String(from), String(to)], {
+            execArgv: process.execArgv,
+          });
           child.once('message', (message) => resolve(message as Summary));
-          child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`worker for seeds ${from}-${to - 1} exited with ${code}`))));
+          child.once('exit', (code) =>
+            code === 0 ? undefined : reject(new Error(`worker for seeds ${from}-${to - 1} exited with ${code}`)),
+          );
         }),
     ),
   );
-  const total = results.reduce<Summary>((a, r) => ({ schedules: a.schedules + r.schedules, steps: a.steps + r.steps, violations: a.violations + r.violations, failures: [...a.failures, ...r.failures] }), { schedules: 0, steps: 0, violations: 0, failures: [] });
+  const total = results.reduce<Summary>(
+    (a, r) => ({
+      schedules: a.schedules + r.schedules,
+      steps: a.steps + r.steps,
+      violations: a.violations + r.violations,
+      failures: [...a.failures, ...r.failures],
+    }),
+    { schedules: 0, steps: 0, violations: 0, failures: [] },
+  );
   for (const failure of total.failures.sort((a, b) => a.seed - b.seed).slice(0, 10)) {
-    process.stdout.write(`seed ${failure.seed} (${failure.description}):\n${failure.violations.map((v) => `  - ${v}`).join('\n')}\n  replay: npm run simulate -- --adapter ${args.adapter} --trace ${failure.seed}\n`);
+    process.stdout.write(
+      `seed ${failure.seed} (${failure.description}):\n${failure.violations.map((v) => `  - ${v}`).join('\n')}\n  replay: npm run simulate -- --adapter ${args.adapter} --trace ${failure.seed}\n`,
+    );
   }
-  process.stderr.write(`(${args.adapter} core, ${args.workers} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  process.stdout.write(`simulate: ${total.schedules} schedules, ${total.steps} steps, ${total.violations} violations\n`);
+  process.stderr.write(
+    `(${args.adapter} core, ${args.workers} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
+  process.stdout.write(
+    `simulate: ${total.schedules} schedules, ${total.steps} steps, ${total.violations} violations\n`,
+  );
   process.exitCode = total.violations > 0 ? 1 : 0;
 }
 

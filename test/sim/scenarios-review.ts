@@ -14,13 +14,21 @@ import type { Scenario, Script } from './scenarios';
 import { SIM_APP, type Invocation, type SimAnswer } from './world';
 
 const ok = (inv: Invocation): boolean => (inv.answer as SimAnswer | undefined)?.ok === true;
-const code = (inv: Invocation): string | undefined => ((inv.answer as SimAnswer | undefined)?.error as { code?: string } | undefined)?.code;
-const token = (inv: Invocation): string | undefined => (inv.answer as SimAnswer | undefined)?.accessToken as string | undefined;
+const code = (inv: Invocation): string | undefined =>
+  ((inv.answer as SimAnswer | undefined)?.error as { code?: string } | undefined)?.code;
+const token = (inv: Invocation): string | undefined =>
+  (inv.answer as SimAnswer | undefined)?.accessToken as string | undefined;
 const show = (inv: Invocation): string => (inv.crashed ? `(crashed: ${inv.crashed})` : JSON.stringify(inv.answer));
 const slow = (latencyMs: number): Fault => ({ kind: 'ok', latencyMs });
 const stall: Fault = { kind: 'stall' };
 const lost = (latencyMs = 5): Fault => ({ kind: 'lost', latencyMs });
-const http = (status: number, latencyMs = 20, retryAfterSeconds?: number): Fault => ({ kind: 'error', name: 'http', status, latencyMs, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+const http = (status: number, latencyMs = 20, retryAfterSeconds?: number): Fault => ({
+  kind: 'error',
+  name: 'http',
+  status,
+  latencyMs,
+  ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+});
 const awsError = (name: string, latencyMs = 5): Fault => ({ kind: 'error', name, latencyMs });
 const THROTTLED = 'ProvisionedThroughputExceededException';
 
@@ -41,14 +49,21 @@ function lastContainer(s: Script): string {
 }
 
 /** Opens a sealed field of a stored item with the KMS model's own view (the invariant checker's method). */
-function openStored(s: Script, item: Record<string, unknown>, field: 'accessToken' | 'refreshToken'): string | undefined {
+function openStored(
+  s: Script,
+  item: Record<string, unknown>,
+  field: 'accessToken' | 'refreshToken',
+): string | undefined {
   const { encryptedDataKey } = item;
   const sealed = item[field];
   if (!(encryptedDataKey instanceof Uint8Array) || !(sealed instanceof Uint8Array)) return undefined;
   const userId = String(item.userId);
   const applicationId = String(item.applicationId);
   try {
-    const key = s.world.kms.unwrap(encryptedDataKey, { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId });
+    const key = s.world.kms.unwrap(encryptedDataKey, {
+      [ENCRYPTION_CONTEXT_KEYS.USER_ID]: userId,
+      [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: applicationId,
+    });
     const data = Buffer.from(sealed);
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(JSON.stringify(['token-vault/v1', userId, applicationId, field]), 'utf8'));
@@ -73,12 +88,20 @@ function expectLiveRefreshToken(s: Script, userId: string, when: string): void {
   const item = stored(s, userId);
   if (item?.status !== 'active') return;
   const refreshToken = openStored(s, item, 'refreshToken');
-  if (refreshToken === undefined) return expect(s, `${when}: ${userId}'s active connection holds no decryptable refresh token`);
+  if (refreshToken === undefined)
+    return expect(s, `${when}: ${userId}'s active connection holds no decryptable refresh token`);
   const grant = s.world.provider.grantOfRefreshToken(refreshToken);
   if (!grant) return expect(s, `${when}: ${userId}'s stored refresh token ${refreshToken} is unknown to the provider`);
-  if (grant.ended) return expect(s, `${when}: ${userId}'s active connection holds ${refreshToken} of grant ${grant.id}, ended by ${grant.ended.cause}`);
+  if (grant.ended)
+    return expect(
+      s,
+      `${when}: ${userId}'s active connection holds ${refreshToken} of grant ${grant.id}, ended by ${grant.ended.cause}`,
+    );
   if (s.world.provider.settings.variant === 'strict' && grant.current !== refreshToken) {
-    expect(s, `${when}: ${userId}'s active connection holds ${refreshToken}, already rotated to ${grant.current} (its next refresh triggers reuse detection)`);
+    expect(
+      s,
+      `${when}: ${userId}'s active connection holds ${refreshToken}, already rotated to ${grant.current} (its next refresh triggers reuse detection)`,
+    );
   }
 }
 
@@ -87,7 +110,10 @@ function liveGrants(s: Script, userId: string): Grant[] {
 }
 
 /** Wraps the provider's request handler (a provider quirk), for the requests `when` selects. */
-function quirk(s: Script, change: (request: ProviderRequest, answer: ProviderAnswer) => ProviderAnswer | undefined): void {
+function quirk(
+  s: Script,
+  change: (request: ProviderRequest, answer: ProviderAnswer) => ProviderAnswer | undefined,
+): void {
   const provider = s.world.provider;
   const original = provider.handle.bind(provider);
   provider.handle = (request: ProviderRequest): ProviderAnswer => {
@@ -112,12 +138,14 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       const callback = await flow;
       s.world.log(`(test) callback answered ${show(callback)}; revoke answered ${show(revoke)}`);
       const fetch = await s.fetch('alice');
-      if (ok(revoke) && ok(fetch)) expect(s, `a token of a flow started before revoke #${revoke.id} was served after it answered ok`);
-      if (ok(revoke) && stored(s, 'alice')?.status === 'active') expect(s, 'the connection made by a flow started before the revoke is active after the revoke answered');
+      if (ok(revoke) && ok(fetch))
+        expect(s, `a token of a flow started before revoke #${revoke.id} was served after it answered ok`);
+      if (ok(revoke) && stored(s, 'alice')?.status === 'active')
+        expect(s, 'the connection made by a flow started before the revoke is active after the revoke answered');
     },
   },
   {
-    name: 'P2-A\' same race after an earlier revoke (status revoked): the reconnect from an older flow survives the second revoke',
+    name: "P2-A' same race after an earlier revoke (status revoked): the reconnect from an older flow survives the second revoke",
     async run(s) {
       await s.connect('alice');
       await s.revoke('alice');
@@ -129,7 +157,8 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       const revoke = await revokeApp(s, 'alice');
       await flow;
       const fetch = await s.fetch('alice');
-      if (ok(revoke) && ok(fetch)) expect(s, 'a token of a flow started before the second revoke was served after it answered ok');
+      if (ok(revoke) && ok(fetch))
+        expect(s, 'a token of a flow started before the second revoke was served after it answered ok');
     },
   },
   {
@@ -142,7 +171,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.sleep(60_000);
       await s.sweep();
       const live = liveGrants(s, 'alice');
-      if (live.length > 0) expect(s, `after revoke + sweep, alice still has live grant(s) at the provider: ${live.map((g) => `#${g.id} (${g.current})`).join(', ')}`);
+      if (live.length > 0)
+        expect(
+          s,
+          `after revoke + sweep, alice still has live grant(s) at the provider: ${live.map((g) => `#${g.id} (${g.current})`).join(', ')}`,
+        );
     },
   },
   {
@@ -152,7 +185,10 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.connect('alice');
       s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
       // After the lease (first Update), the commit of the rotated tokens is throttled for ~2.5 s.
-      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 500), { after: 1, times: 4 });
+      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 500), {
+        after: 1,
+        times: 4,
+      });
       const fetch = s.fetch('alice');
       await s.sleep(300);
       const revoke = await s.revoke('alice');
@@ -164,7 +200,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.sleep(60_000);
       await s.sweep();
       const first = s.world.provider.grants[0]!;
-      if (!first.ended) expect(s, `the grant revoked by #${revoke.id} is still live at the provider through its rotated successor ${first.current}`);
+      if (!first.ended)
+        expect(
+          s,
+          `the grant revoked by #${revoke.id} is still live at the provider through its rotated successor ${first.current}`,
+        );
     },
   },
   {
@@ -174,7 +214,10 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.connect('alice');
       s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
       s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, slow(1_000), { after: 1 });
-      s.faults.add({ service: 'DynamoDB', operation: 'Get', container: 'token-fetch' }, awsError(THROTTLED), { after: 1, times: 30 });
+      s.faults.add({ service: 'DynamoDB', operation: 'Get', container: 'token-fetch' }, awsError(THROTTLED), {
+        after: 1,
+        times: 30,
+      });
       const fetch = s.fetch('alice');
       await s.sleep(300);
       const revoke = await s.revoke('alice');
@@ -182,7 +225,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.sleep(60_000);
       await s.sweep();
       const live = liveGrants(s, 'alice');
-      if (ok(revoke) && live.length > 0) expect(s, `after revoke + sweep, the rotated successor ${live.map((g) => g.current).join(', ')} is still live at the provider`);
+      if (ok(revoke) && live.length > 0)
+        expect(
+          s,
+          `after revoke + sweep, the rotated successor ${live.map((g) => g.current).join(', ')} is still live at the provider`,
+        );
     },
   },
 
@@ -194,19 +241,25 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
     async run(s) {
       // The callback's transaction is applied but its answer lost; the SDK's two retries are throttled.
       s.faults.add({ service: 'DynamoDB', operation: 'TransactWrite', container: 'callback' }, lost(5));
-      s.faults.add({ service: 'DynamoDB', operation: 'TransactWrite', container: 'callback' }, awsError(THROTTLED, 300), { times: 2 });
+      s.faults.add(
+        { service: 'DynamoDB', operation: 'TransactWrite', container: 'callback' },
+        awsError(THROTTLED, 300),
+        { times: 2 },
+      );
       const callback = await s.connect('alice');
       s.world.log(`(test) callback answered ${show(callback)}; stored status ${String(stored(s, 'alice')?.status)}`);
       expectLiveRefreshToken(s, 'alice', 'after the callback');
       const first = await s.fetch('alice', { minValiditySeconds: 0 });
-      if (ok(first)) s.world.log(`(test) the connection serves ${token(first)} although the callback answered ${show(callback)}`);
+      if (ok(first))
+        s.world.log(`(test) the connection serves ${token(first)} although the callback answered ${show(callback)}`);
       s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
       const later = await s.fetch('alice');
-      if (code(later) === 'reauthorization_required') expect(s, 'the user must re-authorize: the vault itself revoked the refresh token it kept');
+      if (code(later) === 'reauthorization_required')
+        expect(s, 'the user must re-authorize: the vault itself revoked the refresh token it kept');
     },
   },
   {
-    name: 'P1-B callback retry meeting its own write (no idempotency in the model) overwrites a refresh\'s rotation with the used refresh token',
+    name: "P1-B callback retry meeting its own write (no idempotency in the model) overwrites a refresh's rotation with the used refresh token",
     env: { TOKEN_VAULT_FORCED_REFRESH_MIN_INTERVAL_SECONDS: '0' },
     async run(s) {
       s.faults.add({ service: 'DynamoDB', operation: 'TransactWrite', container: 'callback' }, lost(5));
@@ -229,15 +282,23 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
       // After the lease acquisition, the next 9 UpdateItem attempts of token-fetch are throttled (3 commit
       // attempts x 3 SDK attempts, ~1-2 s in all); DynamoDB is healthy again right after.
-      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 5), { after: 1, times: 9 });
+      s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 5), {
+        after: 1,
+        times: 9,
+      });
       const first = await s.fetch('alice', { where: 'new' });
       const gaveUp = first.answeredAt! - first.startedAt;
       const leaseLeft = Number(stored(s, 'alice')?.leaseExpiresAt) - s.world.now;
-      s.world.log(`(test) the refresh gave up after ${gaveUp} ms with ${leaseLeft} ms of its lease left: ${show(first)}`);
+      s.world.log(
+        `(test) the refresh gave up after ${gaveUp} ms with ${leaseLeft} ms of its lease left: ${show(first)}`,
+      );
       await s.sleep(leaseLeft + 100);
       const later = await s.fetch('alice', { where: 'new' });
       if (code(later) === 'reauthorization_required') {
-        expect(s, `logged out by reuse detection after a ${gaveUp} ms write failure; the refresher stopped retrying with ${leaseLeft} ms of lease left (README: "retried ... while the lease lasts")`);
+        expect(
+          s,
+          `logged out by reuse detection after a ${gaveUp} ms write failure; the refresher stopped retrying with ${leaseLeft} ms of lease left (README: "retried ... while the lease lasts")`,
+        );
       }
     },
   },
@@ -245,7 +306,7 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
   // Promise 3: every call answers within its function's time (the in-container single flight).
   // ---------------------------------------------------------------------------------------------------------
   {
-    name: 'P3-A shared container: an older caller joins a younger caller\'s single flight and is killed at its own timeout',
+    name: "P3-A shared container: an older caller joins a younger caller's single flight and is killed at its own timeout",
     async run(s) {
       await s.connect('alice');
       s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
@@ -272,7 +333,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
         .add({ service: 'Provider', operation: 'token', container: shared }, slow(4_900));
       const b = s.fetch('alice', { where: shared });
       const [ia, ib] = await Promise.all([a, b]);
-      if (ia.crashed === 'timeout' || ia.answeredAt === undefined || ia.answeredAt > ia.deadline) expect(s, `A (#${ia.id}, started ${((ib.startedAt - ia.startedAt) / 1000).toFixed(1)} s before B) did not answer within its 20 s: ${show(ia)}`);
+      if (ia.crashed === 'timeout' || ia.answeredAt === undefined || ia.answeredAt > ia.deadline)
+        expect(
+          s,
+          `A (#${ia.id}, started ${((ib.startedAt - ia.startedAt) / 1000).toFixed(1)} s before B) did not answer within its 20 s: ${show(ia)}`,
+        );
     },
   },
 
@@ -294,11 +359,12 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       s.world.log(`(test) first fetch answered ${show(first)}`);
       await s.sleep(31_000);
       const second = await s.fetch('alice');
-      if (code(second) === 'reauthorization_required') expect(s, 'the user was logged out by reuse detection: the successor the provider sent was thrown away');
+      if (code(second) === 'reauthorization_required')
+        expect(s, 'the user was logged out by reuse detection: the successor the provider sent was thrown away');
     },
   },
   {
-    name: 'P1-C\' (invariant blind spot) the same double presentation, but the reuse answer is lost: the reuse invariant excuses it',
+    name: "P1-C' (invariant blind spot) the same double presentation, but the reuse answer is lost: the reuse invariant excuses it",
     async run(s) {
       await s.connect('alice');
       let armed = true;
@@ -314,7 +380,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       s.faults.add({ service: 'Provider', operation: 'token' }, lost(20));
       await s.fetch('alice');
       const reused = s.world.provider.grants.filter((g) => g.ended?.cause === 'reuse');
-      if (reused.length > 0) expect(s, `grant(s) ${reused.map((g) => g.id).join(', ')} ended by reuse detection (the invariant is silent: one presentation's answer was not delivered)`);
+      if (reused.length > 0)
+        expect(
+          s,
+          `grant(s) ${reused.map((g) => g.id).join(', ')} ended by reuse detection (the invariant is silent: one presentation's answer was not delivered)`,
+        );
     },
   },
 
@@ -340,11 +410,15 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       const d = await s.fetch('alice', { where: 'new' });
       const calls = s.world.wire.calls - before;
       s.world.log(`(test) the fetch made ${calls} calls and answered ${show(d)}`);
-      if (calls > 100) expect(s, `one token-fetch made ${calls} AWS calls in ${((d.answeredAt! - d.startedAt) / 1000).toFixed(1)} s (hot loop while another container's lease lives)`);
+      if (calls > 100)
+        expect(
+          s,
+          `one token-fetch made ${calls} AWS calls in ${((d.answeredAt! - d.startedAt) / 1000).toFixed(1)} s (hot loop while another container's lease lives)`,
+        );
     },
   },
   {
-    name: 'E-B tunable edge: a sweep look-ahead longer than the tokens\' remaining life refreshes every connection on every sweep',
+    name: "E-B tunable edge: a sweep look-ahead longer than the tokens' remaining life refreshes every connection on every sweep",
     env: { TOKEN_VAULT_SWEEP_LOOKAHEAD_SECONDS: String(24 * 60 * 60) },
     async run(s) {
       for (const user of ['alice', 'bob', 'carol']) await s.connect(user);
@@ -354,11 +428,15 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
         await s.sleep(5 * 60_000);
       }
       const made = s.world.provider.refreshRequests - before;
-      if (made > 0) expect(s, `${made} provider refreshes by 3 sweeps over 15 min for 3 connections whose 1-hour tokens were fresh (expected 0); timingProblems accepts the setting`);
+      if (made > 0)
+        expect(
+          s,
+          `${made} provider refreshes by 3 sweeps over 15 min for 3 connections whose 1-hour tokens were fresh (expected 0); timingProblems accepts the setting`,
+        );
     },
   },
   {
-    name: 'P1-C\'\' (invariant blind spot) a lost successor is excused by ANOTHER user\'s WriteAfterRefreshFailed in the same container',
+    name: "P1-C'' (invariant blind spot) a lost successor is excused by ANOTHER user's WriteAfterRefreshFailed in the same container",
     async run(s) {
       await s.connect('alice');
       await s.connect('bob');
@@ -381,7 +459,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.sleep(31_000);
       await s.fetch('alice', { where: 'new' });
       const aliceGrant = s.world.provider.grants[0]!;
-      if (aliceGrant.ended?.cause === 'reuse') expect(s, 'alice\'s grant ended by reuse detection; the invariant excused it with bob\'s write failure in the same container');
+      if (aliceGrant.ended?.cause === 'reuse')
+        expect(
+          s,
+          "alice's grant ended by reuse detection; the invariant excused it with bob's write failure in the same container",
+        );
     },
   },
   {
@@ -400,9 +482,17 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       const fetch = await s.fetch('alice');
       const served = token(fetch);
       const grant = served === undefined ? undefined : s.world.provider.grantOfAccessToken(served)?.grant;
-      if (grant?.ended) expect(s, `the reconnected connection served ${served}, an access token of grant ${grant.id}, ended by ${grant.ended.cause} (the invariants only check its expiry)`);
+      if (grant?.ended)
+        expect(
+          s,
+          `the reconnected connection served ${served}, an access token of grant ${grant.id}, ended by ${grant.ended.cause} (the invariants only check its expiry)`,
+        );
       const item = stored(s, 'alice');
-      if (item?.status === 'active' && item.refreshToken === undefined) expect(s, 'the reconnected connection holds no refresh token: it ends at its first expiry although the user just consented');
+      if (item?.status === 'active' && item.refreshToken === undefined)
+        expect(
+          s,
+          'the reconnected connection holds no refresh token: it ends at its first expiry although the user just consented',
+        );
     },
   },
   {
@@ -414,12 +504,19 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       // the request to the stored token (the cap assumes one provider attempt + one AWS call).
       s.faults
         .add({ service: 'Provider', operation: 'token' }, slow(4_900))
-        .add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 600), { after: 1, times: 4 });
+        .add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, awsError(THROTTLED, 600), {
+          after: 1,
+          times: 4,
+        });
       const before = s.world.provider.refreshRequests;
       const fetch = await s.fetch('alice', { minValiditySeconds: 3_600 });
       const made = s.world.provider.refreshRequests - before;
       s.world.log(`(test) one fetch made ${made} provider refreshes and answered ${show(fetch)}`);
-      if (made > 1) expect(s, `one token-fetch made ${made} provider refreshes (the committed token missed the cap by the write's retries)`);
+      if (made > 1)
+        expect(
+          s,
+          `one token-fetch made ${made} provider refreshes (the committed token missed the cap by the write's retries)`,
+        );
       if (!ok(fetch)) expect(s, `answered ${show(fetch)} although a token just committed has ~3592 s left`);
     },
   },
@@ -437,7 +534,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       const due = await s.fetch('alice');
       // The API rejects the token the due refresh issued: the caller's first forced refresh after a due refresh.
       const again = await s.refresh('alice', { ...(token(due) ? { rejectedAccessToken: token(due)! } : {}) });
-      if (code(again) === 'rate_limited') expect(s, `the first forced refresh after a due refresh was refused: ${show(again)} (coordinator.ts CoordinatorPolicy doc: "always made")`);
+      if (code(again) === 'rate_limited')
+        expect(
+          s,
+          `the first forced refresh after a due refresh was refused: ${show(again)} (coordinator.ts CoordinatorPolicy doc: "always made")`,
+        );
     },
   },
   // ---------------------------------------------------------------------------------------------------------
@@ -453,11 +554,22 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       // model applies it 600 ms later, what the item held when it was sent.
       const ddb = s.world.ddb;
       const original = ddb.apply.bind(ddb);
-      const snapshot = original(new GetCommand({ TableName: s.world.tables.connections, Key: { userId: 'alice', applicationId: SIM_APP }, ConsistentRead: true }));
+      const snapshot = original(
+        new GetCommand({
+          TableName: s.world.tables.connections,
+          Key: { userId: 'alice', applicationId: SIM_APP },
+          ConsistentRead: true,
+        }),
+      );
       let armed = true;
       ddb.apply = (command) => {
         const key = (command.input as { Key?: { userId?: unknown; applicationId?: unknown } }).Key;
-        if (armed && command.constructor.name === 'GetCommand' && key?.userId === 'alice' && key.applicationId === SIM_APP) {
+        if (
+          armed &&
+          command.constructor.name === 'GetCommand' &&
+          key?.userId === 'alice' &&
+          key.applicationId === SIM_APP
+        ) {
           armed = false;
           return snapshot;
         }
@@ -468,7 +580,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       await s.sleep(50);
       const revoke = await s.revoke('alice');
       const f = await fetch;
-      if (ok(revoke) && ok(f)) expect(s, `fetch #${f.id} (read linearized before revoke #${revoke.id} committed) answered a token after the revoke answered: the guarantee "answered after" cannot hold with response latency; "started after" can`);
+      if (ok(revoke) && ok(f))
+        expect(
+          s,
+          `fetch #${f.id} (read linearized before revoke #${revoke.id} committed) answered a token after the revoke answered: the guarantee "answered after" cannot hold with response latency; "started after" can`,
+        );
     },
   },
   // ---------------------------------------------------------------------------------------------------------
@@ -513,8 +629,11 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
         .add({ service: 'Provider', operation: 'token', container: 'token-fetch' }, http(429, 20, 3))
         .add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, lost(5), { after: 1, times: 3 });
       const first = await s.fetch('alice', { where: 'new' });
-      s.world.log(`(test) first answered ${show(first)}; provider refresh requests ${s.world.provider.refreshRequests}`);
-      if (s.world.provider.refreshRequests > 1) expect(s, 'a provider attempt was made without a lease known to cover it');
+      s.world.log(
+        `(test) first answered ${show(first)}; provider refresh requests ${s.world.provider.refreshRequests}`,
+      );
+      if (s.world.provider.refreshRequests > 1)
+        expect(s, 'a provider attempt was made without a lease known to cover it');
       await s.sleep(11_000);
       const second = await s.fetch('alice', { where: 'new' });
       if (!ok(second)) expect(s, `second answered ${show(second)}`);

@@ -42,12 +42,20 @@ export interface Scenario {
 }
 
 const ok = (inv: Invocation): boolean => (inv.answer as SimAnswer | undefined)?.ok === true;
-const code = (inv: Invocation): string | undefined => ((inv.answer as SimAnswer | undefined)?.error as { code?: string } | undefined)?.code;
-const token = (inv: Invocation): string | undefined => (inv.answer as SimAnswer | undefined)?.accessToken as string | undefined;
+const code = (inv: Invocation): string | undefined =>
+  ((inv.answer as SimAnswer | undefined)?.error as { code?: string } | undefined)?.code;
+const token = (inv: Invocation): string | undefined =>
+  (inv.answer as SimAnswer | undefined)?.accessToken as string | undefined;
 const slow = (latencyMs: number): Fault => ({ kind: 'ok', latencyMs });
 const stall: Fault = { kind: 'stall' };
 const lost = (latencyMs = 5): Fault => ({ kind: 'lost', latencyMs });
-const http = (status: number, latencyMs = 20, retryAfterSeconds?: number): Fault => ({ kind: 'error', name: 'http', status, latencyMs, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+const http = (status: number, latencyMs = 20, retryAfterSeconds?: number): Fault => ({
+  kind: 'error',
+  name: 'http',
+  status,
+  latencyMs,
+  ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+});
 const awsError = (name: string, latencyMs = 5): Fault => ({ kind: 'error', name, latencyMs });
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -58,7 +66,8 @@ export const SCENARIOS: readonly Scenario[] = [
       s.faults.add({ service: 'DynamoDB', operation: 'Get', container: 'token-fetch' }, stall, { times: 5 });
       const inv = await s.fetch('alice');
       if (inv.answeredAt === undefined) s.fail('token-fetch never answered');
-      else if (code(inv) !== 'internal_error') s.fail(`answered ${JSON.stringify(inv.answer)}, expected internal_error`);
+      else if (code(inv) !== 'internal_error')
+        s.fail(`answered ${JSON.stringify(inv.answer)}, expected internal_error`);
     },
   },
   {
@@ -98,7 +107,9 @@ export const SCENARIOS: readonly Scenario[] = [
       s.world.provider.clientSecret = 'sim-secret-rotated';
       s.world.secrets.put('arn:aws:secretsmanager:us-east-1:000000000000:secret:sim-default', 'sim-secret-rotated');
       s.age('alice', { issuedAgoMs: 3_500_000, validForMs: -1000 });
-      s.faults.add({ service: 'Provider', operation: 'token' }, slow(4_900), { times: 3 }).add({ service: 'SecretsManager' }, slow(600));
+      s.faults
+        .add({ service: 'Provider', operation: 'token' }, slow(4_900), { times: 3 })
+        .add({ service: 'SecretsManager' }, slow(600));
       const first = s.fetch('alice', { where: warm.container });
       await s.sleep(10_100);
       const second = s.fetch('alice', { where: 'new' });
@@ -128,7 +139,11 @@ export const SCENARIOS: readonly Scenario[] = [
       // The provider rotates at once; the write of the new tokens is slow, and lands after the revoke.
       s.faults.add({ service: 'DynamoDB', operation: 'Update', container: 'token-fetch' }, slow(1_000), { after: 1 });
       // After the conflicting write, reading the item fails (throttled) on every attempt.
-      s.faults.add({ service: 'DynamoDB', operation: 'Get', container: 'token-fetch' }, awsError('ProvisionedThroughputExceededException'), { after: 1, times: 30 });
+      s.faults.add(
+        { service: 'DynamoDB', operation: 'Get', container: 'token-fetch' },
+        awsError('ProvisionedThroughputExceededException'),
+        { after: 1, times: 30 },
+      );
       const fetch = s.fetch('alice');
       await s.sleep(300);
       await s.revoke('alice');
@@ -136,7 +151,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    name: 'sweep: a slow provider and a backlog never push a refresh past the sweep\'s timeout',
+    name: "sweep: a slow provider and a backlog never push a refresh past the sweep's timeout",
     async run(s) {
       for (let i = 0; i < 200; i++) await s.connect(`user${i}`);
       for (let i = 0; i < 200; i++) s.age(`user${i}`, { issuedAgoMs: 3_500_000, validForMs: 100_000 });
@@ -166,7 +181,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const revoke = await s.revoke('alice', { where: first.container });
       if (!ok(revoke)) s.fail(`revoke answered ${JSON.stringify(revoke.answer)}`);
       const alices = s.world.provider.grants.filter((g) => g.userId === 'alice' && !g.ended);
-      if (alices.length > 0) s.fail('alice\'s grant is still live at the provider after revoke answered');
+      if (alices.length > 0) s.fail("alice's grant is still live at the provider after revoke answered");
     },
   },
   {
@@ -174,11 +189,15 @@ export const SCENARIOS: readonly Scenario[] = [
     provider: { revocationScope: 'token' },
     async run(s) {
       await s.connect('alice');
-      s.faults.add({ service: 'Provider', operation: 'revoke' }, { kind: 'error', name: 'http', status: 400, latencyMs: 20 });
+      s.faults.add(
+        { service: 'Provider', operation: 'revoke' },
+        { kind: 'error', name: 'http', status: 400, latencyMs: 20 },
+      );
       await s.revoke('alice');
       await s.sleep(60_000);
       await s.sweep();
-      if (s.world.provider.grants.some((g) => !g.ended)) s.fail('the grant is still live at the provider after the sweep');
+      if (s.world.provider.grants.some((g) => !g.ended))
+        s.fail('the grant is still live at the provider after the sweep');
     },
   },
   {
@@ -189,7 +208,8 @@ export const SCENARIOS: readonly Scenario[] = [
       await s.revoke('alice');
       await s.sleep(60_000);
       await s.sweep();
-      if (s.world.provider.grants.some((g) => !g.ended)) s.fail('the grant is still live at the provider after the sweep');
+      if (s.world.provider.grants.some((g) => !g.ended))
+        s.fail('the grant is still live at the provider after the sweep');
     },
   },
   {
@@ -202,7 +222,8 @@ export const SCENARIOS: readonly Scenario[] = [
       await s.sleep(60_000);
       await s.sweep();
       const first = s.world.provider.grants[0]!;
-      if (!first.ended) s.fail('the revoked connection\'s grant is still live at the provider after a reconnect and a sweep');
+      if (!first.ended)
+        s.fail("the revoked connection's grant is still live at the provider after a reconnect and a sweep");
     },
   },
   {
@@ -219,7 +240,10 @@ export const SCENARIOS: readonly Scenario[] = [
       await s.sleep(60_000);
       await s.sweep();
       const live = s.world.provider.grants.filter((g) => !g.ended);
-      if (live.length > 0) s.fail(`a refresh token rotated during the revoke is still live at the provider (${live.map((g) => g.current).join(', ')})`);
+      if (live.length > 0)
+        s.fail(
+          `a refresh token rotated during the revoke is still live at the provider (${live.map((g) => g.current).join(', ')})`,
+        );
     },
   },
   {
@@ -231,7 +255,8 @@ export const SCENARIOS: readonly Scenario[] = [
       const revoke = await s.revoke('alice', { reason: 'account_deactivated' });
       if (!ok(revoke)) s.fail(`revoke answered ${JSON.stringify(revoke.answer)}`);
       const callback = await flow;
-      if ((callback.answer as { status?: string } | undefined)?.status === 'connected') s.fail('the older flow connected after the revoke');
+      if ((callback.answer as { status?: string } | undefined)?.status === 'connected')
+        s.fail('the older flow connected after the revoke');
       const fetch = await s.fetch('alice');
       if (ok(fetch)) s.fail('a token was served after the revoke');
     },
@@ -290,9 +315,13 @@ export const SCENARIOS: readonly Scenario[] = [
       // Another container refreshes meanwhile.
       const other = await s.refresh('alice', { rejectedAccessToken: token(first)!, where: 'new' });
       // Caller 2, in the shared container, rejects the token the other container just got.
-      const caller2 = await s.refresh('alice', { ...(token(other) ? { rejectedAccessToken: token(other)! } : {}), where: shared });
+      const caller2 = await s.refresh('alice', {
+        ...(token(other) ? { rejectedAccessToken: token(other)! } : {}),
+        where: shared,
+      });
       await caller1;
-      if (token(caller2) !== undefined && token(caller2) === token(other)) s.fail('caller 2 got back the token it rejected');
+      if (token(caller2) !== undefined && token(caller2) === token(other))
+        s.fail('caller 2 got back the token it rejected');
     },
     env: { TOKEN_VAULT_FORCED_REFRESH_MIN_INTERVAL_SECONDS: '0' },
   },
@@ -306,7 +335,8 @@ export const SCENARIOS: readonly Scenario[] = [
       await s.sleep(100);
       await s.connect('alice', { callbackDelayMs: 10 });
       await fetch;
-      if (s.world.metricEvents.some((m) => m.metric === 'WRITE_AFTER_REFRESH_FAILED')) s.fail('WriteAfterRefreshFailed counted for a reconnect');
+      if (s.world.metricEvents.some((m) => m.metric === 'WRITE_AFTER_REFRESH_FAILED'))
+        s.fail('WriteAfterRefreshFailed counted for a reconnect');
     },
   },
   {
@@ -319,7 +349,8 @@ export const SCENARIOS: readonly Scenario[] = [
         current = token(inv) ?? current;
         await s.sleep(1_000);
       }
-      if (s.world.provider.refreshRequests > 1) s.fail(`${s.world.provider.refreshRequests} provider refreshes for 5 rejections within 5 s`);
+      if (s.world.provider.refreshRequests > 1)
+        s.fail(`${s.world.provider.refreshRequests} provider refreshes for 5 rejections within 5 s`);
     },
   },
   {
@@ -385,9 +416,22 @@ export async function runScenario(scenario: Scenario, adapter: CoreAdapter): Pro
       await world.scheduler.sleep(options.callbackDelayMs ?? 20);
       return world.invoke('callback', 'callback', { code, state });
     },
-    fetch: (userId, o = {}) => world.invoke('token-fetch', 'token-fetch', { userId, ...(o.minValiditySeconds === undefined ? {} : { minValiditySeconds: o.minValiditySeconds }) }, o.where),
-    refresh: (userId, o = {}) => world.invoke('refresh', 'refresh', { userId, ...(o.rejectedAccessToken === undefined ? {} : { rejectedAccessToken: o.rejectedAccessToken }) }, o.where),
-    revoke: (userId, o = {}) => world.invoke('revoke', 'revoke', { userId, reason: o.reason ?? 'user_disconnected' }, o.where),
+    fetch: (userId, o = {}) =>
+      world.invoke(
+        'token-fetch',
+        'token-fetch',
+        { userId, ...(o.minValiditySeconds === undefined ? {} : { minValiditySeconds: o.minValiditySeconds }) },
+        o.where,
+      ),
+    refresh: (userId, o = {}) =>
+      world.invoke(
+        'refresh',
+        'refresh',
+        { userId, ...(o.rejectedAccessToken === undefined ? {} : { rejectedAccessToken: o.rejectedAccessToken }) },
+        o.where,
+      ),
+    revoke: (userId, o = {}) =>
+      world.invoke('revoke', 'revoke', { userId, reason: o.reason ?? 'user_disconnected' }, o.where),
     sweep: (where) => world.invoke('refresh', 'sweep', { sweep: true }, where),
     sleep: (ms) => world.scheduler.sleep(ms),
     age(userId, times) {
@@ -401,7 +445,11 @@ export async function runScenario(scenario: Scenario, adapter: CoreAdapter): Pro
           UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
           ConditionExpression: 'attribute_exists(userId)',
           // Due in the sweep's index as the vault computes it: 5 minutes before expiry, never before half-life.
-          ExpressionAttributeValues: { ':i': issuedAt, ':e': expiresAt, ':d': Math.max(issuedAt + Math.floor((expiresAt - issuedAt) / 2), expiresAt - 300_000) },
+          ExpressionAttributeValues: {
+            ':i': issuedAt,
+            ':e': expiresAt,
+            ':d': Math.max(issuedAt + Math.floor((expiresAt - issuedAt) / 2), expiresAt - 300_000),
+          },
         }),
       );
       world.log(`(test) ${userId}'s token now issued ${times.issuedAgoMs} ms ago, valid ${times.validForMs} ms more`);
@@ -414,11 +462,17 @@ export async function runScenario(scenario: Scenario, adapter: CoreAdapter): Pro
   });
   let finished = false;
   void done.then(() => (finished = true));
-  await world.scheduler.run({ until: world.now + 30 * 60_000, maxSteps: 500_000, afterEach: () => invariants.check(), stop: () => finished });
+  await world.scheduler.run({
+    until: world.now + 30 * 60_000,
+    maxSteps: 500_000,
+    afterEach: () => invariants.check(),
+    stop: () => finished,
+  });
   // Let what the script left running finish (answers, sweeps), then check once more.
   await world.scheduler.run({ until: world.now + 5 * 60_000, maxSteps: 500_000, afterEach: () => invariants.check() });
   invariants.check();
-  if (scriptError !== undefined) failures.push(`script failed: ${scriptError instanceof Error ? scriptError.message : JSON.stringify(scriptError)}`);
+  if (scriptError !== undefined)
+    failures.push(`script failed: ${scriptError instanceof Error ? scriptError.message : JSON.stringify(scriptError)}`);
   else if (!finished) failures.push('script did not finish');
   return { violations: world.violations, failures, trace: world.trace };
 }

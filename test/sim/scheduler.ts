@@ -137,7 +137,14 @@ export class Scheduler {
 
   /** Runs `fn` after `delayMs` of virtual time, unless its owner (a container id) has crashed by then. */
   at(delayMs: number, fn: () => void, owner?: string, quiet = false): { cancel(): void } {
-    const event: Event = { at: this.now + Math.max(0, delayMs), seq: this.seq++, owner, run: fn, cancelled: false, quiet };
+    const event: Event = {
+      at: this.now + Math.max(0, delayMs),
+      seq: this.seq++,
+      owner,
+      run: fn,
+      cancelled: false,
+      quiet,
+    };
     this.queue.push(event);
     return { cancel: () => void (event.cancelled = true) };
   }

@@ -16,11 +16,18 @@ export class SecretsModel {
   }
 
   apply(command: SecretsCommand): Record<string, unknown> {
-    if (command.constructor.name !== 'GetSecretValueCommand') throw awsError('UnsupportedOperationException', 'not modelled');
+    if (command.constructor.name !== 'GetSecretValueCommand')
+      throw awsError('UnsupportedOperationException', 'not modelled');
     this.calls++;
     const id = String(command.input.SecretId);
     const entry = this.values.get(id);
-    if (!entry) throw awsError('ResourceNotFoundException', 'Secrets Manager can\'t find the specified secret.');
-    return { ARN: id, Name: id, SecretString: entry.value, VersionId: `v${entry.version}`, VersionStages: ['AWSCURRENT'] };
+    if (!entry) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    return {
+      ARN: id,
+      Name: id,
+      SecretString: entry.value,
+      VersionId: `v${entry.version}`,
+      VersionStages: ['AWSCURRENT'],
+    };
   }
 }

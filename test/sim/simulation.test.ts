@@ -12,7 +12,11 @@ import { runSchedule } from './simulation';
 const ROOT = join(__dirname, '..', '..');
 
 function simulate(args: string[]): { status: number | null; out: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/run.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 10 * 60_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/run.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
   return { status: run.status, out: `${run.stdout}${run.stderr}` };
 }
 
@@ -31,10 +35,13 @@ describe('deterministic simulation of the refresh core', () => {
 
   // Seeds of a 200,000-schedule run that found tokens served within the clock-skew allowance of their expiry
   // (expired at the provider by up to 400 ms when served; each failed before the token had to have more than 1 s left).
-  it.each([7015, 13214, 56039, 57146, 60651, 101958, 106117, 117740, 126959, 141634])('clock-skew seed %i holds every invariant', async (seed) => {
-    const result = await runSchedule(seed, adapters.current);
-    expect(result.violations).toEqual([]);
-  });
+  it.each([7015, 13214, 56039, 57146, 60651, 101958, 106117, 117740, 126959, 141634])(
+    'clock-skew seed %i holds every invariant',
+    async (seed) => {
+      const result = await runSchedule(seed, adapters.current);
+      expect(result.violations).toEqual([]);
+    },
+  );
 
   it('300 random schedules hold every invariant', () => {
     const { status, out } = simulate(['--seeds', '300', '--workers', '1']);

@@ -68,7 +68,11 @@ function plan(rng: Rng): Plan {
   };
 }
 
-export async function runSchedule(seed: number, adapter: CoreAdapter, options: { trace?: boolean } = {}): Promise<ScheduleResult> {
+export async function runSchedule(
+  seed: number,
+  adapter: CoreAdapter,
+  options: { trace?: boolean } = {},
+): Promise<ScheduleResult> {
   // The plan has its own generator, so that the deployment is fixed by the seed before the world exists.
   const p = plan(new Rng(seed ^ 0x5eed5eed));
   let switchable: Switchable | undefined;
@@ -122,7 +126,14 @@ export async function runSchedule(seed: number, adapter: CoreAdapter, options: {
       const n = rng.chance(0.3) ? rng.int(3, 25) : 1;
       const minValiditySeconds = rng.pick([undefined, 0, 60, 120, 900]);
       for (let i = 0; i < n; i++) {
-        track(world.invoke('token-fetch', 'token-fetch', { userId, ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }) }).then((inv) => remember(userId, inv.answer as SimAnswer)));
+        track(
+          world
+            .invoke('token-fetch', 'token-fetch', {
+              userId,
+              ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+            })
+            .then((inv) => remember(userId, inv.answer as SimAnswer)),
+        );
       }
     },
     () => {
@@ -130,10 +141,23 @@ export async function runSchedule(seed: number, adapter: CoreAdapter, options: {
       const n = rng.chance(0.3) ? rng.int(2, 8) : 1;
       for (let i = 0; i < n; i++) {
         const rejected = rng.chance(0.8) ? lastToken.get(userId) : undefined;
-        track(world.invoke('refresh', 'refresh', { userId, ...(rejected === undefined ? {} : { rejectedAccessToken: rejected }) }).then((inv) => remember(userId, inv.answer as SimAnswer)));
+        track(
+          world
+            .invoke('refresh', 'refresh', {
+              userId,
+              ...(rejected === undefined ? {} : { rejectedAccessToken: rejected }),
+            })
+            .then((inv) => remember(userId, inv.answer as SimAnswer)),
+        );
       }
     },
-    () => track(world.invoke('revoke', 'revoke', { userId: rng.pick(p.users), reason: rng.pick(['user_disconnected', 'suspicious_activity', 'account_deactivated']) })),
+    () =>
+      track(
+        world.invoke('revoke', 'revoke', {
+          userId: rng.pick(p.users),
+          reason: rng.pick(['user_disconnected', 'suspicious_activity', 'account_deactivated']),
+        }),
+      ),
     () => track(connectFlow(rng.pick(p.users), rng.int(500, 30_000))),
     () => track(world.invoke('refresh', 'sweep', { sweep: true })),
     () => world.crashOne(),
@@ -160,7 +184,14 @@ export async function runSchedule(seed: number, adapter: CoreAdapter, options: {
     afterEach: () => invariants.check(),
   });
   invariants.check();
-  return { seed, steps: world.scheduler.steps, violations: world.violations, trace: world.trace, invocations: world.invocations.length, description };
+  return {
+    seed,
+    steps: world.scheduler.steps,
+    violations: world.violations,
+    trace: world.trace,
+    invocations: world.invocations.length,
+    description,
+  };
 }
 
 function weighted(rng: Rng, weights: readonly number[]): number {

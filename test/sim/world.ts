@@ -44,8 +44,15 @@ export interface ContainerDeps {
   readonly fetch: typeof fetch;
   /** The functions' environment (table names, key, applications, tunables). */
   readonly env: Record<string, string>;
-  readonly metrics: { count(metric: MetricKey, dimensions: MetricEvent['dimensions'], value?: number): void; timing(metric: MetricKey, dimensions: MetricEvent['dimensions'], ms: number): void };
-  readonly logger: { info(m: string, a?: Record<string, unknown>): void; warn(m: string, a?: Record<string, unknown>): void; error(m: string, a?: Record<string, unknown>): void };
+  readonly metrics: {
+    count(metric: MetricKey, dimensions: MetricEvent['dimensions'], value?: number): void;
+    timing(metric: MetricKey, dimensions: MetricEvent['dimensions'], ms: number): void;
+  };
+  readonly logger: {
+    info(m: string, a?: Record<string, unknown>): void;
+    warn(m: string, a?: Record<string, unknown>): void;
+    error(m: string, a?: Record<string, unknown>): void;
+  };
 }
 
 /** The vault's functions as one container runs them; `remainingMs` is Lambda's `getRemainingTimeInMillis()`. */
@@ -76,7 +83,13 @@ export interface CoreAdapter {
 
 /** Which function an operation runs in (Lambda keeps separate containers per function). */
 export type SimFunctionName = 'connect' | 'callback' | 'token-fetch' | 'refresh' | 'revoke';
-const FUNCTION_KEYS: Record<SimFunctionName, FunctionKey> = { connect: 'connect', callback: 'callback', 'token-fetch': 'tokenFetch', refresh: 'refresh', revoke: 'revoke' };
+const FUNCTION_KEYS: Record<SimFunctionName, FunctionKey> = {
+  connect: 'connect',
+  callback: 'callback',
+  'token-fetch': 'tokenFetch',
+  refresh: 'refresh',
+  revoke: 'revoke',
+};
 
 export interface Invocation {
   readonly id: number;
@@ -194,7 +207,8 @@ export class World {
   }
 
   log(line: string): void {
-    if (this.config.trace) this.trace.push(`${((this.now - Date.UTC(2026, 0, 1)) / 1000).toFixed(3).padStart(9)}s ${line}`);
+    if (this.config.trace)
+      this.trace.push(`${((this.now - Date.UTC(2026, 0, 1)) / 1000).toFixed(3).padStart(9)}s ${line}`);
   }
 
   violation(message: string): void {
@@ -220,7 +234,8 @@ export class World {
   crashOne(fn?: SimFunctionName): void {
     const live = this.containers.filter((c) => !c.dead && (fn === undefined || c.fn === fn));
     const busy = live.filter((c) => c.running > 0);
-    const victim = busy.length > 0 ? this.scheduler.rng.pick(busy) : live.length > 0 ? this.scheduler.rng.pick(live) : undefined;
+    const victim =
+      busy.length > 0 ? this.scheduler.rng.pick(busy) : live.length > 0 ? this.scheduler.rng.pick(live) : undefined;
     if (victim) this.kill(victim, 'crash');
   }
 
@@ -241,7 +256,8 @@ export class World {
   private containerFor(fn: SimFunctionName): Container {
     const live = this.containers.filter((c) => !c.dead && c.fn === fn);
     const idle = live.filter((c) => c.running === 0 || c.shared);
-    if (idle.length > 0 && (live.length >= this.config.maxContainersPerFunction || this.scheduler.rng.chance(0.7))) return this.scheduler.rng.pick(idle);
+    if (idle.length > 0 && (live.length >= this.config.maxContainersPerFunction || this.scheduler.rng.chance(0.7)))
+      return this.scheduler.rng.pick(idle);
     return this.newContainer(fn);
   }
 
@@ -249,7 +265,8 @@ export class World {
     const id = `${fn}#${++this.containerCount}`;
     const sdk = this.adapter.sdk;
     // Each container's clock is off by up to MAX_CLOCK_OFFSET_MS, as two hosts' NTP-kept clocks may be.
-    const offset = this.config.clockSkew === false ? 0 : Math.round((this.scheduler.rng.next() * 2 - 1) * MAX_CLOCK_OFFSET_MS);
+    const offset =
+      this.config.clockSkew === false ? 0 : Math.round((this.scheduler.rng.next() * 2 - 1) * MAX_CLOCK_OFFSET_MS);
     const deps: ContainerDeps = {
       id,
       now: () => this.scheduler.now + offset,
@@ -258,8 +275,17 @@ export class World {
       timeoutSignal: (ms) => this.scheduler.timeoutSignal(ms, id),
       dynamodb: new SimAwsClient(this.scheduler, this.faults, this.wire, 'DynamoDB', id, sdk, (c) => this.ddb.apply(c)),
       kms: new SimAwsClient(this.scheduler, this.faults, this.wire, 'KMS', id, sdk, (c) => this.kms.apply(c as never)),
-      secrets: new SimAwsClient(this.scheduler, this.faults, this.wire, 'SecretsManager', id, sdk, (c) => this.secrets.apply(c as never)),
-      fetch: providerFetch(this.scheduler, this.faults, this.wire, this.provider, id, this.adapter.providerImpliedTimeoutMs),
+      secrets: new SimAwsClient(this.scheduler, this.faults, this.wire, 'SecretsManager', id, sdk, (c) =>
+        this.secrets.apply(c as never),
+      ),
+      fetch: providerFetch(
+        this.scheduler,
+        this.faults,
+        this.wire,
+        this.provider,
+        id,
+        this.adapter.providerImpliedTimeoutMs,
+      ),
       env: this.env,
       metrics: {
         count: (metric, dimensions) => void this.metricEvents.push({ container: id, metric, dimensions, at: this.now }),
@@ -269,7 +295,14 @@ export class World {
     };
     const shared = this.shareNextContainer || this.scheduler.rng.chance(this.config.sharedContainerChance);
     this.shareNextContainer = false;
-    const container: Container = { id, fn, functions: this.adapter.createContainer(deps), shared, running: 0, dead: false };
+    const container: Container = {
+      id,
+      fn,
+      functions: this.adapter.createContainer(deps),
+      shared,
+      running: 0,
+      dead: false,
+    };
     this.containers.push(container);
     return container;
   }
@@ -280,10 +313,23 @@ export class World {
    * by default an idle container or a new one, like Lambda.
    */
   invoke(fn: SimFunctionName, operation: string, input: Record<string, unknown>, where?: string): Promise<Invocation> {
-    const chosen = where === 'new' ? this.newContainer(fn) : where !== undefined ? this.containers.find((c) => c.id === where && !c.dead) : undefined;
+    const chosen =
+      where === 'new'
+        ? this.newContainer(fn)
+        : where !== undefined
+          ? this.containers.find((c) => c.id === where && !c.dead)
+          : undefined;
     const container = chosen ?? this.containerFor(fn);
     const timeoutMs = FUNCTIONS[FUNCTION_KEYS[fn]].timeoutSeconds * 1000;
-    const invocation: Invocation = { id: this.invocations.length + 1, fn, operation, input, container: container.id, startedAt: this.now, deadline: this.now + timeoutMs };
+    const invocation: Invocation = {
+      id: this.invocations.length + 1,
+      fn,
+      operation,
+      input,
+      container: container.id,
+      startedAt: this.now,
+      deadline: this.now + timeoutMs,
+    };
     this.invocations.push(invocation);
     container.running++;
     this.log(`#${invocation.id} ${operation} ${JSON.stringify(input)} in ${container.id}`);

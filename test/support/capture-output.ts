@@ -14,12 +14,12 @@ function record(chunk: unknown): void {
 
 for (const stream of [process.stdout, process.stderr]) {
   const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+  stream.write = (chunk: unknown, ...rest: unknown[]) => {
     record(chunk);
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
     if (!show && text.trimStart().startsWith('{')) return true;
     return original(chunk, ...rest);
-  });
+  };
 }
 
 for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {

@@ -33,14 +33,21 @@ export class EventTap {
   async drain(): Promise<EventEnvelope[]> {
     const fresh: EventEnvelope[] = [];
     for (;;) {
-      const out = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       const messages = out.Messages ?? [];
       if (messages.length === 0) break;
       for (const m of messages) {
         this.bodies.push(m.Body ?? '');
         fresh.push(JSON.parse(m.Body ?? '{}') as EventEnvelope);
       }
-      await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
     this.received.push(...fresh);
     return fresh;

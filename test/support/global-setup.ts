@@ -36,9 +36,15 @@ export default async function globalSetup(): Promise<void> {
   // TOKEN_VAULT_TEST_KEYCLOAK=off (jest.consumer.config.js): a run whose suites need no Keycloak starts none.
   const reuseKeycloak = Object.values(KEYCLOAK_ENV).every((name) => Boolean(process.env[name]));
   const noKeycloak = reuseKeycloak || process.env.TOKEN_VAULT_TEST_KEYCLOAK === 'off';
-  const [emulator, keycloak] = await Promise.allSettled([startEmulator(), noKeycloak ? Promise.resolve(undefined) : startKeycloak()]);
+  const [emulator, keycloak] = await Promise.allSettled([
+    startEmulator(),
+    noKeycloak ? Promise.resolve(undefined) : startKeycloak(),
+  ]);
   if (emulator.status === 'rejected' || keycloak.status === 'rejected') {
-    await Promise.all([emulator.status === 'fulfilled' ? emulator.value.stop() : undefined, keycloak.status === 'fulfilled' ? keycloak.value?.stop() : undefined]);
+    await Promise.all([
+      emulator.status === 'fulfilled' ? emulator.value.stop() : undefined,
+      keycloak.status === 'fulfilled' ? keycloak.value?.stop() : undefined,
+    ]);
     throw emulator.status === 'rejected' ? emulator.reason : (keycloak as PromiseRejectedResult).reason;
   }
   globalThis.__TOKEN_VAULT_EMULATOR__ = emulator.value;
@@ -50,6 +56,8 @@ export default async function globalSetup(): Promise<void> {
     process.env[KEYCLOAK_ENV.baseUrl] = keycloak.value.baseUrl;
     process.env[KEYCLOAK_ENV.adminUsername] = keycloak.value.adminUsername;
     process.env[KEYCLOAK_ENV.adminPassword] = keycloak.value.adminPassword;
-    process.stderr.write(`global-setup: Keycloak ${keycloak.value.version} answered ${keycloak.value.startMs} ms after its start\n`);
+    process.stderr.write(
+      `global-setup: Keycloak ${keycloak.value.version} answered ${keycloak.value.startMs} ms after its start\n`,
+    );
   }
 }

@@ -18,7 +18,8 @@ export default async function globalTeardown(): Promise<void> {
 }
 
 function scanForLeaks(): void {
-  const read = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')) : []);
+  const read = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')) : [];
   const logs = read(LOG_DIR).join('\n');
   const sensitive = new Set(
     read(SENSITIVE_DIR)
@@ -27,8 +28,12 @@ function scanForLeaks(): void {
       .map((line) => Buffer.from(line, 'base64').toString('utf8')),
   );
   const leaked = [...sensitive].filter((value) => logs.includes(value));
-  console.log(`leak-guard: scanned ${logs.length} bytes of captured output for ${sensitive.size} sensitive values: ${leaked.length} found`);
+  console.log(
+    `leak-guard: scanned ${logs.length} bytes of captured output for ${sensitive.size} sensitive values: ${leaked.length} found`,
+  );
   if (leaked.length > 0) {
-    throw new Error(`leak-guard: ${leaked.length} sensitive value(s) appeared in captured output (first starts with ${leaked[0]!.slice(0, 4)}...). See test/out/logs.`);
+    throw new Error(
+      `leak-guard: ${leaked.length} sensitive value(s) appeared in captured output (first starts with ${leaked[0]!.slice(0, 4)}...). See test/out/logs.`,
+    );
   }
 }

@@ -20,9 +20,11 @@ export function registerSensitive(...values: Array<string | Uint8Array | undefin
   mkdirSync(SENSITIVE_DIR, { recursive: true });
   for (const value of values) {
     if (value === undefined) continue;
-    const forms = typeof value === 'string' ? [value] : [Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')];
+    const forms =
+      typeof value === 'string' ? [value] : [Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')];
     for (const form of forms) {
-      if (form.length >= MIN_SENSITIVE_LENGTH) appendFileSync(join(SENSITIVE_DIR, `${process.pid}.txt`), `${Buffer.from(form).toString('base64')}\n`);
+      if (form.length >= MIN_SENSITIVE_LENGTH)
+        appendFileSync(join(SENSITIVE_DIR, `${process.pid}.txt`), `${Buffer.from(form).toString('base64')}\n`);
     }
   }
 }

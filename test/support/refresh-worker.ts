@@ -53,10 +53,21 @@ async function main(): Promise<void> {
     Array.from({ length: task.concurrency }, async () => {
       const started = performance.now();
       try {
-        const token = await tokens.fetch({ userId: task.userId, applicationId: 'default', minValiditySeconds: task.minValiditySeconds ?? 60 }, Deadline.fromRemaining(FUNCTIONS.tokenFetch.timeoutSeconds * 1000, SYSTEM_CLOCK));
-        return { ok: true, tokenSha256: createHash('sha256').update(token.accessToken).digest('hex'), ms: performance.now() - started };
+        const token = await tokens.fetch(
+          { userId: task.userId, applicationId: 'default', minValiditySeconds: task.minValiditySeconds ?? 60 },
+          Deadline.fromRemaining(FUNCTIONS.tokenFetch.timeoutSeconds * 1000, SYSTEM_CLOCK),
+        );
+        return {
+          ok: true,
+          tokenSha256: createHash('sha256').update(token.accessToken).digest('hex'),
+          ms: performance.now() - started,
+        };
       } catch (error) {
-        return { ok: false, code: error instanceof VaultError ? error.code : 'unexpected', ms: performance.now() - started };
+        return {
+          ok: false,
+          code: error instanceof VaultError ? error.code : 'unexpected',
+          ms: performance.now() - started,
+        };
       }
     }),
   );

@@ -74,7 +74,11 @@ export function testDeadline(ms = 20_000): Deadline {
 }
 
 /** The stored refresh token, opened with the vault's own sealer (to compare rotations); registered as sensitive. */
-export async function openStoredRefreshToken(vault: AnyVault, userId: string, applicationId = 'default'): Promise<string> {
+export async function openStoredRefreshToken(
+  vault: AnyVault,
+  userId: string,
+  applicationId = 'default',
+): Promise<string> {
   const connection = decodeConnection(await storedRecord(vault, userId, applicationId));
   if (connection?.status !== 'active') throw new Error(`${userId} has no active connection`);
   const token = await vault.container.sealer().openRefreshToken(connection, testDeadline());
@@ -84,7 +88,11 @@ export async function openStoredRefreshToken(vault: AnyVault, userId: string, ap
 }
 
 /** The stored access token, opened with the vault's own sealer; registered as sensitive. */
-export async function openStoredAccessToken(vault: AnyVault, userId: string, applicationId = 'default'): Promise<string> {
+export async function openStoredAccessToken(
+  vault: AnyVault,
+  userId: string,
+  applicationId = 'default',
+): Promise<string> {
   const connection = decodeConnection(await storedRecord(vault, userId, applicationId));
   if (connection?.status !== 'active') throw new Error(`${userId} has no active connection`);
   const token = await vault.container.sealer().openAccessToken(connection, testDeadline());
@@ -93,8 +101,18 @@ export async function openStoredAccessToken(vault: AnyVault, userId: string, app
 }
 
 /** The connection item as stored (strongly consistent read). */
-export async function storedRecord(vault: AnyVault, userId: string, applicationId = 'default'): Promise<StoredItem | undefined> {
-  const out = await vault.resources.doc.send(new GetCommand({ TableName: vault.resources.connectionsTable, Key: { userId, applicationId }, ConsistentRead: true }));
+export async function storedRecord(
+  vault: AnyVault,
+  userId: string,
+  applicationId = 'default',
+): Promise<StoredItem | undefined> {
+  const out = await vault.resources.doc.send(
+    new GetCommand({
+      TableName: vault.resources.connectionsTable,
+      Key: { userId, applicationId },
+      ConsistentRead: true,
+    }),
+  );
   return out.Item as StoredItem | undefined;
 }
 
@@ -103,7 +121,12 @@ export async function storedRecord(vault: AnyVault, userId: string, applicationI
  * from now (negative: already expired), and due in the sweep's index accordingly. The version is unchanged, so
  * for the coordinator this is the same item, only later. The provider's own token stays what it is.
  */
-export async function ageAccessToken(vault: AnyVault, userId: string, validForMs: number, marginMs = 5 * 60 * 1000): Promise<void> {
+export async function ageAccessToken(
+  vault: AnyVault,
+  userId: string,
+  validForMs: number,
+  marginMs = 5 * 60 * 1000,
+): Promise<void> {
   const now = Date.now();
   const times = { accessTokenIssuedAt: now - 60 * 60 * 1000, accessTokenExpiresAt: now + validForMs };
   await vault.resources.doc.send(
@@ -112,7 +135,11 @@ export async function ageAccessToken(vault: AnyVault, userId: string, validForMs
       Key: { userId, applicationId: 'default' },
       UpdateExpression: 'SET accessTokenIssuedAt = :i, accessTokenExpiresAt = :e, refreshDueAt = :d',
       ConditionExpression: 'attribute_exists(userId)',
-      ExpressionAttributeValues: { ':i': times.accessTokenIssuedAt, ':e': times.accessTokenExpiresAt, ':d': dueAt(times, marginMs) },
+      ExpressionAttributeValues: {
+        ':i': times.accessTokenIssuedAt,
+        ':e': times.accessTokenExpiresAt,
+        ':d': dueAt(times, marginMs),
+      },
     }),
   );
 }
@@ -149,9 +176,15 @@ export interface CoreParts {
  * A refresh coordinator (and the refresher under it) wired exactly as the container wires its own, on the
  * container's stores, sealer and provider, with some parts replaced.
  */
-export function coreOf(container: Container, parts: CoreParts = {}): { readonly coordinator: RefreshCoordinator; readonly refresher: Refresher } {
+export function coreOf(
+  container: Container,
+  parts: CoreParts = {},
+): { readonly coordinator: RefreshCoordinator; readonly refresher: Refresher } {
   const leases = parts.leases ?? container.leases();
-  const metrics = { ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }), ...(parts.events === undefined ? {} : { events: parts.events }) };
+  const metrics = {
+    ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
+    ...(parts.events === undefined ? {} : { events: parts.events }),
+  };
   const refresher = new Refresher({
     connections: container.connections(),
     leases,
@@ -219,7 +252,10 @@ export function metricsRecorder(): MetricsRecorder {
     timing: (metric, dimensions, value) => void records.push({ metric, dimensions, value }),
     total: (metric, where = {}) =>
       records
-        .filter((r) => r.metric === metric && Object.entries(where).every(([k, v]) => r.dimensions[k as keyof Dimensions] === v))
+        .filter(
+          (r) =>
+            r.metric === metric && Object.entries(where).every(([k, v]) => r.dimensions[k as keyof Dimensions] === v),
+        )
         .reduce((sum, r) => sum + r.value, 0),
   };
 }
@@ -284,13 +320,19 @@ export function startWorker(env: Record<string, string>, task: WorkerTask): Work
         process.stdout.write(`${line}\n`);
         return;
       }
-      const message = JSON.parse(line.slice(WORKER_MESSAGE_PREFIX.length)) as { type: 'ready' } | { type: 'result'; results: WorkerFetch[] };
+      const message = JSON.parse(line.slice(WORKER_MESSAGE_PREFIX.length)) as
+        { type: 'ready' } | { type: 'result'; results: WorkerFetch[] };
       if (message.type === 'ready') onReady();
       else results = message.results;
     });
     child.once('close', (code, signal) => {
       if (results) resolve(results);
-      else reject(new Error(`worker ${child.pid} exited (code ${code}, signal ${signal}) without results: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else
+        reject(
+          new Error(
+            `worker ${child.pid} exited (code ${code}, signal ${signal}) without results: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
     });
   });
   // A worker that dies before `ready` must not leave the test waiting forever.

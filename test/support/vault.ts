@@ -188,7 +188,10 @@ interface VaultBase {
    * user who logs in (oidc-provider: its account id, `deny` refuses; Keycloak: the vault userId of a user
    * created on demand, default `tester`).
    */
-  authorizeAndCallback(authorizationUrl: string, options?: { loginHint?: string; tamper?: (query: URLSearchParams) => void }): Promise<APIGatewayProxyStructuredResultV2>;
+  authorizeAndCallback(
+    authorizationUrl: string,
+    options?: { loginHint?: string; tamper?: (query: URLSearchParams) => void },
+  ): Promise<APIGatewayProxyStructuredResultV2>;
   /**
    * connect + server + callback for a user (logging in as `loginHint`, default the userId); expects success. With
    * session binding, the pending redirect's handle is completed for `completeAs` (default the userId).
@@ -216,7 +219,8 @@ const FUNCTION_BY_NAME = new Map(Object.values(FUNCTIONS).map((f) => [f.name as 
 
 /** A Lambda context whose remaining time counts down from the function's timeout, as in Lambda. */
 export const fakeContext = (functionName: string): Context => {
-  const deadline = Date.now() + (FUNCTION_BY_NAME.get(functionName)?.timeoutSeconds ?? FUNCTIONS.tokenFetch.timeoutSeconds) * 1000;
+  const deadline =
+    Date.now() + (FUNCTION_BY_NAME.get(functionName)?.timeoutSeconds ?? FUNCTIONS.tokenFetch.timeoutSeconds) * 1000;
   return {
     functionName,
     functionVersion: '$LATEST',
@@ -241,7 +245,9 @@ export function callbackEvent(rawQueryString: string): APIGatewayProxyEventV2 {
     rawQueryString,
     headers: {},
     isBase64Encoded: false,
-    requestContext: { http: { method: 'GET', path: '/oauth/callback', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' } },
+    requestContext: {
+      http: { method: 'GET', path: '/oauth/callback', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+    },
   } as unknown as APIGatewayProxyEventV2;
 }
 
@@ -256,12 +262,17 @@ let handlerSets = 0;
  * bundles `<folder>/<function name>/index.js` that @token-vault/cdk ships, loaded as Lambda loads them (`npm run
  * test:lambda` runs the functions' suites so, on Lambda's Node major).
  */
-export const HANDLER_BUNDLES = process.env.TOKEN_VAULT_TEST_BUNDLES ? resolve(__dirname, '..', '..', process.env.TOKEN_VAULT_TEST_BUNDLES) : undefined;
+export const HANDLER_BUNDLES = process.env.TOKEN_VAULT_TEST_BUNDLES
+  ? resolve(__dirname, '..', '..', process.env.TOKEN_VAULT_TEST_BUNDLES)
+  : undefined;
 
 /** Loads a handler module (handlers read the environment at cold start, i.e. when the module loads, like in Lambda). */
 function loadHandler(key: keyof Handlers): unknown {
   const definition = FUNCTIONS[key];
-  const path = HANDLER_BUNDLES === undefined ? `@token-vault/cdk/${definition.entry.replace(/\.ts$/, '')}` : join(HANDLER_BUNDLES, definition.name, 'index.js');
+  const path =
+    HANDLER_BUNDLES === undefined
+      ? `@token-vault/cdk/${definition.entry.replace(/\.ts$/, '')}`
+      : join(HANDLER_BUNDLES, definition.name, 'index.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(path) as { handler: unknown }).handler;
 }
@@ -315,7 +326,9 @@ interface ServerSetup {
   close(): Promise<void>;
 }
 
-export async function startVault<S extends ServerKind = 'oidc-provider'>(options: VaultOptions<S> = {}): Promise<Vault<S>> {
+export async function startVault<S extends ServerKind = 'oidc-provider'>(
+  options: VaultOptions<S> = {},
+): Promise<Vault<S>> {
   const kind: ServerKind = options.server ?? 'oidc-provider';
   const clientSecret = `cs-${randomBytes(24).toString('base64url')}`;
   registerSensitive(clientSecret);
@@ -324,13 +337,19 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
   const client: ClientCredentials = { clientId, clientSecret, tokenEndpointAuth };
 
   // The server and the AWS resources are independent: set up together.
-  const [setup, resources] = await settleBoth<ServerSetup & ({ readonly provider: DevProvider } | { readonly keycloak: KeycloakParts }), FreshResources>(
+  const [setup, resources] = await settleBoth<
+    ServerSetup & ({ readonly provider: DevProvider } | { readonly keycloak: KeycloakParts }),
+    FreshResources
+  >(
     kind === 'keycloak' ? setUpKeycloak(client, options) : setUpOidcProvider(client, options),
     freshResources([{ applicationId: 'default', clientSecret }]),
     (s) => s.close(),
     (r) => r.close(),
   );
-  const application = { ...setup.application(resources.secretIds.default!), sessionBinding: options.sessionBinding ?? false };
+  const application = {
+    ...setup.application(resources.secretIds.default!),
+    sessionBinding: options.sessionBinding ?? false,
+  };
   const env: Record<string, string> = {
     ...functionEnvironment(resources, [application]),
     [TUNABLES.providerTimeoutMs.env]: '2000',
@@ -375,7 +394,10 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
     },
     async authorizeAndCallback(authorizationUrl, opts = {}) {
       const redirect = await setup.authorize(authorizationUrl, opts.loginHint);
-      registerSensitive(redirect.searchParams.get('code') ?? undefined, redirect.searchParams.get('state') ?? undefined);
+      registerSensitive(
+        redirect.searchParams.get('code') ?? undefined,
+        redirect.searchParams.get('state') ?? undefined,
+      );
       const query = new URLSearchParams(redirect.search);
       opts.tamper?.(query);
       return requireLoaded().callback(callbackEvent(query.toString()), fakeContext('callback'));
@@ -384,18 +406,25 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
       const returnTo = opts.returnTo ?? (application.sessionBinding ? RETURN_TO : undefined);
       const started = await base.invoke('connect', { userId, ...(returnTo === undefined ? {} : { returnTo }) });
       if (started.ok !== true) throw new Error(`connect failed: ${JSON.stringify(started)}`);
-      const response = await base.authorizeAndCallback(String(started.authorizationUrl), { loginHint: opts.loginHint ?? userId });
+      const response = await base.authorizeAndCallback(String(started.authorizationUrl), {
+        loginHint: opts.loginHint ?? userId,
+      });
       if (application.sessionBinding) {
         const location = new URL(String(response.headers?.location));
         const flowHandle = location.searchParams.get('flow');
-        if (location.searchParams.get('status') !== 'pending' || flowHandle === null) throw new Error(`callback did not park the flow: ${response.statusCode} ${location.search}`);
+        if (location.searchParams.get('status') !== 'pending' || flowHandle === null)
+          throw new Error(`callback did not park the flow: ${response.statusCode} ${location.search}`);
         registerSensitive(flowHandle);
         const completed = await base.invoke('complete', { flowHandle, userId: opts.completeAs ?? userId });
         if (completed.ok !== true) throw new Error(`complete failed: ${JSON.stringify(completed)}`);
         return;
       }
-      const ok = returnTo === undefined ? response.statusCode === 200 : String(response.headers?.location).includes('status=connected');
-      if (!ok) throw new Error(`callback did not connect: ${response.statusCode} ${String(response.headers?.location)}`);
+      const ok =
+        returnTo === undefined
+          ? response.statusCode === 200
+          : String(response.headers?.location).includes('status=connected');
+      if (!ok)
+        throw new Error(`callback did not connect: ${response.statusCode} ${String(response.headers?.location)}`);
     },
     async close() {
       try {
@@ -403,8 +432,12 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
         // read without paging (ListTables answers 100 at most) must stay short. Key and secrets cost nothing.
         const [server] = await Promise.allSettled([
           setup.close(),
-          ...[resources.connectionsTable, resources.statesTable].map((TableName) => resources.ddb.send(new DeleteTableCommand({ TableName }))),
-          ...[resources.refreshQueueUrl, resources.refreshDeadLetterQueueUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+          ...[resources.connectionsTable, resources.statesTable].map((TableName) =>
+            resources.ddb.send(new DeleteTableCommand({ TableName })),
+          ),
+          ...[resources.refreshQueueUrl, resources.refreshDeadLetterQueueUrl].map((QueueUrl) =>
+            sqs.send(new DeleteQueueCommand({ QueueUrl })),
+          ),
         ]);
         if (server.status === 'rejected') throw server.reason;
       } finally {
@@ -419,7 +452,12 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(options
 }
 
 /** Both promises, or neither: when one fails, what the other made is released and the failure is thrown. */
-async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>, releaseA: (value: A) => Promise<void> | void, releaseB: (value: B) => Promise<void> | void): Promise<[A, B]> {
+async function settleBoth<A, B>(
+  a: Promise<A>,
+  b: Promise<B>,
+  releaseA: (value: A) => Promise<void> | void,
+  releaseB: (value: B) => Promise<void> | void,
+): Promise<[A, B]> {
   const [ra, rb] = await Promise.allSettled([a, b]);
   if (ra.status === 'fulfilled' && rb.status === 'fulfilled') return [ra.value, rb.value];
   if (ra.status === 'fulfilled') await releaseA(ra.value);
@@ -429,9 +467,19 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>, releaseA: (value: 
 
 // ------------------------------------------------------------------------------------------- oidc-provider
 
-async function setUpOidcProvider(client: ClientCredentials, options: VaultOptions): Promise<ServerSetup & { readonly provider: DevProvider }> {
+async function setUpOidcProvider(
+  client: ClientCredentials,
+  options: VaultOptions,
+): Promise<ServerSetup & { readonly provider: DevProvider }> {
   const provider = await startDevProvider({
-    clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: client.tokenEndpointAuth }],
+    clients: [
+      {
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: client.tokenEndpointAuth,
+      },
+    ],
     ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
     ...(options.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
   });
@@ -445,7 +493,8 @@ async function setUpOidcProvider(client: ClientCredentials, options: VaultOption
     resetStats: () => provider.resetStats(),
     endUserSessions: (userId) => provider.revokeGrants(userId),
     introspect: (token, hint) => introspect(provider.introspectionUrl, client, token, hint),
-    isRefreshTokenActive: async (token) => (await introspect(provider.introspectionUrl, client, token, 'refresh_token')).active === true,
+    isRefreshTokenActive: async (token) =>
+      (await introspect(provider.introspectionUrl, client, token, 'refresh_token')).active === true,
     refreshGrant: (token) => refreshGrant(provider.tokenUrl, client, token),
   };
   return {
@@ -460,7 +509,8 @@ async function setUpOidcProvider(client: ClientCredentials, options: VaultOption
         tokenEndpointAuth: client.tokenEndpointAuth,
         ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
       }),
-    authorize: (authorizationUrl, loginHint) => completeAuthorization(authorizationUrl, loginHint === undefined ? {} : { loginHint }),
+    authorize: (authorizationUrl, loginHint) =>
+      completeAuthorization(authorizationUrl, loginHint === undefined ? {} : { loginHint }),
     close: () => provider.stop(),
   };
 }
@@ -473,7 +523,9 @@ function keycloakTarget(): { baseUrl: string; adminUsername: string; adminPasswo
   const adminUsername = process.env[KEYCLOAK_ENV.adminUsername];
   const adminPassword = process.env[KEYCLOAK_ENV.adminPassword];
   if (!baseUrl || !adminUsername || !adminPassword) {
-    throw new Error(`no Keycloak for this test run: ${KEYCLOAK_ENV.baseUrl} and its admin credentials are set by test/support/global-setup.ts (run the tests through jest)`);
+    throw new Error(
+      `no Keycloak for this test run: ${KEYCLOAK_ENV.baseUrl} and its admin credentials are set by test/support/global-setup.ts (run the tests through jest)`,
+    );
   }
   registerSensitive(adminPassword);
   return { baseUrl, adminUsername, adminPassword };
@@ -481,13 +533,18 @@ function keycloakTarget(): { baseUrl: string; adminUsername: string; adminPasswo
 
 /** A vault userId as a Keycloak username: itself when Keycloak keeps it as it is (3+ characters, lower case), else a digest. */
 function keycloakUsername(userId: string): string {
-  return /^[a-z0-9][a-z0-9._-]{2,63}$/.test(userId) ? userId : `user-${createHash('sha256').update(userId).digest('hex').slice(0, 24)}`;
+  return /^[a-z0-9][a-z0-9._-]{2,63}$/.test(userId)
+    ? userId
+    : `user-${createHash('sha256').update(userId).digest('hex').slice(0, 24)}`;
 }
 
 /** Who logs in when the test names nobody. */
 const DEFAULT_KEYCLOAK_USER = 'tester';
 
-async function setUpKeycloak(client: ClientCredentials, options: VaultOptions): Promise<ServerSetup & { readonly keycloak: KeycloakParts }> {
+async function setUpKeycloak(
+  client: ClientCredentials,
+  options: VaultOptions,
+): Promise<ServerSetup & { readonly keycloak: KeycloakParts }> {
   const admin = new KeycloakAdmin(keycloakTarget());
   // Unique per vault: test files (and vaults within one) never see each other's users, sessions or events.
   const realmName = `vault-${randomBytes(5).toString('hex')}`;
@@ -495,11 +552,21 @@ async function setUpKeycloak(client: ClientCredentials, options: VaultOptions): 
   const realm = await admin.createRealm({
     realm: realmName,
     accessTokenLifespanSeconds: options.accessTokenTtlSeconds ?? 300,
-    ...(ttl === undefined ? {} : { ssoSessionIdleTimeoutSeconds: ttl, offlineSessionIdleTimeoutSeconds: ttl, ssoSessionMaxLifespanSeconds: Math.max(ttl, 3600) }),
+    ...(ttl === undefined
+      ? {}
+      : {
+          ssoSessionIdleTimeoutSeconds: ttl,
+          offlineSessionIdleTimeoutSeconds: ttl,
+          ssoSessionMaxLifespanSeconds: Math.max(ttl, 3600),
+        }),
   });
   const users = new Map<string, Promise<{ username: string; password: string }>>();
   try {
-    await realm.createClient({ clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: REDIRECT_URI });
+    await realm.createClient({
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      redirectUri: REDIRECT_URI,
+    });
   } catch (err) {
     await realm.delete().catch(() => undefined);
     throw err;
@@ -522,7 +589,8 @@ async function setUpKeycloak(client: ClientCredentials, options: VaultOptions): 
     const { username, password } = await ensureUser(userId);
     return keycloakLogin(authorizationUrl, { username, password, redirectUri: REDIRECT_URI });
   };
-  const events = (...types: string[]): Promise<KeycloakEvent[]> => realm.listEvents({ clientId: client.clientId, types });
+  const events = (...types: string[]): Promise<KeycloakEvent[]> =>
+    realm.listEvents({ clientId: client.clientId, types });
 
   const endpoints = realm.endpoints;
   const server: AuthorizationServer = {
@@ -538,7 +606,8 @@ async function setUpKeycloak(client: ClientCredentials, options: VaultOptions): 
         authorizationCodeGrants: count('CODE_TO_TOKEN'),
         refreshGrants: count('REFRESH_TOKEN'),
         refreshFailures: count('REFRESH_TOKEN_ERROR'),
-        reuseDetected: all.filter((e) => e.type === 'REFRESH_TOKEN_ERROR' && /reuse/i.test(e.details?.reason ?? '')).length,
+        reuseDetected: all.filter((e) => e.type === 'REFRESH_TOKEN_ERROR' && /reuse/i.test(e.details?.reason ?? ''))
+          .length,
         revocations: count('REVOKE_GRANT'),
         tokenRequests: count('CODE_TO_TOKEN', 'CODE_TO_TOKEN_ERROR', 'REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR'),
       };
@@ -550,12 +619,19 @@ async function setUpKeycloak(client: ClientCredentials, options: VaultOptions): 
       return ended.sessions + ended.offlineClients.length;
     },
     introspect: (token, hint) => introspect(endpoints.introspectionUrl, client, token, hint),
-    isRefreshTokenActive: async (token) => (await introspect(endpoints.introspectionUrl, client, token, 'refresh_token')).active === true,
+    isRefreshTokenActive: async (token) =>
+      (await introspect(endpoints.introspectionUrl, client, token, 'refresh_token')).active === true,
     refreshGrant: (token) => refreshGrant(endpoints.tokenUrl, client, token),
   };
   return {
     server,
-    keycloak: { realm, username: keycloakUsername, ensureUser: async (userId) => (await ensureUser(userId)).username, login, events },
+    keycloak: {
+      realm,
+      username: keycloakUsername,
+      ensureUser: async (userId) => (await ensureUser(userId)).username,
+      login,
+      events,
+    },
     application: (clientSecretId) =>
       keycloakApplication(endpoints, {
         applicationId: 'default',
@@ -581,9 +657,16 @@ interface ClientCredentials {
 }
 
 /** A form POST authenticated as the client, the way the client authenticates at the token endpoint. */
-async function postAsClient(url: string, client: ClientCredentials, fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+async function postAsClient(
+  url: string,
+  client: ClientCredentials,
+  fields: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const form = new URLSearchParams(fields);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
   if (client.tokenEndpointAuth === 'client_secret_basic') {
     const encode = (value: string): string => encodeURIComponent(value);
     headers.authorization = `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString('base64')}`;
@@ -602,14 +685,30 @@ async function postAsClient(url: string, client: ClientCredentials, fields: Reco
   return { status: res.status, body };
 }
 
-async function introspect(url: string, client: ClientCredentials, token: string, hint?: 'access_token' | 'refresh_token'): Promise<Introspection> {
-  const { status, body } = await postAsClient(url, client, { token, ...(hint === undefined ? {} : { token_type_hint: hint }) });
-  if (status !== 200 || typeof body.active !== 'boolean') throw new Error(`introspection answered HTTP ${status}${typeof body.error === 'string' ? ` ${body.error}` : ''}`);
+async function introspect(
+  url: string,
+  client: ClientCredentials,
+  token: string,
+  hint?: 'access_token' | 'refresh_token',
+): Promise<Introspection> {
+  const { status, body } = await postAsClient(url, client, {
+    token,
+    ...(hint === undefined ? {} : { token_type_hint: hint }),
+  });
+  if (status !== 200 || typeof body.active !== 'boolean')
+    throw new Error(`introspection answered HTTP ${status}${typeof body.error === 'string' ? ` ${body.error}` : ''}`);
   return body as Introspection;
 }
 
-async function refreshGrant(url: string, client: ClientCredentials, refreshToken: string): Promise<RefreshGrantOutcome> {
-  const { status, body } = await postAsClient(url, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+async function refreshGrant(
+  url: string,
+  client: ClientCredentials,
+  refreshToken: string,
+): Promise<RefreshGrantOutcome> {
+  const { status, body } = await postAsClient(url, client, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+  });
   for (const field of ['access_token', 'refresh_token', 'id_token']) {
     if (typeof body[field] === 'string') registerSensitive(body[field]);
   }

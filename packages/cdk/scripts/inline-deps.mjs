@@ -22,7 +22,9 @@ function* jsFiles(dir) {
 const keepRelative = (entry) => ({
   name: 'keep-relative',
   setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'entry-point' || args.importer !== entry ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.kind === 'entry-point' || args.importer !== entry ? undefined : { path: args.path, external: true },
+    );
   },
 });
 

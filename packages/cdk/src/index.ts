@@ -3,7 +3,13 @@
  * The Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export { ProactiveRefreshPolicy, ScopedFunction, TokenVault, type ApplicationScope, type TokenVaultProps } from './constructs/token-vault';
+export {
+  ProactiveRefreshPolicy,
+  ScopedFunction,
+  TokenVault,
+  type ApplicationScope,
+  type TokenVaultProps,
+} from './constructs/token-vault';
 export { type TokenVaultOptions } from './constructs/token-vault-options';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {

@@ -12,7 +12,10 @@ const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 rmSync(join(pkg, 'lib'), { recursive: true, force: true });
 for (const entry of ['index', 'contract']) {
-  for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
+  for (const [format, ext] of [
+    ['cjs', 'cjs'],
+    ['esm', 'mjs'],
+  ]) {
     await build({
       entryPoints: [join(pkg, 'src', `${entry}.ts`)],
       outfile: join(pkg, 'lib', `${entry}.${ext}`),
@@ -25,5 +28,7 @@ for (const entry of ['index', 'contract']) {
     });
   }
 }
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.json')], {
+  stdio: 'inherit',
+});
 console.log('@token-vault/client built into lib/');

@@ -24,7 +24,11 @@ export interface ApiRequestDeps {
   readonly backoffMaxMs: number;
   readonly maxRetryAfterSeconds: number;
   getAccessToken(userId: string, applicationId: string | undefined): Promise<TokenAnswer>;
-  refreshAccessToken(userId: string, applicationId: string | undefined, rejectedAccessToken: string): Promise<TokenAnswer>;
+  refreshAccessToken(
+    userId: string,
+    applicationId: string | undefined,
+    rejectedAccessToken: string,
+  ): Promise<TokenAnswer>;
 }
 
 /** A parsed `WWW-Authenticate: Bearer ...` challenge (RFC 6750 §3). */
@@ -64,7 +68,11 @@ export function parseRetryAfter(header: string | null, nowMs: number): number | 
  * Delay before retry number `retry` (0-based): full jitter, `random() * min(max, base * 2^retry)`; when the
  * server named a wait, that wait plus a jitter of up to `base`, so that callers told the same moment spread out.
  */
-export function backoffDelayMs(retry: number, retryAfterSeconds: number | undefined, deps: Pick<ApiRequestDeps, 'random' | 'backoffBaseMs' | 'backoffMaxMs'>): number {
+export function backoffDelayMs(
+  retry: number,
+  retryAfterSeconds: number | undefined,
+  deps: Pick<ApiRequestDeps, 'random' | 'backoffBaseMs' | 'backoffMaxMs'>,
+): number {
   if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000 + Math.floor(deps.random() * deps.backoffBaseMs);
   const ceiling = Math.min(deps.backoffMaxMs, deps.backoffBaseMs * 2 ** retry);
   return Math.floor(deps.random() * ceiling);
@@ -82,7 +90,12 @@ export function resolveEndpoint(apiBaseUrl: string, endpoint: string): URL {
 }
 
 /** Runs one API request with the policy described in the file comment. See {@link TokenVaultClient.apiRequest}. */
-export async function runApiRequest(deps: ApiRequestDeps, userId: string, endpoint: string, init: ApiRequestInit = {}): Promise<Response> {
+export async function runApiRequest(
+  deps: ApiRequestDeps,
+  userId: string,
+  endpoint: string,
+  init: ApiRequestInit = {},
+): Promise<Response> {
   const { applicationId, ...requestInit } = init;
   const url = resolveEndpoint(deps.apiBaseUrl, endpoint);
   let refreshed = false;
@@ -96,12 +109,19 @@ export async function runApiRequest(deps: ApiRequestDeps, userId: string, endpoi
     let response: Response;
     let token: TokenAnswer;
     try {
-      token = rejected === undefined ? await deps.getAccessToken(userId, applicationId) : await deps.refreshAccessToken(userId, applicationId, rejected);
+      token =
+        rejected === undefined
+          ? await deps.getAccessToken(userId, applicationId)
+          : await deps.refreshAccessToken(userId, applicationId, rejected);
       rejected = undefined;
       response = await send(deps, url, requestInit, token);
     } catch (err) {
       // The vault itself throttles (token-fetch or refresh): same policy as an API 429.
-      if (err instanceof RateLimitedError && attempts < deps.maxRateLimitAttempts && withinCap(deps, err.retryAfterSeconds)) {
+      if (
+        err instanceof RateLimitedError &&
+        attempts < deps.maxRateLimitAttempts &&
+        withinCap(deps, err.retryAfterSeconds)
+      ) {
         await deps.sleep(backoffDelayMs(retries++, err.retryAfterSeconds, deps));
         continue;
       }
@@ -132,7 +152,10 @@ export async function runApiRequest(deps: ApiRequestDeps, userId: string, endpoi
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), deps.now());
       await discard(response);
       if (attempts >= deps.maxRateLimitAttempts || !withinCap(deps, retryAfter)) {
-        throw new RateLimitedError(`the API kept answering 429 for ${url.pathname} (${attempts} attempt(s))`, retryAfter);
+        throw new RateLimitedError(
+          `the API kept answering 429 for ${url.pathname} (${attempts} attempt(s))`,
+          retryAfter,
+        );
       }
       await deps.sleep(backoffDelayMs(retries++, retryAfter, deps));
       continue;

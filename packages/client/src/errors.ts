@@ -14,7 +14,11 @@ export class TokenVaultError extends Error {
   /** Seconds to wait before trying again, when known. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable?: boolean; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE[code];
@@ -108,9 +112,14 @@ export function errorFromAnswer(error: ErrorBody): TokenVaultError {
     case 'provider_unavailable':
       return new ProviderUnavailableError(message, error.retryAfterSeconds);
     case 'internal_error':
-      return new VaultInternalError(message, error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds });
+      return new VaultInternalError(
+        message,
+        error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds },
+      );
     default:
       // A code this library does not know yet (a newer vault): keep its retryability, report it as internal.
-      return new VaultInternalError(`unexpected error code from the vault: ${String((error as { code: unknown }).code)}`);
+      return new VaultInternalError(
+        `unexpected error code from the vault: ${String((error as { code: unknown }).code)}`,
+      );
   }
 }

@@ -74,9 +74,14 @@ export class TokenCache {
    * meanwhile), answers that; when a replacement for the key is running, shares it; else drops the cached token,
    * runs `load` and stores its result. Many callers whose token was rejected together thus cause one refresh.
    */
-  replace(key: string, rejectedAccessToken: string | undefined, load: () => Promise<TokenAnswer>): Promise<TokenAnswer> {
+  replace(
+    key: string,
+    rejectedAccessToken: string | undefined,
+    load: () => Promise<TokenAnswer>,
+  ): Promise<TokenAnswer> {
     const cached = this.get(key);
-    if (cached && rejectedAccessToken !== undefined && cached.accessToken !== rejectedAccessToken) return Promise.resolve(cached);
+    if (cached && rejectedAccessToken !== undefined && cached.accessToken !== rejectedAccessToken)
+      return Promise.resolve(cached);
     const running = this.#loading.get(key);
     if (running && this.#replacing.has(key)) return running;
     this.invalidate(key);

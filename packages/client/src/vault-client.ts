@@ -45,7 +45,11 @@ const DEFAULT_INVOKE_TIMEOUT_MS = Math.max(...Object.values(FUNCTION_TIMEOUT_SEC
  * safe to repeat.
  */
 export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClientConfig = {}): LambdaClient {
-  return new LambdaClient({ ...config, maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: invokeTimeoutMs, throwOnRequestTimeout: true } });
+  return new LambdaClient({
+    ...config,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 3000, requestTimeout: invokeTimeoutMs, throwOnRequestTimeout: true },
+  });
 }
 
 /** Options of {@link TokenVaultClient}. Every option has a default suited to a Lambda function. */
@@ -155,10 +159,13 @@ export class TokenVaultClient {
 
   constructor(options: TokenVaultClientOptions = {}) {
     this.#lambda = options.lambda ?? defaultLambdaClient(options.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS);
-    this.#tokenFetchFunction = options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTION_NAMES.tokenFetch;
-    this.#refreshFunction = options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTION_NAMES.refresh;
+    this.#tokenFetchFunction =
+      options.tokenFetchFunction || process.env[CLIENT_ENV.TOKEN_FETCH_FUNCTION] || FUNCTION_NAMES.tokenFetch;
+    this.#refreshFunction =
+      options.refreshFunction || process.env[CLIENT_ENV.REFRESH_FUNCTION] || FUNCTION_NAMES.refresh;
     this.#statusFunction = options.statusFunction || process.env[CLIENT_ENV.STATUS_FUNCTION] || FUNCTION_NAMES.status;
-    this.#completeFunction = options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
+    this.#completeFunction =
+      options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
     this.#applicationScoped = options.applicationScoped ?? process.env[CLIENT_ENV.APPLICATION_SCOPED] === 'true';
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
     const now = options.now ?? Date.now;
@@ -168,7 +175,8 @@ export class TokenVaultClient {
       ...(options.maxCachedTokens === undefined ? {} : { maxEntries: options.maxCachedTokens }),
     });
     const maxRateLimitAttempts = options.maxRateLimitAttempts ?? 3;
-    if (!Number.isInteger(maxRateLimitAttempts) || maxRateLimitAttempts < 1) throw new RangeError('maxRateLimitAttempts must be an integer >= 1');
+    if (!Number.isInteger(maxRateLimitAttempts) || maxRateLimitAttempts < 1)
+      throw new RangeError('maxRateLimitAttempts must be an integer >= 1');
     this.#apiDeps = {
       apiBaseUrl: options.apiBaseUrl ?? DEFAULT_API_BASE_URL,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -179,9 +187,13 @@ export class TokenVaultClient {
       backoffBaseMs: options.backoffBaseMs ?? 200,
       backoffMaxMs: options.backoffMaxMs ?? 5000,
       maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 30,
-      getAccessToken: (userId, applicationId) => this.getAccessToken(userId, applicationId === undefined ? {} : { applicationId }),
+      getAccessToken: (userId, applicationId) =>
+        this.getAccessToken(userId, applicationId === undefined ? {} : { applicationId }),
       refreshAccessToken: (userId, applicationId, rejectedAccessToken) =>
-        this.refreshAccessToken(userId, { rejectedAccessToken, ...(applicationId === undefined ? {} : { applicationId }) }),
+        this.refreshAccessToken(userId, {
+          rejectedAccessToken,
+          ...(applicationId === undefined ? {} : { applicationId }),
+        }),
     };
   }
 
@@ -222,7 +234,9 @@ export class TokenVaultClient {
       applicationId,
       ...(options.rejectedAccessToken === undefined ? {} : { rejectedAccessToken: options.rejectedAccessToken }),
     };
-    return this.#cache.replace(cacheKey(userId, applicationId), options.rejectedAccessToken, () => this.#invoke(this.#refreshFunction, request));
+    return this.#cache.replace(cacheKey(userId, applicationId), options.rejectedAccessToken, () =>
+      this.#invoke(this.#refreshFunction, request),
+    );
   }
 
   /**
@@ -266,13 +280,25 @@ export class TokenVaultClient {
    * @throws InvalidRequestError for an unknown application, VaultInternalError for a failed invocation
    */
   async status(userId: string, options: { applicationId?: string } = {}): Promise<ConnectionStatus[]> {
-    const request: StatusRequest = { userId, ...(options.applicationId === undefined ? {} : { applicationId: options.applicationId }) };
+    const request: StatusRequest = {
+      userId,
+      ...(options.applicationId === undefined ? {} : { applicationId: options.applicationId }),
+    };
     // A scoped caller reaches status through the application's alias, and sees that application only.
-    const qualifier = this.#applicationScoped ? applicationAlias(options.applicationId ?? this.#applicationId) : undefined;
-    const answer = await this.#invokeFor(this.#statusFunction, request, (v) => (Array.isArray(v.connections) ? { ok: true as const, connections: v.connections as ConnectionStatus[] } : undefined), qualifier);
+    const qualifier = this.#applicationScoped
+      ? applicationAlias(options.applicationId ?? this.#applicationId)
+      : undefined;
+    const answer = await this.#invokeFor(
+      this.#statusFunction,
+      request,
+      (v) =>
+        Array.isArray(v.connections)
+          ? { ok: true as const, connections: v.connections as ConnectionStatus[] }
+          : undefined,
+      qualifier,
+    );
     return answer.connections;
   }
-
 
   /** Forgets the cached token of one user (all applications when `applicationId` is absent: the whole cache). */
   forget(userId?: string, applicationId?: string): void {
@@ -281,15 +307,26 @@ export class TokenVaultClient {
   }
 
   #invoke(functionName: string, request: TokenFetchRequest | RefreshRequest): Promise<TokenAnswer> {
-    const qualifier = this.#applicationScoped ? applicationAlias(request.applicationId ?? this.#applicationId) : undefined;
+    const qualifier = this.#applicationScoped
+      ? applicationAlias(request.applicationId ?? this.#applicationId)
+      : undefined;
     return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier);
   }
 
-  async #invokeFor<T extends { ok: true }>(functionName: string, request: object, okShape: (v: Record<string, unknown>) => T | undefined, qualifier?: string): Promise<T> {
+  async #invokeFor<T extends { ok: true }>(
+    functionName: string,
+    request: object,
+    okShape: (v: Record<string, unknown>) => T | undefined,
+    qualifier?: string,
+  ): Promise<T> {
     let output;
     try {
       output = await this.#lambda.send(
-        new InvokeCommand({ FunctionName: functionName, ...(qualifier === undefined ? {} : { Qualifier: qualifier }), Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+        new InvokeCommand({
+          FunctionName: functionName,
+          ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
+          Payload: new TextEncoder().encode(JSON.stringify(request)),
+        }),
       );
     } catch (err) {
       const name = err instanceof Error ? err.name : 'Error';
@@ -307,7 +344,10 @@ export class TokenVaultClient {
 }
 
 /** Parses and shape-checks an answer; undefined for anything else. The payload is never quoted (it holds a token). */
-function parseAnswer<T>(payload: Uint8Array | undefined, okShape: (v: Record<string, unknown>) => T | undefined): Answer<T> | undefined {
+function parseAnswer<T>(
+  payload: Uint8Array | undefined,
+  okShape: (v: Record<string, unknown>) => T | undefined,
+): Answer<T> | undefined {
   if (!payload || payload.length === 0) return undefined;
   let value: unknown;
   try {
@@ -335,10 +375,24 @@ function parseAnswer<T>(payload: Uint8Array | undefined, okShape: (v: Record<str
 }
 
 function tokenAnswerOf(v: Record<string, unknown>): TokenAnswer | undefined {
-  const ok = typeof v.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'string' && !Number.isNaN(Date.parse(v.expiresAt));
-  return ok ? { ok: true, accessToken: v.accessToken as string, tokenType: v.tokenType as string, expiresAt: v.expiresAt as string, scope: typeof v.scope === 'string' ? v.scope : '' } : undefined;
+  const ok =
+    typeof v.accessToken === 'string' &&
+    typeof v.tokenType === 'string' &&
+    typeof v.expiresAt === 'string' &&
+    !Number.isNaN(Date.parse(v.expiresAt));
+  return ok
+    ? {
+        ok: true,
+        accessToken: v.accessToken as string,
+        tokenType: v.tokenType as string,
+        expiresAt: v.expiresAt as string,
+        scope: typeof v.scope === 'string' ? v.scope : '',
+      }
+    : undefined;
 }
 
 function completeAnswerOf(v: Record<string, unknown>): CompleteAnswer | undefined {
-  return typeof v.applicationId === 'string' && typeof v.reconnected === 'boolean' ? { ok: true, applicationId: v.applicationId, reconnected: v.reconnected } : undefined;
+  return typeof v.applicationId === 'string' && typeof v.reconnected === 'boolean'
+    ? { ok: true, applicationId: v.applicationId, reconnected: v.reconnected }
+    : undefined;
 }

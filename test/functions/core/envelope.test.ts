@@ -19,10 +19,13 @@ afterAll(() => aws.close());
 function countingKms(): { kms: KMSClient; calls: string[] } {
   const kms = new KMSClient({});
   const calls: string[] = [];
-  kms.middlewareStack.add((next, context) => async (args) => {
-    calls.push(context.commandName ?? 'unknown');
-    return next(args);
-  }, { step: 'initialize', name: 'countCalls' });
+  kms.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(context.commandName ?? 'unknown');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
   return { kms, calls };
 }
 
@@ -40,10 +43,16 @@ describe('EnvelopeCipher', () => {
   it('round-trips with one KMS call to seal and none to open while the key is cached', async () => {
     const { kms, calls } = countingKms();
     const cipher = new EnvelopeCipher({ kms, keyId: aws.keyId });
-    const sealed = await cipher.seal(alice, { accessToken: 'access-token-value', refreshToken: 'refresh-token-value' }, testDeadline());
+    const sealed = await cipher.seal(
+      alice,
+      { accessToken: 'access-token-value', refreshToken: 'refresh-token-value' },
+      testDeadline(),
+    );
     registerSensitive(sealed.encryptedDataKey);
     expect(Buffer.from(sealed.fields.accessToken!).includes(Buffer.from('access-token-value'))).toBe(false);
-    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline())).toBe('refresh-token-value');
+    expect(
+      await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline()),
+    ).toBe('refresh-token-value');
     expect(calls).toEqual(['GenerateDataKeyCommand']);
     expect(cipher.hasKey(alice, sealed.encryptedDataKey)).toBe(true);
     // The cached key is bound to its row: another row must go to KMS.
@@ -59,9 +68,17 @@ describe('EnvelopeCipher', () => {
 
   it('shares one Decrypt among concurrent cold opens of the same key', async () => {
     const { kms, calls } = countingKms();
-    const sealed = await new EnvelopeCipher({ kms, keyId: aws.keyId }).seal(alice, { accessToken: 'shared-access-token' }, testDeadline());
+    const sealed = await new EnvelopeCipher({ kms, keyId: aws.keyId }).seal(
+      alice,
+      { accessToken: 'shared-access-token' },
+      testDeadline(),
+    );
     const cold = new EnvelopeCipher({ kms, keyId: aws.keyId });
-    const opened = await Promise.all(Array.from({ length: 25 }, () => cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!, testDeadline())));
+    const opened = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        cold.open(alice, sealed.encryptedDataKey, 'accessToken', sealed.fields.accessToken!, testDeadline()),
+      ),
+    );
     expect(new Set(opened)).toEqual(new Set(['shared-access-token']));
     expect(calls.filter((c) => c === 'DecryptCommand')).toHaveLength(1);
   });
@@ -75,14 +92,18 @@ describe('EnvelopeCipher', () => {
     expect(() => cipher.sealWith(dataKey, bob, { accessToken: 'x' })).toThrow('Data key was made for another row.');
     const sealed = cipher.sealWith(dataKey, alice, { refreshToken: 'pre-keyed-refresh-token' });
     expect(dataKey.plaintext.every((byte) => byte === 0)).toBe(true);
-    expect(await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline())).toBe('pre-keyed-refresh-token');
+    expect(
+      await cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline()),
+    ).toBe('pre-keyed-refresh-token');
     expect(calls).toEqual(['GenerateDataKeyCommand']);
   });
 
   it('refuses a ciphertext moved to another user (KMS encryption context), even from a warm cache', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
     const sealed = await cipher.seal(alice, { refreshToken: 'alice-refresh-token' }, testDeadline());
-    const error = await errorOf(cipher.open(bob, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline()));
+    const error = await errorOf(
+      cipher.open(bob, sealed.encryptedDataKey, 'refreshToken', sealed.fields.refreshToken!, testDeadline()),
+    );
     expect(error.code).toBe('integrity');
     expect(error.message).toBe('KMS Decrypt failed: InvalidCiphertextException.');
   });
@@ -90,8 +111,13 @@ describe('EnvelopeCipher', () => {
   it('refuses a sealed access token presented as a refresh token (field name in the additional data)', async () => {
     const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: aws.keyId });
     const sealed = await cipher.seal(alice, { accessToken: 'an-access-token' }, testDeadline());
-    const error = await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.accessToken!, testDeadline()));
-    expect(error).toMatchObject({ code: 'integrity', message: 'Sealed refreshToken failed authentication (tampered or moved).' });
+    const error = await errorOf(
+      cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', sealed.fields.accessToken!, testDeadline()),
+    );
+    expect(error).toMatchObject({
+      code: 'integrity',
+      message: 'Sealed refreshToken failed authentication (tampered or moved).',
+    });
   });
 
   it.each([
@@ -104,12 +130,24 @@ describe('EnvelopeCipher', () => {
     const bytes = Buffer.from(sealed.fields.refreshToken!);
     const at = index < 0 ? bytes.length + index : index;
     bytes[at] = bytes[at]! ^ 0x01;
-    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes, testDeadline()))).code).toBe('integrity');
-    expect((await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes.subarray(0, 10), testDeadline()))).message).toBe('Sealed refreshToken is malformed.');
+    expect(
+      (await errorOf(cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes, testDeadline()))).code,
+    ).toBe('integrity');
+    expect(
+      (
+        await errorOf(
+          cipher.open(alice, sealed.encryptedDataKey, 'refreshToken', bytes.subarray(0, 10), testDeadline()),
+        )
+      ).message,
+    ).toBe('Sealed refreshToken is malformed.');
   });
 
   it('reports KMS failures without key material', async () => {
-    const cipher = new EnvelopeCipher({ kms: new KMSClient({}), keyId: 'alias/does-not-exist', cache: new DataKeyCache({ enabled: false }) });
+    const cipher = new EnvelopeCipher({
+      kms: new KMSClient({}),
+      keyId: 'alias/does-not-exist',
+      cache: new DataKeyCache({ enabled: false }),
+    });
     const error = await errorOf(cipher.seal(alice, { accessToken: 'x' }, testDeadline()));
     expect(error.code).toBe('kms_failed');
     expect(error.message).toMatch(/^KMS GenerateDataKey failed: [A-Za-z]+\.$/);

@@ -5,12 +5,27 @@
  */
 import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
 import { drainEventRetries } from '@token-vault/cdk/functions/core/events/drain-retries';
-import { DeliveringPublisher, connectionEvent, type ConnectionEvent } from '@token-vault/cdk/functions/core/events/publisher';
-import type { EventBusPort, EventEntry, RetryMessage, RetryQueuePort } from '@token-vault/cdk/functions/core/events/transport';
+import {
+  DeliveringPublisher,
+  connectionEvent,
+  type ConnectionEvent,
+} from '@token-vault/cdk/functions/core/events/publisher';
+import type {
+  EventBusPort,
+  EventEntry,
+  RetryMessage,
+  RetryQueuePort,
+} from '@token-vault/cdk/functions/core/events/transport';
 import { metricsRecorder, testDeadline } from '../../support/refresh';
 
 const subject = { userId: 'alice', applicationId: 'crm', connectionId: '0b6f3c1e-9a4d-4b6e-8f3a-2d1c5e7a9b0c' };
-const connected = (): ConnectionEvent => connectionEvent(EVENT_DETAIL_TYPES.connected, subject, Date.now(), { via: 'callback', reconnected: false, imported: false, scope: 'read' });
+const connected = (): ConnectionEvent =>
+  connectionEvent(EVENT_DETAIL_TYPES.connected, subject, Date.now(), {
+    via: 'callback',
+    reconnected: false,
+    imported: false,
+    scope: 'read',
+  });
 
 class FakeBus implements EventBusPort {
   readonly put_: EventEntry[][] = [];
@@ -28,7 +43,8 @@ class FakeQueue implements RetryQueuePort {
   constructor(private readonly failSend = false) {}
   send(entries: readonly EventEntry[]): Promise<boolean[]> {
     if (this.failSend) return Promise.reject(new Error('queue down'));
-    for (const entry of entries) this.messages.push({ id: `m${this.messages.length}`, receipt: `r${this.messages.length}`, entry });
+    for (const entry of entries)
+      this.messages.push({ id: `m${this.messages.length}`, receipt: `r${this.messages.length}`, entry });
     return Promise.resolve(entries.map(() => true));
   }
   receive(max: number): Promise<RetryMessage[]> {
@@ -40,14 +56,20 @@ class FakeQueue implements RetryQueuePort {
   }
 }
 
-const publisher = (bus: EventBusPort, retries: RetryQueuePort, metrics = metricsRecorder()) => new DeliveringPublisher({ bus, retries, vault: 'v1', callMs: 500, metrics });
+const publisher = (bus: EventBusPort, retries: RetryQueuePort, metrics = metricsRecorder()) =>
+  new DeliveringPublisher({ bus, retries, vault: 'v1', callMs: 500, metrics });
 
 it('publishes a valid event with schemaVersion and vault', async () => {
   const bus = new FakeBus((e) => e.map(() => true));
   const metrics = metricsRecorder();
   await publisher(bus, new FakeQueue(), metrics).publish([connected()], testDeadline());
   expect(bus.put_[0]![0]!.detail).toMatchObject({ schemaVersion: 1, vault: 'v1', userId: 'alice', via: 'callback' });
-  expect(metrics.records).toEqual([expect.objectContaining({ metric: 'CONNECTION_EVENT', dimensions: { Application: 'crm', EventType: 'Connection Connected', Result: 'published' } })]);
+  expect(metrics.records).toEqual([
+    expect.objectContaining({
+      metric: 'CONNECTION_EVENT',
+      dimensions: { Application: 'crm', EventType: 'Connection Connected', Result: 'published' },
+    }),
+  ]);
 });
 
 it('never sends a detail with a field its schema does not have (a token slipped in): counted lost', async () => {
@@ -55,10 +77,15 @@ it('never sends a detail with a field its schema does not have (a token slipped 
   const queue = new FakeQueue();
   const metrics = metricsRecorder();
   const bad = connected();
-  await publisher(bus, queue, metrics).publish([{ ...bad, detail: { ...bad.detail, accessToken: 'secret-token-value' } as never }], testDeadline());
+  await publisher(bus, queue, metrics).publish(
+    [{ ...bad, detail: { ...bad.detail, accessToken: 'secret-token-value' } as never }],
+    testDeadline(),
+  );
   expect(bus.put_).toEqual([]);
   expect(queue.messages).toEqual([]);
-  expect(metrics.records).toEqual([expect.objectContaining({ dimensions: expect.objectContaining({ Result: 'lost' }) })]);
+  expect(metrics.records).toEqual([
+    expect.objectContaining({ dimensions: expect.objectContaining({ Result: 'lost' }) }),
+  ]);
 });
 
 it('queues what the bus refused or could not be asked, and counts lost what the queue did not take', async () => {
@@ -88,11 +115,17 @@ it('drain: re-puts queued events, deletes only the accepted ones, and stops at m
   expect(queue.messages).toHaveLength(2);
   const metrics = metricsRecorder();
   const half = new FakeBus((e) => e.map((_, i) => i === 0));
-  expect(await drainEventRetries({ bus: half, retries: queue, callMs: 500, metrics }, testDeadline())).toEqual({ published: 1, failed: 1 });
+  expect(await drainEventRetries({ bus: half, retries: queue, callMs: 500, metrics }, testDeadline())).toEqual({
+    published: 1,
+    failed: 1,
+  });
   expect(queue.deleted).toEqual(['r0']);
   expect(half.put_).toHaveLength(1);
   // The refused one stays for the next sweep, with the same eventId.
   const bus = new FakeBus((e) => e.map(() => true));
-  expect(await drainEventRetries({ bus, retries: queue, callMs: 500 }, testDeadline())).toEqual({ published: 1, failed: 0 });
+  expect(await drainEventRetries({ bus, retries: queue, callMs: 500 }, testDeadline())).toEqual({
+    published: 1,
+    failed: 0,
+  });
   expect(bus.put_[0]![0]!.detail.eventId).toBe(queue.messages[1]!.entry!.detail.eventId);
 });

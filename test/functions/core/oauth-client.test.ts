@@ -25,10 +25,20 @@ interface Sent {
 function clientAnswering(answer: () => Response | Promise<Response>, overrides: Partial<ProviderSettings> = {}) {
   const sent: Sent[] = [];
   const fetchStub = (async (url: string | URL | Request, init?: RequestInit) => {
-    sent.push({ url: url instanceof Request ? url.url : url.toString(), headers: init?.headers as Record<string, string>, body: typeof init?.body === 'string' ? init.body : '' });
+    sent.push({
+      url: url instanceof Request ? url.url : url.toString(),
+      headers: init?.headers as Record<string, string>,
+      body: typeof init?.body === 'string' ? init.body : '',
+    });
     return answer();
   }) as typeof fetch;
-  return { client: new OAuthClient({ ...settings, ...overrides }, { fetch: fetchStub, timeoutMs: 200, now: () => Date.parse('2026-11-25T00:00:00Z') }), sent };
+  return {
+    client: new OAuthClient(
+      { ...settings, ...overrides },
+      { fetch: fetchStub, timeoutMs: 200, now: () => Date.parse('2026-11-25T00:00:00Z') },
+    ),
+    sent,
+  };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -47,7 +57,9 @@ async function failure(promise: Promise<unknown>): Promise<OAuthError> {
 describe('OAuthClient', () => {
   it('builds an authorization URL with PKCE S256 and state', () => {
     const { client } = clientAnswering(() => json(200, {}));
-    const url = new URL(client.authorizationUrl({ state: 'st', codeVerifier: 'v'.repeat(43), scopes: ['read', 'write'] }));
+    const url = new URL(
+      client.authorizationUrl({ state: 'st', codeVerifier: 'v'.repeat(43), scopes: ['read', 'write'] }),
+    );
     expect(Object.fromEntries(url.searchParams)).toEqual({
       response_type: 'code',
       client_id: 'client id',
@@ -60,24 +72,47 @@ describe('OAuthClient', () => {
   });
 
   it('parses a refresh answer and keeps absent fields absent', async () => {
-    const { client, sent } = clientAnswering(() => json(200, { access_token: 'at', token_type: 'Bearer', expires_in: '3600' }));
-    await expect(client.refresh('rt', 'secret')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer', expiresIn: 3600 });
+    const { client, sent } = clientAnswering(() =>
+      json(200, { access_token: 'at', token_type: 'Bearer', expires_in: '3600' }),
+    );
+    await expect(client.refresh('rt', 'secret')).resolves.toEqual({
+      accessToken: 'at',
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+    });
     expect(new URLSearchParams(sent[0]!.body).get('client_secret')).toBe('secret');
   });
 
   it('authenticates with client_secret_basic (form-encoded id and secret)', async () => {
-    const { client, sent } = clientAnswering(() => json(200, { access_token: 'at' }), { tokenEndpointAuth: 'client_secret_basic' });
+    const { client, sent } = clientAnswering(() => json(200, { access_token: 'at' }), {
+      tokenEndpointAuth: 'client_secret_basic',
+    });
     await client.refresh('rt', 's:e/cret');
     expect(sent[0]!.headers.authorization).toBe(`Basic ${Buffer.from('client%20id:s%3Ae%2Fcret').toString('base64')}`);
     expect(new URLSearchParams(sent[0]!.body).has('client_secret')).toBe(false);
   });
 
   it.each([
-    ['invalid_grant', () => json(400, { error: 'invalid_grant', error_description: 'rt leaked here' }), 'oauth_error', 'invalid_grant'],
+    [
+      'invalid_grant',
+      () => json(400, { error: 'invalid_grant', error_description: 'rt leaked here' }),
+      'oauth_error',
+      'invalid_grant',
+    ],
     ['invalid_client', () => json(401, { error: 'invalid_client' }), 'oauth_error', 'invalid_client'],
-    ['429 with Retry-After', () => json(429, { error: 'rate_limited' }, { 'retry-after': '7' }), 'rate_limited', 'rate_limited'],
+    [
+      '429 with Retry-After',
+      () => json(429, { error: 'rate_limited' }, { 'retry-after': '7' }),
+      'rate_limited',
+      'rate_limited',
+    ],
     ['seed rate_limited code on 400', () => json(400, { error: 'rate_limited' }), 'rate_limited', 'rate_limited'],
-    ['503 HTML page', () => new Response('<html>down</html>', { status: 503, headers: { 'content-type': 'text/html' } }), 'server_error', undefined],
+    [
+      '503 HTML page',
+      () => new Response('<html>down</html>', { status: 503, headers: { 'content-type': 'text/html' } }),
+      'server_error',
+      undefined,
+    ],
     ['200 HTML page', () => new Response('<html>login</html>', { status: 200 }), 'invalid_response', undefined],
     ['invalid JSON', () => new Response('{"access_token":', { status: 200 }), 'invalid_response', undefined],
     ['missing access_token', () => json(200, { token_type: 'Bearer' }), 'invalid_response', undefined],
@@ -96,8 +131,10 @@ describe('OAuthClient', () => {
     // A stub fetch that never settles ignores the abort signal; use a real one against a dead port instead.
     const hanging = new OAuthClient(settings, {
       timeoutMs: 50,
-      fetch: ((_u: unknown, init?: RequestInit) =>
-        new Promise((_r, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)))),
+      fetch: (_u: unknown, init?: RequestInit) =>
+        new Promise((_r, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+        ),
     });
     const error = await failure(hanging.refresh('rt', 's'));
     expect(error.code).toBe('timeout');
@@ -117,13 +154,23 @@ describe('OAuthClient', () => {
     expect(error.isSafeToRetry).toBe(true);
   });
 
-  it('revokes with the seed\'s JSON body or RFC 7009 form body', async () => {
+  it("revokes with the seed's JSON body or RFC 7009 form body", async () => {
     const jsonClient = clientAnswering(() => new Response('', { status: 200 }));
     await jsonClient.client.revokeRefreshToken('rt', 'secret');
-    expect(JSON.parse(jsonClient.sent[0]!.body)).toEqual({ token: 'rt', token_type_hint: 'refresh_token', client_id: 'client id', client_secret: 'secret' });
+    expect(JSON.parse(jsonClient.sent[0]!.body)).toEqual({
+      token: 'rt',
+      token_type_hint: 'refresh_token',
+      client_id: 'client id',
+      client_secret: 'secret',
+    });
     const formClient = clientAnswering(() => new Response('', { status: 200 }), { revocationBody: 'form' });
     await formClient.client.revokeRefreshToken('rt', 'secret');
-    expect(Object.fromEntries(new URLSearchParams(formClient.sent[0]!.body))).toEqual({ token: 'rt', token_type_hint: 'refresh_token', client_id: 'client id', client_secret: 'secret' });
+    expect(Object.fromEntries(new URLSearchParams(formClient.sent[0]!.body))).toEqual({
+      token: 'rt',
+      token_type_hint: 'refresh_token',
+      client_id: 'client id',
+      client_secret: 'secret',
+    });
     const down = clientAnswering(() => new Response('', { status: 503 }));
     expect((await failure(down.client.revokeRefreshToken('rt', 'secret'))).code).toBe('server_error');
   });

@@ -51,13 +51,16 @@ async function elapsedUntilRejected(call: () => Promise<unknown>): Promise<{ ms:
   throw new Error('the call against a silent endpoint succeeded');
 }
 
-describe('the vault\'s SDK settings', () => {
+describe("the vault's SDK settings", () => {
   const CALL_MS = 900;
   // Built when a test runs: the endpoint is known only after beforeAll.
   const config = () => ({ ...base, endpoint, ...sdkClientConfig(CALL_MS) });
 
   it.each([
-    ['DynamoDB', () => new DynamoDBClient(config()).send(new GetItemCommand({ TableName: 't', Key: { k: { S: 'v' } } }))],
+    [
+      'DynamoDB',
+      () => new DynamoDBClient(config()).send(new GetItemCommand({ TableName: 't', Key: { k: { S: 'v' } } })),
+    ],
     ['KMS', () => new KMSClient(config()).send(new GenerateDataKeyCommand({ KeyId: 'k', KeySpec: 'AES_256' }))],
     ['Secrets Manager', () => new SecretsManagerClient(config()).send(new GetSecretValueCommand({ SecretId: 's' }))],
   ])('%s: a stalled endpoint fails within the call budget (3 attempts of a third each)', async (_name, call) => {
@@ -68,10 +71,16 @@ describe('the vault\'s SDK settings', () => {
     expect(ms).toBeLessThan(CALL_MS + 1500);
   });
 
-  it('a store call ends at the caller\'s deadline, as a StoreError the core answers', async () => {
+  it("a store call ends at the caller's deadline, as a StoreError the core answers", async () => {
     const ddb = new DynamoDBClient({ ...base, endpoint, ...sdkClientConfig(30_000) });
-    const store = new ConnectionStore({ client: DynamoDBDocumentClient.from(ddb), tableName: 't', callTimeoutMs: 30_000 });
-    const { ms, error } = await elapsedUntilRejected(() => store.get({ userId: 'u', applicationId: 'a' }, Deadline.fromRemaining(700, SYSTEM_CLOCK, 0)));
+    const store = new ConnectionStore({
+      client: DynamoDBDocumentClient.from(ddb),
+      tableName: 't',
+      callTimeoutMs: 30_000,
+    });
+    const { ms, error } = await elapsedUntilRejected(() =>
+      store.get({ userId: 'u', applicationId: 'a' }, Deadline.fromRemaining(700, SYSTEM_CLOCK, 0)),
+    );
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('unavailable');
     expect(ms).toBeLessThan(1500);
@@ -94,10 +103,12 @@ describe('without throwOnRequestTimeout (the defect this guards against)', () =>
   });
 });
 
-describe('the caller library\'s default Lambda client', () => {
+describe("the caller library's default Lambda client", () => {
   it('an Invoke of a stalled endpoint fails after its timeout', async () => {
     const lambda = defaultLambdaClient(400, { ...base, endpoint });
-    const { ms, error } = await elapsedUntilRejected(() => lambda.send(new InvokeCommand({ FunctionName: 'token-fetch', Payload: Buffer.from('{}') })));
+    const { ms, error } = await elapsedUntilRejected(() =>
+      lambda.send(new InvokeCommand({ FunctionName: 'token-fetch', Payload: Buffer.from('{}') })),
+    );
     expect((error as Error).name).toBe('TimeoutError');
     // Two attempts of 400 ms.
     expect(ms).toBeLessThan(3000);

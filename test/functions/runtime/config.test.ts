@@ -30,7 +30,11 @@ describe('Container at cold start', () => {
     const { [ENV.KEY_ID]: _key, ...env } = ALL_BOUND;
     const error = thrown(() => new Container(env, 'tokenFetch'));
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error).toMatchObject({ code: 'missing', variable: 'TOKEN_VAULT_KEY_ID', message: 'TOKEN_VAULT_KEY_ID environment variable is not set.' });
+    expect(error).toMatchObject({
+      code: 'missing',
+      variable: 'TOKEN_VAULT_KEY_ID',
+      message: 'TOKEN_VAULT_KEY_ID environment variable is not set.',
+    });
   });
 
   it('treats an empty variable as missing', () => {
@@ -52,7 +56,11 @@ describe('Container at cold start', () => {
 
   it('names an invalid applications variable', () => {
     const error = thrown(() => new Container({ ...ALL_BOUND, [ENV.APPLICATIONS]: '{' }, 'revoke'));
-    expect(error).toMatchObject({ code: 'invalid', variable: 'TOKEN_VAULT_APPLICATIONS', message: 'TOKEN_VAULT_APPLICATIONS is not valid JSON.' });
+    expect(error).toMatchObject({
+      code: 'invalid',
+      variable: 'TOKEN_VAULT_APPLICATIONS',
+      message: 'TOKEN_VAULT_APPLICATIONS is not valid JSON.',
+    });
   });
 
   it('names a tunable out of bounds', () => {
@@ -65,7 +73,11 @@ describe('Container at cold start', () => {
 
 describe('describeError', () => {
   it('logs the code, fields and message of the core errors without a list of their names', () => {
-    const error = new ConfigurationError('missing', 'TOKEN_VAULT_KEY_ID', 'TOKEN_VAULT_KEY_ID environment variable is not set.');
+    const error = new ConfigurationError(
+      'missing',
+      'TOKEN_VAULT_KEY_ID',
+      'TOKEN_VAULT_KEY_ID environment variable is not set.',
+    );
     expect(describeError(error)).toEqual({
       errorName: 'ConfigurationError',
       code: 'missing',

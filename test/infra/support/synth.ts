@@ -53,7 +53,10 @@ export function synthesize(app: App): Synthesized {
 }
 
 export interface ValidationReport {
-  readonly pluginReports: readonly { pluginName: string; violations: readonly { ruleName: string; severity: string }[] }[];
+  readonly pluginReports: readonly {
+    pluginName: string;
+    violations: readonly { ruleName: string; severity: string }[];
+  }[];
 }
 
 /** The validation report CDK writes next to the templates. */
@@ -73,7 +76,10 @@ export function rawNagFindings(app: App): Finding[] {
   Object.defineProperty(Unacknowledged.prototype, 'isAcknowledged', { value: () => false });
   const report = new Unacknowledged(app).validateScope(app);
   return report.violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => ({ ruleId: violation.ruleName, path: resource.constructPath ?? '' })),
+    violation.violatingResources.map((resource) => ({
+      ruleId: violation.ruleName,
+      path: resource.constructPath ?? '',
+    })),
   );
 }
 
@@ -243,5 +249,7 @@ function shannonBitsPerChar(text: string): number {
 /** Words joined with CDK's 8-character uppercase hex hashes, e.g. `ExportsOutputRefDataKey4917C88EArn9D920772`. */
 function isCdkIdentifier(text: string): boolean {
   // A function's published version is named after its configuration's hash: `...CurrentVersion<8 HEX><32 hex>`.
-  return /^[A-Za-z/_-]*$/.test(text.replace(/CurrentVersion[0-9A-F]{8}[0-9a-f]{32}/g, 'CurrentVersion').replace(/[0-9A-F]{8}/g, ''));
+  return /^[A-Za-z/_-]*$/.test(
+    text.replace(/CurrentVersion[0-9A-F]{8}[0-9a-f]{32}/g, 'CurrentVersion').replace(/[0-9A-F]{8}/g, ''),
+  );
 }

@@ -66,7 +66,12 @@ export const EVENT_DETAIL_SCHEMAS = {
     previousStatus: z.enum(['active', 'reauthorization_required']),
     providerRevocation: z.enum(['confirmed', 'pending', 'unsupported', 'none']),
   }),
-  [EVENT_DETAIL_TYPES.providerRevocationConfirmed]: z.strictObject({ ...base, reason: code, pendingSince: iso, attempts: count }),
+  [EVENT_DETAIL_TYPES.providerRevocationConfirmed]: z.strictObject({
+    ...base,
+    reason: code,
+    pendingSince: iso,
+    attempts: count,
+  }),
 } as const;
 
 /** The detail of each type, as the schemas accept it (checked against the contract's interfaces below). */

@@ -26,7 +26,9 @@ export const MAX_RETURN_TO_LENGTH = 2048;
 /** Upper bound on `minValiditySeconds` (12 hours): no provider issues longer-lived access tokens in practice. */
 export const MAX_MIN_VALIDITY_SECONDS = 12 * 60 * 60;
 
-const applicationIdPattern = z.string().check(z.regex(APPLICATION_ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._:@-]'));
+const applicationIdPattern = z
+  .string()
+  .check(z.regex(APPLICATION_ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._:@-]'));
 
 export const userIdSchema = z.string().check(z.regex(USER_ID_PATTERN, 'must be 1-128 characters of [A-Za-z0-9._:@-]'));
 export const applicationIdSchema = z._default(applicationIdPattern, DEFAULT_APPLICATION_ID);
@@ -69,14 +71,26 @@ export const statusRequestSchema = z.strictObject({
 });
 
 /** Tokens as strings: printable ASCII, bounded; never quoted back in a validation message. */
-const tokenString = z.string().check(z.minLength(1), z.maxLength(16_384), z.regex(/^[\x20-\x7E]+$/, 'must be printable ASCII'));
+const tokenString = z
+  .string()
+  .check(z.minLength(1), z.maxLength(16_384), z.regex(/^[\x20-\x7E]+$/, 'must be printable ASCII'));
 
 export const importRequestSchema = z
   .strictObject({
     userId: userIdSchema,
     applicationId: applicationIdSchema,
     refreshToken: tokenString,
-    scope: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated RFC 6749 scope tokens'))),
+    scope: z.optional(
+      z
+        .string()
+        .check(
+          z.maxLength(2048),
+          z.regex(
+            /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/,
+            'must be space-separated RFC 6749 scope tokens',
+          ),
+        ),
+    ),
     accessToken: z.optional(tokenString),
     expiresAt: z.optional(z.iso.datetime({ offset: true })),
     replace: z._default(z.boolean(), false),
@@ -101,7 +115,16 @@ export const completeRequestSchema = z.strictObject({
   userId: userIdSchema,
 });
 
-export type { CompleteRequest, ConnectRequest, ImportRequest, RefreshRequest, RevokeRequest, StatusRequest, SweepRequest, TokenFetchRequest };
+export type {
+  CompleteRequest,
+  ConnectRequest,
+  ImportRequest,
+  RefreshRequest,
+  RevokeRequest,
+  StatusRequest,
+  SweepRequest,
+  TokenFetchRequest,
+};
 
 // The caller library's request types (plain interfaces) are the contract; each schema must accept exactly them.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };

@@ -12,7 +12,8 @@ export class VaultError extends CoreError<ErrorCode> {
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(code, message, options);
     this.retryable = RETRYABLE[code];
-    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+    if (options.retryAfterSeconds !== undefined)
+      this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 
   readonly retryAfterSeconds?: number;

@@ -20,7 +20,11 @@ import { vaultLogger, vaultMetrics } from '../runtime/powertools';
 import { SqsWorkQueue } from '../runtime/sqs-work-queue';
 
 const vault = new Container(process.env, 'sweep');
-const queue = new SqsWorkQueue(new SQSClient(sdkClientConfig(vault.timing.awsCallMs)), requireEnv(ENV.REFRESH_QUEUE_URL, process.env), vault.timing.awsCallMs);
+const queue = new SqsWorkQueue(
+  new SQSClient(sdkClientConfig(vault.timing.awsCallMs)),
+  requireEnv(ENV.REFRESH_QUEUE_URL, process.env),
+  vault.timing.awsCallMs,
+);
 /** What this container enqueued within the visibility timeout: the schedule keeps the container warm. */
 const memo = new EnqueueMemo(REFRESH_QUEUE.visibilityTimeoutSeconds * 1000);
 
@@ -31,7 +35,10 @@ export const handler = invokeHandler(sweepRequestSchema, async (_input, deadline
   try {
     waiting = await queue.depth(deadline);
   } catch (error) {
-    vaultLogger.warn('The refresh queue depth could not be read; enqueueing without back-pressure.', describeError(error));
+    vaultLogger.warn(
+      'The refresh queue depth could not be read; enqueueing without back-pressure.',
+      describeError(error),
+    );
   }
   const { backlogByApplication, enqueuedByApplication, ...result } = await sweepDue(vault.connections(), queue, {
     horizonMs: millis(vault.tunables, 'sweepLookaheadSeconds'),
@@ -53,7 +60,8 @@ export const handler = invokeHandler(sweepRequestSchema, async (_input, deadline
       vaultMetrics.count('ACTIVE_TOKENS', { Application: application }, active);
     }
     const ages = await vault.pending().oldestAgeByApplication(deadline);
-    for (const application of vault.applications().ids()) vaultMetrics.timing('OLDEST_PENDING_REVOCATION_AGE', { Application: application }, ages.get(application) ?? 0);
+    for (const application of vault.applications().ids())
+      vaultMetrics.timing('OLDEST_PENDING_REVOCATION_AGE', { Application: application }, ages.get(application) ?? 0);
   } catch (error) {
     vaultLogger.warn('Sweep gauges could not be read.', describeError(error));
   }
@@ -65,7 +73,13 @@ async function drainQueuedEvents(deadline: Deadline): Promise<void> {
   if (!vault.publishesEvents) return;
   try {
     await drainEventRetries(
-      { bus: vault.eventBus(), retries: vault.eventRetries(), callMs: vault.timing.awsCallMs, metrics: vaultMetrics, logger: vaultLogger },
+      {
+        bus: vault.eventBus(),
+        retries: vault.eventRetries(),
+        callMs: vault.timing.awsCallMs,
+        metrics: vaultMetrics,
+        logger: vaultLogger,
+      },
       // A tenth of the sweep, but at least one batch's receive, put and delete.
       deadline.within(Math.max(deadline.remaining() / 10, 3 * vault.timing.awsCallMs)),
     );

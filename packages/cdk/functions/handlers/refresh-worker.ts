@@ -24,10 +24,17 @@ const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse
       refreshIfDue: (key, horizonMs, d) => coordinator.refreshIfDue(key, horizonMs, d),
       retryRevocation: (userId, itemKey, d) => revocation.retryRevocation(userId, itemKey, d),
     },
-    { horizonMs: millis(vault.tunables, 'sweepLookaheadSeconds'), deadline: invocationDeadline(context), timing: vault.timing, logger: vaultLogger },
+    {
+      horizonMs: millis(vault.tunables, 'sweepLookaheadSeconds'),
+      deadline: invocationDeadline(context),
+      timing: vault.timing,
+      logger: vaultLogger,
+    },
   );
   vaultLogger.info('Refresh batch worked.', { records: records.length, ...result.outcomes });
   return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };
 
-export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>(base).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>(base).use(
+  injectLambdaContext(logger, { resetKeys: true }),
+);

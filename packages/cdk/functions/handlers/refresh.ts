@@ -11,7 +11,11 @@ import { tokenAnswer } from '../runtime/token-answer';
 
 const vault = new Container(process.env, 'refresh');
 
-export const handler = invokeHandler(refreshRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().refresh(input, deadline)), {
-  applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
-  audit: { fn: FUNCTIONS.refresh.name, trail: () => vault.audit(), fingerprints: true, describe: tokenAuditRecord },
-});
+export const handler = invokeHandler(
+  refreshRequestSchema,
+  async (input, deadline) => tokenAnswer(await vault.tokens().refresh(input, deadline)),
+  {
+    applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
+    audit: { fn: FUNCTIONS.refresh.name, trail: () => vault.audit(), fingerprints: true, describe: tokenAuditRecord },
+  },
+);

@@ -6,6 +6,10 @@ import { invokeHandler } from '../runtime/invoke-handler';
 const vault = new Container(process.env, 'status');
 
 // Through an application's alias (a scoped grant), the answer covers that application only.
-export const handler = invokeHandler(statusRequestSchema, async (input, deadline) => ({ connections: await vault.status().status(input, deadline) }), {
-  applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
-});
+export const handler = invokeHandler(
+  statusRequestSchema,
+  async (input, deadline) => ({ connections: await vault.status().status(input, deadline) }),
+  {
+    applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
+  },
+);

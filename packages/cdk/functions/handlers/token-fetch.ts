@@ -7,7 +7,16 @@ import { tokenAnswer } from '../runtime/token-answer';
 
 const vault = new Container(process.env, 'tokenFetch');
 
-export const handler = invokeHandler(tokenFetchRequestSchema, async (input, deadline) => tokenAnswer(await vault.tokens().fetch(input, deadline)), {
-  applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
-  audit: { fn: FUNCTIONS.tokenFetch.name, trail: () => vault.audit(), fingerprints: true, describe: tokenAuditRecord },
-});
+export const handler = invokeHandler(
+  tokenFetchRequestSchema,
+  async (input, deadline) => tokenAnswer(await vault.tokens().fetch(input, deadline)),
+  {
+    applicationScope: () => vault.applicationConfigs.map((a) => a.applicationId),
+    audit: {
+      fn: FUNCTIONS.tokenFetch.name,
+      trail: () => vault.audit(),
+      fingerprints: true,
+      describe: tokenAuditRecord,
+    },
+  },
+);

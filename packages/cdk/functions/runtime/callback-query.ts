@@ -10,7 +10,9 @@ const MAX_PARAM_LENGTH = 2048;
 const MAX_QUERY_LENGTH = 8192;
 const SAFE_VALUE = /^[\x21-\x7E]+$/;
 
-export function parseCallbackQuery(event: Pick<APIGatewayProxyEventV2, 'rawQueryString'>): CallbackParameters | undefined {
+export function parseCallbackQuery(
+  event: Pick<APIGatewayProxyEventV2, 'rawQueryString'>,
+): CallbackParameters | undefined {
   const raw = event.rawQueryString ?? '';
   if (raw.length > MAX_QUERY_LENGTH) return undefined;
   const query = new URLSearchParams(raw);

@@ -14,9 +14,18 @@ const SECURITY_HEADERS = {
 const PAGES: Record<string, { title: string; text: string }> = {
   connected: { title: 'Connected', text: 'Your account is connected. You can close this window.' },
   access_denied: { title: 'Not connected', text: 'The authorization was declined. You can close this window.' },
-  invalid_request: { title: 'Link expired or invalid', text: 'This authorization link is invalid, expired or already used. Start again from the application.' },
-  authorization_failed: { title: 'Not connected', text: 'The provider did not complete the authorization. Start again from the application.' },
-  provider_unavailable: { title: 'Try again later', text: 'The provider could not be reached. Start again in a few minutes.' },
+  invalid_request: {
+    title: 'Link expired or invalid',
+    text: 'This authorization link is invalid, expired or already used. Start again from the application.',
+  },
+  authorization_failed: {
+    title: 'Not connected',
+    text: 'The provider did not complete the authorization. Start again from the application.',
+  },
+  provider_unavailable: {
+    title: 'Try again later',
+    text: 'The provider could not be reached. Start again in a few minutes.',
+  },
   internal_error: { title: 'Try again later', text: 'Something went wrong on our side. Start again in a few minutes.' },
 };
 

@@ -36,7 +36,8 @@ export class ConfigurationError extends CoreError<ConfigurationFailure> {
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
-  if (value === undefined || value.trim() === '') throw new ConfigurationError('missing', name, `${name} environment variable is not set.`);
+  if (value === undefined || value.trim() === '')
+    throw new ConfigurationError('missing', name, `${name} environment variable is not set.`);
   return value;
 }
 
@@ -73,7 +74,11 @@ export function loadTunables(env: NodeJS.ProcessEnv = process.env): TunableValue
   const problems = timingProblems(refreshTiming(values), functionTimeouts(), ANSWER_RESERVE_MS);
   if (problems.length > 0) {
     const names = `${TUNABLES.refreshLeaseSeconds.env}, ${TUNABLES.providerTimeoutMs.env}, ${TUNABLES.awsCallTimeoutMs.env}`;
-    throw new ConfigurationError('invalid', TUNABLES.refreshLeaseSeconds.env, `Tunables break the refresh time model (${names}): ${problems.map((p) => p.message).join('; ')}.`);
+    throw new ConfigurationError(
+      'invalid',
+      TUNABLES.refreshLeaseSeconds.env,
+      `Tunables break the refresh time model (${names}): ${problems.map((p) => p.message).join('; ')}.`,
+    );
   }
   return values;
 }
@@ -82,7 +87,12 @@ export function loadTunables(env: NodeJS.ProcessEnv = process.env): TunableValue
 export function loadProactiveRefresh(env: NodeJS.ProcessEnv = process.env): ProactiveRefresh {
   const raw = env[ENV.PROACTIVE_REFRESH];
   if (raw === undefined || raw.trim() === '') return 'used';
-  if (!(PROACTIVE_REFRESH_POLICIES as readonly string[]).includes(raw)) throw new ConfigurationError('invalid', ENV.PROACTIVE_REFRESH, `${ENV.PROACTIVE_REFRESH} must be one of ${PROACTIVE_REFRESH_POLICIES.join(', ')}.`);
+  if (!(PROACTIVE_REFRESH_POLICIES as readonly string[]).includes(raw))
+    throw new ConfigurationError(
+      'invalid',
+      ENV.PROACTIVE_REFRESH,
+      `${ENV.PROACTIVE_REFRESH} must be one of ${PROACTIVE_REFRESH_POLICIES.join(', ')}.`,
+    );
   return raw as ProactiveRefresh;
 }
 

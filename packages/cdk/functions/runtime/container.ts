@@ -40,7 +40,14 @@ import { ImportService } from '../core/vault/import';
 import { StatusService } from '../core/vault/status';
 import { TokenService } from '../core/vault/token-service';
 import type { FunctionKey } from '../../src/definitions/functions';
-import { loadApplications, loadProactiveRefresh, loadTunables, refreshTiming, requireBoundVariables, requireEnv } from './config';
+import {
+  loadApplications,
+  loadProactiveRefresh,
+  loadTunables,
+  refreshTiming,
+  requireBoundVariables,
+  requireEnv,
+} from './config';
 import { vaultLogger, vaultMetrics } from './powertools';
 
 /** SDK attempts per AWS call; each gets a third of the call's budget as its timeout. */
@@ -52,7 +59,10 @@ export const SDK_ATTEMPTS = 3;
  */
 export function sdkClientConfig(callTimeoutMs: number) {
   const attemptMs = Math.max(50, Math.floor(callTimeoutMs / SDK_ATTEMPTS));
-  return { maxAttempts: SDK_ATTEMPTS, requestHandler: { connectionTimeout: attemptMs, requestTimeout: attemptMs, throwOnRequestTimeout: true } } as const;
+  return {
+    maxAttempts: SDK_ATTEMPTS,
+    requestHandler: { connectionTimeout: attemptMs, requestTimeout: attemptMs, throwOnRequestTimeout: true },
+  } as const;
 }
 
 function once<T>(build: () => T): () => T {
@@ -67,27 +77,54 @@ export class Container {
   readonly proactiveRefresh: ProactiveRefresh;
   readonly clock: Clock = SYSTEM_CLOCK;
 
-  readonly applications = once(() => new ApplicationRegistry(this.applicationConfigs, { timeoutMs: this.timing.providerTimeoutMs, onWarning: (message) => vaultLogger.warn(message) }));
+  readonly applications = once(
+    () =>
+      new ApplicationRegistry(this.applicationConfigs, {
+        timeoutMs: this.timing.providerTimeoutMs,
+        onWarning: (message) => vaultLogger.warn(message),
+      }),
+  );
   /** The SDK clients, public so that the tests and the bench can count calls with a middleware. */
   readonly dynamoDbClient = once(() => new DynamoDBClient(sdkClientConfig(this.timing.awsCallMs)));
   /** The hot read's client: middleware stack resolved once (see ConnectionStore's `readClient`). */
-  readonly dynamoDbReadClient = once(() => new DynamoDBClient({ ...sdkClientConfig(this.timing.awsCallMs), cacheMiddleware: true }));
+  readonly dynamoDbReadClient = once(
+    () => new DynamoDBClient({ ...sdkClientConfig(this.timing.awsCallMs), cacheMiddleware: true }),
+  );
   readonly kmsClient = once(() => new KMSClient(sdkClientConfig(this.timing.awsCallMs)));
   readonly secretsManagerClient = once(() => new SecretsManagerClient(sdkClientConfig(this.timing.awsCallMs)));
   /** One attempt per put: the retry queue is the retry, and a put retried after a lost answer would duplicate. */
-  readonly eventBridgeClient = once(() => new EventBridgeClient({ ...sdkClientConfig(this.timing.awsCallMs), maxAttempts: 1, requestHandler: { connectionTimeout: this.timing.awsCallMs, requestTimeout: this.timing.awsCallMs, throwOnRequestTimeout: true } }));
+  readonly eventBridgeClient = once(
+    () =>
+      new EventBridgeClient({
+        ...sdkClientConfig(this.timing.awsCallMs),
+        maxAttempts: 1,
+        requestHandler: {
+          connectionTimeout: this.timing.awsCallMs,
+          requestTimeout: this.timing.awsCallMs,
+          throwOnRequestTimeout: true,
+        },
+      }),
+  );
   readonly sqsClient = once(() => new SQSClient(sdkClientConfig(this.timing.awsCallMs)));
   readonly eventBus = once(() => new EventBridgeBus(this.eventBridgeClient(), requireEnv(ENV.EVENT_BUS, this.env)));
   readonly eventRetries = once(() => new SqsRetryQueue(this.sqsClient(), requireEnv(ENV.EVENT_RETRY_QUEUE, this.env)));
   /** Whether this function publishes lifecycle events (the construct sets the bus for those that do). */
   readonly publishesEvents: boolean;
-  readonly events = once(
-    (): EventPublisher =>
-      this.publishesEvents
-        ? new DeliveringPublisher({ bus: this.eventBus(), retries: this.eventRetries(), vault: this.env[ENV.VAULT_NAME] || 'token-vault', callMs: this.timing.awsCallMs, metrics: vaultMetrics, logger: vaultLogger })
-        : NO_EVENTS,
+  readonly events = once((): EventPublisher =>
+    this.publishesEvents
+      ? new DeliveringPublisher({
+          bus: this.eventBus(),
+          retries: this.eventRetries(),
+          vault: this.env[ENV.VAULT_NAME] || 'token-vault',
+          callMs: this.timing.awsCallMs,
+          metrics: vaultMetrics,
+          logger: vaultLogger,
+        })
+      : NO_EVENTS,
   );
-  private readonly documentClient = once(() => DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }));
+  private readonly documentClient = once(() =>
+    DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
+  );
   readonly connections = once(
     () =>
       new ConnectionStore({
@@ -99,9 +136,30 @@ export class Container {
   );
   readonly leases = once(() => new LeaseStore(this.connections().table));
   readonly pending = once(() => new PendingRevocations(this.connections().table));
-  readonly states = once(() => new StateStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
-  readonly flows = once(() => new FlowStore({ client: this.documentClient(), tableName: requireEnv(ENV.STATES_TABLE, this.env), callTimeoutMs: this.timing.awsCallMs }));
-  readonly cipher = once(() => new EnvelopeCipher({ kms: this.kmsClient(), keyId: requireEnv(ENV.KEY_ID, this.env), callTimeoutMs: this.timing.awsCallMs }));
+  readonly states = once(
+    () =>
+      new StateStore({
+        client: this.documentClient(),
+        tableName: requireEnv(ENV.STATES_TABLE, this.env),
+        callTimeoutMs: this.timing.awsCallMs,
+      }),
+  );
+  readonly flows = once(
+    () =>
+      new FlowStore({
+        client: this.documentClient(),
+        tableName: requireEnv(ENV.STATES_TABLE, this.env),
+        callTimeoutMs: this.timing.awsCallMs,
+      }),
+  );
+  readonly cipher = once(
+    () =>
+      new EnvelopeCipher({
+        kms: this.kmsClient(),
+        keyId: requireEnv(ENV.KEY_ID, this.env),
+        callTimeoutMs: this.timing.awsCallMs,
+      }),
+  );
   readonly sealer = once(
     () =>
       new TokenSealer(
@@ -123,7 +181,9 @@ export class Container {
         marginMs: millis(this.tunables, 'refreshMarginSeconds'),
         keepAliveLeadMs: millis(this.tunables, 'keepAliveLeadSeconds'),
         idleLimitMs: (applicationId) => {
-          const seconds = this.applicationConfigs.find((a) => a.applicationId === applicationId)?.refreshTokenIdleExpirySeconds;
+          const seconds = this.applicationConfigs.find(
+            (a) => a.applicationId === applicationId,
+          )?.refreshTokenIdleExpirySeconds;
           return seconds === undefined ? undefined : seconds * 1000;
         },
       }),
@@ -189,7 +249,15 @@ export class Container {
       }),
   );
   /** connect only needs the state table and the applications: no KMS key, no token table. */
-  readonly authorizationStart = once(() => new AuthorizationService({ applications: this.applications(), states: this.states(), metrics: vaultMetrics, logger: vaultLogger }));
+  readonly authorizationStart = once(
+    () =>
+      new AuthorizationService({
+        applications: this.applications(),
+        states: this.states(),
+        metrics: vaultMetrics,
+        logger: vaultLogger,
+      }),
+  );
   readonly revocation = once(
     () =>
       new RevocationService({
@@ -234,7 +302,13 @@ export class Container {
    * The audit trail (README "Audit trail"). Its fingerprint key is read, or made, through the connections table and
    * the vault key, on first use only: functions that hand out no token never touch it.
    */
-  readonly audit = once(() => new AuditTrail({ loadKey: (deadline) => new FingerprintKeyLoader(this.connections().table, this.cipher()).load(deadline), logger: vaultLogger }));
+  readonly audit = once(
+    () =>
+      new AuditTrail({
+        loadKey: (deadline) => new FingerprintKeyLoader(this.connections().table, this.cipher()).load(deadline),
+        logger: vaultLogger,
+      }),
+  );
 
   /**
    * @param env where the configuration is read from

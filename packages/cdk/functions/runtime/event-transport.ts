@@ -3,7 +3,12 @@
  * deadline as its abort signal.
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { EVENT_DETAIL_TYPES, EVENT_SOURCE, type EventDetailType } from '../contract/events';
 import type { EventBusPort, EventEntry, RetryMessage, RetryQueuePort } from '../core/events/transport';
 import type { Deadline } from '../core/time/deadline';
@@ -31,7 +36,12 @@ export class EventBridgeBus implements EventBusPort {
       { abortSignal: deadline.signal() },
     );
     // Entries answer in request order; one with an ErrorCode was not accepted.
-    return entries.map((_, i) => out.Entries?.[i] !== undefined && out.Entries[i].ErrorCode === undefined && out.Entries[i].EventId !== undefined);
+    return entries.map(
+      (_, i) =>
+        out.Entries?.[i] !== undefined &&
+        out.Entries[i].ErrorCode === undefined &&
+        out.Entries[i].EventId !== undefined,
+    );
   }
 }
 
@@ -45,7 +55,10 @@ export class SqsRetryQueue implements RetryQueuePort {
     const out = await this.client.send(
       new SendMessageBatchCommand({
         QueueUrl: this.queueUrl,
-        Entries: entries.map((e, i) => ({ Id: String(i), MessageBody: JSON.stringify({ type: e.type, detail: e.detail }) })),
+        Entries: entries.map((e, i) => ({
+          Id: String(i),
+          MessageBody: JSON.stringify({ type: e.type, detail: e.detail }),
+        })),
       }),
       { abortSignal: deadline.signal() },
     );
@@ -58,13 +71,18 @@ export class SqsRetryQueue implements RetryQueuePort {
       new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 0 }),
       { abortSignal: deadline.signal() },
     );
-    return (out.Messages ?? []).flatMap((m) => (m.MessageId && m.ReceiptHandle ? [{ id: m.MessageId, receipt: m.ReceiptHandle, entry: parseBody(m.Body) }] : []));
+    return (out.Messages ?? []).flatMap((m) =>
+      m.MessageId && m.ReceiptHandle ? [{ id: m.MessageId, receipt: m.ReceiptHandle, entry: parseBody(m.Body) }] : [],
+    );
   }
 
   async delete(receipts: readonly string[], deadline: Deadline): Promise<void> {
     if (receipts.length === 0) return;
     await this.client.send(
-      new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: receipts.map((r, i) => ({ Id: String(i), ReceiptHandle: r })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: receipts.map((r, i) => ({ Id: String(i), ReceiptHandle: r })),
+      }),
       { abortSignal: deadline.signal() },
     );
   }
@@ -73,7 +91,13 @@ export class SqsRetryQueue implements RetryQueuePort {
 function parseBody(body: string | undefined): EventEntry | undefined {
   try {
     const parsed = JSON.parse(body ?? '') as { type?: unknown; detail?: unknown };
-    if (typeof parsed.type !== 'string' || !DETAIL_TYPES.has(parsed.type) || typeof parsed.detail !== 'object' || parsed.detail === null) return undefined;
+    if (
+      typeof parsed.type !== 'string' ||
+      !DETAIL_TYPES.has(parsed.type) ||
+      typeof parsed.detail !== 'object' ||
+      parsed.detail === null
+    )
+      return undefined;
     return { type: parsed.type as EventDetailType, detail: parsed.detail as Record<string, unknown> };
   } catch {
     return undefined;

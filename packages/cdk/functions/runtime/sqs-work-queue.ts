@@ -13,7 +13,10 @@ export class SqsWorkQueue implements WorkQueue {
   async sendBatch(messages: readonly WorkMessage[], deadline: Deadline): Promise<number[]> {
     if (messages.length === 0) return [];
     const out = await this.client.send(
-      new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: encodeWorkMessage(m) })) }),
+      new SendMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: encodeWorkMessage(m) })),
+      }),
       { abortSignal: deadline.signal(this.callTimeoutMs) },
     );
     return (out.Failed ?? []).map((entry) => Number(entry.Id));

@@ -18,7 +18,13 @@ import {
   type TokenAuthMethod,
 } from '../definitions/applications';
 import { TokenVaultConfigError } from './errors';
-import type { ErrorCodeTarget, RevocationBody, ScopeSeparator, TokenEndpointAuth, TokenVaultApplication } from './applications';
+import type {
+  ErrorCodeTarget,
+  RevocationBody,
+  ScopeSeparator,
+  TokenEndpointAuth,
+  TokenVaultApplication,
+} from './applications';
 
 // The enums carry exactly the values the functions' configuration schema accepts (compile-time check).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -153,7 +159,8 @@ function assertValid(configs: ApplicationConfig[]): void {
  */
 export function estimateApplicationsJsonBytes(applications: TokenVaultApplication[], returnTo: string[]): number {
   const configs = toApplicationConfigs(applications, {
-    clientSecretArn: (id) => `arn:aws-us-gov:secretsmanager:ap-southeast-5:123456789012:secret:${'x'.repeat(48)}-${id}-AbCdEf`,
+    clientSecretArn: (id) =>
+      `arn:aws-us-gov:secretsmanager:ap-southeast-5:123456789012:secret:${'x'.repeat(48)}-${id}-AbCdEf`,
     callbackUrl: 'https://abcdefghij.execute-api.ap-southeast-5.amazonaws.com/oauth/callback',
     returnTo,
   });

@@ -194,4 +194,3 @@ export interface TokenVaultApplication {
    */
   readonly revokeReplacedRefreshTokens?: boolean;
 }
-

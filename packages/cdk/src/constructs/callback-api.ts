@@ -94,7 +94,7 @@ export class CallbackApi extends Construct {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'OAuth redirect endpoint: the provider sends the user\'s browser here, which carries no AWS or bearer credentials. The request is authorized by its single-use, 10-minute, >=128-bit state value (RFC 6749 §10.12), checked by the callback function.',
+          "OAuth redirect endpoint: the provider sends the user's browser here, which carries no AWS or bearer credentials. The request is authorized by its single-use, 10-minute, >=128-bit state value (RFC 6749 §10.12), checked by the callback function.",
       });
     }
     this.callbackUrl = `${this.api.apiEndpoint}${HTTP_ROUTES.CALLBACK}`;

@@ -21,7 +21,8 @@ export class DeadLetterQueue extends Construct {
     });
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedule targets and of the refresh function\'s asynchronous invocations.',
+      reason:
+        "This queue is itself the dead-letter queue of the schedule targets and of the refresh function's asynchronous invocations.",
     });
   }
 }

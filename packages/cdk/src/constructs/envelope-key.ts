@@ -62,7 +62,10 @@ export class EnvelopeKey extends Construct {
     super(scope, id);
     const account = new iam.AccountRootPrincipal();
     const policy = new iam.PolicyDocument();
-    for (const [action, roleArns] of [['kms:Decrypt', props.users.decrypt], ['kms:GenerateDataKey', props.users.generateDataKey]] as [KeyUsage, string[]][]) {
+    for (const [action, roleArns] of [
+      ['kms:Decrypt', props.users.decrypt],
+      ['kms:GenerateDataKey', props.users.generateDataKey],
+    ] as [KeyUsage, string[]][]) {
       if (roleArns.length === 0) continue;
       policy.addStatements(
         new iam.PolicyStatement({

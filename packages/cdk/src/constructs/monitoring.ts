@@ -25,7 +25,14 @@ import {
   type VaultTerm,
 } from '../monitoring';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
-import { AWS_METRICS, DIMENSIONS, METRICS, METRICS_NAMESPACE, UNKNOWN_APPLICATION, type AwsMetricDefinition } from '../definitions/metrics';
+import {
+  AWS_METRICS,
+  DIMENSIONS,
+  METRICS,
+  METRICS_NAMESPACE,
+  UNKNOWN_APPLICATION,
+  type AwsMetricDefinition,
+} from '../definitions/metrics';
 import { TokenVaultConfigError } from './errors';
 import type { VaultFunctions } from './vault-function';
 
@@ -95,14 +102,17 @@ export class VaultMonitoring extends Construct {
   private readonly definition: DashboardDefinition;
 
   public constructor(scope: Construct, id: string, props: VaultMonitoringProps) {
-    const definitions = (props as VaultMonitoringProps & { [MONITORING_DEFINITIONS]?: MonitoringDefinitions })[MONITORING_DEFINITIONS] ?? {};
+    const definitions =
+      (props as VaultMonitoringProps & { [MONITORING_DEFINITIONS]?: MonitoringDefinitions })[MONITORING_DEFINITIONS] ??
+      {};
     super(scope, id);
     this.props = props;
     this.definition = definitions.dashboard ?? DASHBOARD;
     const alarmDefinitions = definitions.alarms ?? ALARMS;
     const problems = definitionProblems(this.definition, alarmDefinitions);
     if (problems.length > 0) throw new TokenVaultConfigError(`dashboard definition: ${problems.join('; ')}`);
-    if (props.applicationIds.length === 0) throw new TokenVaultConfigError('monitoring: at least one application id is required.');
+    if (props.applicationIds.length === 0)
+      throw new TokenVaultConfigError('monitoring: at least one application id is required.');
 
     const alarms: MonitoringAlarm[] = [];
     for (const definition of alarmDefinitions) alarms.push(...this.buildAlarms(definition));
@@ -120,7 +130,9 @@ export class VaultMonitoring extends Construct {
       defaultInterval: Duration.hours(3),
     });
     for (const row of this.definition.rows) {
-      this.dashboard.addWidgets(...row.map((widget) => (widget.kind === 'metric' ? this.metricWidget(widget) : this.logsWidget(widget))));
+      this.dashboard.addWidgets(
+        ...row.map((widget) => (widget.kind === 'metric' ? this.metricWidget(widget) : this.logsWidget(widget))),
+      );
     }
     if (alarms.length > 0) {
       this.dashboard.addWidgets(
@@ -139,7 +151,9 @@ export class VaultMonitoring extends Construct {
   }
 
   private metricWidget(widget: MetricWidgetDefinition): cloudwatch.GraphWidget {
-    const metrics = widget.series.flatMap((series) => (series.source === 'vault' ? this.vaultSeries(series) : this.awsSeries(series)));
+    const metrics = widget.series.flatMap((series) =>
+      series.source === 'vault' ? this.vaultSeries(series) : this.awsSeries(series),
+    );
     return new cloudwatch.GraphWidget({
       title: widget.title,
       left: metrics,
@@ -165,7 +179,9 @@ export class VaultMonitoring extends Construct {
 
   /** Applications a series or alarm covers. */
   private applications(includeUnknown: boolean | undefined): string[] {
-    return includeUnknown === true ? [...this.props.applicationIds, UNKNOWN_APPLICATION] : [...this.props.applicationIds];
+    return includeUnknown === true
+      ? [...this.props.applicationIds, UNKNOWN_APPLICATION]
+      : [...this.props.applicationIds];
   }
 
   /** One line per application; with other dimensions a SEARCH per application (split) or its SUM. */
@@ -188,7 +204,9 @@ export class VaultMonitoring extends Construct {
       return new cloudwatch.MathExpression({
         expression: series.split ? search : `SUM(${search})`,
         // Dynamic labels: each line of a SEARCH is named by its dimension values.
-        label: series.split ? [application, ...others.map((name) => `\${PROP('Dim.${name}')}`)].join(' ') : `${application} ${series.label}`,
+        label: series.split
+          ? [application, ...others.map((name) => `\${PROP('Dim.${name}')}`)].join(' ')
+          : `${application} ${series.label}`,
         period: this.period,
         usingMetrics: {},
       });
@@ -202,10 +220,17 @@ export class VaultMonitoring extends Construct {
       const metric = this.queueMetric(series.metric, series.stat, series.label);
       return metric === undefined ? [] : [metric];
     }
-    return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => this.functionMetric(series.metric, key, series.stat, FUNCTIONS[key].name));
+    return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) =>
+      this.functionMetric(series.metric, key, series.stat, FUNCTIONS[key].name),
+    );
   }
 
-  private functionMetric(metric: keyof typeof AWS_METRICS, key: FunctionKey, stat: Statistic, label?: string): cloudwatch.Metric {
+  private functionMetric(
+    metric: keyof typeof AWS_METRICS,
+    key: FunctionKey,
+    stat: Statistic,
+    label?: string,
+  ): cloudwatch.Metric {
     const definition = AWS_METRICS[metric];
     return new cloudwatch.Metric({
       namespace: definition.namespace,
@@ -217,9 +242,17 @@ export class VaultMonitoring extends Construct {
     });
   }
 
-  private queueMetric(metric: keyof typeof AWS_METRICS, stat: Statistic, label?: string): cloudwatch.Metric | undefined {
+  private queueMetric(
+    metric: keyof typeof AWS_METRICS,
+    stat: Statistic,
+    label?: string,
+  ): cloudwatch.Metric | undefined {
     const definition: AwsMetricDefinition = AWS_METRICS[metric];
-    const queues = { deadLetters: this.props.deadLetterQueue, refreshWork: this.props.refreshQueue, refreshDeadLetters: this.props.refreshDeadLetterQueue };
+    const queues = {
+      deadLetters: this.props.deadLetterQueue,
+      refreshWork: this.props.refreshQueue,
+      refreshDeadLetters: this.props.refreshDeadLetterQueue,
+    };
     const queue = queues[definition.queue ?? 'deadLetters'];
     if (queue === undefined) return undefined;
     return new cloudwatch.Metric({
@@ -255,11 +288,28 @@ export class VaultMonitoring extends Construct {
         if (aws.namespace === 'AWS/SQS') {
           const metric = this.queueMetric(signal.metric, signal.stat);
           const queue = (aws as AwsMetricDefinition).queue ?? 'deadLetters';
-          const subject = queue === 'deadLetters' ? 'dead-letters' : queue === 'refreshDeadLetters' ? 'refresh-dead-letters' : 'refresh-queue';
-          return metric === undefined ? [] : [create(subject, metric.with({ period }), queue === 'deadLetters' ? 'dead-letter queue' : 'refresh queue')];
+          const subject =
+            queue === 'deadLetters'
+              ? 'dead-letters'
+              : queue === 'refreshDeadLetters'
+                ? 'refresh-dead-letters'
+                : 'refresh-queue';
+          return metric === undefined
+            ? []
+            : [
+                create(
+                  subject,
+                  metric.with({ period }),
+                  queue === 'deadLetters' ? 'dead-letter queue' : 'refresh queue',
+                ),
+              ];
         }
         return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) =>
-          create(key, this.functionMetric(signal.metric, key, signal.stat).with({ period }), `function ${FUNCTIONS[key].name}`),
+          create(
+            key,
+            this.functionMetric(signal.metric, key, signal.stat).with({ period }),
+            `function ${FUNCTIONS[key].name}`,
+          ),
         );
       }
       case 'vault-sum':
@@ -282,7 +332,10 @@ export class VaultMonitoring extends Construct {
           const okSum = ok.map((_, index) => `FILL(ok${index}, 0)`).join(' + ');
           const metric = new cloudwatch.MathExpression({
             expression: `IF(total >= ${signal.minimumTotal}, 100 * (total - (${okSum})) / total, 0)`,
-            usingMetrics: { total: termMetric(signal.total, application, period), ...Object.fromEntries(ok.map((term, index) => [`ok${index}`, term])) },
+            usingMetrics: {
+              total: termMetric(signal.total, application, period),
+              ...Object.fromEntries(ok.map((term, index) => [`ok${index}`, term])),
+            },
             label: `${definition.title} (%)`,
             period,
           });
@@ -305,7 +358,13 @@ function termMetric(term: VaultTerm, application: string, period: Duration): clo
   for (const name of definition.dimensions) {
     dimensionsMap[name] = name === DIMENSIONS.APPLICATION ? application : term.where[name]!;
   }
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: definition.name, dimensionsMap, statistic: term.stat, period });
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: definition.name,
+    dimensionsMap,
+    statistic: term.stat,
+    period,
+  });
 }
 
 function comparisonKey(comparison: AlarmDefinition['comparison']): keyof typeof cloudwatch.ComparisonOperator {

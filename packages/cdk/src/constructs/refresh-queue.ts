@@ -44,7 +44,12 @@ export class RefreshQueue extends Construct {
     });
     props.sweep.addEnvironment(ENV.REFRESH_QUEUE_URL, this.queue.queueUrl);
     // Send and read the depth, nothing else (grantSendMessages alone has no GetQueueAttributes).
-    props.sweep.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.queue.queueArn] }));
+    props.sweep.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+        resources: [this.queue.queueArn],
+      }),
+    );
     props.worker.addEventSource(
       new sources.SqsEventSource(this.queue, {
         batchSize: REFRESH_QUEUE.batchSize,

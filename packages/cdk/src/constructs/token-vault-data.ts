@@ -72,14 +72,19 @@ export class TokenVaultData extends Construct {
     }
     this.applications = props.applications;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const tableOptions = { removalPolicy, ...(props.tableEncryption !== undefined ? { encryption: props.tableEncryption } : {}) };
+    const tableOptions = {
+      removalPolicy,
+      ...(props.tableEncryption !== undefined ? { encryption: props.tableEncryption } : {}),
+    };
     this.connectionsTable = createVaultTable(this, CONNECTIONS_TABLE, tableOptions);
     this.statesTable = createVaultTable(this, STATES_TABLE, tableOptions);
 
     this.key = new EnvelopeKey(this, 'EnvelopeKey', {
       users: {
         decrypt: functionsWithKeyUsage('kms:Decrypt').map((fn) => this.functionRoleArn(fn as VaultFunctionKey)),
-        generateDataKey: functionsWithKeyUsage('kms:GenerateDataKey').map((fn) => this.functionRoleArn(fn as VaultFunctionKey)),
+        generateDataKey: functionsWithKeyUsage('kms:GenerateDataKey').map((fn) =>
+          this.functionRoleArn(fn as VaultFunctionKey),
+        ),
       },
       aliasName: `alias/token-vault/${this.name}`,
       removalPolicy,
@@ -88,7 +93,10 @@ export class TokenVaultData extends Construct {
     for (const app of props.applications) {
       const applicationId = applicationIdOf(app);
       if (app.clientSecretArn !== undefined) {
-        this.secrets.set(applicationId, secretsmanager.Secret.fromSecretCompleteArn(this, `ClientSecret-${applicationId}`, app.clientSecretArn));
+        this.secrets.set(
+          applicationId,
+          secretsmanager.Secret.fromSecretCompleteArn(this, `ClientSecret-${applicationId}`, app.clientSecretArn),
+        );
         continue;
       }
       // No value in the template: CloudFormation generates a random placeholder that the operator replaces
@@ -101,7 +109,8 @@ export class TokenVaultData extends Construct {
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'An OAuth client secret is issued by the provider; it is rotated there and then put here, so a rotation Lambda cannot rotate it.',
+        reason:
+          'An OAuth client secret is issued by the provider; it is rotated there and then put here, so a rotation Lambda cannot rotate it.',
       });
       this.secrets.set(applicationId, secret);
     }
@@ -111,7 +120,9 @@ export class TokenVaultData extends Construct {
   public clientSecret(applicationId: string): secretsmanager.ISecret {
     const secret = this.secrets.get(applicationId);
     if (secret === undefined) {
-      throw new TokenVaultConfigError(`No application "${applicationId}" in this vault (known: ${[...this.secrets.keys()].join(', ')}).`);
+      throw new TokenVaultConfigError(
+        `No application "${applicationId}" in this vault (known: ${[...this.secrets.keys()].join(', ')}).`,
+      );
     }
     return secret;
   }

@@ -11,7 +11,14 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { timingProblems } from '../definitions/budget';
 import { ANSWER_RESERVE_MS } from '../definitions/time';
 import { functionTimeouts, refreshTiming } from '../definitions/timing';
-import { TUNABLES, TunableError, checkTunable, defaultTunables, type TunableName, type TunableValues } from '../definitions/tunables';
+import {
+  TUNABLES,
+  TunableError,
+  checkTunable,
+  defaultTunables,
+  type TunableName,
+  type TunableValues,
+} from '../definitions/tunables';
 import { DEFAULT_WORKER_MAX_CONCURRENCY } from '../definitions/queues';
 import { TokenVaultConfigError } from './errors';
 
@@ -190,7 +197,9 @@ export function validateOptions(props: TokenVaultOptions): Tunables {
   const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
   const sweepMinutes = sweepInterval.toSeconds() / 60;
   if (!Number.isInteger(sweepMinutes) || sweepMinutes < 1 || sweepMinutes > 60) {
-    throw new TokenVaultConfigError(`sweepInterval: ${sweepInterval.toHumanString()} must be a whole number of minutes from 1 to 60.`);
+    throw new TokenVaultConfigError(
+      `sweepInterval: ${sweepInterval.toHumanString()} must be a whole number of minutes from 1 to 60.`,
+    );
   }
   if (tunables.sweepLookaheadSeconds < sweepInterval.toSeconds()) {
     throw new TokenVaultConfigError(
@@ -204,16 +213,31 @@ export function validateOptions(props: TokenVaultOptions): Tunables {
     );
   }
   const refreshWorkerMaxConcurrency = props.refreshWorkerMaxConcurrency ?? DEFAULT_WORKER_MAX_CONCURRENCY;
-  if (!Number.isInteger(refreshWorkerMaxConcurrency) || refreshWorkerMaxConcurrency < 2 || refreshWorkerMaxConcurrency > 1000) {
-    throw new TokenVaultConfigError(`refreshWorkerMaxConcurrency: ${refreshWorkerMaxConcurrency} must be an integer from 2 to 1000 (the SQS event source's MaximumConcurrency).`);
+  if (
+    !Number.isInteger(refreshWorkerMaxConcurrency) ||
+    refreshWorkerMaxConcurrency < 2 ||
+    refreshWorkerMaxConcurrency > 1000
+  ) {
+    throw new TokenVaultConfigError(
+      `refreshWorkerMaxConcurrency: ${refreshWorkerMaxConcurrency} must be an integer from 2 to 1000 (the SQS event source's MaximumConcurrency).`,
+    );
   }
   // Audit records are INFO lines: a function logging at WARN or above would drop them before CloudWatch.
   const level = props.applicationLogLevel;
-  if (level !== undefined && ![lambda.ApplicationLogLevel.TRACE, lambda.ApplicationLogLevel.DEBUG, lambda.ApplicationLogLevel.INFO].includes(level)) {
-    throw new TokenVaultConfigError(`applicationLogLevel: ${level} would drop the audit trail's INFO records; use INFO, DEBUG or TRACE.`);
+  if (
+    level !== undefined &&
+    ![lambda.ApplicationLogLevel.TRACE, lambda.ApplicationLogLevel.DEBUG, lambda.ApplicationLogLevel.INFO].includes(
+      level,
+    )
+  ) {
+    throw new TokenVaultConfigError(
+      `applicationLogLevel: ${level} would drop the audit trail's INFO records; use INFO, DEBUG or TRACE.`,
+    );
   }
   if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
-    throw new TokenVaultConfigError('alarmTopic and alarmEmail are mutually exclusive: subscribe the address to your topic yourself.');
+    throw new TokenVaultConfigError(
+      'alarmTopic and alarmEmail are mutually exclusive: subscribe the address to your topic yourself.',
+    );
   }
   if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
     throw new TokenVaultConfigError(`alarmEmail: "${props.alarmEmail}" is not an e-mail address.`);

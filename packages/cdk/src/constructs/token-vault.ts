@@ -21,7 +21,12 @@ import { bindApplications, bindKey, bindTable } from './vault-function';
 import { TUNABLES, type TunableName } from '../definitions/tunables';
 import { FUNCTION_ACCESS, FUNCTION_KEYS } from '../definitions/access';
 import { AlarmTopic } from './alarm-topic';
-import { applicationIdOf, estimateApplicationsJsonBytes, toApplicationConfigs, validateApplications } from './application-config';
+import {
+  applicationIdOf,
+  estimateApplicationsJsonBytes,
+  toApplicationConfigs,
+  validateApplications,
+} from './application-config';
 import { CallbackApi } from './callback-api';
 import { ConnectionEvents } from './connection-events';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -151,8 +156,16 @@ export class TokenVault extends Construct {
     super(scope, id);
     const tunables = validateOptions(props);
     const returnTo = props.returnTo ?? [];
-    if (props.data !== undefined && (props.applications !== undefined || props.name !== undefined || props.removalPolicy !== undefined || props.tableEncryption !== undefined)) {
-      throw new TokenVaultConfigError('With `data`, leave out applications, name, removalPolicy and tableEncryption: they belong to the TokenVaultData.');
+    if (
+      props.data !== undefined &&
+      (props.applications !== undefined ||
+        props.name !== undefined ||
+        props.removalPolicy !== undefined ||
+        props.tableEncryption !== undefined)
+    ) {
+      throw new TokenVaultConfigError(
+        'With `data`, leave out applications, name, removalPolicy and tableEncryption: they belong to the TokenVaultData.',
+      );
     }
     const applications = props.data?.applications ?? props.applications;
     if (applications === undefined) {
@@ -177,7 +190,9 @@ export class TokenVault extends Construct {
       });
 
     const environment = {
-      ...Object.fromEntries((Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])])),
+      ...Object.fromEntries(
+        (Object.keys(TUNABLES) as TunableName[]).map((name) => [TUNABLES[name].env, String(tunables.values[name])]),
+      ),
       [ENV.PROACTIVE_REFRESH]: props.proactiveRefresh ?? ProactiveRefreshPolicy.USED,
     };
     const functions = {} as Record<FunctionKey, VaultFunction>;
@@ -210,7 +225,10 @@ export class TokenVault extends Construct {
       }),
     );
     const secrets = Object.values(this.data.clientSecrets);
-    this.connectionEvents = new ConnectionEvents(this, 'ConnectionEvents', { vaultName: this.data.name, ...(props.eventBus !== undefined ? { eventBus: props.eventBus } : {}) });
+    this.connectionEvents = new ConnectionEvents(this, 'ConnectionEvents', {
+      vaultName: this.data.name,
+      ...(props.eventBus !== undefined ? { eventBus: props.eventBus } : {}),
+    });
     this.eventBus = this.connectionEvents.eventBus;
     for (const key of FUNCTION_KEYS) {
       const access = FUNCTION_ACCESS[key];
@@ -265,7 +283,10 @@ export class TokenVault extends Construct {
     forwarder.function.addEnvironment(ENV.AUDIT_LOG_GROUP, this.auditLogGroup.logGroupName);
     this.auditLogGroup.grantWrite(forwarder.role);
     // A delivery that keeps failing goes to the dead-letter queue (its alarm covers it).
-    forwarder.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue) });
+    forwarder.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
+    });
     const destination = new LambdaDestination(forwarder.function);
     for (const key of FUNCTION_KEYS) {
       if (key === 'auditForwarder') continue;
@@ -277,7 +298,9 @@ export class TokenVault extends Construct {
       });
     }
 
-    this.alarmTopic = props.alarmTopic ?? (props.alarmEmail !== undefined ? new AlarmTopic(this, 'Alarms', { email: props.alarmEmail }).topic : undefined);
+    this.alarmTopic =
+      props.alarmTopic ??
+      (props.alarmEmail !== undefined ? new AlarmTopic(this, 'Alarms', { email: props.alarmEmail }).topic : undefined);
     this.monitoring = new VaultMonitoring(this, 'Monitoring', {
       functions,
       applicationIds: applications.map(applicationIdOf),

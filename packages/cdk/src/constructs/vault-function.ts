@@ -193,10 +193,19 @@ export class VaultFunction extends Construct {
    */
   public grantInvoke(grantee: iam.IGrantable, applications?: string[]): iam.Grant {
     if (applications === undefined) {
-      return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.function.functionArn] });
+      return iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['lambda:InvokeFunction'],
+        resourceArns: [this.function.functionArn],
+      });
     }
-    if (applications.length === 0) throw new TokenVaultConfigError(`${this.definition.name}: a scoped grant needs at least one application.`);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: applications.map((id) => this.aliasFor(id).functionArn) });
+    if (applications.length === 0)
+      throw new TokenVaultConfigError(`${this.definition.name}: a scoped grant needs at least one application.`);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: applications.map((id) => this.aliasFor(id).functionArn),
+    });
   }
 
   /**
@@ -207,7 +216,10 @@ export class VaultFunction extends Construct {
     const version = this.function.currentVersion;
     for (const id of applicationIds) {
       if (this.aliases.has(id)) continue;
-      this.aliases.set(id, new lambda.Alias(this, `Alias-${applicationAlias(id)}`, { aliasName: applicationAlias(id), version }));
+      this.aliases.set(
+        id,
+        new lambda.Alias(this, `Alias-${applicationAlias(id)}`, { aliasName: applicationAlias(id), version }),
+      );
     }
   }
 
@@ -217,7 +229,11 @@ export class VaultFunction extends Construct {
     if (alias === undefined) {
       const known = [...this.aliases.keys()];
       throw new TokenVaultConfigError(
-        `${this.definition.name}: no alias for application "${applicationId}"` + (known.length > 0 ? ` (applications: ${known.join(', ')})` : ' (this function is not scoped per application)') + '.',
+        `${this.definition.name}: no alias for application "${applicationId}"` +
+          (known.length > 0
+            ? ` (applications: ${known.join(', ')})`
+            : ' (this function is not scoped per application)') +
+          '.',
       );
     }
     return alias;
@@ -255,7 +271,11 @@ export function bindKey(self: VaultFunction, key: kms.IKey, usage: KeyUsage[]): 
   if (usage.length === 0) return self;
   self.function.addEnvironment(ENV.KEY_ID, key.keyArn);
   self.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: [...usage], resources: [key.keyArn], conditions: encryptionContextConditions() }),
+    new iam.PolicyStatement({
+      actions: [...usage],
+      resources: [key.keyArn],
+      conditions: encryptionContextConditions(),
+    }),
   );
   return self;
 }
@@ -264,11 +284,19 @@ export function bindKey(self: VaultFunction, key: kms.IKey, usage: KeyUsage[]): 
  * Sets the applications variable (JSON of the functions' ApplicationConfig, tokens allowed) and, when
  * `readSecrets`, grants secretsmanager:GetSecretValue on exactly these secrets.
  */
-export function bindApplications(self: VaultFunction, applicationsJson: string, secrets: secretsmanager.ISecret[], readSecrets: boolean): VaultFunction {
+export function bindApplications(
+  self: VaultFunction,
+  applicationsJson: string,
+  secrets: secretsmanager.ISecret[],
+  readSecrets: boolean,
+): VaultFunction {
   self.function.addEnvironment(ENV.APPLICATIONS, applicationsJson);
   if (readSecrets && secrets.length > 0) {
     self.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets.map((s) => s.secretArn) }),
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secrets.map((s) => s.secretArn),
+      }),
     );
   }
   return self;

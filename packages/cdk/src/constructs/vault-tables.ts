@@ -44,7 +44,11 @@ function attribute(key: KeyAttribute): dynamodb.Attribute {
  * `dynamodb.Table` (AWS::DynamoDB::Table) rather than `TableV2`: the vault needs no replicas, and cdk-nag's
  * point-in-time-recovery rule checks this resource type.
  */
-export function createVaultTable(scope: Construct, definition: TableDefinition, options: VaultTableOptions = {}): dynamodb.Table {
+export function createVaultTable(
+  scope: Construct,
+  definition: TableDefinition,
+  options: VaultTableOptions = {},
+): dynamodb.Table {
   const removalPolicy = options.removalPolicy ?? RemovalPolicy.RETAIN;
   const table = new dynamodb.Table(scope, definition.id, {
     partitionKey: attribute(definition.partitionKey),
@@ -53,7 +57,10 @@ export function createVaultTable(scope: Construct, definition: TableDefinition, 
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     ...(definition.timeToLiveAttribute !== undefined ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
-    encryption: options.encryption === VaultTableEncryption.AWS_MANAGED ? dynamodb.TableEncryption.AWS_MANAGED : dynamodb.TableEncryption.DEFAULT,
+    encryption:
+      options.encryption === VaultTableEncryption.AWS_MANAGED
+        ? dynamodb.TableEncryption.AWS_MANAGED
+        : dynamodb.TableEncryption.DEFAULT,
     removalPolicy,
   });
   for (const index of definition.globalSecondaryIndexes) {

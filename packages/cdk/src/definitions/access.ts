@@ -61,7 +61,13 @@ export const FUNCTION_ACCESS = {
     statesTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
     // ConditionCheckItem: the save checks the marker of flows a revoke ended; Query: pending revocations of the
     // user; Decrypt: a reconnect without a new refresh token keeps (re-seals) the live one.
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
+    connectionsTable: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Query',
+    ],
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
@@ -89,7 +95,13 @@ export const FUNCTION_ACCESS = {
   },
   revoke: {
     statesTable: [],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    connectionsTable: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
     connectionsIndexes: [],
     key: ['kms:Decrypt'],
     readsClientSecrets: true,
@@ -149,7 +161,14 @@ export const FUNCTION_ACCESS = {
     // the parked grant's pending revocation. Decrypt: opens the parked tokens; GenerateDataKey: seals them for the
     // connection. Client secrets: a refused flow's grant is revoked at the provider.
     statesTable: ['dynamodb:DeleteItem'],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
+    connectionsTable: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Query',
+    ],
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,

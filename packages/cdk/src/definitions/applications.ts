@@ -90,7 +90,8 @@ export function isSecureOrLoopbackUrl(value: string): boolean {
 }
 
 /** Message of the https rule, shared with infra/ and local/ so every layer says the same. */
-export const HTTPS_REQUIRED_MESSAGE = 'must be an https URL (http is accepted only for loopback hosts: 127.0.0.1, ::1, localhost)';
+export const HTTPS_REQUIRED_MESSAGE =
+  'must be an https URL (http is accepted only for loopback hosts: 127.0.0.1, ::1, localhost)';
 
 const httpUrl = z.string().check(z.refine(isHttpUrl, 'must be an http(s) URL'));
 /** An endpoint that receives client secrets and tokens: https, or http on loopback only. */
@@ -101,12 +102,14 @@ const endpointUrl = z.string().check(
 );
 const nonEmpty = z.string().check(z.minLength(1));
 /** RFC 8707 §2: an absolute URI without a fragment. */
-const resourceIndicator = z.string().check(
-  z.refine((u) => URL.canParse(u) && !u.includes('#'), 'must be an absolute URI without a fragment (RFC 8707)'),
-);
+const resourceIndicator = z
+  .string()
+  .check(z.refine((u) => URL.canParse(u) && !u.includes('#'), 'must be an absolute URI without a fragment (RFC 8707)'));
 const parameterName = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_.-]'));
 const tokenTypeName = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 characters of [A-Za-z0-9_-]'));
-const providerErrorCode = z.string().check(z.regex(/^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/, 'must be an RFC 6749 error code'));
+const providerErrorCode = z
+  .string()
+  .check(z.regex(/^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/, 'must be an RFC 6749 error code'));
 
 export const applicationConfigSchema = z.object({
   applicationId: z.string().check(z.regex(APPLICATION_ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._:@-]')),
@@ -179,12 +182,13 @@ export const applicationConfigSchema = z.object({
 export type ApplicationConfig = z.output<typeof applicationConfigSchema>;
 export type ApplicationConfigInput = z.input<typeof applicationConfigSchema>;
 
-export const applicationsSchema = z
-  .array(applicationConfigSchema)
-  .check(
-    z.minLength(1),
-    z.refine((apps) => new Set(apps.map((a) => a.applicationId)).size === apps.length, 'applicationId values must be unique'),
-  );
+export const applicationsSchema = z.array(applicationConfigSchema).check(
+  z.minLength(1),
+  z.refine(
+    (apps) => new Set(apps.map((a) => a.applicationId)).size === apps.length,
+    'applicationId values must be unique',
+  ),
+);
 
 /** The fields a provider profile contributes beyond the contract's (all optional in {@link ApplicationConfig}). */
 export const PROVIDER_BEHAVIOUR_FIELDS = [
@@ -233,7 +237,9 @@ export function refreshQuirksOf(config: ProviderBehaviourFields): RefreshQuirks 
   return {
     rotatesRefreshTokens: config.rotatesRefreshTokens ?? true,
     reuseGraceSeconds: config.reuseGraceSeconds ?? 0,
-    ...(config.refreshTokenIdleExpirySeconds === undefined ? {} : { refreshTokenIdleExpirySeconds: config.refreshTokenIdleExpirySeconds }),
+    ...(config.refreshTokenIdleExpirySeconds === undefined
+      ? {}
+      : { refreshTokenIdleExpirySeconds: config.refreshTokenIdleExpirySeconds }),
     refreshTokenOnFirstConsentOnly: config.refreshTokenOnFirstConsentOnly ?? false,
     revokeReplacedRefreshTokens: config.revokeReplacedRefreshTokens ?? false,
   };

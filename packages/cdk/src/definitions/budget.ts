@@ -60,23 +60,49 @@ export function timingProblems(t: RefreshTiming, timeouts: FunctionTimeouts, res
   const problems: TimingProblem[] = [];
   const leaseNeeds = t.awsCallMs + attemptNeedsMs(t);
   if (t.leaseMs < leaseNeeds) {
-    problems.push({ setting: 'leaseMs', message: `the refresh lease (${t.leaseMs} ms) must cover the preparation, one provider attempt, the write and the clock skew: at least ${leaseNeeds} ms` });
+    problems.push({
+      setting: 'leaseMs',
+      message: `the refresh lease (${t.leaseMs} ms) must cover the preparation, one provider attempt, the write and the clock skew: at least ${leaseNeeds} ms`,
+    });
   }
   const fetchNeeds = t.awsCallMs + wholeRefreshMs(t) + reserveMs;
-  for (const [name, timeout] of [['token-fetch', timeouts.tokenFetchMs], ['refresh', timeouts.refreshMs], ['refresh-worker', timeouts.refreshWorkerMs]] as const) {
-    if (timeout < fetchNeeds) problems.push({ setting: 'functionTimeout', message: `${name}'s timeout (${timeout} ms) must cover a read and a whole refresh: at least ${fetchNeeds} ms` });
+  for (const [name, timeout] of [
+    ['token-fetch', timeouts.tokenFetchMs],
+    ['refresh', timeouts.refreshMs],
+    ['refresh-worker', timeouts.refreshWorkerMs],
+  ] as const) {
+    if (timeout < fetchNeeds)
+      problems.push({
+        setting: 'functionTimeout',
+        message: `${name}'s timeout (${timeout} ms) must cover a read and a whole refresh: at least ${fetchNeeds} ms`,
+      });
   }
   // State, secret, exchange, data key, previous connection (and its refresh token when the answer has none), save.
   const callbackNeeds = 6 * t.awsCallMs + t.providerTimeoutMs + reserveMs;
-  if (timeouts.callbackMs < callbackNeeds) problems.push({ setting: 'functionTimeout', message: `callback's timeout (${timeouts.callbackMs} ms) must cover the code exchange and its writes: at least ${callbackNeeds} ms` });
+  if (timeouts.callbackMs < callbackNeeds)
+    problems.push({
+      setting: 'functionTimeout',
+      message: `callback's timeout (${timeouts.callbackMs} ms) must cover the code exchange and its writes: at least ${callbackNeeds} ms`,
+    });
   // Read, revoke transaction, refresh token, secret, provider, confirmation.
   const revokeNeeds = 5 * t.awsCallMs + t.providerTimeoutMs + reserveMs;
-  if (timeouts.revokeMs < revokeNeeds) problems.push({ setting: 'functionTimeout', message: `revoke's timeout (${timeouts.revokeMs} ms) must cover one revocation: at least ${revokeNeeds} ms` });
+  if (timeouts.revokeMs < revokeNeeds)
+    problems.push({
+      setting: 'functionTimeout',
+      message: `revoke's timeout (${timeouts.revokeMs} ms) must cover one revocation: at least ${revokeNeeds} ms`,
+    });
   // A worker that dies holding a lease must have lost it before its message comes back: the lease (and each
   // extension) ends within the worker's timeout, and the message stays invisible at least that long.
-  if (t.leaseMs > timeouts.refreshWorkerMs) problems.push({ setting: 'leaseMs', message: `the refresh lease (${t.leaseMs} ms) must end within the refresh worker's timeout (${timeouts.refreshWorkerMs} ms)` });
+  if (t.leaseMs > timeouts.refreshWorkerMs)
+    problems.push({
+      setting: 'leaseMs',
+      message: `the refresh lease (${t.leaseMs} ms) must end within the refresh worker's timeout (${timeouts.refreshWorkerMs} ms)`,
+    });
   if (timeouts.queueVisibilityMs < timeouts.refreshWorkerMs) {
-    problems.push({ setting: 'queueVisibility', message: `the refresh queue's visibility timeout (${timeouts.queueVisibilityMs} ms) must be at least the refresh worker's timeout (${timeouts.refreshWorkerMs} ms)` });
+    problems.push({
+      setting: 'queueVisibility',
+      message: `the refresh queue's visibility timeout (${timeouts.queueVisibilityMs} ms) must be at least the refresh worker's timeout (${timeouts.refreshWorkerMs} ms)`,
+    });
   }
   return problems;
 }

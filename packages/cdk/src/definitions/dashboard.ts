@@ -101,7 +101,12 @@ export type AlarmSignal =
    * Per application: the failed share in percent, `100 * (total - sum(ok)) / total`, and 0 while `total` is below
    * `minimumTotal` (a single failure out of two is no trend).
    */
-  | { readonly kind: 'vault-failure-percent'; readonly ok: readonly VaultTerm[]; readonly total: VaultTerm; readonly minimumTotal: number }
+  | {
+      readonly kind: 'vault-failure-percent';
+      readonly ok: readonly VaultTerm[];
+      readonly total: VaultTerm;
+      readonly minimumTotal: number;
+    }
   /** An AWS metric: one alarm per function (Lambda metrics) or on the dead-letter queue (SQS). */
   | { readonly kind: 'aws'; readonly metric: AwsMetricKey; readonly stat: Statistic };
 
@@ -123,7 +128,12 @@ export interface AlarmDefinition {
 
 const PERIOD_SECONDS = 300;
 
-const vault = (metric: MetricKey, stat: Statistic, label: string, options: { split?: boolean; includeUnknownApplication?: boolean } = {}): VaultSeries => ({
+const vault = (
+  metric: MetricKey,
+  stat: Statistic,
+  label: string,
+  options: { split?: boolean; includeUnknownApplication?: boolean } = {},
+): VaultSeries => ({
   source: 'vault',
   metric,
   stat,
@@ -131,7 +141,12 @@ const vault = (metric: MetricKey, stat: Statistic, label: string, options: { spl
   ...(options.includeUnknownApplication === true ? { includeUnknownApplication: true } : {}),
   label,
 });
-const aws = (metric: AwsMetricKey, stat: Statistic, label: string): AwsSeries => ({ source: 'aws', metric, stat, label });
+const aws = (metric: AwsMetricKey, stat: Statistic, label: string): AwsSeries => ({
+  source: 'aws',
+  metric,
+  stat,
+  label,
+});
 
 /** Log groups of every function. */
 const ALL_FUNCTIONS = Object.keys(FUNCTIONS) as FunctionKey[];
@@ -200,7 +215,10 @@ export const DASHBOARD: DashboardDefinition = {
         id: 'connections',
         title: 'Connections and re-authorizations',
         description: 'Users who connected, and connections that need the user to connect again (invalid_grant).',
-        series: [vault('CONNECTION', 'Sum', 'connected'), vault('REAUTHORIZATION_REQUIRED', 'Sum', 'reauthorization required')],
+        series: [
+          vault('CONNECTION', 'Sum', 'connected'),
+          vault('REAUTHORIZATION_REQUIRED', 'Sum', 'reauthorization required'),
+        ],
         width: 6,
         height: 6,
       },
@@ -208,7 +226,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'write-after-refresh-failed',
         title: 'Failed writes after refresh',
-        description: 'Refreshed tokens that could not be stored: the rotated refresh token may be lost. Should stay at 0.',
+        description:
+          'Refreshed tokens that could not be stored: the rotated refresh token may be lost. Should stay at 0.',
         series: [vault('WRITE_AFTER_REFRESH_FAILED', 'Sum', 'failed writes')],
         width: 6,
         height: 6,
@@ -217,7 +236,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'dead-letters',
         title: 'Dead letters',
-        description: 'Failed sweep deliveries and failed asynchronous refresh invocations, and lifecycle events the sweep could not put, waiting in their queues.',
+        description:
+          'Failed sweep deliveries and failed asynchronous refresh invocations, and lifecycle events the sweep could not put, waiting in their queues.',
         series: [aws('DLQ_MESSAGES_VISIBLE', 'Maximum', 'messages visible')],
         width: 6,
         height: 6,
@@ -228,7 +248,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'provider-revocations',
         title: 'Revocations at the provider',
-        description: 'Refresh tokens sent to the provider for revocation: confirmed, or pending (the sweep retries them).',
+        description:
+          'Refresh tokens sent to the provider for revocation: confirmed, or pending (the sweep retries them).',
         series: [vault('PROVIDER_REVOCATION', 'Sum', 'provider revocations', { split: true })],
         stacked: true,
         width: 12,
@@ -238,7 +259,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'pending-revocation-age',
         title: 'Oldest unconfirmed revocation (ms)',
-        description: 'Age of the oldest revocation the provider has not confirmed yet, sampled by every sweep; 0 when none.',
+        description:
+          'Age of the oldest revocation the provider has not confirmed yet, sampled by every sweep; 0 when none.',
         series: [vault('OLDEST_PENDING_REVOCATION_AGE', 'Maximum', 'oldest pending')],
         width: 12,
         height: 6,
@@ -250,7 +272,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'refresh-backlog',
         title: 'Proactive refresh backlog (ms)',
-        description: 'How far behind the proactive refresh is: now less the oldest due time not refreshed yet, sampled by every sweep. Healthy: 0.',
+        description:
+          'How far behind the proactive refresh is: now less the oldest due time not refreshed yet, sampled by every sweep. Healthy: 0.',
         series: [vault('REFRESH_BACKLOG_AGE', 'Maximum', 'backlog')],
         width: 8,
         height: 6,
@@ -268,8 +291,12 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'refresh-queue',
         title: 'Refresh queue',
-        description: 'Age of the oldest message waiting for the worker (seconds), and work the worker failed 5 times (its dead-letter queue).',
-        series: [aws('REFRESH_QUEUE_OLDEST_AGE', 'Maximum', 'oldest message (s)'), aws('REFRESH_DLQ_MESSAGES_VISIBLE', 'Maximum', 'dead letters')],
+        description:
+          'Age of the oldest message waiting for the worker (seconds), and work the worker failed 5 times (its dead-letter queue).',
+        series: [
+          aws('REFRESH_QUEUE_OLDEST_AGE', 'Maximum', 'oldest message (s)'),
+          aws('REFRESH_DLQ_MESSAGES_VISIBLE', 'Maximum', 'dead letters'),
+        ],
         width: 8,
         height: 6,
       },
@@ -279,7 +306,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'connection-events',
         title: 'Connection events',
-        description: 'Lifecycle events by detail-type and result: published on the bus, queued for the sweep to retry, or lost (should stay at 0).',
+        description:
+          'Lifecycle events by detail-type and result: published on the bus, queued for the sweep to retry, or lost (should stay at 0).',
         series: [vault('CONNECTION_EVENT', 'Sum', 'events', { split: true })],
         stacked: true,
         width: 12,
@@ -289,7 +317,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'connection-event-retries',
         title: 'Connection events retried',
-        description: 'Queued events the sweep put on the bus again (published) or left queued (failed; after 5 attempts they go to the event dead-letter queue).',
+        description:
+          'Queued events the sweep put on the bus again (published) or left queued (failed; after 5 attempts they go to the event dead-letter queue).',
         series: [vault('CONNECTION_EVENT_RETRY', 'Sum', 'retries', { split: true })],
         width: 12,
         height: 6,
@@ -330,7 +359,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'function-errors',
         title: 'Errors',
-        description: 'Function errors per function (expected failures are answers, so any error is a bug or a timeout).',
+        description:
+          'Function errors per function (expected failures are answers, so any error is a bug or a timeout).',
         series: [aws('LAMBDA_ERRORS', 'Sum', 'errors')],
         width: 6,
         height: 6,
@@ -383,7 +413,13 @@ export const DASHBOARD: DashboardDefinition = {
  * connect to retry once a pending revocation is done, a session-bound flow completed twice or too late (a 256-bit
  * handle is not guessed). A `session_mismatch` (someone else completed the link) does count.
  */
-const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set(['denied', 'flow_ended', 'revocation_pending', 'flow_unknown', 'flow_expired']);
+const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set([
+  'denied',
+  'flow_ended',
+  'revocation_pending',
+  'flow_unknown',
+  'flow_expired',
+]);
 
 /** Callback failure reasons that count towards the spike alarm. */
 const CALLBACK_FAILURE_REASONS = AUTHORIZATION_FAILURE_REASONS.filter((reason) => !NOT_A_FAILURE_SIGNAL.has(reason));
@@ -397,7 +433,11 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'Check the provider status and the RefreshFailure error codes on the dashboard.',
     signal: {
       kind: 'vault-failure-percent',
-      ok: REFRESH_TRIGGERS.map((trigger) => ({ metric: 'REFRESH', stat: 'Sum', where: { [DIMENSIONS.TRIGGER]: trigger, [DIMENSIONS.RESULT]: RESULT_OK } })),
+      ok: REFRESH_TRIGGERS.map((trigger) => ({
+        metric: 'REFRESH',
+        stat: 'Sum',
+        where: { [DIMENSIONS.TRIGGER]: trigger, [DIMENSIONS.RESULT]: RESULT_OK },
+      })),
       // Exactly one RefreshLatency sample per provider refresh, success or failure: the total without listing
       // every Trigger x Result combination (an alarm may reference 10 metrics at most).
       total: { metric: 'REFRESH_LATENCY', stat: 'SampleCount', where: {} },
@@ -415,7 +455,10 @@ export const ALARMS: readonly AlarmDefinition[] = [
     description:
       'At least 10 refreshes answered invalid_grant in 5 minutes: users are being logged out (grants revoked at the provider, ' +
       'or refresh token reuse detected). Check for a second system refreshing the same tokens.',
-    signal: { kind: 'vault-sum', terms: [{ metric: 'REFRESH_FAILURE', stat: 'Sum', where: { [DIMENSIONS.ERROR_CODE]: 'invalid_grant' } }] },
+    signal: {
+      kind: 'vault-sum',
+      terms: [{ metric: 'REFRESH_FAILURE', stat: 'Sum', where: { [DIMENSIONS.ERROR_CODE]: 'invalid_grant' } }],
+    },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 10,
     periodSeconds: PERIOD_SECONDS,
@@ -430,7 +473,11 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'consent are not counted). Check the AuthorizationFailure reasons on the dashboard.',
     signal: {
       kind: 'vault-sum',
-      terms: CALLBACK_FAILURE_REASONS.map((reason) => ({ metric: 'AUTHORIZATION_FAILURE', stat: 'Sum', where: { [DIMENSIONS.REASON]: reason } })),
+      terms: CALLBACK_FAILURE_REASONS.map((reason) => ({
+        metric: 'AUTHORIZATION_FAILURE',
+        stat: 'Sum',
+        where: { [DIMENSIONS.REASON]: reason },
+      })),
     },
     includeUnknownApplication: true,
     comparison: 'GreaterThanOrEqualToThreshold',
@@ -482,7 +529,7 @@ export const ALARMS: readonly AlarmDefinition[] = [
     id: 'RefreshDeadLetters',
     title: 'Refresh work dead-lettered',
     description:
-      'The refresh worker failed a message 5 times (or it was not a work message); it is in the refresh queue\'s dead-letter queue. ' +
+      "The refresh worker failed a message 5 times (or it was not a work message); it is in the refresh queue's dead-letter queue. " +
       'The connection stays due in the index and is enqueued again; check the refresh-worker logs.',
     signal: { kind: 'aws', metric: 'REFRESH_DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
     comparison: 'GreaterThanOrEqualToThreshold',
@@ -499,7 +546,11 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'Check the functions\' logs ("A connection event was lost") and reconcile with the status function.',
     signal: {
       kind: 'vault-sum',
-      terms: EVENT_TYPES.map((type) => ({ metric: 'CONNECTION_EVENT', stat: 'Sum', where: { [DIMENSIONS.EVENT_TYPE]: type, [DIMENSIONS.RESULT]: 'lost' } })),
+      terms: EVENT_TYPES.map((type) => ({
+        metric: 'CONNECTION_EVENT',
+        stat: 'Sum',
+        where: { [DIMENSIONS.EVENT_TYPE]: type, [DIMENSIONS.RESULT]: 'lost' },
+      })),
     },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -510,7 +561,8 @@ export const ALARMS: readonly AlarmDefinition[] = [
   {
     id: 'FunctionErrors',
     title: 'Function errors',
-    description: 'The function ended in an error (expected failures are answers, so this is a bug, a crash or a timeout). Check its log group.',
+    description:
+      'The function ended in an error (expected failures are answers, so this is a bug, a crash or a timeout). Check its log group.',
     signal: { kind: 'aws', metric: 'LAMBDA_ERRORS', stat: 'Sum' },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -521,7 +573,8 @@ export const ALARMS: readonly AlarmDefinition[] = [
   {
     id: 'FunctionThrottles',
     title: 'Function throttles',
-    description: 'Invocations were refused for lack of concurrency. Check the account concurrency and reserved concurrency.',
+    description:
+      'Invocations were refused for lack of concurrency. Check the account concurrency and reserved concurrency.',
     signal: { kind: 'aws', metric: 'LAMBDA_THROTTLES', stat: 'Sum' },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -599,12 +652,15 @@ export function definitionProblems(dashboard: DashboardDefinition, alarms: reado
     if (alarmIds.has(alarm.id)) problems.push(`alarm ${alarm.id}: duplicate id`);
     alarmIds.add(alarm.id);
     const terms = alarmTerms(alarm);
-    if (terms.length > MAX_ALARM_METRICS) problems.push(`alarm ${alarm.id}: ${terms.length} metrics > ${MAX_ALARM_METRICS}`);
+    if (terms.length > MAX_ALARM_METRICS)
+      problems.push(`alarm ${alarm.id}: ${terms.length} metrics > ${MAX_ALARM_METRICS}`);
     for (const term of terms) {
       const expected = [...extraDimensions(term.metric)].sort();
       const given = Object.keys(term.where).sort();
       if (expected.join() !== given.join()) {
-        problems.push(`alarm ${alarm.id}: ${METRICS[term.metric].name} needs a value for exactly [${expected.join(', ')}], got [${given.join(', ')}]`);
+        problems.push(
+          `alarm ${alarm.id}: ${METRICS[term.metric].name} needs a value for exactly [${expected.join(', ')}], got [${given.join(', ')}]`,
+        );
       }
     }
   }

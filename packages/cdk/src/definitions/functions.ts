@@ -16,20 +16,86 @@ export interface FunctionDefinition {
 }
 
 export const FUNCTIONS = {
-  connect: { name: 'connect', entry: 'functions/handlers/connect.ts', memoryMiB: 256, timeoutSeconds: 10, invokable: true },
-  callback: { name: 'callback', entry: 'functions/handlers/callback.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: false },
-  tokenFetch: { name: 'token-fetch', entry: 'functions/handlers/token-fetch.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
-  refresh: { name: 'refresh', entry: 'functions/handlers/refresh.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: true },
-  revoke: { name: 'revoke', entry: 'functions/handlers/revoke.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  connect: {
+    name: 'connect',
+    entry: 'functions/handlers/connect.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 10,
+    invokable: true,
+  },
+  callback: {
+    name: 'callback',
+    entry: 'functions/handlers/callback.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 20,
+    invokable: false,
+  },
+  tokenFetch: {
+    name: 'token-fetch',
+    entry: 'functions/handlers/token-fetch.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 20,
+    invokable: true,
+  },
+  refresh: {
+    name: 'refresh',
+    entry: 'functions/handlers/refresh.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 60,
+    invokable: true,
+  },
+  revoke: {
+    name: 'revoke',
+    entry: 'functions/handlers/revoke.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    invokable: true,
+  },
   /** The scheduled sweep: finds the due work in the index and enqueues it. Invoked by the schedule rule only. */
-  sweep: { name: 'refresh-sweep', entry: 'functions/handlers/refresh-sweep.ts', memoryMiB: 256, timeoutSeconds: 60, invokable: false },
+  sweep: {
+    name: 'refresh-sweep',
+    entry: 'functions/handlers/refresh-sweep.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 60,
+    invokable: false,
+  },
   /** Works the refresh queue (SQS event source, partial batch failures). Invoked by its event source mapping only. */
-  refreshWorker: { name: 'refresh-worker', entry: 'functions/handlers/refresh-worker.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: false },
-  importConnection: { name: 'import', entry: 'functions/handlers/import.ts', memoryMiB: 256, timeoutSeconds: 20, invokable: true },
-  status: { name: 'status', entry: 'functions/handlers/status.ts', memoryMiB: 256, timeoutSeconds: 10, invokable: true },
-  complete: { name: 'complete', entry: 'functions/handlers/complete.ts', memoryMiB: 256, timeoutSeconds: 30, invokable: true },
+  refreshWorker: {
+    name: 'refresh-worker',
+    entry: 'functions/handlers/refresh-worker.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    invokable: false,
+  },
+  importConnection: {
+    name: 'import',
+    entry: 'functions/handlers/import.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 20,
+    invokable: true,
+  },
+  status: {
+    name: 'status',
+    entry: 'functions/handlers/status.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 10,
+    invokable: true,
+  },
+  complete: {
+    name: 'complete',
+    entry: 'functions/handlers/complete.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    invokable: true,
+  },
   /** Invoked by CloudWatch Logs subscriptions only: copies audit records into the audit log group. */
-  auditForwarder: { name: 'audit-forwarder', entry: 'functions/handlers/audit-forwarder.ts', memoryMiB: 128, timeoutSeconds: 30, invokable: false },
+  auditForwarder: {
+    name: 'audit-forwarder',
+    entry: 'functions/handlers/audit-forwarder.ts',
+    memoryMiB: 128,
+    timeoutSeconds: 30,
+    invokable: false,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

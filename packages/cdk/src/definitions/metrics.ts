@@ -28,23 +28,109 @@ export interface MetricDefinition {
 const { APPLICATION, RESULT, TRIGGER, ERROR_CODE, REASON, EVENT_TYPE } = DIMENSIONS;
 
 export const METRICS = {
-  TOKEN_FETCH: { name: 'TokenFetch', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'token-fetch answers, by result (ok or error code)' },
-  TOKEN_FETCH_LATENCY: { name: 'TokenFetchLatency', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'token-fetch time inside the core' },
-  REFRESH: { name: 'Refresh', unit: 'Count', dimensions: [APPLICATION, TRIGGER, RESULT], description: 'refreshes at the provider, by trigger (on_demand, proactive, forced) and result' },
-  REFRESH_LATENCY: { name: 'RefreshLatency', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'provider refresh round trip, retries included' },
-  REFRESH_FAILURE: { name: 'RefreshFailure', unit: 'Count', dimensions: [APPLICATION, ERROR_CODE], description: 'failed refreshes, by provider error code' },
-  AUTHORIZATION_FAILURE: { name: 'AuthorizationFailure', unit: 'Count', dimensions: [APPLICATION, REASON], description: 'callbacks refused: bad_state, denied, exchange_failed, iss_mismatch, ...' },
-  CONNECTION: { name: 'Connection', unit: 'Count', dimensions: [APPLICATION], description: 'connections established by a successful callback' },
-  REVOCATION: { name: 'Revocation', unit: 'Count', dimensions: [APPLICATION, REASON], description: 'connections revoked, by reason' },
-  REAUTHORIZATION_REQUIRED: { name: 'ReauthorizationRequired', unit: 'Count', dimensions: [APPLICATION], description: 'connections that moved to reauthorization_required' },
-  ACTIVE_TOKENS: { name: 'ActiveTokens', unit: 'Count', dimensions: [APPLICATION], description: 'active connections per application (exact counter, sampled)' },
-  PROVIDER_REVOCATION: { name: 'ProviderRevocation', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'refresh tokens sent to the provider for revocation, by result (confirmed, pending)' },
-  OLDEST_PENDING_REVOCATION_AGE: { name: 'OldestPendingRevocationAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'age of the oldest revocation the provider has not confirmed, 0 when none (sampled by the sweep)' },
-  REFRESH_BACKLOG_AGE: { name: 'RefreshBacklogAge', unit: 'Milliseconds', dimensions: [APPLICATION], description: 'how far behind the proactive refresh is: now less the oldest due time not refreshed yet, 0 when none (sampled by the sweep)' },
-  REFRESH_ENQUEUED: { name: 'RefreshEnqueued', unit: 'Count', dimensions: [APPLICATION], description: 'due connections the sweep sent to the refresh queue' },
-  CONNECTION_EVENT: { name: 'ConnectionEvent', unit: 'Count', dimensions: [APPLICATION, EVENT_TYPE, RESULT], description: 'lifecycle events decided, by detail-type and result (published, queued for a retry, lost)' },
-  CONNECTION_EVENT_RETRY: { name: 'ConnectionEventRetry', unit: 'Count', dimensions: [APPLICATION, RESULT], description: 'queued events the sweep put again (published) or left queued (failed)' },
-  WRITE_AFTER_REFRESH_FAILED: { name: 'WriteAfterRefreshFailed', unit: 'Count', dimensions: [APPLICATION], description: 'a refresh succeeded at the provider but storing its tokens failed (rotated token may be lost)' },
+  TOKEN_FETCH: {
+    name: 'TokenFetch',
+    unit: 'Count',
+    dimensions: [APPLICATION, RESULT],
+    description: 'token-fetch answers, by result (ok or error code)',
+  },
+  TOKEN_FETCH_LATENCY: {
+    name: 'TokenFetchLatency',
+    unit: 'Milliseconds',
+    dimensions: [APPLICATION],
+    description: 'token-fetch time inside the core',
+  },
+  REFRESH: {
+    name: 'Refresh',
+    unit: 'Count',
+    dimensions: [APPLICATION, TRIGGER, RESULT],
+    description: 'refreshes at the provider, by trigger (on_demand, proactive, forced) and result',
+  },
+  REFRESH_LATENCY: {
+    name: 'RefreshLatency',
+    unit: 'Milliseconds',
+    dimensions: [APPLICATION],
+    description: 'provider refresh round trip, retries included',
+  },
+  REFRESH_FAILURE: {
+    name: 'RefreshFailure',
+    unit: 'Count',
+    dimensions: [APPLICATION, ERROR_CODE],
+    description: 'failed refreshes, by provider error code',
+  },
+  AUTHORIZATION_FAILURE: {
+    name: 'AuthorizationFailure',
+    unit: 'Count',
+    dimensions: [APPLICATION, REASON],
+    description: 'callbacks refused: bad_state, denied, exchange_failed, iss_mismatch, ...',
+  },
+  CONNECTION: {
+    name: 'Connection',
+    unit: 'Count',
+    dimensions: [APPLICATION],
+    description: 'connections established by a successful callback',
+  },
+  REVOCATION: {
+    name: 'Revocation',
+    unit: 'Count',
+    dimensions: [APPLICATION, REASON],
+    description: 'connections revoked, by reason',
+  },
+  REAUTHORIZATION_REQUIRED: {
+    name: 'ReauthorizationRequired',
+    unit: 'Count',
+    dimensions: [APPLICATION],
+    description: 'connections that moved to reauthorization_required',
+  },
+  ACTIVE_TOKENS: {
+    name: 'ActiveTokens',
+    unit: 'Count',
+    dimensions: [APPLICATION],
+    description: 'active connections per application (exact counter, sampled)',
+  },
+  PROVIDER_REVOCATION: {
+    name: 'ProviderRevocation',
+    unit: 'Count',
+    dimensions: [APPLICATION, RESULT],
+    description: 'refresh tokens sent to the provider for revocation, by result (confirmed, pending)',
+  },
+  OLDEST_PENDING_REVOCATION_AGE: {
+    name: 'OldestPendingRevocationAge',
+    unit: 'Milliseconds',
+    dimensions: [APPLICATION],
+    description: 'age of the oldest revocation the provider has not confirmed, 0 when none (sampled by the sweep)',
+  },
+  REFRESH_BACKLOG_AGE: {
+    name: 'RefreshBacklogAge',
+    unit: 'Milliseconds',
+    dimensions: [APPLICATION],
+    description:
+      'how far behind the proactive refresh is: now less the oldest due time not refreshed yet, 0 when none (sampled by the sweep)',
+  },
+  REFRESH_ENQUEUED: {
+    name: 'RefreshEnqueued',
+    unit: 'Count',
+    dimensions: [APPLICATION],
+    description: 'due connections the sweep sent to the refresh queue',
+  },
+  CONNECTION_EVENT: {
+    name: 'ConnectionEvent',
+    unit: 'Count',
+    dimensions: [APPLICATION, EVENT_TYPE, RESULT],
+    description: 'lifecycle events decided, by detail-type and result (published, queued for a retry, lost)',
+  },
+  CONNECTION_EVENT_RETRY: {
+    name: 'ConnectionEventRetry',
+    unit: 'Count',
+    dimensions: [APPLICATION, RESULT],
+    description: 'queued events the sweep put again (published) or left queued (failed)',
+  },
+  WRITE_AFTER_REFRESH_FAILED: {
+    name: 'WriteAfterRefreshFailed',
+    unit: 'Count',
+    dimensions: [APPLICATION],
+    description: 'a refresh succeeded at the provider but storing its tokens failed (rotated token may be lost)',
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;
@@ -94,13 +180,51 @@ export interface AwsMetricDefinition {
 }
 
 export const AWS_METRICS = {
-  LAMBDA_INVOCATIONS: { namespace: 'AWS/Lambda', name: 'Invocations', dimension: 'FunctionName', description: 'invocations of the function' },
-  LAMBDA_ERRORS: { namespace: 'AWS/Lambda', name: 'Errors', dimension: 'FunctionName', description: 'invocations that ended in a function error (expected failures are answers, not errors)' },
-  LAMBDA_THROTTLES: { namespace: 'AWS/Lambda', name: 'Throttles', dimension: 'FunctionName', description: 'invocations refused for lack of concurrency' },
-  LAMBDA_DURATION: { namespace: 'AWS/Lambda', name: 'Duration', dimension: 'FunctionName', description: 'function run time' },
-  DLQ_MESSAGES_VISIBLE: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimension: 'QueueName', queue: 'deadLetters', description: 'dead letters waiting in the queue' },
-  REFRESH_QUEUE_OLDEST_AGE: { namespace: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', dimension: 'QueueName', queue: 'refreshWork', description: 'age of the oldest message in the refresh queue (seconds)' },
-  REFRESH_DLQ_MESSAGES_VISIBLE: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimension: 'QueueName', queue: 'refreshDeadLetters', description: 'refresh work the worker failed 5 times' },
+  LAMBDA_INVOCATIONS: {
+    namespace: 'AWS/Lambda',
+    name: 'Invocations',
+    dimension: 'FunctionName',
+    description: 'invocations of the function',
+  },
+  LAMBDA_ERRORS: {
+    namespace: 'AWS/Lambda',
+    name: 'Errors',
+    dimension: 'FunctionName',
+    description: 'invocations that ended in a function error (expected failures are answers, not errors)',
+  },
+  LAMBDA_THROTTLES: {
+    namespace: 'AWS/Lambda',
+    name: 'Throttles',
+    dimension: 'FunctionName',
+    description: 'invocations refused for lack of concurrency',
+  },
+  LAMBDA_DURATION: {
+    namespace: 'AWS/Lambda',
+    name: 'Duration',
+    dimension: 'FunctionName',
+    description: 'function run time',
+  },
+  DLQ_MESSAGES_VISIBLE: {
+    namespace: 'AWS/SQS',
+    name: 'ApproximateNumberOfMessagesVisible',
+    dimension: 'QueueName',
+    queue: 'deadLetters',
+    description: 'dead letters waiting in the queue',
+  },
+  REFRESH_QUEUE_OLDEST_AGE: {
+    namespace: 'AWS/SQS',
+    name: 'ApproximateAgeOfOldestMessage',
+    dimension: 'QueueName',
+    queue: 'refreshWork',
+    description: 'age of the oldest message in the refresh queue (seconds)',
+  },
+  REFRESH_DLQ_MESSAGES_VISIBLE: {
+    namespace: 'AWS/SQS',
+    name: 'ApproximateNumberOfMessagesVisible',
+    dimension: 'QueueName',
+    queue: 'refreshDeadLetters',
+    description: 'refresh work the worker failed 5 times',
+  },
 } as const satisfies Record<string, AwsMetricDefinition>;
 
 export type AwsMetricKey = keyof typeof AWS_METRICS;

@@ -6,7 +6,11 @@ import { millis, type TunableValues } from './tunables';
 
 /** The time model's inputs from the tunables. */
 export function refreshTiming(values: TunableValues): RefreshTiming {
-  return { providerTimeoutMs: millis(values, 'providerTimeoutMs'), awsCallMs: millis(values, 'awsCallTimeoutMs'), leaseMs: millis(values, 'refreshLeaseSeconds') };
+  return {
+    providerTimeoutMs: millis(values, 'providerTimeoutMs'),
+    awsCallMs: millis(values, 'awsCallTimeoutMs'),
+    leaseMs: millis(values, 'refreshLeaseSeconds'),
+  };
 }
 
 /** The functions' timeouts in milliseconds, as the time model checks them. */

@@ -24,7 +24,7 @@ export const TUNABLES = {
     default: 5 * 60,
     min: 0,
     max: 24 * 60 * 60,
-    doc: 'Refresh this long before expiry (never before half the token\'s lifetime).',
+    doc: "Refresh this long before expiry (never before half the token's lifetime).",
   },
   defaultAccessTokenTtlSeconds: {
     env: 'TOKEN_VAULT_DEFAULT_ACCESS_TOKEN_TTL_SECONDS',
@@ -56,7 +56,7 @@ export const TUNABLES = {
     default: 2_000,
     min: 100,
     max: 10_000,
-    doc: 'One AWS call (DynamoDB, KMS, Secrets Manager), the SDK\'s three attempts included; each attempt gets a third of it.',
+    doc: "One AWS call (DynamoDB, KMS, Secrets Manager), the SDK's three attempts included; each attempt gets a third of it.",
   },
   refreshCooldownSeconds: {
     env: 'TOKEN_VAULT_REFRESH_COOLDOWN_SECONDS',
@@ -80,7 +80,7 @@ export const TUNABLES = {
     default: 2 * 24 * 60 * 60,
     min: 60 * 60,
     max: 30 * 24 * 60 * 60,
-    doc: 'An idle connection is refreshed this long before its refresh token would expire or hit the provider\'s idle limit (a provider outage shorter than this keeps it alive).',
+    doc: "An idle connection is refreshed this long before its refresh token would expire or hit the provider's idle limit (a provider outage shorter than this keeps it alive).",
   },
   dataKeyMaxWrites: {
     env: 'TOKEN_VAULT_DATA_KEY_MAX_WRITES',
@@ -88,7 +88,7 @@ export const TUNABLES = {
     default: 100,
     min: 1,
     max: 1000,
-    doc: 'A connection\'s data key is reused for at most this many writes (a fresh IV each time), so a refresh needs no `GenerateDataKey`; 1: a new key for every write.',
+    doc: "A connection's data key is reused for at most this many writes (a fresh IV each time), so a refresh needs no `GenerateDataKey`; 1: a new key for every write.",
   },
   dataKeyMaxAgeSeconds: {
     env: 'TOKEN_VAULT_DATA_KEY_MAX_AGE_SECONDS',
@@ -96,7 +96,7 @@ export const TUNABLES = {
     default: 24 * 60 * 60,
     min: 60,
     max: 7 * 24 * 60 * 60,
-    doc: 'A connection\'s data key is reused only while younger than this.',
+    doc: "A connection's data key is reused only while younger than this.",
   },
   refreshLeaseSeconds: {
     env: 'TOKEN_VAULT_REFRESH_LEASE_SECONDS',
@@ -112,7 +112,7 @@ export const TUNABLES = {
     default: 12,
     min: 0,
     max: 60,
-    doc: 'How long a caller waits for another container\'s refresh (never past its own deadline).',
+    doc: "How long a caller waits for another container's refresh (never past its own deadline).",
   },
   forcedRefreshMinIntervalSeconds: {
     env: 'TOKEN_VAULT_FORCED_REFRESH_MIN_INTERVAL_SECONDS',

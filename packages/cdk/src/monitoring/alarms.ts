@@ -9,7 +9,13 @@ import type { AlarmDefinition } from './types';
  * connect to retry once a pending revocation is done, a session-bound flow completed twice or too late (a 256-bit
  * handle is not guessed). A `session_mismatch` (someone else completed the link) does count.
  */
-const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set(['denied', 'flow_ended', 'revocation_pending', 'flow_unknown', 'flow_expired']);
+const NOT_A_FAILURE_SIGNAL: ReadonlySet<string> = new Set([
+  'denied',
+  'flow_ended',
+  'revocation_pending',
+  'flow_unknown',
+  'flow_expired',
+]);
 
 /** Callback failure reasons that count towards the spike alarm. */
 const CALLBACK_FAILURE_REASONS = AUTHORIZATION_FAILURE_REASONS.filter((reason) => !NOT_A_FAILURE_SIGNAL.has(reason));
@@ -23,7 +29,11 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'Check the provider status and the RefreshFailure error codes on the dashboard.',
     signal: {
       kind: 'vault-failure-percent',
-      ok: REFRESH_TRIGGERS.map((trigger) => ({ metric: 'REFRESH', stat: 'Sum', where: { [DIMENSIONS.TRIGGER]: trigger, [DIMENSIONS.RESULT]: RESULT_OK } })),
+      ok: REFRESH_TRIGGERS.map((trigger) => ({
+        metric: 'REFRESH',
+        stat: 'Sum',
+        where: { [DIMENSIONS.TRIGGER]: trigger, [DIMENSIONS.RESULT]: RESULT_OK },
+      })),
       // Exactly one RefreshLatency sample per provider refresh, success or failure: the total without listing
       // every Trigger x Result combination (an alarm may reference 10 metrics at most).
       total: { metric: 'REFRESH_LATENCY', stat: 'SampleCount', where: {} },
@@ -41,7 +51,10 @@ export const ALARMS: readonly AlarmDefinition[] = [
     description:
       'At least 10 refreshes answered invalid_grant in 5 minutes: users are being logged out (grants revoked at the provider, ' +
       'or refresh token reuse detected). Check for a second system refreshing the same tokens.',
-    signal: { kind: 'vault-sum', terms: [{ metric: 'REFRESH_FAILURE', stat: 'Sum', where: { [DIMENSIONS.ERROR_CODE]: 'invalid_grant' } }] },
+    signal: {
+      kind: 'vault-sum',
+      terms: [{ metric: 'REFRESH_FAILURE', stat: 'Sum', where: { [DIMENSIONS.ERROR_CODE]: 'invalid_grant' } }],
+    },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 10,
     periodSeconds: PERIOD_SECONDS,
@@ -56,7 +69,11 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'consent are not counted). Check the AuthorizationFailure reasons on the dashboard.',
     signal: {
       kind: 'vault-sum',
-      terms: CALLBACK_FAILURE_REASONS.map((reason) => ({ metric: 'AUTHORIZATION_FAILURE', stat: 'Sum', where: { [DIMENSIONS.REASON]: reason } })),
+      terms: CALLBACK_FAILURE_REASONS.map((reason) => ({
+        metric: 'AUTHORIZATION_FAILURE',
+        stat: 'Sum',
+        where: { [DIMENSIONS.REASON]: reason },
+      })),
     },
     includeUnknownApplication: true,
     comparison: 'GreaterThanOrEqualToThreshold',
@@ -108,7 +125,7 @@ export const ALARMS: readonly AlarmDefinition[] = [
     id: 'RefreshDeadLetters',
     title: 'Refresh work dead-lettered',
     description:
-      'The refresh worker failed a message 5 times (or it was not a work message); it is in the refresh queue\'s dead-letter queue. ' +
+      "The refresh worker failed a message 5 times (or it was not a work message); it is in the refresh queue's dead-letter queue. " +
       'The connection stays due in the index and is enqueued again; check the refresh-worker logs.',
     signal: { kind: 'aws', metric: 'REFRESH_DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
     comparison: 'GreaterThanOrEqualToThreshold',
@@ -125,7 +142,11 @@ export const ALARMS: readonly AlarmDefinition[] = [
       'Check the functions\' logs ("A connection event was lost") and reconcile with the status function.',
     signal: {
       kind: 'vault-sum',
-      terms: EVENT_TYPES.map((type) => ({ metric: 'CONNECTION_EVENT', stat: 'Sum', where: { [DIMENSIONS.EVENT_TYPE]: type, [DIMENSIONS.RESULT]: 'lost' } })),
+      terms: EVENT_TYPES.map((type) => ({
+        metric: 'CONNECTION_EVENT',
+        stat: 'Sum',
+        where: { [DIMENSIONS.EVENT_TYPE]: type, [DIMENSIONS.RESULT]: 'lost' },
+      })),
     },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -136,7 +157,8 @@ export const ALARMS: readonly AlarmDefinition[] = [
   {
     id: 'FunctionErrors',
     title: 'Function errors',
-    description: 'The function ended in an error (expected failures are answers, so this is a bug, a crash or a timeout). Check its log group.',
+    description:
+      'The function ended in an error (expected failures are answers, so this is a bug, a crash or a timeout). Check its log group.',
     signal: { kind: 'aws', metric: 'LAMBDA_ERRORS', stat: 'Sum' },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -147,7 +169,8 @@ export const ALARMS: readonly AlarmDefinition[] = [
   {
     id: 'FunctionThrottles',
     title: 'Function throttles',
-    description: 'Invocations were refused for lack of concurrency. Check the account concurrency and reserved concurrency.',
+    description:
+      'Invocations were refused for lack of concurrency. Check the account concurrency and reserved concurrency.',
     signal: { kind: 'aws', metric: 'LAMBDA_THROTTLES', stat: 'Sum' },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -158,7 +181,8 @@ export const ALARMS: readonly AlarmDefinition[] = [
   {
     id: 'DeadLetters',
     title: 'Dead letters',
-    description: 'A sweep delivery or an asynchronous refresh invocation failed for good; the message is in the dead-letter queue.',
+    description:
+      'A sweep delivery or an asynchronous refresh invocation failed for good; the message is in the dead-letter queue.',
     signal: { kind: 'aws', metric: 'DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
     comparison: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
@@ -167,4 +191,3 @@ export const ALARMS: readonly AlarmDefinition[] = [
     datapointsToAlarm: 1,
   },
 ];
-

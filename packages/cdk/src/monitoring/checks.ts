@@ -57,12 +57,15 @@ export function definitionProblems(dashboard: DashboardDefinition, alarms: reado
     if (alarmIds.has(alarm.id)) problems.push(`alarm ${alarm.id}: duplicate id`);
     alarmIds.add(alarm.id);
     const terms = alarmTerms(alarm);
-    if (terms.length > MAX_ALARM_METRICS) problems.push(`alarm ${alarm.id}: ${terms.length} metrics > ${MAX_ALARM_METRICS}`);
+    if (terms.length > MAX_ALARM_METRICS)
+      problems.push(`alarm ${alarm.id}: ${terms.length} metrics > ${MAX_ALARM_METRICS}`);
     for (const term of terms) {
       const expected = [...extraDimensions(term.metric)].sort();
       const given = Object.keys(term.where).sort();
       if (expected.join() !== given.join()) {
-        problems.push(`alarm ${alarm.id}: ${METRICS[term.metric].name} needs a value for exactly [${expected.join(', ')}], got [${given.join(', ')}]`);
+        problems.push(
+          `alarm ${alarm.id}: ${METRICS[term.metric].name} needs a value for exactly [${expected.join(', ')}], got [${given.join(', ')}]`,
+        );
       }
     }
   }

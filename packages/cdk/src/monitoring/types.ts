@@ -82,7 +82,12 @@ export type AlarmSignal =
    * Per application: the failed share in percent, `100 * (total - sum(ok)) / total`, and 0 while `total` is below
    * `minimumTotal` (a single failure out of two is no trend).
    */
-  | { readonly kind: 'vault-failure-percent'; readonly ok: readonly VaultTerm[]; readonly total: VaultTerm; readonly minimumTotal: number }
+  | {
+      readonly kind: 'vault-failure-percent';
+      readonly ok: readonly VaultTerm[];
+      readonly total: VaultTerm;
+      readonly minimumTotal: number;
+    }
   /** An AWS metric: one alarm per function (Lambda metrics) or on the dead-letter queue (SQS). */
   | { readonly kind: 'aws'; readonly metric: AwsMetricKey; readonly stat: Statistic };
 

@@ -4,7 +4,12 @@ import type { AwsMetricKey, MetricKey } from '../definitions/metrics';
 import { PERIOD_SECONDS } from './constants';
 import type { AwsSeries, DashboardDefinition, Statistic, VaultSeries } from './types';
 
-const vault = (metric: MetricKey, stat: Statistic, label: string, options: { split?: boolean; includeUnknownApplication?: boolean } = {}): VaultSeries => ({
+const vault = (
+  metric: MetricKey,
+  stat: Statistic,
+  label: string,
+  options: { split?: boolean; includeUnknownApplication?: boolean } = {},
+): VaultSeries => ({
   source: 'vault',
   metric,
   stat,
@@ -12,7 +17,12 @@ const vault = (metric: MetricKey, stat: Statistic, label: string, options: { spl
   ...(options.includeUnknownApplication === true ? { includeUnknownApplication: true } : {}),
   label,
 });
-const aws = (metric: AwsMetricKey, stat: Statistic, label: string): AwsSeries => ({ source: 'aws', metric, stat, label });
+const aws = (metric: AwsMetricKey, stat: Statistic, label: string): AwsSeries => ({
+  source: 'aws',
+  metric,
+  stat,
+  label,
+});
 
 /** Log groups of every function. */
 const ALL_FUNCTIONS = Object.keys(FUNCTIONS) as FunctionKey[];
@@ -71,7 +81,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'refresh-backlog',
         title: 'Proactive refresh backlog (ms)',
-        description: 'How far behind the proactive refresh is: now less the oldest due time not refreshed yet, sampled by every sweep. Healthy: 0.',
+        description:
+          'How far behind the proactive refresh is: now less the oldest due time not refreshed yet, sampled by every sweep. Healthy: 0.',
         series: [vault('REFRESH_BACKLOG_AGE', 'Maximum', 'backlog')],
         width: 8,
         height: 6,
@@ -89,8 +100,12 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'refresh-queue',
         title: 'Refresh queue',
-        description: 'Age of the oldest message waiting for the worker (seconds), and work the worker failed 5 times (its dead-letter queue).',
-        series: [aws('REFRESH_QUEUE_OLDEST_AGE', 'Maximum', 'oldest message (s)'), aws('REFRESH_DLQ_MESSAGES_VISIBLE', 'Maximum', 'dead letters')],
+        description:
+          'Age of the oldest message waiting for the worker (seconds), and work the worker failed 5 times (its dead-letter queue).',
+        series: [
+          aws('REFRESH_QUEUE_OLDEST_AGE', 'Maximum', 'oldest message (s)'),
+          aws('REFRESH_DLQ_MESSAGES_VISIBLE', 'Maximum', 'dead letters'),
+        ],
         width: 8,
         height: 6,
       },
@@ -100,7 +115,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'connection-events',
         title: 'Connection events',
-        description: 'Lifecycle events by detail-type and result: published on the bus, queued for the sweep to retry, or lost (should stay at 0).',
+        description:
+          'Lifecycle events by detail-type and result: published on the bus, queued for the sweep to retry, or lost (should stay at 0).',
         series: [vault('CONNECTION_EVENT', 'Sum', 'events', { split: true })],
         stacked: true,
         width: 12,
@@ -110,7 +126,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'connection-event-retries',
         title: 'Connection events retried',
-        description: 'Queued events the sweep put on the bus again (published) or left queued (failed; after 5 attempts they go to the event dead-letter queue).',
+        description:
+          'Queued events the sweep put on the bus again (published) or left queued (failed; after 5 attempts they go to the event dead-letter queue).',
         series: [vault('CONNECTION_EVENT_RETRY', 'Sum', 'retries', { split: true })],
         width: 12,
         height: 6,
@@ -132,7 +149,10 @@ export const DASHBOARD: DashboardDefinition = {
         id: 'connections',
         title: 'Connections and re-authorizations',
         description: 'Users who connected, and connections that need the user to connect again (invalid_grant).',
-        series: [vault('CONNECTION', 'Sum', 'connected'), vault('REAUTHORIZATION_REQUIRED', 'Sum', 'reauthorization required')],
+        series: [
+          vault('CONNECTION', 'Sum', 'connected'),
+          vault('REAUTHORIZATION_REQUIRED', 'Sum', 'reauthorization required'),
+        ],
         width: 6,
         height: 6,
       },
@@ -140,7 +160,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'write-after-refresh-failed',
         title: 'Failed writes after refresh',
-        description: 'Refreshed tokens that could not be stored: the rotated refresh token may be lost. Should stay at 0.',
+        description:
+          'Refreshed tokens that could not be stored: the rotated refresh token may be lost. Should stay at 0.',
         series: [vault('WRITE_AFTER_REFRESH_FAILED', 'Sum', 'failed writes')],
         width: 6,
         height: 6,
@@ -160,7 +181,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'provider-revocations',
         title: 'Revocations at the provider',
-        description: 'Refresh tokens sent to the provider for revocation: confirmed, or pending (the sweep retries them).',
+        description:
+          'Refresh tokens sent to the provider for revocation: confirmed, or pending (the sweep retries them).',
         series: [vault('PROVIDER_REVOCATION', 'Sum', 'provider revocations', { split: true })],
         stacked: true,
         width: 12,
@@ -170,7 +192,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'pending-revocation-age',
         title: 'Oldest unconfirmed revocation (ms)',
-        description: 'Age of the oldest revocation the provider has not confirmed yet, sampled by every sweep; 0 when none.',
+        description:
+          'Age of the oldest revocation the provider has not confirmed yet, sampled by every sweep; 0 when none.',
         series: [vault('OLDEST_PENDING_REVOCATION_AGE', 'Maximum', 'oldest pending')],
         width: 12,
         height: 6,
@@ -211,7 +234,8 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'function-errors',
         title: 'Errors',
-        description: 'Function errors per function (expected failures are answers, so any error is a bug or a timeout).',
+        description:
+          'Function errors per function (expected failures are answers, so any error is a bug or a timeout).',
         series: [aws('LAMBDA_ERRORS', 'Sum', 'errors')],
         width: 6,
         height: 6,

@@ -35,16 +35,28 @@ export class TokenVaultServiceStack extends Stack {
       if (!definition.invokable) continue;
       const fn = this.vault.functions[key].function;
       const outputId = definition.name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
-      new CfnOutput(this, `${outputId}FunctionName`, { description: `Lambda Invoke name of ${definition.name}`, value: fn.functionName });
-      new CfnOutput(this, `${outputId}FunctionArn`, { description: `ARN of ${definition.name}`, value: fn.functionArn });
+      new CfnOutput(this, `${outputId}FunctionName`, {
+        description: `Lambda Invoke name of ${definition.name}`,
+        value: fn.functionName,
+      });
+      new CfnOutput(this, `${outputId}FunctionArn`, {
+        description: `ARN of ${definition.name}`,
+        value: fn.functionArn,
+      });
     }
     new CfnOutput(this, 'AuditLogGroupName', {
       description: 'The audit trail: one record per token handed out or changed (README "Audit trail")',
       value: this.vault.auditLogGroup.logGroupName,
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.vault.deadLetterQueue.queue.queueUrl });
-    new CfnOutput(this, 'EventBusName', { description: 'Bus of the connection lifecycle events (source token-vault)', value: this.vault.eventBus.eventBusName });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Bus of the connection lifecycle events (source token-vault)',
+      value: this.vault.eventBus.eventBusName,
+    });
     new CfnOutput(this, 'EventBusArn', { value: this.vault.eventBus.eventBusArn });
-    new CfnOutput(this, 'EventDeadLetterQueueUrl', { description: 'Lifecycle events the sweep could not put after 5 attempts', value: this.vault.connectionEvents.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'EventDeadLetterQueueUrl', {
+      description: 'Lifecycle events the sweep could not put after 5 attempts',
+      value: this.vault.connectionEvents.deadLetterQueue.queueUrl,
+    });
   }
 }

@@ -40,7 +40,13 @@ export function clientAnswering(
   }) as typeof fetch;
   const client = new OAuthClient(
     { ...SETTINGS, ...settings },
-    { fetch: fetchStub, timeoutMs: 1000, now: () => Date.parse('2026-11-25T00:00:00Z'), onWarning: (m) => warnings.push(m), ...options },
+    {
+      fetch: fetchStub,
+      timeoutMs: 1000,
+      now: () => Date.parse('2026-11-25T00:00:00Z'),
+      onWarning: (m) => warnings.push(m),
+      ...options,
+    },
   );
   return { client, sent, warnings };
 }

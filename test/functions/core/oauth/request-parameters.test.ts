@@ -7,14 +7,19 @@ import { clientAnswering, json } from './fake-fetch';
 
 const VERIFIER = 'v'.repeat(43);
 
-function authorizationParams(settings: Parameters<typeof clientAnswering>[1], scopes: readonly string[] = ['read']): URLSearchParams {
+function authorizationParams(
+  settings: Parameters<typeof clientAnswering>[1],
+  scopes: readonly string[] = ['read'],
+): URLSearchParams {
   const { client } = clientAnswering(() => json(200, {}), settings);
   return new URL(client.authorizationUrl({ state: 'st', codeVerifier: VERIFIER, scopes })).searchParams;
 }
 
 describe('OAuthClient request parameters', () => {
   it('adds the authorization parameters of the application (Google: access_type=offline&prompt=consent)', () => {
-    const params = authorizationParams({ authorizationParameters: { access_type: 'offline', prompt: 'consent', audience: 'https://api.example.test' } });
+    const params = authorizationParams({
+      authorizationParameters: { access_type: 'offline', prompt: 'consent', audience: 'https://api.example.test' },
+    });
     expect(params.get('access_type')).toBe('offline');
     expect(params.get('prompt')).toBe('consent');
     expect(params.get('audience')).toBe('https://api.example.test');
@@ -22,7 +27,12 @@ describe('OAuthClient request parameters', () => {
 
   it("never lets an extra parameter replace one of the protocol's own", () => {
     const params = authorizationParams({
-      authorizationParameters: { client_id: 'evil', state: 'fixed', code_challenge_method: 'plain', redirect_uri: 'https://evil.example' },
+      authorizationParameters: {
+        client_id: 'evil',
+        state: 'fixed',
+        code_challenge_method: 'plain',
+        redirect_uri: 'https://evil.example',
+      },
     });
     expect(params.getAll('client_id')).toEqual(['client-1']);
     expect(params.getAll('state')).toEqual(['st']);
@@ -32,9 +42,15 @@ describe('OAuthClient request parameters', () => {
   });
 
   it('joins scopes with the configured separator and always adds the required ones, once', () => {
-    expect(authorizationParams({ scopeSeparator: ',' }, ['chat:write', 'channels:read']).get('scope')).toBe('chat:write,channels:read');
-    expect(authorizationParams({ requiredScopes: ['offline_access'] }, ['User.Read']).get('scope')).toBe('User.Read offline_access');
-    expect(authorizationParams({ requiredScopes: ['offline_access'] }, ['offline_access', 'openid']).get('scope')).toBe('offline_access openid');
+    expect(authorizationParams({ scopeSeparator: ',' }, ['chat:write', 'channels:read']).get('scope')).toBe(
+      'chat:write,channels:read',
+    );
+    expect(authorizationParams({ requiredScopes: ['offline_access'] }, ['User.Read']).get('scope')).toBe(
+      'User.Read offline_access',
+    );
+    expect(authorizationParams({ requiredScopes: ['offline_access'] }, ['offline_access', 'openid']).get('scope')).toBe(
+      'offline_access openid',
+    );
     expect(authorizationParams({ requiredScopes: ['offline_access'] }, []).get('scope')).toBe('offline_access');
     expect(authorizationParams({}, []).has('scope')).toBe(false);
   });

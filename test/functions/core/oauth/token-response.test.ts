@@ -13,7 +13,11 @@ describe('OAuthClient token answers', () => {
       ['a numeric string with spaces', ' 60 ', 60],
     ])('reads expires_in given as %s', async (_name, value, expected) => {
       const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', expires_in: value }));
-      await expect(client.refresh('rt', 's')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer', expiresIn: expected });
+      await expect(client.refresh('rt', 's')).resolves.toEqual({
+        accessToken: 'at',
+        tokenType: 'Bearer',
+        expiresIn: expected,
+      });
       expect(warnings).toEqual([]);
     });
 
@@ -24,13 +28,22 @@ describe('OAuthClient token answers', () => {
       ['non-numeric', 'soon'],
       ['an object', { seconds: 60 }],
       ['NaN-like string', '1e3x'],
-    ])('treats an expires_in that is %s as "no stated expiry", with a warning naming the field', async (_name, value) => {
-      const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', refresh_token: 'rt-2', expires_in: value }));
-      await expect(client.refresh('rt', 's')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer', refreshToken: 'rt-2' });
-      expect(warnings).toEqual([
-        "The provider's refresh answer has expires_in that states no expiry (not a positive number); it is treated as absent.",
-      ]);
-    });
+    ])(
+      'treats an expires_in that is %s as "no stated expiry", with a warning naming the field',
+      async (_name, value) => {
+        const { client, warnings } = clientAnswering(() =>
+          json(200, { access_token: 'at', refresh_token: 'rt-2', expires_in: value }),
+        );
+        await expect(client.refresh('rt', 's')).resolves.toEqual({
+          accessToken: 'at',
+          tokenType: 'Bearer',
+          refreshToken: 'rt-2',
+        });
+        expect(warnings).toEqual([
+          "The provider's refresh answer has expires_in that states no expiry (not a positive number); it is treated as absent.",
+        ]);
+      },
+    );
 
     it('says nothing about an absent expires_in (Salesforce never sends one)', async () => {
       const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', token_type: 'Bearer' }));
@@ -40,18 +53,33 @@ describe('OAuthClient token answers', () => {
 
     it("keeps the rotated refresh token of Keycloak's offline answer (refresh_expires_in: 0)", async () => {
       const { client, warnings } = clientAnswering(() =>
-        json(200, { access_token: 'at', token_type: 'Bearer', expires_in: 300, refresh_token: 'offline-2', refresh_expires_in: 0 }),
+        json(200, {
+          access_token: 'at',
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_token: 'offline-2',
+          refresh_expires_in: 0,
+        }),
       );
-      await expect(client.refresh('offline-1', 's')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer', expiresIn: 300, refreshToken: 'offline-2' });
+      await expect(client.refresh('offline-1', 's')).resolves.toEqual({
+        accessToken: 'at',
+        tokenType: 'Bearer',
+        expiresIn: 300,
+        refreshToken: 'offline-2',
+      });
       expect(warnings).toEqual([
         "The provider's refresh answer has refresh_expires_in that states no expiry (not a positive number); it is treated as absent.",
       ]);
     });
 
     it('prefers refresh_token_expires_in, and falls back to refresh_expires_in when the first is unusable', async () => {
-      const both = clientAnswering(() => json(200, { access_token: 'at', refresh_token_expires_in: 15_897_600, refresh_expires_in: 1800 }));
+      const both = clientAnswering(() =>
+        json(200, { access_token: 'at', refresh_token_expires_in: 15_897_600, refresh_expires_in: 1800 }),
+      );
       expect((await both.client.refresh('rt', 's')).refreshTokenExpiresIn).toBe(15_897_600);
-      const fallback = clientAnswering(() => json(200, { access_token: 'at', refresh_token_expires_in: 'never', refresh_expires_in: '1800' }));
+      const fallback = clientAnswering(() =>
+        json(200, { access_token: 'at', refresh_token_expires_in: 'never', refresh_expires_in: '1800' }),
+      );
       expect((await fallback.client.refresh('rt', 's')).refreshTokenExpiresIn).toBe(1800);
       expect(fallback.warnings).toHaveLength(1);
       expect(fallback.warnings[0]).toMatch(/refresh_token_expires_in/);
@@ -79,8 +107,13 @@ describe('OAuthClient token answers', () => {
 
     it('ignores a non-string scope with a warning', async () => {
       const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', scope: ['read', 'write'] }));
-      await expect(client.exchangeCode('code', 'v'.repeat(43), 's')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer' });
-      expect(warnings).toEqual(["The provider's authorization code exchange answer has a non-string scope; it is ignored."]);
+      await expect(client.exchangeCode('code', 'v'.repeat(43), 's')).resolves.toEqual({
+        accessToken: 'at',
+        tokenType: 'Bearer',
+      });
+      expect(warnings).toEqual([
+        "The provider's authorization code exchange answer has a non-string scope; it is ignored.",
+      ]);
     });
 
     it('assumes Bearer for a non-string or empty token_type, with a warning', async () => {
@@ -96,20 +129,36 @@ describe('OAuthClient token answers', () => {
 
     it('ignores unknown fields silently (id_token, instance_url, ok, ...)', async () => {
       const { client, warnings } = clientAnswering(() =>
-        json(200, { ok: true, access_token: 'at', instance_url: 'https://x.example', id_token: 'jwt', issued_at: '1699999999999' }),
+        json(200, {
+          ok: true,
+          access_token: 'at',
+          instance_url: 'https://x.example',
+          id_token: 'jwt',
+          issued_at: '1699999999999',
+        }),
       );
       await expect(client.refresh('rt', 's')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer' });
       expect(warnings).toEqual([]);
     });
 
     it('uses tokens that come with an error code, with a warning (the provider may have rotated)', async () => {
-      const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', refresh_token: 'rt-2', error: 'warning_only' }));
-      await expect(client.refresh('rt', 's')).resolves.toEqual({ accessToken: 'at', tokenType: 'Bearer', refreshToken: 'rt-2' });
-      expect(warnings).toEqual(["The provider's refresh answer carries tokens and an error code; the tokens are used."]);
+      const { client, warnings } = clientAnswering(() =>
+        json(200, { access_token: 'at', refresh_token: 'rt-2', error: 'warning_only' }),
+      );
+      await expect(client.refresh('rt', 's')).resolves.toEqual({
+        accessToken: 'at',
+        tokenType: 'Bearer',
+        refreshToken: 'rt-2',
+      });
+      expect(warnings).toEqual([
+        "The provider's refresh answer carries tokens and an error code; the tokens are used.",
+      ]);
     });
 
     it('splits a comma-separated scope when the application uses the comma separator', async () => {
-      const { client } = clientAnswering(() => json(200, { access_token: 'at', scope: 'chat:write, channels:read' }), { scopeSeparator: ',' });
+      const { client } = clientAnswering(() => json(200, { access_token: 'at', scope: 'chat:write, channels:read' }), {
+        scopeSeparator: ',',
+      });
       expect((await client.refresh('rt', 's')).scope).toBe('chat:write channels:read');
       const spaces = clientAnswering(() => json(200, { access_token: 'at', scope: 'read write' }));
       expect((await spaces.client.refresh('rt', 's')).scope).toBe('read write');
@@ -138,7 +187,9 @@ describe('OAuthClient token answers', () => {
     });
 
     it("serves the application's declared Bearer aliases (Slack's bot and user tokens)", async () => {
-      const { client } = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }), { bearerTokenTypes: ['bot', 'user'] });
+      const { client } = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }), {
+        bearerTokenTypes: ['bot', 'user'],
+      });
       expect((await client.refresh('rt', 's')).tokenType).toBe('Bearer');
       const undeclared = clientAnswering(() => json(200, { access_token: 'xoxb', token_type: 'bot' }));
       expect((await failure(undeclared.client.exchangeCode('c', 'v', 's'))).code).toBe('unsupported_token_type');
@@ -152,30 +203,46 @@ describe('OAuthClient token answers', () => {
       ['<script>alert(1)</script>', 'scriptalert1script'],
       ['x'.repeat(80), 'x'.repeat(32)],
       ['💥', 'unnamed'],
-    ])('refuses token_type %j in a code exchange with an error naming it sanitised (%s), not transient', async (type, named) => {
-      const { client } = clientAnswering(() => json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }));
-      const error = await failure(client.exchangeCode('code', 'verifier', 's'));
-      expect(error.code).toBe('unsupported_token_type');
-      expect(error.message).toBe(`The provider's authorization code exchange answer has token_type ${named}; only Bearer tokens can be served.`);
-      expect(error.isTransient).toBe(false);
-      expect(error.isSafeToRetry).toBe(false);
-      expect(error.isInvalidGrant).toBe(false);
-    });
+    ])(
+      'refuses token_type %j in a code exchange with an error naming it sanitised (%s), not transient',
+      async (type, named) => {
+        const { client } = clientAnswering(() =>
+          json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }),
+        );
+        const error = await failure(client.exchangeCode('code', 'verifier', 's'));
+        expect(error.code).toBe('unsupported_token_type');
+        expect(error.message).toBe(
+          `The provider's authorization code exchange answer has token_type ${named}; only Bearer tokens can be served.`,
+        );
+        expect(error.isTransient).toBe(false);
+        expect(error.isSafeToRetry).toBe(false);
+        expect(error.isInvalidGrant).toBe(false);
+      },
+    );
 
     it.each([
       ['DPoP', 'DPoP'],
       ['<script>alert(1)</script>', 'scriptalert1script'],
-    ])('keeps a refresh answer with token_type %j (as %s) and its rotated refresh token, with a warning', async (type, named) => {
-      const { client, warnings } = clientAnswering(() => json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }));
-      const answer = await client.refresh('rt', 's');
-      expect(answer).toMatchObject({ tokenType: named, refreshToken: 'rt-2' });
-      expect(warnings).toEqual([`The provider's refresh answer has token_type ${named}; only Bearer tokens can be served.`]);
-    });
+    ])(
+      'keeps a refresh answer with token_type %j (as %s) and its rotated refresh token, with a warning',
+      async (type, named) => {
+        const { client, warnings } = clientAnswering(() =>
+          json(200, { access_token: 'at', token_type: type, refresh_token: 'rt-2' }),
+        );
+        const answer = await client.refresh('rt', 's');
+        expect(answer).toMatchObject({ tokenType: named, refreshToken: 'rt-2' });
+        expect(warnings).toEqual([
+          `The provider's refresh answer has token_type ${named}; only Bearer tokens can be served.`,
+        ]);
+      },
+    );
   });
 
   describe('errors answered with HTTP 200', () => {
     it('reads a 200 whose body is an OAuth error as that error (GitHub, Slack)', async () => {
-      const { client } = clientAnswering(() => json(200, { error: 'invalid_grant', error_description: 'The code rt-value is bad' }));
+      const { client } = clientAnswering(() =>
+        json(200, { error: 'invalid_grant', error_description: 'The code rt-value is bad' }),
+      );
       const error = await failure(client.refresh('rt-value', 's'));
       expect(error).toMatchObject({ code: 'oauth_error', providerError: 'invalid_grant', status: 200 });
       expect(error.isInvalidGrant).toBe(true);
@@ -183,10 +250,18 @@ describe('OAuthClient token answers', () => {
     });
 
     it("maps the provider's own codes through the application's error-code map", async () => {
-      const errorCodes = { bad_refresh_token: 'invalid_grant', incorrect_client_credentials: 'invalid_client', ratelimited: 'rate_limited' } as const;
+      const errorCodes = {
+        bad_refresh_token: 'invalid_grant',
+        incorrect_client_credentials: 'invalid_client',
+        ratelimited: 'rate_limited',
+      } as const;
       const bad = clientAnswering(() => json(200, { error: 'bad_refresh_token' }), { errorCodes });
       const error = await failure(bad.client.refresh('rt', 's'));
-      expect(error).toMatchObject({ code: 'oauth_error', providerError: 'invalid_grant', providerCode: 'bad_refresh_token' });
+      expect(error).toMatchObject({
+        code: 'oauth_error',
+        providerError: 'invalid_grant',
+        providerCode: 'bad_refresh_token',
+      });
       expect(error.isInvalidGrant).toBe(true);
       expect(error.message).toBe('The provider refused the refresh: bad_refresh_token (invalid_grant).');
 

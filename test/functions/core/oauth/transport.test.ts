@@ -36,7 +36,10 @@ describe('OAuthClient transport', () => {
 
     it('does not read at all when Content-Length already says too much', async () => {
       const { stream, state } = countingStream(1000, 16 * 1024);
-      const result = await readLimited(new Response(stream, { headers: { 'content-length': String(MAX_BODY_BYTES + 1) } }), MAX_BODY_BYTES);
+      const result = await readLimited(
+        new Response(stream, { headers: { 'content-length': String(MAX_BODY_BYTES + 1) } }),
+        MAX_BODY_BYTES,
+      );
       expect(result).toEqual({ tooLarge: true });
       expect(state.pulled).toBeLessThanOrEqual(1);
       expect(state.cancelled).toBe(true);
@@ -69,13 +72,17 @@ describe('OAuthClient transport', () => {
     it('ends a call with the signal made by the injected timeoutSignal, for the configured timeout', async () => {
       const asked: number[] = [];
       const controller = new AbortController();
-      const { client } = clientAnswering(hanging, {}, {
-        timeoutMs: 1234,
-        timeoutSignal: (ms) => {
-          asked.push(ms);
-          return controller.signal;
+      const { client } = clientAnswering(
+        hanging,
+        {},
+        {
+          timeoutMs: 1234,
+          timeoutSignal: (ms) => {
+            asked.push(ms);
+            return controller.signal;
+          },
         },
-      });
+      );
       const call = failure(client.refresh('rt', 's'));
       controller.abort(new DOMException('simulated', 'TimeoutError'));
       const error = await call;
@@ -88,7 +95,11 @@ describe('OAuthClient transport', () => {
 
     it('uses a per-call timeoutMs instead of the client default', async () => {
       const asked: number[] = [];
-      const { client } = clientAnswering(() => json(200, { access_token: 'at' }), {}, { timeoutSignal: (ms) => (asked.push(ms), AbortSignal.timeout(ms)) });
+      const { client } = clientAnswering(
+        () => json(200, { access_token: 'at' }),
+        {},
+        { timeoutSignal: (ms) => (asked.push(ms), AbortSignal.timeout(ms)) },
+      );
       await client.refresh('rt', 's', { timeoutMs: 250 });
       await client.exchangeCode('c', 'v'.repeat(43), 's', { timeoutMs: 300 });
       await client.revokeRefreshToken('rt', 's', { timeoutMs: 350 });

@@ -1,5 +1,12 @@
 /** The refresh policy alone: pure functions of the stored times (packages/cdk/functions/core/refresh/policy.ts). */
-import { dueAt, isDue, isServable, lifetimeMs, requiredValidityMs, satisfiesValidity } from '@token-vault/cdk/functions/core/refresh/policy';
+import {
+  dueAt,
+  isDue,
+  isServable,
+  lifetimeMs,
+  requiredValidityMs,
+  satisfiesValidity,
+} from '@token-vault/cdk/functions/core/refresh/policy';
 import { CLOCK_SKEW_MS } from '@token-vault/cdk/functions/core/time/clock';
 
 const HOUR_MS = 60 * 60 * 1000;

@@ -97,7 +97,10 @@ export class AuditTrail {
       })
       .catch((error: unknown) => {
         this.keyFailed = true;
-        this.logger.warn('The audit fingerprint key could not be loaded; records carry no fingerprint until it can.', describeError(error));
+        this.logger.warn(
+          'The audit fingerprint key could not be loaded; records carry no fingerprint until it can.',
+          describeError(error),
+        );
       })
       .finally(() => {
         this.loading = undefined;
@@ -108,7 +111,10 @@ export class AuditTrail {
   /** The fingerprint of an access token: `hmac1:` and 128 bits of HMAC-SHA256, base64url. */
   fingerprint(token: string): string | undefined {
     if (this.key === undefined) return undefined;
-    return FINGERPRINT_PREFIX + createHmac('sha256', this.key).update(`access_token\0${token}`, 'utf8').digest('base64url').slice(0, 22);
+    return (
+      FINGERPRINT_PREFIX +
+      createHmac('sha256', this.key).update(`access_token\0${token}`, 'utf8').digest('base64url').slice(0, 22)
+    );
   }
 
   record(event: AuditEvent): AuditRecord {
@@ -128,7 +134,9 @@ export class AuditTrail {
       outcome: event.outcome,
       errorCode: event.errorCode ?? null,
       accessTokenFingerprint: fingerprint ?? null,
-      ...(event.token !== undefined && fingerprint === undefined ? { fingerprintError: 'key_unavailable' as const } : {}),
+      ...(event.token !== undefined && fingerprint === undefined
+        ? { fingerprintError: 'key_unavailable' as const }
+        : {}),
       ...(event.count === undefined ? {} : { count: event.count }),
       ...(bounded(event.presentedUserId, USER_ID_PATTERN) === null ? {} : { presentedUserId: event.presentedUserId! }),
     };

@@ -32,7 +32,9 @@ export function decodeDelivery(data: string): SubscriptionDelivery {
 export function auditBatches(delivery: SubscriptionDelivery): AuditBatch[] {
   if (delivery.messageType !== 'DATA_MESSAGE') return [];
   const source = delivery.logGroup.split('/').filter(Boolean).pop() ?? 'unknown';
-  const events = delivery.logEvents.filter((event) => isAuditRecord(event.message)).sort((a, b) => a.timestamp - b.timestamp);
+  const events = delivery.logEvents
+    .filter((event) => isAuditRecord(event.message))
+    .sort((a, b) => a.timestamp - b.timestamp);
   const batches: AuditBatch[] = [];
   let current: AuditBatch | undefined;
   let bytes = 0;
@@ -40,7 +42,12 @@ export function auditBatches(delivery: SubscriptionDelivery): AuditBatch[] {
     const day = new Date(event.timestamp).toISOString().slice(0, 10).replace(/-/g, '/');
     const logStreamName = `${day}/${source}`;
     const size = Buffer.byteLength(event.message, 'utf8') + 26;
-    if (current === undefined || current.logStreamName !== logStreamName || current.logEvents.length >= MAX_EVENTS || bytes + size > MAX_BYTES) {
+    if (
+      current === undefined ||
+      current.logStreamName !== logStreamName ||
+      current.logEvents.length >= MAX_EVENTS ||
+      bytes + size > MAX_BYTES
+    ) {
       current = { logStreamName, logEvents: [] };
       batches.push(current);
       bytes = 0;

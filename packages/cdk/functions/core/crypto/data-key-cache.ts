@@ -57,5 +57,8 @@ export class DataKeyCache {
 
 /** Cache identity of a wrapped key for one row. */
 export function cacheKey(encryptedDataKey: Uint8Array, binding: RowBinding): string {
-  return createHash('sha256').update(JSON.stringify([binding.userId, binding.applicationId])).update(encryptedDataKey).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([binding.userId, binding.applicationId]))
+    .update(encryptedDataKey)
+    .digest('base64url');
 }

@@ -22,7 +22,6 @@ const TAG_BYTES = 16;
 /** Format version, first byte of every sealed field: lets a later format coexist with this one. */
 const FORMAT_V1 = 1;
 
-
 /** Fields sealed per connection. The name is part of the additional data. */
 export type SealedField = 'accessToken' | 'refreshToken';
 
@@ -70,7 +69,11 @@ export class EnvelopeCipher {
   }
 
   /** Seals the given fields under one new data key. One KMS call. */
-  async seal(binding: RowBinding, plaintexts: Partial<Record<SealedField, string>>, deadline: Deadline): Promise<SealedRecord> {
+  async seal(
+    binding: RowBinding,
+    plaintexts: Partial<Record<SealedField, string>>,
+    deadline: Deadline,
+  ): Promise<SealedRecord> {
     return this.sealWith(await this.newDataKey(binding, deadline), binding, plaintexts);
   }
 
@@ -82,13 +85,23 @@ export class EnvelopeCipher {
   async newDataKey(binding: RowBinding, deadline: Deadline): Promise<DataKey> {
     let out;
     try {
-      out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(binding) }), {
-        abortSignal: deadline.signal(this.callTimeoutMs),
-      });
+      out = await this.kms.send(
+        new GenerateDataKeyCommand({
+          KeyId: this.keyId,
+          KeySpec: 'AES_256',
+          EncryptionContext: encryptionContext(binding),
+        }),
+        {
+          abortSignal: deadline.signal(this.callTimeoutMs),
+        },
+      );
     } catch (error) {
-      throw new EnvelopeError('kms_failed', `KMS GenerateDataKey failed: ${errorName(error)}.`, { cause: { name: errorName(error) } });
+      throw new EnvelopeError('kms_failed', `KMS GenerateDataKey failed: ${errorName(error)}.`, {
+        cause: { name: errorName(error) },
+      });
     }
-    if (!out.Plaintext || out.Plaintext.length !== 32 || !out.CiphertextBlob) throw new EnvelopeError('kms_failed', 'KMS GenerateDataKey answered without a 256-bit key.');
+    if (!out.Plaintext || out.Plaintext.length !== 32 || !out.CiphertextBlob)
+      throw new EnvelopeError('kms_failed', 'KMS GenerateDataKey answered without a 256-bit key.');
     const key = Buffer.from(out.Plaintext);
     out.Plaintext.fill(0);
     return { plaintext: key, encrypted: out.CiphertextBlob, binding };
@@ -109,7 +122,13 @@ export class EnvelopeCipher {
   }
 
   /** Opens one sealed field of a row. A KMS call only when the data key is not cached ({@link hasKey}). */
-  async open(binding: RowBinding, encryptedDataKey: Uint8Array, field: SealedField, sealed: Uint8Array, deadline: Deadline): Promise<string> {
+  async open(
+    binding: RowBinding,
+    encryptedDataKey: Uint8Array,
+    field: SealedField,
+    sealed: Uint8Array,
+    deadline: Deadline,
+  ): Promise<string> {
     const key = await this.dataKey(binding, encryptedDataKey, deadline);
     return openField(key, binding, field, sealed);
   }
@@ -145,9 +164,16 @@ export class EnvelopeCipher {
   private async decrypt(binding: RowBinding, encryptedDataKey: Uint8Array, deadline: Deadline): Promise<Buffer> {
     let plaintext: Uint8Array | undefined;
     try {
-      const out = await this.kms.send(new DecryptCommand({ CiphertextBlob: encryptedDataKey, KeyId: this.keyId, EncryptionContext: encryptionContext(binding) }), {
-        abortSignal: deadline.signal(this.callTimeoutMs),
-      });
+      const out = await this.kms.send(
+        new DecryptCommand({
+          CiphertextBlob: encryptedDataKey,
+          KeyId: this.keyId,
+          EncryptionContext: encryptionContext(binding),
+        }),
+        {
+          abortSignal: deadline.signal(this.callTimeoutMs),
+        },
+      );
       plaintext = out.Plaintext;
     } catch (error) {
       const name = errorName(error);
@@ -155,7 +181,8 @@ export class EnvelopeCipher {
       const failure = name === 'InvalidCiphertextException' ? 'integrity' : 'kms_failed';
       throw new EnvelopeError(failure, `KMS Decrypt failed: ${name}.`, { cause: { name } });
     }
-    if (!plaintext || plaintext.length !== 32) throw new EnvelopeError('kms_failed', 'KMS Decrypt answered without a 256-bit key.');
+    if (!plaintext || plaintext.length !== 32)
+      throw new EnvelopeError('kms_failed', 'KMS Decrypt answered without a 256-bit key.');
     const key = Buffer.from(plaintext);
     plaintext.fill(0);
     this.cache.set(encryptedDataKey, key, binding);
@@ -164,7 +191,10 @@ export class EnvelopeCipher {
 }
 
 export function encryptionContext(binding: RowBinding): Record<string, string> {
-  return { [ENCRYPTION_CONTEXT_KEYS.USER_ID]: binding.userId, [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: binding.applicationId };
+  return {
+    [ENCRYPTION_CONTEXT_KEYS.USER_ID]: binding.userId,
+    [ENCRYPTION_CONTEXT_KEYS.APPLICATION_ID]: binding.applicationId,
+  };
 }
 
 function additionalData(binding: RowBinding, field: SealedField): Buffer {

@@ -62,24 +62,46 @@ export class TokenSealer {
       now - t.dataKeyCreatedAt < this.reuse.maxAgeMs;
     if (!reusable) return this.newDataKey(connection, deadline);
     const plaintext = await this.cipher.unwrapKey(connection, t.encryptedDataKey, deadline);
-    return { plaintext, encrypted: t.encryptedDataKey, binding: { userId: connection.userId, applicationId: connection.applicationId }, createdAt: t.dataKeyCreatedAt, writes: t.dataKeyWrites + 1 };
+    return {
+      plaintext,
+      encrypted: t.encryptedDataKey,
+      binding: { userId: connection.userId, applicationId: connection.applicationId },
+      createdAt: t.dataKeyCreatedAt,
+      writes: t.dataKeyWrites + 1,
+    };
   }
 
   /**
    * The stored form of a token answer. `requestedAt` is when the request was sent: lifetimes count from then,
    * so the vault never believes a token lives longer than the provider does.
    */
-  seal(binding: RowBinding, response: TokenResponse, refreshToken: RefreshTokenToStore | undefined, requestedAt: number, dataKey: DataKey): StoredTokens {
-    const sealed = this.cipher.sealWith(dataKey, binding, { accessToken: response.accessToken, ...(refreshToken === undefined ? {} : { refreshToken: refreshToken.plaintext }) });
-    const accessTtl = response.expiresIn !== undefined ? response.expiresIn * 1000 : this.lifetimes.defaultAccessTokenTtlMs;
+  seal(
+    binding: RowBinding,
+    response: TokenResponse,
+    refreshToken: RefreshTokenToStore | undefined,
+    requestedAt: number,
+    dataKey: DataKey,
+  ): StoredTokens {
+    const sealed = this.cipher.sealWith(dataKey, binding, {
+      accessToken: response.accessToken,
+      ...(refreshToken === undefined ? {} : { refreshToken: refreshToken.plaintext }),
+    });
+    const accessTtl =
+      response.expiresIn !== undefined ? response.expiresIn * 1000 : this.lifetimes.defaultAccessTokenTtlMs;
     let refreshExpiry: Pick<StoredTokens, 'refreshTokenExpiresAt' | 'refreshTokenExpiryAssumed'> = {};
     if (refreshToken !== undefined) {
       if (response.refreshToken === undefined && refreshToken.expiresAt !== undefined) {
-        refreshExpiry = { refreshTokenExpiresAt: refreshToken.expiresAt, ...(refreshToken.expiryAssumed ? { refreshTokenExpiryAssumed: true } : {}) };
+        refreshExpiry = {
+          refreshTokenExpiresAt: refreshToken.expiresAt,
+          ...(refreshToken.expiryAssumed ? { refreshTokenExpiryAssumed: true } : {}),
+        };
       } else if (response.refreshTokenExpiresIn !== undefined) {
         refreshExpiry = { refreshTokenExpiresAt: requestedAt + response.refreshTokenExpiresIn * 1000 };
       } else {
-        refreshExpiry = { refreshTokenExpiresAt: requestedAt + this.lifetimes.defaultRefreshTokenTtlMs, refreshTokenExpiryAssumed: true };
+        refreshExpiry = {
+          refreshTokenExpiresAt: requestedAt + this.lifetimes.defaultRefreshTokenTtlMs,
+          refreshTokenExpiryAssumed: true,
+        };
       }
     }
     return {
@@ -91,7 +113,9 @@ export class TokenSealer {
       accessTokenIssuedAt: requestedAt,
       accessTokenExpiresAt: requestedAt + accessTtl,
       ...refreshExpiry,
-      ...(dataKey.createdAt === undefined ? {} : { dataKeyCreatedAt: dataKey.createdAt, dataKeyWrites: dataKey.writes ?? 1 }),
+      ...(dataKey.createdAt === undefined
+        ? {}
+        : { dataKeyCreatedAt: dataKey.createdAt, dataKeyWrites: dataKey.writes ?? 1 }),
     };
   }
 
@@ -101,7 +125,13 @@ export class TokenSealer {
   }
 
   openAccessToken(connection: ActiveConnection, deadline: Deadline): Promise<string> {
-    return this.cipher.open(connection, connection.tokens.encryptedDataKey, 'accessToken', connection.tokens.accessToken, deadline);
+    return this.cipher.open(
+      connection,
+      connection.tokens.encryptedDataKey,
+      'accessToken',
+      connection.tokens.accessToken,
+      deadline,
+    );
   }
 
   /** The stored refresh token, or undefined when the connection has none. */

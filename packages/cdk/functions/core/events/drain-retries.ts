@@ -52,12 +52,19 @@ export async function drainEventRetries(o: DrainOptions, deadline: Deadline): Pr
           deadline.within(o.callMs),
         );
       } catch (error) {
-        logger.warn('Re-putting queued connection events failed; they stay queued.', { count: events.length, ...describeError(error) });
+        logger.warn('Re-putting queued connection events failed; they stay queued.', {
+          count: events.length,
+          ...describeError(error),
+        });
       }
     }
     const done = events.filter((_, i) => accepted[i]);
     failed += fresh.length - done.length;
-    for (const [i, m] of events.entries()) metrics.count('CONNECTION_EVENT_RETRY', { Application: String(m.entry!.detail.applicationId), Result: accepted[i] ? 'published' : 'failed' });
+    for (const [i, m] of events.entries())
+      metrics.count('CONNECTION_EVENT_RETRY', {
+        Application: String(m.entry!.detail.applicationId),
+        Result: accepted[i] ? 'published' : 'failed',
+      });
     if (done.length > 0) {
       try {
         await o.retries.delete(

@@ -51,7 +51,10 @@ export function connectionEvent<K extends EventDetailType>(
   type: K,
   subject: EventSubject,
   time: number,
-  fields: Omit<EventDetails[K], 'schemaVersion' | 'vault' | 'eventId' | 'userId' | 'applicationId' | 'connectionId' | 'time'>,
+  fields: Omit<
+    EventDetails[K],
+    'schemaVersion' | 'vault' | 'eventId' | 'userId' | 'applicationId' | 'connectionId' | 'time'
+  >,
 ): ConnectionEvent<K> {
   const detail = {
     eventId: randomUUID(),
@@ -90,12 +93,17 @@ export class DeliveringPublisher implements EventPublisher {
   async publish(events: readonly ConnectionEvent[], deadline: Deadline): Promise<void> {
     const entries: EventEntry[] = [];
     for (const event of events) {
-      const detail = parseEventDetail(event.type, { schemaVersion: EVENT_SCHEMA_VERSION, vault: this.o.vault, ...event.detail });
+      const detail = parseEventDetail(event.type, {
+        schemaVersion: EVENT_SCHEMA_VERSION,
+        vault: this.o.vault,
+        ...event.detail,
+      });
       // Only the type and the subject are logged: a detail that fails its schema may hold anything.
       if (detail === undefined) this.lost(event, 'The event does not match its schema; not published.');
       else entries.push({ type: event.type, detail });
     }
-    for (let i = 0; i < entries.length; i += EVENT_BATCH) await this.deliver(entries.slice(i, i + EVENT_BATCH), deadline);
+    for (let i = 0; i < entries.length; i += EVENT_BATCH)
+      await this.deliver(entries.slice(i, i + EVENT_BATCH), deadline);
   }
 
   private async deliver(batch: EventEntry[], deadline: Deadline): Promise<void> {
@@ -106,7 +114,10 @@ export class DeliveringPublisher implements EventPublisher {
       try {
         accepted = await this.o.bus.put(batch, deadline.within(putMs));
       } catch (error) {
-        this.logger.warn('Putting connection events failed; they go to the retry queue.', { count: batch.length, ...describeError(error) });
+        this.logger.warn('Putting connection events failed; they go to the retry queue.', {
+          count: batch.length,
+          ...describeError(error),
+        });
       }
     }
     const refused = batch.filter((_, i) => !accepted[i]);
@@ -117,7 +128,10 @@ export class DeliveringPublisher implements EventPublisher {
       try {
         queued = await this.o.retries.send(refused, deadline.within(this.o.callMs));
       } catch (error) {
-        this.logger.error('Connection events could not be queued for a retry.', { count: refused.length, ...describeError(error) });
+        this.logger.error('Connection events could not be queued for a retry.', {
+          count: refused.length,
+          ...describeError(error),
+        });
       }
     }
     for (const [i, entry] of refused.entries()) {
@@ -126,12 +140,27 @@ export class DeliveringPublisher implements EventPublisher {
     }
   }
 
-  private count(entry: { type: EventDetailType; detail: { applicationId?: unknown } }, result: 'published' | 'queued' | 'lost'): void {
-    this.metrics.count('CONNECTION_EVENT', { Application: String(entry.detail.applicationId), EventType: entry.type, Result: result });
+  private count(
+    entry: { type: EventDetailType; detail: { applicationId?: unknown } },
+    result: 'published' | 'queued' | 'lost',
+  ): void {
+    this.metrics.count('CONNECTION_EVENT', {
+      Application: String(entry.detail.applicationId),
+      EventType: entry.type,
+      Result: result,
+    });
   }
 
-  private lost(entry: { type: EventDetailType; detail: { eventId?: unknown; userId?: unknown; applicationId?: unknown } }, message: string): void {
+  private lost(
+    entry: { type: EventDetailType; detail: { eventId?: unknown; userId?: unknown; applicationId?: unknown } },
+    message: string,
+  ): void {
     this.count(entry, 'lost');
-    this.logger.error(message, { eventType: entry.type, eventId: entry.detail.eventId, userId: entry.detail.userId, applicationId: entry.detail.applicationId });
+    this.logger.error(message, {
+      eventType: entry.type,
+      eventId: entry.detail.eventId,
+      userId: entry.detail.userId,
+      applicationId: entry.detail.applicationId,
+    });
   }
 }

@@ -55,7 +55,8 @@ export class OAuthClient {
    */
   authorizationUrl(request: AuthorizationRequest): string {
     const url = new URL(this.settings.authorizeUrl);
-    for (const [name, value] of Object.entries(this.settings.authorizationParameters ?? {})) url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(this.settings.authorizationParameters ?? {}))
+      url.searchParams.set(name, value);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.settings.clientId);
     url.searchParams.set('redirect_uri', this.settings.redirectUri);
@@ -69,7 +70,12 @@ export class OAuthClient {
   }
 
   /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3 */
-  async exchangeCode(code: string, codeVerifier: string, clientSecret: string, options: OAuthCallOptions = {}): Promise<TokenResponse> {
+  async exchangeCode(
+    code: string,
+    codeVerifier: string,
+    clientSecret: string,
+    options: OAuthCallOptions = {},
+  ): Promise<TokenResponse> {
     const response = await this.tokenRequest(
       [
         ['grant_type', 'authorization_code'],
@@ -105,7 +111,11 @@ export class OAuthClient {
    */
   async revokeRefreshToken(refreshToken: string, clientSecret: string, options: OAuthCallOptions = {}): Promise<void> {
     if (this.settings.revocationBody === 'none') {
-      throw new OAuthError('revocation_unsupported', 'The provider has no revocation endpoint; the token was not revoked there.', { notSent: true });
+      throw new OAuthError(
+        'revocation_unsupported',
+        'The provider has no revocation endpoint; the token was not revoked there.',
+        { notSent: true },
+      );
     }
     const fields = new URLSearchParams([
       ['token', refreshToken],
@@ -124,7 +134,11 @@ export class OAuthClient {
     throw errorFromResponse(response, 'revocation', this.settings.errorCodes);
   }
 
-  private async tokenRequest(fields: ReadonlyArray<[string, string]>, clientSecret: string, options: OAuthCallOptions): Promise<ProviderResponse> {
+  private async tokenRequest(
+    fields: ReadonlyArray<[string, string]>,
+    clientSecret: string,
+    options: OAuthCallOptions,
+  ): Promise<ProviderResponse> {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     const body = new URLSearchParams(fields);
     // RFC 8707 §2.2: the same resources on token requests, so the access token is scoped to them.
@@ -161,10 +175,17 @@ export class OAuthClient {
    * and Slack answer errors with 200).
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
    */
-  private processTokenResponse(response: ProviderResponse, what: string, options: { keepOtherTokenTypes?: boolean } = {}): TokenResponse {
+  private processTokenResponse(
+    response: ProviderResponse,
+    what: string,
+    options: { keepOtherTokenTypes?: boolean } = {},
+  ): TokenResponse {
     if (response.status !== 200) throw errorFromResponse(response, what, this.settings.errorCodes);
     const json = response.json;
-    if (json === undefined) throw new OAuthError('invalid_response', `The provider answered the ${what} with an empty body.`, { status: 200 });
+    if (json === undefined)
+      throw new OAuthError('invalid_response', `The provider answered the ${what} with an empty body.`, {
+        status: 200,
+      });
     const accessToken = json.access_token;
     const hasAccessToken = typeof accessToken === 'string' && accessToken.length > 0;
     if (typeof json.error === 'string') {
@@ -172,13 +193,15 @@ export class OAuthClient {
       if (!hasAccessToken) throw errorFromResponse(response, what, this.settings.errorCodes);
       this.warn(`The provider's ${what} answer carries tokens and an error code; the tokens are used.`);
     }
-    if (!hasAccessToken) throw new OAuthError('invalid_response', `The provider's ${what} answer has no access_token.`, { status: 200 });
+    if (!hasAccessToken)
+      throw new OAuthError('invalid_response', `The provider's ${what} answer has no access_token.`, { status: 200 });
     const tokenType = this.tokenType(json.token_type, what, options.keepOtherTokenTypes ?? false);
     const refreshToken = this.optionalString(json.refresh_token, 'refresh_token', what);
     const scope = this.scope(json.scope, what);
     const expiresIn = this.optionalSeconds(json, 'expires_in', what);
     const refreshTokenExpiresIn =
-      this.optionalSeconds(json, 'refresh_token_expires_in', what) ?? this.optionalSeconds(json, 'refresh_expires_in', what);
+      this.optionalSeconds(json, 'refresh_token_expires_in', what) ??
+      this.optionalSeconds(json, 'refresh_expires_in', what);
     return {
       accessToken,
       tokenType,
@@ -204,7 +227,8 @@ export class OAuthClient {
       return BEARER;
     }
     const type = value.trim().toLowerCase();
-    if (type === 'bearer' || (this.settings.bearerTokenTypes ?? []).some((alias) => alias.toLowerCase() === type)) return BEARER;
+    if (type === 'bearer' || (this.settings.bearerTokenTypes ?? []).some((alias) => alias.toLowerCase() === type))
+      return BEARER;
     const named = value.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'unnamed';
     if (keepOther) {
       this.warn(`The provider's ${what} answer has token_type ${named}; only Bearer tokens can be served.`);
@@ -245,7 +269,9 @@ export class OAuthClient {
     const value = json[field];
     const n = typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
     if (typeof n === 'number' && Number.isFinite(n) && n >= 1) return Math.floor(n);
-    this.warn(`The provider's ${what} answer has ${field} that states no expiry (not a positive number); it is treated as absent.`);
+    this.warn(
+      `The provider's ${what} answer has ${field} that states no expiry (not a positive number); it is treated as absent.`,
+    );
     return undefined;
   }
 

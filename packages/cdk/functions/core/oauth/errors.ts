@@ -30,7 +30,13 @@ export const OAUTH_FAILURE_KINDS = [
 export type OAuthFailureKind = (typeof OAUTH_FAILURE_KINDS)[number];
 
 /** Kinds that may go away on their own: worth trying again later. */
-const TRANSIENT_KINDS: ReadonlySet<OAuthFailureKind> = new Set(['rate_limited', 'server_error', 'timeout', 'network', 'invalid_response']);
+const TRANSIENT_KINDS: ReadonlySet<OAuthFailureKind> = new Set([
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'network',
+  'invalid_response',
+]);
 
 export class OAuthError extends CoreError<OAuthFailureKind> {
   override readonly name = 'OAuthError';
@@ -54,7 +60,14 @@ export class OAuthError extends CoreError<OAuthFailureKind> {
   constructor(
     code: OAuthFailureKind,
     message: string,
-    details: { providerError?: string; providerCode?: string; status?: number; retryAfterMs?: number; cause?: unknown; notSent?: boolean } = {},
+    details: {
+      providerError?: string;
+      providerCode?: string;
+      status?: number;
+      retryAfterMs?: number;
+      cause?: unknown;
+      notSent?: boolean;
+    } = {},
   ) {
     super(code, message, details);
     this.mayHaveReachedProvider = details.notSent !== true;
@@ -81,7 +94,10 @@ export class OAuthError extends CoreError<OAuthFailureKind> {
 
   /** The client registration itself is rejected: an operator problem, not the user's. */
   get isClientRejected(): boolean {
-    return this.code === 'oauth_error' && (this.providerError === 'invalid_client' || this.providerError === 'unauthorized_client');
+    return (
+      this.code === 'oauth_error' &&
+      (this.providerError === 'invalid_client' || this.providerError === 'unauthorized_client')
+    );
   }
 
   /** Worth retrying later: the provider may answer differently. */
@@ -95,6 +111,10 @@ export class OAuthError extends CoreError<OAuthFailureKind> {
    * provider already rotated would revoke the whole grant.
    */
   get isSafeToRetry(): boolean {
-    return this.code === 'rate_limited' || this.code === 'server_error' || (this.code === 'network' && !this.mayHaveReachedProvider);
+    return (
+      this.code === 'rate_limited' ||
+      this.code === 'server_error' ||
+      (this.code === 'network' && !this.mayHaveReachedProvider)
+    );
   }
 }

@@ -38,7 +38,8 @@ export async function postToProvider(options: PostOptions): Promise<ProviderResp
   let body: ReadResult;
   try {
     // A caller that aborted before the call gets the same answer as one that aborts during it, and nothing is sent.
-    if (options.signal?.aborted) throw new OAuthError('timeout', 'The provider call was cancelled by the caller.', { notSent: true });
+    if (options.signal?.aborted)
+      throw new OAuthError('timeout', 'The provider call was cancelled by the caller.', { notSent: true });
     response = await options.fetch(options.url, {
       method: 'POST',
       headers: { accept: 'application/json', ...options.headers },
@@ -52,7 +53,8 @@ export async function postToProvider(options: PostOptions): Promise<ProviderResp
     if (error instanceof OAuthError) throw error;
     // Checked on the signals, not on the error: a caller may abort with a reason of its own, which fetch rethrows.
     if (options.signal?.aborted) throw new OAuthError('timeout', 'The provider call was cancelled by the caller.');
-    if (timeout.aborted || isTimeout(error)) throw new OAuthError('timeout', `The provider did not answer within ${options.timeoutMs} ms.`);
+    if (timeout.aborted || isTimeout(error))
+      throw new OAuthError('timeout', `The provider did not answer within ${options.timeoutMs} ms.`);
     // The cause is kept for operators' logs; it is a transport error and holds no request body.
     const code = transportCode(error);
     throw new OAuthError('network', `The provider could not be reached${code ? ` (${code})` : ''}.`, {
@@ -64,12 +66,22 @@ export async function postToProvider(options: PostOptions): Promise<ProviderResp
   const base = { status: response.status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   const json = body.tooLarge ? 'invalid' : parseJsonObject(body.text);
   if (json === 'invalid') {
-    if (response.status === 429) throw new OAuthError('rate_limited', 'The provider is rate limiting requests (HTTP 429).', base);
-    if (response.status >= 500) throw new OAuthError('server_error', `The provider answered HTTP ${response.status}.`, base);
+    if (response.status === 429)
+      throw new OAuthError('rate_limited', 'The provider is rate limiting requests (HTTP 429).', base);
+    if (response.status >= 500)
+      throw new OAuthError('server_error', `The provider answered HTTP ${response.status}.`, base);
     if (body.tooLarge) {
-      throw new OAuthError('invalid_response', `The provider answered HTTP ${response.status} with a body larger than ${MAX_BODY_BYTES} bytes.`, base);
+      throw new OAuthError(
+        'invalid_response',
+        `The provider answered HTTP ${response.status} with a body larger than ${MAX_BODY_BYTES} bytes.`,
+        base,
+      );
     }
-    throw new OAuthError('invalid_response', `The provider answered HTTP ${response.status} with a body that is not a JSON object.`, base);
+    throw new OAuthError(
+      'invalid_response',
+      `The provider answered HTTP ${response.status} with a body that is not a JSON object.`,
+      base,
+    );
   }
   return { ...base, ...(json === undefined ? {} : { json }) };
 }
@@ -106,7 +118,11 @@ export function errorFromResponse(
   if (code !== undefined) {
     return new OAuthError('oauth_error', `The provider refused the ${what}: ${named}.`, details);
   }
-  return new OAuthError('invalid_response', `The provider refused the ${what} (HTTP ${response.status}) without an OAuth error code.`, details);
+  return new OAuthError(
+    'invalid_response',
+    `The provider refused the ${what} (HTTP ${response.status}) without an OAuth error code.`,
+    details,
+  );
 }
 
 /** RFC 6749 §5.2: `error` is 1*( %x20-21 / %x23-5B / %x5D-7E ); we also cap its length. */
@@ -146,19 +162,28 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined | 'i
   if (text.trim() === '') return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : 'invalid';
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : 'invalid';
   } catch {
     return 'invalid';
   }
 }
 
 /** Connection-phase failures: the request was never written to the provider. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 // Duck-typed, not `instanceof`: fetch's errors may come from another realm (Jest's vm, undici's DOMException).
 function transportCode(error: unknown): string | undefined {
   const inner = error !== null && typeof error === 'object' ? (error as { cause?: unknown }).cause : undefined;
-  const code = inner !== null && typeof inner === 'object' && 'code' in inner ? (inner).code : undefined;
+  const code = inner !== null && typeof inner === 'object' && 'code' in inner ? inner.code : undefined;
   return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? code : undefined;
 }
 

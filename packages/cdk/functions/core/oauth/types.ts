@@ -1,5 +1,10 @@
 /** Types of the OAuth client: what it needs to talk to one provider, and what it answers. */
-import type { ErrorCodeTarget, RevocationBody, ScopeSeparator, TokenAuthMethod } from '../../../src/definitions/applications';
+import type {
+  ErrorCodeTarget,
+  RevocationBody,
+  ScopeSeparator,
+  TokenAuthMethod,
+} from '../../../src/definitions/applications';
 
 /** Where the provider is and how it wants to be spoken to. */
 export interface ProviderSettings {

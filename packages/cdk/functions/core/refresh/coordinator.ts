@@ -74,7 +74,9 @@ export interface RefreshCoordinatorOptions {
   readonly events?: EventPublisher;
 }
 
-type Serving = { readonly kind: 'token'; readonly token: IssuedToken } | { readonly kind: 'reread'; readonly current: Connection | undefined };
+type Serving =
+  | { readonly kind: 'token'; readonly token: IssuedToken }
+  | { readonly kind: 'reread'; readonly current: Connection | undefined };
 
 type Assessment =
   /** The stored token answers (`opened`: already decrypted, `usedKms`: that took a KMS call). */
@@ -112,7 +114,11 @@ export class RefreshCoordinator {
   }
 
   /** A token that answers `demand` (token-fetch, refresh). */
-  async getToken(key: ConnectionKey, demand: Exclude<RefreshDemand, { kind: 'proactive' }>, deadline: Deadline): Promise<IssuedToken> {
+  async getToken(
+    key: ConnectionKey,
+    demand: Exclude<RefreshDemand, { kind: 'proactive' }>,
+    deadline: Deadline,
+  ): Promise<IssuedToken> {
     const result = await this.run(key, demand, deadline);
     if (result === true || result === false) throw new VaultError('internal_error', MESSAGES.internal);
     return result;
@@ -195,7 +201,9 @@ export class RefreshCoordinator {
             if (token) return token;
             continue;
           }
-          await this.o.clock.sleep(Math.min(POLL_MIN_MS + Math.floor(this.o.random() * (POLL_MAX_MS - POLL_MIN_MS)), waitUntil - now));
+          await this.o.clock.sleep(
+            Math.min(POLL_MIN_MS + Math.floor(this.o.random() * (POLL_MAX_MS - POLL_MIN_MS)), waitUntil - now),
+          );
           connection = await this.read(key, deadline);
           continue;
         }
@@ -207,12 +215,17 @@ export class RefreshCoordinator {
         case undefined:
           break;
       }
-      const flight = this.flights.run(`${key.userId}\u0000${key.applicationId}\u0000${active.version}`, () => this.refreshVersion(active, demand, deadline));
+      const flight = this.flights.run(`${key.userId}\u0000${key.applicationId}\u0000${active.version}`, () =>
+        this.refreshVersion(active, demand, deadline),
+      );
       const outcome = flight.joined ? await this.withinOwnDeadline(flight.promise, deadline) : await flight.promise;
       switch (outcome.kind) {
         case 'committed':
           if (demand.kind === 'proactive') return true;
-          if (demand.kind === 'forced' || satisfiesValidity(outcome.connection.tokens, demand.minValidityMs, this.o.clock.now(), this.settleMs)) {
+          if (
+            demand.kind === 'forced' ||
+            satisfiesValidity(outcome.connection.tokens, demand.minValidityMs, this.o.clock.now(), this.settleMs)
+          ) {
             // The commit was the deciding write: the provider's plaintext is served without opening anything.
             return this.issue(outcome.connection, outcome.accessToken);
           }
@@ -235,12 +248,20 @@ export class RefreshCoordinator {
   }
 
   /** Whether the stored token answers the demand, or a refresh is needed (and whether the token may stand in). */
-  private async assess(active: ActiveConnection, demand: RefreshDemand, firstVersion: number | undefined, now: number, deadline: Deadline): Promise<Assessment> {
+  private async assess(
+    active: ActiveConnection,
+    demand: RefreshDemand,
+    firstVersion: number | undefined,
+    now: number,
+    deadline: Deadline,
+  ): Promise<Assessment> {
     const tokens = active.tokens;
     switch (demand.kind) {
       case 'valid': {
         const meets = satisfiesValidity(tokens, demand.minValidityMs, now, this.settleMs);
-        return meets && !isDue(tokens, this.o.policy.marginMs, now) ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: meets };
+        return meets && !isDue(tokens, this.o.policy.marginMs, now)
+          ? { kind: 'serve', usedKms: false }
+          : { kind: 'refresh', fallback: meets };
       }
       case 'proactive': {
         // Ahead by the look-ahead when the policy keeps it ahead (never before half the token's lifetime), or
@@ -254,14 +275,20 @@ export class RefreshCoordinator {
         const since = active.lastForcedRefreshAt === undefined ? Infinity : now - active.lastForcedRefreshAt;
         const young = since < this.o.policy.forcedRefreshMinIntervalMs && isServable(tokens, now);
         // Without a rejected token: a fresh token. One a forced refresh made moments ago is that.
-        if (demand.rejectedAccessToken === undefined) return young ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: false };
+        if (demand.rejectedAccessToken === undefined)
+          return young ? { kind: 'serve', usedKms: false } : { kind: 'refresh', fallback: false };
         const usedKms = this.o.sealer.needsKms(active);
         const stored = await this.o.sealer.openAccessToken(active, deadline);
         // Another caller refreshed since this caller's token was issued: the stored token is the answer.
-        if (stored !== demand.rejectedAccessToken && isServable(tokens, now)) return { kind: 'serve', opened: stored, usedKms };
+        if (stored !== demand.rejectedAccessToken && isServable(tokens, now))
+          return { kind: 'serve', opened: stored, usedKms };
         if (stored === demand.rejectedAccessToken && young) {
           const retryAfterMs = this.o.policy.forcedRefreshMinIntervalMs - since;
-          throw new VaultError('rate_limited', 'The token was refreshed moments ago and another refresh now would not help; retry later.', { retryAfterSeconds: retryAfterMs / 1000 });
+          throw new VaultError(
+            'rate_limited',
+            'The token was refreshed moments ago and another refresh now would not help; retry later.',
+            { retryAfterSeconds: retryAfterMs / 1000 },
+          );
         }
         return { kind: 'refresh', fallback: false };
       }
@@ -275,7 +302,12 @@ export class RefreshCoordinator {
     // Another container's refresh comes first: its outcome decides (and a dead token can't be marked under it).
     if (active.lease !== undefined && active.lease.expiresAt >= now) return 'leased';
     // An assumed expiry is only a guess: the provider's invalid_grant decides.
-    if (tokens.refreshTokenExpiresAt !== undefined && tokens.refreshTokenExpiresAt <= now && !tokens.refreshTokenExpiryAssumed) return 'expired_refresh_token';
+    if (
+      tokens.refreshTokenExpiresAt !== undefined &&
+      tokens.refreshTokenExpiresAt <= now &&
+      !tokens.refreshTokenExpiryAssumed
+    )
+      return 'expired_refresh_token';
     if (active.cooldown !== undefined && active.cooldown.until > now) return 'cooldown';
     if (!deadline.allows(wholeRefreshMs(this.o.timing))) return 'no_time';
     return undefined;
@@ -296,7 +328,11 @@ export class RefreshCoordinator {
   }
 
   /** Takes the lease at the version read and refreshes under it (one flight per version in this container). */
-  private async refreshVersion(active: ActiveConnection, demand: RefreshDemand, deadline: Deadline): Promise<RefreshOutcome> {
+  private async refreshVersion(
+    active: ActiveConnection,
+    demand: RefreshDemand,
+    deadline: Deadline,
+  ): Promise<RefreshOutcome> {
     // One owner id per acquisition, not per container: the commit is fenced on it, so a write from an acquisition
     // whose lease ran out can never pass for a later one's (even in this container).
     const owner = `${this.ownerId}/${randomUUID()}`;
@@ -314,9 +350,13 @@ export class RefreshCoordinator {
       try {
         current = await this.read(active, deadline);
       } catch (error) {
-        return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: failure ?? error }) };
+        return {
+          kind: 'failed',
+          error: new VaultError('internal_error', MESSAGES.internal, { cause: failure ?? error }),
+        };
       }
-      if (current?.status !== 'active' || current.version !== active.version || current.lease?.owner !== owner) return { kind: 'moved', current };
+      if (current?.status !== 'active' || current.version !== active.version || current.lease?.owner !== owner)
+        return { kind: 'moved', current };
       lease = current.lease;
     }
     return this.o.refresher.run(active, lease, triggerOf(demand), deadline);
@@ -327,7 +367,13 @@ export class RefreshCoordinator {
    * connection is read again: the deciding read must be the last call before the answer. The token must still
    * answer the demand when the answer leaves (a slow KMS call eats validity); otherwise decide again.
    */
-  private async serve(active: ActiveConnection, demand: RefreshDemand, opened: string | undefined, usedKms: boolean, deadline: Deadline): Promise<Serving> {
+  private async serve(
+    active: ActiveConnection,
+    demand: RefreshDemand,
+    opened: string | undefined,
+    usedKms: boolean,
+    deadline: Deadline,
+  ): Promise<Serving> {
     const needsKms = usedKms || (opened === undefined && this.o.sealer.needsKms(active));
     const token = opened ?? (await this.o.sealer.openAccessToken(active, deadline));
     // The used policy's mark is a conditional write that finds the connection live: when it lands, it decides the
@@ -339,7 +385,10 @@ export class RefreshCoordinator {
       if (current?.status !== 'active' || current.version !== active.version) return { kind: 'reread', current };
     }
     const now = this.o.clock.now();
-    const answers = demand.kind === 'valid' ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs) : isServable(active.tokens, now);
+    const answers =
+      demand.kind === 'valid'
+        ? satisfiesValidity(active.tokens, demand.minValidityMs, now, this.settleMs)
+        : isServable(active.tokens, now);
     return answers ? { kind: 'token', token: this.issue(active, token) } : { kind: 'reread', current: active };
   }
 
@@ -349,12 +398,23 @@ export class RefreshCoordinator {
    * successor before it expires. A lost mark only means the next token may be refreshed on demand; the caller
    * re-reads when the mark did not land ('failed'), since the connection may have changed under it.
    */
-  private async markUsed(active: ActiveConnection, now: number, deadline: Deadline): Promise<'marked' | 'skipped' | 'failed'> {
-    if (!this.schedule.marksUse || this.schedule.used(active) || !deadline.allows(2 * this.o.timing.awsCallMs)) return 'skipped';
+  private async markUsed(
+    active: ActiveConnection,
+    now: number,
+    deadline: Deadline,
+  ): Promise<'marked' | 'skipped' | 'failed'> {
+    if (!this.schedule.marksUse || this.schedule.used(active) || !deadline.allows(2 * this.o.timing.awsCallMs))
+      return 'skipped';
     try {
-      return (await this.o.connections.markFetched(active, now, this.schedule.next(active, true), deadline)) ? 'marked' : 'failed';
+      return (await this.o.connections.markFetched(active, now, this.schedule.next(active, true), deadline))
+        ? 'marked'
+        : 'failed';
     } catch (error) {
-      this.logger.warn('The connection could not be marked as used.', { userId: active.userId, applicationId: active.applicationId, ...describeError(error) });
+      this.logger.warn('The connection could not be marked as used.', {
+        userId: active.userId,
+        applicationId: active.applicationId,
+        ...describeError(error),
+      });
       return 'failed';
     }
   }
@@ -364,14 +424,23 @@ export class RefreshCoordinator {
    * due (a token nobody used, left on the expiry track), it moves to its next due time, so the sweep does not
    * enqueue it again. Best effort: a failure leaves it to the next visit.
    */
-  private async visitNotDue(active: ActiveConnection, now: number, horizonMs: number, deadline: Deadline): Promise<void> {
+  private async visitNotDue(
+    active: ActiveConnection,
+    now: number,
+    horizonMs: number,
+    deadline: Deadline,
+  ): Promise<void> {
     if (active.refreshDueAt === undefined || active.refreshDueAt > now + horizonMs) return;
     const next = this.schedule.next(active, this.schedule.used(active));
     if (next <= active.refreshDueAt) return;
     try {
       await this.o.connections.reschedule(active, next, deadline);
     } catch (error) {
-      this.logger.warn('The connection could not be rescheduled.', { userId: active.userId, applicationId: active.applicationId, ...describeError(error) });
+      this.logger.warn('The connection could not be rescheduled.', {
+        userId: active.userId,
+        applicationId: active.applicationId,
+        ...describeError(error),
+      });
     }
   }
 
@@ -382,14 +451,25 @@ export class RefreshCoordinator {
   private issue(connection: ActiveConnection, accessToken: string): IssuedToken {
     const type = connection.tokens.tokenType;
     if (type !== 'Bearer') {
-      this.logger.error('The provider issued a token type the vault cannot serve: operator action needed.', { userId: connection.userId, applicationId: connection.applicationId, tokenType: type });
-      throw new VaultError('internal_error', `The provider issued a ${type} token; only Bearer tokens can be served (check the provider's client configuration).`);
+      this.logger.error('The provider issued a token type the vault cannot serve: operator action needed.', {
+        userId: connection.userId,
+        applicationId: connection.applicationId,
+        tokenType: type,
+      });
+      throw new VaultError(
+        'internal_error',
+        `The provider issued a ${type} token; only Bearer tokens can be served (check the provider's client configuration).`,
+      );
     }
     return issued(connection, accessToken);
   }
 
   /** Marks a dead connection; 'moved' when someone changed it first (read again). */
-  private async reauthorize(active: ActiveConnection, reason: 'no_refresh_token' | 'refresh_token_expired', deadline: Deadline): Promise<VaultError | 'moved'> {
+  private async reauthorize(
+    active: ActiveConnection,
+    reason: 'no_refresh_token' | 'refresh_token_expired',
+    deadline: Deadline,
+  ): Promise<VaultError | 'moved'> {
     try {
       await this.o.connections.markReauthorizationRequired(active, reason, undefined, deadline);
     } catch (error) {
@@ -397,8 +477,20 @@ export class RefreshCoordinator {
       throw error;
     }
     this.metrics.count('REAUTHORIZATION_REQUIRED', { Application: active.applicationId });
-    this.logger.warn('Connection needs re-authorization.', { userId: active.userId, applicationId: active.applicationId, reason });
-    await (this.o.events ?? NO_EVENTS).publish([connectionEvent(EVENT_DETAIL_TYPES.reauthorizationRequired, active, this.o.clock.now(), { reason, consecutiveFailures: active.failure?.streak ?? 0 })], deadline);
+    this.logger.warn('Connection needs re-authorization.', {
+      userId: active.userId,
+      applicationId: active.applicationId,
+      reason,
+    });
+    await (this.o.events ?? NO_EVENTS).publish(
+      [
+        connectionEvent(EVENT_DETAIL_TYPES.reauthorizationRequired, active, this.o.clock.now(), {
+          reason,
+          consecutiveFailures: active.failure?.streak ?? 0,
+        }),
+      ],
+      deadline,
+    );
     return reauthorizationError();
   }
 
@@ -408,7 +500,12 @@ export class RefreshCoordinator {
 }
 
 function issued(connection: ActiveConnection, accessToken: string): IssuedToken {
-  return { accessToken, tokenType: connection.tokens.tokenType, expiresAt: connection.tokens.accessTokenExpiresAt, scope: connection.tokens.scope };
+  return {
+    accessToken,
+    tokenType: connection.tokens.tokenType,
+    expiresAt: connection.tokens.accessTokenExpiresAt,
+    scope: connection.tokens.scope,
+  };
 }
 
 /** The connection when it can serve tokens; otherwise the contract's answer for its state. */

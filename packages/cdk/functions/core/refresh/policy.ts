@@ -32,7 +32,9 @@ export function isServable(tokens: Pick<Times, 'accessTokenExpiresAt'>, now: num
 
 /** Whether the token is valid now for the validity the request can get (and servable at all). */
 export function satisfiesValidity(tokens: Times, minValidityMs: number, now: number, settleMs: number): boolean {
-  return isServable(tokens, now) && tokens.accessTokenExpiresAt - now >= requiredValidityMs(tokens, minValidityMs, settleMs);
+  return (
+    isServable(tokens, now) && tokens.accessTokenExpiresAt - now >= requiredValidityMs(tokens, minValidityMs, settleMs)
+  );
 }
 
 /**
@@ -40,7 +42,10 @@ export function satisfiesValidity(tokens: Times, minValidityMs: number, now: num
  * lifetime (a 60-second token with a 5-minute margin is not refreshed on every call).
  */
 export function dueAt(tokens: Times, marginMs: number): number {
-  return Math.max(tokens.accessTokenIssuedAt + Math.floor(lifetimeMs(tokens) / 2), tokens.accessTokenExpiresAt - marginMs);
+  return Math.max(
+    tokens.accessTokenIssuedAt + Math.floor(lifetimeMs(tokens) / 2),
+    tokens.accessTokenExpiresAt - marginMs,
+  );
 }
 
 /** Whether the token is due by `now + horizonMs`. */
@@ -82,7 +87,11 @@ export function wasUsed(tokens: Times, lastFetchedAt: number | undefined): boole
  * never sooner than a day after the last refresh (a provider that does not extend the expiry would otherwise be
  * called on every sweep). Undefined without a refresh token.
  */
-export function keepAliveAt(tokens: Times & Pick<StoredTokens, 'refreshTokenExpiresAt'>, hasRefreshToken: boolean, keepAlive: KeepAlive): number | undefined {
+export function keepAliveAt(
+  tokens: Times & Pick<StoredTokens, 'refreshTokenExpiresAt'>,
+  hasRefreshToken: boolean,
+  keepAlive: KeepAlive,
+): number | undefined {
   if (!hasRefreshToken) return undefined;
   const limits = [
     tokens.refreshTokenExpiresAt,

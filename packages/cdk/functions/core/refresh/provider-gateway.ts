@@ -15,9 +15,19 @@ export interface ProviderGateway {
   /** The application's client secret; `fresh` bypasses the cache (after `invalid_client`). */
   clientSecret(applicationId: string, deadline: Deadline, fresh?: boolean): Promise<string>;
   /** One refresh request. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
-  refresh(applicationId: string, refreshToken: string, clientSecret: string, options: ProviderCallOptions): Promise<TokenResponse>;
+  refresh(
+    applicationId: string,
+    refreshToken: string,
+    clientSecret: string,
+    options: ProviderCallOptions,
+  ): Promise<TokenResponse>;
   /** Whether a refresh token a reconnect replaces is revoked (the provider makes one grant per authorization). */
   revokesReplacedRefreshTokens(applicationId: string): boolean;
   /** One revocation request. @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1 */
-  revoke(applicationId: string, refreshToken: string, clientSecret: string, options: ProviderCallOptions): Promise<void>;
+  revoke(
+    applicationId: string,
+    refreshToken: string,
+    clientSecret: string,
+    options: ProviderCallOptions,
+  ): Promise<void>;
 }

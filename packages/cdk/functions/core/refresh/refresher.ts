@@ -88,7 +88,12 @@ export class Refresher {
   }
 
   /** Refreshes `connection`, whose lease this caller holds as `lease`. */
-  async run(connection: ActiveConnection, initialLease: Lease, trigger: RefreshTrigger, deadline: Deadline): Promise<RefreshOutcome> {
+  async run(
+    connection: ActiveConnection,
+    initialLease: Lease,
+    trigger: RefreshTrigger,
+    deadline: Deadline,
+  ): Promise<RefreshOutcome> {
     const dims = { Application: connection.applicationId };
     let lease = initialLease;
     let refreshToken: string | undefined;
@@ -105,13 +110,28 @@ export class Refresher {
     } catch (error) {
       return this.fail(connection, lease, trigger, error, deadline, true);
     }
-    if (refreshToken === undefined) return this.fail(connection, lease, trigger, new VaultError('internal_error', MESSAGES.internal), deadline, false);
+    if (refreshToken === undefined)
+      return this.fail(
+        connection,
+        lease,
+        trigger,
+        new VaultError('internal_error', MESSAGES.internal),
+        deadline,
+        false,
+      );
     let reloaded = false;
     for (let attempt = 0; ; attempt++) {
       const room = await this.roomForAttempt(connection, lease, deadline);
       if (room === 'lost') return { kind: 'moved' };
       if (room === 'no_time') {
-        return this.fail(connection, lease, trigger, new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 }), deadline, false);
+        return this.fail(
+          connection,
+          lease,
+          trigger,
+          new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 }),
+          deadline,
+          false,
+        );
       }
       lease = room;
       const requestedAt = this.o.clock.now();
@@ -123,7 +143,8 @@ export class Refresher {
         });
       } catch (error) {
         this.metrics.timing('REFRESH_LATENCY', dims, this.o.clock.now() - requestedAt);
-        if (error instanceof OAuthError && error.isInvalidGrant) return this.invalidGrant(connection, lease, trigger, deadline);
+        if (error instanceof OAuthError && error.isInvalidGrant)
+          return this.invalidGrant(connection, lease, trigger, deadline);
         // The client secret may have been rotated: re-read it once. invalid_client is answered before the grant
         // is looked at, so the refresh token is still unused.
         if (error instanceof OAuthError && error.providerError === 'invalid_client' && !reloaded) {
@@ -157,7 +178,9 @@ export class Refresher {
           ? { plaintext: response.refreshToken }
           : {
               plaintext: refreshToken,
-              ...(connection.tokens.refreshTokenExpiresAt === undefined ? {} : { expiresAt: connection.tokens.refreshTokenExpiresAt }),
+              ...(connection.tokens.refreshTokenExpiresAt === undefined
+                ? {}
+                : { expiresAt: connection.tokens.refreshTokenExpiresAt }),
               ...(connection.tokens.refreshTokenExpiryAssumed ? { expiryAssumed: true } : {}),
             },
         requestedAt,
@@ -171,7 +194,11 @@ export class Refresher {
    * The lease for the next attempt: kept when it still covers attempt + write + skew, else extended. 'lost' when
    * another owner has it now; 'no_time' when the invocation cannot fit an attempt and its write.
    */
-  private async roomForAttempt(connection: ActiveConnection, lease: Lease, deadline: Deadline): Promise<Lease | 'lost' | 'no_time'> {
+  private async roomForAttempt(
+    connection: ActiveConnection,
+    lease: Lease,
+    deadline: Deadline,
+  ): Promise<Lease | 'lost' | 'no_time'> {
     const needs = attemptNeedsMs(this.o.timing);
     if (!deadline.allows(needs)) return 'no_time';
     if (lease.expiresAt - this.o.clock.now() >= needs) return lease;
@@ -197,14 +224,25 @@ export class Refresher {
    * conflict is read back: our own write whose answer was lost, a revoke (then the new refresh token is revoked
    * too, as the user asked), or a reconnect that replaced the connection.
    */
-  private async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline, trigger: RefreshTrigger): Promise<RefreshOutcome> {
+  private async commit(
+    connection: ActiveConnection,
+    lease: Lease,
+    tokens: StoredTokens,
+    response: TokenResponse,
+    secret: string,
+    deadline: Deadline,
+    trigger: RefreshTrigger,
+  ): Promise<RefreshOutcome> {
     // Another container may take the lease over once its own clock passes the expiry: stop writing before that.
     const until = Math.min(deadline.at, lease.expiresAt - CLOCK_SKEW_MS);
     const forced = trigger === 'forced';
     // A refresh for a caller serves its new token: used. A proactive one keeps the successor of a used token on
     // the expiry track (a session goes on), and sends an unused one's to the keep-alive track.
     const fetchedAt = trigger === 'proactive' ? undefined : this.o.clock.now();
-    const due = this.schedule.next({ applicationId: connection.applicationId, tokens }, trigger === 'proactive' ? this.schedule.used(connection) : true);
+    const due = this.schedule.next(
+      { applicationId: connection.applicationId, tokens },
+      trigger === 'proactive' ? this.schedule.used(connection) : true,
+    );
     let lastError: unknown;
     // Retried (capped backoff) for as long as the lease and the deadline last: after the provider rotated the
     // token, giving up early only loses it.
@@ -216,16 +254,27 @@ export class Refresher {
         return this.committed(connection, committed, response.accessToken, deadline);
       } catch (error) {
         lastError = error;
-        if (error instanceof StoreError && error.code === 'conflict') return this.afterConflict(connection, tokens, response, secret, deadline);
-        await this.o.clock.sleep(Math.min(fullJitterDelay(Math.min(attempt, 5), 100, 3000, this.o.random), Math.max(0, until - this.o.clock.now())));
+        if (error instanceof StoreError && error.code === 'conflict')
+          return this.afterConflict(connection, tokens, response, secret, deadline);
+        await this.o.clock.sleep(
+          Math.min(
+            fullJitterDelay(Math.min(attempt, 5), 100, 3000, this.o.random),
+            Math.max(0, until - this.o.clock.now()),
+          ),
+        );
       }
     }
     // A write whose answer was lost may have landed: read back before calling it failed.
     const found = await this.o.connections.get(connection, deadline).catch(() => undefined);
-    if (found?.status === 'active' && found.version === connection.version + 1 && sameBytes(found.tokens.accessToken, tokens.accessToken)) {
+    if (
+      found?.status === 'active' &&
+      found.version === connection.version + 1 &&
+      sameBytes(found.tokens.accessToken, tokens.accessToken)
+    ) {
       return this.committed(connection, found, response.accessToken, deadline);
     }
-    if (found !== undefined && found.version !== connection.version) return this.afterConflict(connection, tokens, response, secret, deadline);
+    if (found !== undefined && found.version !== connection.version)
+      return this.afterConflict(connection, tokens, response, secret, deadline);
     this.metrics.count('WRITE_AFTER_REFRESH_FAILED', { Application: connection.applicationId });
     this.logger.error('Refreshed tokens could not be stored; the rotated refresh token may be lost.', {
       userId: connection.userId,
@@ -240,19 +289,35 @@ export class Refresher {
    * streak when the item we committed over had one: only the lease holder writes the streak, so the connection
    * this lease was taken at is the state the commit replaced.
    */
-  private async committed(before: ActiveConnection, committed: ActiveConnection, accessToken: string, deadline: Deadline): Promise<RefreshOutcome> {
+  private async committed(
+    before: ActiveConnection,
+    committed: ActiveConnection,
+    accessToken: string,
+    deadline: Deadline,
+  ): Promise<RefreshOutcome> {
     if (before.failure !== undefined) {
       const failure = before.failure;
       const at = Date.parse(committed.updatedAt);
       await this.events.publish(
-        [connectionEvent(EVENT_DETAIL_TYPES.recovered, committed, Number.isFinite(at) ? at : this.o.clock.now(), { failingSince: new Date(failure.since).toISOString(), consecutiveFailures: failure.streak })],
+        [
+          connectionEvent(EVENT_DETAIL_TYPES.recovered, committed, Number.isFinite(at) ? at : this.o.clock.now(), {
+            failingSince: new Date(failure.since).toISOString(),
+            consecutiveFailures: failure.streak,
+          }),
+        ],
         deadline,
       );
     }
     return { kind: 'committed', connection: committed, accessToken };
   }
 
-  private async afterConflict(connection: ActiveConnection, tokens: StoredTokens, response: TokenResponse, secret: string, deadline: Deadline): Promise<RefreshOutcome> {
+  private async afterConflict(
+    connection: ActiveConnection,
+    tokens: StoredTokens,
+    response: TokenResponse,
+    secret: string,
+    deadline: Deadline,
+  ): Promise<RefreshOutcome> {
     let current;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -269,19 +334,34 @@ export class Refresher {
         await this.o.clock.sleep(fullJitterDelay(Math.min(attempt, 5), 50, 1000, this.o.random));
       }
     }
-    if (current?.status === 'active' && current.version === connection.version + 1 && sameBytes(current.tokens.accessToken, tokens.accessToken)) {
+    if (
+      current?.status === 'active' &&
+      current.version === connection.version + 1 &&
+      sameBytes(current.tokens.accessToken, tokens.accessToken)
+    ) {
       // Our write landed and its answer was lost; the SDK's retry then met it as a conflict.
       return this.committed(connection, current, response.accessToken, deadline);
     }
     // The successor can't be stored: the connection was revoked (the user asked for its tokens to end), or a
     // reconnect replaced it (its grant is being replaced too, where the provider makes one per authorization).
     const replaced = current !== undefined && current.connectionId !== connection.connectionId;
-    const revokeIt = current?.status === 'revoked' || (replaced && this.o.provider.revokesReplacedRefreshTokens(connection.applicationId));
+    const revokeIt =
+      current?.status === 'revoked' ||
+      (replaced && this.o.provider.revokesReplacedRefreshTokens(connection.applicationId));
     if (revokeIt && response.refreshToken !== undefined && tokens.refreshToken !== undefined) {
-      await this.revokeSuccessor(connection, response.refreshToken, { encryptedDataKey: tokens.encryptedDataKey, refreshToken: tokens.refreshToken }, secret, deadline);
+      await this.revokeSuccessor(
+        connection,
+        response.refreshToken,
+        { encryptedDataKey: tokens.encryptedDataKey, refreshToken: tokens.refreshToken },
+        secret,
+        deadline,
+      );
     }
     if (current?.status === 'active') {
-      this.logger.info('Refresh superseded by a reconnection.', { userId: connection.userId, applicationId: connection.applicationId });
+      this.logger.info('Refresh superseded by a reconnection.', {
+        userId: connection.userId,
+        applicationId: connection.applicationId,
+      });
       return { kind: 'moved' };
     }
     return { kind: 'ended', error: endedError(current?.status) };
@@ -291,29 +371,54 @@ export class Refresher {
    * A revoke ended the connection while the provider rotated its refresh token: the successor is live at the
    * provider and the user asked for it to end. Revoked now if time allows, else left to the sweep.
    */
-  private async revokeSuccessor(connection: ActiveConnection, successor: string, sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array }, secret: string, deadline: Deadline): Promise<void> {
+  private async revokeSuccessor(
+    connection: ActiveConnection,
+    successor: string,
+    sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array },
+    secret: string,
+    deadline: Deadline,
+  ): Promise<void> {
     if (deadline.allows(this.o.timing.providerTimeoutMs + this.o.timing.awsCallMs)) {
       try {
-        await this.o.provider.revoke(connection.applicationId, successor, secret, { signal: deadline.signal(this.o.timing.providerTimeoutMs), timeoutMs: this.o.timing.providerTimeoutMs });
+        await this.o.provider.revoke(connection.applicationId, successor, secret, {
+          signal: deadline.signal(this.o.timing.providerTimeoutMs),
+          timeoutMs: this.o.timing.providerTimeoutMs,
+        });
         return;
       } catch (error) {
-        this.logger.warn('Revoking the refresh token rotated during a revoke failed; left to the sweep.', { applicationId: connection.applicationId, ...describeError(error) });
+        this.logger.warn('Revoking the refresh token rotated during a revoke failed; left to the sweep.', {
+          applicationId: connection.applicationId,
+          ...describeError(error),
+        });
       }
     }
     await this.recordSuccessor(connection, sealed, deadline);
   }
 
   /** Leaves a successor that can't be stored to the sweep, to be revoked at the provider. */
-  private async recordSuccessor(connection: ActiveConnection, sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array }, deadline: Deadline): Promise<void> {
+  private async recordSuccessor(
+    connection: ActiveConnection,
+    sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array },
+    deadline: Deadline,
+  ): Promise<void> {
     try {
       await this.o.pending.add(connection, sealed, 'revoked_during_refresh', randomUUID(), deadline);
     } catch (error) {
-      this.logger.error('A refresh token rotated during a revoke could not be recorded for revocation.', { userId: connection.userId, applicationId: connection.applicationId, ...describeError(error) });
+      this.logger.error('A refresh token rotated during a revoke could not be recorded for revocation.', {
+        userId: connection.userId,
+        applicationId: connection.applicationId,
+        ...describeError(error),
+      });
     }
   }
 
   /** `invalid_grant` on our own lease: the refresh token is dead. */
-  private async invalidGrant(connection: ActiveConnection, lease: Lease, trigger: RefreshTrigger, deadline: Deadline): Promise<RefreshOutcome> {
+  private async invalidGrant(
+    connection: ActiveConnection,
+    lease: Lease,
+    trigger: RefreshTrigger,
+    deadline: Deadline,
+  ): Promise<RefreshOutcome> {
     const dims = { Application: connection.applicationId };
     this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'invalid_grant' });
     this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: 'invalid_grant' });
@@ -325,8 +430,20 @@ export class Refresher {
       return { kind: 'failed', error: new VaultError('internal_error', MESSAGES.internal, { cause: error }) };
     }
     this.metrics.count('REAUTHORIZATION_REQUIRED', dims);
-    this.logger.warn('Connection needs re-authorization.', { userId: connection.userId, applicationId: connection.applicationId, reason: 'invalid_grant' });
-    await this.events.publish([connectionEvent(EVENT_DETAIL_TYPES.reauthorizationRequired, connection, this.o.clock.now(), { reason: 'invalid_grant', consecutiveFailures: connection.failure?.streak ?? 0 })], deadline);
+    this.logger.warn('Connection needs re-authorization.', {
+      userId: connection.userId,
+      applicationId: connection.applicationId,
+      reason: 'invalid_grant',
+    });
+    await this.events.publish(
+      [
+        connectionEvent(EVENT_DETAIL_TYPES.reauthorizationRequired, connection, this.o.clock.now(), {
+          reason: 'invalid_grant',
+          consecutiveFailures: connection.failure?.streak ?? 0,
+        }),
+      ],
+      deadline,
+    );
     return { kind: 'ended', error: new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired) };
   }
 
@@ -334,35 +451,59 @@ export class Refresher {
    * A refresh that produced no tokens. `attempted`: the provider (or KMS, or Secrets Manager) was called and
    * failed, so the connection cools down; otherwise the lease is only given back.
    */
-  private async fail(connection: ActiveConnection, lease: Lease, trigger: RefreshTrigger, error: unknown, deadline: Deadline, attempted: boolean): Promise<RefreshOutcome> {
+  private async fail(
+    connection: ActiveConnection,
+    lease: Lease,
+    trigger: RefreshTrigger,
+    error: unknown,
+    deadline: Deadline,
+    attempted: boolean,
+  ): Promise<RefreshOutcome> {
     const code = failureCode(error);
     const vaultError = error instanceof VaultError ? error : new VaultError(code, messageFor(code), { cause: error });
     let cooldown: Cooldown | undefined;
     let errorCode = 'internal';
     if (attempted) {
       const dims = { Application: connection.applicationId };
-      errorCode = error instanceof OAuthError ? (error.providerError ?? error.code) : error instanceof Error && error.name === 'EnvelopeError' ? 'kms' : 'internal';
+      errorCode =
+        error instanceof OAuthError
+          ? (error.providerError ?? error.code)
+          : error instanceof Error && error.name === 'EnvelopeError'
+            ? 'kms'
+            : 'internal';
       this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: code });
       this.metrics.count('REFRESH_FAILURE', { ...dims, ErrorCode: errorCode });
       if (error instanceof OAuthError && !error.isTransient) {
-        this.logger.error('Provider rejected the refresh request: operator action needed (client credentials or configuration).', {
+        this.logger.error(
+          'Provider rejected the refresh request: operator action needed (client credentials or configuration).',
+          {
+            userId: connection.userId,
+            applicationId: connection.applicationId,
+            ...describeError(error),
+          },
+        );
+      } else {
+        this.logger.warn('Refresh failed; connection cools down.', {
           userId: connection.userId,
           applicationId: connection.applicationId,
           ...describeError(error),
         });
-      } else {
-        this.logger.warn('Refresh failed; connection cools down.', { userId: connection.userId, applicationId: connection.applicationId, ...describeError(error) });
       }
       const retryAfterMs = error instanceof OAuthError ? (error.retryAfterMs ?? 0) : 0;
       cooldown = { until: this.o.clock.now() + Math.max(this.o.cooldownMs, retryAfterMs), errorCode: code };
     }
     const answer = cooldown
-      ? new VaultError(code, messageFor(code), { cause: error, retryAfterSeconds: (cooldown.until - this.o.clock.now()) / 1000 })
+      ? new VaultError(code, messageFor(code), {
+          cause: error,
+          retryAfterSeconds: (cooldown.until - this.o.clock.now()) / 1000,
+        })
       : vaultError;
     // One event per cool-down, and never more often than the floor (a cool-down configured short or 0).
     const now = this.o.clock.now();
     const last = connection.failure?.lastEventAt;
-    const announce = cooldown !== undefined && (last === undefined || now - last >= Math.max(this.o.cooldownMs, REFRESH_FAILED_EVENT_FLOOR_MS) - CLOCK_SKEW_MS);
+    const announce =
+      cooldown !== undefined &&
+      (last === undefined || now - last >= Math.max(this.o.cooldownMs, REFRESH_FAILED_EVENT_FLOOR_MS) - CLOCK_SKEW_MS);
     let released: boolean | undefined;
     try {
       released = await this.o.leases.release(connection, lease, cooldown, deadline, announce ? now : undefined);
@@ -373,7 +514,13 @@ export class Refresher {
     // that landed: the item at this version, without our lease, carrying our announcement time, is our write.
     if (released !== true && announce && deadline.allows(this.o.timing.awsCallMs)) {
       const found = await this.o.connections.get(connection, deadline).catch(() => undefined);
-      if (found?.status === 'active' && found.version === connection.version && found.lease?.owner !== lease.owner && found.failure?.lastEventAt === now) released = true;
+      if (
+        found?.status === 'active' &&
+        found.version === connection.version &&
+        found.lease?.owner !== lease.owner &&
+        found.failure?.lastEventAt === now
+      )
+        released = true;
     }
     if (released === undefined) return { kind: 'failed', error: answer };
     if (!released) return { kind: 'moved' };
@@ -399,12 +546,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The answer for a connection found ended by another writer. */
 export function endedError(status: 'reauthorization_required' | 'revoked' | 'active' | undefined): VaultError {
-  if (status === 'reauthorization_required') return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
+  if (status === 'reauthorization_required')
+    return new VaultError('reauthorization_required', MESSAGES.reauthorizationRequired);
   return new VaultError('not_connected', MESSAGES.notConnected);
 }
 
 export function failureCode(error: unknown): Cooldown['errorCode'] {
-  if (error instanceof VaultError && (error.code === 'rate_limited' || error.code === 'provider_unavailable')) return error.code;
+  if (error instanceof VaultError && (error.code === 'rate_limited' || error.code === 'provider_unavailable'))
+    return error.code;
   if (error instanceof OAuthError) {
     if (error.code === 'rate_limited') return 'rate_limited';
     return error.isTransient ? 'provider_unavailable' : 'internal_error';
@@ -413,5 +562,9 @@ export function failureCode(error: unknown): Cooldown['errorCode'] {
 }
 
 export function messageFor(code: Cooldown['errorCode']): string {
-  return code === 'rate_limited' ? MESSAGES.rateLimited : code === 'provider_unavailable' ? MESSAGES.providerUnavailable : MESSAGES.internal;
+  return code === 'rate_limited'
+    ? MESSAGES.rateLimited
+    : code === 'provider_unavailable'
+      ? MESSAGES.providerUnavailable
+      : MESSAGES.internal;
 }

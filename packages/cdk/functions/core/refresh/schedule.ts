@@ -41,7 +41,14 @@ export class RefreshSchedule {
 
   /** The due time to store for this connection, given whether its current token counts as used. */
   next(connection: Pick<Scheduled, 'applicationId' | 'tokens'>, used: boolean): number {
-    return nextDueAt(this.o.policy, connection.tokens, connection.tokens.refreshToken !== undefined, used, this.o.marginMs, this.keepAlive(connection.applicationId));
+    return nextDueAt(
+      this.o.policy,
+      connection.tokens,
+      connection.tokens.refreshToken !== undefined,
+      used,
+      this.o.marginMs,
+      this.keepAlive(connection.applicationId),
+    );
   }
 
   /**
@@ -52,7 +59,12 @@ export class RefreshSchedule {
     const { tokens } = connection;
     const ahead = this.o.policy === 'all' || (this.o.policy === 'used' && this.used(connection));
     // Never before half the token's lifetime (a long look-ahead would otherwise refresh every token every sweep).
-    if (ahead && isDue(tokens, this.o.marginMs, now, horizonMs) && now >= tokens.accessTokenIssuedAt + lifetimeMs(tokens) / 2) return true;
+    if (
+      ahead &&
+      isDue(tokens, this.o.marginMs, now, horizonMs) &&
+      now >= tokens.accessTokenIssuedAt + lifetimeMs(tokens) / 2
+    )
+      return true;
     const alive = keepAliveAt(tokens, tokens.refreshToken !== undefined, this.keepAlive(connection.applicationId));
     return alive !== undefined && alive <= now + horizonMs;
   }

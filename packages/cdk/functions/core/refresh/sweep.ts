@@ -89,9 +89,19 @@ export async function sweepDue(store: ConnectionStore, queue: WorkQueue, options
   const logger = options.logger ?? NO_LOGS;
   const pageSize = options.pageSize ?? 1000;
   const clock = deadline.clock;
-  const result = { examined: 0, enqueued: 0, alreadyQueued: 0, failed: 0, backlogMs: 0, backlogByApplication: {} as Record<string, number>, enqueuedByApplication: {} as Record<string, number> };
+  const result = {
+    examined: 0,
+    enqueued: 0,
+    alreadyQueued: 0,
+    failed: 0,
+    backlogMs: 0,
+    backlogByApplication: {} as Record<string, number>,
+    enqueuedByApplication: {} as Record<string, number>,
+  };
   const dueBy = clock.now() + options.horizonMs;
-  const cursors = new Map<number, Item | undefined>(Array.from({ length: REFRESH_DUE_SHARDS }, (_, shard) => [shard, undefined]));
+  const cursors = new Map<number, Item | undefined>(
+    Array.from({ length: REFRESH_DUE_SHARDS }, (_, shard) => [shard, undefined]),
+  );
   let firstPages = true;
 
   while (cursors.size > 0 && result.enqueued < options.maxItems && deadline.allows(2 * options.awsCallMs)) {
@@ -117,7 +127,10 @@ export async function sweepDue(store: ConnectionStore, queue: WorkQueue, options
       for (const item of items) {
         if (PendingRevocations.isPendingKey(item.applicationId)) continue;
         const behind = Math.max(0, now - item.dueAt);
-        result.backlogByApplication[item.applicationId] = Math.max(result.backlogByApplication[item.applicationId] ?? 0, behind);
+        result.backlogByApplication[item.applicationId] = Math.max(
+          result.backlogByApplication[item.applicationId] ?? 0,
+          behind,
+        );
         result.backlogMs = Math.max(result.backlogMs, behind);
       }
     }
@@ -169,7 +182,9 @@ async function send(
         return;
       }
       result.enqueued++;
-      if (message.kind === 'refresh') result.enqueuedByApplication[message.applicationId] = (result.enqueuedByApplication[message.applicationId] ?? 0) + 1;
+      if (message.kind === 'refresh')
+        result.enqueuedByApplication[message.applicationId] =
+          (result.enqueuedByApplication[message.applicationId] ?? 0) + 1;
       options.memo?.add(workKey(message), now);
     });
   });

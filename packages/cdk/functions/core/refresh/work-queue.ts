@@ -35,7 +35,8 @@ export function encodeWorkMessage(message: WorkMessage): string {
 }
 
 const MAX_ID_LENGTH = 1024;
-const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+const isId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
 
 /** The message in a body, or undefined when the body is not one (the worker never guesses). */
 export function decodeWorkMessage(body: string): WorkMessage | undefined {
@@ -48,8 +49,10 @@ export function decodeWorkMessage(body: string): WorkMessage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as Record<string, unknown>;
   if (m.v !== 1 || !isId(m.u) || typeof m.d !== 'number' || !Number.isFinite(m.d)) return undefined;
-  if (m.k === 'r' && isId(m.a) && !PendingRevocations.isPendingKey(m.a)) return { kind: 'refresh', userId: m.u, applicationId: m.a, dueAt: m.d };
-  if (m.k === 'v' && isId(m.i) && PendingRevocations.isPendingKey(m.i)) return { kind: 'revocation', userId: m.u, itemKey: m.i, dueAt: m.d };
+  if (m.k === 'r' && isId(m.a) && !PendingRevocations.isPendingKey(m.a))
+    return { kind: 'refresh', userId: m.u, applicationId: m.a, dueAt: m.d };
+  if (m.k === 'v' && isId(m.i) && PendingRevocations.isPendingKey(m.i))
+    return { kind: 'revocation', userId: m.u, itemKey: m.i, dueAt: m.d };
   return undefined;
 }
 

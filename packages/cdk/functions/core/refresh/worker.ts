@@ -48,7 +48,11 @@ export interface BatchResult {
   readonly outcomes: Partial<Record<WorkOutcome, number>>;
 }
 
-export async function workBatch(records: readonly WorkRecord[], work: WorkerWork, options: WorkerOptions): Promise<BatchResult> {
+export async function workBatch(
+  records: readonly WorkRecord[],
+  work: WorkerWork,
+  options: WorkerOptions,
+): Promise<BatchResult> {
   const logger = options.logger ?? NO_LOGS;
   const outcomes: Partial<Record<WorkOutcome, number>> = {};
   const failed: string[] = [];
@@ -62,11 +66,19 @@ export async function workBatch(records: readonly WorkRecord[], work: WorkerWork
   return { failed, outcomes };
 }
 
-async function workOne(record: WorkRecord, work: WorkerWork, options: WorkerOptions, logger: VaultLogger): Promise<WorkOutcome> {
+async function workOne(
+  record: WorkRecord,
+  work: WorkerWork,
+  options: WorkerOptions,
+  logger: VaultLogger,
+): Promise<WorkOutcome> {
   const message = decodeWorkMessage(record.body);
   if (message === undefined) {
     // Never the body in the log: only its size and id.
-    logger.error('A refresh queue message is not a work message; left to the dead-letter queue.', { messageId: record.messageId, bodyLength: record.body.length });
+    logger.error('A refresh queue message is not a work message; left to the dead-letter queue.', {
+      messageId: record.messageId,
+      bodyLength: record.body.length,
+    });
     return 'malformed';
   }
   const { deadline, timing } = options;
@@ -78,18 +90,32 @@ async function workOne(record: WorkRecord, work: WorkerWork, options: WorkerOpti
     if (error instanceof VaultError && error.code !== 'internal_error') {
       // Settled for this message: the connection ended, or the refresh failed at the provider and the connection
       // cools down (its due time moved to the cool-down's end: the index brings it back).
-      logger.warn('Proactive work ended without a refresh.', { userId: message.userId, kind: message.kind, ...describeError(error) });
+      logger.warn('Proactive work ended without a refresh.', {
+        userId: message.userId,
+        kind: message.kind,
+        ...describeError(error),
+      });
       return 'ended';
     }
-    logger.warn('Proactive work failed; the message comes back after the visibility timeout.', { userId: message.userId, kind: message.kind, ...describeError(error) });
+    logger.warn('Proactive work failed; the message comes back after the visibility timeout.', {
+      userId: message.userId,
+      kind: message.kind,
+      ...describeError(error),
+    });
     return 'retry';
   }
 }
 
 async function run(message: WorkMessage, work: WorkerWork, options: WorkerOptions): Promise<WorkOutcome> {
   if (message.kind === 'revocation') {
-    return (await work.retryRevocation(message.userId, message.itemKey, options.deadline)) ? 'revocation_confirmed' : 'nothing_to_do';
+    return (await work.retryRevocation(message.userId, message.itemKey, options.deadline))
+      ? 'revocation_confirmed'
+      : 'nothing_to_do';
   }
-  const refreshed = await work.refreshIfDue({ userId: message.userId, applicationId: message.applicationId }, options.horizonMs, options.deadline);
+  const refreshed = await work.refreshIfDue(
+    { userId: message.userId, applicationId: message.applicationId },
+    options.horizonMs,
+    options.deadline,
+  );
   return refreshed ? 'refreshed' : 'nothing_to_do';
 }

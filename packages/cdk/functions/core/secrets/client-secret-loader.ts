@@ -35,13 +35,27 @@ export class ClientSecretLoader {
   async get(secretId: string, deadline: Deadline, options: { fresh?: boolean } = {}): Promise<string> {
     let value: unknown;
     try {
-      value = await untilDeadline(this.provider.get(secretId, { maxAge: this.maxAge, forceFetch: options.fresh ?? false }), deadline);
+      value = await untilDeadline(
+        this.provider.get(secretId, { maxAge: this.maxAge, forceFetch: options.fresh ?? false }),
+        deadline,
+      );
     } catch (error) {
       // Only the error's name: never the secret id's content or the SDK message.
-      const name = error instanceof Error && error.cause instanceof Error ? error.cause.name : error instanceof Error ? error.name : 'UnknownError';
-      throw new ClientSecretError('unavailable', `Secrets Manager could not provide the client secret (${name}).`, { cause: { name } });
+      const name =
+        error instanceof Error && error.cause instanceof Error
+          ? error.cause.name
+          : error instanceof Error
+            ? error.name
+            : 'UnknownError';
+      throw new ClientSecretError('unavailable', `Secrets Manager could not provide the client secret (${name}).`, {
+        cause: { name },
+      });
     }
-    if (typeof value !== 'string' || value.length === 0) throw new ClientSecretError('invalid', 'The client secret is empty or not a string; put it with put-secret-value.');
+    if (typeof value !== 'string' || value.length === 0)
+      throw new ClientSecretError(
+        'invalid',
+        'The client secret is empty or not a string; put it with put-secret-value.',
+      );
     return value;
   }
 }

@@ -34,7 +34,17 @@ export const TOKEN_ATTRIBUTES = [
 export const FAILURE_ATTRIBUTES = ['failureStreak', 'failingSince', 'lastFailureEventAt'] as const;
 
 /** Attributes that only an active connection carries. */
-export const ACTIVE_ONLY_ATTRIBUTES = [...TOKEN_ATTRIBUTES, 'leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', 'dueShard', 'refreshDueAt', 'lastFetchedAt', ...FAILURE_ATTRIBUTES] as const;
+export const ACTIVE_ONLY_ATTRIBUTES = [
+  ...TOKEN_ATTRIBUTES,
+  'leaseOwner',
+  'leaseExpiresAt',
+  'cooldownUntil',
+  'lastErrorCode',
+  'dueShard',
+  'refreshDueAt',
+  'lastFetchedAt',
+  ...FAILURE_ATTRIBUTES,
+] as const;
 
 export function keyOf(key: ConnectionKey): Item {
   return { [KEY.PK]: key.userId, [KEY.SK]: key.applicationId };
@@ -63,7 +73,9 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
         scope: typeof item.scope === 'string' ? item.scope : '',
         accessTokenIssuedAt: num(item, 'accessTokenIssuedAt'),
         accessTokenExpiresAt: num(item, 'accessTokenExpiresAt'),
-        ...(item.refreshTokenExpiresAt === undefined ? {} : { refreshTokenExpiresAt: num(item, 'refreshTokenExpiresAt') }),
+        ...(item.refreshTokenExpiresAt === undefined
+          ? {}
+          : { refreshTokenExpiresAt: num(item, 'refreshTokenExpiresAt') }),
         ...(item.refreshTokenExpiryAssumed === true ? { refreshTokenExpiryAssumed: true } : {}),
         ...(typeof item.dataKeyCreatedAt === 'number' ? { dataKeyCreatedAt: item.dataKeyCreatedAt } : {}),
         ...(typeof item.dataKeyWrites === 'number' ? { dataKeyWrites: item.dataKeyWrites } : {}),
@@ -72,24 +84,49 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
         ...base,
         status: 'active',
         tokens,
-        ...(typeof item.leaseOwner === 'string' && typeof item.leaseExpiresAt === 'number' ? { lease: { owner: item.leaseOwner, expiresAt: item.leaseExpiresAt } } : {}),
+        ...(typeof item.leaseOwner === 'string' && typeof item.leaseExpiresAt === 'number'
+          ? { lease: { owner: item.leaseOwner, expiresAt: item.leaseExpiresAt } }
+          : {}),
         ...(typeof item.cooldownUntil === 'number'
-          ? { cooldown: { until: item.cooldownUntil, errorCode: COOLDOWN_CODES.has(item.lastErrorCode as Cooldown['errorCode']) ? (item.lastErrorCode as Cooldown['errorCode']) : 'provider_unavailable' } }
+          ? {
+              cooldown: {
+                until: item.cooldownUntil,
+                errorCode: COOLDOWN_CODES.has(item.lastErrorCode as Cooldown['errorCode'])
+                  ? (item.lastErrorCode as Cooldown['errorCode'])
+                  : 'provider_unavailable',
+              },
+            }
           : {}),
         ...(typeof item.lastRefreshAt === 'string' ? { lastRefreshAt: item.lastRefreshAt } : {}),
         ...(typeof item.lastForcedRefreshAt === 'number' ? { lastForcedRefreshAt: item.lastForcedRefreshAt } : {}),
         ...(typeof item.lastFetchedAt === 'number' ? { lastFetchedAt: item.lastFetchedAt } : {}),
         ...(typeof item.refreshDueAt === 'number' ? { refreshDueAt: item.refreshDueAt } : {}),
         ...(typeof item.failureStreak === 'number' && typeof item.failingSince === 'number'
-          ? { failure: { streak: item.failureStreak, since: item.failingSince, ...(typeof item.lastFailureEventAt === 'number' ? { lastEventAt: item.lastFailureEventAt } : {}) } }
+          ? {
+              failure: {
+                streak: item.failureStreak,
+                since: item.failingSince,
+                ...(typeof item.lastFailureEventAt === 'number' ? { lastEventAt: item.lastFailureEventAt } : {}),
+              },
+            }
           : {}),
       };
       return connection;
     }
     case 'reauthorization_required':
-      return { ...base, status: 'reauthorization_required', reauthorizationReason: str(item, 'reauthorizationReason'), reauthorizationAt: str(item, 'reauthorizationAt') };
+      return {
+        ...base,
+        status: 'reauthorization_required',
+        reauthorizationReason: str(item, 'reauthorizationReason'),
+        reauthorizationAt: str(item, 'reauthorizationAt'),
+      };
     case 'revoked':
-      return { ...base, status: 'revoked', revokedAt: str(item, 'revokedAt'), revocationReason: str(item, 'revocationReason') };
+      return {
+        ...base,
+        status: 'revoked',
+        revokedAt: str(item, 'revokedAt'),
+        revocationReason: str(item, 'revocationReason'),
+      };
     default:
       throw corrupt('status');
   }
@@ -131,7 +168,12 @@ export function updateExpression(
   condition: string,
   conditionNames: Record<string, string>,
   conditionValues: Item,
-): { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Item } {
+): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Item;
+} {
   const names: Record<string, string> = { ...conditionNames };
   const values: Item = { ...conditionValues };
   const sets = Object.entries(set).map(([name, value], i) => {
@@ -146,11 +188,24 @@ export function updateExpression(
       return `#r${i}`;
     });
   const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
-  return { UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+  return {
+    UpdateExpression: expression,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** The item of a refresh token to revoke at the provider, due at once in the `refresh-due` index. */
-export function pendingItem(key: ConnectionKey, itemKey: string, encryptedDataKey: Uint8Array, refreshToken: Uint8Array, reason: string, decidedAt: number, recordKey?: string): Item {
+export function pendingItem(
+  key: ConnectionKey,
+  itemKey: string,
+  encryptedDataKey: Uint8Array,
+  refreshToken: Uint8Array,
+  reason: string,
+  decidedAt: number,
+  recordKey?: string,
+): Item {
   // `decidedAt` may lie ahead: a session-bound flow's parked grant is revoked only once its handle has expired.
   const now = decidedAt;
   const iso = new Date(now).toISOString();
@@ -182,4 +237,3 @@ export function shardOf(key: ConnectionKey): number {
   const digest = createHash('sha256').update(`${key.userId}\u0000${key.applicationId}`).digest();
   return digest.readUInt32BE(0) % REFRESH_DUE_SHARDS;
 }
-

@@ -11,7 +11,17 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { CONNECTIONS_TABLE, RESERVED_KEYS } from '../../../src/definitions/tables';
 import { CLOCK_SKEW_MS } from '../time/clock';
 import type { Deadline } from '../time/deadline';
-import { ACTIVE_ONLY_ATTRIBUTES, KEY, decodeConnection, dueAttributes, keyOf, pendingItem, tokenAttributes, updateExpression as updateParts, type Item } from './codec';
+import {
+  ACTIVE_ONLY_ATTRIBUTES,
+  KEY,
+  decodeConnection,
+  dueAttributes,
+  keyOf,
+  pendingItem,
+  tokenAttributes,
+  updateExpression as updateParts,
+  type Item,
+} from './codec';
 import { StoreError, toStoreError } from './errors';
 import { Table, type DocumentClient } from './table';
 import type { ActiveConnection, Connection, ConnectionKey, RevocationRecord, StoredTokens } from './types';
@@ -57,7 +67,9 @@ export class ConnectionStore {
 
   constructor(options: ConnectionStoreOptions) {
     this.table = new Table(options.client, options.tableName, options.callTimeoutMs);
-    this.readTable = options.readClient ? new Table(options.readClient, options.tableName, options.callTimeoutMs) : undefined;
+    this.readTable = options.readClient
+      ? new Table(options.readClient, options.tableName, options.callTimeoutMs)
+      : undefined;
     this.now = options.now ?? Date.now;
   }
 
@@ -71,7 +83,11 @@ export class ConnectionStore {
       );
       return decodeConnection(out.Item ? unmarshall(out.Item) : undefined);
     }
-    const out = await this.table.send<{ Item?: Item }>(new GetCommand({ TableName: this.table.name, Key: keyOf(key), ConsistentRead: true }), deadline, 'GetItem connection');
+    const out = await this.table.send<{ Item?: Item }>(
+      new GetCommand({ TableName: this.table.name, Key: keyOf(key), ConsistentRead: true }),
+      deadline,
+      'GetItem connection',
+    );
     return decodeConnection(out.Item);
   }
 
@@ -145,7 +161,11 @@ export class ConnectionStore {
           ...(previous === undefined
             ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': KEY.PK } }
             : options.noLeaseAt === undefined
-              ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': previous.version } }
+              ? {
+                  ConditionExpression: '#v = :v',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':v': previous.version },
+                }
               : {
                   ConditionExpression: '#v = :v AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
                   ExpressionAttributeNames: { '#v': 'version' },
@@ -160,7 +180,8 @@ export class ConnectionStore {
         ConditionCheck: {
           TableName: this.table.name,
           Key: { [KEY.PK]: key.userId, [KEY.SK]: RESERVED_KEYS.FLOWS_MARKER },
-          ConditionExpression: '(attribute_not_exists(#app) OR #app < :started) AND (attribute_not_exists(#all) OR #all < :started)',
+          ConditionExpression:
+            '(attribute_not_exists(#app) OR #app < :started) AND (attribute_not_exists(#all) OR #all < :started)',
           ExpressionAttributeNames: { '#app': flowsAttribute(key.applicationId), '#all': flowsAttribute('*') },
           ExpressionAttributeValues: { ':started': options.flowStartedAt - CLOCK_SKEW_MS },
         },
@@ -169,7 +190,19 @@ export class ConnectionStore {
     if (previous?.status !== 'active') items.push(this.counterUpdate(key.applicationId, +1));
     if (options.revokeReplaced && previous?.status === 'active' && previous.tokens.refreshToken !== undefined) {
       const itemKey = `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${key.applicationId}#${previous.version}-replaced`;
-      items.push({ Put: { TableName: this.table.name, Item: pendingItem(key, itemKey, previous.tokens.encryptedDataKey, previous.tokens.refreshToken, 'replaced_by_reconnect', this.now()) } });
+      items.push({
+        Put: {
+          TableName: this.table.name,
+          Item: pendingItem(
+            key,
+            itemKey,
+            previous.tokens.encryptedDataKey,
+            previous.tokens.refreshToken,
+            'replaced_by_reconnect',
+            this.now(),
+          ),
+        },
+      });
     }
     try {
       await this.table.call(new TransactWriteCommand({ TransactItems: items }), deadline);
@@ -197,7 +230,12 @@ export class ConnectionStore {
    * the token not being marked yet, so it is written at most once per access token across all containers, never
    * over a newer commit. False when the condition failed (marked already, or the connection moved on).
    */
-  async markFetched(connection: ActiveConnection, now: number, dueAt: number | undefined, deadline: Deadline): Promise<boolean> {
+  async markFetched(
+    connection: ActiveConnection,
+    now: number,
+    dueAt: number | undefined,
+    deadline: Deadline,
+  ): Promise<boolean> {
     const due = dueAt !== undefined && connection.tokens.refreshToken !== undefined;
     try {
       await this.table.send(
@@ -205,9 +243,16 @@ export class ConnectionStore {
           TableName: this.table.name,
           Key: keyOf(connection),
           UpdateExpression: `SET lastFetchedAt = :now${due ? ', refreshDueAt = :due' : ''}`,
-          ConditionExpression: '#v = :v AND #s = :active AND (attribute_not_exists(lastFetchedAt) OR lastFetchedAt < :issued)',
+          ConditionExpression:
+            '#v = :v AND #s = :active AND (attribute_not_exists(lastFetchedAt) OR lastFetchedAt < :issued)',
           ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-          ExpressionAttributeValues: { ':now': now, ':v': connection.version, ':active': 'active', ':issued': connection.tokens.accessTokenIssuedAt, ...(due ? { ':due': dueAt } : {}) },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':v': connection.version,
+            ':active': 'active',
+            ':issued': connection.tokens.accessTokenIssuedAt,
+            ...(due ? { ':due': dueAt } : {}),
+          },
         }),
         deadline,
         'mark fetched',
@@ -244,22 +289,43 @@ export class ConnectionStore {
     }
   }
 
-  async markReauthorizationRequired(connection: ActiveConnection, reason: string, owner: string | undefined, deadline: Deadline): Promise<void> {
+  async markReauthorizationRequired(
+    connection: ActiveConnection,
+    reason: string,
+    owner: string | undefined,
+    deadline: Deadline,
+  ): Promise<void> {
     const now = this.now();
     const iso = new Date(now).toISOString();
-    const set: Item = { status: 'reauthorization_required', reauthorizationReason: reason, reauthorizationAt: iso, updatedAt: iso, version: connection.version + 1 };
+    const set: Item = {
+      status: 'reauthorization_required',
+      reauthorizationReason: reason,
+      reauthorizationAt: iso,
+      updatedAt: iso,
+      version: connection.version + 1,
+    };
     const update: TransactItem = {
       Update: {
         TableName: this.table.name,
         Key: keyOf(connection),
-        ...updateParts(set, ACTIVE_ONLY_ATTRIBUTES, '#v = :cv AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now OR leaseOwner = :me)', { '#v': 'version' }, {
-          ':cv': connection.version,
-          ':now': now,
-          ':me': owner ?? '-',
-        }),
+        ...updateParts(
+          set,
+          ACTIVE_ONLY_ATTRIBUTES,
+          '#v = :cv AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now OR leaseOwner = :me)',
+          { '#v': 'version' },
+          {
+            ':cv': connection.version,
+            ':now': now,
+            ':me': owner ?? '-',
+          },
+        ),
       },
     };
-    await this.transact([update, this.counterUpdate(connection.applicationId, -1)], 'mark reauthorization required', deadline);
+    await this.transact(
+      [update, this.counterUpdate(connection.applicationId, -1)],
+      'mark reauthorization required',
+      deadline,
+    );
   }
 
   /**
@@ -267,19 +333,41 @@ export class ConnectionStore {
    * from it, a revocation record written, the refresh token (still sealed) moved into a pending-revocation item
    * until the provider confirms, the counter decremented, and the flows of that application ended.
    */
-  async markRevoked(connection: Connection, reason: string, deadline: Deadline): Promise<{ readonly pendingKey?: string; readonly recordKey: string }> {
+  async markRevoked(
+    connection: Connection,
+    reason: string,
+    deadline: Deadline,
+  ): Promise<{ readonly pendingKey?: string; readonly recordKey: string }> {
     const now = this.now();
     const iso = new Date(now).toISOString();
-    const set: Item = { status: 'revoked', revokedAt: iso, revocationReason: reason, updatedAt: iso, version: connection.version + 1 };
+    const set: Item = {
+      status: 'revoked',
+      revokedAt: iso,
+      revocationReason: reason,
+      updatedAt: iso,
+      version: connection.version + 1,
+    };
     const refreshToken = connection.status === 'active' ? connection.tokens.refreshToken : undefined;
     const recordKey = `${RESERVED_KEYS.REVOCATION_PREFIX}${iso}#${connection.applicationId}#${connection.version}`;
-    const revocation: RevocationRecord = { userId: connection.userId, applicationId: connection.applicationId, revokedAt: iso, reason, providerConfirmed: refreshToken === undefined };
+    const revocation: RevocationRecord = {
+      userId: connection.userId,
+      applicationId: connection.applicationId,
+      revokedAt: iso,
+      reason,
+      providerConfirmed: refreshToken === undefined,
+    };
     const items: TransactItem[] = [
       {
         Update: {
           TableName: this.table.name,
           Key: keyOf(connection),
-          ...updateParts(set, [...ACTIVE_ONLY_ATTRIBUTES, 'reauthorizationReason', 'reauthorizationAt'], '#v = :cv', { '#v': 'version' }, { ':cv': connection.version }),
+          ...updateParts(
+            set,
+            [...ACTIVE_ONLY_ATTRIBUTES, 'reauthorizationReason', 'reauthorizationAt'],
+            '#v = :cv',
+            { '#v': 'version' },
+            { ':cv': connection.version },
+          ),
         },
       },
       {
@@ -300,7 +388,20 @@ export class ConnectionStore {
     let pendingKey: string | undefined;
     if (connection.status === 'active' && refreshToken !== undefined) {
       pendingKey = `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${connection.applicationId}#${connection.version}`;
-      items.push({ Put: { TableName: this.table.name, Item: pendingItem(connection, pendingKey, connection.tokens.encryptedDataKey, refreshToken, reason, now, recordKey) } });
+      items.push({
+        Put: {
+          TableName: this.table.name,
+          Item: pendingItem(
+            connection,
+            pendingKey,
+            connection.tokens.encryptedDataKey,
+            refreshToken,
+            reason,
+            now,
+            recordKey,
+          ),
+        },
+      });
     }
     if (connection.status === 'active') items.push(this.counterUpdate(connection.applicationId, -1));
     await this.transact(items, 'revoke connection', deadline);
@@ -308,7 +409,10 @@ export class ConnectionStore {
   }
 
   /** Revocation records, oldest first, paged. No token material is ever part of them. */
-  async listRevocations(deadline: Deadline, options: { limit?: number; cursor?: string } = {}): Promise<{ records: RevocationRecord[]; cursor?: string }> {
+  async listRevocations(
+    deadline: Deadline,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ records: RevocationRecord[]; cursor?: string }> {
     const out = await this.table.send<{ Items?: Item[]; LastEvaluatedKey?: Item }>(
       new QueryCommand({
         TableName: this.table.name,
@@ -316,13 +420,17 @@ export class ConnectionStore {
         KeyConditionExpression: 'recordKind = :k',
         ExpressionAttributeValues: { ':k': RESERVED_KEYS.REVOCATION_KIND },
         Limit: options.limit ?? 100,
-        ExclusiveStartKey: options.cursor ? (JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as Item) : undefined,
+        ExclusiveStartKey: options.cursor
+          ? (JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as Item)
+          : undefined,
       }),
       deadline,
       'Query revocations',
     );
     const records = (out.Items ?? []).map((item) => item.revocation as RevocationRecord);
-    const cursor = out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined;
+    const cursor = out.LastEvaluatedKey
+      ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url')
+      : undefined;
     return cursor ? { records, cursor } : { records };
   }
 
@@ -343,7 +451,13 @@ export class ConnectionStore {
   }
 
   /** One page of work in `shard` due by `dueBy`, oldest first (sparse index: only what needs the provider). */
-  async queryDue(shard: number, dueBy: number, limit: number, deadline: Deadline, cursor?: Item): Promise<{ items: DueItem[]; cursor?: Item }> {
+  async queryDue(
+    shard: number,
+    dueBy: number,
+    limit: number,
+    deadline: Deadline,
+    cursor?: Item,
+  ): Promise<{ items: DueItem[]; cursor?: Item }> {
     const out = await this.table.send<{ Items?: Item[]; LastEvaluatedKey?: Item }>(
       new QueryCommand({
         TableName: this.table.name,
@@ -356,7 +470,11 @@ export class ConnectionStore {
       deadline,
       'Query due work',
     );
-    const items = (out.Items ?? []).map((i) => ({ userId: String(i[KEY.PK]), applicationId: String(i[KEY.SK]), dueAt: Number(i.refreshDueAt) }));
+    const items = (out.Items ?? []).map((i) => ({
+      userId: String(i[KEY.PK]),
+      applicationId: String(i[KEY.SK]),
+      dueAt: Number(i.refreshDueAt),
+    }));
     return out.LastEvaluatedKey ? { items, cursor: out.LastEvaluatedKey } : { items };
   }
 

@@ -18,7 +18,8 @@ export function toStoreError(error: unknown, operation: string): StoreError {
   if (name === 'ConditionalCheckFailedException') return new StoreError('conflict', `${operation}: condition failed.`);
   if (name === 'TransactionCanceledException') {
     const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return new StoreError('conflict', `${operation}: condition failed.`);
+    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed'))
+      return new StoreError('conflict', `${operation}: condition failed.`);
   }
   // Only the SDK error's name: its message may quote the request, which can hold sealed fields.
   return new StoreError('unavailable', `${operation}: DynamoDB failed (${name}).`, { cause: { name } });

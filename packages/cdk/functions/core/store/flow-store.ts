@@ -33,7 +33,8 @@ export interface ParkedFlow {
   readonly expiresAt: number;
 }
 
-export type FlowConsumeResult = { readonly outcome: 'unknown' } | { readonly outcome: 'consumed' | 'expired'; readonly flow: ParkedFlow };
+export type FlowConsumeResult =
+  { readonly outcome: 'unknown' } | { readonly outcome: 'consumed' | 'expired'; readonly flow: ParkedFlow };
 
 /** Key of a parked flow in the states table: never the handle itself. */
 export function flowKey(handle: string): string {
@@ -98,10 +99,16 @@ function decodeFlow(item: Record<string, unknown>): ParkedFlow {
   const bytes = (v: unknown): Uint8Array | undefined => (v instanceof Uint8Array ? v : undefined);
   const encryptedDataKey = bytes(item.encryptedDataKey);
   const accessToken = bytes(item.accessToken);
-  if (encryptedDataKey === undefined || accessToken === undefined || typeof item.userId !== 'string' || typeof item.applicationId !== 'string') {
+  if (
+    encryptedDataKey === undefined ||
+    accessToken === undefined ||
+    typeof item.userId !== 'string' ||
+    typeof item.applicationId !== 'string'
+  ) {
     throw new StoreError('corrupt', 'Parked flow item is malformed.');
   }
-  const optional = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+  const optional = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> =>
+    v === undefined ? {} : ({ [k]: v } as Record<K, V>);
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   return {

@@ -11,7 +11,15 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deadline } from '../time/deadline';
-import { FAILURE_ATTRIBUTES, decodeConnection, dueAttributes, keyOf, tokenAttributes, updateExpression, type Item } from './codec';
+import {
+  FAILURE_ATTRIBUTES,
+  decodeConnection,
+  dueAttributes,
+  keyOf,
+  tokenAttributes,
+  updateExpression,
+  type Item,
+} from './codec';
 import { StoreError } from './errors';
 import type { Table } from './table';
 import type { ActiveConnection, Cooldown, Lease, StoredTokens } from './types';
@@ -27,15 +35,27 @@ export class LeaseStore {
    * the lease, or undefined when someone else holds one or the item moved on (re-read). A lost answer surfaces
    * as an `unavailable` StoreError: the caller re-reads and finds its own `owner` if the write landed.
    */
-  async acquire(connection: ActiveConnection, owner: string, leaseMs: number, deadline: Deadline): Promise<Lease | undefined> {
+  async acquire(
+    connection: ActiveConnection,
+    owner: string,
+    leaseMs: number,
+    deadline: Deadline,
+  ): Promise<Lease | undefined> {
     const now = this.now();
     const lease: Lease = { owner, expiresAt: now + leaseMs };
     return this.conditional(
       {
         UpdateExpression: 'SET leaseOwner = :o, leaseExpiresAt = :exp',
-        ConditionExpression: '#v = :v AND #s = :active AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
+        ConditionExpression:
+          '#v = :v AND #s = :active AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
         ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-        ExpressionAttributeValues: { ':o': owner, ':exp': lease.expiresAt, ':v': connection.version, ':active': 'active', ':now': now },
+        ExpressionAttributeValues: {
+          ':o': owner,
+          ':exp': lease.expiresAt,
+          ':v': connection.version,
+          ':active': 'active',
+          ':now': now,
+        },
       },
       connection,
       deadline,
@@ -44,7 +64,12 @@ export class LeaseStore {
   }
 
   /** Pushes the holder's lease out to `leaseMs` from now. Undefined when the lease was lost. */
-  async extend(connection: ActiveConnection, lease: Lease, leaseMs: number, deadline: Deadline): Promise<Lease | undefined> {
+  async extend(
+    connection: ActiveConnection,
+    lease: Lease,
+    leaseMs: number,
+    deadline: Deadline,
+  ): Promise<Lease | undefined> {
     const next: Lease = { owner: lease.owner, expiresAt: this.now() + leaseMs };
     return this.conditional(
       {
@@ -64,7 +89,15 @@ export class LeaseStore {
    * refresh token replaces the old one in the same write as the new access token (RFC 6749 §6), and the lease
    * and any cool-down are cleared. Throws a `conflict` StoreError when the lease or version moved.
    */
-  async commit(connection: ActiveConnection, lease: Lease, tokens: StoredTokens, dueAt: number, deadline: Deadline, forced = false, fetchedAt?: number): Promise<ActiveConnection> {
+  async commit(
+    connection: ActiveConnection,
+    lease: Lease,
+    tokens: StoredTokens,
+    dueAt: number,
+    deadline: Deadline,
+    forced = false,
+    fetchedAt?: number,
+  ): Promise<ActiveConnection> {
     const now = this.now();
     const iso = new Date(now).toISOString();
     const set: Item = {
@@ -78,22 +111,37 @@ export class LeaseStore {
       ...(fetchedAt === undefined ? {} : { lastFetchedAt: fetchedAt }),
     };
     // A due refresh restarts the forced-refresh limit: the first forced refresh of its token is always made.
-    const remove = ['leaseOwner', 'leaseExpiresAt', 'cooldownUntil', 'lastErrorCode', ...FAILURE_ATTRIBUTES, ...(forced ? [] : ['lastForcedRefreshAt'])];
-    if (tokens.refreshToken === undefined) remove.push('refreshToken', 'refreshTokenExpiresAt', 'refreshTokenExpiryAssumed', 'dueShard', 'refreshDueAt');
+    const remove = [
+      'leaseOwner',
+      'leaseExpiresAt',
+      'cooldownUntil',
+      'lastErrorCode',
+      ...FAILURE_ATTRIBUTES,
+      ...(forced ? [] : ['lastForcedRefreshAt']),
+    ];
+    if (tokens.refreshToken === undefined)
+      remove.push('refreshToken', 'refreshTokenExpiresAt', 'refreshTokenExpiryAssumed', 'dueShard', 'refreshDueAt');
     if (tokens.refreshTokenExpiresAt === undefined) remove.push('refreshTokenExpiresAt');
     if (tokens.refreshTokenExpiryAssumed === undefined) remove.push('refreshTokenExpiryAssumed');
     const out = await this.table.send<{ Attributes?: Item }>(
       new UpdateCommand({
         TableName: this.table.name,
         Key: keyOf(connection),
-        ...updateExpression(set, remove, '#v = :cv AND leaseOwner = :owner', { '#v': 'version' }, { ':cv': connection.version, ':owner': lease.owner }),
+        ...updateExpression(
+          set,
+          remove,
+          '#v = :cv AND leaseOwner = :owner',
+          { '#v': 'version' },
+          { ':cv': connection.version, ':owner': lease.owner },
+        ),
         ReturnValues: 'ALL_NEW',
       }),
       deadline,
       'commit refresh',
     );
     const committed = decodeConnection(out.Attributes);
-    if (committed?.status !== 'active') throw new StoreError('corrupt', 'commit refresh: the written item is not active.');
+    if (committed?.status !== 'active')
+      throw new StoreError('corrupt', 'commit refresh: the written item is not active.');
     return committed;
   }
 
@@ -103,7 +151,13 @@ export class LeaseStore {
    * that this failure is announced as an event). False when the lease or version had moved (nothing of ours to
    * release).
    */
-  async release(connection: ActiveConnection, lease: Lease, cooldown: Cooldown | undefined, deadline: Deadline, announcedAt?: number): Promise<boolean> {
+  async release(
+    connection: ActiveConnection,
+    lease: Lease,
+    cooldown: Cooldown | undefined,
+    deadline: Deadline,
+    announcedAt?: number,
+  ): Promise<boolean> {
     const values: Item = { ':v': connection.version, ':o': lease.owner };
     let update = 'REMOVE leaseOwner, leaseExpiresAt';
     if (cooldown) {
@@ -112,10 +166,22 @@ export class LeaseStore {
       update =
         `SET cooldownUntil = :c, lastErrorCode = :e, updatedAt = :u${connection.tokens.refreshToken === undefined ? '' : ', refreshDueAt = :c'}` +
         `, failingSince = if_not_exists(failingSince, :now)${announcedAt === undefined ? '' : ', lastFailureEventAt = :ann'} ADD failureStreak :one ${update}`;
-      Object.assign(values, { ':c': cooldown.until, ':e': cooldown.errorCode, ':u': new Date(now).toISOString(), ':now': now, ':one': 1, ...(announcedAt === undefined ? {} : { ':ann': announcedAt }) });
+      Object.assign(values, {
+        ':c': cooldown.until,
+        ':e': cooldown.errorCode,
+        ':u': new Date(now).toISOString(),
+        ':now': now,
+        ':one': 1,
+        ...(announcedAt === undefined ? {} : { ':ann': announcedAt }),
+      });
     }
     return this.conditional(
-      { UpdateExpression: update, ConditionExpression: '#v = :v AND leaseOwner = :o', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: values },
+      {
+        UpdateExpression: update,
+        ConditionExpression: '#v = :v AND leaseOwner = :o',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: values,
+      },
       connection,
       deadline,
       'release lease',
@@ -124,13 +190,22 @@ export class LeaseStore {
 
   /** One conditional update: true when applied, false when its condition failed. */
   private async conditional(
-    parts: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Item },
+    parts: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Item;
+    },
     connection: ActiveConnection,
     deadline: Deadline,
     operation: string,
   ): Promise<boolean> {
     try {
-      await this.table.send(new UpdateCommand({ TableName: this.table.name, Key: keyOf(connection), ...parts }), deadline, operation);
+      await this.table.send(
+        new UpdateCommand({ TableName: this.table.name, Key: keyOf(connection), ...parts }),
+        deadline,
+        operation,
+      );
       return true;
     } catch (error) {
       if (error instanceof StoreError && error.code === 'conflict') return false;

@@ -4,7 +4,14 @@
  * `refresh-due` index at its next attempt (so the scheduled sweep retries it) and in `records-by-kind` by age
  * (so the oldest one's age is one query: the metric behind the alarm).
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { CONNECTIONS_TABLE, RESERVED_KEYS } from '../../../src/definitions/tables';
 import type { Deadline } from '../time/deadline';
 import { KEY, pendingItem, type Item } from './codec';
@@ -29,7 +36,14 @@ export class PendingRevocations {
    * Records a refresh token to revoke that no revoke transaction holds: the successor a refresh obtained while
    * a revoke ended its connection. Sealed under the connection's binding, like every stored token.
    */
-  async add(key: ConnectionKey, sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array }, reason: string, id: string, deadline: Deadline, dueAt?: number): Promise<string> {
+  async add(
+    key: ConnectionKey,
+    sealed: { encryptedDataKey: Uint8Array; refreshToken: Uint8Array },
+    reason: string,
+    id: string,
+    deadline: Deadline,
+    dueAt?: number,
+  ): Promise<string> {
     const itemKey = `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${key.applicationId}#${id}`;
     await this.table.send(
       new PutCommand({
@@ -71,7 +85,11 @@ export class PendingRevocations {
 
   async get(userId: string, itemKey: string, deadline: Deadline): Promise<PendingRevocation | undefined> {
     const out = await this.table.send<{ Item?: Item }>(
-      new GetCommand({ TableName: this.table.name, Key: { [KEY.PK]: userId, [KEY.SK]: itemKey }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table.name,
+        Key: { [KEY.PK]: userId, [KEY.SK]: itemKey },
+        ConsistentRead: true,
+      }),
       deadline,
       'GetItem pending revocation',
     );
@@ -84,7 +102,11 @@ export class PendingRevocations {
    * True when this call deleted the item (conditional: of two sweeps confirming one revocation, one wins, and
    * only it announces the confirmation).
    */
-  async confirm(pending: PendingRevocation, deadline: Deadline, options: { providerConfirmed: boolean } = { providerConfirmed: true }): Promise<boolean> {
+  async confirm(
+    pending: PendingRevocation,
+    deadline: Deadline,
+    options: { providerConfirmed: boolean } = { providerConfirmed: true },
+  ): Promise<boolean> {
     const del = {
       Delete: {
         TableName: this.table.name,
@@ -170,7 +192,8 @@ export class PendingRevocations {
     const ages = new Map<string, number>();
     for (const item of out.Items ?? []) {
       const application = String(item.targetApplicationId);
-      if (!ages.has(application) && typeof item.since === 'number') ages.set(application, Math.max(0, this.now() - item.since));
+      if (!ages.has(application) && typeof item.since === 'number')
+        ages.set(application, Math.max(0, this.now() - item.since));
     }
     return ages;
   }
@@ -183,7 +206,11 @@ export class PendingRevocations {
 
 function decodePending(item: Item): PendingRevocation {
   const { encryptedDataKey, refreshToken } = item;
-  if (!(encryptedDataKey instanceof Uint8Array) || !(refreshToken instanceof Uint8Array) || typeof item.targetApplicationId !== 'string') {
+  if (
+    !(encryptedDataKey instanceof Uint8Array) ||
+    !(refreshToken instanceof Uint8Array) ||
+    typeof item.targetApplicationId !== 'string'
+  ) {
     throw new StoreError('corrupt', 'Pending revocation item is malformed.');
   }
   return {

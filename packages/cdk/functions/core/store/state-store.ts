@@ -46,19 +46,19 @@ export class StateStore {
 
   async save(state: string, pending: PendingAuthorization, deadline: Deadline): Promise<void> {
     await this.table.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            [STATES_TABLE.partitionKey.name]: hashState(state),
-            ...pending,
-            [STATES_TABLE.timeToLiveAttribute]: Math.ceil(pending.expiresAt / 1000),
-          },
-          // 256 random bits never collide; the condition makes a replayed Put harmless all the same.
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
-        }),
-        deadline,
-        'PutItem state',
+      new PutCommand({
+        TableName: this.table.name,
+        Item: {
+          [STATES_TABLE.partitionKey.name]: hashState(state),
+          ...pending,
+          [STATES_TABLE.timeToLiveAttribute]: Math.ceil(pending.expiresAt / 1000),
+        },
+        // 256 random bits never collide; the condition makes a replayed Put harmless all the same.
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
+      }),
+      deadline,
+      'PutItem state',
     );
   }
 

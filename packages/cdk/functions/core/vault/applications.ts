@@ -18,7 +18,9 @@ export class ApplicationRegistry {
       const client = new OAuthClient(providerSettings(config), {
         ...clientOptions,
         // Warnings name the application: one container serves several providers.
-        ...(onWarning === undefined ? {} : { onWarning: (message: string) => onWarning(`Application ${config.applicationId}: ${message}`) }),
+        ...(onWarning === undefined
+          ? {}
+          : { onWarning: (message: string) => onWarning(`Application ${config.applicationId}: ${message}`) }),
       });
       this.apps.set(config.applicationId, { config, client });
     }
@@ -51,7 +53,9 @@ export function providerSettings(config: ApplicationConfig): ProviderSettings {
     tokenEndpointAuth: config.tokenEndpointAuth,
     revocationBody: config.revocationBody,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
-    ...(config.authorizationParameters === undefined ? {} : { authorizationParameters: config.authorizationParameters }),
+    ...(config.authorizationParameters === undefined
+      ? {}
+      : { authorizationParameters: config.authorizationParameters }),
     ...(config.resource === undefined ? {} : { resource: config.resource }),
     ...(config.scopeSeparator === undefined ? {} : { scopeSeparator: config.scopeSeparator }),
     ...(config.requiredScopes === undefined ? {} : { requiredScopes: config.requiredScopes }),

@@ -24,7 +24,13 @@ import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 
 /** Codes the callback may put in `error=` of the redirect: a fixed set, nothing from the request is reflected. */
-export const CALLBACK_ERROR_CODES = ['access_denied', 'invalid_request', 'authorization_failed', 'provider_unavailable', 'internal_error'] as const;
+export const CALLBACK_ERROR_CODES = [
+  'access_denied',
+  'invalid_request',
+  'authorization_failed',
+  'provider_unavailable',
+  'internal_error',
+] as const;
 export type CallbackErrorCode = (typeof CALLBACK_ERROR_CODES)[number];
 
 /** Values of the AuthorizationFailure metric's Reason dimension. */
@@ -54,10 +60,27 @@ export interface CallbackParameters {
 }
 
 export type CallbackOutcome =
-  | { readonly status: 'connected'; readonly userId: string; readonly applicationId: string; readonly returnTo?: string }
+  | {
+      readonly status: 'connected';
+      readonly userId: string;
+      readonly applicationId: string;
+      readonly returnTo?: string;
+    }
   /** Session binding: the tokens are parked until the application calls `complete` with the same user. */
-  | { readonly status: 'pending'; readonly userId: string; readonly applicationId: string; readonly returnTo: string; readonly flowHandle: string }
-  | { readonly status: 'error'; readonly error: CallbackErrorCode; readonly reason: AuthorizationFailureReason; readonly applicationId?: string; readonly returnTo?: string };
+  | {
+      readonly status: 'pending';
+      readonly userId: string;
+      readonly applicationId: string;
+      readonly returnTo: string;
+      readonly flowHandle: string;
+    }
+  | {
+      readonly status: 'error';
+      readonly error: CallbackErrorCode;
+      readonly reason: AuthorizationFailureReason;
+      readonly applicationId?: string;
+      readonly returnTo?: string;
+    };
 
 export interface AuthorizationServiceOptions {
   readonly applications: ApplicationRegistry;
@@ -106,7 +129,13 @@ export class AuthorizationService {
   constructor(private readonly options: AuthorizationServiceOptions) {
     this.metrics = options.metrics ?? NO_METRICS;
     this.logger = options.logger ?? NO_LOGS;
-    this.saver = options.completion && new ConnectionSaver({ ...options.completion, logger: this.logger, ...(options.events ? { events: options.events } : {}) });
+    this.saver =
+      options.completion &&
+      new ConnectionSaver({
+        ...options.completion,
+        logger: this.logger,
+        ...(options.events ? { events: options.events } : {}),
+      });
     this.now = options.now ?? Date.now;
     this.stateTtlMs = options.stateTtlMs ?? STATE_TTL_SECONDS * 1000;
     this.flowHandleTtlMs = options.flowHandleTtlMs ?? FLOW_HANDLE_TTL_SECONDS * 1000;
@@ -114,12 +143,18 @@ export class AuthorizationService {
 
   /** Starts a flow. `returnTo` must match the allow-list (origin and path equal to one entry's). */
   async start(
-    request: { userId: string; applicationId: string; returnTo?: string; scopes?: readonly string[]; browserBindingHash?: string },
+    request: {
+      userId: string;
+      applicationId: string;
+      returnTo?: string;
+      scopes?: readonly string[];
+      browserBindingHash?: string;
+    },
     deadline: Deadline,
   ): Promise<{ authorizationUrl: string; expiresAt: number }> {
     const app = this.options.applications.require(request.applicationId);
     if (request.returnTo !== undefined && !isAllowedReturnTo(request.returnTo, app.config.returnTo)) {
-      throw new VaultError('invalid_request', 'returnTo: not in the application\'s allow-list.');
+      throw new VaultError('invalid_request', "returnTo: not in the application's allow-list.");
     }
     // The pending redirect carries the flow handle to the application's page: without one there is nowhere to send it.
     if (request.returnTo === undefined && isSessionBound(app.config)) {
@@ -140,26 +175,42 @@ export class AuthorizationService {
       ...(request.browserBindingHash === undefined ? {} : { browserBindingHash: request.browserBindingHash }),
     };
     await this.options.states.save(state, pending, deadline);
-    return { authorizationUrl: app.client.authorizationUrl({ state, codeVerifier, scopes }), expiresAt: pending.expiresAt };
+    return {
+      authorizationUrl: app.client.authorizationUrl({ state, codeVerifier, scopes }),
+      expiresAt: pending.expiresAt,
+    };
   }
 
   /** Completes a flow from the callback's query. Never throws for expected failures. */
-  async complete(params: CallbackParameters, deadline: Deadline, checkBrowserBinding?: (pending: PendingAuthorization) => boolean): Promise<CallbackOutcome> {
+  async complete(
+    params: CallbackParameters,
+    deadline: Deadline,
+    checkBrowserBinding?: (pending: PendingAuthorization) => boolean,
+  ): Promise<CallbackOutcome> {
     const completion = this.options.completion;
     if (!completion) throw new Error('AuthorizationService was built without its completion dependencies.');
     if (!params.state) return this.fail('invalid_request', 'invalid_request');
     const consumed = await this.options.states.consume(params.state, deadline);
     if (consumed.outcome === 'unknown') return this.fail('invalid_request', 'bad_state');
     const pending = consumed.pending;
-    const where = { applicationId: pending.applicationId, ...(pending.returnTo === undefined ? {} : { returnTo: pending.returnTo }) };
+    const where = {
+      applicationId: pending.applicationId,
+      ...(pending.returnTo === undefined ? {} : { returnTo: pending.returnTo }),
+    };
     if (consumed.outcome === 'expired') return this.fail('invalid_request', 'expired_state', where);
-    if (checkBrowserBinding && !checkBrowserBinding(pending)) return this.fail('invalid_request', 'browser_mismatch', where);
+    if (checkBrowserBinding && !checkBrowserBinding(pending))
+      return this.fail('invalid_request', 'browser_mismatch', where);
     if (!this.options.applications.has(pending.applicationId)) return this.fail('invalid_request', 'bad_state', where);
     const app = this.options.applications.require(pending.applicationId);
     // RFC 9207: with a configured issuer, the response must name it (mix-up defence) — errors included.
-    if (app.config.issuer !== undefined && params.iss !== app.config.issuer) return this.fail('invalid_request', 'iss_mismatch', where);
+    if (app.config.issuer !== undefined && params.iss !== app.config.issuer)
+      return this.fail('invalid_request', 'iss_mismatch', where);
     if (params.error !== undefined) {
-      return this.fail(params.error === 'access_denied' ? 'access_denied' : 'authorization_failed', params.error === 'access_denied' ? 'denied' : 'provider_error', where);
+      return this.fail(
+        params.error === 'access_denied' ? 'access_denied' : 'authorization_failed',
+        params.error === 'access_denied' ? 'denied' : 'provider_error',
+        where,
+      );
     }
     if (!params.code) return this.fail('invalid_request', 'invalid_request', where);
     const bound = isSessionBound(app.config);
@@ -167,38 +218,64 @@ export class AuthorizationService {
     const { timing } = completion;
     // The exchange and everything after it must fit: secret, exchange, data key, previous connection and its
     // refresh token, the save.
-    if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs)) return this.fail('provider_unavailable', 'exchange_failed', where);
+    if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs))
+      return this.fail('provider_unavailable', 'exchange_failed', where);
     const key = { userId: pending.userId, applicationId: pending.applicationId };
     let response: TokenResponse;
     let secret: string;
     try {
       secret = await completion.provider.clientSecret(pending.applicationId, deadline);
-      response = await app.client.exchangeCode(params.code, pending.codeVerifier, secret, { signal: deadline.signal(timing.providerTimeoutMs), timeoutMs: timing.providerTimeoutMs });
+      response = await app.client.exchangeCode(params.code, pending.codeVerifier, secret, {
+        signal: deadline.signal(timing.providerTimeoutMs),
+        timeoutMs: timing.providerTimeoutMs,
+      });
     } catch (error) {
-      this.logger.warn('Authorization code exchange failed.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
-      if (error instanceof OAuthError) return this.fail(error.isTransient ? 'provider_unavailable' : 'authorization_failed', 'exchange_failed', where);
+      this.logger.warn('Authorization code exchange failed.', {
+        userId: pending.userId,
+        applicationId: pending.applicationId,
+        ...describeError(error),
+      });
+      if (error instanceof OAuthError)
+        return this.fail(error.isTransient ? 'provider_unavailable' : 'authorization_failed', 'exchange_failed', where);
       return this.fail('internal_error', 'internal', where);
     }
     const requestedAt = this.now();
     if (bound) return this.park(key, response, secret, requestedAt, pending, pending.returnTo!, deadline);
     try {
-      const { previous } = await this.saver!.save(key, response, { via: 'callback', requestedAt, flowStartedAt: pending.createdAt }, deadline);
+      const { previous } = await this.saver!.save(
+        key,
+        response,
+        { via: 'callback', requestedAt, flowStartedAt: pending.createdAt },
+        deadline,
+      );
       this.metrics.count('CONNECTION', { Application: pending.applicationId });
-      this.logger.info('Connection established.', { userId: pending.userId, applicationId: pending.applicationId, reconnected: previous !== undefined });
+      this.logger.info('Connection established.', {
+        userId: pending.userId,
+        applicationId: pending.applicationId,
+        reconnected: previous !== undefined,
+      });
       return { status: 'connected', userId: pending.userId, ...where };
     } catch (error) {
       // The provider issued a grant the vault does not keep: end it there rather than leave it alive. Unless the
       // save's fate is unknown: revoking a token that was stored after all would log the user out.
-      if (response.refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown)) await this.saver!.revokeUnkept(key, response.refreshToken, secret, deadline);
+      if (response.refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown))
+        await this.saver!.revokeUnkept(key, response.refreshToken, secret, deadline);
       if (error instanceof FlowEndedError) return this.fail('invalid_request', 'flow_ended', where);
       if (error instanceof RevocationPendingError) {
-        this.logger.warn('A connect answered without a refresh token while the previous grant is being revoked; the user should connect again shortly.', {
-          userId: pending.userId,
-          applicationId: pending.applicationId,
-        });
+        this.logger.warn(
+          'A connect answered without a refresh token while the previous grant is being revoked; the user should connect again shortly.',
+          {
+            userId: pending.userId,
+            applicationId: pending.applicationId,
+          },
+        );
         return this.fail('provider_unavailable', 'revocation_pending', where);
       }
-      this.logger.warn('The new connection could not be stored.', { userId: pending.userId, applicationId: pending.applicationId, ...describeError(error) });
+      this.logger.warn('The new connection could not be stored.', {
+        userId: pending.userId,
+        applicationId: pending.applicationId,
+        ...describeError(error),
+      });
       return this.fail('internal_error', 'internal', where);
     }
   }
@@ -208,7 +285,15 @@ export class AuthorizationService {
    * handle, with a pending revocation of the refresh token that falls due a minute after the handle expires (so a
    * flow nobody completes never leaves a live grant at the provider). No connection, no counter: that is `complete`'s.
    */
-  private async park(key: { userId: string; applicationId: string }, response: TokenResponse, secret: string, requestedAt: number, pending: PendingAuthorization, returnTo: string, deadline: Deadline): Promise<CallbackOutcome> {
+  private async park(
+    key: { userId: string; applicationId: string },
+    response: TokenResponse,
+    secret: string,
+    requestedAt: number,
+    pending: PendingAuthorization,
+    returnTo: string,
+    deadline: Deadline,
+  ): Promise<CallbackOutcome> {
     const completion = this.options.completion!;
     const flowHandle = generateState();
     const createdAt = this.now();
@@ -216,7 +301,10 @@ export class AuthorizationService {
     let companionKey: string | undefined;
     try {
       const dataKey = await completion.sealer.newDataKey(key, deadline);
-      const sealed = completion.sealer.cipher.sealWith(dataKey, key, { accessToken: response.accessToken, ...(response.refreshToken === undefined ? {} : { refreshToken: response.refreshToken }) });
+      const sealed = completion.sealer.cipher.sealWith(dataKey, key, {
+        accessToken: response.accessToken,
+        ...(response.refreshToken === undefined ? {} : { refreshToken: response.refreshToken }),
+      });
       if (sealed.fields.refreshToken !== undefined) {
         companionKey = await completion.pending.add(
           key,
@@ -237,7 +325,9 @@ export class AuthorizationService {
         tokenType: response.tokenType,
         ...(response.scope === undefined ? {} : { scope: response.scope }),
         ...(response.expiresIn === undefined ? {} : { expiresIn: response.expiresIn }),
-        ...(response.refreshTokenExpiresIn === undefined ? {} : { refreshTokenExpiresIn: response.refreshTokenExpiresIn }),
+        ...(response.refreshTokenExpiresIn === undefined
+          ? {}
+          : { refreshTokenExpiresIn: response.refreshTokenExpiresIn }),
         requestedAt,
         ...(companionKey === undefined ? {} : { companionKey }),
         createdAt,
@@ -245,12 +335,20 @@ export class AuthorizationService {
       };
       await completion.flows.park(flowHandle, flow, deadline);
     } catch (error) {
-      this.logger.warn('The authorization could not be parked.', { userId: key.userId, applicationId: key.applicationId, ...describeError(error) });
+      this.logger.warn('The authorization could not be parked.', {
+        userId: key.userId,
+        applicationId: key.applicationId,
+        ...describeError(error),
+      });
       // With the pending revocation written, the sweep ends the grant once it falls due; without it, now.
-      if (response.refreshToken !== undefined && companionKey === undefined) await this.saver!.revokeUnkept(key, response.refreshToken, secret, deadline);
+      if (response.refreshToken !== undefined && companionKey === undefined)
+        await this.saver!.revokeUnkept(key, response.refreshToken, secret, deadline);
       return this.fail('internal_error', 'internal', { applicationId: key.applicationId, returnTo });
     }
-    this.logger.info('Authorization parked until the application completes it.', { userId: key.userId, applicationId: key.applicationId });
+    this.logger.info('Authorization parked until the application completes it.', {
+      userId: key.userId,
+      applicationId: key.applicationId,
+    });
     return { status: 'pending', userId: key.userId, applicationId: key.applicationId, returnTo, flowHandle };
   }
 
@@ -266,8 +364,14 @@ export class AuthorizationService {
     if (!completion) throw new Error('AuthorizationService was built without its completion dependencies.');
     const consumed = await completion.flows.consume(request.flowHandle, deadline);
     if (consumed.outcome === 'unknown' || !this.options.applications.has(consumed.flow.applicationId)) {
-      this.metrics.count('AUTHORIZATION_FAILURE', { Application: consumed.outcome === 'unknown' ? 'unknown' : consumed.flow.applicationId, Reason: 'flow_unknown' });
-      throw new VaultError('invalid_request', 'flowHandle: unknown, expired or already used; start again with connect.');
+      this.metrics.count('AUTHORIZATION_FAILURE', {
+        Application: consumed.outcome === 'unknown' ? 'unknown' : consumed.flow.applicationId,
+        Reason: 'flow_unknown',
+      });
+      throw new VaultError(
+        'invalid_request',
+        'flowHandle: unknown, expired or already used; start again with connect.',
+      );
     }
     const flow = consumed.flow;
     const key = { userId: flow.userId, applicationId: flow.applicationId };
@@ -278,12 +382,28 @@ export class AuthorizationService {
     }
     if (request.userId !== flow.userId) {
       this.metrics.count('AUTHORIZATION_FAILURE', { Application: flow.applicationId, Reason: 'session_mismatch' });
-      this.logger.warn('A parked authorization was presented for another user: refused, its grant revoked.', { userId: flow.userId, presentedUserId: request.userId, applicationId: flow.applicationId });
+      this.logger.warn('A parked authorization was presented for another user: refused, its grant revoked.', {
+        userId: flow.userId,
+        presentedUserId: request.userId,
+        applicationId: flow.applicationId,
+      });
       await this.revokeParked(flow, deadline);
-      throw new VaultError('invalid_request', 'flowHandle: this authorization was started for another user; start again with connect.');
+      throw new VaultError(
+        'invalid_request',
+        'flowHandle: this authorization was started for another user; start again with connect.',
+      );
     }
-    const accessToken = await completion.sealer.cipher.open(key, flow.encryptedDataKey, 'accessToken', flow.accessToken, deadline);
-    const refreshToken = flow.refreshToken === undefined ? undefined : await completion.sealer.cipher.open(key, flow.encryptedDataKey, 'refreshToken', flow.refreshToken, deadline);
+    const accessToken = await completion.sealer.cipher.open(
+      key,
+      flow.encryptedDataKey,
+      'accessToken',
+      flow.accessToken,
+      deadline,
+    );
+    const refreshToken =
+      flow.refreshToken === undefined
+        ? undefined
+        : await completion.sealer.cipher.open(key, flow.encryptedDataKey, 'refreshToken', flow.refreshToken, deadline);
     const response: TokenResponse = {
       accessToken,
       tokenType: flow.tokenType,
@@ -293,15 +413,28 @@ export class AuthorizationService {
       ...(flow.refreshTokenExpiresIn === undefined ? {} : { refreshTokenExpiresIn: flow.refreshTokenExpiresIn }),
     };
     // The grant's pending revocation goes before the save: once the connection holds the token, nothing may revoke it.
-    if (flow.companionKey !== undefined && !(await completion.pending.cancel(flow.userId, flow.companionKey, deadline))) {
+    if (
+      flow.companionKey !== undefined &&
+      !(await completion.pending.cancel(flow.userId, flow.companionKey, deadline))
+    ) {
       this.metrics.count('AUTHORIZATION_FAILURE', { Application: flow.applicationId, Reason: 'flow_expired' });
       throw new VaultError('invalid_request', 'flowHandle: expired; start again with connect.');
     }
     try {
-      const { previous } = await this.saver!.save(key, response, { via: 'callback', requestedAt: flow.requestedAt, flowStartedAt: flow.flowStartedAt }, deadline);
+      const { previous } = await this.saver!.save(
+        key,
+        response,
+        { via: 'callback', requestedAt: flow.requestedAt, flowStartedAt: flow.flowStartedAt },
+        deadline,
+      );
       this.metrics.count('CONNECTION', { Application: flow.applicationId });
       const reconnected = previous?.status === 'active';
-      this.logger.info('Connection established.', { userId: flow.userId, applicationId: flow.applicationId, reconnected, sessionBound: true });
+      this.logger.info('Connection established.', {
+        userId: flow.userId,
+        applicationId: flow.applicationId,
+        reconnected,
+        sessionBound: true,
+      });
       return { applicationId: flow.applicationId, reconnected };
     } catch (error) {
       if (refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown)) {
@@ -310,13 +443,23 @@ export class AuthorizationService {
       }
       if (error instanceof FlowEndedError) {
         this.metrics.count('AUTHORIZATION_FAILURE', { Application: flow.applicationId, Reason: 'flow_ended' });
-        throw new VaultError('invalid_request', 'flowHandle: a revoke of this user ended the authorization; start again with connect.');
+        throw new VaultError(
+          'invalid_request',
+          'flowHandle: a revoke of this user ended the authorization; start again with connect.',
+        );
       }
       if (error instanceof RevocationPendingError) {
         this.metrics.count('AUTHORIZATION_FAILURE', { Application: flow.applicationId, Reason: 'revocation_pending' });
-        throw new VaultError('provider_unavailable', 'The previous grant is still being revoked at the provider; connect again shortly.');
+        throw new VaultError(
+          'provider_unavailable',
+          'The previous grant is still being revoked at the provider; connect again shortly.',
+        );
       }
-      this.logger.warn('The new connection could not be stored.', { userId: flow.userId, applicationId: flow.applicationId, ...describeError(error) });
+      this.logger.warn('The new connection could not be stored.', {
+        userId: flow.userId,
+        applicationId: flow.applicationId,
+        ...describeError(error),
+      });
       throw new VaultError('internal_error', MESSAGES.internal);
     }
   }
@@ -331,17 +474,34 @@ export class AuthorizationService {
     const key = { userId: flow.userId, applicationId: flow.applicationId };
     const { timing } = completion;
     try {
-      const refreshToken = await completion.sealer.cipher.open(key, flow.encryptedDataKey, 'refreshToken', flow.refreshToken, deadline);
+      const refreshToken = await completion.sealer.cipher.open(
+        key,
+        flow.encryptedDataKey,
+        'refreshToken',
+        flow.refreshToken,
+        deadline,
+      );
       const secret = await completion.provider.clientSecret(flow.applicationId, deadline);
       if (!deadline.allows(timing.providerTimeoutMs + timing.awsCallMs)) throw new Error('no time left');
-      await completion.provider.revoke(flow.applicationId, refreshToken, secret, { signal: deadline.signal(timing.providerTimeoutMs), timeoutMs: timing.providerTimeoutMs });
+      await completion.provider.revoke(flow.applicationId, refreshToken, secret, {
+        signal: deadline.signal(timing.providerTimeoutMs),
+        timeoutMs: timing.providerTimeoutMs,
+      });
       await completion.pending.cancel(flow.userId, flow.companionKey, deadline);
     } catch (error) {
-      this.logger.warn('A refused flow\'s grant could not be revoked now; the sweep revokes it.', { userId: flow.userId, applicationId: flow.applicationId, ...describeError(error) });
+      this.logger.warn("A refused flow's grant could not be revoked now; the sweep revokes it.", {
+        userId: flow.userId,
+        applicationId: flow.applicationId,
+        ...describeError(error),
+      });
     }
   }
 
-  private fail(error: CallbackErrorCode, reason: AuthorizationFailureReason, where: { applicationId?: string; returnTo?: string } = {}): CallbackOutcome {
+  private fail(
+    error: CallbackErrorCode,
+    reason: AuthorizationFailureReason,
+    where: { applicationId?: string; returnTo?: string } = {},
+  ): CallbackOutcome {
     this.metrics.count('AUTHORIZATION_FAILURE', { Application: where.applicationId ?? 'unknown', Reason: reason });
     return { status: 'error', error, reason, ...where };
   }

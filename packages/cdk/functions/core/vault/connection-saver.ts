@@ -68,15 +68,29 @@ export class ConnectionSaver {
    * Keeping it is safe only while no refresh is rotating it: the save then waits for a refresh in flight to end
    * and is conditioned on no lease, so it never stores a refresh token a refresh has just used up.
    */
-  async save(key: ConnectionKey, response: TokenResponse, request: SaveRequest, deadline: Deadline): Promise<SaveReceipt> {
+  async save(
+    key: ConnectionKey,
+    response: TokenResponse,
+    request: SaveRequest,
+    deadline: Deadline,
+  ): Promise<SaveReceipt> {
     const o = this.o;
     const clock = deadline.clock;
     for (let attempt = 0; ; attempt++) {
       let previous = await o.connections.get(key, deadline);
       if (request.keepActive && previous?.status === 'active') throw new ActiveConnectionExists();
-      const keepsOld = response.refreshToken === undefined && previous?.status === 'active' && previous.tokens.refreshToken !== undefined;
+      const keepsOld =
+        response.refreshToken === undefined &&
+        previous?.status === 'active' &&
+        previous.tokens.refreshToken !== undefined;
       // Wait for a refresh in flight, leaving time for the save itself.
-      while (keepsOld && previous?.status === 'active' && previous.lease && previous.lease.expiresAt >= clock.now() && deadline.allows(4 * o.timing.awsCallMs)) {
+      while (
+        keepsOld &&
+        previous?.status === 'active' &&
+        previous.lease &&
+        previous.lease.expiresAt >= clock.now() &&
+        deadline.allows(4 * o.timing.awsCallMs)
+      ) {
         await clock.sleep(100 + Math.floor(Math.random() * 150));
         previous = await o.connections.get(key, deadline);
       }
@@ -87,7 +101,9 @@ export class ConnectionSaver {
         if (old !== undefined) {
           kept = {
             plaintext: old,
-            ...(previous.tokens.refreshTokenExpiresAt === undefined ? {} : { expiresAt: previous.tokens.refreshTokenExpiresAt }),
+            ...(previous.tokens.refreshTokenExpiresAt === undefined
+              ? {}
+              : { expiresAt: previous.tokens.refreshTokenExpiresAt }),
             ...(previous.tokens.refreshTokenExpiryAssumed ? { expiryAssumed: true } : {}),
           };
         }
@@ -108,7 +124,9 @@ export class ConnectionSaver {
             ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}),
             // A new refresh token replaces a live one: where each authorization is a grant of its own, the old
             // grant is revoked at the provider (a pending revocation, in the same write).
-            ...(response.refreshToken !== undefined && o.provider.revokesReplacedRefreshTokens(key.applicationId) ? { revokeReplaced: true } : {}),
+            ...(response.refreshToken !== undefined && o.provider.revokesReplacedRefreshTokens(key.applicationId)
+              ? { revokeReplaced: true }
+              : {}),
           },
           deadline,
         );
@@ -119,30 +137,58 @@ export class ConnectionSaver {
         // the item tells, by the connection id this save gave it (refreshes since keep it).
         const landed = await this.ownSaveLanded(key, connectionId, deadline);
         if (landed === true) return await this.saved(key, previous, connectionId, tokens, request, deadline);
-        if (landed === undefined) throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
+        if (landed === undefined)
+          throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
         if (!(error instanceof StoreError && error.code === 'conflict') || attempt >= 3) throw error;
       }
     }
   }
 
   /** Revokes a refresh token the vault will not store; left to the sweep when the provider can't be told now. */
-  async revokeUnkept(key: ConnectionKey, refreshToken: string, secret: string, deadline: Deadline, reason = 'flow_not_kept'): Promise<void> {
+  async revokeUnkept(
+    key: ConnectionKey,
+    refreshToken: string,
+    secret: string,
+    deadline: Deadline,
+    reason = 'flow_not_kept',
+  ): Promise<void> {
     const { timing } = this.o;
     try {
       if (!deadline.allows(timing.providerTimeoutMs)) throw new Error('no time left');
-      await this.o.provider.revoke(key.applicationId, refreshToken, secret, { signal: deadline.signal(timing.providerTimeoutMs), timeoutMs: timing.providerTimeoutMs });
+      await this.o.provider.revoke(key.applicationId, refreshToken, secret, {
+        signal: deadline.signal(timing.providerTimeoutMs),
+        timeoutMs: timing.providerTimeoutMs,
+      });
     } catch (error) {
       try {
         const dataKey = await this.o.sealer.newDataKey(key, deadline);
         const sealed = this.o.sealer.cipher.sealWith(dataKey, key, { refreshToken });
-        await this.o.pending.add(key, { encryptedDataKey: sealed.encryptedDataKey, refreshToken: sealed.fields.refreshToken! }, reason, randomUUID(), deadline);
+        await this.o.pending.add(
+          key,
+          { encryptedDataKey: sealed.encryptedDataKey, refreshToken: sealed.fields.refreshToken! },
+          reason,
+          randomUUID(),
+          deadline,
+        );
       } catch (recordError) {
-        this.logger.error('A refresh token the vault did not keep could not be revoked or recorded.', { userId: key.userId, applicationId: key.applicationId, ...describeError(recordError), revokeError: describeError(error) });
+        this.logger.error('A refresh token the vault did not keep could not be revoked or recorded.', {
+          userId: key.userId,
+          applicationId: key.applicationId,
+          ...describeError(recordError),
+          revokeError: describeError(error),
+        });
       }
     }
   }
 
-  private async saved(key: ConnectionKey, previous: Connection | undefined, connectionId: string, tokens: StoredTokens, request: SaveRequest, deadline: Deadline): Promise<SaveReceipt> {
+  private async saved(
+    key: ConnectionKey,
+    previous: Connection | undefined,
+    connectionId: string,
+    tokens: StoredTokens,
+    request: SaveRequest,
+    deadline: Deadline,
+  ): Promise<SaveReceipt> {
     await this.events.publish(
       [
         connectionEvent(EVENT_DETAIL_TYPES.connected, { ...key, connectionId }, deadline.clock.now(), {
@@ -170,7 +216,11 @@ export class ConnectionSaver {
   }
 
   /** Whether the item is the connection this save made; undefined when it can't be read in time. */
-  private async ownSaveLanded(key: ConnectionKey, connectionId: string, deadline: Deadline): Promise<boolean | undefined> {
+  private async ownSaveLanded(
+    key: ConnectionKey,
+    connectionId: string,
+    deadline: Deadline,
+  ): Promise<boolean | undefined> {
     for (let attempt = 0; deadline.allows(this.o.timing.awsCallMs); attempt++) {
       try {
         const current = await this.o.connections.get(key, deadline);

@@ -51,7 +51,8 @@ export interface ImportServiceOptions {
   readonly logger?: VaultLogger;
 }
 
-const ACTIVE_EXISTS = 'replace: an active connection exists for this user and application; pass replace: true to overwrite it.';
+const ACTIVE_EXISTS =
+  'replace: an active connection exists for this user and application; pass replace: true to overwrite it.';
 
 export class ImportService {
   private readonly logger: VaultLogger;
@@ -87,18 +88,34 @@ export class ImportService {
       };
     }
     // The successor of a rotating provider exists only in this invocation: revoked if it is not stored.
-    const successor = request.validate && response.refreshToken !== request.refreshToken ? response.refreshToken : undefined;
+    const successor =
+      request.validate && response.refreshToken !== request.refreshToken ? response.refreshToken : undefined;
     try {
-      const receipt = await this.o.saver.save(key, response, { via: 'import', requestedAt, flowStartedAt: startedAt, keepActive: !request.replace }, deadline);
-      this.logger.info('Connection imported.', { userId, applicationId, validated: request.validate, replaced: receipt.previous?.status === 'active' });
+      const receipt = await this.o.saver.save(
+        key,
+        response,
+        { via: 'import', requestedAt, flowStartedAt: startedAt, keepActive: !request.replace },
+        deadline,
+      );
+      this.logger.info('Connection imported.', {
+        userId,
+        applicationId,
+        validated: request.validate,
+        replaced: receipt.previous?.status === 'active',
+      });
       return answer(applicationId, receipt.tokens, receipt.previous?.status === 'active', request.validate);
     } catch (error) {
       if (successor !== undefined && secret !== undefined && !(error instanceof SaveOutcomeUnknown)) {
         await this.o.saver.revokeUnkept(key, successor, secret, deadline, 'import_not_kept');
       }
       if (error instanceof ActiveConnectionExists) throw new VaultError('invalid_request', ACTIVE_EXISTS);
-      if (error instanceof FlowEndedError) throw new VaultError('invalid_request', 'A revoke of this user ended the import; nothing was stored.');
-      this.logger.warn('An imported connection could not be stored.', { userId, applicationId, ...describeError(error) });
+      if (error instanceof FlowEndedError)
+        throw new VaultError('invalid_request', 'A revoke of this user ended the import; nothing was stored.');
+      this.logger.warn('An imported connection could not be stored.', {
+        userId,
+        applicationId,
+        ...describeError(error),
+      });
       throw new VaultError('internal_error', MESSAGES.internal, { cause: error });
     }
   }
@@ -111,13 +128,18 @@ export class ImportService {
     const { timing } = this.o;
     // The refresh and everything after it (data key, save, read-back, events) must fit.
     for (let attempt = 0; ; attempt++) {
-      if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs)) throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
+      if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs))
+        throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
       try {
         const response = await this.o.provider.refresh(request.applicationId, request.refreshToken, secret, {
           signal: deadline.signal(timing.providerTimeoutMs),
           timeoutMs: timing.providerTimeoutMs,
         });
-        if (response.tokenType !== 'Bearer') throw new VaultError('internal_error', `The provider issued a ${response.tokenType} token; only Bearer tokens can be served.`);
+        if (response.tokenType !== 'Bearer')
+          throw new VaultError(
+            'internal_error',
+            `The provider issued a ${response.tokenType} token; only Bearer tokens can be served.`,
+          );
         return {
           ...response,
           refreshToken: response.refreshToken ?? request.refreshToken,
@@ -126,8 +148,16 @@ export class ImportService {
       } catch (error) {
         if (error instanceof VaultError) throw error;
         if (!(error instanceof OAuthError)) throw new VaultError('internal_error', MESSAGES.internal, { cause: error });
-        this.logger.warn('Validating an imported refresh token failed.', { userId: request.userId, applicationId: request.applicationId, ...describeError(error) });
-        if (error.isInvalidGrant) throw new VaultError('reauthorization_required', 'The provider refused the refresh token; the user must connect.');
+        this.logger.warn('Validating an imported refresh token failed.', {
+          userId: request.userId,
+          applicationId: request.applicationId,
+          ...describeError(error),
+        });
+        if (error.isInvalidGrant)
+          throw new VaultError(
+            'reauthorization_required',
+            'The provider refused the refresh token; the user must connect.',
+          );
         if (error.isSafeToRetry && attempt + 1 < PROVIDER_ATTEMPTS) {
           const delay = error.retryAfterMs ?? fullJitterDelay(attempt, 200, 2000, this.o.random ?? Math.random);
           if (deadline.allows(delay + 5 * timing.awsCallMs + timing.providerTimeoutMs)) {
@@ -135,9 +165,15 @@ export class ImportService {
             continue;
           }
         }
-        if (error.code === 'rate_limited') throw new VaultError('rate_limited', MESSAGES.rateLimited, { ...(error.retryAfterMs === undefined ? {} : { retryAfterSeconds: error.retryAfterMs / 1000 }) });
+        if (error.code === 'rate_limited')
+          throw new VaultError('rate_limited', MESSAGES.rateLimited, {
+            ...(error.retryAfterMs === undefined ? {} : { retryAfterSeconds: error.retryAfterMs / 1000 }),
+          });
         if (error.isTransient) throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable);
-        throw new VaultError('internal_error', 'The provider refused the vault\'s refresh request (check the client configuration).');
+        throw new VaultError(
+          'internal_error',
+          "The provider refused the vault's refresh request (check the client configuration).",
+        );
       }
     }
   }
@@ -146,7 +182,15 @@ export class ImportService {
 function answer(applicationId: string, tokens: StoredTokens, replaced: boolean, validated: boolean): ImportResult {
   let refreshTokenExpiresAt: string | null = null;
   if (tokens.refreshToken !== undefined && tokens.refreshTokenExpiresAt !== undefined) {
-    refreshTokenExpiresAt = tokens.refreshTokenExpiryAssumed ? 'unknown' : new Date(tokens.refreshTokenExpiresAt).toISOString();
+    refreshTokenExpiresAt = tokens.refreshTokenExpiryAssumed
+      ? 'unknown'
+      : new Date(tokens.refreshTokenExpiresAt).toISOString();
   }
-  return { applicationId, replaced, validated, accessTokenExpiresAt: new Date(tokens.accessTokenExpiresAt).toISOString(), refreshTokenExpiresAt };
+  return {
+    applicationId,
+    replaced,
+    validated,
+    accessTokenExpiresAt: new Date(tokens.accessTokenExpiresAt).toISOString(),
+    refreshTokenExpiresAt,
+  };
 }

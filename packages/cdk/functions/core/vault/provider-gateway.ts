@@ -22,7 +22,12 @@ export class RegistryProviderGateway implements ProviderGateway {
     return this.applications.require(applicationId).config.revokeReplacedRefreshTokens ?? false;
   }
 
-  revoke(applicationId: string, refreshToken: string, clientSecret: string, options: ProviderCallOptions): Promise<void> {
+  revoke(
+    applicationId: string,
+    refreshToken: string,
+    clientSecret: string,
+    options: ProviderCallOptions,
+  ): Promise<void> {
     return this.applications.require(applicationId).client.revokeRefreshToken(refreshToken, clientSecret, options);
   }
 }

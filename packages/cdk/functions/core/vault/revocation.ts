@@ -62,7 +62,10 @@ export class RevocationService {
   }
 
   /** Revokes one connection, or every connection of the user. */
-  async revoke(request: { userId: string; applicationId?: string; reason: RevocationReason }, deadline: Deadline): Promise<RevokeResult> {
+  async revoke(
+    request: { userId: string; applicationId?: string; reason: RevocationReason },
+    deadline: Deadline,
+  ): Promise<RevokeResult> {
     const { userId, applicationId, reason } = request;
     if (applicationId !== undefined) this.o.applications.require(applicationId);
     let connections: Connection[];
@@ -88,7 +91,13 @@ export class RevocationService {
     const events: ConnectionEvent[] = [];
     for (const { connection, at, pendingKey } of committed) {
       let attempt: ProviderAttempt | 'none' = 'none';
-      if (pendingKey !== undefined) attempt = await this.attempt(userId, pendingKey, deadline.within(deadline.remaining() - this.o.timing.awsCallMs), false);
+      if (pendingKey !== undefined)
+        attempt = await this.attempt(
+          userId,
+          pendingKey,
+          deadline.within(deadline.remaining() - this.o.timing.awsCallMs),
+          false,
+        );
       if (attempt === 'pending') providerPending++;
       // Decided by this call's markRevoked (fenced on the version): one event per revoked connection.
       events.push(
@@ -112,7 +121,12 @@ export class RevocationService {
   }
 
   /** One attempt at the provider; `announce`: publish the confirmation (the sweep's, not revoke's first try). */
-  private async attempt(userId: string, itemKey: string, deadline: Deadline, announce: boolean): Promise<ProviderAttempt> {
+  private async attempt(
+    userId: string,
+    itemKey: string,
+    deadline: Deadline,
+    announce: boolean,
+  ): Promise<ProviderAttempt> {
     const pending = await this.o.pending.get(userId, itemKey, deadline);
     if (!pending) return 'confirmed';
     const needs = 2 * this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs;
@@ -123,12 +137,19 @@ export class RevocationService {
     } catch (error) {
       if (error instanceof OAuthError && error.code === 'revocation_unsupported') {
         // Nothing to retry: the provider offers no revocation. The record keeps saying "not confirmed".
-        this.logger.warn('The provider has no revocation endpoint; the refresh token was removed from the vault only.', { applicationId: pending.applicationId });
+        this.logger.warn(
+          'The provider has no revocation endpoint; the refresh token was removed from the vault only.',
+          { applicationId: pending.applicationId },
+        );
         await this.o.pending.confirm(pending, deadline, { providerConfirmed: false });
         return 'unsupported';
       }
       this.metrics.count('PROVIDER_REVOCATION', { ...dims, Result: 'pending' });
-      this.logger.warn('Provider revocation failed; the sweep retries it.', { applicationId: pending.applicationId, attempts: pending.attempts + 1, ...describeError(error) });
+      this.logger.warn('Provider revocation failed; the sweep retries it.', {
+        applicationId: pending.applicationId,
+        attempts: pending.attempts + 1,
+        ...describeError(error),
+      });
       await this.o.pending.retryLater(pending, deadline).catch(() => undefined);
       return 'pending';
     }
@@ -139,11 +160,16 @@ export class RevocationService {
       const at = deadline.clock.now();
       await this.events.publish(
         [
-          connectionEvent(EVENT_DETAIL_TYPES.providerRevocationConfirmed, { userId: pending.userId, applicationId: pending.applicationId, connectionId: null }, at, {
-            reason: /^[A-Za-z0-9_.:-]{1,64}$/.test(pending.reason) ? pending.reason : 'other',
-            pendingSince: new Date(pending.since).toISOString(),
-            attempts: pending.attempts + 1,
-          }),
+          connectionEvent(
+            EVENT_DETAIL_TYPES.providerRevocationConfirmed,
+            { userId: pending.userId, applicationId: pending.applicationId, connectionId: null },
+            at,
+            {
+              reason: /^[A-Za-z0-9_.:-]{1,64}$/.test(pending.reason) ? pending.reason : 'other',
+              pendingSince: new Date(pending.since).toISOString(),
+              attempts: pending.attempts + 1,
+            },
+          ),
         ],
         deadline,
       );
@@ -152,14 +178,22 @@ export class RevocationService {
   }
 
   /** Commits the vault's revocation of one connection (the state it revoked); undefined when it was revoked already. */
-  private async revokeInVault(initial: Connection, reason: RevocationReason, deadline: Deadline): Promise<{ connection: Connection; at: number; pendingKey?: string } | undefined> {
+  private async revokeInVault(
+    initial: Connection,
+    reason: RevocationReason,
+    deadline: Deadline,
+  ): Promise<{ connection: Connection; at: number; pendingKey?: string } | undefined> {
     let connection: Connection | undefined = initial;
     for (let attempt = 0; attempt < CONFLICT_ATTEMPTS && connection; attempt++) {
       if (connection.status === 'revoked') return undefined;
       try {
         const { pendingKey } = await this.o.connections.markRevoked(connection, reason, deadline);
         this.metrics.count('REVOCATION', { Application: connection.applicationId, Reason: reason });
-        this.logger.info('Connection revoked.', { applicationId: connection.applicationId, userId: connection.userId, reason });
+        this.logger.info('Connection revoked.', {
+          applicationId: connection.applicationId,
+          userId: connection.userId,
+          reason,
+        });
         const at = deadline.clock.now();
         return pendingKey === undefined ? { connection, at } : { connection, at, pendingKey };
       } catch (error) {
@@ -179,15 +213,29 @@ export class RevocationService {
    * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1
    */
   private async tellProvider(pending: PendingRevocation, deadline: Deadline): Promise<void> {
-    const token = await this.o.cipher.open(pending, pending.encryptedDataKey, 'refreshToken', pending.refreshToken, deadline);
+    const token = await this.o.cipher.open(
+      pending,
+      pending.encryptedDataKey,
+      'refreshToken',
+      pending.refreshToken,
+      deadline,
+    );
     let secret = await this.o.provider.clientSecret(pending.applicationId, deadline);
     for (let reloaded = false; ; reloaded = true) {
       try {
-        await this.o.provider.revoke(pending.applicationId, token, secret, { signal: deadline.signal(this.o.timing.providerTimeoutMs), timeoutMs: this.o.timing.providerTimeoutMs });
+        await this.o.provider.revoke(pending.applicationId, token, secret, {
+          signal: deadline.signal(this.o.timing.providerTimeoutMs),
+          timeoutMs: this.o.timing.providerTimeoutMs,
+        });
         return;
       } catch (error) {
         if (error instanceof OAuthError && error.providerError === 'unsupported_token_type') return;
-        if (error instanceof OAuthError && error.providerError === 'invalid_client' && !reloaded && deadline.allows(this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs)) {
+        if (
+          error instanceof OAuthError &&
+          error.providerError === 'invalid_client' &&
+          !reloaded &&
+          deadline.allows(this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs)
+        ) {
           const fresh = await this.o.provider.clientSecret(pending.applicationId, deadline, true);
           if (fresh !== secret) {
             secret = fresh;

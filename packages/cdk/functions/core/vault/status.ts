@@ -35,7 +35,11 @@ export class StatusService {
   async status(request: { userId: string; applicationId?: string }, deadline: Deadline): Promise<ConnectionStatus[]> {
     if (request.applicationId !== undefined) this.applications.require(request.applicationId);
     const items = await this.query(request.userId, request.applicationId, deadline);
-    const pending = new Set(items.filter((i) => String(i[KEY.SK]).startsWith(RESERVED_KEYS.PENDING_REVOCATION_PREFIX)).map((i) => String(i.targetApplicationId)));
+    const pending = new Set(
+      items
+        .filter((i) => String(i[KEY.SK]).startsWith(RESERVED_KEYS.PENDING_REVOCATION_PREFIX))
+        .map((i) => String(i.targetApplicationId)),
+    );
     return items
       .filter((i) => !String(i[KEY.SK]).startsWith('#'))
       .map((i) => toStatus(i, pending.has(String(i[KEY.SK]))))
@@ -80,11 +84,16 @@ export class StatusService {
 }
 
 function toStatus(item: Item, providerRevocationPending: boolean): ConnectionStatus {
-  const status = item.status === 'active' || item.status === 'reauthorization_required' || item.status === 'revoked' ? item.status : 'revoked';
+  const status =
+    item.status === 'active' || item.status === 'reauthorization_required' || item.status === 'revoked'
+      ? item.status
+      : 'revoked';
   const active = status === 'active';
-  const iso = (value: unknown): string | null => (typeof value === 'number' && Number.isFinite(value) ? new Date(value).toISOString() : null);
+  const iso = (value: unknown): string | null =>
+    typeof value === 'number' && Number.isFinite(value) ? new Date(value).toISOString() : null;
   let refreshTokenExpiresAt: string | null = null;
-  if (active && typeof item.refreshTokenExpiresAt === 'number') refreshTokenExpiresAt = item.refreshTokenExpiryAssumed === true ? 'unknown' : iso(item.refreshTokenExpiresAt);
+  if (active && typeof item.refreshTokenExpiresAt === 'number')
+    refreshTokenExpiresAt = item.refreshTokenExpiryAssumed === true ? 'unknown' : iso(item.refreshTokenExpiresAt);
   return {
     applicationId: String(item[KEY.SK]),
     status,
@@ -93,7 +102,10 @@ function toStatus(item: Item, providerRevocationPending: boolean): ConnectionSta
     lastRefreshedAt: active && typeof item.lastRefreshAt === 'string' ? item.lastRefreshAt : null,
     accessTokenExpiresAt: active ? iso(item.accessTokenExpiresAt) : null,
     refreshTokenExpiresAt,
-    reauthorizationReason: status === 'reauthorization_required' && typeof item.reauthorizationReason === 'string' ? item.reauthorizationReason : null,
+    reauthorizationReason:
+      status === 'reauthorization_required' && typeof item.reauthorizationReason === 'string'
+        ? item.reauthorizationReason
+        : null,
     providerRevocationPending,
     refreshFailingSince: active ? iso(item.failingSince) : null,
   };

@@ -105,12 +105,18 @@ export function resolveProfile(selection: ProfileSelection): ResolvedProvider {
   if (profile === undefined) fail('profile', `unknown profile; use one of ${Object.keys(PROFILES).join(', ')}`);
   const values = parameterValues(profile, selection.profileParameters ?? {}, fail);
   values.clientId = encodeURIComponent(selection.clientId);
-  const expand = (template: string): string => template.replace(/\{([A-Za-z]+)\}/g, (_match, name: string) => values[name] ?? `{${name}}`);
+  const expand = (template: string): string =>
+    template.replace(/\{([A-Za-z]+)\}/g, (_match, name: string) => values[name] ?? `{${name}}`);
 
   const quirks = profile.quirks;
   const scopes = [...(selection.scopes ?? profile.defaultScopes)];
   const requiredScopes = [...(selection.requiredScopes ?? profile.requiredScopes)];
-  const issuer = selection.issuer === undefined ? (profile.endpoints.issuer === undefined ? undefined : expand(profile.endpoints.issuer)) : selection.issuer;
+  const issuer =
+    selection.issuer === undefined
+      ? profile.endpoints.issuer === undefined
+        ? undefined
+        : expand(profile.endpoints.issuer)
+      : selection.issuer;
   const reuseGraceSeconds = selection.reuseGraceSeconds ?? quirks.reuseGraceSeconds;
   const refreshTokenIdleExpirySeconds = selection.refreshTokenIdleExpirySeconds ?? quirks.refreshTokenIdleExpirySeconds;
   const resource = selection.resource;
@@ -160,22 +166,29 @@ function parameterValues(
     if (value === undefined || value.trim() === '') {
       fail(`profileParameters.${name}`, `required by the ${profile.id} profile: ${parameter.description}`);
     } else {
-      values[name] = checkedValue(value.trim(), parameter, (reason) => fail(`profileParameters.${name}`, `${reason}: ${parameter.description}`));
+      values[name] = checkedValue(value.trim(), parameter, (reason) =>
+        fail(`profileParameters.${name}`, `${reason}: ${parameter.description}`),
+      );
     }
   }
   return values;
 }
 
-const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+const HOST =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 const PATH_SEGMENT = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** A parameter value ready to put into a URL template (or a call of `invalid`). */
 function checkedValue(value: string, parameter: ProfileParameter, invalid: (reason: string) => never): string {
   switch (parameter.kind) {
     case 'host':
-      return HOST.test(value) && value.length <= 253 ? value : invalid('must be a host name (with an optional :port), without scheme or path');
+      return HOST.test(value) && value.length <= 253
+        ? value
+        : invalid('must be a host name (with an optional :port), without scheme or path');
     case 'path_segment':
-      return PATH_SEGMENT.test(value) && value !== '.' && value !== '..' ? value : invalid('must be one path segment of [A-Za-z0-9._~-]');
+      return PATH_SEGMENT.test(value) && value !== '.' && value !== '..'
+        ? value
+        : invalid('must be one path segment of [A-Za-z0-9._~-]');
     case 'base_url': {
       if (!URL.canParse(value)) return invalid('must be a URL');
       const url = new URL(value);
@@ -189,7 +202,10 @@ function checkedValue(value: string, parameter: ProfileParameter, invalid: (reas
 }
 
 /** The profile's parameters with the application's merged over them; an empty value removes one. */
-function mergeParameters(base: Readonly<Record<string, string>>, overrides: Readonly<Record<string, string>>): Record<string, string> {
+function mergeParameters(
+  base: Readonly<Record<string, string>>,
+  overrides: Readonly<Record<string, string>>,
+): Record<string, string> {
   const merged: Record<string, string> = { ...base, ...overrides };
   for (const [name, value] of Object.entries(overrides)) if (value === '') delete merged[name];
   return merged;

@@ -33,5 +33,10 @@ export const GOOGLE: ProviderProfile = {
   errorCodes: {},
   bearerTokenTypes: [],
   // Six months, counted as 180 days (Google states months, not days).
-  quirks: { ...STANDARD, rotatesRefreshTokens: false, refreshTokenIdleExpirySeconds: 180 * DAY_SECONDS, refreshTokenOnFirstConsentOnly: true },
+  quirks: {
+    ...STANDARD,
+    rotatesRefreshTokens: false,
+    refreshTokenIdleExpirySeconds: 180 * DAY_SECONDS,
+    refreshTokenOnFirstConsentOnly: true,
+  },
 };

@@ -12,9 +12,15 @@ import type { ProviderProfile } from '../types';
 export const KEYCLOAK: ProviderProfile = {
   id: 'keycloak',
   name: 'Keycloak',
-  docs: ['https://www.keycloak.org/securing-apps/oidc-layers', 'https://www.keycloak.org/docs/latest/server_admin/#_offline-access'],
+  docs: [
+    'https://www.keycloak.org/securing-apps/oidc-layers',
+    'https://www.keycloak.org/docs/latest/server_admin/#_offline-access',
+  ],
   parameters: {
-    baseUrl: { kind: 'base_url', description: 'the Keycloak server URL, e.g. https://sso.example.com (add /auth for Keycloak 16 and older)' },
+    baseUrl: {
+      kind: 'base_url',
+      description: 'the Keycloak server URL, e.g. https://sso.example.com (add /auth for Keycloak 16 and older)',
+    },
     realm: { kind: 'path_segment', description: 'the realm name' },
   },
   endpoints: {
@@ -32,5 +38,12 @@ export const KEYCLOAK: ProviderProfile = {
   errorCodes: {},
   bearerTokenTypes: [],
   // Every login is a user session of its own, and an offline token belongs to its session.
-  quirks: { ...STANDARD, rotatesRefreshTokens: true, reuseGraceSeconds: 0, refreshTokenIdleExpirySeconds: 30 * DAY_SECONDS, refreshExpiresInZero: true, grantPerAuthorization: true },
+  quirks: {
+    ...STANDARD,
+    rotatesRefreshTokens: true,
+    reuseGraceSeconds: 0,
+    refreshTokenIdleExpirySeconds: 30 * DAY_SECONDS,
+    refreshExpiresInZero: true,
+    grantPerAuthorization: true,
+  },
 };

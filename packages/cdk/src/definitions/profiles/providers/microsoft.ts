@@ -19,7 +19,10 @@ export const MICROSOFT: ProviderProfile = {
     'https://learn.microsoft.com/en-us/entra/identity-platform/scopes-oidc#the-offline_access-scope',
   ],
   parameters: {
-    tenant: { kind: 'path_segment', description: 'the tenant: its ID, a domain such as contoso.onmicrosoft.com, or common, organizations, consumers' },
+    tenant: {
+      kind: 'path_segment',
+      description: 'the tenant: its ID, a domain such as contoso.onmicrosoft.com, or common, organizations, consumers',
+    },
   },
   endpoints: {
     authorizeUrl: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize',
@@ -34,5 +37,10 @@ export const MICROSOFT: ProviderProfile = {
   revocationBody: 'none',
   errorCodes: {},
   bearerTokenTypes: [],
-  quirks: { ...STANDARD, rotatesRefreshTokens: true, refreshTokenIdleExpirySeconds: 90 * DAY_SECONDS, expiresInAsString: true },
+  quirks: {
+    ...STANDARD,
+    rotatesRefreshTokens: true,
+    refreshTokenIdleExpirySeconds: 90 * DAY_SECONDS,
+    expiresInAsString: true,
+  },
 };

@@ -11,10 +11,17 @@ import type { ProviderProfile } from '../types';
 export const OKTA: ProviderProfile = {
   id: 'okta',
   name: 'Okta',
-  docs: ['https://developer.okta.com/docs/guides/refresh-tokens/refresh-token-rotation/', 'https://developer.okta.com/docs/reference/api/oidc/'],
+  docs: [
+    'https://developer.okta.com/docs/guides/refresh-tokens/refresh-token-rotation/',
+    'https://developer.okta.com/docs/reference/api/oidc/',
+  ],
   parameters: {
     domain: { kind: 'host', description: 'the Okta org domain, e.g. example.okta.com' },
-    authorizationServerId: { kind: 'path_segment', description: 'the custom authorization server id', default: 'default' },
+    authorizationServerId: {
+      kind: 'path_segment',
+      description: 'the custom authorization server id',
+      default: 'default',
+    },
   },
   endpoints: {
     authorizeUrl: 'https://{domain}/oauth2/{authorizationServerId}/v1/authorize',

@@ -20,7 +20,8 @@ export const SALESFORCE: ProviderProfile = {
   parameters: {
     instance: {
       kind: 'host',
-      description: 'the org host, e.g. mycompany.my.salesforce.com (sandboxes: mycompany--dev.sandbox.my.salesforce.com)',
+      description:
+        'the org host, e.g. mycompany.my.salesforce.com (sandboxes: mycompany--dev.sandbox.my.salesforce.com)',
       default: 'login.salesforce.com',
     },
   },
