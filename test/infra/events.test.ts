@@ -45,7 +45,7 @@ describe('default: a bus of its own', () => {
       expect(v).toMatchObject({ [ENV.EVENT_RETRY_QUEUE]: expect.anything(), [ENV.VAULT_NAME]: 'ev' });
   });
 
-  it('publishers may put events on exactly the vault bus; only the refresh (sweep) role may receive from the retry queue', () => {
+  it('publishers may put events on exactly the vault bus; only the sweep role may receive from the retry queue', () => {
     const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as Statement[],
     );
@@ -53,9 +53,20 @@ describe('default: a bus of its own', () => {
     expect(puts.length).toBe(FUNCTION_KEYS.filter((k) => FUNCTION_ACCESS[k].publishesEvents).length);
     for (const s of puts)
       expect(resourcesOf(s).map(flatten)).toEqual([expect.stringMatching(/ConnectionEventsBus.*Arn/)]);
+    // Receivers: the sweep on the event retry queue, and the refresh worker on its own work queue only.
     const receives = all.filter((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
-    expect(receives).toHaveLength(1);
-    expect(resourcesOf(receives[0]!).map(flatten)).toEqual([expect.stringMatching(/ConnectionEventsRetryQueue.*Arn/)]);
+    const fromRetryQueue = receives.filter((s) =>
+      resourcesOf(s)
+        .map(flatten)
+        .some((r) => /ConnectionEventsRetryQueue/.test(r)),
+    );
+    expect(fromRetryQueue).toHaveLength(FUNCTION_KEYS.filter((k) => FUNCTION_ACCESS[k].drainsEventRetries).length);
+    expect(FUNCTION_KEYS.filter((k) => FUNCTION_ACCESS[k].drainsEventRetries)).toEqual(['sweep']);
+    for (const s of fromRetryQueue)
+      expect(resourcesOf(s).map(flatten)).toEqual([expect.stringMatching(/ConnectionEventsRetryQueue.*Arn/)]);
+    for (const s of receives.filter((x) => !fromRetryQueue.includes(x))) {
+      expect(resourcesOf(s).map(flatten)).toEqual([expect.stringMatching(/RefreshQueue.*Arn/)]);
+    }
   });
 });
 

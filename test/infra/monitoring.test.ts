@@ -200,9 +200,12 @@ describe('the dashboard', () => {
       for (const series of widget.series) {
         if (series.source === 'aws') {
           const aws = AWS_METRICS[series.metric];
-          const subjects = aws.namespace === 'AWS/SQS' ? 2 : FUNCTION_KEYS.length; // SQS: the dead-letter queue and the event dead-letter queue
-          const matching = lines.filter((l) =>
-            l.startsWith(JSON.stringify([aws.namespace, aws.name, aws.dimension]).slice(0, -1)),
+          const subjects = aws.namespace === 'AWS/SQS' ? 1 : FUNCTION_KEYS.length; // SQS: the one queue the metric names
+          // Two queues may share a metric name in one widget: an SQS line is told apart by its label.
+          const matching = lines.filter(
+            (l) =>
+              l.startsWith(JSON.stringify([aws.namespace, aws.name, aws.dimension]).slice(0, -1)) &&
+              (aws.namespace !== 'AWS/SQS' || l.includes(`"label":${JSON.stringify(series.label)}`)),
           );
           expect(matching).toHaveLength(subjects);
           for (const line of matching) expect(line).toContain(`"stat":"${series.stat}"`);
@@ -251,7 +254,10 @@ describe('the alarms', () => {
     if (definition.signal.kind === 'aws') {
       const aws: AwsMetricDefinition = AWS_METRICS[definition.signal.metric];
       if (aws.namespace !== 'AWS/SQS') return FUNCTION_KEYS;
-      return [aws.queue === 'refreshDeadLetters' ? 'refresh-dead-letters' : 'dead-letters'];
+      const subjects = { refreshDeadLetters: 'refresh-dead-letters', eventDeadLetters: 'event-dead-letters' } as const;
+      return [
+        aws.queue === 'refreshDeadLetters' || aws.queue === 'eventDeadLetters' ? subjects[aws.queue] : 'dead-letters',
+      ];
     }
     return definition.includeUnknownApplication === true ? [...APPLICATIONS, UNKNOWN_APPLICATION] : APPLICATIONS;
   };
@@ -290,7 +296,9 @@ describe('the alarms', () => {
               ? withTopic.deadLetterQueue.queue
               : subject === 'refresh-dead-letters'
                 ? withTopic.refreshQueue.deadLetterQueue
-                : withTopic.functions[subject as FunctionKey].function;
+                : subject === 'event-dead-letters'
+                  ? withTopic.connectionEvents.deadLetterQueue
+                  : withTopic.functions[subject as FunctionKey].function;
           expect(value).toMatch(new RegExp(`^<${logicalId(target)}(\\.QueueName)?>$`));
           continue;
         }

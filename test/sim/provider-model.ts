@@ -24,6 +24,8 @@ export interface ProviderSettings {
   readonly revocationScope?: 'grant' | 'token';
   /** Google: a refresh token only on a user's first consent; a re-consent answers an access token alone. */
   readonly refreshTokenOnFirstConsentOnly?: boolean;
+  /** One grant per user and client (Google with prompt=consent): every consent adds a refresh token to it. */
+  readonly sharedGrant?: boolean;
 }
 
 export type GrantEnd = 'reuse' | 'revocation' | 'withdrawn' | 'superseded';
@@ -144,6 +146,14 @@ export class ProviderModel {
       .update(fields.code_verifier ?? '', 'ascii')
       .digest('base64url');
     if (challenge !== code.challenge) return { status: 400, body: { error: 'invalid_grant' } };
+    if (this.settings.sharedGrant) {
+      const existing = this.grants.find((g) => g.userId === code.userId && !g.ended);
+      if (existing)
+        return {
+          status: 200,
+          body: this.tokenBody(existing, this.issueRefreshToken(existing, fields.code ?? ''), fields.code ?? ''),
+        };
+    }
     if (this.settings.refreshTokenOnFirstConsentOnly) {
       // A grant whose refresh token has expired is gone: the next consent is a first one again.
       const existing = this.grants.find(

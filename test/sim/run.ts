@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { adapters } from './adapters';
 import { SCENARIOS, runScenario } from './scenarios';
+import { EVENTS_BINDING_SCENARIOS } from './scenarios-events-binding';
 import { REVIEW_SCENARIOS } from './scenarios-review';
 import { runSchedule, type ScheduleResult } from './simulation';
 
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.scenarios) {
     let failed = 0;
-    const scenarios = [...SCENARIOS, ...REVIEW_SCENARIOS];
+    const scenarios = [...SCENARIOS, ...REVIEW_SCENARIOS, ...EVENTS_BINDING_SCENARIOS];
     for (const scenario of scenarios) {
       const result = await runScenario(scenario, adapters[args.adapter as keyof typeof adapters]);
       const problems = [...result.violations, ...result.failures];

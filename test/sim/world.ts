@@ -21,6 +21,8 @@ export type SimAnswer = Record<string, unknown> & { readonly ok: boolean };
 export interface SimCallbackOutcome {
   readonly status: 'connected' | 'pending' | 'error';
   readonly error?: string;
+  /** A session-bound callback's handle (status `pending`), for `complete`. */
+  readonly flowHandle?: string;
 }
 
 export interface MetricEvent {
@@ -63,6 +65,7 @@ export interface SimFunctions {
   refresh(input: Record<string, unknown>, remainingMs: () => number): Promise<SimAnswer>;
   revoke(input: Record<string, unknown>, remainingMs: () => number): Promise<SimAnswer>;
   sweep(remainingMs: () => number): Promise<SimAnswer>;
+  complete(input: Record<string, unknown>, remainingMs: () => number): Promise<SimAnswer>;
 }
 
 export interface CoreAdapter {
@@ -82,13 +85,14 @@ export interface CoreAdapter {
 }
 
 /** Which function an operation runs in (Lambda keeps separate containers per function). */
-export type SimFunctionName = 'connect' | 'callback' | 'token-fetch' | 'refresh' | 'revoke';
+export type SimFunctionName = 'connect' | 'callback' | 'token-fetch' | 'refresh' | 'revoke' | 'complete';
 const FUNCTION_KEYS: Record<SimFunctionName, FunctionKey> = {
   connect: 'connect',
   callback: 'callback',
   'token-fetch': 'tokenFetch',
   refresh: 'refresh',
   revoke: 'revoke',
+  complete: 'complete',
 };
 
 export interface Invocation {
@@ -187,11 +191,11 @@ export class World {
       revocationBody: 'form',
       redirectUri: 'https://vault.test/oauth/callback',
       returnTo: [SIM_RETURN_TO],
-      // The simulation drives the callback's direct save (its interleavings with refresh and revoke); session
-      // binding's `complete` runs the same save and is covered by test/functions/session-binding.test.ts.
-      sessionBinding: false,
+      // The simulation drives the callback's direct save (its interleavings with refresh and revoke), unless a
+      // scenario turns session binding on (SIM_SESSION_BINDING, a setting of the simulation only).
+      sessionBinding: adapter.env?.SIM_SESSION_BINDING === '1',
       // The model makes a grant per authorization, except where one grant spans a user's consents.
-      revokeReplacedRefreshTokens: !config.provider.refreshTokenOnFirstConsentOnly,
+      revokeReplacedRefreshTokens: !config.provider.refreshTokenOnFirstConsentOnly && !config.provider.sharedGrant,
     };
     this.env = {
       TOKEN_VAULT_CONNECTIONS_TABLE: this.tables.connections,
@@ -364,6 +368,8 @@ export class World {
             return f.revoke(input, remainingMs);
           case 'sweep':
             return f.sweep(remainingMs);
+          case 'complete':
+            return f.complete(input, remainingMs);
           default:
             throw new Error(`unknown operation ${operation}`);
         }

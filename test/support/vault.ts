@@ -349,6 +349,8 @@ export async function startVault<S extends ServerKind = 'oidc-provider'>(
   const application = {
     ...setup.application(resources.secretIds.default!),
     sessionBinding: options.sessionBinding ?? false,
+    // The development provider makes a grant per authorization: a bound flow's unclaimed grant may be revoked.
+    ...(options.sessionBinding ? { revokeReplacedRefreshTokens: true } : {}),
   };
   const env: Record<string, string> = {
     ...functionEnvironment(resources, [application]),

@@ -111,6 +111,10 @@ export const currentAdapter: CoreAdapter = {
     const provider = new RegistryProviderGateway(applications, secrets);
     const marginMs = millis(tunables, 'refreshMarginSeconds');
     const common = { metrics: deps.metrics, logger: deps.logger };
+    // SIM_EVENT_DELAY_MS (a setting of the simulation only): the functions publish lifecycle events, and each put
+    // takes that long on the simulated clock (a slow or timed-out PutEvents between a deciding write and an answer).
+    const eventDelayMs = Number(deps.env.SIM_EVENT_DELAY_MS ?? 0);
+    const events = eventDelayMs > 0 ? { publish: () => clock.sleep(eventDelayMs) } : undefined;
     // The container's default policy (`used`, with the keep-alive track), unless the world's environment names one.
     const schedule = new RefreshSchedule({
       policy: loadProactiveRefresh(deps.env),
@@ -135,6 +139,7 @@ export const currentAdapter: CoreAdapter = {
       schedule,
       clock,
       random: deps.random,
+      ...(events ? { events } : {}),
       ...common,
     });
     const coordinator = new RefreshCoordinator({
@@ -159,6 +164,7 @@ export const currentAdapter: CoreAdapter = {
       states,
       completion: { connections, pending, provider, sealer, timing: t, marginMs, flows },
       now: deps.now,
+      ...(events ? { events } : {}),
       ...common,
     });
     const revocation = new RevocationService({
@@ -198,12 +204,16 @@ export const currentAdapter: CoreAdapter = {
       callback: async (query, remaining) => {
         try {
           const outcome = await authorization.complete(query, deadline(remaining));
-          // The simulated application opts out of session binding (world.ts): 'pending' never happens here.
+          if (outcome.status === 'pending') return { status: 'pending', flowHandle: outcome.flowHandle };
           return outcome.status === 'error' ? { status: 'error', error: outcome.error } : { status: 'connected' };
         } catch {
           return { status: 'error', error: 'internal_error' };
         }
       },
+      complete: (input, remaining) =>
+        answer(async () => ({
+          ...(await authorization.completeFlow(input as { flowHandle: string; userId: string }, deadline(remaining))),
+        })),
       tokenFetch: (input, remaining) =>
         answer(async () => tokenAnswer(await tokens.fetch(tokenFetchRequestSchema.parse(input), deadline(remaining)))),
       refresh: (input, remaining) =>

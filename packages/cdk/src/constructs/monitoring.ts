@@ -58,6 +58,11 @@ export interface VaultMonitoringProps {
   /** @default - see refreshQueue */
   readonly refreshDeadLetterQueue?: sqs.IQueue;
   /**
+   * The lifecycle events' dead-letter queue (events the sweep could not put after 5 attempts; depth, alarmed on).
+   * @default - its series and alarm are left out
+   */
+  readonly eventDeadLetterQueue?: sqs.IQueue;
+  /**
    * Topic notified when an alarm fires and when it recovers.
    * @default - alarms without actions
    */
@@ -252,6 +257,7 @@ export class VaultMonitoring extends Construct {
       deadLetters: this.props.deadLetterQueue,
       refreshWork: this.props.refreshQueue,
       refreshDeadLetters: this.props.refreshDeadLetterQueue,
+      eventDeadLetters: this.props.eventDeadLetterQueue,
     };
     const queue = queues[definition.queue ?? 'deadLetters'];
     if (queue === undefined) return undefined;
@@ -293,14 +299,20 @@ export class VaultMonitoring extends Construct {
               ? 'dead-letters'
               : queue === 'refreshDeadLetters'
                 ? 'refresh-dead-letters'
-                : 'refresh-queue';
+                : queue === 'eventDeadLetters'
+                  ? 'event-dead-letters'
+                  : 'refresh-queue';
           return metric === undefined
             ? []
             : [
                 create(
                   subject,
                   metric.with({ period }),
-                  queue === 'deadLetters' ? 'dead-letter queue' : 'refresh queue',
+                  queue === 'deadLetters'
+                    ? 'dead-letter queue'
+                    : queue === 'eventDeadLetters'
+                      ? 'event dead-letter queue'
+                      : 'refresh queue',
                 ),
               ];
         }

@@ -307,6 +307,7 @@ export class TokenVault extends Construct {
       deadLetterQueue: this.deadLetterQueue.queue,
       refreshQueue: this.refreshQueue.queue,
       refreshDeadLetterQueue: this.refreshQueue.deadLetterQueue,
+      eventDeadLetterQueue: this.connectionEvents.deadLetterQueue,
       ...(this.alarmTopic !== undefined ? { alarmTopic: this.alarmTopic } : {}),
     });
   }

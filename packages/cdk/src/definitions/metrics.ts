@@ -175,7 +175,7 @@ export interface AwsMetricDefinition {
   /** The one dimension that selects the resource. */
   readonly dimension: 'FunctionName' | 'QueueName';
   /** For SQS metrics: which queue (the dead letters of schedule and async failures, or the refresh queue's own). */
-  readonly queue?: 'deadLetters' | 'refreshWork' | 'refreshDeadLetters';
+  readonly queue?: 'deadLetters' | 'refreshWork' | 'refreshDeadLetters' | 'eventDeadLetters';
   readonly description: string;
 }
 
@@ -224,6 +224,13 @@ export const AWS_METRICS = {
     dimension: 'QueueName',
     queue: 'refreshDeadLetters',
     description: 'refresh work the worker failed 5 times',
+  },
+  EVENT_DLQ_MESSAGES_VISIBLE: {
+    namespace: 'AWS/SQS',
+    name: 'ApproximateNumberOfMessagesVisible',
+    dimension: 'QueueName',
+    queue: 'eventDeadLetters',
+    description: 'lifecycle events the sweep could not put on the bus after 5 attempts',
   },
 } as const satisfies Record<string, AwsMetricDefinition>;
 

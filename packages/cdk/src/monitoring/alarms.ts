@@ -135,6 +135,19 @@ export const ALARMS: readonly AlarmDefinition[] = [
     datapointsToAlarm: 1,
   },
   {
+    id: 'EventDeadLetters',
+    title: 'Connection events dead-lettered',
+    description:
+      'A lifecycle event failed to reach the bus 5 times and is in the event dead-letter queue: consumers missed a change. ' +
+      'Check the bus (its policy, a deleted bus) and the sweep logs; replay the messages once it is fixed.',
+    signal: { kind: 'aws', metric: 'EVENT_DLQ_MESSAGES_VISIBLE', stat: 'Maximum' },
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+    periodSeconds: PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+  },
+  {
     id: 'ConnectionEventsLost',
     title: 'Connection events lost',
     description:

@@ -170,8 +170,12 @@ export const DASHBOARD: DashboardDefinition = {
         kind: 'metric',
         id: 'dead-letters',
         title: 'Dead letters',
-        description: 'Failed sweep deliveries and failed asynchronous refresh invocations waiting in the queue.',
-        series: [aws('DLQ_MESSAGES_VISIBLE', 'Maximum', 'messages visible')],
+        description:
+          'Failed asynchronous invocations (sweep, audit forwarder) waiting in the dead-letter queue, and lifecycle events the sweep could not put on the bus after 5 attempts.',
+        series: [
+          aws('DLQ_MESSAGES_VISIBLE', 'Maximum', 'messages visible'),
+          aws('EVENT_DLQ_MESSAGES_VISIBLE', 'Maximum', 'event dead letters'),
+        ],
         width: 6,
         height: 6,
       },

@@ -219,6 +219,19 @@ export class RefreshCoordinator {
         this.refreshVersion(active, demand, deadline),
       );
       const outcome = flight.joined ? await this.withinOwnDeadline(flight.promise, deadline) : await flight.promise;
+      // An event put after the deciding write sits between that write and the answer: a revoke may have answered
+      // meanwhile, so the answer waits for a consistent read that still finds the connection live at that version.
+      if (
+        (outcome.kind === 'committed' || outcome.kind === 'released') &&
+        outcome.announced &&
+        demand.kind !== 'proactive'
+      ) {
+        const current = await this.read(outcome.connection, deadline);
+        if (current?.status !== 'active' || current.version !== outcome.connection.version) {
+          connection = current;
+          continue;
+        }
+      }
       switch (outcome.kind) {
         case 'committed':
           if (demand.kind === 'proactive') return true;

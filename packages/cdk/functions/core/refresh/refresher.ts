@@ -35,10 +35,23 @@ import type { ProviderGateway } from './provider-gateway';
 
 /** How a refresh under the lease ended. */
 export type RefreshOutcome =
-  /** New tokens stored; the write is this outcome's evidence that the connection is live. */
-  | { readonly kind: 'committed'; readonly connection: ActiveConnection; readonly accessToken: string }
-  /** No new tokens; the lease was given back at this version, which proves the connection still live. */
-  | { readonly kind: 'released'; readonly connection: ActiveConnection; readonly error: VaultError }
+  /**
+   * New tokens stored; the write is this outcome's evidence that the connection is live, unless `announced`: an
+   * event was put after it, and the answer then waits for a consistent read (a revoke may have answered meanwhile).
+   */
+  | {
+      readonly kind: 'committed';
+      readonly connection: ActiveConnection;
+      readonly accessToken: string;
+      readonly announced?: boolean;
+    }
+  /** No new tokens; the lease was given back at this version, which proves the connection still live (`announced`: as above). */
+  | {
+      readonly kind: 'released';
+      readonly connection: ActiveConnection;
+      readonly error: VaultError;
+      readonly announced?: boolean;
+    }
   /** No new tokens and nothing confirmed about the connection: serve nothing. */
   | { readonly kind: 'failed'; readonly error: VaultError }
   /** The connection ended here (re-authorization required) or was found ended (revoked). */
@@ -307,6 +320,7 @@ export class Refresher {
         ],
         deadline,
       );
+      return { kind: 'committed', connection: committed, accessToken, announced: this.events !== NO_EVENTS };
     }
     return { kind: 'committed', connection: committed, accessToken };
   }
@@ -536,7 +550,12 @@ export class Refresher {
       await this.events.publish([event], deadline);
     }
     // Released at this version: the connection was live then, so its stored token may still be served.
-    return { kind: 'released', connection: { ...connection, ...(cooldown ? { cooldown } : {}) }, error: answer };
+    return {
+      kind: 'released',
+      connection: { ...connection, ...(cooldown ? { cooldown } : {}) },
+      error: answer,
+      ...(announce && cooldown && this.events !== NO_EVENTS ? { announced: true } : {}),
+    };
   }
 }
 

@@ -299,13 +299,18 @@ export class AuthorizationService {
     const createdAt = this.now();
     const expiresAt = createdAt + this.flowHandleTtlMs;
     let companionKey: string | undefined;
+    // A parked grant nobody completes (or the wrong user completes) is revoked at the provider only where each
+    // authorization is a grant of its own: where the provider keeps one grant per user and client (Google),
+    // revoking this token would end the user's live connection too, so the parked copy is only discarded.
+    const revocable =
+      response.refreshToken !== undefined && completion.provider.revokesReplacedRefreshTokens(key.applicationId);
     try {
       const dataKey = await completion.sealer.newDataKey(key, deadline);
       const sealed = completion.sealer.cipher.sealWith(dataKey, key, {
         accessToken: response.accessToken,
         ...(response.refreshToken === undefined ? {} : { refreshToken: response.refreshToken }),
       });
-      if (sealed.fields.refreshToken !== undefined) {
+      if (revocable && sealed.fields.refreshToken !== undefined) {
         companionKey = await completion.pending.add(
           key,
           { encryptedDataKey: sealed.encryptedDataKey, refreshToken: sealed.fields.refreshToken },
@@ -341,7 +346,7 @@ export class AuthorizationService {
         ...describeError(error),
       });
       // With the pending revocation written, the sweep ends the grant once it falls due; without it, now.
-      if (response.refreshToken !== undefined && companionKey === undefined)
+      if (revocable && companionKey === undefined)
         await this.saver!.revokeUnkept(key, response.refreshToken, secret, deadline);
       return this.fail('internal_error', 'internal', { applicationId: key.applicationId, returnTo });
     }
@@ -437,7 +442,11 @@ export class AuthorizationService {
       });
       return { applicationId: flow.applicationId, reconnected };
     } catch (error) {
-      if (refreshToken !== undefined && !(error instanceof SaveOutcomeUnknown)) {
+      if (
+        refreshToken !== undefined &&
+        !(error instanceof SaveOutcomeUnknown) &&
+        completion.provider.revokesReplacedRefreshTokens(flow.applicationId)
+      ) {
         const secret = await completion.provider.clientSecret(flow.applicationId, deadline).catch(() => undefined);
         if (secret !== undefined) await this.saver!.revokeUnkept(key, refreshToken, secret, deadline);
       }

@@ -130,17 +130,19 @@ export class ConnectionSaver {
           },
           deadline,
         );
-        return await this.saved(key, previous, connectionId, tokens, request, deadline);
       } catch (error) {
         if (error instanceof FlowEndedError) throw error;
         // A conflict may be our own write met by the SDK's retry, and an error may hide a write that landed:
         // the item tells, by the connection id this save gave it (refreshes since keep it).
         const landed = await this.ownSaveLanded(key, connectionId, deadline);
-        if (landed === true) return await this.saved(key, previous, connectionId, tokens, request, deadline);
         if (landed === undefined)
           throw new SaveOutcomeUnknown('The save of a new connection may or may not have landed.', { cause: error });
-        if (!(error instanceof StoreError && error.code === 'conflict') || attempt >= 3) throw error;
+        if (landed === false) {
+          if (!(error instanceof StoreError && error.code === 'conflict') || attempt >= 3) throw error;
+          continue;
+        }
       }
+      return await this.saved(key, previous, connectionId, tokens, request, deadline);
     }
   }
 
@@ -200,6 +202,17 @@ export class ConnectionSaver {
       ],
       deadline,
     );
+    if (this.events !== NO_EVENTS) {
+      // The put sits between the save and the answer: a revoke may have answered meanwhile. The flow completes only
+      // if a consistent read after the put still finds this save's connection live.
+      let current: Connection | undefined;
+      try {
+        current = await this.o.connections.get(key, deadline);
+      } catch (error) {
+        throw new SaveOutcomeUnknown('The saved connection could not be read back after its event.', { cause: error });
+      }
+      if (current?.status !== 'active' || current.connectionId !== connectionId) throw new FlowEndedError();
+    }
     return { previous, connectionId, tokens };
   }
 
