@@ -14,6 +14,7 @@ import { AUDIT_FORMAT, FINGERPRINT_KEY_ITEM } from '@token-vault/cdk/src/definit
 import { ENCRYPTION_CONTEXT_KEYS } from '@token-vault/cdk/src/definitions/encryption';
 import { awsClientConfig } from '../../local/aws-clients';
 import { LOG_DIR, registerSensitive } from '../support/leak-guard';
+import { ageAccessToken, patchRecord } from '../support/refresh';
 import { fakeContext, startVault, type Vault } from '../support/vault';
 
 const logFile = join(LOG_DIR, `${process.pid}.log`);
@@ -137,6 +138,19 @@ describe('audit records', () => {
         (r) => r.userId === 'bob' && r.outcome === 'served' && typeof r.accessTokenFingerprint === 'string',
       ),
     ).toBe(true);
+  });
+
+  it('a proactive refresh by the worker writes one record of the changed token', async () => {
+    await vault.connectUser('carol');
+    expect((await vault.invoke('tokenFetch', { userId: 'carol' })).ok).toBe(true);
+    // One minute left (and used): the sweep enqueues it, the worker refreshes it.
+    await ageAccessToken(vault, 'carol', 60_000);
+    await patchRecord(vault, 'carol', { lastFetchedAt: Date.now() - 3_600_000 + 1000 });
+    const from = offset();
+    expect(await vault.sweep()).toMatchObject({ sweep: { enqueued: 1 }, received: 1, failed: 0 });
+    const records = auditRecords(from).filter((r) => r.functionName === 'refresh-worker');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ userId: 'carol', applicationId: 'default', outcome: 'refreshed' });
   });
 
   it('names the alias a scoped caller came through, and records a refusal of another application', async () => {

@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workBatch } from '../core/refresh/worker';
+import { FUNCTIONS } from '../../src/definitions/functions';
 import { millis } from '../../src/definitions/tunables';
 import { Container } from '../runtime/container';
 import { invocationDeadline } from '../runtime/invoke-handler';
@@ -21,7 +22,12 @@ const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse
   const result = await workBatch(
     records.map((r) => ({ messageId: String(r.messageId), body: typeof r.body === 'string' ? r.body : '' })),
     {
-      refreshIfDue: (key, horizonMs, d) => coordinator.refreshIfDue(key, horizonMs, d),
+      refreshIfDue: async (key, horizonMs, d) => {
+        const refreshed = await coordinator.refreshIfDue(key, horizonMs, d);
+        // A changed token: one audit record (no token is handed out here, so no fingerprint).
+        if (refreshed) auditRefreshed(key, context.awsRequestId);
+        return refreshed;
+      },
       retryRevocation: (userId, itemKey, d) => revocation.retryRevocation(userId, itemKey, d),
     },
     {
@@ -34,6 +40,23 @@ const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse
   vaultLogger.info('Refresh batch worked.', { records: records.length, ...result.outcomes });
   return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };
+
+function auditRefreshed(key: { userId: string; applicationId: string }, requestId: string): void {
+  try {
+    vault.audit().record({
+      fn: FUNCTIONS.refreshWorker.name,
+      requestId,
+      userId: key.userId,
+      applicationId: key.applicationId,
+      outcome: 'refreshed',
+    });
+  } catch (error) {
+    vaultLogger.error('The audit record could not be written.', {
+      function: FUNCTIONS.refreshWorker.name,
+      errorName: error instanceof Error ? error.name : 'Error',
+    });
+  }
+}
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>(base).use(
   injectLambdaContext(logger, { resetKeys: true }),
