@@ -153,6 +153,25 @@ describe('audit records', () => {
     expect(records[0]).toMatchObject({ userId: 'carol', applicationId: 'default', outcome: 'refreshed' });
   });
 
+  it('an import writes one record of the changed connection, without any token material', async () => {
+    const refreshToken = `imported-rt-${Date.now()}`;
+    const accessToken = `imported-at-${Date.now()}`;
+    registerSensitive(refreshToken, accessToken);
+    const from = offset();
+    const answer = await vault.invoke('importConnection', {
+      userId: 'dave',
+      refreshToken,
+      validate: false,
+      accessToken,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(answer).toMatchObject({ ok: true });
+    const records = auditRecords(from).filter((r) => r.functionName === 'import');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ userId: 'dave', applicationId: 'default', outcome: 'imported' });
+    expect(JSON.stringify(records)).not.toContain('imported-rt-');
+  });
+
   it('names the alias a scoped caller came through, and records a refusal of another application', async () => {
     const from = offset();
     const context = {

@@ -10,16 +10,14 @@ export const handler = invokeHandler(
   importRequestSchema,
   async (input, deadline) => ({ ...(await vault.importer().import(input, deadline)) }),
   {
-    // A changed token: the record carries the imported refresh token's fingerprint (never the token).
+    // A changed connection: one record (the fingerprint is of access tokens handed out; import hands out none).
     audit: {
       fn: FUNCTIONS.importConnection.name,
       trail: () => vault.audit(),
-      fingerprints: true,
       describe: (payload, answer) => ({
         userId: payload.userId as string,
         applicationId: (answer.ok === true ? answer.applicationId : payload.applicationId) as string,
         outcome: answer.ok === true ? 'imported' : 'refused',
-        ...(answer.ok === true && typeof payload.refreshToken === 'string' ? { token: payload.refreshToken } : {}),
         ...(answer.ok === true ? {} : { errorCode: (answer.error as { code: string }).code }),
       }),
     },
