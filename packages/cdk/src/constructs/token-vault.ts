@@ -69,8 +69,12 @@ void scopedFunctionsAgree;
 
 /** Which applications a grant covers (`grantFetch(fn, { applications: ['crm'] })`). */
 export interface ApplicationScope {
-  /** Application ids; the grant allows these applications' aliases only. */
-  readonly applications: string[];
+  /**
+   * Application ids; the grant allows these applications' aliases only. Optional only because jsii lifts a trailing
+   * struct into keyword arguments (Python `grant_fetch(fn)` must stay valid); an empty list is refused at synthesis.
+   * @default - unscoped: the function itself (the vault's own use)
+   */
+  readonly applications?: string[];
 }
 
 /**
