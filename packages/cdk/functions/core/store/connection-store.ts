@@ -275,9 +275,18 @@ export class ConnectionStore {
           TableName: this.table.name,
           Key: keyOf(connection),
           UpdateExpression: 'SET refreshDueAt = :due',
-          ConditionExpression: '#v = :v AND #s = :active AND attribute_exists(dueShard)',
+          // Fenced on the use mark as read too: a fetch that marked the token meanwhile (the mark does not move the
+          // version) put it on the expiry track, which this visit must not undo.
+          ConditionExpression: `#v = :v AND #s = :active AND attribute_exists(dueShard) AND ${
+            connection.lastFetchedAt === undefined ? 'attribute_not_exists(lastFetchedAt)' : 'lastFetchedAt = :seen'
+          }`,
           ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-          ExpressionAttributeValues: { ':due': dueAt, ':v': connection.version, ':active': 'active' },
+          ExpressionAttributeValues: {
+            ':due': dueAt,
+            ':v': connection.version,
+            ':active': 'active',
+            ...(connection.lastFetchedAt === undefined ? {} : { ':seen': connection.lastFetchedAt }),
+          },
         }),
         deadline,
         'reschedule',
