@@ -164,6 +164,7 @@ export class Invariants {
     const answer = invocation.answer!;
     const at = invocation.answeredAt!;
     if (invocation.operation === 'callback') return this.checkCallback(invocation);
+    if (invocation.operation === 'complete') return this.checkComplete(invocation);
     const a = answer as SimAnswer;
     const shape = contractProblem(invocation.operation, a);
     if (shape)
@@ -213,6 +214,20 @@ export class Invariants {
     if (revoke)
       this.world.violation(
         `#${invocation.id} completed a flow started at ${iso(flow.startedAt)} after revoke #${revoke.id} (started ${iso(revoke.startedAt)}) answered`,
+      );
+  }
+
+  /** A parked flow completed into a connection must not have started before a revoke that answered before it. */
+  private checkComplete(invocation: Invocation): void {
+    const a = invocation.answer as SimAnswer | undefined;
+    if (a?.ok !== true) return;
+    const code = this.world.flowHandles.get(String(invocation.input.flowHandle));
+    const flow = code === undefined ? undefined : this.world.flows.get(code);
+    if (!flow) return;
+    const revoke = this.revokeBefore(flow.userId, flow.startedAt, invocation.answeredAt!);
+    if (revoke)
+      this.world.violation(
+        `#${invocation.id} completed a parked flow started at ${iso(flow.startedAt)} after revoke #${revoke.id} (started ${iso(revoke.startedAt)}) answered`,
       );
   }
 

@@ -1,11 +1,11 @@
 /**
- * `npm run simulate -- --seeds N [--from S] [--workers K] [--adapter NAME] [--trace SEED]`
+ * `npm run simulate -- --seeds N [--from S] [--workers K] [--adapter NAME] [--extended] [--trace SEED]`
  * `npm run simulate -- --scenarios` (the scripted regression scenarios; SIM_TRACE=1 prints failing traces)
  *
  * Runs N seeded schedules (seeds S .. S+N-1) of the deterministic simulation against the real core, on K
  * worker processes, and ends with one line: `simulate: S schedules, T steps, V violations` (exit code 1 when
  * V > 0). The first failing seeds are printed with their violations; `--trace SEED` replays one seed and prints
- * its whole schedule.
+ * its whole schedule. `--extended` runs the extended mix (test/sim/simulation.ts).
  */
 import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -13,7 +13,7 @@ import { adapters } from './adapters';
 import { SCENARIOS, runScenario } from './scenarios';
 import { EVENTS_BINDING_SCENARIOS } from './scenarios-events-binding';
 import { REVIEW_SCENARIOS } from './scenarios-review';
-import { runSchedule, type ScheduleResult } from './simulation';
+import { runSchedule, type ScheduleMix, type ScheduleResult } from './simulation';
 
 interface Args {
   scenarios: boolean;
@@ -21,6 +21,7 @@ interface Args {
   from: number;
   workers: number;
   adapter: string;
+  mix: ScheduleMix;
   trace?: number;
 }
 
@@ -31,6 +32,7 @@ function parseArgs(argv: readonly string[]): Args {
     from: 1,
     workers: Math.max(1, Math.min(cpus().length, 8)),
     adapter: 'current',
+    mix: 'classic',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -45,6 +47,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--workers') args.workers = Math.max(1, number());
     else if (flag === '--trace') args.trace = number();
     else if (flag === '--scenarios') args.scenarios = true;
+    else if (flag === '--extended') args.mix = 'extended';
     else if (flag === '--adapter' && value) {
       args.adapter = value;
       i++;
@@ -62,11 +65,11 @@ interface Summary {
 }
 
 /** Runs seeds [from, to) in this process. */
-async function runRange(adapterName: string, from: number, to: number): Promise<Summary> {
+async function runRange(adapterName: string, mix: ScheduleMix, from: number, to: number): Promise<Summary> {
   const adapter = adapters[adapterName as keyof typeof adapters];
   const summary: Summary = { schedules: 0, steps: 0, violations: 0, failures: [] };
   for (let seed = from; seed < to; seed++) {
-    const result = await runSchedule(seed, adapter);
+    const result = await runSchedule(seed, adapter, { mix });
     summary.schedules++;
     summary.steps += result.steps;
     summary.violations += result.violations.length;
@@ -78,8 +81,13 @@ async function runRange(adapterName: string, from: number, to: number): Promise<
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--worker') {
-    const [adapterName, from, to] = [process.argv[3]!, Number(process.argv[4]), Number(process.argv[5])];
-    process.send!(await runRange(adapterName, from, to));
+    const [adapterName, mix, from, to] = [
+      process.argv[3]!,
+      process.argv[4] as ScheduleMix,
+      Number(process.argv[5]),
+      Number(process.argv[6]),
+    ];
+    process.send!(await runRange(adapterName, mix, from, to));
     return;
   }
   const args = parseArgs(process.argv.slice(2));
@@ -100,7 +108,10 @@ async function main(): Promise<void> {
     return;
   }
   if (args.trace !== undefined) {
-    const result = await runSchedule(args.trace, adapters[args.adapter as keyof typeof adapters], { trace: true });
+    const result = await runSchedule(args.trace, adapters[args.adapter as keyof typeof adapters], {
+      trace: true,
+      mix: args.mix,
+    });
     process.stdout.write(`${result.trace.join('\n')}\n`);
     process.stdout.write(`simulate: 1 schedules, ${result.steps} steps, ${result.violations.length} violations\n`);
     process.exitCode = result.violations.length > 0 ? 1 : 0;
@@ -116,7 +127,7 @@ async function main(): Promise<void> {
     ranges.map(
       ([from, to]) =>
         new Promise<Summary>((resolve, reject) => {
-          const child = fork(__filename, ['--worker', args.adapter, String(from), String(to)], {
+          const child = fork(__filename, ['--worker', args.adapter, args.mix, String(from), String(to)], {
             execArgv: process.execArgv,
           });
           child.once('message', (message) => resolve(message as Summary));
@@ -137,11 +148,11 @@ async function main(): Promise<void> {
   );
   for (const failure of total.failures.sort((a, b) => a.seed - b.seed).slice(0, 10)) {
     process.stdout.write(
-      `seed ${failure.seed} (${failure.description}):\n${failure.violations.map((v) => `  - ${v}`).join('\n')}\n  replay: npm run simulate -- --adapter ${args.adapter} --trace ${failure.seed}\n`,
+      `seed ${failure.seed} (${failure.description}):\n${failure.violations.map((v) => `  - ${v}`).join('\n')}\n  replay: npm run simulate -- --adapter ${args.adapter}${args.mix === 'extended' ? ' --extended' : ''} --trace ${failure.seed}\n`,
     );
   }
   process.stderr.write(
-    `(${args.adapter} core, ${args.workers} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+    `(${args.adapter} core, ${args.mix} mix, ${args.workers} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
   );
   process.stdout.write(
     `simulate: ${total.schedules} schedules, ${total.steps} steps, ${total.violations} violations\n`,

@@ -48,4 +48,10 @@ describe('deterministic simulation of the refresh core', () => {
     expect(out).toMatch(/simulate: 300 schedules, \d+ steps, 0 violations/);
     expect(status).toBe(0);
   });
+
+  it('300 random schedules of the extended mix (policies, session binding, complete) hold every invariant', () => {
+    const { status, out } = simulate(['--seeds', '300', '--workers', '1', '--extended']);
+    expect(out).toMatch(/simulate: 300 schedules, \d+ steps, 0 violations/);
+    expect(status).toBe(0);
+  });
 });

@@ -3,6 +3,11 @@
  * fetch storms, forced refreshes, revokes, reconnects, sweeps, crashes, secret rotations and consent
  * withdrawals, run on virtual time with the invariants checked after every step. A seed fixes everything, so a
  * failing seed replays exactly, with its trace.
+ *
+ * Two mixes: `classic` (the seeds listed as regressions keep meaning the schedules that found them) and `extended`,
+ * which also varies the proactive-refresh policy and turns session binding on for some deployments, so that the
+ * parked grant, `complete` (late, abandoned, retried) and the use mark meet revokes, sweeps and crashes. The
+ * extended choices come from a generator of their own: a seed's classic plan is the same in both mixes.
  */
 import { Invariants } from './invariants';
 import { RandomFaults, type CallInfo, type Fault, type FaultPolicy } from './network';
@@ -42,6 +47,31 @@ interface Plan {
   readonly operations: number;
 }
 
+export type ScheduleMix = 'classic' | 'extended';
+
+/** What the extended mix adds to a plan. */
+interface Extension {
+  readonly env: Record<string, string>;
+  readonly sessionBinding: boolean;
+  /** Chance that a user completes a parked flow (else the tab is closed and the handle expires). */
+  readonly completeChance: number;
+  /** Chance that a completion is sent twice at once (a retried Invoke). */
+  readonly doubleCompleteChance: number;
+}
+
+function extend(rng: Rng): Extension {
+  const sessionBinding = rng.chance(0.4);
+  return {
+    env: {
+      TOKEN_VAULT_PROACTIVE_REFRESH: rng.pick(['used', 'used', 'all', 'none']),
+      ...(sessionBinding ? { SIM_SESSION_BINDING: '1' } : {}),
+    },
+    sessionBinding,
+    completeChance: rng.pick([1, 0.85, 0.5]),
+    doubleCompleteChance: rng.pick([0, 0.1, 0.3]),
+  };
+}
+
 function plan(rng: Rng): Plan {
   const variant = rng.pick<RotationVariant>(['strict', 'strict', 'strict', 'grace', 'none', 'no_refresh_token']);
   const level = rng.pick(['quiet', 'mild', 'mild', 'heavy'] as const);
@@ -71,10 +101,11 @@ function plan(rng: Rng): Plan {
 export async function runSchedule(
   seed: number,
   adapter: CoreAdapter,
-  options: { trace?: boolean } = {},
+  options: { trace?: boolean; mix?: ScheduleMix } = {},
 ): Promise<ScheduleResult> {
   // The plan has its own generator, so that the deployment is fixed by the seed before the world exists.
   const p = plan(new Rng(seed ^ 0x5eed5eed));
+  const x = options.mix === 'extended' ? extend(new Rng(seed ^ 0x0e7e0e7e)) : undefined;
   let switchable: Switchable | undefined;
   const world = new World(
     {
@@ -92,10 +123,10 @@ export async function runSchedule(
       sharedContainerChance: 0.3,
       trace: options.trace ?? false,
     },
-    { ...adapter, env: { ...adapter.env, ...p.env } },
+    { ...adapter, env: { ...adapter.env, ...p.env, ...x?.env } },
   );
   const rng = world.scheduler.rng;
-  const description = `${p.variant} provider (revokes ${p.revocationScope}${p.refreshTokenOnFirstConsentOnly ? ', refresh token on first consent only' : ''}), lease ${p.env.TOKEN_VAULT_REFRESH_LEASE_SECONDS} s, ${p.accessTokenTtlSeconds} s tokens${p.refreshTokenTtlSeconds ? `, ${p.refreshTokenTtlSeconds} s refresh tokens` : ''}, ${p.users.length} user(s), ${p.operations} operations over ${p.horizonSeconds} s, faults ${JSON.stringify(p.rates)}`;
+  const description = `${p.variant} provider (revokes ${p.revocationScope}${p.refreshTokenOnFirstConsentOnly ? ', refresh token on first consent only' : ''}), lease ${p.env.TOKEN_VAULT_REFRESH_LEASE_SECONDS} s, ${p.accessTokenTtlSeconds} s tokens${p.refreshTokenTtlSeconds ? `, ${p.refreshTokenTtlSeconds} s refresh tokens` : ''}, ${p.users.length} user(s), ${p.operations} operations over ${p.horizonSeconds} s, faults ${JSON.stringify(p.rates)}${x ? `; extended: ${JSON.stringify({ ...x.env, completeChance: x.completeChance, doubleCompleteChance: x.doubleCompleteChance })}` : ''}`;
   world.log(`schedule ${seed}: ${description}`);
   const invariants = new Invariants(world);
   const lastToken = new Map<string, string>();
@@ -116,7 +147,17 @@ export async function runSchedule(
     const code = world.provider.authorize(userId, url.searchParams.get('code_challenge') ?? '');
     world.flows.set(code, { userId, startedAt: started, state });
     await world.scheduler.sleep(callbackDelayMs);
-    await world.invoke('callback', 'callback', { code, state });
+    const callback = await world.invoke('callback', 'callback', { code, state });
+    const handle = (callback.answer as { flowHandle?: unknown } | undefined)?.flowHandle;
+    if (!x || typeof handle !== 'string') return;
+    world.flowHandles.set(handle, code);
+    // The application's page completes the link for the signed-in user, soon or late, or never.
+    if (!rng.chance(x.completeChance)) return;
+    await world.scheduler.sleep(rng.int(10, 20_000));
+    const times = rng.chance(x.doubleCompleteChance) ? 2 : 1;
+    await Promise.all(
+      Array.from({ length: times }, () => world.invoke('complete', 'complete', { flowHandle: handle, userId })),
+    );
   };
 
   const operations: Array<() => void> = [

@@ -159,6 +159,8 @@ export class World {
   readonly crashes: Array<{ container: string; at: number }> = [];
   /** Authorization flows: code -> who started it and when. */
   readonly flows = new Map<string, { userId: string; startedAt: number; state: string }>();
+  /** Session-bound flows parked by the callback: handle -> the flow's authorization code (a key of `flows`). */
+  readonly flowHandles = new Map<string, string>();
   private readonly containers: Container[] = [];
   /** Resolvers of invocations in flight, settled by a crash when the code under test never answers. */
   private readonly waiting = new Map<number, () => void>();
