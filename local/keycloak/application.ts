@@ -3,7 +3,7 @@
  * counterpart of `devProviderApplication` (local/dev-application.ts) for the development provider.
  */
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
-import type { RealmEndpoints } from './admin';
+import type { RealmEndpoints } from './realm';
 
 export interface KeycloakClientSettings {
   readonly applicationId: string;
