@@ -20,6 +20,28 @@ async function readJson(ctx) {
   }
 }
 
+/**
+ * Reads a control request's JSON body and checks it with `validate` (a message, or undefined when it is fine);
+ * answers 400 itself and returns undefined when either fails.
+ */
+async function readChecked(ctx, validate) {
+  const body = await readJson(ctx);
+  if (body === undefined) return undefined;
+  const problem = validate(body);
+  if (problem) {
+    ctx.status = 400;
+    ctx.body = { error: problem };
+    return undefined;
+  }
+  return body;
+}
+
+function validateRevokeGrants(body) {
+  const accountId = body?.accountId;
+  return typeof accountId !== 'string' || !accountId ? 'accountId must be a string' : undefined;
+}
+
+/** Serves one request under /__control/. */
 export async function control(ctx) {
   const remote = ctx.req.socket.remoteAddress;
   if (remote !== '127.0.0.1' && remote !== '::1' && remote !== '::ffff:127.0.0.1') ctx.throw(403);
@@ -34,14 +56,8 @@ export async function control(ctx) {
       ctx.body = { ok: true };
       return;
     case 'POST /__control/faults': {
-      const f = await readJson(ctx);
+      const f = await readChecked(ctx, validateFault);
       if (f === undefined) return;
-      const problem = validateFault(f);
-      if (problem) {
-        ctx.status = 400;
-        ctx.body = { error: problem };
-        return;
-      }
       addFault(f);
       ctx.body = { ok: true };
       return;
@@ -50,14 +66,8 @@ export async function control(ctx) {
       ctx.body = quirks;
       return;
     case 'POST /__control/quirks': {
-      const q = await readJson(ctx);
+      const q = await readChecked(ctx, validateQuirks);
       if (q === undefined) return;
-      const problem = validateQuirks(q);
-      if (problem) {
-        ctx.status = 400;
-        ctx.body = { error: problem };
-        return;
-      }
       setQuirks(q);
       clearGrace();
       ctx.body = { ok: true };
@@ -68,15 +78,9 @@ export async function control(ctx) {
       ctx.body = { ok: true };
       return;
     case 'POST /__control/revoke-grants': {
-      const body = await readJson(ctx);
+      const body = await readChecked(ctx, validateRevokeGrants);
       if (body === undefined) return;
-      const accountId = body?.accountId;
-      if (typeof accountId !== 'string' || !accountId) {
-        ctx.status = 400;
-        ctx.body = { error: 'accountId must be a string' };
-        return;
-      }
-      const ids = grantIdsOf(accountId);
+      const ids = grantIdsOf(body.accountId);
       clearGrace();
       for (const grantId of ids) {
         await Promise.all([
