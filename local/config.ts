@@ -6,7 +6,6 @@
  * does at synthesis, so the functions get the same flat configuration in both places.
  */
 import {
-  applicationsSchema,
   DEFAULT_APPLICATION_ID,
   REVOCATION_BODIES,
   TOKEN_AUTH_METHODS,
@@ -14,64 +13,20 @@ import {
   type RevocationBody,
   type TokenAuthMethod,
 } from '@token-vault/cdk/src/definitions/applications';
-import { PROFILE_IDS, ProfileError, resolveProfile } from '@token-vault/cdk/src/definitions/profiles';
+import { PROFILE_IDS } from '@token-vault/cdk/src/definitions/profiles';
 import { HTTP_ROUTES } from '@token-vault/cdk/src/definitions/functions';
+import { checkUrls, definedOnly, oneOf, pairs, resolved, splitList, validated } from './config/validate';
+import {
+  LocalConfigError,
+  OAUTH_ENV,
+  PROVIDER_VARIABLES,
+  REQUIRED_FOR_EXTERNAL,
+  REQUIRED_WITH_PROFILE,
+  type OAuthEnvName,
+} from './config/variables';
 
-/** The environment variables read here. */
-export const OAUTH_ENV = {
-  AUTHORIZE_URL: 'OAUTH_AUTHORIZE_URL',
-  TOKEN_URL: 'OAUTH_TOKEN_URL',
-  REVOCATION_URL: 'OAUTH_REVOCATION_URL',
-  ISSUER: 'OAUTH_ISSUER',
-  CLIENT_ID: 'OAUTH_CLIENT_ID',
-  CLIENT_SECRET: 'OAUTH_CLIENT_SECRET',
-  /** Space-separated. */
-  SCOPES: 'OAUTH_SCOPES',
-  /** `client_secret_post` (default) or `client_secret_basic`. */
-  TOKEN_AUTH: 'OAUTH_TOKEN_AUTH',
-  /** `json` (default for an external provider) or `form`. */
-  REVOCATION_BODY: 'OAUTH_REVOCATION_BODY',
-  /** Comma-separated `returnTo` allow-list. */
-  RETURN_TO: 'OAUTH_RETURN_TO',
-  /** Default `http://127.0.0.1:$PORT/oauth/callback`; sent to the provider exactly as given. */
-  REDIRECT_URI: 'OAUTH_REDIRECT_URI',
-  /** A provider profile id (`google`, `keycloak`, ...); its endpoints make the three URL variables optional. */
-  PROFILE: 'OAUTH_PROFILE',
-  /** The profile's template parameters, comma-separated `name=value` pairs (`baseUrl=https://sso.example.com,realm=acme`). */
-  PROFILE_PARAMETERS: 'OAUTH_PROFILE_PARAMETERS',
-  /** Extra authorization request parameters, comma-separated `name=value` pairs (`prompt=consent,audience=api`). */
-  AUTHORIZATION_PARAMETERS: 'OAUTH_AUTHORIZATION_PARAMETERS',
-  /** RFC 8707 resource indicators, comma-separated. */
-  RESOURCE: 'OAUTH_RESOURCE',
-} as const;
-
-type OAuthEnvName = (typeof OAUTH_ENV)[keyof typeof OAUTH_ENV];
-
-/**
- * Variables that name a provider. Any of them set means "use that provider", and then every one in
- * {@link REQUIRED_FOR_EXTERNAL} must be set too.
- */
-const PROVIDER_VARIABLES: readonly OAuthEnvName[] = [
-  OAUTH_ENV.AUTHORIZE_URL,
-  OAUTH_ENV.TOKEN_URL,
-  OAUTH_ENV.REVOCATION_URL,
-  OAUTH_ENV.ISSUER,
-  OAUTH_ENV.CLIENT_ID,
-  OAUTH_ENV.CLIENT_SECRET,
-  OAUTH_ENV.PROFILE,
-  OAUTH_ENV.PROFILE_PARAMETERS,
-];
-
-const REQUIRED_FOR_EXTERNAL: readonly OAuthEnvName[] = [
-  OAUTH_ENV.AUTHORIZE_URL,
-  OAUTH_ENV.TOKEN_URL,
-  OAUTH_ENV.REVOCATION_URL,
-  OAUTH_ENV.CLIENT_ID,
-  OAUTH_ENV.CLIENT_SECRET,
-];
-
-/** With a profile, the endpoints come from it. */
-const REQUIRED_WITH_PROFILE: readonly OAuthEnvName[] = [OAUTH_ENV.CLIENT_ID, OAUTH_ENV.CLIENT_SECRET];
+export { describeIssues, validated } from './config/validate';
+export { LocalConfigError, OAUTH_ENV } from './config/variables';
 
 /** Client id of the `default` application at the built-in development provider. */
 export const DEV_CLIENT_ID = 'token-vault-local';
@@ -79,11 +34,6 @@ export const DEV_CLIENT_ID = 'token-vault-local';
 export const DEV_SCOPES: readonly string[] = ['read', 'write'];
 /** Path of the local "connected" page, the default `returnTo` target. */
 export const CONNECTED_PATH = '/connected';
-
-/** Thrown for an unusable `OAUTH_*` configuration; the message names the variable and never quotes a secret. */
-export class LocalConfigError extends Error {
-  override readonly name = 'LocalConfigError';
-}
 
 /** The `default` application without its secret id, plus the client secret that goes into Secrets Manager. */
 export interface LocalApplication {
@@ -228,109 +178,4 @@ export function readProviderChoice(env: NodeJS.ProcessEnv, port: number): Provid
   });
   // `get` is non-undefined here: checked by `missing` above.
   return { kind: 'external', application: { config, clientSecret: get(OAUTH_ENV.CLIENT_SECRET) ?? '' } };
-}
-
-/** Resolves a profile; its errors name the variable that feeds the field. */
-function resolved(selection: Parameters<typeof resolveProfile>[0]): ReturnType<typeof resolveProfile> {
-  try {
-    return resolveProfile(selection);
-  } catch (error) {
-    if (!(error instanceof ProfileError)) throw error;
-    const [field = '', name] = error.field.split('.');
-    const variable =
-      field === 'profileParameters' ? `${OAUTH_ENV.PROFILE_PARAMETERS} (${name})` : (FIELD_VARIABLE[field] ?? field);
-    throw new LocalConfigError(`invalid provider configuration: ${variable}: ${error.reason}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------- helpers
-
-/** Which variable feeds each field (for error messages). */
-const FIELD_VARIABLE: Readonly<Record<string, string>> = {
-  authorizeUrl: OAUTH_ENV.AUTHORIZE_URL,
-  tokenUrl: OAUTH_ENV.TOKEN_URL,
-  revocationUrl: OAUTH_ENV.REVOCATION_URL,
-  issuer: OAUTH_ENV.ISSUER,
-  clientId: OAUTH_ENV.CLIENT_ID,
-  scopes: OAUTH_ENV.SCOPES,
-  tokenEndpointAuth: OAUTH_ENV.TOKEN_AUTH,
-  revocationBody: OAUTH_ENV.REVOCATION_BODY,
-  redirectUri: `${OAUTH_ENV.REDIRECT_URI} (or PORT)`,
-  returnTo: OAUTH_ENV.RETURN_TO,
-  profile: OAUTH_ENV.PROFILE,
-  authorizationParameters: OAUTH_ENV.AUTHORIZATION_PARAMETERS,
-  resource: OAUTH_ENV.RESOURCE,
-};
-
-/** Validates one application (with a placeholder secret id; the real ARN exists only after provisioning). */
-export function validated(input: Record<string, unknown>): Omit<ApplicationConfig, 'clientSecretId'> {
-  const parsed = applicationsSchema.safeParse([{ ...input, clientSecretId: 'pending' }]);
-  if (!parsed.success) throw new LocalConfigError(describeIssues(parsed.error.issues));
-  const [app] = parsed.data;
-  if (!app) throw new LocalConfigError('no application');
-  const { clientSecretId: _placeholder, ...config } = app;
-  return config;
-}
-
-interface Issue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-}
-
-/** One line per problem, naming the variable (values are not quoted: they may be long or sensitive). */
-export function describeIssues(issues: readonly Issue[]): string {
-  const lines = issues.map((issue) => {
-    // path is [index in the array, field, ...entry index]
-    const field = typeof issue.path[1] === 'string' ? issue.path[1] : undefined;
-    const variable = (field && FIELD_VARIABLE[field]) ?? field ?? 'configuration';
-    const entry = typeof issue.path[2] === 'number' ? ` (entry ${issue.path[2] + 1})` : '';
-    return `${variable}${entry}: ${issue.message}`;
-  });
-  return `invalid provider configuration: ${lines.join('; ')}`;
-}
-
-/**
- * Every URL must parse and be http(s). Checked before the schema so that the message names the variable (and
- * because the schema's http(s) refinement assumes a parsable URL).
- */
-function checkUrls(entries: ReadonlyArray<readonly [string, string | undefined]>): void {
-  const bad = entries
-    .filter(([, value]) => value !== undefined && !isHttpUrl(value))
-    .map(([name]) => `${name}: must be an http(s) URL`);
-  if (bad.length > 0) throw new LocalConfigError(`invalid provider configuration: ${bad.join('; ')}`);
-}
-
-function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  return /^https?:$/.test(new URL(value).protocol);
-}
-
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new LocalConfigError(`${name} must be one of ${allowed.join(', ')}`);
-}
-
-/** `name=value` pairs, comma-separated; undefined when the variable is unset. */
-function pairs(name: string, value: string | undefined): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const pair of splitList(value, ',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new LocalConfigError(`${name} must be comma-separated name=value pairs`);
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  return out;
-}
-
-/** The object without its undefined properties (so they don't replace a profile's values). */
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function splitList(value: string, separator: string | RegExp): string[] {
-  return value
-    .split(separator)
-    .map((part) => part.trim())
-    .filter(Boolean);
 }

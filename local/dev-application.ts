@@ -28,6 +28,7 @@ import {
   type LocalApplication,
 } from './config';
 import type { DevProviderClient } from './dev-provider-process';
+import { registeredApplication, type RegisteredClient } from './registered-application';
 
 /** A fresh random client secret for the development provider's client (256 bits). */
 export function newDevClientSecret(): string {
@@ -45,13 +46,7 @@ export function developmentClient(settings: CommonSettings, clientSecret: string
 }
 
 /** The client of an application registered at the development provider (see {@link devProviderApplication}). */
-export interface DevProviderApplicationClient {
-  readonly clientId: string;
-  readonly clientSecretId: string;
-  readonly redirectUri: string;
-  readonly returnTo: readonly string[];
-  readonly scopes?: readonly string[];
-  readonly tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
+export interface DevProviderApplicationClient extends RegisteredClient {
   /**
    * Provider fields as a profile would set them (quirks, authorization parameters, error-code map), for tests that
    * make the development provider behave like a real one.
@@ -68,21 +63,7 @@ export function devProviderApplication(
   provider: DevProviderEndpoints,
   client: DevProviderApplicationClient,
 ): ApplicationConfigInput {
-  return {
-    applicationId: DEFAULT_APPLICATION_ID,
-    authorizeUrl: provider.authorizeUrl,
-    tokenUrl: provider.tokenUrl,
-    revocationUrl: provider.revocationUrl,
-    issuer: provider.issuer,
-    clientId: client.clientId,
-    clientSecretId: client.clientSecretId,
-    scopes: [...(client.scopes ?? DEV_SCOPES)],
-    tokenEndpointAuth: client.tokenEndpointAuth ?? 'client_secret_post',
-    revocationBody: 'form',
-    redirectUri: client.redirectUri,
-    returnTo: [...client.returnTo],
-    ...client.behaviour,
-  };
+  return { ...registeredApplication(DEFAULT_APPLICATION_ID, provider, client, DEV_SCOPES), ...client.behaviour };
 }
 
 /** Stand-ins for profile parameters: every templated endpoint is replaced by the development provider's. */

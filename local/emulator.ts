@@ -2,11 +2,11 @@
  * The AWS emulator (moto server) on loopback, for the local stack, the tests and the bench: started once,
  * or reused when `AWS_ENDPOINT_URL` already points at one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { exitOf, freePorts, killOnExit, LOOPBACK, tailFile, terminate, waitUntilAnswers } from './child-process';
 
 /** A running emulator. */
 export interface Emulator {
@@ -38,7 +38,7 @@ const MOTO_SERVER = join(REPO_ROOT, '.venv', 'bin', 'moto_server');
 const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 /** moto_server serialised to one request at a time: moto's conditional writes are not atomic otherwise (see the file). */
 const MOTO_ENTRY = join(REPO_ROOT, 'local', 'moto_server.py');
-const HOST = '127.0.0.1';
+const HOST = LOOPBACK;
 
 /**
  * Starts moto server on 127.0.0.1 (or reuses `AWS_ENDPOINT_URL` when set) and resolves once it answers.
@@ -53,7 +53,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     );
   }
 
-  const port = opts.port ?? (await freePort());
+  const port = opts.port ?? (await freePorts(1))[0]!;
   const endpoint = `http://${HOST}:${port}`;
   const logFile = join(tmpdir(), `token-vault-moto-${process.pid}-${port}.log`);
   const logFd = openSync(logFile, 'a');
@@ -67,17 +67,24 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   closeSync(logFd);
   // Do not keep the parent's event loop alive for the server's sake; the exit hook below still kills it.
   child.unref();
-
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const exited = exitOf(child);
+  const unhook = killOnExit(() => child.kill('SIGKILL'));
+  // SIGTERM, then SIGKILL if the server lingers (werkzeug normally exits at once).
+  const stopChild = (): Promise<void> => terminate(child, exited, 5_000);
 
   try {
-    await waitUntilReady(endpoint, child, logFile, opts.readyTimeoutMs ?? 30_000);
+    await waitUntilAnswers({
+      url: `${endpoint}/moto-api/`,
+      child,
+      timeoutMs: opts.readyTimeoutMs ?? 30_000,
+      intervalMs: 100,
+      name: 'moto server',
+      baseUrl: endpoint,
+      diagnostics: () => `:\n${tailFile(logFile, 20)}`,
+    });
   } catch (err) {
-    process.removeListener('exit', killOnExit);
-    await stopChild(child);
+    unhook();
+    await stopChild();
     throw err;
   }
 
@@ -86,8 +93,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     owned: true,
     logFile,
     stop: async () => {
-      process.removeListener('exit', killOnExit);
-      await stopChild(child);
+      unhook();
+      await stopChild();
       // Startup failures quote the log in the error; after a clean run it is only clutter in the temp dir.
       rmSync(logFile, { force: true });
     },
@@ -107,63 +114,8 @@ export function reuseEmulator(endpoint: string): Emulator {
   };
 }
 
-/** Asks the OS for an unused loopback port (there is a small race until moto binds it; fine for dev and tests). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolvePort(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
-}
-
-async function waitUntilReady(
-  endpoint: string,
-  child: ChildProcess,
-  logFile: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`moto server exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(logFile)}`);
-    }
-    try {
-      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`moto server at ${endpoint} did not answer within ${timeoutMs} ms:\n${tail(logFile)}`);
-}
-
-/** SIGTERM, then SIGKILL if the server lingers (werkzeug normally exits at once). */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function resetAt(endpoint: string): Promise<void> {
   const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }

@@ -9,6 +9,7 @@
  * fields; the details carry no token material (their schemas allow none).
  */
 import type { ServerResponse } from 'node:http';
+import { sendNoStore } from '../http/respond';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export const EVENTS_PATH = '/events';
@@ -97,11 +98,5 @@ export async function serveEvents(feed: EventFeed, params: URLSearchParams, res:
       error: `the event tap could not be read (${error instanceof Error ? error.name : 'Error'})`,
     });
   }
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(body);
+  sendNoStore(res, status, 'application/json', body);
 }

@@ -7,13 +7,13 @@
  * - `GET /revocations`: the revocation records, paged (./revocations),
  * - `GET /events`: the lifecycle events put on the emulator's bus (./events).
  */
-import type { ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import type { LoadedFunction } from '../lambda-api';
 import { awsClientConfig } from '../aws-clients';
+import { sendNoStore } from '../http/respond';
 import type { LocalRequest, LocalRoute } from '../http/router';
 import { dashboardData, MAX_WINDOW_SECONDS } from './data';
 import { installEmfTap, type WritableLike } from './emf-tap';
@@ -72,7 +72,7 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
         const refreshSeconds = boundedNumber(request, 'refresh', 1, 300) ?? DEFAULT_REFRESH_SECONDS;
         const windowSeconds = boundedNumber(request, 'window', 60, MAX_WINDOW_SECONDS);
         const page = dashboardPage(data, { refreshSeconds, ...(windowSeconds !== undefined ? { windowSeconds } : {}) });
-        send(res, 200, 'text/html; charset=utf-8', page.html, { 'content-security-policy': page.csp });
+        sendNoStore(res, 200, 'text/html; charset=utf-8', page.html, { 'content-security-policy': page.csp });
         return Promise.resolve();
       },
     },
@@ -82,7 +82,7 @@ export function attachDashboard(options: AttachDashboardOptions): Dashboard {
       handle: (request, res) => {
         const windowSeconds = boundedNumber(request, 'window', 60, MAX_WINDOW_SECONDS);
         const data = dashboardData({ store, applications, ...(windowSeconds !== undefined ? { windowSeconds } : {}) });
-        send(res, 200, 'application/json', JSON.stringify(data));
+        sendNoStore(res, 200, 'application/json', JSON.stringify(data));
         return Promise.resolve();
       },
     },
@@ -114,21 +114,4 @@ function boundedNumber(request: LocalRequest, name: string, min: number, max: nu
   const raw = request.url.searchParams.get(name);
   if (raw === null || !/^\d{1,6}$/.test(raw)) return undefined;
   return Math.min(max, Math.max(min, Number(raw)));
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, {
-    ...headers,
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(body);
 }

@@ -23,6 +23,14 @@ export const SCRIPT = String.raw`
     if (text !== undefined) node.textContent = text;
     return node;
   }
+  /** A table's only row when it has nothing to show: one cell across all columns. */
+  function emptyRow(text, columns) {
+    var row = html('tr');
+    var cell = html('td', 'empty', text);
+    cell.colSpan = columns;
+    row.appendChild(cell);
+    return row;
+  }
   function pad(n) { return n < 10 ? '0' + n : String(n); }
   function clock(ms, seconds) {
     var d = new Date(ms);
@@ -166,13 +174,7 @@ export const SCRIPT = String.raw`
       var tbody = document.querySelector('[data-table="revocations"] tbody');
       tbody.textContent = '';
       var shown = records.slice().reverse().slice(0, 15);
-      if (shown.length === 0) {
-        var empty = html('tr');
-        var cell = html('td', 'empty', 'No revocations yet.');
-        cell.colSpan = 5;
-        empty.appendChild(cell);
-        tbody.appendChild(empty);
-      }
+      if (shown.length === 0) tbody.appendChild(emptyRow('No revocations yet.', 5));
       shown.forEach(function (r) {
         var tr = html('tr');
         [new Date(r.revokedAt).toLocaleString(), r.userId, r.applicationId, r.reason, r.providerConfirmed ? 'yes' : 'no (retrying)'].forEach(function (v) {
@@ -192,13 +194,7 @@ export const SCRIPT = String.raw`
       var tbody = document.querySelector('[data-table="events"] tbody');
       tbody.textContent = '';
       var shown = body.events.slice().reverse();
-      if (shown.length === 0) {
-        var empty = html('tr');
-        var cell = html('td', 'empty', 'No events yet.');
-        cell.colSpan = 5;
-        empty.appendChild(cell);
-        tbody.appendChild(empty);
-      }
+      if (shown.length === 0) tbody.appendChild(emptyRow('No events yet.', 5));
       shown.forEach(function (e) {
         var d = e.detail;
         var reason = d.reason || d.failureClass || (e.detailType === 'Connection Connected' ? d.via : '') || d.providerRevocation || '';

@@ -4,6 +4,7 @@
  * default 25). The records never carry token material (ConnectionStore.listRevocations).
  */
 import type { ServerResponse } from 'node:http';
+import { sendNoStore } from '../http/respond';
 import type { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
@@ -126,12 +127,5 @@ function isValidationError(error: unknown): boolean {
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(body);
+  sendNoStore(res, status, 'application/json', JSON.stringify(value));
 }

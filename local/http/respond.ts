@@ -13,6 +13,27 @@ export function sendJson(
   res.end(body);
 }
 
+/**
+ * Sends a body that must not be cached or sniffed as another type: the dashboard's page and data, which change
+ * on every read.
+ */
+export function sendNoStore(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+
 /** Sends an HTML page that may load nothing and run no script. */
 export function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, {

@@ -3,15 +3,11 @@
  * counterpart of `devProviderApplication` (local/dev-application.ts) for the development provider.
  */
 import type { ApplicationConfigInput } from '@token-vault/cdk/src/definitions/applications';
-import type { RealmEndpoints } from './admin';
+import { registeredApplication, type RegisteredClient } from '../registered-application';
+import type { RealmEndpoints } from './realm';
 
-export interface KeycloakClientSettings {
+export interface KeycloakClientSettings extends RegisteredClient {
   readonly applicationId: string;
-  readonly clientId: string;
-  /** Secrets Manager id of the secret holding the client secret. */
-  readonly clientSecretId: string;
-  readonly redirectUri: string;
-  readonly returnTo: readonly string[];
   /**
    * Default `openid offline_access`: an offline token outlives the SSO session, which a vault that refreshes
    * for weeks needs. Keycloak then answers `"refresh_expires_in": 0` ("no fixed expiry").
@@ -26,18 +22,5 @@ export interface KeycloakClientSettings {
  * in authorization responses, RFC 9207) and RFC 7009 form revocation.
  */
 export function keycloakApplication(endpoints: RealmEndpoints, client: KeycloakClientSettings): ApplicationConfigInput {
-  return {
-    applicationId: client.applicationId,
-    authorizeUrl: endpoints.authorizeUrl,
-    tokenUrl: endpoints.tokenUrl,
-    revocationUrl: endpoints.revocationUrl,
-    issuer: endpoints.issuer,
-    clientId: client.clientId,
-    clientSecretId: client.clientSecretId,
-    scopes: [...(client.scopes ?? ['openid', 'offline_access'])],
-    tokenEndpointAuth: client.tokenEndpointAuth ?? 'client_secret_post',
-    revocationBody: 'form',
-    redirectUri: client.redirectUri,
-    returnTo: [...client.returnTo],
-  };
+  return registeredApplication(client.applicationId, endpoints, client, ['openid', 'offline_access']);
 }

@@ -5,19 +5,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-/** What scripts/setup-keycloak.sh installed (its stdout). */
-export interface KeycloakInstall {
-  readonly version: string;
-  /** The unpacked distribution (`bin/kc.sh`, `lib/`, ...). */
-  readonly home: string;
-  /** The Java binary the script found (17 or newer). */
-  readonly java: string;
-}
+import { join } from 'node:path';
+import {
+  exitOf,
+  freePorts,
+  killOnExit,
+  LOOPBACK,
+  sleep,
+  tailFile,
+  terminate,
+  waitUntilAnswers,
+} from '../child-process';
+import { installKeycloak, type KeycloakInstall } from './install';
 
 export interface StartKeycloakOptions {
   /** Default: {@link installKeycloak} (quick when installed, a download and a build of about a minute otherwise). */
@@ -52,9 +53,7 @@ export interface Keycloak {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
-const SETUP_SCRIPT = join(REPO_ROOT, 'scripts', 'setup-keycloak.sh');
-const HOST = '127.0.0.1';
+const HOST = LOOPBACK;
 /** Must equal BUILD_OPTIONS in scripts/setup-keycloak.sh: other build-time options make every start rebuild. */
 const BUILD_OPTIONS = ['--db=dev-mem'];
 /**
@@ -67,44 +66,6 @@ const JAVA_OPTS_APPEND = '-XX:TieredStopAtLevel=1';
  * a debug port), dropped from the inherited environment so a developer's shell cannot change the test server.
  */
 const DROPPED_ENV = /^(KC_|KEYCLOAK_|QUARKUS_|JAVA_OPTS|JAVA_ADD_OPENS$|DEBUG$|DEBUG_PORT$|DEBUG_SUSPEND$|JAVA$)/;
-
-/**
- * Runs scripts/setup-keycloak.sh and returns what it installed. Its progress (stderr) is forwarded; a failure
- * (no Java, download or checksum failure) is an error quoting the script's last lines.
- */
-export function installKeycloak(): Promise<KeycloakInstall> {
-  return new Promise((resolveInstall, reject) => {
-    const child = spawn('bash', [SETUP_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-      process.stderr.write(chunk);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`scripts/setup-keycloak.sh failed (exit ${code}): ${lastLines(stderr, 5)}`));
-        return;
-      }
-      try {
-        const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Partial<KeycloakInstall>;
-        if (typeof parsed.home !== 'string' || typeof parsed.java !== 'string' || typeof parsed.version !== 'string')
-          throw new Error('missing fields');
-        resolveInstall({ version: parsed.version, home: parsed.home, java: parsed.java });
-      } catch (err) {
-        reject(
-          new Error(
-            `scripts/setup-keycloak.sh printed no install description (${(err as Error).message}): ${stdout.slice(0, 200)}`,
-          ),
-        );
-      }
-    });
-  });
-}
 
 /**
  * Starts `kc.sh start-dev` and resolves once the master realm answers. The server is stopped with the returned
@@ -151,20 +112,19 @@ export async function startKeycloak(options: StartKeycloakOptions = {}): Promise
   });
   closeSync(logFd);
   child.unref();
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = exitOf(child);
   const pgid = child.pid;
   if (pgid === undefined) {
     await new Promise<void>((r) => child.once('error', () => r()));
     throw new Error(`could not start ${join(install.home, 'bin', 'kc.sh')}`);
   }
   const watchdog = startWatchdog(pgid);
-  const killOnExit = (): void => signalGroup(pgid, 'SIGKILL');
-  process.once('exit', killOnExit);
+  const unhook = killOnExit(() => signalGroup(pgid, 'SIGKILL'));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      process.removeListener('exit', killOnExit);
+      unhook();
       await stopGroup(child, pgid, exited);
       watchdog.kill('SIGKILL');
     })();
@@ -172,7 +132,15 @@ export async function startKeycloak(options: StartKeycloakOptions = {}): Promise
   };
 
   try {
-    await waitUntilReady(baseUrl, child, logFile, options.readyTimeoutMs ?? 180_000);
+    await waitUntilAnswers({
+      url: `${baseUrl}/realms/master`,
+      child,
+      timeoutMs: options.readyTimeoutMs ?? 180_000,
+      intervalMs: 250,
+      name: 'Keycloak',
+      baseUrl,
+      diagnostics: () => `; log ${logFile}:\n${tailFile(logFile, 30)}`,
+    });
   } catch (err) {
     await stop();
     throw err;
@@ -232,12 +200,7 @@ function groupAlive(pgid: number): boolean {
 
 /** kc.sh forwards SIGTERM to java and waits for it; Keycloak stops in 1-3 s. */
 async function stopGroup(child: ChildProcess, pgid: number, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    signalGroup(pgid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await terminate(child, exited, 10_000, (signal) => signalGroup(pgid, signal));
   // kc.sh gone but java still there (kc.sh killed on its own): the group must not outlive the handle.
   if (groupAlive(pgid)) {
     signalGroup(pgid, 'SIGKILL');
@@ -245,60 +208,3 @@ async function stopGroup(child: ChildProcess, pgid: number, exited: Promise<void
     while (groupAlive(pgid) && Date.now() < deadline) await sleep(50);
   }
 }
-
-async function waitUntilReady(baseUrl: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `Keycloak exited (${child.exitCode ?? child.signalCode}) before answering; log ${logFile}:\n${tail(logFile)}`,
-      );
-    }
-    try {
-      const res = await fetch(`${baseUrl}/realms/master`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(250);
-  }
-  throw new Error(`Keycloak at ${baseUrl} did not answer within ${timeoutMs} ms; log ${logFile}:\n${tail(logFile)}`);
-}
-
-/** Free loopback ports, all held open together so that the OS hands out distinct ones. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolveServer, reject) => {
-          const server = createServer();
-          server.unref();
-          server.once('error', reject);
-          server.listen(0, HOST, () => resolveServer(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return typeof address === 'object' && address ? address.port : 0;
-  });
-  await Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
-  if (ports.some((p) => p === 0)) throw new Error('could not determine free ports');
-  return ports;
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return lastLines(readFileSync(file, 'utf8'), lines);
-  } catch {
-    return '(no log)';
-  }
-}
-
-function lastLines(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

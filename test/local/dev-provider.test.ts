@@ -282,6 +282,17 @@ describe('development OAuth provider', () => {
     expect((await refresh(dp, POST_CLIENT, other.refresh_token!)).status).toBe(200);
   });
 
+  it.each([
+    ['revoke-grants', '{}', 'accountId must be a string'],
+    ['revoke-grants', '{"accountId":', 'body must be JSON'],
+    ['faults', '{"endpoint":"authorize","mode":"status"}', 'endpoint must be token or revocation'],
+    ['faults', '{"endpoint":"token","mode":"status","count":0}', 'count must be a positive integer'],
+  ])('refuses a bad control request to %s %s with 400 and says why', async (route, body, message) => {
+    const res = await fetch(`${dp.issuer}/__control/${route}`, { method: 'POST', body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe(message);
+  });
+
   describe('injected faults', () => {
     let tokens: TokenResponse;
     beforeAll(async () => {
