@@ -3,24 +3,11 @@
  * configured application, an unknown one refused as invalid_request, and the provider settings taken over as they
  * are (absent optional fields stay absent).
  */
-import type { ApplicationConfig } from '@token-vault/cdk/src/definitions/applications';
 import { MESSAGES, VaultError } from '@token-vault/cdk/functions/core/errors';
 import { ApplicationRegistry, providerSettings } from '@token-vault/cdk/functions/core/vault/applications';
+import { testApplicationConfig } from '../../../support/applications';
 
-const config = (applicationId: string, extra: Partial<ApplicationConfig> = {}): ApplicationConfig => ({
-  applicationId,
-  authorizeUrl: 'https://provider.example.test/authorize',
-  tokenUrl: 'https://provider.example.test/token',
-  revocationUrl: 'https://provider.example.test/revoke',
-  clientId: `client-${applicationId}`,
-  clientSecretId: `secret-${applicationId}`,
-  scopes: ['read'],
-  tokenEndpointAuth: 'client_secret_post',
-  revocationBody: 'json',
-  redirectUri: 'https://vault.example.test/oauth/callback',
-  returnTo: [],
-  ...extra,
-});
+const config = testApplicationConfig;
 
 describe('ApplicationRegistry', () => {
   it('holds each configured application with a client of its own', () => {
