@@ -3,7 +3,6 @@
  * for an on-demand refresh; one nobody uses is not refreshed hourly but moved to the keep-alive track, and kept
  * alive before its refresh token dies. The `lastFetchedAt` mark costs one write per access token.
  */
-import { keepAliveAt, nextDueAt, wasUsed } from '@token-vault/cdk/functions/core/refresh/policy';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import {
   closeContainer,
@@ -19,35 +18,6 @@ import { startVault, type Vault } from '../support/vault';
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 const LEAD = 2 * DAY;
-
-describe('the rules', () => {
-  const t0 = Date.UTC(2026, 0, 1);
-  const tokens = { accessTokenIssuedAt: t0, accessTokenExpiresAt: t0 + HOUR, refreshTokenExpiresAt: t0 + 30 * DAY };
-
-  it('a token is used when it was fetched at or after its issue', () => {
-    expect(wasUsed(tokens, undefined)).toBe(false);
-    expect(wasUsed(tokens, t0 - 1)).toBe(false);
-    expect(wasUsed(tokens, t0)).toBe(true);
-  });
-
-  it("keep-alive: the lead before the earlier of the refresh token's expiry and the idle limit, never sooner than a day after the last refresh", () => {
-    expect(keepAliveAt(tokens, true, { leadMs: LEAD })).toBe(t0 + 28 * DAY);
-    expect(keepAliveAt(tokens, true, { leadMs: LEAD, idleLimitMs: 10 * DAY })).toBe(t0 + 8 * DAY);
-    // A refresh token that does not get a later expiry when refreshed: daily, not on every sweep.
-    expect(keepAliveAt({ ...tokens, refreshTokenExpiresAt: t0 + DAY / 2 }, true, { leadMs: LEAD })).toBe(t0 + DAY);
-    expect(keepAliveAt(tokens, false, { leadMs: LEAD })).toBeUndefined();
-  });
-
-  it('the next due time per policy: expiry track when kept ahead, else keep-alive', () => {
-    const expiry = t0 + HOUR - 5 * 60 * 1000;
-    const alive = t0 + 28 * DAY;
-    const next = (policy: 'used' | 'all' | 'none', used: boolean): number =>
-      nextDueAt(policy, tokens, true, used, 5 * 60 * 1000, { leadMs: LEAD });
-    expect([next('all', false), next('all', true)]).toEqual([expiry, expiry]);
-    expect([next('used', false), next('used', true)]).toEqual([alive, expiry]);
-    expect([next('none', false), next('none', true)]).toEqual([alive, alive]);
-  });
-});
 
 describe('through the functions (policy used)', () => {
   let vault: Vault;

@@ -16,7 +16,7 @@ import type {
   RetryMessage,
   RetryQueuePort,
 } from '@token-vault/cdk/functions/core/events/transport';
-import { metricsRecorder, testDeadline } from '../../support/refresh';
+import { metricsRecorder, testDeadline } from '../../../support/refresh';
 
 const subject = { userId: 'alice', applicationId: 'crm', connectionId: '0b6f3c1e-9a4d-4b6e-8f3a-2d1c5e7a9b0c' };
 const connected = (): ConnectionEvent =>

@@ -3,9 +3,9 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DataKeyCache } from '@token-vault/cdk/functions/core/crypto/data-key-cache';
 import { EnvelopeCipher } from '@token-vault/cdk/functions/core/crypto/envelope';
 import { EnvelopeError } from '@token-vault/cdk/functions/core/crypto/errors';
-import { freshResources, type FreshResources } from '../../support/aws';
-import { registerSensitive } from '../../support/leak-guard';
-import { testDeadline } from '../../support/refresh';
+import { freshResources, type FreshResources } from '../../../support/aws';
+import { registerSensitive } from '../../../support/leak-guard';
+import { testDeadline } from '../../../support/refresh';
 
 let aws: FreshResources;
 const alice = { userId: 'alice', applicationId: 'default' };

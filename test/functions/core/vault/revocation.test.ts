@@ -1,0 +1,222 @@
+/**
+ * The revocation service alone (packages/cdk/functions/core/vault/revocation.ts), called directly against the
+ * development provider and moto: the vault's own revocation commits first and whatever the provider does; the
+ * provider is told after, confirmed once, retried while it fails; a concurrent change is revoked as it is now.
+ */
+import { RecordingPublisher } from '@token-vault/cdk/functions/core/events/publisher';
+import type { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
+import { PendingRevocations } from '@token-vault/cdk/functions/core/store/pending-revocations';
+import type { Connection } from '@token-vault/cdk/functions/core/store/types';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import { VaultError } from '@token-vault/cdk/functions/core/errors';
+import { ApplicationRegistry } from '@token-vault/cdk/functions/core/vault/applications';
+import { RevocationService } from '@token-vault/cdk/functions/core/vault/revocation';
+import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
+import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
+import {
+  metricsRecorder,
+  openStoredRefreshToken,
+  storedRecord,
+  testDeadline,
+  type MetricsRecorder,
+} from '../../../support/refresh';
+import { connectThrough, revocationOf } from '../../../support/services';
+import { startVault, type Vault } from '../../../support/vault';
+
+let vault: Vault;
+beforeAll(async () => {
+  vault = await startVault({ loadHandlers: false });
+}, 60_000);
+afterAll(async () => vault?.close());
+
+let metrics: MetricsRecorder;
+let events: RecordingPublisher;
+beforeEach(async () => {
+  metrics = metricsRecorder();
+  events = new RecordingPublisher();
+  await vault.provider.clearFaults();
+});
+const service = () => revocationOf(vault.container, { metrics, events });
+const published = () => events.events.map((e) => [e.type, e.detail.userId]);
+const connect = (userId: string) => connectThrough(vault.container.authorization(), userId);
+
+/** The user's pending revocations and revocation records, as stored. */
+async function reserved(userId: string) {
+  const items = await vault.container.connections().queryUser(userId, testDeadline());
+  return {
+    pending: PendingRevocations.fromUserItems(items),
+    records: items
+      .filter((i) => String(i.applicationId).startsWith(RESERVED_KEYS.REVOCATION_PREFIX))
+      .map((i) => i.revocation as { providerConfirmed: boolean; reason: string }),
+  };
+}
+
+describe('revoke', () => {
+  it('revokes in the vault, then at the provider, which confirms: nothing left pending', async () => {
+    await connect('alice');
+    const refreshToken = await openStoredRefreshToken(vault, 'alice');
+    expect(
+      await service().revoke(
+        { userId: 'alice', applicationId: 'default', reason: 'user_disconnected' },
+        testDeadline(),
+      ),
+    ).toEqual({ revoked: 1, providerPending: 0 });
+    expect(await storedRecord(vault, 'alice')).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'user_disconnected',
+    });
+    expect(await vault.server.isRefreshTokenActive(refreshToken)).toBe(false);
+    const { pending, records } = await reserved('alice');
+    expect(pending).toEqual([]);
+    expect(records).toEqual([expect.objectContaining({ providerConfirmed: true, reason: 'user_disconnected' })]);
+    expect(metrics.total('REVOCATION', { Application: 'default', Reason: 'user_disconnected' })).toBe(1);
+    expect(metrics.total('PROVIDER_REVOCATION', { Result: 'confirmed' })).toBe(1);
+    // One event per revoked connection, after the commit; revoke's own confirmation is in it, not announced apart.
+    expect(published()).toEqual([[EVENT_DETAIL_TYPES.revoked, 'alice']]);
+    expect(events.events[0]!.detail).toMatchObject({ providerRevocation: 'confirmed', previousStatus: 'active' });
+  });
+
+  it('a repeated revoke answers 0 and tells the provider nothing', async () => {
+    await connect('bob');
+    await service().revoke({ userId: 'bob', applicationId: 'default', reason: 'user_disconnected' }, testDeadline());
+    const before = (await vault.provider.stats()).revocationRequests;
+    events.events.length = 0;
+    expect(await service().revoke({ userId: 'bob', reason: 'user_disconnected' }, testDeadline())).toEqual({
+      revoked: 0,
+      providerPending: 0,
+    });
+    expect(published()).toEqual([]);
+    expect((await vault.provider.stats()).revocationRequests).toBe(before);
+  });
+
+  it("without an application, revokes every connection of the user and ends every application's flows", async () => {
+    await connect('carol');
+    expect(await service().revoke({ userId: 'carol', reason: 'account_deactivated' }, testDeadline())).toMatchObject({
+      revoked: 1,
+    });
+    const marker = await storedRecord(vault, 'carol', RESERVED_KEYS.FLOWS_MARKER);
+    expect(marker).toHaveProperty(['notBefore:*']);
+    // Also a user with no connection: the flows end all the same.
+    expect(await service().revoke({ userId: 'nobody-yet', reason: 'user_disconnected' }, testDeadline())).toEqual({
+      revoked: 0,
+      providerPending: 0,
+    });
+    expect(await storedRecord(vault, 'nobody-yet', RESERVED_KEYS.FLOWS_MARKER)).toHaveProperty(['notBefore:*']);
+  });
+
+  it('refuses an unknown application before writing anything', async () => {
+    const error = await service()
+      .revoke({ userId: 'dave', applicationId: 'unknown-app', reason: 'user_disconnected' }, testDeadline())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultError);
+    expect(error).toMatchObject({ code: 'invalid_request' });
+    expect(await storedRecord(vault, 'dave', RESERVED_KEYS.FLOWS_MARKER)).toBeUndefined();
+  });
+
+  it('while the provider fails, commits in the vault and leaves the token pending; the retry confirms it once', async () => {
+    await connect('erin');
+    await vault.provider.injectFault({ endpoint: 'revocation', mode: 'status', status: 503 });
+    expect(
+      await service().revoke({ userId: 'erin', applicationId: 'default', reason: 'user_disconnected' }, testDeadline()),
+    ).toEqual({ revoked: 1, providerPending: 1 });
+    expect(await storedRecord(vault, 'erin')).toMatchObject({ status: 'revoked' });
+    const { pending, records } = await reserved('erin');
+    expect(pending).toEqual([expect.objectContaining({ attempts: 1, reason: 'user_disconnected' })]);
+    expect(records).toEqual([expect.objectContaining({ providerConfirmed: false })]);
+    expect(metrics.total('PROVIDER_REVOCATION', { Result: 'pending' })).toBe(1);
+
+    expect(events.events[0]!.detail).toMatchObject({ providerRevocation: 'pending' });
+
+    await vault.provider.clearFaults();
+    events.events.length = 0;
+    expect(await service().retryRevocation('erin', pending[0]!.itemKey, testDeadline())).toBe(true);
+    // The sweep's confirmation is announced, once.
+    expect(published()).toEqual([[EVENT_DETAIL_TYPES.providerRevocationConfirmed, 'erin']]);
+    expect(events.events[0]!.detail).toMatchObject({ attempts: 2 });
+    expect(await reserved('erin')).toEqual({
+      pending: [],
+      records: [expect.objectContaining({ providerConfirmed: true })],
+    });
+    // Confirmed before: nothing more to do, no request.
+    const before = (await vault.provider.stats()).revocationRequests;
+    expect(await service().retryRevocation('erin', pending[0]!.itemKey, testDeadline())).toBe(true);
+    expect((await vault.provider.stats()).revocationRequests).toBe(before);
+    expect(published()).toHaveLength(1);
+  });
+
+  it('commits in the vault even when no time is left to tell the provider', async () => {
+    await connect('frank');
+    const before = (await vault.provider.stats()).revocationRequests;
+    // Enough for the vault's writes, not for a provider attempt (two AWS calls and the provider timeout).
+    const short = Deadline.fromRemaining(vault.container.timing.awsCallMs * 2, SYSTEM_CLOCK, 0);
+    expect(
+      await service().revoke({ userId: 'frank', applicationId: 'default', reason: 'user_disconnected' }, short),
+    ).toEqual({ revoked: 1, providerPending: 1 });
+    expect(await storedRecord(vault, 'frank')).toMatchObject({ status: 'revoked' });
+    expect((await reserved('frank')).pending).toEqual([expect.objectContaining({ attempts: 0 })]);
+    expect((await vault.provider.stats()).revocationRequests).toBe(before);
+  });
+
+  it('a provider without revocation: the token leaves the vault, the record stays unconfirmed', async () => {
+    await connect('gina');
+    const unsupported = revocationOf(vault.container, {
+      metrics,
+      applications: new ApplicationRegistry(
+        vault.container.applicationConfigs.map((c) => ({ ...c, revocationBody: 'none' as const })),
+      ),
+    });
+    expect(
+      await unsupported.revoke(
+        { userId: 'gina', applicationId: 'default', reason: 'user_disconnected' },
+        testDeadline(),
+      ),
+    ).toEqual({ revoked: 1, providerPending: 0 });
+    expect(await reserved('gina')).toEqual({
+      pending: [],
+      records: [expect.objectContaining({ providerConfirmed: false })],
+    });
+  });
+
+  it('a change committed between the read and the revocation (a refresh, a reconnect) is revoked as it is now', async () => {
+    await connect('hank');
+    const real = vault.container.connections();
+    let raced = false;
+    // Right before the first revocation write, another container replaces the connection (version + 1).
+    const racing = Object.create(real) as ConnectionStore;
+    racing.markRevoked = async (connection: Connection, reason, deadline) => {
+      if (!raced && connection.status === 'active') {
+        raced = true;
+        await real.saveConnected(
+          connection,
+          connection,
+          connection.tokens,
+          { connectionId: 'replaced', dueAt: 0, flowStartedAt: Date.now() + 60_000 },
+          testDeadline(),
+        );
+      }
+      return real.markRevoked(connection, reason, deadline);
+    };
+    const c = vault.container;
+    const revocation = new RevocationService({
+      applications: c.applications(),
+      connections: racing,
+      pending: c.pending(),
+      cipher: c.cipher(),
+      provider: c.provider(),
+      timing: c.timing,
+    });
+    expect(
+      await revocation.revoke(
+        { userId: 'hank', applicationId: 'default', reason: 'user_disconnected' },
+        testDeadline(),
+      ),
+    ).toMatchObject({ revoked: 1 });
+    expect(raced).toBe(true);
+    expect(await storedRecord(vault, 'hank')).toMatchObject({
+      status: 'revoked',
+      connectionId: 'replaced',
+      version: 3,
+    });
+  });
+});
