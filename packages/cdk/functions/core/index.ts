@@ -21,6 +21,7 @@ export * from './refresh/single-flight';
 export * from './refresh/sweep';
 export * from './vault/applications';
 export * from './vault/authorization';
+export * from './vault/authorization-types';
 export * from './vault/provider-gateway';
 export * from './vault/revocation';
 export * from './vault/token-service';
