@@ -11,7 +11,8 @@
 import { REFRESH_DUE_SHARDS } from '../../../src/definitions/tables';
 import { SEND_BATCH_MAX } from '../../../src/definitions/queues';
 import { NO_LOGS, describeError, type VaultLogger } from '../observability';
-import type { ConnectionStore, DueItem } from '../store/connection-store';
+import type { ConnectionStore } from '../store/connection-store';
+import type { DueItem } from '../store/types';
 import type { Item } from '../store/codec';
 import { PendingRevocations } from '../store/pending-revocations';
 import type { Deadline } from '../time/deadline';

@@ -10,7 +10,7 @@ import { OAuthError } from '../oauth/errors';
 import { generateCodeVerifier, generateState } from '../oauth/pkce';
 import type { TokenResponse } from '../oauth/types';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
-import { FlowEndedError } from '../store/connection-store';
+import { FlowEndedError } from '../store/errors';
 import type { PendingAuthorization } from '../store/state-store';
 import type { Deadline } from '../time/deadline';
 import type {

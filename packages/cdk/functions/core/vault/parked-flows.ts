@@ -7,7 +7,7 @@ import { MESSAGES, VaultError } from '../errors';
 import { generateState } from '../oauth/pkce';
 import type { TokenResponse } from '../oauth/types';
 import { describeError, type VaultLogger, type VaultMetrics } from '../observability';
-import { FlowEndedError } from '../store/connection-store';
+import { FlowEndedError } from '../store/errors';
 import type { ParkedFlow } from '../store/flow-store';
 import type { PendingAuthorization } from '../store/state-store';
 import type { Deadline } from '../time/deadline';
