@@ -20,6 +20,7 @@ export interface IssuedToken {
   readonly scope: string;
 }
 
+/** When the coordinator refreshes, and how long its callers wait. */
 export interface CoordinatorPolicy {
   /** Refresh this long before expiry (never before half the token's lifetime). */
   readonly marginMs: number;
@@ -33,23 +34,52 @@ export interface CoordinatorPolicy {
   readonly forcedRefreshMinIntervalMs: number;
 }
 
+/** The coordinator's dependencies and tunables. */
 export interface RefreshCoordinatorOptions {
+  /** The connections table: the deciding reads, the use mark, the mark of a dead refresh token. */
   readonly connections: ConnectionStore;
+  /** The refresh lease, taken before a refresh. */
   readonly leases: LeaseStore;
+  /** Opens the stored access token (a KMS call when its data key is not cached). */
   readonly sealer: TokenSealer;
+  /** The work done under the lease. */
   readonly refresher: Refresher;
+  /** The time one AWS call, one provider call and one lease may take. */
   readonly timing: RefreshTiming;
+  /** When to refresh, and how long to wait for a peer's refresh. */
   readonly policy: CoordinatorPolicy;
-  /** The proactive policy and the keep-alive track. @default every connection ahead of expiry (no use marks) */
+  /**
+   * The proactive policy and the keep-alive track.
+   * @default - every connection ahead of expiry, no use marks (`RefreshSchedule.all(policy.marginMs)`)
+   */
   readonly schedule?: RefreshSchedule;
+  /** The clock leases, cool-downs and waits are measured on. */
   readonly clock: Clock;
+  /** Jitter of the waiters' polls, in [0, 1). */
   readonly random: () => number;
-  /** Lease owner prefix of this container. @default a random UUID */
+  /**
+   * Lease owner prefix of this container.
+   * @default - a random UUID
+   */
   readonly ownerId?: string;
-  /** Share one refresh among concurrent callers of this container (off only for the benchmark). @default true */
+  /**
+   * Share one refresh among concurrent callers of this container (off only for the benchmark).
+   * @default true
+   */
   readonly coalesce?: boolean;
+  /**
+   * Where counts and latencies go.
+   * @default - nothing is recorded
+   */
   readonly metrics?: VaultMetrics;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
-  /** Lifecycle events, decided only after the write that makes the change committed. */
+  /**
+   * Lifecycle events, decided only after the write that makes the change committed.
+   * @default - no events are published
+   */
   readonly events?: EventPublisher;
 }

@@ -123,6 +123,7 @@ export class Refresher {
       this.metrics.count('REFRESH', { ...dims, Trigger: trigger, Result: 'ok' });
       // RFC 6749 §6: no new refresh token means the old one stays valid; a refresh answer without `scope` means
       // the scope granted before.
+      // @see https://www.rfc-editor.org/rfc/rfc6749#section-6
       const answer = response.scope === undefined ? { ...response, scope: connection.tokens.scope } : response;
       const tokens = this.o.sealer.seal(
         connection,

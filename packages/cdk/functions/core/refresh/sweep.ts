@@ -49,19 +49,35 @@ export class EnqueueMemo {
   }
 }
 
+/** One run of the sweep: its look-ahead, time and limits. */
 export interface SweepOptions {
   /** Enqueue what will be due within this many milliseconds (at least the schedule's interval). */
   readonly horizonMs: number;
+  /** The invocation's deadline: the run stops enqueueing before it. */
   readonly deadline: Deadline;
   /** One AWS call's budget: a page is read, or a batch sent, only while it fits. */
   readonly awsCallMs: number;
   /** Most items enqueued in this run (back-pressure: what the queue can take). */
   readonly maxItems: number;
+  /**
+   * What this container enqueued recently, so a warm container does not enqueue the same work twice.
+   * @default - nothing is remembered between runs
+   */
   readonly memo?: EnqueueMemo;
-  /** Index items per page of each shard. @default 1000 */
+  /**
+   * Index items per page of each shard.
+   * @default 1000
+   */
   readonly pageSize?: number;
-  /** SendMessageBatch calls in flight. @default 4 */
+  /**
+   * SendMessageBatch calls in flight.
+   * @default 4
+   */
   readonly concurrency?: number;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 

@@ -11,8 +11,11 @@ import { ConnectionReads } from './connection-reads';
 import { ConnectionUseMarks } from './connection-use-marks';
 import { ConnectionWrites } from './connection-writes';
 
+/** Where the connections table is, and how long one call to it may take. */
 export interface ConnectionStoreOptions {
+  /** The document client every write (and, without `readClient`, every read) goes through. */
   readonly client: DocumentClient;
+  /** The connections table's name. */
   readonly tableName: string;
   /** Longest one DynamoDB call may take, SDK retries included. */
   readonly callTimeoutMs: number;
@@ -22,7 +25,10 @@ export interface ConnectionStoreOptions {
    * @default - reads go through `client`
    */
   readonly readClient?: DocumentClient;
-  /** @default Date.now */
+  /**
+   * The clock of `updatedAt`, revocation records and the flows marker, in epoch milliseconds.
+   * @default Date.now
+   */
   readonly now?: () => number;
 }
 

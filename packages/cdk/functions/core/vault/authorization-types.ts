@@ -72,35 +72,68 @@ export type CallbackOutcome =
       readonly returnTo?: string;
     };
 
+/** The authorization service's dependencies and tunables. */
 export interface AuthorizationServiceOptions {
+  /** The configured applications: provider endpoints, scopes, `returnTo` allow-lists, session binding. */
   readonly applications: ApplicationRegistry;
+  /** The single-use `state` of each started flow. */
   readonly states: StateStore;
-  /** What `complete` needs; `start` (the connect function) runs without them, with no token-table or key access. */
+  /**
+   * What `complete` needs; `start` (the connect function) runs without them, with no token-table or key access.
+   * @default - `start` only: the callback and `completeFlow` throw
+   */
   readonly completion?: {
+    /** The connections table the tokens are saved in. */
     readonly connections: ConnectionStore;
+    /** Where a refresh token that must be revoked at the provider waits (a replaced grant, a parked flow). */
     readonly pending: PendingRevocations;
+    /** The provider's token and revocation endpoints, and the client secret. */
     readonly provider: ProviderGateway;
     /** Seals the tokens exactly as refreshes do. */
     readonly sealer: TokenSealer;
+    /** The time one AWS call and one provider call may take. */
     readonly timing: RefreshTiming;
     /** The refresh margin, for the connection's due time in the sweep's index. */
     readonly marginMs: number;
     /** Parked flows of session-bound applications (README "Session binding"). */
     readonly flows: FlowStore;
   };
+  /**
+   * Where counts (`AuthorizationFailure` by reason) go.
+   * @default - nothing is recorded
+   */
   readonly metrics?: VaultMetrics;
+  /**
+   * Where warnings and errors go (never codes, tokens or secrets).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
-  /** Lifecycle events (`Connection Connected`), published after the save committed. */
+  /**
+   * Lifecycle events (`Connection Connected`), published after the save committed.
+   * @default - no events are published
+   */
   readonly events?: EventPublisher;
+  /**
+   * The clock, in epoch milliseconds.
+   * @default Date.now
+   */
   readonly now?: () => number;
-  /** @default 10 minutes */
+  /**
+   * How long a started flow's `state` stays valid.
+   * @default 10 minutes (`STATE_TTL_SECONDS`)
+   */
   readonly stateTtlMs?: number;
-  /** Lifetime of a parked flow's handle. @default 5 minutes */
+  /**
+   * Lifetime of a parked flow's handle.
+   * @default 5 minutes (`FLOW_HANDLE_TTL_SECONDS`)
+   */
   readonly flowHandleTtlMs?: number;
 }
 
 /** The answer of `complete`. */
 export interface FlowCompletion {
+  /** The application the flow connected. */
   readonly applicationId: string;
+  /** Whether the connection replaced one that was there (a reconnect). */
   readonly reconnected: boolean;
 }

@@ -3,6 +3,7 @@
  * 10-minute expiry) and the provider URL; `complete` consumes the state exactly once, checks `iss` (RFC 9207),
  * exchanges the code and stores the tokens sealed. Outcomes are values, not exceptions: the callback must answer
  * every failure with a fixed, safe code.
+ * @see https://www.rfc-editor.org/rfc/rfc9207
  */
 import { FLOW_HANDLE_TTL_SECONDS, STATE_TTL_SECONDS } from '../../../src/definitions/env';
 import { MESSAGES, VaultError } from '../errors';
@@ -118,6 +119,7 @@ export class AuthorizationService {
     if (!this.options.applications.has(pending.applicationId)) return this.fail('invalid_request', 'bad_state', where);
     const app = this.options.applications.require(pending.applicationId);
     // RFC 9207: with a configured issuer, the response must name it (mix-up defence) — errors included.
+    // @see https://www.rfc-editor.org/rfc/rfc9207
     if (app.config.issuer !== undefined && params.iss !== app.config.issuer)
       return this.fail('invalid_request', 'iss_mismatch', where);
     if (params.error !== undefined) {
