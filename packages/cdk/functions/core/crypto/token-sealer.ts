@@ -42,7 +42,7 @@ export class TokenSealer {
   /**
    * @param cipher the envelope cipher the tokens are sealed and opened with
    * @param lifetimes the lifetimes assumed when the provider states none
-   * @param reuse how long a data key may be reused; @default `{ maxWrites: 1, maxAgeMs: 0 }` - a new key per write
+   * @param reuse how long a data key may be reused; by default `{ maxWrites: 1, maxAgeMs: 0 }`, a new key per write
    */
   constructor(
     readonly cipher: EnvelopeCipher,

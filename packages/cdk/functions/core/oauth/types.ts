@@ -8,7 +8,9 @@ import type {
 
 /** Where the provider is and how it wants to be spoken to. */
 export interface ProviderSettings {
+  /** The provider's authorization endpoint. */
   readonly authorizeUrl: string;
+  /** The provider's token endpoint. */
   readonly tokenUrl: string;
   /** Not called when {@link revocationBody} is `none`. */
   readonly revocationUrl: string;
@@ -17,9 +19,14 @@ export interface ProviderSettings {
    * @see https://www.rfc-editor.org/rfc/rfc9207
    */
   readonly issuer?: string;
+  /** The vault's client id at the provider. */
   readonly clientId: string;
+  /** The vault's callback URL, as registered at the provider. */
   readonly redirectUri: string;
-  /** @default 'client_secret_post' */
+  /**
+   * How the client authenticates at the token endpoint (the application's config defaults it).
+   * @default 'client_secret_post'
+   */
   readonly tokenEndpointAuth: TokenAuthMethod;
   /**
    * `json` (the seed provider's form), `form` (RFC 7009's), or `none` (no revocation endpoint).
@@ -134,6 +141,9 @@ export interface OAuthCallOptions {
    * @default - only the timeout ends the call
    */
   readonly signal?: AbortSignal;
-  /** Timeout of this call in milliseconds. @default the client's `timeoutMs` */
+  /**
+   * Timeout of this call in milliseconds.
+   * @default - the client's `timeoutMs`
+   */
   readonly timeoutMs?: number;
 }

@@ -25,7 +25,10 @@ export class EnqueueMemo {
   constructor(
     /** How long an entry holds: the queue's visibility timeout (after it, a message not deleted is due again). */
     private readonly ttlMs: number,
-    /** Oldest entries go first beyond this size. */
+    /**
+     * Oldest entries go first beyond this size.
+     * @default 500000
+     */
     private readonly maxEntries = 500_000,
   ) {}
 

@@ -46,7 +46,7 @@ export class FlowStore {
 
   /**
    * @param options the document client, the states table's name, and the longest one call may take
-   * @param now the clock of a parked flow's expiry, in epoch milliseconds; @default Date.now
+   * @param now the clock of a parked flow's expiry, in epoch milliseconds; by default `Date.now`
    */
   constructor(
     options: { client: DocumentClient; tableName: string; callTimeoutMs: number },

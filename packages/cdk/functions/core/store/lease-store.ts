@@ -27,7 +27,7 @@ import type { ActiveConnection, Cooldown, Lease, StoredTokens } from './types';
 export class LeaseStore {
   /**
    * @param table the connections table (the lease lives in the connection's item)
-   * @param now the clock of `updatedAt` and cool-downs, in epoch milliseconds; @default Date.now
+   * @param now the clock of `updatedAt` and cool-downs, in epoch milliseconds; by default `Date.now`
    */
   constructor(
     private readonly table: Table,

@@ -24,7 +24,7 @@ const RECORDS_INDEX = CONNECTIONS_TABLE.globalSecondaryIndexes[1].indexName;
 export class PendingRevocations {
   /**
    * @param table the connections table (pending revocations are reserved items in the user's partition)
-   * @param now the clock of a pending revocation's due time, in epoch milliseconds; @default Date.now
+   * @param now the clock of a pending revocation's due time, in epoch milliseconds; by default `Date.now`
    */
   constructor(
     private readonly table: Table,

@@ -14,7 +14,8 @@ export class ApplicationRegistry {
 
   /**
    * @param configs the configured applications
-   * @param clientOptions the options of every application's OAuth client; @default `{}` - see {@link OAuthClientOptions}
+   * @param clientOptions the options of every application's OAuth client; by default none
+   *   (see {@link OAuthClientOptions})
    */
   constructor(configs: readonly ApplicationConfig[], clientOptions: OAuthClientOptions = {}) {
     for (const config of configs) {
