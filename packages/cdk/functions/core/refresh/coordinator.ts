@@ -32,6 +32,7 @@ import { UseMark } from './use-mark';
 const POLL_MIN_MS = 50;
 const POLL_MAX_MS = 250;
 
+/** Answers the demands on one connection; each step of the decision lives in the file its field names. */
 export class RefreshCoordinator {
   private readonly flights: SingleFlight<RefreshOutcome>;
   /**

@@ -27,6 +27,10 @@ import { RefreshFailure } from './refresh-failure';
 import type { RefresherOptions } from './refresher-options';
 import { RefreshSchedule } from './schedule';
 
+/**
+ * Refreshes one connection under the lease its caller holds: the provider attempt loop is here; storing the answer
+ * is refresh-commit.ts's, ending a refresh without tokens refresh-failure.ts's.
+ */
 export class Refresher {
   private readonly metrics: VaultMetrics;
   /** Storing the provider's answer (see refresh-commit.ts). */

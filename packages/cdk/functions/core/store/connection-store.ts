@@ -32,6 +32,7 @@ export interface ConnectionStoreOptions {
   readonly now?: () => number;
 }
 
+/** The connections table, through one object: each method is its reads', writes' or use marks' own. */
 export class ConnectionStore {
   readonly table: Table;
   private readonly reads: ConnectionReads;
