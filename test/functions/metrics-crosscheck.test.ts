@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuthorizationFailureReason } from '@token-vault/cdk/functions/core/vault/authorization';
+import type { AuthorizationFailureReason } from '@token-vault/cdk/functions/core/vault/authorization-types';
 import { ALARMS, DASHBOARD, alarmTerms, widgetsOf, type VaultSeries } from '@token-vault/cdk/src/monitoring';
 import {
   METRICS,

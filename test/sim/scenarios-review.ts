@@ -537,7 +537,7 @@ const ALL_REVIEW_SCENARIOS: readonly Scenario[] = [
       if (code(again) === 'rate_limited')
         expect(
           s,
-          `the first forced refresh after a due refresh was refused: ${show(again)} (coordinator.ts CoordinatorPolicy doc: "always made")`,
+          `the first forced refresh after a due refresh was refused: ${show(again)} (coordinator-options.ts CoordinatorPolicy doc: "always made")`,
         );
     },
   },

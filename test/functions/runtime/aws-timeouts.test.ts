@@ -13,7 +13,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { defaultLambdaClient } from '../../../packages/client/src/vault-client';
 import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
-import { sdkClientConfig } from '@token-vault/cdk/functions/runtime/container';
+import { sdkClientConfig } from '@token-vault/cdk/functions/runtime/sdk-config';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -41,7 +41,7 @@ import {
   refreshTiming,
 } from '@token-vault/cdk/functions/runtime/config';
 import { RefreshSchedule } from '@token-vault/cdk/functions/core/refresh/schedule';
-import { SDK_ATTEMPTS, sdkClientConfig } from '@token-vault/cdk/functions/runtime/container';
+import { SDK_ATTEMPTS, sdkClientConfig } from '@token-vault/cdk/functions/runtime/sdk-config';
 import type { CoreAdapter, ContainerDeps, SimAnswer, SimFunctions } from '../world';
 
 const timing = refreshTiming(readTunables({}));

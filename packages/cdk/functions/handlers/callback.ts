@@ -12,7 +12,7 @@ import { Container } from '../runtime/container';
 import { invocationDeadline } from '../runtime/invoke-handler';
 import { logger, vaultLogger } from '../runtime/powertools';
 import { describeError } from '../core/observability';
-import type { CallbackOutcome } from '../core/vault/authorization';
+import type { CallbackOutcome } from '../core/vault/authorization-types';
 import { FUNCTIONS } from '../../src/definitions/functions';
 
 const vault = new Container(process.env, 'callback');

@@ -3,7 +3,7 @@
  * repeated parameters with commas, which no legitimate state or code contains), printable ASCII only.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CallbackParameters } from '../core/vault/authorization';
+import type { CallbackParameters } from '../core/vault/authorization-types';
 
 /** Longest accepted parameter value; authorization codes are far shorter in practice. */
 const MAX_PARAM_LENGTH = 2048;

@@ -1,6 +1,6 @@
 /** The callback's HTTP answer: a redirect to `returnTo`, or a small static page. Nothing from the request in it. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { CallbackOutcome } from '../core/vault/authorization';
+import type { CallbackOutcome } from '../core/vault/authorization-types';
 
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',

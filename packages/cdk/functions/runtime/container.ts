@@ -48,27 +48,9 @@ import {
   requireBoundVariables,
   requireEnv,
 } from './config';
+import { once } from './once';
 import { vaultLogger, vaultMetrics } from './powertools';
-
-/** SDK attempts per AWS call; each gets a third of the call's budget as its timeout. */
-export const SDK_ATTEMPTS = 3;
-
-/**
- * SDK client settings under which a stalled endpoint really times out: the pinned HTTP handler only logs a
- * warning when `requestTimeout` passes unless `throwOnRequestTimeout` is set.
- */
-export function sdkClientConfig(callTimeoutMs: number) {
-  const attemptMs = Math.max(50, Math.floor(callTimeoutMs / SDK_ATTEMPTS));
-  return {
-    maxAttempts: SDK_ATTEMPTS,
-    requestHandler: { connectionTimeout: attemptMs, requestTimeout: attemptMs, throwOnRequestTimeout: true },
-  } as const;
-}
-
-function once<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
-}
+import { eventBridgeClientConfig, sdkClientConfig } from './sdk-config';
 
 export class Container {
   readonly tunables: TunableValues;
@@ -92,19 +74,7 @@ export class Container {
   );
   readonly kmsClient = once(() => new KMSClient(sdkClientConfig(this.timing.awsCallMs)));
   readonly secretsManagerClient = once(() => new SecretsManagerClient(sdkClientConfig(this.timing.awsCallMs)));
-  /** One attempt per put: the retry queue is the retry, and a put retried after a lost answer would duplicate. */
-  readonly eventBridgeClient = once(
-    () =>
-      new EventBridgeClient({
-        ...sdkClientConfig(this.timing.awsCallMs),
-        maxAttempts: 1,
-        requestHandler: {
-          connectionTimeout: this.timing.awsCallMs,
-          requestTimeout: this.timing.awsCallMs,
-          throwOnRequestTimeout: true,
-        },
-      }),
-  );
+  readonly eventBridgeClient = once(() => new EventBridgeClient(eventBridgeClientConfig(this.timing.awsCallMs)));
   readonly sqsClient = once(() => new SQSClient(sdkClientConfig(this.timing.awsCallMs)));
   readonly eventBus = once(() => new EventBridgeBus(this.eventBridgeClient(), requireEnv(ENV.EVENT_BUS, this.env)));
   readonly eventRetries = once(() => new SqsRetryQueue(this.sqsClient(), requireEnv(ENV.EVENT_RETRY_QUEUE, this.env)));

@@ -29,9 +29,13 @@ export interface InvokeHandlerOptions {
   /**
    * The function has per-application aliases (scoped callers): invoked through one, it serves only that alias's
    * application. The configured application ids.
+   * @default - the function has no per-application aliases: every caller may name any application
    */
   readonly applicationScope?: () => readonly string[];
-  /** One audit record per invocation (README "Audit trail"). */
+  /**
+   * One audit record per invocation (README "Audit trail").
+   * @default - no audit records
+   */
   readonly audit?: InvokeAudit;
 }
 

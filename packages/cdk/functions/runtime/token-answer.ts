@@ -1,5 +1,5 @@
 /** The token answer of token-fetch and refresh. Never includes a refresh token. */
-import type { IssuedToken } from '../core/refresh/coordinator';
+import type { IssuedToken } from '../core/refresh/coordinator-options';
 
 export function tokenAnswer(token: IssuedToken): {
   accessToken: string;

@@ -139,7 +139,7 @@ export type MetricKey = keyof typeof METRICS;
 export const REFRESH_TRIGGERS = ['on_demand', 'proactive', 'forced'] as const;
 export type RefreshTrigger = (typeof REFRESH_TRIGGERS)[number];
 
-/** Values of the AuthorizationFailure metric's Reason dimension (functions/core/vault/authorization.ts). */
+/** Values of the AuthorizationFailure metric's Reason dimension (functions/core/vault/authorization-types.ts). */
 export const AUTHORIZATION_FAILURE_REASONS = [
   'invalid_request',
   'bad_state',

@@ -55,12 +55,27 @@ export interface AuditRecord {
   readonly presentedUserId?: string;
 }
 
+/** Where audit records go, and the key of their fingerprints. */
 export interface AuditTrailOptions {
-  /** Where a record goes. @default one line on stdout */
+  /**
+   * Where a record goes.
+   * @default - one line on stdout
+   */
   readonly write?: (line: string) => void;
-  /** Loads the fingerprint key (once per container). Without it, records carry no fingerprint. */
+  /**
+   * Loads the fingerprint key (once per container).
+   * @default - records carry no fingerprint
+   */
   readonly loadKey?: (deadline: Deadline) => Promise<Buffer>;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
+  /**
+   * The clock of each record's time, in epoch milliseconds.
+   * @default Date.now
+   */
   readonly now?: () => number;
 }
 

@@ -6,12 +6,22 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RowBinding } from './types';
 
+/** Size and lifetime of the data key cache. */
 export interface DataKeyCacheOptions {
-  /** @default 1000 */
+  /**
+   * Most data keys kept; the least recently used goes first.
+   * @default 1000
+   */
   readonly maxEntries?: number;
-  /** @default 15 minutes */
+  /**
+   * How long a data key is kept after it was put.
+   * @default 15 minutes
+   */
   readonly ttlMs?: number;
-  /** Turn caching off (the benchmark's "caches disabled" side). @default true */
+  /**
+   * Turn caching off (the benchmark's "caches disabled" side).
+   * @default true
+   */
   readonly enabled?: boolean;
 }
 

@@ -44,13 +44,21 @@ export interface DataKey {
 /** What the cipher needs of a KMS client (`KMSClient`; the simulation hands in its own). */
 export type KmsClient = Pick<KMSClient, 'send'>;
 
+/** The KMS key and client of the envelope cipher. */
 export interface EnvelopeCipherOptions {
+  /** The KMS client every data key is made and opened with. */
   readonly kms: KmsClient;
   /** KMS key id, ARN or alias. */
   readonly keyId: string;
-  /** Longest one KMS call may take, SDK retries included. @default 2000 */
+  /**
+   * Longest one KMS call may take, SDK retries included.
+   * @default 2000
+   */
   readonly callTimeoutMs?: number;
-  /** @default a 1,000-entry, 15-minute cache */
+  /**
+   * Plaintext data keys kept in memory, so a warm container opens a row without KMS.
+   * @default - a 1,000-entry, 15-minute cache
+   */
   readonly cache?: DataKeyCache;
 }
 

@@ -18,7 +18,10 @@ export interface TokenLifetimes {
 /** The refresh token to store with a token answer, and what is known of its expiry. */
 export interface RefreshTokenToStore {
   readonly plaintext: string;
-  /** Kept from the stored connection when the provider did not rotate (RFC 6749 §6). */
+  /**
+   * Kept from the stored connection when the provider did not rotate (RFC 6749 §6).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   */
   readonly expiresAt?: number;
   readonly expiryAssumed?: boolean;
 }
@@ -29,11 +32,18 @@ export interface RefreshTokenToStore {
  * in the item, so the bound holds across containers. `maxWrites` 1: a new key for every write.
  */
 export interface DataKeyReuse {
+  /** Most writes sealed with one data key (the first included). */
   readonly maxWrites: number;
+  /** How long after it was made a data key may seal another write. */
   readonly maxAgeMs: number;
 }
 
 export class TokenSealer {
+  /**
+   * @param cipher the envelope cipher the tokens are sealed and opened with
+   * @param lifetimes the lifetimes assumed when the provider states none
+   * @param reuse how long a data key may be reused; by default `{ maxWrites: 1, maxAgeMs: 0 }`, a new key per write
+   */
   constructor(
     readonly cipher: EnvelopeCipher,
     private readonly lifetimes: TokenLifetimes,

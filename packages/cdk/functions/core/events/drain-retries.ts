@@ -9,14 +9,28 @@ import type { Deadline } from '../time/deadline';
 import { EVENT_BATCH } from './publisher';
 import type { EventBusPort, RetryQueuePort } from './transport';
 
+/** One drain of the event retry queue. */
 export interface DrainOptions {
+  /** The event bus the retried entries are put on. */
   readonly bus: EventBusPort;
+  /** The retry queue the entries are received from and deleted in. */
   readonly retries: RetryQueuePort;
   /** Budget of one AWS call: a batch starts only while receive, put and delete fit. */
   readonly callMs: number;
-  /** @default 10 batches of 10 */
+  /**
+   * Most batches of one drain.
+   * @default 10 (batches of 10)
+   */
   readonly maxBatches?: number;
+  /**
+   * Where counts and latencies go.
+   * @default - nothing is recorded
+   */
   readonly metrics?: VaultMetrics;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 

@@ -70,14 +70,25 @@ export function connectionEvent<K extends EventDetailType>(
 /** The bus takes at most 10 entries per put. */
 export const EVENT_BATCH = 10;
 
+/** Where the publisher delivers events, and where a failed put goes. */
 export interface DeliveringPublisherOptions {
+  /** The event bus. */
   readonly bus: EventBusPort;
+  /** The retry queue a failed put's entries go to. */
   readonly retries: RetryQueuePort;
   /** The vault's name, in every detail (several vaults may share one bus). */
   readonly vault: string;
   /** Budget of one AWS call. */
   readonly callMs: number;
+  /**
+   * Where counts and latencies go.
+   * @default - nothing is recorded
+   */
   readonly metrics?: VaultMetrics;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 

@@ -142,6 +142,7 @@ export class OAuthClient {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     const body = new URLSearchParams(fields);
     // RFC 8707 §2.2: the same resources on token requests, so the access token is scoped to them.
+    // @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
     for (const resource of this.settings.resource ?? []) body.append('resource', resource);
     this.authenticate(body, headers, clientSecret);
     return postToProvider({ url: this.settings.tokenUrl, headers, body: body.toString(), ...this.transport(options) });
@@ -157,7 +158,10 @@ export class OAuthClient {
     };
   }
 
-  /** RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body. */
+  /**
+   * RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+   */
   private authenticate(body: URLSearchParams, headers: Record<string, string>, clientSecret: string): void {
     if (this.settings.tokenEndpointAuth === 'client_secret_basic') {
       const user = encodeURIComponent(this.settings.clientId);

@@ -2,11 +2,16 @@
  * Errors of the OAuth client. One class with a `code` that says what the failure means for the caller;
  * `providerError` keeps the RFC 6749 error code. Messages never carry the request or response body
  * (a provider may echo the token or code we sent).
+ * @see https://www.rfc-editor.org/rfc/rfc6749
  */
 import { CoreError } from '../base-error';
 
 export const OAUTH_FAILURE_KINDS = [
-  /** The provider answered an RFC 6749/6750 error (see `providerError`). */
+  /**
+   * The provider answered an RFC 6749/6750 error (see `providerError`).
+   * @see https://www.rfc-editor.org/rfc/rfc6749
+   * @see https://www.rfc-editor.org/rfc/rfc6750
+   */
   'oauth_error',
   /** 429, or the seed's `rate_limited` error code. */
   'rate_limited',
@@ -21,6 +26,8 @@ export const OAUTH_FAILURE_KINDS = [
   /**
    * The provider issued a token the vault can't serve: only Bearer tokens are (RFC 6750); DPoP (RFC 9449) or MAC
    * tokens need proofs from the caller. A configuration problem, not a passing one.
+   * @see https://www.rfc-editor.org/rfc/rfc6750
+   * @see https://www.rfc-editor.org/rfc/rfc9449
    */
   'unsupported_token_type',
   /** The application's provider has no revocation endpoint (`revocationBody: 'none'`); nothing was sent. */
@@ -43,6 +50,7 @@ export class OAuthError extends CoreError<OAuthFailureKind> {
   /**
    * RFC 6749 §5.2 `error` value, when the provider sent one; after the application's error-code map
    * (`errorCodes`), so GitHub's `bad_refresh_token` reads `invalid_grant` here.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
    */
   readonly providerError?: string;
   /** The provider's own code, only when the error-code map translated it into {@link providerError}. */

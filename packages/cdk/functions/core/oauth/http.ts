@@ -17,12 +17,19 @@ export interface ProviderResponse {
   readonly retryAfterMs?: number;
 }
 
+/** One form POST to the provider. */
 export interface PostOptions {
+  /** The endpoint. */
   readonly url: string;
+  /** Request headers (content type, client authentication). */
   readonly headers: Record<string, string>;
+  /** The form-encoded (or JSON) body. */
   readonly body: string;
+  /** Longest the call may take. */
   readonly timeoutMs: number;
+  /** The HTTP client. */
   readonly fetch: typeof fetch;
+  /** The clock `Retry-After` dates are read against, in epoch milliseconds. */
   readonly now: () => number;
   /** Makes the timeout signal of the call. */
   readonly timeoutSignal: (ms: number) => AbortSignal;
@@ -91,6 +98,7 @@ export async function postToProvider(options: PostOptions): Promise<ProviderResp
  * first (GitHub's `bad_refresh_token` becomes `invalid_grant`); RFC 6749 §5.2 error codes are kept;
  * `rate_limited` (the seed's), `slow_down` and 429 become `rate_limited`; 5xx and
  * `temporarily_unavailable`/`server_error` become `server_error`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function errorFromResponse(
   response: ProviderResponse,
@@ -99,6 +107,7 @@ export function errorFromResponse(
 ): OAuthError {
   const raw = typeof response.json?.error === 'string' ? response.json.error : undefined;
   // A code outside RFC 6749's character set is not quoted anywhere (it could be a reflected value).
+  // @see https://www.rfc-editor.org/rfc/rfc6749
   const ownCode = raw !== undefined && ERROR_CODE_PATTERN.test(raw) ? raw : undefined;
   const mapped = ownCode !== undefined && Object.hasOwn(errorCodes, ownCode) ? errorCodes[ownCode] : undefined;
   const code = mapped ?? ownCode;
@@ -125,7 +134,10 @@ export function errorFromResponse(
   );
 }
 
-/** RFC 6749 §5.2: `error` is 1*( %x20-21 / %x23-5B / %x5D-7E ); we also cap its length. */
+/**
+ * RFC 6749 §5.2: `error` is 1*( %x20-21 / %x23-5B / %x5D-7E ); we also cap its length.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 const ERROR_CODE_PATTERN = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 
 type ReadResult = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };

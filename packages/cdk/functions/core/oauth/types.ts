@@ -8,17 +8,30 @@ import type {
 
 /** Where the provider is and how it wants to be spoken to. */
 export interface ProviderSettings {
+  /** The provider's authorization endpoint. */
   readonly authorizeUrl: string;
+  /** The provider's token endpoint. */
   readonly tokenUrl: string;
   /** Not called when {@link revocationBody} is `none`. */
   readonly revocationUrl: string;
-  /** When set, authorization responses must carry this `iss` (RFC 9207). */
+  /**
+   * When set, authorization responses must carry this `iss` (RFC 9207).
+   * @see https://www.rfc-editor.org/rfc/rfc9207
+   */
   readonly issuer?: string;
+  /** The vault's client id at the provider. */
   readonly clientId: string;
+  /** The vault's callback URL, as registered at the provider. */
   readonly redirectUri: string;
-  /** @default 'client_secret_post' */
+  /**
+   * How the client authenticates at the token endpoint (the application's config defaults it).
+   * @default 'client_secret_post'
+   */
   readonly tokenEndpointAuth: TokenAuthMethod;
-  /** `json` (the seed provider's form), `form` (RFC 7009's), or `none` (no revocation endpoint). */
+  /**
+   * `json` (the seed provider's form), `form` (RFC 7009's), or `none` (no revocation endpoint).
+   * @see https://www.rfc-editor.org/rfc/rfc7009
+   */
   readonly revocationBody: RevocationBody;
   /**
    * Extra authorization request parameters (`prompt`, `access_type`, `audience`, ...), set before the protocol's
@@ -48,6 +61,7 @@ export interface ProviderSettings {
    * The provider's own error codes mapped to RFC 6749 codes, e.g. GitHub's `bad_refresh_token` to
    * `invalid_grant`.
    * @default {}
+   * @see https://www.rfc-editor.org/rfc/rfc6749
    */
   readonly errorCodes?: Readonly<Record<string, ErrorCodeTarget>>;
   /**
@@ -58,7 +72,10 @@ export interface ProviderSettings {
   readonly bearerTokenTypes?: readonly string[];
 }
 
-/** A parsed, validated token endpoint answer (RFC 6749 §5.1). Readonly: tokens are never edited. */
+/**
+ * A parsed, validated token endpoint answer (RFC 6749 §5.1). Readonly: tokens are never edited.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export interface TokenResponse {
   readonly accessToken: string;
   /**
@@ -69,24 +86,39 @@ export interface TokenResponse {
   readonly tokenType: string;
   /** Seconds; absent when the provider did not say (the caller applies its default lifetime). */
   readonly expiresIn?: number;
-  /** Absent when the provider did not rotate: the caller keeps the old one (RFC 6749 §6). */
+  /**
+   * Absent when the provider did not rotate: the caller keeps the old one (RFC 6749 §6).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   */
   readonly refreshToken?: string;
   /**
    * Seconds, from `refresh_token_expires_in` or `refresh_expires_in` when the provider states one; absent when
    * it states none, including Keycloak's `0` ("no fixed expiry").
    */
   readonly refreshTokenExpiresIn?: number;
-  /** Space-separated granted scopes; absent means "as requested" (RFC 6749 §5.1). */
+  /**
+   * Space-separated granted scopes; absent means "as requested" (RFC 6749 §5.1).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+   */
   readonly scope?: string;
 }
 
 /** Injectable dependencies of the client (tests hand in their own `fetch`). */
 export interface OAuthClientOptions {
-  /** Timeout of each HTTP call, in milliseconds (a call's own `timeoutMs` overrides it). @default 5000 */
+  /**
+   * Timeout of each HTTP call, in milliseconds (a call's own `timeoutMs` overrides it).
+   * @default 5000
+   */
   readonly timeoutMs?: number;
-  /** @default globalThis.fetch */
+  /**
+   * The HTTP client.
+   * @default globalThis.fetch
+   */
   readonly fetch?: typeof fetch;
-  /** @default Date.now */
+  /**
+   * The clock `Retry-After` dates and token expiries are read against, in epoch milliseconds.
+   * @default Date.now
+   */
   readonly now?: () => number;
   /**
    * Receives a message when an answer had to be read leniently (an invalid `expires_in`, a non-string `scope`,
@@ -109,6 +141,9 @@ export interface OAuthCallOptions {
    * @default - only the timeout ends the call
    */
   readonly signal?: AbortSignal;
-  /** Timeout of this call in milliseconds. @default the client's `timeoutMs` */
+  /**
+   * Timeout of this call in milliseconds.
+   * @default - the client's `timeoutMs`
+   */
   readonly timeoutMs?: number;
 }

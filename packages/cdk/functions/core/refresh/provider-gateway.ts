@@ -6,8 +6,11 @@
 import type { TokenResponse } from '../oauth/types';
 import type { Deadline } from '../time/deadline';
 
+/** The bounds of one provider call. */
 export interface ProviderCallOptions {
+  /** Ends the call when the invocation must answer. */
   readonly signal: AbortSignal;
+  /** Longest the call may take. */
   readonly timeoutMs: number;
 }
 

@@ -7,19 +7,25 @@
 import type { ActiveConnection } from '../store/types';
 import { isDue, lifetimeMs, keepAliveAt, nextDueAt, wasUsed, type KeepAlive, type ProactiveRefresh } from './policy';
 
+/** The proactive policy and the keep-alive track's settings. */
 export interface RefreshScheduleOptions {
+  /** Which connections the proactive refresh keeps ahead of expiry (`used`, `all`, `none`). */
   readonly policy: ProactiveRefresh;
+  /** Refresh this long before expiry (never before half the token's lifetime). */
   readonly marginMs: number;
   /** Keep-alive refreshes come this long before a refresh token would die. */
   readonly keepAliveLeadMs: number;
-  /** The provider's idle limit of an application's refresh tokens, when its profile states one. */
+  /**
+   * The provider's idle limit of an application's refresh tokens, when its profile states one.
+   * @default - no application has an idle limit
+   */
   readonly idleLimitMs?: (applicationId: string) => number | undefined;
 }
 
 type Scheduled = Pick<ActiveConnection, 'applicationId' | 'tokens' | 'lastFetchedAt'>;
 
 export class RefreshSchedule {
-  /** Today's behaviour: every connection ahead of expiry (what a core built without a schedule does). */
+  /** Every connection ahead of expiry: what a core built without a schedule does. */
   static all(marginMs: number): RefreshSchedule {
     return new RefreshSchedule({ policy: 'all', marginMs, keepAliveLeadMs: 2 * 24 * 60 * 60 * 1000 });
   }

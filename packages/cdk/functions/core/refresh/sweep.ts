@@ -11,7 +11,8 @@
 import { REFRESH_DUE_SHARDS } from '../../../src/definitions/tables';
 import { SEND_BATCH_MAX } from '../../../src/definitions/queues';
 import { NO_LOGS, describeError, type VaultLogger } from '../observability';
-import type { ConnectionStore, DueItem } from '../store/connection-store';
+import type { ConnectionStore } from '../store/connection-store';
+import type { DueItem } from '../store/types';
 import type { Item } from '../store/codec';
 import { PendingRevocations } from '../store/pending-revocations';
 import type { Deadline } from '../time/deadline';
@@ -24,7 +25,10 @@ export class EnqueueMemo {
   constructor(
     /** How long an entry holds: the queue's visibility timeout (after it, a message not deleted is due again). */
     private readonly ttlMs: number,
-    /** Oldest entries go first beyond this size. */
+    /**
+     * Oldest entries go first beyond this size.
+     * @default 500000
+     */
     private readonly maxEntries = 500_000,
   ) {}
 
@@ -48,19 +52,35 @@ export class EnqueueMemo {
   }
 }
 
+/** One run of the sweep: its look-ahead, time and limits. */
 export interface SweepOptions {
   /** Enqueue what will be due within this many milliseconds (at least the schedule's interval). */
   readonly horizonMs: number;
+  /** The invocation's deadline: the run stops enqueueing before it. */
   readonly deadline: Deadline;
   /** One AWS call's budget: a page is read, or a batch sent, only while it fits. */
   readonly awsCallMs: number;
   /** Most items enqueued in this run (back-pressure: what the queue can take). */
   readonly maxItems: number;
+  /**
+   * What this container enqueued recently, so a warm container does not enqueue the same work twice.
+   * @default - nothing is remembered between runs
+   */
   readonly memo?: EnqueueMemo;
-  /** Index items per page of each shard. @default 1000 */
+  /**
+   * Index items per page of each shard.
+   * @default 1000
+   */
   readonly pageSize?: number;
-  /** SendMessageBatch calls in flight. @default 4 */
+  /**
+   * SendMessageBatch calls in flight.
+   * @default 4
+   */
   readonly concurrency?: number;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 

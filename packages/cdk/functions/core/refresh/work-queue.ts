@@ -4,7 +4,7 @@
  * worker trusts: the worker reads the item and decides again, so a stale or duplicated message is harmless.
  */
 import type { Deadline } from '../time/deadline';
-import type { DueItem } from '../store/connection-store';
+import type { DueItem } from '../store/types';
 import { PendingRevocations } from '../store/pending-revocations';
 
 /** Refresh a connection when due, or retry a pending provider revocation. */

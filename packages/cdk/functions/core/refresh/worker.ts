@@ -31,11 +31,18 @@ export interface WorkRecord {
   readonly body: string;
 }
 
+/** One batch of the refresh worker: its look-ahead and time. */
 export interface WorkerOptions {
   /** Refresh what will be due within this many milliseconds (the sweep's look-ahead). */
   readonly horizonMs: number;
+  /** The invocation's deadline: no refresh starts that can't finish before it. */
   readonly deadline: Deadline;
+  /** The time one AWS call, one provider call and one lease may take. */
   readonly timing: RefreshTiming;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 

@@ -9,9 +9,14 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CoreError } from '../base-error';
 import type { Deadline } from '../time/deadline';
 
+/** Where client secrets are read, and how long they are kept. */
 export interface ClientSecretLoaderOptions {
+  /** The Secrets Manager client. */
   readonly client: SecretsManagerClient;
-  /** How long a secret is served from memory. @default 300 seconds */
+  /**
+   * How long a secret is served from memory.
+   * @default 300
+   */
   readonly maxAgeSeconds?: number;
 }
 

@@ -24,3 +24,10 @@ export function toStoreError(error: unknown, operation: string): StoreError {
   // Only the SDK error's name: its message may quote the request, which can hold sealed fields.
   return new StoreError('unavailable', `${operation}: DynamoDB failed (${name}).`, { cause: { name } });
 }
+
+/** Why a callback's save was refused: the item moved on, or a revoke ended the flow it belongs to. */
+export class FlowEndedError extends StoreError {
+  constructor() {
+    super('conflict', 'save connection: a revoke ended this authorization flow.');
+  }
+}

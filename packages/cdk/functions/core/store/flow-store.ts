@@ -44,6 +44,10 @@ export function flowKey(handle: string): string {
 export class FlowStore {
   private readonly table: Table;
 
+  /**
+   * @param options the document client, the states table's name, and the longest one call may take
+   * @param now the clock of a parked flow's expiry, in epoch milliseconds; by default `Date.now`
+   */
   constructor(
     options: { client: DocumentClient; tableName: string; callTimeoutMs: number },
     private readonly now: () => number = Date.now,

@@ -25,6 +25,10 @@ import type { Table } from './table';
 import type { ActiveConnection, Cooldown, Lease, StoredTokens } from './types';
 
 export class LeaseStore {
+  /**
+   * @param table the connections table (the lease lives in the connection's item)
+   * @param now the clock of `updatedAt` and cool-downs, in epoch milliseconds; by default `Date.now`
+   */
   constructor(
     private readonly table: Table,
     private readonly now: () => number = Date.now,
@@ -88,6 +92,7 @@ export class LeaseStore {
    * Writes refreshed tokens, only while this owner still holds the lease at the version it was taken at: the new
    * refresh token replaces the old one in the same write as the new access token (RFC 6749 §6), and the lease
    * and any cool-down are cleared. Throws a `conflict` StoreError when the lease or version moved.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
    */
   async commit(
     connection: ActiveConnection,

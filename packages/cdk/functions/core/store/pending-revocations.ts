@@ -22,6 +22,10 @@ import type { ConnectionKey, PendingRevocation } from './types';
 const RECORDS_INDEX = CONNECTIONS_TABLE.globalSecondaryIndexes[1].indexName;
 
 export class PendingRevocations {
+  /**
+   * @param table the connections table (pending revocations are reserved items in the user's partition)
+   * @param now the clock of a pending revocation's due time, in epoch milliseconds; by default `Date.now`
+   */
   constructor(
     private readonly table: Table,
     private readonly now: () => number = Date.now,

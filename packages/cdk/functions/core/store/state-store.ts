@@ -26,12 +26,18 @@ export type ConsumeResult =
   | { readonly outcome: 'unknown' }
   | { readonly outcome: 'expired'; readonly pending: PendingAuthorization };
 
+/** Where the states table is, and how long one call to it may take. */
 export interface StateStoreOptions {
+  /** The document client. */
   readonly client: DocumentClient;
+  /** The states table's name. */
   readonly tableName: string;
   /** Longest one DynamoDB call may take, SDK retries included. */
   readonly callTimeoutMs: number;
-  /** @default Date.now */
+  /**
+   * The clock of a state's creation and expiry, in epoch milliseconds.
+   * @default Date.now
+   */
   readonly now?: () => number;
 }
 

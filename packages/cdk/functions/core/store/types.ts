@@ -123,3 +123,8 @@ export interface PendingRevocation extends ConnectionKey {
   /** Sort key of the revocation record to mark confirmed, when there is one. */
   readonly recordKey?: string;
 }
+
+/** Work found in the `refresh-due` index: a connection to refresh, or a pending provider revocation. */
+export interface DueItem extends ConnectionKey {
+  readonly dueAt: number;
+}

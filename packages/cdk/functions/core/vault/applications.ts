@@ -12,6 +12,11 @@ export interface Application {
 export class ApplicationRegistry {
   private readonly apps = new Map<string, Application>();
 
+  /**
+   * @param configs the configured applications
+   * @param clientOptions the options of every application's OAuth client; by default none
+   *   (see {@link OAuthClientOptions})
+   */
   constructor(configs: readonly ApplicationConfig[], clientOptions: OAuthClientOptions = {}) {
     for (const config of configs) {
       const { onWarning } = clientOptions;

@@ -16,22 +16,36 @@ import { NO_LOGS, describeError, type VaultLogger } from '../observability';
 import type { RefreshTiming } from '../refresh/budget';
 import { dueAt } from '../refresh/policy';
 import type { ProviderGateway } from '../refresh/provider-gateway';
-import { FlowEndedError, type ConnectionStore } from '../store/connection-store';
+import type { ConnectionStore } from '../store/connection-store';
+import { FlowEndedError } from '../store/errors';
 import { StoreError } from '../store/errors';
 import { PendingRevocations } from '../store/pending-revocations';
 import type { Connection, ConnectionKey, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 
+/** The connection saver's dependencies. */
 export interface ConnectionSaverOptions {
+  /** The connections table the tokens are saved in. */
   readonly connections: ConnectionStore;
+  /** Where a replaced grant's refresh token waits to be revoked at the provider. */
   readonly pending: PendingRevocations;
+  /** The provider's revocation endpoint and the client secret. */
   readonly provider: ProviderGateway;
   /** Seals the tokens exactly as refreshes do. */
   readonly sealer: TokenSealer;
+  /** The time one AWS call and one provider call may take. */
   readonly timing: RefreshTiming;
   /** The refresh margin, for the connection's due time in the sweep's index. */
   readonly marginMs: number;
+  /**
+   * Lifecycle events (`Connection Connected`), decided only after the write that makes the change committed.
+   * @default - no events are published
+   */
   readonly events?: EventPublisher;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 

@@ -14,7 +14,8 @@ import type { TokenResponse } from '../oauth/types';
 import { NO_LOGS, describeError, type VaultLogger } from '../observability';
 import { fullJitterDelay } from '../refresh/backoff';
 import { PROVIDER_ATTEMPTS, type RefreshTiming } from '../refresh/budget';
-import { FlowEndedError, type ConnectionStore } from '../store/connection-store';
+import type { ConnectionStore } from '../store/connection-store';
+import { FlowEndedError } from '../store/errors';
 import type { StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
@@ -41,13 +42,27 @@ export interface ImportResult {
   readonly refreshTokenExpiresAt: string | null;
 }
 
+/** The import service's dependencies. */
 export interface ImportServiceOptions {
+  /** The configured applications an import may name. */
   readonly applications: ApplicationRegistry;
+  /** The connections table (what an import would replace). */
   readonly connections: ConnectionStore;
+  /** The provider's token endpoint (an imported refresh token is proven by one refresh) and the client secret. */
   readonly provider: ProviderGateway;
+  /** Saves the imported tokens as the callback does. */
   readonly saver: ConnectionSaver;
+  /** The time one AWS call and one provider call may take. */
   readonly timing: RefreshTiming;
+  /**
+   * Jitter of the provider retries' backoff, in [0, 1).
+   * @default Math.random
+   */
   readonly random?: () => number;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
 }
 
@@ -123,6 +138,7 @@ export class ImportService {
   /**
    * One refresh with the given token (retried only where the token is certainly unused). The answer keeps the
    * given refresh token when the provider does not rotate (RFC 6749 §6), and the given scope when it names none.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
    */
   private async validate(request: ImportRequest, secret: string, deadline: Deadline): Promise<TokenResponse> {
     const { timing } = this.o;

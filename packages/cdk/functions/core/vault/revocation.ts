@@ -7,6 +7,7 @@
  *
  * Once revoke has answered, no token-fetch serves a token of the connection: the revocation is committed
  * before the answer, and every served token comes from a strongly consistent read made after it.
+ * @see https://www.rfc-editor.org/rfc/rfc7009
  */
 import type { RevocationReason } from '../../contract/requests';
 import type { EnvelopeCipher } from '../crypto/envelope';
@@ -24,16 +25,34 @@ import type { Connection, PendingRevocation } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 
+/** The revocation service's dependencies. */
 export interface RevocationServiceOptions {
+  /** The configured applications (`'*'` revokes all of a user's). */
   readonly applications: ApplicationRegistry;
+  /** The connections table: the revoke transaction and its records. */
   readonly connections: ConnectionStore;
+  /** Refresh tokens waiting for the provider's confirmation of their revocation. */
   readonly pending: PendingRevocations;
+  /** Opens a pending refresh token to present it at the provider. */
   readonly cipher: EnvelopeCipher;
+  /** The provider's revocation endpoint and the client secret. */
   readonly provider: ProviderGateway;
+  /** The time one AWS call and one provider call may take. */
   readonly timing: RefreshTiming;
+  /**
+   * Where counts and latencies go.
+   * @default - nothing is recorded
+   */
   readonly metrics?: VaultMetrics;
+  /**
+   * Where warnings and errors go (never token material).
+   * @default - nothing is logged
+   */
   readonly logger?: VaultLogger;
-  /** Lifecycle events, decided only after the write that makes the change committed. */
+  /**
+   * Lifecycle events, decided only after the write that makes the change committed.
+   * @default - no events are published
+   */
   readonly events?: EventPublisher;
 }
 

@@ -1,7 +1,8 @@
 /** token-fetch and refresh as the contract states them, with their metrics, over the refresh coordinator. */
 import { VaultError } from '../errors';
 import { NO_METRICS, type VaultMetrics } from '../observability';
-import type { IssuedToken, RefreshCoordinator } from '../refresh/coordinator';
+import type { RefreshCoordinator } from '../refresh/coordinator';
+import type { IssuedToken } from '../refresh/coordinator-options';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 
