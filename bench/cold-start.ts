@@ -10,9 +10,12 @@
  *
  * Tuning by environment: BENCH_COLD_RUNS (processes per cell, default 5), BENCH_COLD_SIZES (MB, comma-separated),
  * BENCH_COLD_FUNCTIONS (function names, comma-separated), BENCH_COLD_PERIOD_US (CFS period, default 10,000).
+ * Variants, to measure a possible improvement against the same hello-world: BENCH_COLD_NODE_OPTIONS (instead of the
+ * deployed NODE_OPTIONS), BENCH_COLD_COMPILE_CACHE=1 (Node's compile cache, filled by one unmeasured run per bundle:
+ * what a cache shipped in the asset would give, built by the same Node.js version).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/src/definitions/functions';
@@ -39,7 +42,9 @@ const PERIOD_US = Number(process.env.BENCH_COLD_PERIOD_US ?? 10_000);
 const WARM = 5;
 const PAUSE_MS = 100;
 /** What VaultFunction sets (packages/cdk/src/constructs/vault-function.ts). */
-const NODE_OPTIONS = '--enable-source-maps';
+const DEPLOYED_NODE_OPTIONS = '--enable-source-maps';
+const NODE_OPTIONS = process.env.BENCH_COLD_NODE_OPTIONS ?? DEPLOYED_NODE_OPTIONS;
+const COMPILE_CACHE = process.env.BENCH_COLD_COMPILE_CACHE === '1';
 /** Issue 15's target: first answer at most 1.5 times hello-world's under the same CPU share. */
 const TARGET_RATIO = 1.5;
 
@@ -98,6 +103,27 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
         };
       }),
     ];
+    const cacheDir = (subject: Subject) => join(__dirname, 'out', 'compile-cache', subject.name);
+    const envOf = (subject: Subject, size: number) =>
+      childEnv(stack.env, {
+        ...subject.env,
+        NODE_OPTIONS,
+        ...(COMPILE_CACHE ? { NODE_COMPILE_CACHE: cacheDir(subject) } : {}),
+        AWS_LAMBDA_RUNTIME_API: api.address,
+        AWS_LAMBDA_FUNCTION_NAME: subject.name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(size),
+        BENCH_WARM: String(WARM),
+        BENCH_PAUSE_MS: String(PAUSE_MS),
+      });
+    if (COMPILE_CACHE) {
+      if (cpu.available) cpu.limit(1);
+      for (const subject of subjects) {
+        rmSync(cacheDir(subject), { recursive: true, force: true });
+        mkdirSync(cacheDir(subject), { recursive: true });
+        api.serve(JSON.stringify(subject.event), subject.timeoutMs);
+        await runCold({ node, bundle: subject.file, cpu, env: envOf(subject, 1769) });
+      }
+    }
     const runs = new Map<string, ColdRun[]>();
     const quotas = new Map<number, CpuQuota>();
     // Repetition outermost: drift of the shared machine spreads over every cell alike.
@@ -110,15 +136,7 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
             node,
             bundle: subject.file,
             cpu,
-            env: childEnv(stack.env, {
-              ...subject.env,
-              NODE_OPTIONS,
-              AWS_LAMBDA_RUNTIME_API: api.address,
-              AWS_LAMBDA_FUNCTION_NAME: subject.name,
-              AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(size),
-              BENCH_WARM: String(WARM),
-              BENCH_PAUSE_MS: String(PAUSE_MS),
-            }),
+            env: envOf(subject, size),
           });
           const errors = api.takeErrors();
           if (errors.length > 0) throw new Error(`${subject.name} answered an error: ${errors[0]}`);
@@ -201,7 +219,7 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
         }).join(', ')
       : 'none (full CPU)';
     notes.push(
-      `cold start: ${RUNS} fresh processes per function and memory size, median; Node.js ${nodeVersion} (${node === process.execPath ? 'this process' : 'scripts/setup-node24.sh'}), NODE_OPTIONS=${NODE_OPTIONS} as deployed; CPU share by cgroup v1 cpu quota, period ${PERIOD_US} us: ${quotaText}.`,
+      `cold start: ${RUNS} fresh processes per function and memory size, median; Node.js ${nodeVersion} (${node === process.execPath ? 'this process' : 'scripts/setup-node24.sh'}), NODE_OPTIONS=${NODE_OPTIONS === DEPLOYED_NODE_OPTIONS ? `${NODE_OPTIONS} as deployed` : `"${NODE_OPTIONS}" (VARIANT; deployed: ${DEPLOYED_NODE_OPTIONS})`}${COMPILE_CACHE ? ', compile cache pre-filled (VARIANT)' : ''}; CPU share by cgroup v1 cpu quota, period ${PERIOD_US} us: ${quotaText}.`,
       "cold start: the runtime is emulated (bench/cold/bootstrap.cjs): node:http, require() of the bundle, GET next from a Runtime API stand-in, the handler, POST response. 'First answer' runs from the process start to the posted response; Lambda's own work before the process (sandbox, code download) is not included.",
       `cold start: warm = median of ${WARM} invocations per process, ${PAUSE_MS} ms apart, against moto on loopback (1-3 ms per AWS call; in AWS 4-6 ms). Price = ${1 - COLD_FRACTION} x warm + ${COLD_FRACTION} x first answer (init is billed), durations rounded up to 1 ms, Lambda arm64 $${LAMBDA_ARM64_PRICES.perGbSecond}/GB-s + $${LAMBDA_ARM64_PRICES.perMillionRequests}/M requests. This machine is x86, not Graviton.`,
       `cold start: the "off" column of "first answer" is hello-world's under the same share. Breakdown per size, medians, ms: boot + load + first invocation (CPU ms until the first answer): ${breakdown.join('; ')}.`,
