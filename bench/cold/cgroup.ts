@@ -2,7 +2,8 @@
  * A CPU quota for the bench's child processes, as Lambda gives a function a share of a vCPU proportional to its
  * memory. Uses the cgroup v1 `cpu` controller (root, a writable /sys/fs/cgroup/cpu): one child group per bench
  * run, whose cpu.cfs_period_us / cpu.cfs_quota_us are set before each child starts; the child joins the group
- * before Node.js starts (`sh -c 'echo $$ > cgroup.procs && exec node …'`). When the group cannot be created
+ * before Node.js starts (`sh -c 'echo $$ > cgroup.procs && exec node …'`), and the group has a high weight so that
+ * other load on the machine does not push the child below its share. When the group cannot be created
  * (not root, no `cpu` controller, cgroup v2 only: not handled), `openCpuShare` says why and the caller measures
  * at full CPU.
  */
@@ -15,6 +16,12 @@ export const MIB_PER_VCPU = 1769;
 /** The kernel refuses a CFS quota under 1 ms (EINVAL). */
 const MIN_QUOTA_US = 1000;
 const MAX_PERIOD_US = 1_000_000;
+/**
+ * The group's weight against the machine's other tasks (a task's is 1024). The quota caps the child at its share;
+ * the weight lets it reach that share on a busy machine: with equal weight, 14 runnable tasks elsewhere would leave a
+ * 1,769 MB child about a fifteenth of a core instead of one core. The cap still bounds what it takes from others.
+ */
+const GROUP_SHARES = 65536;
 
 export interface CpuQuota {
   readonly periodUs: number;
@@ -69,6 +76,7 @@ export function openCpuShare(options: CpuShareOptions): CpuShare {
     if (!existsSync(dir)) mkdirSync(dir);
     // Proves we may set a quota before any child depends on it.
     writeFileSync(join(dir, 'cpu.cfs_quota_us'), '-1');
+    writeFileSync(join(dir, 'cpu.shares'), String(GROUP_SHARES));
   } catch (error) {
     try {
       rmdirSync(dir);

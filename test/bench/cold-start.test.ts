@@ -42,6 +42,7 @@ describe('cgroup', () => {
     expect(share.limit(0.5)).toEqual({ periodUs: 10_000, quotaUs: 5000 });
     expect(readFileSync(join(share.dir, 'cpu.cfs_period_us'), 'utf8')).toBe('10000');
     expect(readFileSync(join(share.dir, 'cpu.cfs_quota_us'), 'utf8')).toBe('5000');
+    expect(Number(readFileSync(join(share.dir, 'cpu.shares'), 'utf8'))).toBeGreaterThan(1024);
     const { command, args } = share.wrap('/bin/sh', ['-c', 'echo $$']);
     const child = spawnSync(command, args, { encoding: 'utf8' });
     expect(child.status).toBe(0);
