@@ -11,6 +11,12 @@ export const LAMBDA_ARM64_PRICES = { perGbSecond: 0.0000133334, perMillionReques
 /** The stated mix: 1 invocation in 100 is a cold start (a function called steadily keeps its containers warm). */
 export const COLD_FRACTION = 0.01;
 
+/**
+ * Prices closer than this are a tie: repeated runs on a shared machine differ by more (the warm times include the
+ * emulator's latency), and Lambda's price moves little between neighbouring sizes while the latency halves.
+ */
+export const PRICE_TIE = 0.05;
+
 /** One function at one memory size, medians of the measured runs. */
 export interface TuningCell {
   readonly memoryMiB: number;
@@ -35,6 +41,8 @@ export interface Tuning {
   readonly cheapest: TunedCell;
   /** Lowest first answer. */
   readonly fastest: TunedCell;
+  /** The default this table suggests: the fastest first answer among the sizes priced within PRICE_TIE of the cheapest. */
+  readonly chosen: TunedCell;
 }
 
 /** $ of one million invocations of `ms` each at `memoryMiB` (duration rounded up to 1 ms, plus the request price). */
@@ -43,7 +51,7 @@ export function dollarsPerMillionAt(memoryMiB: number, ms: number): number {
   return gbSeconds * LAMBDA_ARM64_PRICES.perGbSecond * 1e6 + LAMBDA_ARM64_PRICES.perMillionRequests;
 }
 
-export function tune(cells: readonly TuningCell[], coldFraction = COLD_FRACTION): Tuning {
+export function tune(cells: readonly TuningCell[], coldFraction = COLD_FRACTION, priceTie = PRICE_TIE): Tuning {
   if (cells.length === 0) throw new Error('power tuning needs at least one memory size');
   const tuned: TunedCell[] = cells.map((cell) => ({
     ...cell,
@@ -59,19 +67,22 @@ export function tune(cells: readonly TuningCell[], coldFraction = COLD_FRACTION)
       : best,
   );
   const fastest = tuned.reduce((best, c) => (c.firstAnswerMs < best.firstAnswerMs ? c : best));
-  return { cells: tuned, cheapest, fastest };
+  const chosen = tuned
+    .filter((c) => c.dollarsPerMillion <= cheapest.dollarsPerMillion * (1 + priceTie))
+    .reduce((best, c) => (c.firstAnswerMs < best.firstAnswerMs ? c : best));
+  return { cells: tuned, cheapest, fastest, chosen };
 }
 
 /**
  * The power-tuning table, one row per function: per memory size `first answer / warm ms, ratio to hello-world,
- * $ per million`, then the fastest and the cheapest size; the last row is hello-world's first answer.
+ * $ per million`, then the fastest, the cheapest and the chosen size; the last row is hello-world's first answer.
  */
 export function renderPowerTuning(
   rows: ReadonlyArray<{ readonly name: string; readonly tuning: Tuning }>,
   hello: ReadonlyArray<{ readonly memoryMiB: number; readonly firstAnswerMs: number }>,
 ): string {
   const sizes = hello.map((h) => h.memoryMiB);
-  const header = ['function', ...sizes.map((s) => `${s} MB`), 'fastest', 'cheapest'];
+  const header = ['function', ...sizes.map((s) => `${s} MB`), 'fastest', 'cheapest', 'chosen'];
   const body = rows.map(({ name, tuning }) => [
     name,
     ...sizes.map((size) => {
@@ -82,8 +93,9 @@ export function renderPowerTuning(
     }),
     `${tuning.fastest.memoryMiB} MB`,
     `${tuning.cheapest.memoryMiB} MB`,
+    `${tuning.chosen.memoryMiB} MB`,
   ]);
-  body.push(['hello-world', ...hello.map((h) => `${h.firstAnswerMs.toFixed(0)} ms`), '', '']);
+  body.push(['hello-world', ...hello.map((h) => `${h.firstAnswerMs.toFixed(0)} ms`), '', '', '']);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -21,7 +21,7 @@ export interface ColdRun {
   readonly firstAnswerMs: number;
   /** CPU time (user + system) of the process until the first answer. */
   readonly coldCpuMs: number;
-  /** Each warm invocation, GET next to POST response. */
+  /** Each warm invocation, from the event received (GET next answered) to the answer posted: the billed duration. */
   readonly warmMs: readonly number[];
   readonly answer: string;
 }
