@@ -42,6 +42,15 @@ describe('power tuning', () => {
     expect(tune(cells, 1).cheapest.memoryMiB).toBe(1024);
   });
 
+  it('chooses the fastest size among those priced within the tie of the cheapest, and the cheapest otherwise', () => {
+    // 256 MB is cheapest; 512 MB costs 2.5 % more and answers twice as fast; 1769 MB costs far more.
+    const cells = [cell(256, 1100, 40), cell(512, 500, 20.5), cell(1769, 160, 15)];
+    const tuning = tune(cells, 0.01, 0.05);
+    expect(tuning.cheapest.memoryMiB).toBe(256);
+    expect(tuning.chosen.memoryMiB).toBe(512);
+    expect(tune(cells, 0.01, 0).chosen.memoryMiB).toBe(256);
+  });
+
   it('prints one row per function and hello-world last', () => {
     const tuning = tune([cell(256, 1100, 20, 250), cell(512, 490, 8, 115)]);
     const text = renderPowerTuning(
@@ -52,7 +61,7 @@ describe('power tuning', () => {
       ],
     );
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^function\s+\| 256 MB\s+\| 512 MB\s+\| fastest \| cheapest$/);
+    expect(lines[0]).toMatch(/^function\s+\| 256 MB\s+\| 512 MB\s+\| fastest \| cheapest \| chosen$/);
     expect(lines[2]).toMatch(/^token-fetch \| 1100 \/ 20\.0 ms, 4\.4x, \$[\d.]+\/M\s+\| 490 \/ 8\.0 ms, 4\.3x/);
     expect(lines[3]).toMatch(/^hello-world \| 250 ms\s+\| 115 ms/);
   });
