@@ -17,6 +17,12 @@ export const COLD_FRACTION = 0.01;
  */
 export const PRICE_TIE = 0.05;
 
+/**
+ * No default below this: a token-fetch container peaks at 86-108 MiB RSS in the memory bench (runtime, bundle,
+ * SDK clients, caches) and more in a storm of concurrent callers, so 128 MB leaves no headroom.
+ */
+export const MIN_DEFAULT_MIB = 256;
+
 /** One function at one memory size, medians of the measured runs. */
 export interface TuningCell {
   readonly memoryMiB: number;
@@ -41,7 +47,10 @@ export interface Tuning {
   readonly cheapest: TunedCell;
   /** Lowest first answer. */
   readonly fastest: TunedCell;
-  /** The default this table suggests: the fastest first answer among the sizes priced within PRICE_TIE of the cheapest. */
+  /**
+   * The default this table suggests: among the sizes of at least MIN_DEFAULT_MIB, the fastest first answer of those
+   * priced within PRICE_TIE of the cheapest of them.
+   */
   readonly chosen: TunedCell;
 }
 
@@ -51,7 +60,12 @@ export function dollarsPerMillionAt(memoryMiB: number, ms: number): number {
   return gbSeconds * LAMBDA_ARM64_PRICES.perGbSecond * 1e6 + LAMBDA_ARM64_PRICES.perMillionRequests;
 }
 
-export function tune(cells: readonly TuningCell[], coldFraction = COLD_FRACTION, priceTie = PRICE_TIE): Tuning {
+export function tune(
+  cells: readonly TuningCell[],
+  coldFraction = COLD_FRACTION,
+  priceTie = PRICE_TIE,
+  minDefaultMiB = MIN_DEFAULT_MIB,
+): Tuning {
   if (cells.length === 0) throw new Error('power tuning needs at least one memory size');
   const tuned: TunedCell[] = cells.map((cell) => ({
     ...cell,
@@ -67,8 +81,11 @@ export function tune(cells: readonly TuningCell[], coldFraction = COLD_FRACTION,
       : best,
   );
   const fastest = tuned.reduce((best, c) => (c.firstAnswerMs < best.firstAnswerMs ? c : best));
-  const chosen = tuned
-    .filter((c) => c.dollarsPerMillion <= cheapest.dollarsPerMillion * (1 + priceTie))
+  const eligible = tuned.filter((c) => c.memoryMiB >= minDefaultMiB);
+  const candidates = eligible.length > 0 ? eligible : tuned;
+  const floorCheapest = Math.min(...candidates.map((c) => c.dollarsPerMillion));
+  const chosen = candidates
+    .filter((c) => c.dollarsPerMillion <= floorCheapest * (1 + priceTie))
     .reduce((best, c) => (c.firstAnswerMs < best.firstAnswerMs ? c : best));
   return { cells: tuned, cheapest, fastest, chosen };
 }

@@ -51,6 +51,13 @@ describe('power tuning', () => {
     expect(tune(cells, 0.01, 0).chosen.memoryMiB).toBe(256);
   });
 
+  it('never chooses a size under the memory floor, even when it is the cheapest', () => {
+    const cells = [cell(128, 3400, 280), cell(256, 1500, 160), cell(512, 780, 100)];
+    const tuning = tune(cells, 0.01, 0.05, 256);
+    expect(tuning.cheapest.memoryMiB).toBe(128);
+    expect(tuning.chosen.memoryMiB).toBe(256);
+  });
+
   it('prints one row per function and hello-world last', () => {
     const tuning = tune([cell(256, 1100, 20, 250), cell(512, 490, 8, 115)]);
     const text = renderPowerTuning(
