@@ -22,7 +22,7 @@ import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/src/definitions/fu
 import { bundle, CDK_PACKAGE_ROOT, REPO_ROOT } from './bundle';
 import { childEnv } from './child';
 import { openCpuShare, shareOfMemory, type CpuQuota } from './cold/cgroup';
-import { COLD_USER, EVENTS, EXTRA_ENV, FIRST_CALL } from './cold/events';
+import { BACKGROUND, COLD_USER, EVENTS, EXTRA_ENV, FIRST_CALL } from './cold/events';
 import {
   COLD_FRACTION,
   LAMBDA_ARM64_PRICES,
@@ -184,6 +184,7 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
             warmMs: warmMedian(s.name, size),
             helloFirstAnswerMs: helloAt[i]!.firstAnswerMs,
           })),
+          { background: BACKGROUND.has(s.key) },
         ),
       }));
 
@@ -240,7 +241,7 @@ export async function measureColdStart(stack: BenchStack): Promise<Section> {
     notes.push(
       `cold start: ${RUNS} fresh processes per function and memory size, median; Node.js ${nodeVersion} (${node === process.execPath ? 'this process' : 'scripts/setup-node24.sh'}), NODE_OPTIONS=${NODE_OPTIONS === DEPLOYED_NODE_OPTIONS ? `${NODE_OPTIONS} as deployed` : `"${NODE_OPTIONS}" (VARIANT; deployed: ${DEPLOYED_NODE_OPTIONS})`}${COMPILE_CACHE ? ', compile cache pre-filled (VARIANT)' : ''}; CPU share by cgroup v1 cpu quota, period ${PERIOD_US} us: ${quotaText}.`,
       "cold start: the runtime is emulated (bench/cold/bootstrap.cjs): node:http, require() of the bundle, GET next from a Runtime API stand-in, the handler, POST response. 'First answer' runs from the process start to the posted response; Lambda's own work before the process (sandbox, code download) is not included.",
-      `cold start: warm = median of ${WARM} invocations per process, ${PAUSE_MS} ms apart, against moto on loopback (1-3 ms per AWS call; in AWS 4-6 ms). Price = ${1 - COLD_FRACTION} x warm + ${COLD_FRACTION} x first answer (init is billed), durations rounded up to 1 ms, Lambda arm64 $${LAMBDA_ARM64_PRICES.perGbSecond}/GB-s + $${LAMBDA_ARM64_PRICES.perMillionRequests}/M requests. Chosen = among the sizes of at least ${MIN_DEFAULT_MIB} MB (memory headroom), the fastest first answer of those within ${PRICE_TIE * 100} % of their cheapest price. This machine is x86, not Graviton.`,
+      `cold start: warm = median of ${WARM} invocations per process, ${PAUSE_MS} ms apart, against moto on loopback (1-3 ms per AWS call; in AWS 4-6 ms). Price = ${1 - COLD_FRACTION} x warm + ${COLD_FRACTION} x first answer (init is billed), durations rounded up to 1 ms, Lambda arm64 $${LAMBDA_ARM64_PRICES.perGbSecond}/GB-s + $${LAMBDA_ARM64_PRICES.perMillionRequests}/M requests. Chosen = among the sizes of at least ${MIN_DEFAULT_MIB} MB (memory headroom), the fastest first answer of those within ${PRICE_TIE * 100} % of their cheapest price; for the background functions (${[...BACKGROUND].map((k) => FUNCTIONS[k].name).join(', ')}: nobody waits for them) the cheapest. This machine is x86, not Graviton.`,
       `cold start: the "off" column of "first answer" is hello-world's under the same share. Breakdown per size, medians, ms: boot + load + first invocation (CPU ms until the first answer): ${breakdown.join('; ')}.`,
       ...keys.map((k) => `cold start ${FUNCTIONS[k].name}: first invocation ${FIRST_CALL[k]}`),
       `cold start: load average after measuring ${loadavg()

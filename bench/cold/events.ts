@@ -64,3 +64,6 @@ export const FIRST_CALL: Record<FunctionKey, string> = {
   complete: 'unknown flow handle: one DynamoDB call',
   auditForwarder: 'no delivery: nothing to forward',
 };
+
+/** Functions nobody waits for (schedule, queue, log subscription): their default memory is the cheapest size. */
+export const BACKGROUND: ReadonlySet<FunctionKey> = new Set<FunctionKey>(['sweep', 'refreshWorker', 'auditForwarder']);

@@ -49,7 +49,7 @@ export interface Tuning {
   readonly fastest: TunedCell;
   /**
    * The default this table suggests: among the sizes of at least MIN_DEFAULT_MIB, the fastest first answer of those
-   * priced within PRICE_TIE of the cheapest of them.
+   * priced within PRICE_TIE of the cheapest of them (a background function: the cheapest of them).
    */
   readonly chosen: TunedCell;
 }
@@ -60,12 +60,21 @@ export function dollarsPerMillionAt(memoryMiB: number, ms: number): number {
   return gbSeconds * LAMBDA_ARM64_PRICES.perGbSecond * 1e6 + LAMBDA_ARM64_PRICES.perMillionRequests;
 }
 
-export function tune(
-  cells: readonly TuningCell[],
-  coldFraction = COLD_FRACTION,
-  priceTie = PRICE_TIE,
-  minDefaultMiB = MIN_DEFAULT_MIB,
-): Tuning {
+export interface TuneOptions {
+  /** Nobody waits for it (a schedule, a queue, a log subscription): the default is the cheapest size, not a faster tie. */
+  readonly background?: boolean;
+  /** @default COLD_FRACTION */
+  readonly coldFraction?: number;
+  /** @default PRICE_TIE */
+  readonly priceTie?: number;
+  /** @default MIN_DEFAULT_MIB */
+  readonly minDefaultMiB?: number;
+}
+
+export function tune(cells: readonly TuningCell[], options: TuneOptions = {}): Tuning {
+  const coldFraction = options.coldFraction ?? COLD_FRACTION;
+  const priceTie = options.background ? 0 : (options.priceTie ?? PRICE_TIE);
+  const minDefaultMiB = options.minDefaultMiB ?? MIN_DEFAULT_MIB;
   if (cells.length === 0) throw new Error('power tuning needs at least one memory size');
   const tuned: TunedCell[] = cells.map((cell) => ({
     ...cell,
