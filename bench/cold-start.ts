@@ -1,191 +1,264 @@
 /**
- * Cold start per function: the bundle infra deploys (esbuild with BUNDLING) and, as the "off" side, the same
- * entry bundled without BUNDLING's size work (unminified, esbuild's default main fields: the SDK's CommonJS
- * builds). Each bundle is loaded in fresh `node --enable-source-maps` processes (as Lambda runs them), which
- * time the module load (require) and the first invocation of the handler against the local stack; median of
- * RUNS processes.
+ * Cold start as Lambda runs it, and power tuning. Each function's bundle as deployed (the package's built assets,
+ * packages/cdk/assets/<name>/index.js) and a hello-world bundle built the same way run in fresh processes of
+ * Lambda's Node.js major (scripts/setup-node24.sh), each inside a cgroup whose CPU quota is the share of one vCPU
+ * that Lambda gives the memory size (memory / 1,769 MB), with a short CFS period. A minimal runtime client
+ * (cold/bootstrap.cjs) loads the bundle and takes its events from a Runtime API stand-in (cold/runtime-api.ts), so
+ * both sides pay the runtime's own HTTP. Per function and size: the median first answer of fresh processes and the
+ * median warm invocation; from those, the cheapest and the fastest size (cold/power-tuning.ts) and the ratio of the
+ * first answer to hello-world's at the cheapest size.
+ *
+ * Tuning by environment: BENCH_COLD_RUNS (processes per cell, default 5), BENCH_COLD_SIZES (MB, comma-separated),
+ * BENCH_COLD_FUNCTIONS (function names, comma-separated), BENCH_COLD_PERIOD_US (CFS period, default 10,000).
+ * Variants, to measure a possible improvement against the same hello-world: BENCH_COLD_NODE_OPTIONS (instead of the
+ * deployed NODE_OPTIONS), BENCH_COLD_COMPILE_CACHE=1 (Node's compile cache, filled by one unmeasured run per bundle:
+ * what a cache shipped in the asset would give, built by the same Node.js version).
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { FUNCTIONS, type FunctionKey } from '@token-vault/cdk/src/definitions/functions';
-import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
-import { join, relative } from 'node:path';
 import { bundle, CDK_PACKAGE_ROOT, REPO_ROOT } from './bundle';
-import { childEnv, runChild } from './child';
+import { childEnv } from './child';
+import { openCpuShare, shareOfMemory, type CpuQuota } from './cold/cgroup';
+import { BACKGROUND, COLD_USER, EVENTS, EXTRA_ENV, FIRST_CALL } from './cold/events';
+import {
+  COLD_FRACTION,
+  LAMBDA_ARM64_PRICES,
+  MIN_DEFAULT_MIB,
+  PRICE_TIE,
+  renderPowerTuning,
+  tune,
+  type Tuning,
+} from './cold/power-tuning';
+import { runCold, type ColdRun } from './cold/runner';
+import { startRuntimeApi } from './cold/runtime-api';
 import { percentile, type Figure, type Section } from './report';
 import type { BenchStack } from './stack';
 
-const RUNS = 7;
-const COLD_USER = 'cold-start-user';
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+const SIZES = (list(process.env.BENCH_COLD_SIZES) ?? ['128', '256', '512', '1024', '1769']).map(Number);
+const ONLY = list(process.env.BENCH_COLD_FUNCTIONS);
+const PERIOD_US = Number(process.env.BENCH_COLD_PERIOD_US ?? 10_000);
+/** Warm invocations per process, each after a pause longer than many CFS periods. */
+const WARM = 5;
+const PAUSE_MS = 100;
+/** What VaultFunction sets (packages/cdk/src/constructs/vault-function.ts). */
+const DEPLOYED_NODE_OPTIONS = '--enable-source-maps';
+const NODE_OPTIONS = process.env.BENCH_COLD_NODE_OPTIONS ?? DEPLOYED_NODE_OPTIONS;
+const COMPILE_CACHE = process.env.BENCH_COLD_COMPILE_CACHE === '1';
+/** Issue 15's target: first answer at most 1.5 times hello-world's under the same CPU share. */
+const TARGET_RATIO = 1.5;
 
-/** What each child does: load the bundle, invoke once (and once more, warm), print the times. */
-const CHILD = `
-const { performance } = require('node:perf_hooks');
-const t0 = performance.now();
-const m = require(process.env.BENCH_BUNDLE);
-const t1 = performance.now();
-// As in Lambda: each invocation's remaining time counts down from the function's timeout.
-const context = () => {
-  const end = Date.now() + Number(process.env.BENCH_TIMEOUT_MS);
-  return { functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
-    memoryLimitInMB: '256', awsRequestId: 'bench', logGroupName: 'bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()) };
-};
-(async () => {
-  const event = JSON.parse(process.env.BENCH_EVENT);
-  const first = await m.handler(event, context());
-  const t2 = performance.now();
-  await m.handler(event, context());
-  const t3 = performance.now();
-  process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({ loadMs: t1 - t0, firstMs: t2 - t1, warmMs: t3 - t2, answer: JSON.stringify(first).slice(0, 120) }) + '\\n');
-  process.exit(0);
-})().catch((e) => { console.error(e); process.exit(1); });
-`;
+interface Subject {
+  readonly name: string;
+  readonly key?: FunctionKey;
+  readonly file: string;
+  readonly event: unknown;
+  readonly timeoutMs: number;
+  readonly env: Record<string, string>;
+}
 
-const EVENTS: Record<FunctionKey, unknown> = {
-  connect: { userId: 'cold-start-connect', applicationId: 'default' },
-  callback: {
-    version: '2.0',
-    routeKey: 'GET /oauth/callback',
-    rawPath: '/oauth/callback',
-    rawQueryString: 'code=bench-code&state=bench-state-that-does-not-exist-000000000',
-    headers: {},
-    requestContext: {
-      http: { method: 'GET', path: '/oauth/callback', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: 'bench',
-    },
-    isBase64Encoded: false,
-  },
-  tokenFetch: { userId: COLD_USER, applicationId: 'default' },
-  refresh: { userId: COLD_USER, applicationId: 'default' },
-  revoke: { userId: 'cold-start-nobody', reason: 'user_disconnected' },
-  sweep: { sweep: true },
-  refreshWorker: {
-    Records: [{ messageId: 'cold-start-1', body: JSON.stringify({ v: 1, k: 'r', u: COLD_USER, a: 'default', d: 0 }) }],
-  },
-  status: { userId: COLD_USER },
-  importConnection: {
-    userId: COLD_USER,
-    refreshToken: 'cold-start-not-a-token',
-    validate: false,
-    accessToken: 'cold-start-not-a-token',
-    expiresAt: '2000-01-01T00:00:00Z',
-  },
-  complete: { flowHandle: 'cold-start-unknown-flow-handle-000000000000', userId: 'cold-start-nobody' },
-  auditForwarder: {},
-};
-
-/**
- * Function environment added per function: refresh's first call refreshes the token connected (or refreshed)
- * seconds before, which the minimum interval between forced refreshes would answer from the stored token.
- */
-const EXTRA_ENV: Partial<Record<FunctionKey, Record<string, string>>> = {
-  refresh: { [TUNABLES.forcedRefreshMinIntervalSeconds.env]: '0' },
-  auditForwarder: { TOKEN_VAULT_AUDIT_LOG_GROUP: 'bench-audit' },
-};
-
-/** What the first invocation exercises, per function (for the notes). */
-const FIRST_CALL: Record<FunctionKey, string> = {
-  connect: 'writes a state',
-  callback: 'unknown state: one DynamoDB call, error page',
-  tokenFetch: 'GetItem + KMS Decrypt',
-  refresh: 'on-demand refresh of a connected user',
-  revoke: 'user without connections: one Query',
-  sweep: 'queue depth, 8 index Queries, gauges',
-  refreshWorker: 'one record of a connection not due: one read',
-  status: 'one projected Query',
-  importConnection: 'active connection: refused after one GetItem',
-  complete: 'unknown flow handle: one DynamoDB call',
-  auditForwarder: 'no delivery: nothing to forward',
-};
-
-interface ChildResult {
-  loadMs: number;
-  firstMs: number;
-  warmMs: number;
-  answer: string;
+/** Lambda's Node.js major from scripts/setup-node24.sh, or this process's Node.js with a note. */
+function lambdaNode(notes: string[]): string {
+  try {
+    const out = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'setup-node24.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+    if (out && existsSync(out)) return out;
+    throw new Error(`no node binary at "${out}"`);
+  } catch (error) {
+    notes.push(
+      `cold start: Lambda's Node.js 24 could not be set up (${(error as Error).message.split('\n')[0]}); measured on ${process.version}.`,
+    );
+    return process.execPath;
+  }
 }
 
 export async function measureColdStart(stack: BenchStack): Promise<Section> {
-  await stack.connectUser(COLD_USER);
-  const figures: Figure[] = [];
   const notes: string[] = [];
-  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
-    const fn = FUNCTIONS[key];
-    const entry = relative(REPO_ROOT, join(CDK_PACKAGE_ROOT, fn.entry));
-    const deployed = await bundle(entry, fn.name, true);
-    const plain = await bundle(entry, fn.name, false);
-    const runs = { on: [] as ChildResult[], off: [] as ChildResult[] };
-    // Alternating, so that drift of the machine affects both alike.
-    for (let i = 0; i < RUNS; i++) {
-      for (const [side, file] of [
-        ['on', deployed.file],
-        ['off', plain.file],
-      ] as const) {
-        const env = childEnv(stack.env, {
-          BENCH_BUNDLE: file,
-          BENCH_EVENT: JSON.stringify(EVENTS[key]),
-          BENCH_TIMEOUT_MS: String(fn.timeoutSeconds * 1000),
-          ...EXTRA_ENV[key],
-        });
-        runs[side].push(await runChild<ChildResult>(['--enable-source-maps', '-e', CHILD], env));
+  const node = lambdaNode(notes);
+  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  const cpu = openCpuShare({ periodUs: PERIOD_US });
+  if (!cpu.available)
+    notes.push(
+      `cold start: CPU share: unavailable (${cpu.reason}); every size was measured at FULL CPU, so the sizes differ only in price and the table does not tune anything.`,
+    );
+  const api = await startRuntimeApi();
+  try {
+    await stack.connectUser(COLD_USER);
+    const keys = (Object.keys(FUNCTIONS) as FunctionKey[]).filter((k) => !ONLY || ONLY.includes(FUNCTIONS[k].name));
+    const hello = await bundle('bench/cold/hello.ts', 'hello-world', true);
+    const subjects: Subject[] = [
+      { name: 'hello-world', file: hello.file, event: {}, timeoutMs: 3000, env: {} },
+      ...keys.map((key) => {
+        const file = join(CDK_PACKAGE_ROOT, 'assets', FUNCTIONS[key].name, 'index.js');
+        if (!existsSync(file)) throw new Error(`no built bundle at ${file}: run npm run build first`);
+        return {
+          name: FUNCTIONS[key].name,
+          key,
+          file,
+          event: EVENTS[key],
+          timeoutMs: FUNCTIONS[key].timeoutSeconds * 1000,
+          env: EXTRA_ENV[key] ?? {},
+        };
+      }),
+    ];
+    const cacheDir = (subject: Subject) => join(__dirname, 'out', 'compile-cache', subject.name);
+    const envOf = (subject: Subject, size: number) =>
+      childEnv(stack.env, {
+        ...subject.env,
+        NODE_OPTIONS,
+        ...(COMPILE_CACHE ? { NODE_COMPILE_CACHE: cacheDir(subject) } : {}),
+        AWS_LAMBDA_RUNTIME_API: api.address,
+        AWS_LAMBDA_FUNCTION_NAME: subject.name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(size),
+        BENCH_WARM: String(WARM),
+        BENCH_PAUSE_MS: String(PAUSE_MS),
+      });
+    if (COMPILE_CACHE) {
+      if (cpu.available) cpu.limit(1);
+      for (const subject of subjects) {
+        rmSync(cacheDir(subject), { recursive: true, force: true });
+        mkdirSync(cacheDir(subject), { recursive: true });
+        api.serve(JSON.stringify(subject.event), subject.timeoutMs);
+        await runCold({ node, bundle: subject.file, cpu, env: envOf(subject, 1769) });
       }
     }
-    const median = (side: 'on' | 'off', pick: (r: ChildResult) => number) => percentile(runs[side].map(pick), 50);
-    const init = (r: ChildResult) => r.loadMs + r.firstMs;
-    const isTokenFetch = key === 'tokenFetch';
-    figures.push(
-      {
-        label: `${fn.name}: bundle size (KB)`,
-        on: deployed.bytes / 1024,
-        off: plain.bytes / 1024,
-        digits: 1,
-        ...(isTokenFetch ? { target: '< 500 KB', met: deployed.bytes < 500 * 1024 } : {}),
-      },
-      {
-        label: `${fn.name}: module load (ms, median)`,
-        on: median('on', (r) => r.loadMs),
-        off: median('off', (r) => r.loadMs),
-        digits: 1,
-      },
-      {
-        label: `${fn.name}: first invocation (ms, median)`,
-        on: median('on', (r) => r.firstMs),
-        off: median('off', (r) => r.firstMs),
-        digits: 1,
-      },
-      {
-        label: `${fn.name}: second invocation (ms, median)`,
-        on: median('on', (r) => r.warmMs),
-        off: median('off', (r) => r.warmMs),
-        digits: 1,
-      },
-      {
-        label: `${fn.name}: initialisation = load + first (ms, median)`,
-        on: median('on', init),
-        off: median('off', init),
-        digits: 1,
-        target: '< 100 ms',
-        met: median('on', init) < 100,
-      },
+    const runs = new Map<string, ColdRun[]>();
+    const quotas = new Map<number, CpuQuota>();
+    // Repetition outermost: drift of the shared machine spreads over every cell alike.
+    for (let rep = 0; rep < RUNS; rep++) {
+      for (const size of SIZES) {
+        if (cpu.available) quotas.set(size, cpu.limit(shareOfMemory(size)));
+        for (const subject of subjects) {
+          api.serve(JSON.stringify(subject.event), subject.timeoutMs);
+          const run = await runCold({
+            node,
+            bundle: subject.file,
+            cpu,
+            env: envOf(subject, size),
+          });
+          const errors = api.takeErrors();
+          if (errors.length > 0) throw new Error(`${subject.name} answered an error: ${errors[0]}`);
+          const cell = `${subject.name}@${size}`;
+          runs.set(cell, [...(runs.get(cell) ?? []), run]);
+        }
+      }
+      process.stderr.write(`bench: cold-start repetition ${rep + 1}/${RUNS} done\n`);
+    }
+
+    mkdirSync(join(__dirname, 'out'), { recursive: true });
+    writeFileSync(
+      join(__dirname, 'out', 'cold-start-runs.json'),
+      `${JSON.stringify(Object.fromEntries(runs), null, 1)}\n`,
     );
+    const cellOf = (name: string, size: number) => runs.get(`${name}@${size}`)!;
+    const median = (name: string, size: number, pick: (r: ColdRun) => number) =>
+      percentile(cellOf(name, size).map(pick), 50);
+    const warmMedian = (name: string, size: number) =>
+      percentile(
+        cellOf(name, size).flatMap((r) => r.warmMs),
+        50,
+      );
+    const helloAt = SIZES.map((size) => ({
+      memoryMiB: size,
+      firstAnswerMs: median('hello-world', size, (r) => r.firstAnswerMs),
+    }));
+    const tunings: Array<{ name: string; key: FunctionKey; tuning: Tuning }> = subjects
+      .filter((s): s is Subject & { key: FunctionKey } => s.key !== undefined)
+      .map((s) => ({
+        name: s.name,
+        key: s.key,
+        tuning: tune(
+          SIZES.map((size, i) => ({
+            memoryMiB: size,
+            firstAnswerMs: median(s.name, size, (r) => r.firstAnswerMs),
+            warmMs: warmMedian(s.name, size),
+            helloFirstAnswerMs: helloAt[i]!.firstAnswerMs,
+          })),
+          { background: BACKGROUND.has(s.key) },
+        ),
+      }));
+
+    const figures: Figure[] = [];
+    for (const { name, key, tuning } of tunings) {
+      const { cheapest, fastest, chosen } = tuning;
+      const deployed = FUNCTIONS[key].memoryMiB;
+      figures.push(
+        {
+          label: `${name}: bundle size (KB)`,
+          on: statSync(subjects.find((s) => s.name === name)!.file).size / 1024,
+          digits: 1,
+        },
+        { label: `${name}: cheapest memory (MB)`, on: cheapest.memoryMiB },
+        { label: `${name}: fastest memory (MB)`, on: fastest.memoryMiB },
+        {
+          label: `${name}: chosen memory (MB; the default is ${deployed})`,
+          on: chosen.memoryMiB,
+          target: 'the default',
+          met: chosen.memoryMiB === deployed,
+        },
+        {
+          label: `${name}: first answer at ${chosen.memoryMiB} MB (ms, median)`,
+          on: chosen.firstAnswerMs,
+          off: chosen.helloFirstAnswerMs,
+        },
+        {
+          label: `${name}: first answer / hello-world's at ${chosen.memoryMiB} MB`,
+          on: chosen.ratioToHello,
+          digits: 2,
+          target: `<= ${TARGET_RATIO}x`,
+          met: chosen.ratioToHello <= TARGET_RATIO,
+        },
+      );
+    }
+
+    const table = renderPowerTuning(tunings, helloAt);
+    const breakdown = SIZES.map(
+      (size) =>
+        `${size} MB: ` +
+        subjects
+          .map(
+            (s) =>
+              `${s.name} ${median(s.name, size, (r) => r.bootMs).toFixed(0)}+${median(s.name, size, (r) => r.loadMs).toFixed(0)}+${median(s.name, size, (r) => r.firstMs).toFixed(0)} (cpu ${median(s.name, size, (r) => r.coldCpuMs).toFixed(0)})`,
+          )
+          .join(', '),
+    );
+    const quotaText = cpu.available
+      ? SIZES.map((s) => {
+          const q = quotas.get(s)!;
+          return `${s} MB ${((100 * q.quotaUs) / q.periodUs).toFixed(1)} % (${q.quotaUs}/${q.periodUs} us)`;
+        }).join(', ')
+      : 'none (full CPU)';
     notes.push(
-      `cold start ${fn.name}: first invocation ${FIRST_CALL[key]}; answer ${runs.on[0]!.answer.replace(/"accessToken":"[^"]*"/, '"accessToken":"…"')}`,
+      `cold start: ${RUNS} fresh processes per function and memory size, median; Node.js ${nodeVersion} (${node === process.execPath ? 'this process' : 'scripts/setup-node24.sh'}), NODE_OPTIONS=${NODE_OPTIONS === DEPLOYED_NODE_OPTIONS ? `${NODE_OPTIONS} as deployed` : `"${NODE_OPTIONS}" (VARIANT; deployed: ${DEPLOYED_NODE_OPTIONS})`}${COMPILE_CACHE ? ', compile cache pre-filled (VARIANT)' : ''}; CPU share by cgroup v1 cpu quota, period ${PERIOD_US} us: ${quotaText}.`,
+      "cold start: the runtime is emulated (bench/cold/bootstrap.cjs): node:http, require() of the bundle, GET next from a Runtime API stand-in, the handler, POST response. 'First answer' runs from the process start to the posted response; Lambda's own work before the process (sandbox, code download) is not included.",
+      `cold start: warm = median of ${WARM} invocations per process, ${PAUSE_MS} ms apart, against moto on loopback (1-3 ms per AWS call; in AWS 4-6 ms). Price = ${1 - COLD_FRACTION} x warm + ${COLD_FRACTION} x first answer (init is billed), durations rounded up to 1 ms, Lambda arm64 $${LAMBDA_ARM64_PRICES.perGbSecond}/GB-s + $${LAMBDA_ARM64_PRICES.perMillionRequests}/M requests. Chosen = among the sizes of at least ${MIN_DEFAULT_MIB} MB (memory headroom), the fastest first answer of those within ${PRICE_TIE * 100} % of their cheapest price; for the background functions (${[...BACKGROUND].map((k) => FUNCTIONS[k].name).join(', ')}: nobody waits for them) the cheapest. This machine is x86, not Graviton.`,
+      `cold start: the "off" column of "first answer" is hello-world's under the same share. Breakdown per size, medians, ms: boot + load + first invocation (CPU ms until the first answer): ${breakdown.join('; ')}.`,
+      ...keys.map((k) => `cold start ${FUNCTIONS[k].name}: first invocation ${FIRST_CALL[k]}`),
+      `cold start: load average after measuring ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(
+          ' / ',
+        )} (1/5/15 min) on ${cpus().length} cores; the quota is a ceiling, other load lowers the share a child gets.`,
     );
+    return {
+      title: `cold start and power tuning: built bundles under the CPU share of ${SIZES.join(', ')} MB, runtime emulated`,
+      off: "hello-world's bundle under the same CPU share (first answer only)",
+      figures,
+      notes,
+      detail: `power tuning (first answer / warm, ratio to hello-world, $ per million at ${COLD_FRACTION * 100} % cold):\n${table}`,
+    };
+  } finally {
+    await api.close();
+    if (cpu.available) cpu.close();
   }
-  notes.push(
-    `cold start: ${RUNS} fresh \`node --enable-source-maps\` processes per bundle and side, median; times start at require() (Node.js's own ` +
-      "start-up, about 40 ms here, and Lambda's runtime bootstrap are not included). The first invocation includes the SDK clients' " +
-      'creation, credential and endpoint resolution, and its AWS calls to moto on loopback (no TLS; in AWS, TLS handshakes add to it).',
-  );
-  notes.push(
-    `cold start: load average while measuring ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' / ')} (1/5/15 min) on ${cpus().length} cores.`,
-  );
-  return {
-    title: 'cold start per function (esbuild with BUNDLING, platform node, format cjs, everything bundled)',
-    off: 'BUNDLING size work: unminified, default main fields (SDK CommonJS builds)',
-    figures,
-    notes,
-  };
 }

@@ -3,6 +3,7 @@
  * the warm token-fetch loop against the local stack; median of RUNS processes per side. "off": the same code
  * with its caches disabled.
  */
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { bundle } from './bundle';
 import { childEnv, runChild } from './child';
 import { percentile, type Section } from './report';
@@ -54,7 +55,7 @@ export async function measureMemory(stack: BenchStack): Promise<Section> {
       },
     ],
     notes: [
-      'memory: the function is sized at 256 MB; the peak is that of the whole Node.js process (runtime, bundle, SDK clients, caches).',
+      `memory: the function is sized at ${FUNCTIONS.tokenFetch.memoryMiB} MB; the peak is that of the whole Node.js process (runtime, bundle, SDK clients, caches).`,
     ],
   };
 }

@@ -24,6 +24,8 @@ export interface Section {
   readonly off: string;
   readonly figures: readonly Figure[];
   readonly notes?: readonly string[];
+  /** Preformatted text printed after the notes (e.g. a table of its own). */
+  readonly detail?: string;
 }
 
 /** Nearest-rank percentile of unsorted samples. */
@@ -90,5 +92,6 @@ export function renderTable(sections: readonly Section[], started: Date): string
   });
   const notes = sections.flatMap((s) => (s.notes ?? []).map((n) => `- ${n}`));
   if (notes.length > 0) out.push('', ...notes);
+  for (const detail of sections.flatMap((s) => (s.detail ? [s.detail] : []))) out.push('', detail);
   return `${out.join('\n')}\n`;
 }

@@ -62,7 +62,10 @@ void functionKeysAgree;
 export interface VaultFunctionDefinition {
   /** Name in the contract (`token-fetch`, ...). */
   readonly name: string;
-  /** Memory in MiB. */
+  /**
+   * Memory in MiB, which also sets the function's CPU share (1,769 MiB = one vCPU). The vault's functions get
+   * 256 to 1,024 MiB, the sizes the cold-start power tuning chose (`npm run bench -- cold-start`).
+   */
   readonly memoryMiB: number;
   /** Timeout in seconds. */
   readonly timeoutSeconds: number;

@@ -8,6 +8,10 @@ export interface FunctionDefinition {
   readonly name: string;
   /** Handler source file, relative to the @token-vault/cdk package (packages/cdk in the repository). */
   readonly entry: string;
+  /**
+   * Memory in MB, which also sets the function's CPU share (1,769 MB = one vCPU): the size `npm run bench --
+   * cold-start` chose from its power-tuning table (README "Cold start under Lambda's CPU share, and power tuning").
+   */
   readonly memoryMiB: number;
   /** Function timeout; provider calls time out well before (see PROVIDER_TIMEOUT_MS). */
   readonly timeoutSeconds: number;
@@ -19,35 +23,35 @@ export const FUNCTIONS = {
   connect: {
     name: 'connect',
     entry: 'functions/handlers/connect.ts',
-    memoryMiB: 256,
+    memoryMiB: 1024,
     timeoutSeconds: 10,
     invokable: true,
   },
   callback: {
     name: 'callback',
     entry: 'functions/handlers/callback.ts',
-    memoryMiB: 256,
+    memoryMiB: 1024,
     timeoutSeconds: 20,
     invokable: false,
   },
   tokenFetch: {
     name: 'token-fetch',
     entry: 'functions/handlers/token-fetch.ts',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 20,
     invokable: true,
   },
   refresh: {
     name: 'refresh',
     entry: 'functions/handlers/refresh.ts',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 60,
     invokable: true,
   },
   revoke: {
     name: 'revoke',
     entry: 'functions/handlers/revoke.ts',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 30,
     invokable: true,
   },
@@ -55,7 +59,7 @@ export const FUNCTIONS = {
   sweep: {
     name: 'refresh-sweep',
     entry: 'functions/handlers/refresh-sweep.ts',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 60,
     invokable: false,
   },
@@ -70,21 +74,21 @@ export const FUNCTIONS = {
   importConnection: {
     name: 'import',
     entry: 'functions/handlers/import.ts',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 20,
     invokable: true,
   },
   status: {
     name: 'status',
     entry: 'functions/handlers/status.ts',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 10,
     invokable: true,
   },
   complete: {
     name: 'complete',
     entry: 'functions/handlers/complete.ts',
-    memoryMiB: 256,
+    memoryMiB: 1024,
     timeoutSeconds: 30,
     invokable: true,
   },
@@ -92,7 +96,7 @@ export const FUNCTIONS = {
   auditForwarder: {
     name: 'audit-forwarder',
     entry: 'functions/handlers/audit-forwarder.ts',
-    memoryMiB: 128,
+    memoryMiB: 256,
     timeoutSeconds: 30,
     invokable: false,
   },
