@@ -6,6 +6,7 @@ import type { ScopedFunctionKey } from '../definitions/aliases';
 import type { TokenVaultApplication } from './applications';
 import type { TokenVaultData } from './token-vault-data';
 import type { TokenVaultOptions } from './token-vault-options';
+import type { Assert, Same } from './type-checks';
 import type { VaultTableEncryption } from './vault-tables';
 
 /** The functions callers can be scoped on, per application. */
@@ -20,11 +21,8 @@ export enum ScopedFunction {
   STATUS = 'status',
 }
 
-type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** The enum's values are the shared SCOPED_FUNCTION_KEYS (compile-time check). */
-type ScopedFunctionAgreement = SameKeys<`${ScopedFunction}`, ScopedFunctionKey> extends true ? true : never;
-const scopedFunctionsAgree: ScopedFunctionAgreement = true;
-void scopedFunctionsAgree;
+export type ScopedFunctionAgreement = Assert<Same<`${ScopedFunction}`, ScopedFunctionKey>>;
 
 /** Which applications a grant covers (`grantFetch(fn, { applications: ['crm'] })`). */
 export interface ApplicationScope {

@@ -13,6 +13,7 @@ import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../definitions/metrics';
 import { TokenVaultConfigError } from './errors';
+import type { Assert, Same } from './type-checks';
 
 /**
  * The prebuilt bundles: esbuild builds every handler into `assets/<function name>/index.js` (with its source map)
@@ -47,10 +48,7 @@ export enum VaultFunctionKey {
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export type FunctionKeyAgreement = Same<`${VaultFunctionKey}`, FunctionKey> extends true ? true : never;
-const functionKeysAgree: FunctionKeyAgreement = true;
-void functionKeysAgree;
+export type FunctionKeyAgreement = Assert<Same<`${VaultFunctionKey}`, FunctionKey>>;
 
 /** Name, memory and timeout of a vault function. */
 export interface VaultFunctionDefinition {

@@ -43,6 +43,21 @@ export interface FunctionAccess {
 }
 
 /**
+ * token-fetch and refresh: the on-demand refresh (lease, commit, release with cool-down: GetItem, UpdateItem; a
+ * successor rotated while a revoke landed is recorded as a pending revocation: PutItem), and the audit trail's
+ * fingerprint key, read or made once per deployment (GetItem, PutItem, GenerateDataKey, Decrypt).
+ */
+const ON_DEMAND_REFRESH = {
+  statesTable: [],
+  connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  connectionsIndexes: [],
+  key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  readsClientSecrets: true,
+  publishesEvents: true,
+  drainsEventRetries: false,
+} as const satisfies FunctionAccess;
+
+/**
  * Per function. Transactions (TransactWriteItems with the per-application counter item) are authorized by the
  * actions of the operations inside them, so they need no action of their own.
  */
@@ -74,25 +89,9 @@ export const FUNCTION_ACCESS = {
     publishesEvents: true,
     drainsEventRetries: false,
   },
-  tokenFetch: {
-    statesTable: [],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    connectionsIndexes: [],
-    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    readsClientSecrets: true,
-    publishesEvents: true,
-    drainsEventRetries: false,
-  },
-  refresh: {
-    statesTable: [],
-    // On demand only (the sweep is its own function): what token-fetch may do.
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    connectionsIndexes: [],
-    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    readsClientSecrets: true,
-    publishesEvents: true,
-    drainsEventRetries: false,
-  },
+  tokenFetch: ON_DEMAND_REFRESH,
+  // Forced (after a 401), on demand only (the sweep is its own function): what token-fetch may do.
+  refresh: ON_DEMAND_REFRESH,
   revoke: {
     statesTable: [],
     connectionsTable: [
