@@ -11,12 +11,13 @@
  * construct), which the last test checks on its row.
  */
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FUNCTION_ACCESS, FUNCTION_KEYS, type FunctionAccess } from '@token-vault/cdk/src/definitions/access';
+import { FUNCTION_ACCESS, FUNCTION_KEYS } from '@token-vault/cdk/src/definitions/access';
 import { FINGERPRINT_KEY_ITEM } from '@token-vault/cdk/src/definitions/audit';
 import type { FunctionKey } from '@token-vault/cdk/src/definitions/functions';
 import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
-import { AwsRequestRecorder, type AwsRequest } from '../support/aws-requests';
+import { AwsRequestRecorder } from '../support/aws-requests';
+import { granted, observe } from '../support/observed-access';
 import { registerSensitive } from '../support/leak-guard';
 import {
   ageAccessToken,
@@ -38,100 +39,6 @@ const RACE_DELAY_MS = 1500;
 const recorder = new AwsRequestRecorder();
 let direct: Vault;
 let bound: Vault;
-
-/** What a function was seen doing, in FUNCTION_ACCESS's terms; `other`: requests no row can grant. */
-interface ObservedAccess {
-  statesTable: string[];
-  connectionsTable: string[];
-  connectionsIndexes: string[];
-  key: string[];
-  readsClientSecrets: boolean;
-  publishesEvents: boolean;
-  drainsEventRetries: boolean;
-  other: string[];
-}
-
-/** The item action IAM checks for each part of a DynamoDB transaction. */
-const TRANSACTION_ACTIONS: Readonly<Record<string, string>> = {
-  Put: 'dynamodb:PutItem',
-  Update: 'dynamodb:UpdateItem',
-  Delete: 'dynamodb:DeleteItem',
-  ConditionCheck: 'dynamodb:ConditionCheckItem',
-  Get: 'dynamodb:GetItem',
-};
-
-function observe(requests: readonly AwsRequest[], vaults: readonly Vault[]): ObservedAccess {
-  const states = new Set(vaults.map((v) => v.resources.statesTable));
-  const connections = new Set(vaults.map((v) => v.resources.connectionsTable));
-  const retryQueues = new Set(vaults.map((v) => v.resources.eventRetryQueueUrl));
-  const seen = {
-    statesTable: new Set<string>(),
-    connectionsTable: new Set<string>(),
-    connectionsIndexes: new Set<string>(),
-    key: new Set<string>(),
-    other: new Set<string>(),
-  };
-  const flags = { readsClientSecrets: false, publishesEvents: false, drainsEventRetries: false };
-  const onTable = (table: unknown, action: string): void => {
-    if (states.has(String(table))) seen.statesTable.add(action);
-    else if (connections.has(String(table))) seen.connectionsTable.add(action);
-    else seen.other.add(`${action} on ${String(table)}`);
-  };
-  for (const { target, body } of requests) {
-    const [service, operation = ''] = target.split('.');
-    if (service === 'DynamoDB_20120810') {
-      if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
-        for (const item of body.TransactItems as Record<string, { TableName: string }>[]) {
-          for (const [kind, part] of Object.entries(item)) onTable(part.TableName, TRANSACTION_ACTIONS[kind]!);
-        }
-      } else if (operation === 'Query' && typeof body.IndexName === 'string') {
-        if (connections.has(String(body.TableName))) seen.connectionsIndexes.add(body.IndexName);
-        else seen.other.add(`dynamodb:Query on index ${body.IndexName}`);
-      } else {
-        onTable(body.TableName, `dynamodb:${operation}`);
-      }
-    } else if (service === 'TrentService' && (operation === 'Decrypt' || operation === 'GenerateDataKey')) {
-      seen.key.add(`kms:${operation}`);
-    } else if (service === 'secretsmanager' && operation === 'GetSecretValue') {
-      flags.readsClientSecrets = true;
-    } else if (service === 'AWSEvents' && operation === 'PutEvents') {
-      flags.publishesEvents = true;
-    } else if (service === 'AmazonSQS' && retryQueues.has(String(body.QueueUrl))) {
-      // IAM authorizes the batch operations by the single ones' actions.
-      if (operation === 'SendMessage' || operation === 'SendMessageBatch') flags.publishesEvents = true;
-      else if (['ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch'].includes(operation))
-        flags.drainsEventRetries = true;
-      else seen.other.add(`sqs:${operation} on the event retry queue`);
-    } else if (service === 'AmazonSQS') {
-      // The refresh queue: RefreshQueue grants the sweep's sends and the worker's event source, not FUNCTION_ACCESS.
-    } else {
-      seen.other.add(target);
-    }
-  }
-  const sorted = (set: Set<string>): string[] => [...set].sort();
-  return {
-    statesTable: sorted(seen.statesTable),
-    connectionsTable: sorted(seen.connectionsTable),
-    connectionsIndexes: sorted(seen.connectionsIndexes),
-    key: sorted(seen.key),
-    ...flags,
-    other: sorted(seen.other),
-  };
-}
-
-/** A row of FUNCTION_ACCESS in the same shape (nothing granted outside it). */
-function granted(access: FunctionAccess): ObservedAccess {
-  return {
-    statesTable: [...access.statesTable].sort(),
-    connectionsTable: [...access.connectionsTable].sort(),
-    connectionsIndexes: [...access.connectionsIndexes].sort(),
-    key: [...access.key].sort(),
-    readsClientSecrets: access.readsClientSecrets,
-    publishesEvents: access.publishesEvents,
-    drainsEventRetries: access.drainsEventRetries,
-    other: [],
-  };
-}
 
 /** Makes the next fingerprinting function's container make the audit fingerprint key (a deployment's first use). */
 async function forgetFingerprintKey(vault: Vault): Promise<void> {
