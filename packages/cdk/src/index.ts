@@ -3,14 +3,9 @@
  * The Lambda functions ship prebuilt in the package (assets/), so `cdk synth` needs neither esbuild nor the
  * function sources. Named exports only: this is the package's (and the jsii assembly's) whole public API.
  */
-export {
-  ProactiveRefreshPolicy,
-  ScopedFunction,
-  TokenVault,
-  type ApplicationScope,
-  type TokenVaultProps,
-} from './constructs/token-vault';
-export { type TokenVaultOptions } from './constructs/token-vault-options';
+export { TokenVault } from './constructs/token-vault';
+export { ScopedFunction, type ApplicationScope, type TokenVaultProps } from './constructs/token-vault-props';
+export { ProactiveRefreshPolicy, type TokenVaultOptions } from './constructs/token-vault-options';
 export { TokenVaultData, type TokenVaultDataProps } from './constructs/token-vault-data';
 export {
   ErrorCodeTarget,
@@ -27,7 +22,8 @@ export {
   type VaultFunctions,
 } from './constructs/vault-function';
 export { VaultTableEncryption } from './constructs/vault-tables';
-export { VaultMonitoring, type MonitoringAlarm, type VaultMonitoringProps } from './constructs/monitoring';
+export { VaultMonitoring, type VaultMonitoringProps } from './constructs/monitoring';
+export { type MonitoringAlarm } from './constructs/monitoring-alarms';
 export { CallbackApi, type CallbackApiProps } from './constructs/callback-api';
 export { DeadLetterQueue } from './constructs/dead-letter-queue';
 export { ConnectionEvents, type ConnectionEventsProps } from './constructs/connection-events';

@@ -3,8 +3,11 @@
  * caller sends to the vault's functions through the Lambda Invoke API and what they answer. The functions validate
  * requests with schemas of their own that are checked, at compile time, to accept exactly these shapes.
  *
- * Also importable alone: `import type { TokenAnswer } from '@token-vault/client/contract'`.
+ * Also importable alone: `import type { TokenAnswer } from '@token-vault/client/contract'`. The requests
+ * (contract-requests.ts) and the lifecycle events (contract-events.ts) are re-exported here.
  */
+export * from './contract-requests';
+export * from './contract-events';
 
 /** Error codes of the contract. Expected failures are answers with one of these, never thrown errors. */
 export const ERROR_CODES = [
@@ -55,87 +58,6 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   complete: 30,
   auditForwarder: 30,
 } as const;
-
-/** Why a connection is revoked. */
-export const REVOCATION_REASONS = ['user_disconnected', 'suspicious_activity', 'account_deactivated'] as const;
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
-
-// ------------------------------------------------------------------------------------------------ requests
-
-/**
- * `connect`: starts an authorization-code flow for the user. `userId`: 1-128 characters of `[A-Za-z0-9._:@-]`;
- * `applicationId`: 1-64 of the same (default `default`).
- */
-export interface ConnectRequest {
-  readonly userId: string;
-  readonly applicationId?: string;
-  /** Where the callback redirects afterwards; must match the application's allow-list. */
-  readonly returnTo?: string;
-  /** Scopes instead of the application's (its required scopes are always added). */
-  readonly scopes?: string[];
-}
-
-/** `token-fetch`: an access token valid for at least `minValiditySeconds` (default 60, at most 43200). */
-export interface TokenFetchRequest {
-  readonly userId: string;
-  readonly applicationId?: string;
-  readonly minValiditySeconds?: number;
-}
-
-/** `refresh`: a new access token after the API answered 401 `invalid_token` to `rejectedAccessToken`. */
-export interface RefreshRequest {
-  readonly userId: string;
-  readonly applicationId?: string;
-  readonly rejectedAccessToken?: string;
-}
-
-/**
- * `refresh-sweep` as the schedule invokes it (its rule's payload). Not a caller's request: only the schedule may
- * invoke the sweep, and `refresh` answers it with `invalid_request`.
- */
-export interface SweepRequest {
-  readonly sweep: true;
-}
-
-/** `revoke`: every connection of the user, or the one of `applicationId`. */
-export interface RevokeRequest {
-  readonly userId: string;
-  readonly applicationId?: string;
-  readonly reason: RevocationReason;
-}
-
-/** `status`: the user's connections (of every application, or of `applicationId`), never a token. */
-export interface StatusRequest {
-  readonly userId: string;
-  readonly applicationId?: string;
-}
-
-/**
- * `import` (migrations, its own grant): stores a refresh token issued elsewhere as a connection. With `validate`
- * (default) the vault refreshes it once at the provider first; with `validate: false` it stores `accessToken`
- * (valid until `expiresAt`, ISO 8601) as given. An active connection is overwritten only with `replace: true`.
- */
-export interface ImportRequest {
-  readonly userId: string;
-  readonly applicationId?: string;
-  readonly refreshToken: string;
-  readonly scope?: string;
-  readonly accessToken?: string;
-  readonly expiresAt?: string;
-  readonly replace?: boolean;
-  readonly validate?: boolean;
-}
-
-/**
- * `complete`: activates a session-bound flow after the callback redirected to `returnTo` with
- * `status=pending&flow=HANDLE`. `userId` is the user of the application's own logged-in session; only the user who
- * called `connect` activates the connection (another user is refused and the parked grant revoked).
- */
-export interface CompleteRequest {
-  /** The `flow` parameter of the redirect (43 characters of base64url). */
-  readonly flowHandle: string;
-  readonly userId: string;
-}
 
 // ------------------------------------------------------------------------------------------------- answers
 
@@ -230,80 +152,6 @@ export interface ImportAnswer {
   readonly accessTokenExpiresAt: string;
   /** ISO when known, `unknown` when assumed, null without a refresh token. */
   readonly refreshTokenExpiresAt: string | null;
-}
-
-// -------------------------------------------------------------------------------------------------- events
-
-/** `source` of every event the vault puts on its bus. */
-export const EVENT_SOURCE = 'token-vault';
-/** The `detail.schemaVersion` this vault publishes. Additive fields keep it; anything else bumps it. */
-export const EVENT_SCHEMA_VERSION = 1;
-/** The `detail-type` of each connection lifecycle event. */
-export const EVENT_DETAIL_TYPES = {
-  connected: 'Connection Connected',
-  refreshFailed: 'Connection Refresh Failed',
-  reauthorizationRequired: 'Connection Reauthorization Required',
-  recovered: 'Connection Recovered',
-  revoked: 'Connection Revoked',
-  providerRevocationConfirmed: 'Provider Revocation Confirmed',
-} as const;
-export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[keyof typeof EVENT_DETAIL_TYPES];
-
-/** Fields of every event's `detail` (schema version 1). Never token material. */
-export interface EventDetailBase {
-  readonly schemaVersion: 1;
-  /** Unique per change, the same on the vault's own retries: deduplicate on it. */
-  readonly eventId: string;
-  /** The vault's name: several vaults may share one bus. */
-  readonly vault: string;
-  readonly userId: string;
-  readonly applicationId: string;
-  /** The connection instance (null when it is gone). */
-  readonly connectionId: string | null;
-  /** When the change was committed (ISO 8601). */
-  readonly time: string;
-}
-
-export interface ConnectedDetail extends EventDetailBase {
-  readonly via: 'callback' | 'import';
-  /** The user had a connection of this application before (of any status). */
-  readonly reconnected: boolean;
-  readonly imported: boolean;
-  readonly scope: string;
-}
-
-export interface RefreshFailedDetail extends EventDetailBase {
-  readonly failureClass: 'rate_limited' | 'provider_unavailable' | 'internal_error';
-  /** The provider's error code, `kms` or `internal`. */
-  readonly errorCode: string;
-  readonly cooldownUntil: string;
-  readonly consecutiveFailures: number;
-  readonly failingSince: string;
-}
-
-export interface ReauthorizationRequiredDetail extends EventDetailBase {
-  readonly reason: 'invalid_grant' | 'refresh_token_expired' | 'no_refresh_token';
-  /** Transient failures before it (0 if none). */
-  readonly consecutiveFailures: number;
-}
-
-export interface RecoveredDetail extends EventDetailBase {
-  readonly failingSince: string;
-  readonly consecutiveFailures: number;
-}
-
-export interface RevokedDetail extends EventDetailBase {
-  readonly reason: RevocationReason;
-  readonly previousStatus: 'active' | 'reauthorization_required';
-  /** Whether the provider confirmed the refresh token's revocation in this call (pending: the sweep retries). */
-  readonly providerRevocation: 'confirmed' | 'pending' | 'unsupported' | 'none';
-}
-
-export interface ProviderRevocationConfirmedDetail extends EventDetailBase {
-  /** Why the refresh token was being revoked (a revoke reason, or the vault's own: replaced_by_reconnect, ...). */
-  readonly reason: string;
-  readonly pendingSince: string;
-  readonly attempts: number;
 }
 
 export interface CompleteAnswer {

@@ -2,8 +2,9 @@
  * token-vault caller library: get a user's access token from the vault and call the provider's API with it.
  * See README.md.
  */
-export { TokenVaultClient, CLIENT_ENV, DEFAULT_API_BASE_URL } from './vault-client';
-export type { TokenVaultClientOptions, GetAccessTokenOptions, RefreshAccessTokenOptions } from './vault-client';
+export { TokenVaultClient } from './vault-client';
+export { CLIENT_ENV, DEFAULT_API_BASE_URL } from './client-options';
+export type { TokenVaultClientOptions, GetAccessTokenOptions, RefreshAccessTokenOptions } from './client-options';
 export type { ApiRequestInit, BearerChallenge } from './api-request';
 export { parseBearerChallenge, parseRetryAfter, backoffDelayMs, isRetryable } from './api-request';
 export {

@@ -2,141 +2,32 @@
  * {@link TokenVaultClient}: what another Lambda uses to get a user's access token from the vault (`token-fetch`
  * and `refresh` through the Lambda Invoke API) and to call the provider's API with it.
  */
-import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  ERROR_CODES,
   FUNCTION_NAMES,
-  FUNCTION_TIMEOUT_SECONDS,
-  type Answer,
   type CompleteAnswer,
   type CompleteRequest,
   type ConnectionStatus,
-  type ErrorAnswer,
   type RefreshRequest,
   type StatusRequest,
   type TokenAnswer,
   type TokenFetchRequest,
 } from './contract';
+import { completeAnswerOf, parseAnswer, statusAnswerOf, tokenAnswerOf } from './answers';
 import { runApiRequest, type ApiRequestInit } from './api-request';
 import { applicationAlias } from './application-alias';
+import {
+  CLIENT_ENV,
+  DEFAULT_API_BASE_URL,
+  DEFAULT_APPLICATION_ID,
+  DEFAULT_INVOKE_TIMEOUT_MS,
+  defaultLambdaClient,
+  type GetAccessTokenOptions,
+  type RefreshAccessTokenOptions,
+  type TokenVaultClientOptions,
+} from './client-options';
 import { errorFromAnswer, VaultInternalError } from './errors';
 import { cacheKey, TokenCache } from './token-cache';
-
-/** Environment variables the client reads its function names from (set them with the construct's function names). */
-export const CLIENT_ENV = {
-  TOKEN_FETCH_FUNCTION: 'TOKEN_VAULT_TOKEN_FETCH_FUNCTION',
-  REFRESH_FUNCTION: 'TOKEN_VAULT_REFRESH_FUNCTION',
-  STATUS_FUNCTION: 'TOKEN_VAULT_STATUS_FUNCTION',
-  COMPLETE_FUNCTION: 'TOKEN_VAULT_COMPLETE_FUNCTION',
-  /** `true`: invoke token-fetch and refresh through the application's alias (a caller with a scoped grant). */
-  APPLICATION_SCOPED: 'TOKEN_VAULT_APPLICATION_SCOPED',
-} as const;
-
-/** The provider API the seed guide describes. */
-export const DEFAULT_API_BASE_URL = 'https://api.otesse.com/v1';
-const DEFAULT_APPLICATION_ID = 'default';
-
-/** A little more than the vault's longest function timeout: the vault answers before it, or Lambda does. */
-const DEFAULT_INVOKE_TIMEOUT_MS = Math.max(...Object.values(FUNCTION_TIMEOUT_SECONDS)) * 1000 + 5000;
-
-/**
- * An Invoke that hangs (a stalled connection) must end in an error, not hold the caller until its own Lambda
- * timeout: `throwOnRequestTimeout` makes the request timeout fire; two attempts, since token-fetch and refresh are
- * safe to repeat.
- */
-export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClientConfig = {}): LambdaClient {
-  return new LambdaClient({
-    ...config,
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3000, requestTimeout: invokeTimeoutMs, throwOnRequestTimeout: true },
-  });
-}
-
-/** Options of {@link TokenVaultClient}. Every option has a default suited to a Lambda function. */
-export interface TokenVaultClientOptions {
-  /**
-   * Lambda client for the Invoke calls.
-   * @default - a LambdaClient with the function's region and credentials whose requests really time out after
-   *   `invokeTimeoutMs` (the SDK's HTTP handler only warns unless told to throw)
-   */
-  readonly lambda?: LambdaClient;
-  /**
-   * Longest wait for one Invoke of the vault (a little more than the vault's longest function timeout); used by
-   * the default `lambda` client only.
-   * @default 65000
-   */
-  readonly invokeTimeoutMs?: number;
-  /**
-   * Name or ARN of the `token-fetch` function.
-   * @default process.env.TOKEN_VAULT_TOKEN_FETCH_FUNCTION, else 'token-fetch'
-   */
-  readonly tokenFetchFunction?: string;
-  /**
-   * Name or ARN of the `refresh` function.
-   * @default process.env.TOKEN_VAULT_REFRESH_FUNCTION, else 'refresh'
-   */
-  readonly refreshFunction?: string;
-  /**
-   * Name or ARN of the `status` function.
-   * @default process.env.TOKEN_VAULT_STATUS_FUNCTION, else 'status'
-   */
-  readonly statusFunction?: string;
-  /**
-   * Name or ARN of the `complete` function (session binding: the backend of the `returnTo` page calls it).
-   * @default process.env.TOKEN_VAULT_COMPLETE_FUNCTION, else 'complete'
-   */
-  readonly completeFunction?: string;
-  /**
-   * The caller's role was granted per application (`vault.grantFetch(fn, { applications: [...] })`): token-fetch and
-   * refresh are invoked through the application's alias (`Qualifier: app-<applicationId>`), the only ARNs its grant
-   * allows.
-   * @default process.env.TOKEN_VAULT_APPLICATION_SCOPED === 'true'
-   */
-  readonly applicationScoped?: boolean;
-  /** Application used when a call names none. @default 'default' */
-  readonly applicationId?: string;
-  /** Base URL of the provider's API; {@link TokenVaultClient.apiRequest} appends paths to it. @default 'https://api.otesse.com/v1' */
-  readonly apiBaseUrl?: string;
-  /** `fetch` for API requests. @default globalThis.fetch */
-  readonly fetch?: typeof globalThis.fetch;
-  /** Clock in epoch milliseconds. @default Date.now */
-  readonly now?: () => number;
-  /** Waits between rate-limited attempts. @default setTimeout-based */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Random number in [0, 1) for backoff jitter. @default Math.random */
-  readonly random?: () => number;
-  /** A cached token is used only until this many seconds before its `expiresAt`. @default 30 */
-  readonly expirySkewSeconds?: number;
-  /** Most attempts of one API request while it is rate limited (first attempt included). @default 3 */
-  readonly maxRateLimitAttempts?: number;
-  /** Backoff base: the first retry waits up to this long (without `Retry-After`). @default 200 */
-  readonly backoffBaseMs?: number;
-  /** Backoff ceiling. @default 5000 */
-  readonly backoffMaxMs?: number;
-  /** A `Retry-After` longer than this is not waited for: the call fails with `RateLimitedError` at once. @default 30 */
-  readonly maxRetryAfterSeconds?: number;
-  /** Most (user, application) tokens kept in memory. @default 1000 */
-  readonly maxCachedTokens?: number;
-}
-
-/** Options of {@link TokenVaultClient.getAccessToken}. */
-export interface GetAccessTokenOptions {
-  /** Application of the token. @default the client's applicationId */
-  readonly applicationId?: string;
-  /**
-   * The token must stay valid this long (passed to `token-fetch`, and cached tokens closer to expiry are not used).
-   * @default the vault's default (60 s)
-   */
-  readonly minValiditySeconds?: number;
-}
-
-/** Options of {@link TokenVaultClient.refreshAccessToken}. */
-export interface RefreshAccessTokenOptions {
-  /** Application of the token. @default the client's applicationId */
-  readonly applicationId?: string;
-  /** The token the API rejected; the vault refreshes only when it still stores this one. */
-  readonly rejectedAccessToken?: string;
-}
 
 /**
  * Client of the vault for other Lambdas. Create one per container (at module scope) so its in-memory token cache
@@ -288,15 +179,7 @@ export class TokenVaultClient {
     const qualifier = this.#applicationScoped
       ? applicationAlias(options.applicationId ?? this.#applicationId)
       : undefined;
-    const answer = await this.#invokeFor(
-      this.#statusFunction,
-      request,
-      (v) =>
-        Array.isArray(v.connections)
-          ? { ok: true as const, connections: v.connections as ConnectionStatus[] }
-          : undefined,
-      qualifier,
-    );
+    const answer = await this.#invokeFor(this.#statusFunction, request, statusAnswerOf, qualifier);
     return answer.connections;
   }
 
@@ -341,58 +224,4 @@ export class TokenVaultClient {
     if (answer.ok) return answer;
     throw errorFromAnswer(answer.error);
   }
-}
-
-/** Parses and shape-checks an answer; undefined for anything else. The payload is never quoted (it holds a token). */
-function parseAnswer<T>(
-  payload: Uint8Array | undefined,
-  okShape: (v: Record<string, unknown>) => T | undefined,
-): Answer<T> | undefined {
-  if (!payload || payload.length === 0) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(payload));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  if (v.ok === true) return okShape(v);
-  if (v.ok === false && typeof v.error === 'object' && v.error !== null) {
-    const e = v.error as Record<string, unknown>;
-    if (typeof e.code !== 'string' || !(ERROR_CODES as readonly string[]).includes(e.code)) return undefined;
-    return {
-      ok: false,
-      error: {
-        code: e.code as (typeof ERROR_CODES)[number],
-        message: typeof e.message === 'string' ? e.message : e.code,
-        retryable: e.retryable === true,
-        ...(typeof e.retryAfterSeconds === 'number' ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
-      },
-    } satisfies ErrorAnswer;
-  }
-  return undefined;
-}
-
-function tokenAnswerOf(v: Record<string, unknown>): TokenAnswer | undefined {
-  const ok =
-    typeof v.accessToken === 'string' &&
-    typeof v.tokenType === 'string' &&
-    typeof v.expiresAt === 'string' &&
-    !Number.isNaN(Date.parse(v.expiresAt));
-  return ok
-    ? {
-        ok: true,
-        accessToken: v.accessToken as string,
-        tokenType: v.tokenType as string,
-        expiresAt: v.expiresAt as string,
-        scope: typeof v.scope === 'string' ? v.scope : '',
-      }
-    : undefined;
-}
-
-function completeAnswerOf(v: Record<string, unknown>): CompleteAnswer | undefined {
-  return typeof v.applicationId === 'string' && typeof v.reconnected === 'boolean'
-    ? { ok: true, applicationId: v.applicationId, reconnected: v.reconnected }
-    : undefined;
 }

@@ -10,7 +10,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { defaultLambdaClient } from '../../../packages/client/src/vault-client';
+import { defaultLambdaClient } from '../../../packages/client/src/client-options';
 import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { sdkClientConfig } from '@token-vault/cdk/functions/runtime/sdk-config';

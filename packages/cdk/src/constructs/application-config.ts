@@ -11,6 +11,7 @@ import {
   OTESSE_DEFAULTS,
   providerBehaviourOf,
   type ApplicationConfig,
+  type ApplicationConfigInput,
   type ErrorCodeTarget as ErrorCodeTargetValue,
   type ProviderBehaviourFields,
   type RevocationBody as RevocationBodyValue,
@@ -25,10 +26,9 @@ import type {
   TokenEndpointAuth,
   TokenVaultApplication,
 } from './applications';
+import type { Assert, Same } from './type-checks';
 
 // The enums carry exactly the values the functions' configuration schema accepts (compile-time check).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 export type EnumAgreement = [
   Assert<Same<`${TokenEndpointAuth}`, TokenAuthMethod>>,
   Assert<Same<`${RevocationBody}`, RevocationBodyValue>>,
@@ -36,6 +36,28 @@ export type EnumAgreement = [
   Assert<Same<`${ErrorCodeTarget}`, ErrorCodeTargetValue>>,
   // Every provider-behaviour field of the functions' configuration is a prop of TokenVaultApplication.
   Assert<Same<Exclude<keyof ProviderBehaviourFields, keyof TokenVaultApplication>, never>>,
+];
+
+/**
+ * The application has one definition, the functions' schema ({@link ApplicationConfig}); TokenVaultApplication is
+ * its jsii face, which jsii needs written out (no derived types in a public API). These checks keep the two one
+ * shape: the same fields, except that the construct takes (or makes) the secret by ARN where the functions read it
+ * by id, and each prop's value is one the schema accepts for that field (`profile` excepted: a string in the jsii
+ * face, one of the profile ids in the schema, which checks it at synthesis).
+ */
+type Shared = Exclude<keyof TokenVaultApplication & keyof ApplicationConfigInput, 'profile'>;
+type Accepted<K extends Shared> =
+  NonNullable<TokenVaultApplication[K]> extends infer V
+    ? V extends string
+      ? `${V}`
+      : V extends { [key: string]: infer E }
+        ? { [key: string]: E extends string ? `${E}` : E }
+        : V
+    : never;
+export type ShapeAgreement = [
+  Assert<Same<Exclude<keyof ApplicationConfigInput, keyof TokenVaultApplication>, 'clientSecretId'>>,
+  Assert<Same<Exclude<keyof TokenVaultApplication, keyof ApplicationConfigInput>, 'clientSecretArn'>>,
+  Assert<{ [K in Shared]: Accepted<K> extends NonNullable<ApplicationConfigInput[K]> ? true : false }[Shared]>,
 ];
 
 /** Values the vault fills in at synthesis time (tokens allowed). */

@@ -55,7 +55,7 @@ export interface EnvelopeKeyProps {
  * operation and only with the vault's encryption context.
  */
 export class EnvelopeKey extends Construct {
-  /** The key; grant it through `VaultFunction.bindKey`, which adds the same conditions on the role side. */
+  /** The key; grant it through `bindKey` (function-bindings.ts), which adds the same conditions on the role side. */
   public readonly key: kms.Key;
 
   public constructor(scope: Construct, id: string, props: EnvelopeKeyProps) {

@@ -14,26 +14,14 @@ import {
   ALARMS,
   DASHBOARD,
   definitionProblems,
-  extraDimensions,
   type AlarmDefinition,
-  type AwsSeries,
   type DashboardDefinition,
   type LogsWidgetDefinition,
   type MetricWidgetDefinition,
-  type Statistic,
-  type VaultSeries,
-  type VaultTerm,
 } from '../monitoring';
-import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
-import {
-  AWS_METRICS,
-  DIMENSIONS,
-  METRICS,
-  METRICS_NAMESPACE,
-  UNKNOWN_APPLICATION,
-  type AwsMetricDefinition,
-} from '../definitions/metrics';
 import { TokenVaultConfigError } from './errors';
+import { buildAlarms, type MonitoringAlarm } from './monitoring-alarms';
+import { MonitoringMetrics } from './monitoring-metrics';
 import type { VaultFunctions } from './vault-function';
 
 /**
@@ -80,18 +68,6 @@ export interface MonitoringDefinitions {
   readonly alarms?: readonly AlarmDefinition[];
 }
 
-/** One created alarm and what it watches. */
-export interface MonitoringAlarm {
-  /** Id of the alarm's definition (the vault's dashboard definition). */
-  readonly definitionId: string;
-  /** Title of the alarm's definition. */
-  readonly title: string;
-  /** The application (vault metrics), the function key (Lambda metrics) or `dead-letters`. */
-  readonly subject: string;
-  /** The alarm. */
-  readonly alarm: cloudwatch.Alarm;
-}
-
 /**
  * The vault's CloudWatch dashboard (active tokens per application, refresh frequency, failed authentication
  * attempts, revocations, latencies, per-function Lambda metrics, a Logs Insights widget) and its alarms, which
@@ -105,6 +81,7 @@ export class VaultMonitoring extends Construct {
 
   private readonly props: VaultMonitoringProps;
   private readonly definition: DashboardDefinition;
+  private readonly metrics: MonitoringMetrics;
 
   public constructor(scope: Construct, id: string, props: VaultMonitoringProps) {
     const definitions =
@@ -119,8 +96,20 @@ export class VaultMonitoring extends Construct {
     if (props.applicationIds.length === 0)
       throw new TokenVaultConfigError('monitoring: at least one application id is required.');
 
+    this.metrics = new MonitoringMetrics({
+      functions: props.functions,
+      applicationIds: props.applicationIds,
+      queues: {
+        deadLetters: props.deadLetterQueue,
+        refreshWork: props.refreshQueue,
+        refreshDeadLetters: props.refreshDeadLetterQueue,
+        eventDeadLetters: props.eventDeadLetterQueue,
+      },
+      periodSeconds: this.definition.periodSeconds,
+    });
+
     const alarms: MonitoringAlarm[] = [];
-    for (const definition of alarmDefinitions) alarms.push(...this.buildAlarms(definition));
+    for (const definition of alarmDefinitions) alarms.push(...buildAlarms(this, this.metrics, definition));
     this.alarms = alarms;
     if (props.alarmTopic !== undefined) {
       const action = new actions.SnsAction(props.alarmTopic);
@@ -151,13 +140,9 @@ export class VaultMonitoring extends Construct {
     }
   }
 
-  private get period(): Duration {
-    return Duration.seconds(this.definition.periodSeconds);
-  }
-
   private metricWidget(widget: MetricWidgetDefinition): cloudwatch.GraphWidget {
     const metrics = widget.series.flatMap((series) =>
-      series.source === 'vault' ? this.vaultSeries(series) : this.awsSeries(series),
+      series.source === 'vault' ? this.metrics.vaultSeries(series) : this.metrics.awsSeries(series),
     );
     return new cloudwatch.GraphWidget({
       title: widget.title,
@@ -165,7 +150,7 @@ export class VaultMonitoring extends Construct {
       width: widget.width,
       height: widget.height,
       stacked: widget.stacked ?? false,
-      period: this.period,
+      period: this.metrics.period,
       leftYAxis: { min: 0, showUnits: false },
       legendPosition: cloudwatch.LegendPosition.BOTTOM,
     });
@@ -181,204 +166,4 @@ export class VaultMonitoring extends Construct {
       height: widget.height,
     });
   }
-
-  /** Applications a series or alarm covers. */
-  private applications(includeUnknown: boolean | undefined): string[] {
-    return includeUnknown === true
-      ? [...this.props.applicationIds, UNKNOWN_APPLICATION]
-      : [...this.props.applicationIds];
-  }
-
-  /** One line per application; with other dimensions a SEARCH per application (split) or its SUM. */
-  private vaultSeries(series: VaultSeries): cloudwatch.IMetric[] {
-    const definition = METRICS[series.metric];
-    const others = extraDimensions(series.metric);
-    const seconds = this.definition.periodSeconds;
-    return this.applications(series.includeUnknownApplication).map((application) => {
-      if (others.length === 0) {
-        return new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: definition.name,
-          dimensionsMap: { [DIMENSIONS.APPLICATION]: application },
-          statistic: series.stat,
-          period: this.period,
-          label: `${application} ${series.label}`,
-        });
-      }
-      const search = `SEARCH('${searchTerm(series.metric, application)}', '${series.stat}', ${seconds})`;
-      return new cloudwatch.MathExpression({
-        expression: series.split ? search : `SUM(${search})`,
-        // Dynamic labels: each line of a SEARCH is named by its dimension values.
-        label: series.split
-          ? [application, ...others.map((name) => `\${PROP('Dim.${name}')}`)].join(' ')
-          : `${application} ${series.label}`,
-        period: this.period,
-        usingMetrics: {},
-      });
-    });
-  }
-
-  /** Lambda metrics: one line per function; SQS: the dead-letter queue. */
-  private awsSeries(series: AwsSeries): cloudwatch.IMetric[] {
-    const definition = AWS_METRICS[series.metric];
-    if (definition.namespace === 'AWS/SQS') {
-      const metric = this.queueMetric(series.metric, series.stat, series.label);
-      return metric === undefined ? [] : [metric];
-    }
-    return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) =>
-      this.functionMetric(series.metric, key, series.stat, FUNCTIONS[key].name),
-    );
-  }
-
-  private functionMetric(
-    metric: keyof typeof AWS_METRICS,
-    key: FunctionKey,
-    stat: Statistic,
-    label?: string,
-  ): cloudwatch.Metric {
-    const definition = AWS_METRICS[metric];
-    return new cloudwatch.Metric({
-      namespace: definition.namespace,
-      metricName: definition.name,
-      dimensionsMap: { [definition.dimension]: this.props.functions[key].function.functionName },
-      statistic: stat,
-      period: this.period,
-      ...(label !== undefined ? { label } : {}),
-    });
-  }
-
-  private queueMetric(
-    metric: keyof typeof AWS_METRICS,
-    stat: Statistic,
-    label?: string,
-  ): cloudwatch.Metric | undefined {
-    const definition: AwsMetricDefinition = AWS_METRICS[metric];
-    const queues = {
-      deadLetters: this.props.deadLetterQueue,
-      refreshWork: this.props.refreshQueue,
-      refreshDeadLetters: this.props.refreshDeadLetterQueue,
-      eventDeadLetters: this.props.eventDeadLetterQueue,
-    };
-    const queue = queues[definition.queue ?? 'deadLetters'];
-    if (queue === undefined) return undefined;
-    return new cloudwatch.Metric({
-      namespace: definition.namespace,
-      metricName: definition.name,
-      dimensionsMap: { [definition.dimension]: queue.queueName },
-      statistic: stat,
-      period: this.period,
-      ...(label !== undefined ? { label } : {}),
-    });
-  }
-
-  private buildAlarms(definition: AlarmDefinition): MonitoringAlarm[] {
-    const period = Duration.seconds(definition.periodSeconds);
-    const create = (subject: string, metric: cloudwatch.IMetric, about: string): MonitoringAlarm => ({
-      definitionId: definition.id,
-      title: definition.title,
-      subject,
-      alarm: new cloudwatch.Alarm(this, `${definition.id}-${subject}`, {
-        metric,
-        alarmDescription: `token-vault ${definition.title} (${about}): ${definition.description}`,
-        comparisonOperator: cloudwatch.ComparisonOperator[comparisonKey(definition.comparison)],
-        threshold: definition.threshold,
-        evaluationPeriods: definition.evaluationPeriods,
-        datapointsToAlarm: definition.datapointsToAlarm,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    });
-    const signal = definition.signal;
-    switch (signal.kind) {
-      case 'aws': {
-        const aws = AWS_METRICS[signal.metric];
-        if (aws.namespace === 'AWS/SQS') {
-          const metric = this.queueMetric(signal.metric, signal.stat);
-          const queue = (aws as AwsMetricDefinition).queue ?? 'deadLetters';
-          const subject =
-            queue === 'deadLetters'
-              ? 'dead-letters'
-              : queue === 'refreshDeadLetters'
-                ? 'refresh-dead-letters'
-                : queue === 'eventDeadLetters'
-                  ? 'event-dead-letters'
-                  : 'refresh-queue';
-          return metric === undefined
-            ? []
-            : [
-                create(
-                  subject,
-                  metric.with({ period }),
-                  queue === 'deadLetters'
-                    ? 'dead-letter queue'
-                    : queue === 'eventDeadLetters'
-                      ? 'event dead-letter queue'
-                      : 'refresh queue',
-                ),
-              ];
-        }
-        return (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) =>
-          create(
-            key,
-            this.functionMetric(signal.metric, key, signal.stat).with({ period }),
-            `function ${FUNCTIONS[key].name}`,
-          ),
-        );
-      }
-      case 'vault-sum':
-        return this.applications(definition.includeUnknownApplication).map((application) => {
-          const terms = signal.terms.map((term) => termMetric(term, application, period));
-          const metric =
-            terms.length === 1
-              ? terms[0]!
-              : new cloudwatch.MathExpression({
-                  expression: `SUM([${terms.map((_, index) => `m${index}`).join(', ')}])`,
-                  usingMetrics: Object.fromEntries(terms.map((term, index) => [`m${index}`, term])),
-                  label: definition.title,
-                  period,
-                });
-          return create(application, metric, `application ${application}`);
-        });
-      case 'vault-failure-percent':
-        return this.applications(definition.includeUnknownApplication).map((application) => {
-          const ok = signal.ok.map((term) => termMetric(term, application, period));
-          const okSum = ok.map((_, index) => `FILL(ok${index}, 0)`).join(' + ');
-          const metric = new cloudwatch.MathExpression({
-            expression: `IF(total >= ${signal.minimumTotal}, 100 * (total - (${okSum})) / total, 0)`,
-            usingMetrics: {
-              total: termMetric(signal.total, application, period),
-              ...Object.fromEntries(ok.map((term, index) => [`ok${index}`, term])),
-            },
-            label: `${definition.title} (%)`,
-            period,
-          });
-          return create(application, metric, `application ${application}`);
-        });
-    }
-  }
-}
-
-/** `{Namespace,Dim1,...} MetricName="X" Application="app"`: exactly the metric's dimension set, one application. */
-function searchTerm(metric: keyof typeof METRICS, application: string): string {
-  const definition = METRICS[metric];
-  return `{${[METRICS_NAMESPACE, ...definition.dimensions].join(',')}} MetricName="${definition.name}" ${DIMENSIONS.APPLICATION}="${application}"`;
-}
-
-/** The fixed series of a vault term for one application. */
-function termMetric(term: VaultTerm, application: string, period: Duration): cloudwatch.Metric {
-  const definition = METRICS[term.metric];
-  const dimensionsMap: Record<string, string> = {};
-  for (const name of definition.dimensions) {
-    dimensionsMap[name] = name === DIMENSIONS.APPLICATION ? application : term.where[name]!;
-  }
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: definition.name,
-    dimensionsMap,
-    statistic: term.stat,
-    period,
-  });
-}
-
-function comparisonKey(comparison: AlarmDefinition['comparison']): keyof typeof cloudwatch.ComparisonOperator {
-  return comparison === 'GreaterThanThreshold' ? 'GREATER_THAN_THRESHOLD' : 'GREATER_THAN_OR_EQUAL_TO_THRESHOLD';
 }

@@ -3,21 +3,17 @@
  * HTTP API and the refresh schedule, and either builds the stateful resources ({@link TokenVaultData}) itself or
  * uses ones you built in another stack (as infra/app.ts does).
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SCOPED_FUNCTION_KEYS, type ScopedFunctionKey } from '../definitions/aliases';
-import { AUDIT_FORMAT } from '../definitions/audit';
 import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
-import { CONNECTIONS_TABLE, STATES_TABLE } from '../definitions/tables';
-import { bindApplications, bindKey, bindTable } from './vault-function';
 import { TUNABLES, type TunableName } from '../definitions/tunables';
 import { FUNCTION_ACCESS, FUNCTION_KEYS } from '../definitions/access';
 import { AlarmTopic } from './alarm-topic';
@@ -27,18 +23,18 @@ import {
   toApplicationConfigs,
   validateApplications,
 } from './application-config';
+import { addAuditTrail } from './audit-trail';
 import { CallbackApi } from './callback-api';
 import { ConnectionEvents } from './connection-events';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { TokenVaultConfigError } from './errors';
+import { bindAccess, type VaultResources } from './function-bindings';
 import { VaultMonitoring } from './monitoring';
 import { RefreshQueue } from './refresh-queue';
 import { ScheduledInvocation } from './scheduled-invocation';
 import { TokenVaultData } from './token-vault-data';
-import { ProactiveRefreshPolicy, validateOptions, type TokenVaultOptions } from './token-vault-options';
-export { ProactiveRefreshPolicy };
-import type { TokenVaultApplication } from './applications';
-import type { VaultTableEncryption } from './vault-tables';
+import { ProactiveRefreshPolicy, validateOptions } from './token-vault-options';
+import type { ApplicationScope, ScopedFunction, TokenVaultProps } from './token-vault-props';
 import { VaultFunction, type VaultFunctionKey, type VaultFunctions } from './vault-function';
 
 /** Payload of the scheduled refresh sweep (the `refresh-sweep` function's input). */
@@ -48,72 +44,6 @@ export const SWEEP_PAYLOAD = { sweep: true } as const;
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 /** Room kept for the other variables (names, table names, key ARN, tunables). */
 const OTHER_VARIABLES_BUDGET_BYTES = 1024;
-
-/** The functions callers can be scoped on, per application. */
-export enum ScopedFunction {
-  /** `token-fetch` */
-  TOKEN_FETCH = 'tokenFetch',
-  /** `refresh` */
-  REFRESH = 'refresh',
-  /** `revoke` */
-  REVOKE = 'revoke',
-  /** `status` */
-  STATUS = 'status',
-}
-
-type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-/** The enum's values are the shared SCOPED_FUNCTION_KEYS (compile-time check). */
-type ScopedFunctionAgreement = SameKeys<`${ScopedFunction}`, ScopedFunctionKey> extends true ? true : never;
-const scopedFunctionsAgree: ScopedFunctionAgreement = true;
-void scopedFunctionsAgree;
-
-/** Which applications a grant covers (`grantFetch(fn, { applications: ['crm'] })`). */
-export interface ApplicationScope {
-  /**
-   * Application ids; the grant allows these applications' aliases only. Optional only because jsii lifts a trailing
-   * struct into keyword arguments (Python `grant_fetch(fn)` must stay valid); an empty list is refused at synthesis.
-   * @default - unscoped: the function itself (the vault's own use)
-   */
-  readonly applications?: string[];
-}
-
-/**
- * Either the stateful resources built elsewhere (`data`), or what the vault needs to build them
- * (`applications`, and optionally `name`, `removalPolicy`, `tableEncryption`). Checked at synthesis.
- */
-export interface TokenVaultProps extends TokenVaultOptions {
-  /**
-   * Stateful resources built elsewhere, e.g. by a {@link TokenVaultDataStack} with termination protection. With
-   * `data`, leave out `applications`, `name`, `removalPolicy` and `tableEncryption` (they are the data's; giving
-   * them too fails the synthesis).
-   * @default - built by the vault from `applications`
-   */
-  readonly data?: TokenVaultData;
-  /**
-   * The OAuth applications, one per client registration at a provider; each gets a client secret unless it names
-   * an existing one. Required unless `data` is given.
-   * @default - those of `data`
-   */
-  readonly applications?: TokenVaultApplication[];
-  /**
-   * Short name of this vault (1-32 chars of `[A-Za-z0-9-]`). The function roles are named `NAME-FUNCTION-REGION`
-   * so that the key policy can name them; two vaults in one account and region need different names. Only without
-   * `data`.
-   * @default - derived from the construct path
-   */
-  readonly name?: string;
-  /**
-   * What happens to the tables, the key and the secrets when they leave the stack. Only without `data`.
-   * @default RemovalPolicy.RETAIN (tables also deletion-protected)
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Table encryption at rest; the tokens inside are envelope-encrypted under the vault key either way. Only without
-   * `data`.
-   * @default VaultTableEncryption.AWS_OWNED
-   */
-  readonly tableEncryption?: VaultTableEncryption;
-}
 
 /**
  * The whole vault: the functions (connect, callback, token-fetch, refresh, revoke, complete, status, import, refresh-sweep,
@@ -228,31 +158,20 @@ export class TokenVault extends Construct {
         returnTo,
       }),
     );
-    const secrets = Object.values(this.data.clientSecrets);
     this.connectionEvents = new ConnectionEvents(this, 'ConnectionEvents', {
       vaultName: this.data.name,
       ...(props.eventBus !== undefined ? { eventBus: props.eventBus } : {}),
     });
     this.eventBus = this.connectionEvents.eventBus;
-    for (const key of FUNCTION_KEYS) {
-      const access = FUNCTION_ACCESS[key];
-      const fn = functions[key];
-      if (access.statesTable.length > 0) {
-        bindTable(fn, { table: this.data.statesTable, definition: STATES_TABLE, actions: [...access.statesTable] });
-      }
-      if (access.connectionsTable.length > 0 || access.connectionsIndexes.length > 0) {
-        bindTable(fn, {
-          table: this.data.connectionsTable,
-          definition: CONNECTIONS_TABLE,
-          actions: [...access.connectionsTable],
-          queryIndexes: [...access.connectionsIndexes],
-        });
-      }
-      bindKey(fn, this.data.key, [...access.key]);
-      bindApplications(fn, applicationsJson, secrets, access.readsClientSecrets);
-      if (access.publishesEvents) this.connectionEvents.bindPublisher(fn);
-      if (access.drainsEventRetries) this.connectionEvents.bindDrainer(fn);
-    }
+    const resources: VaultResources = {
+      statesTable: this.data.statesTable,
+      connectionsTable: this.data.connectionsTable,
+      key: this.data.key,
+      applicationsJson,
+      clientSecrets: Object.values(this.data.clientSecrets),
+      connectionEvents: this.connectionEvents,
+    };
+    for (const key of FUNCTION_KEYS) bindAccess(functions[key], FUNCTION_ACCESS[key], resources);
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
     this.refreshQueue = new RefreshQueue(this, 'RefreshQueue', {
@@ -277,30 +196,11 @@ export class TokenVault extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
     });
 
-    // The audit trail: functions write records to their own logs; a subscription filter on each function's log group
-    // hands the matching lines to the forwarder, which writes them into a log group of their own.
-    this.auditLogGroup = new logs.LogGroup(this, 'AuditLog', {
+    this.auditLogGroup = addAuditTrail(this, {
+      functions,
       retention: props.auditLogRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      deadLetterQueue: this.deadLetterQueue.queue,
     });
-    const forwarder = functions.auditForwarder;
-    forwarder.function.addEnvironment(ENV.AUDIT_LOG_GROUP, this.auditLogGroup.logGroupName);
-    this.auditLogGroup.grantWrite(forwarder.role);
-    // A delivery that keeps failing goes to the dead-letter queue (its alarm covers it).
-    forwarder.function.configureAsyncInvoke({
-      retryAttempts: 2,
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
-    });
-    const destination = new LambdaDestination(forwarder.function);
-    for (const key of FUNCTION_KEYS) {
-      if (key === 'auditForwarder') continue;
-      new logs.SubscriptionFilter(this, `AuditFilter-${FUNCTIONS[key].name}`, {
-        logGroup: functions[key].logGroup,
-        destination,
-        filterPattern: logs.FilterPattern.stringValue('$.audit', '=', AUDIT_FORMAT),
-        filterName: 'token-vault-audit',
-      });
-    }
 
     this.alarmTopic =
       props.alarmTopic ??

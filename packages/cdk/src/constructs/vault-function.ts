@@ -1,24 +1,19 @@
 /**
- * One vault function with the project's defaults, and binding helpers that set an environment variable and the
- * narrowest grant together (a function never gets a resource's name without its permission, or the reverse).
+ * One vault function with the project's defaults (its bindings to the vault's resources are in
+ * function-bindings.ts).
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { applicationAlias } from '../definitions/aliases';
 import { ENV } from '../definitions/env';
 import { FUNCTIONS, type FunctionKey } from '../definitions/functions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../definitions/metrics';
-import { CONNECTIONS_TABLE, STATES_TABLE, type TableDefinition } from '../definitions/tables';
-import type { KeyUsage, TableAction } from '../definitions/access';
-import { encryptionContextConditions } from './envelope-key';
 import { TokenVaultConfigError } from './errors';
+import type { Assert, Same } from './type-checks';
 
 /**
  * The prebuilt bundles: esbuild builds every handler into `assets/<function name>/index.js` (with its source map)
@@ -53,10 +48,7 @@ export enum VaultFunctionKey {
 }
 
 // The enum's values are the keys of the shared FUNCTIONS definition (compile-time check).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export type FunctionKeyAgreement = Same<`${VaultFunctionKey}`, FunctionKey> extends true ? true : never;
-const functionKeysAgree: FunctionKeyAgreement = true;
-void functionKeysAgree;
+export type FunctionKeyAgreement = Assert<Same<`${VaultFunctionKey}`, FunctionKey>>;
 
 /** Name, memory and timeout of a vault function. */
 export interface VaultFunctionDefinition {
@@ -72,12 +64,6 @@ export interface VaultFunctionDefinition {
   /** Invoked through the Lambda Invoke API (true) or through the HTTP API (false). */
   readonly invokable: boolean;
 }
-
-/** Environment variable that carries each table's name. */
-const TABLE_ENV: Readonly<Record<string, string>> = {
-  [CONNECTIONS_TABLE.id]: ENV.CONNECTIONS_TABLE,
-  [STATES_TABLE.id]: ENV.STATES_TABLE,
-};
 
 /** Props of {@link VaultFunction}. */
 export interface VaultFunctionProps {
@@ -108,20 +94,6 @@ export interface VaultFunctionProps {
    * @default lambda.ApplicationLogLevel.INFO
    */
   readonly applicationLogLevel?: lambda.ApplicationLogLevel;
-}
-
-/** Options of {@link bindTable}. */
-interface BindTableOptions {
-  readonly table: dynamodb.ITable;
-  /** Which table it is; selects the environment variable. */
-  readonly definition: TableDefinition;
-  /** Actions on the table itself (item ARN = table ARN). */
-  readonly actions: TableAction[];
-  /**
-   * Indexes this function queries; `dynamodb:Query` is granted on each index ARN only.
-   * @default - none
-   */
-  readonly queryIndexes?: string[];
 }
 
 /**
@@ -241,68 +213,6 @@ export class VaultFunction extends Construct {
     }
     return alias;
   }
-}
-
-/** Sets the table's name variable and grants exactly `actions` on it (and Query on `queryIndexes`). */
-export function bindTable(self: VaultFunction, options: BindTableOptions): VaultFunction {
-  const variable = TABLE_ENV[options.definition.id];
-  if (variable === undefined) {
-    throw new TokenVaultConfigError(`No environment variable is defined for table "${options.definition.id}".`);
-  }
-  const known = new Set(options.definition.globalSecondaryIndexes.map((index) => index.indexName));
-  for (const index of options.queryIndexes ?? []) {
-    if (!known.has(index)) throw new TokenVaultConfigError(`Table "${options.definition.id}" has no index "${index}".`);
-  }
-  self.function.addEnvironment(variable, options.table.tableName);
-  if (options.actions.length > 0) {
-    self.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: [...options.actions], resources: [options.table.tableArn] }),
-    );
-  }
-  const indexArns = (options.queryIndexes ?? []).map((index) => `${options.table.tableArn}/index/${index}`);
-  if (indexArns.length > 0) {
-    self.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }));
-  }
-  return self;
-}
-
-/**
- * Sets the key variable and grants `usage` on the key, only with the vault's encryption context. The key
- * policy carries the same conditions; this side keeps them if that policy is ever widened.
- */
-export function bindKey(self: VaultFunction, key: kms.IKey, usage: KeyUsage[]): VaultFunction {
-  if (usage.length === 0) return self;
-  self.function.addEnvironment(ENV.KEY_ID, key.keyArn);
-  self.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: [...usage],
-      resources: [key.keyArn],
-      conditions: encryptionContextConditions(),
-    }),
-  );
-  return self;
-}
-
-/**
- * Sets the applications variable (JSON of the functions' ApplicationConfig, tokens allowed) and, when
- * `readSecrets`, grants secretsmanager:GetSecretValue on exactly these secrets.
- */
-export function bindApplications(
-  self: VaultFunction,
-  applicationsJson: string,
-  secrets: secretsmanager.ISecret[],
-  readSecrets: boolean,
-): VaultFunction {
-  self.function.addEnvironment(ENV.APPLICATIONS, applicationsJson);
-  if (readSecrets && secrets.length > 0) {
-    self.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: secrets.map((s) => s.secretArn),
-      }),
-    );
-  }
-  return self;
 }
 
 /** The vault's functions. */

@@ -43,6 +43,34 @@ export interface FunctionAccess {
 }
 
 /**
+ * The save of a new connection (callback, complete, import; functions/core/vault/connection-saver.ts): the read,
+ * then one transaction that puts the connection, checks the marker of flows a revoke ended, updates the
+ * per-application counter and puts the replaced grant's pending revocation. A save without any refresh token also
+ * queries the user's pending revocations first (callback and complete; an import always brings its token).
+ */
+const CONNECTION_SAVE = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:ConditionCheckItem',
+] as const satisfies readonly TableAction[];
+
+/**
+ * token-fetch and refresh: the on-demand refresh (lease, commit, release with cool-down: GetItem, UpdateItem; a
+ * successor rotated while a revoke landed is recorded as a pending revocation: PutItem), and the audit trail's
+ * fingerprint key, read or made once per deployment (GetItem, PutItem, GenerateDataKey, Decrypt).
+ */
+const ON_DEMAND_REFRESH = {
+  statesTable: [],
+  connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  connectionsIndexes: [],
+  key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  readsClientSecrets: true,
+  publishesEvents: true,
+  drainsEventRetries: false,
+} as const satisfies FunctionAccess;
+
+/**
  * Per function. Transactions (TransactWriteItems with the per-application counter item) are authorized by the
  * actions of the operations inside them, so they need no action of their own.
  */
@@ -59,40 +87,17 @@ export const FUNCTION_ACCESS = {
   callback: {
     // PutItem: session binding parks the tokens under the flow handle.
     statesTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
-    // ConditionCheckItem: the save checks the marker of flows a revoke ended; Query: pending revocations of the
-    // user; Decrypt: a reconnect without a new refresh token keeps (re-seals) the live one.
-    connectionsTable: [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
-      'dynamodb:Query',
-    ],
+    // The save; Decrypt: a reconnect without a new refresh token keeps (re-seals) the live one.
+    connectionsTable: [...CONNECTION_SAVE, 'dynamodb:Query'],
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
     publishesEvents: true,
     drainsEventRetries: false,
   },
-  tokenFetch: {
-    statesTable: [],
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    connectionsIndexes: [],
-    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    readsClientSecrets: true,
-    publishesEvents: true,
-    drainsEventRetries: false,
-  },
-  refresh: {
-    statesTable: [],
-    // On demand only (the sweep is its own function): what token-fetch may do.
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    connectionsIndexes: [],
-    key: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    readsClientSecrets: true,
-    publishesEvents: true,
-    drainsEventRetries: false,
-  },
+  tokenFetch: ON_DEMAND_REFRESH,
+  // Forced (after a 401), on demand only (the sweep is its own function): what token-fetch may do.
+  refresh: ON_DEMAND_REFRESH,
   revoke: {
     statesTable: [],
     connectionsTable: [
@@ -110,10 +115,9 @@ export const FUNCTION_ACCESS = {
   },
   importConnection: {
     statesTable: [],
-    // The callback's save (a transaction: the connection, the flows marker check, the counter, the replaced grant's
-    // pending revocation) and its read-back; GenerateDataKey seals the imported tokens. No Decrypt: an import
+    // The save and its read-back; GenerateDataKey seals the imported tokens. No Decrypt and no Query: an import
     // always brings its refresh token.
-    connectionsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+    connectionsTable: CONNECTION_SAVE,
     connectionsIndexes: [],
     key: ['kms:GenerateDataKey'],
     readsClientSecrets: true,
@@ -161,14 +165,7 @@ export const FUNCTION_ACCESS = {
     // the parked grant's pending revocation. Decrypt: opens the parked tokens; GenerateDataKey: seals them for the
     // connection. Client secrets: a refused flow's grant is revoked at the provider.
     statesTable: ['dynamodb:DeleteItem'],
-    connectionsTable: [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-      'dynamodb:Query',
-    ],
+    connectionsTable: [...CONNECTION_SAVE, 'dynamodb:DeleteItem', 'dynamodb:Query'],
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],
     readsClientSecrets: true,
