@@ -1,0 +1,111 @@
+/**
+ * The sweep's throughput over every seeded connection: the real `sweepDue` (index queries, every shard in parallel,
+ * SendMessageBatch 4 in flight) into a fresh probe queue, which is deleted afterwards. Invocations are repeated
+ * with the handler's memo and deadline, as the schedule would, until all are enqueued; the time spent reading the
+ * index and the time spent sending are measured apart (busy time: while at least one call of the kind is open).
+ */
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CreateQueueCommand, DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { EnqueueMemo, sweepDue } from '@token-vault/cdk/functions/core/refresh/sweep';
+import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
+import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
+import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import { sdkClientConfig } from '@token-vault/cdk/functions/runtime/container';
+import { SqsWorkQueue } from '@token-vault/cdk/functions/runtime/sqs-work-queue';
+import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
+import { REFRESH_QUEUE } from '@token-vault/cdk/src/definitions/queues';
+
+export interface SweepFigures {
+  readonly found: number;
+  readonly enqueued: number;
+  /** Sweep invocations (each within the function's timeout) it took. */
+  readonly invocations: number;
+  readonly totalMs: number;
+  /** Busy time of the index queries, and of the sends. */
+  readonly queryMs: number;
+  readonly sendMs: number;
+}
+
+/** Accumulates the time during which at least one tracked call is open. */
+export class BusyTimer {
+  private open = 0;
+  private since = 0;
+  ms = 0;
+
+  async track<T>(call: () => Promise<T>): Promise<T> {
+    if (this.open++ === 0) this.since = performance.now();
+    try {
+      return await call();
+    } finally {
+      if (--this.open === 0) this.ms += performance.now() - this.since;
+    }
+  }
+}
+
+export interface SweepMeasureOptions {
+  readonly n: number;
+  readonly queueName: string;
+  readonly tableName: string;
+  readonly horizonMs: number;
+  /**
+   * One AWS call's budget. The deployed sweep gets 2 s (awsCallTimeoutMs); moto answers a Query of a 1,000-item
+   * page over 20,000 items in about 1 s on an idle core, and several times that on a loaded one, so the bench gives
+   * the emulator's calls longer (printed with the figures).
+   */
+  readonly awsCallMs: number;
+}
+
+export async function measureSweep(sqs: SQSClient, options: SweepMeasureOptions): Promise<SweepFigures> {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: options.queueName,
+      Attributes: { VisibilityTimeout: String(REFRESH_QUEUE.visibilityTimeoutSeconds) },
+    }),
+  );
+  const query = new BusyTimer();
+  const sending = new BusyTimer();
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(sdkClientConfig(options.awsCallMs)));
+  const store = new ConnectionStore({
+    client,
+    tableName: options.tableName,
+    callTimeoutMs: options.awsCallMs,
+  });
+  const timedStore = Object.assign(Object.create(store) as ConnectionStore, {
+    queryDue: (...args: Parameters<ConnectionStore['queryDue']>) => query.track(() => store.queryDue(...args)),
+  });
+  const queue = new SqsWorkQueue(sqs, QueueUrl!, options.awsCallMs);
+  const timedQueue = {
+    sendBatch: (...args: Parameters<SqsWorkQueue['sendBatch']>) => sending.track(() => queue.sendBatch(...args)),
+    depth: (...args: Parameters<SqsWorkQueue['depth']>) => queue.depth(...args),
+  };
+  // The handler keeps its memo in module scope: what one invocation enqueued, the next skips.
+  const memo = new EnqueueMemo(REFRESH_QUEUE.visibilityTimeoutSeconds * 1000);
+  const started = performance.now();
+  let found = 0;
+  let enqueued = 0;
+  let invocations = 0;
+  try {
+    while (enqueued < options.n && invocations < 10) {
+      invocations++;
+      const result = await sweepDue(timedStore, timedQueue, {
+        horizonMs: options.horizonMs,
+        deadline: Deadline.fromRemaining(FUNCTIONS.sweep.timeoutSeconds * 1000, SYSTEM_CLOCK),
+        awsCallMs: options.awsCallMs,
+        maxItems: options.n - enqueued,
+        memo,
+      });
+      found = Math.max(found, result.examined);
+      enqueued += result.enqueued;
+      process.stderr.write(
+        `bench: scale: sweep invocation ${invocations}: ${result.enqueued} enqueued, ${result.alreadyQueued} already queued\n`,
+      );
+      if (result.enqueued === 0) break;
+    }
+  } finally {
+    client.destroy();
+    await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+  }
+  return { found, enqueued, invocations, totalMs: performance.now() - started, queryMs: query.ms, sendMs: sending.ms };
+}
