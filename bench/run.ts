@@ -3,10 +3,11 @@
  * prints one table; the same figures go to bench/out/results.json. Not part of `npm test`: figures are reported,
  * targets are marked ok / MISSED, and the exit code is 0 unless a measurement could not run.
  *
- * `npm run bench -- refresh-storm` runs only the named measurements.
+ * `npm run bench -- refresh-storm` runs only the named measurements (`scale` brings `capacity` with it).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { measureCapacity } from './capacity';
 import { measureCallerLibrary } from './caller-library';
 import { measureColdStart } from './cold-start';
 import { measureCost } from './cost';
@@ -33,7 +34,11 @@ const MEASUREMENTS: readonly Measurement[] = [
   { name: 'memory', run: (stack) => measureMemory(stack) },
   { name: 'cost', run: (stack) => measureCost(stack) },
   { name: 'scale', run: (stack) => measureScale(stack) },
+  { name: 'capacity', run: (stack) => measureCapacity(stack) },
 ];
+
+/** Measurements that come with another when it is named: the scale run prints the capacity model from its figures. */
+const WITH: Readonly<Record<string, readonly string[]>> = { scale: ['capacity'] };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -42,7 +47,8 @@ async function main(): Promise<void> {
     throw new Error(
       `unknown measurement(s): ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`,
     );
-  const selected = wanted.length === 0 ? MEASUREMENTS : MEASUREMENTS.filter((m) => wanted.includes(m.name));
+  const named = new Set(wanted.flatMap((name) => [name, ...(WITH[name] ?? [])]));
+  const selected = wanted.length === 0 ? MEASUREMENTS : MEASUREMENTS.filter((m) => named.has(m.name));
   const started = new Date();
   const stack = await startBenchStack();
   const sections: Section[] = [];

@@ -62,8 +62,8 @@ export function scaleFigures(stack: BenchStack): ScaleFigures | undefined {
 
 export async function measureScale(stack: BenchStack): Promise<Section> {
   const n = Number(process.env.SCALE_CONNECTIONS ?? 20_000);
-  const perWorker = Number(process.env.SCALE_MESSAGES_PER_WORKER ?? 40);
-  const ceilingMessages = Number(process.env.SCALE_CEILING_MESSAGES ?? 400);
+  const perWorker = Number(process.env.SCALE_MESSAGES_PER_WORKER ?? 30);
+  const ceilingMessages = Number(process.env.SCALE_CEILING_MESSAGES ?? 200);
   const needed = ceilingMessages + perWorker * LEVELS.reduce((a, b) => a + b, 0);
   if (n < needed) throw new Error(`scale: SCALE_CONNECTIONS must be at least ${needed} for the worker levels`);
   const stub = await startStubProvider();

@@ -116,7 +116,7 @@ export function scaleSection(f: ScaleFigures): Section {
     notes: [
       `scale: moto serves one request at a time (local/moto_server.py serialises them so conditional writes stay atomic): measured ceiling ${f.ceiling.perSecond.toFixed(1)} refreshes/s ` +
         `(${f.emulatorMsPerRefresh.toFixed(1)} ms of emulator time per refresh: ${callsPerRefresh([f.ceiling], 'DynamoDB').toFixed(1)} DynamoDB + ${callsPerRefresh([f.ceiling], 'KMS').toFixed(1)} KMS calls + the SQS receive/delete share). ` +
-        `The levels run with the provider at 16 x that (at least 250 ms) and 1 message in flight per worker, so the provider's latency dominates; the busy share ` +
+        `The levels run with the provider at 16 x that (250 ms to 1 s) and 1 message in flight per worker, so the provider's latency dominates; the busy share ` +
         '(throughput / ceiling) says how close the emulator came to being the bottleneck, which flattens the ratios. In AWS the table and KMS have no such ceiling.',
       `scale: the sweep's rates are moto's (each index Query filters the whole table: O(items) per page); a due-index page in AWS takes tens of ms. ` +
         `Sweep over ${f.sweep.found} due items: ${(f.sweep.queryMs / 1000).toFixed(1)} s reading the index, ${(f.sweep.sendMs / 1000).toFixed(1)} s sending; ` +
