@@ -155,8 +155,8 @@ export function capacityNotes(
       `refresh-worker ${d.workerMemoryMiB} MB, ${d.workerTimeoutSeconds} s, batches of ${d.workerBatchSize}, MaximumConcurrency ${d.workerMaxConcurrency}; token-fetch ${d.fetchMemoryMiB} MB.`,
     `capacity: per refresh, ${m.source}: DynamoDB ${dynamo}; KMS Decrypt ${m.decryptPerRefresh.toFixed(2)}; connection item ${m.itemBytes} bytes ` +
       `(${writeUnits(m.itemBytes)} WRU per write, 1 RRU per consistent read); plus the commit's index key move (2 WRU) and new data keys from the reuse bounds (modelled).`,
-    `capacity, usage assumptions: ${u.users.toLocaleString('en-US')} users with one connection each; ${u.dailyActive * 100} % of connections used on an average day, ` +
-      `in one ${u.sessionHours}-hour session; ${u.dormant * 100} % unused all month (kept alive only); provider round trip ${u.providerMs} ms (billed); ` +
+    `capacity, usage assumptions: ${u.users.toLocaleString('en-US')} users with one connection each; ${Math.round(u.dailyActive * 100)} % of connections used on an average day, ` +
+      `in one ${u.sessionHours}-hour session; ${Math.round(u.dormant * 100)} % unused all month (kept alive only); provider round trip ${u.providerMs} ms (billed); ` +
       `in-region DynamoDB ${u.dynamoMs} ms, KMS ${u.kmsMs} ms per call; worker CPU ${u.cpuMsPerRefresh} ms per refresh; index entries ${u.indexEntryBytes} bytes; ` +
       `sweep ${u.sweepMs} ms billed; ${u.idlePollers} SQS pollers long-polling ${u.idlePollsPerMinute} times a minute when idle; needed at peak under used: every daily-active connection in session at once.`,
     `capacity, per connection per month: policy ${d.policy}: ${count(c.on)}; policy all: ${count(c.all)}. Unit costs per million: proactive ${usd(total(unit.proactive) * 1e6)}, ` +
