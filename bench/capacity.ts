@@ -31,10 +31,13 @@ export function perRefresh(
 ): { dynamo: Record<string, number>; decrypt: number } {
   const dynamo: Record<string, number> = {};
   for (const [name, n] of Object.entries(calls)) {
+    // The counter names commands as the SDK does (`GetItemCommand`); the model uses the API's names.
     const [service, command] = name.split('.');
-    if (service === 'DynamoDB' && command) dynamo[command] = (dynamo[command] ?? 0) + n / refreshes;
+    const api = command?.replace(/Command$/, '');
+    if (service === 'DynamoDB' && api) dynamo[api] = (dynamo[api] ?? 0) + n / refreshes;
   }
-  return { dynamo, decrypt: (calls['KMS.Decrypt'] ?? 0) / refreshes };
+  const decrypt = (calls['KMS.Decrypt'] ?? 0) + (calls['KMS.DecryptCommand'] ?? 0);
+  return { dynamo, decrypt: decrypt / refreshes };
 }
 
 function fromScale(levels: readonly LevelFigures[], bytes: number): RefreshMeasure {

@@ -87,6 +87,12 @@ describe('refresh model', () => {
     );
   });
 
+  it('prices reads as reads and writes as writes', () => {
+    const reads = total(refreshMonthly('all', 1e4, { ...measure, dynamo: { GetItem: 3 } }, deployed, USAGE));
+    const writes = total(refreshMonthly('all', 1e4, { ...measure, dynamo: { UpdateItem: 3 } }, deployed, USAGE));
+    expect(writes).toBeGreaterThan(reads);
+  });
+
   it('prices a bigger item at more write units', () => {
     const small = total(refreshMonthly('all', 1e4, measure, deployed, USAGE));
     const big = total(refreshMonthly('all', 1e4, { ...measure, itemBytes: 2000 }, deployed, USAGE));
@@ -140,9 +146,18 @@ describe('scale figures', () => {
     expect(ratio(levels, 1, 8)).toBeCloseTo(6);
   });
 
-  it('splits counted calls into DynamoDB commands and KMS Decrypts per refresh', () => {
+  it('splits counted calls (SDK command names) into DynamoDB API calls and KMS Decrypts per refresh', () => {
     expect(
-      perRefresh({ 'DynamoDB.GetItem': 10, 'DynamoDB.UpdateItem': 20, 'KMS.Decrypt': 10, 'SQS.ReceiveMessage': 3 }, 10),
+      perRefresh(
+        {
+          'DynamoDB.GetItemCommand': 10,
+          'DynamoDB.UpdateItemCommand': 20,
+          'KMS.DecryptCommand': 10,
+          'KMS.GenerateDataKeyCommand': 1,
+          'SQS.ReceiveMessageCommand': 3,
+        },
+        10,
+      ),
     ).toEqual({ dynamo: { GetItem: 1, UpdateItem: 2 }, decrypt: 1 });
   });
 });
