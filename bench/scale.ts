@@ -121,7 +121,7 @@ export async function measureScale(stack: BenchStack): Promise<Section> {
     );
     const figures: ScaleFigures = {
       n,
-      seedMs: seeded.totalMs,
+      seed: { totalMs: seeded.totalMs, kmsMs: seeded.kmsMs, writeMs: seeded.writeMs },
       sweep,
       ceiling,
       emulatorMsPerRefresh,

@@ -11,7 +11,7 @@ import type { LevelFigures } from './workers';
 
 export interface ScaleFigures {
   readonly n: number;
-  readonly seedMs: number;
+  readonly seed: { readonly totalMs: number; readonly kmsMs: number; readonly writeMs: number };
   readonly sweep: SweepFigures;
   /** Pure emulator throughput: several workers, batches of 10, provider answering at once. */
   readonly ceiling: LevelFigures;
@@ -71,9 +71,12 @@ export function scaleSection(f: ScaleFigures): Section {
     figures: [
       {
         label: `seeding: ${f.n} sealed connections (s; 1 GenerateDataKey each + BatchWriteItem)`,
-        on: f.seedMs / 1000,
+        on: f.seed.totalMs / 1000,
         digits: 1,
       },
+      { label: 'seeding: connections per second', on: f.n / (f.seed.totalMs / 1000), digits: 0 },
+      { label: 'seeding: GenerateDataKey busy time (s)', on: f.seed.kmsMs / 1000, digits: 1 },
+      { label: 'seeding: BatchWriteItem busy time (s)', on: f.seed.writeMs / 1000, digits: 1 },
       {
         label: 'sweep: due items found per second (index query busy time)',
         on: f.sweep.found / (f.sweep.queryMs / 1000),

@@ -14,6 +14,7 @@ import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { sdkClientConfig } from '@token-vault/cdk/functions/runtime/container';
 import { SqsWorkQueue } from '@token-vault/cdk/functions/runtime/sqs-work-queue';
+import { BusyTimer } from './busy-timer';
 import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
 import { REFRESH_QUEUE } from '@token-vault/cdk/src/definitions/queues';
 
@@ -26,22 +27,6 @@ export interface SweepFigures {
   /** Busy time of the index queries, and of the sends. */
   readonly queryMs: number;
   readonly sendMs: number;
-}
-
-/** Accumulates the time during which at least one tracked call is open. */
-export class BusyTimer {
-  private open = 0;
-  private since = 0;
-  ms = 0;
-
-  async track<T>(call: () => Promise<T>): Promise<T> {
-    if (this.open++ === 0) this.since = performance.now();
-    try {
-      return await call();
-    } finally {
-      if (--this.open === 0) this.ms += performance.now() - this.since;
-    }
-  }
 }
 
 export interface SweepMeasureOptions {
