@@ -30,7 +30,7 @@ export const LEVELS = [1, 2, 4, 8] as const;
 /** The emulator's ceiling: enough refreshes in flight to keep moto busy, few enough that its queue stays within the SDK's per-attempt timeout. */
 const CEILING = { workers: 2, batchSize: 10 } as const;
 /** The sweep's AWS call budget in the emulator (see SweepMeasureOptions.awsCallMs). */
-const SWEEP_CALL_MS = 10_000;
+const SWEEP_CALL_MS = 20_000;
 
 /**
  * The provider latency of the levels: 16 x the emulator's time per refresh, so that 8 workers keep it about half
