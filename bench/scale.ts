@@ -31,6 +31,12 @@ export const LEVELS = [1, 2, 4, 8] as const;
 const CEILING = { workers: 2, batchSize: 10 } as const;
 /** The sweep's AWS call budget in the emulator (see SweepMeasureOptions.awsCallMs). */
 const SWEEP_CALL_MS = 20_000;
+/**
+ * The sweep pass's deadline in the emulator: one pass over all due connections. The deployed sweep has 60 s; in
+ * moto that reads about two rounds of the 8 shards' 1,000-item pages (16,000 items), and the next invocation starts
+ * again from the oldest, which are still due until the workers refresh them.
+ */
+const SWEEP_DEADLINE_MS = 600_000;
 
 /**
  * The provider latency of the levels: 16 x the emulator's time per refresh, so that 8 workers keep it about half
@@ -90,6 +96,7 @@ export async function measureScale(stack: BenchStack): Promise<Section> {
       tableName: table,
       horizonMs: TUNABLES.sweepLookaheadSeconds.default * 1000,
       awsCallMs: SWEEP_CALL_MS,
+      deadlineMs: SWEEP_DEADLINE_MS,
     });
 
     let offset = 0;
@@ -128,6 +135,7 @@ export async function measureScale(stack: BenchStack): Promise<Section> {
       levels,
       itemBytes: itemBytes(refreshed.Item ?? seeded.sample),
       sweepCallMs: SWEEP_CALL_MS,
+      sweepDeadlineMs: SWEEP_DEADLINE_MS,
       loadAverage: [load, loadavg()[0]!],
     };
     measured.set(stack, figures);

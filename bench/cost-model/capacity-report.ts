@@ -176,7 +176,8 @@ export function capacityNotes(
     `capacity, sensitivity (policy ${d.policy}, ${u.users.toLocaleString('en-US')} users, refresh line): with a 2,000-byte item (JWT access tokens of about 1 KB; ` +
       `${writeUnits(2000)} WRU per write) ${usd(total(refreshMonthly(d.policy, u.users, { ...m, itemBytes: 2000 }, d, u)))}; ` +
       `with ${Math.round(u.dailyActive * 50)} % used a day ${usd(total(refreshMonthly(d.policy, u.users, m, d, { ...u, dailyActive: u.dailyActive / 2 })))}; ` +
-      `with ${Math.round(u.dailyActive * 150)} % ${usd(total(refreshMonthly(d.policy, u.users, m, d, { ...u, dailyActive: u.dailyActive * 1.5 })))}.`,
+      `with ${Math.round(u.dailyActive * 150)} % ${usd(total(refreshMonthly(d.policy, u.users, m, d, { ...u, dailyActive: u.dailyActive * 1.5 })))}; ` +
+      `with the sweep every minute looking 3 minutes ahead (design 15's proposal) ${usd(total(refreshMonthly(d.policy, u.users, m, { ...d, sweepIntervalMin: 1, lookaheadMin: 3 }, u)))}.`,
     `capacity, target < $${TARGET.dollarsPer10kUsers} per ${u.users.toLocaleString('en-US')} users per month with the default policy: ${totalOn < TARGET.dollarsPer10kUsers ? 'met' : 'NOT met'} ` +
       `(${usd(totalOn)} in all, of which the refresh line ${usd(refreshOn)}; policy all ${usd(monthlyPerUsers('all', d, m, u, fetchSide))}).`,
   ];
