@@ -60,16 +60,18 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${measurement.name}...\n`);
       sections.push(await measurement.run(stack));
     }
+    // Printed before the stack stops: after a large run the emulator can take longer to exit than the process
+    // lives (its exit is awaited on an unreferenced child), and the table would be lost.
+    process.stdout.write(renderTable(sections, started));
+    const out = join(__dirname, 'out');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, 'results.json'),
+      `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`,
+    );
   } finally {
     await stack.close();
   }
-  process.stdout.write(renderTable(sections, started));
-  const out = join(__dirname, 'out');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, 'results.json'),
-    `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`,
-  );
 }
 
 main().then(
