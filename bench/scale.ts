@@ -30,7 +30,7 @@ export const LEVELS = [1, 2, 4, 8] as const;
 /** The emulator's ceiling: enough refreshes in flight to keep moto busy, few enough that its queue stays within the SDK's per-attempt timeout. */
 const CEILING = { workers: 2, batchSize: 10 } as const;
 /** The sweep's AWS call budget in the emulator (see SweepMeasureOptions.awsCallMs). */
-const SWEEP_CALL_MS = 20_000;
+const SWEEP_CALL_MS = 120_000;
 /**
  * The sweep pass's deadline in the emulator: one pass over all due connections. The deployed sweep has 60 s; in
  * moto that reads about two rounds of the 8 shards' 1,000-item pages (16,000 items), and the next invocation starts
