@@ -3,10 +3,11 @@
  * prints one table; the same figures go to bench/out/results.json. Not part of `npm test`: figures are reported,
  * targets are marked ok / MISSED, and the exit code is 0 unless a measurement could not run.
  *
- * `npm run bench -- refresh-storm` runs only the named measurements.
+ * `npm run bench -- refresh-storm` runs only the named measurements (`scale` brings `warm-fetch` and `capacity` with it).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { measureCapacity } from './capacity';
 import { measureCallerLibrary } from './caller-library';
 import { measureColdStart } from './cold-start';
 import { measureCost } from './cost';
@@ -33,7 +34,14 @@ const MEASUREMENTS: readonly Measurement[] = [
   { name: 'memory', run: (stack) => measureMemory(stack) },
   { name: 'cost', run: (stack) => measureCost(stack) },
   { name: 'scale', run: (stack) => measureScale(stack) },
+  { name: 'capacity', run: (stack) => measureCapacity(stack) },
 ];
+
+/**
+ * Measurements that come with another when it is named: the scale run prints the capacity model from its figures,
+ * and the model's token-fetch line needs the warm-fetch figures (measured first, on a fresh stack).
+ */
+const WITH: Readonly<Record<string, readonly string[]>> = { scale: ['warm-fetch', 'capacity'] };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -42,7 +50,8 @@ async function main(): Promise<void> {
     throw new Error(
       `unknown measurement(s): ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`,
     );
-  const selected = wanted.length === 0 ? MEASUREMENTS : MEASUREMENTS.filter((m) => wanted.includes(m.name));
+  const named = new Set(wanted.flatMap((name) => [name, ...(WITH[name] ?? [])]));
+  const selected = wanted.length === 0 ? MEASUREMENTS : MEASUREMENTS.filter((m) => named.has(m.name));
   const started = new Date();
   const stack = await startBenchStack();
   const sections: Section[] = [];
@@ -51,16 +60,18 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${measurement.name}...\n`);
       sections.push(await measurement.run(stack));
     }
+    // Printed before the stack stops: after a large run the emulator can take longer to exit than the process
+    // lives (its exit is awaited on an unreferenced child), and the table would be lost.
+    process.stdout.write(renderTable(sections, started));
+    const out = join(__dirname, 'out');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, 'results.json'),
+      `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`,
+    );
   } finally {
     await stack.close();
   }
-  process.stdout.write(renderTable(sections, started));
-  const out = join(__dirname, 'out');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, 'results.json'),
-    `${JSON.stringify({ date: started.toISOString(), machine: machine(), sections }, null, 2)}\n`,
-  );
 }
 
 main().then(

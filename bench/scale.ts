@@ -1,124 +1,149 @@
 /**
- * `npm run bench -- scale`: the fan-out's throughput in the emulator. Connects `SCALE_CONNECTIONS` users (default
- * 200) through the development provider, then per worker concurrency (1, 2, 4, 8 event-source pollers, each its
- * own "Lambda container"): makes every connection due, runs one sweep (enqueue only) and times the workers until
- * the queue is empty, with the provider answering after `SCALE_PROVIDER_MS` (default 300 ms) so that the provider's
- * latency, not the single-threaded emulator, dominates. Reported as refreshes per second and the ratio to one
- * worker; the provider must see exactly one refresh per connection and level.
+ * `npm run bench -- scale`: the fan-out at scale in the emulator. Seeds `SCALE_CONNECTIONS` (default 20,000) due
+ * connections (bench/scale/seed.ts), times one sweep over all of them (bench/scale/sweep.ts), then the refresh
+ * worker (bench/scale/workers.ts) against a stub provider with rotation and reuse detection:
+ * 1. the emulator's ceiling: 2 workers, batches of 10, provider answering at once (pure emulator throughput);
+ * 2. worker concurrency 1, 2, 4, 8 with 1 message per batch and the provider's latency set to 16 x the emulator's
+ *    time per refresh (250 ms to 1 s), so the provider's latency dominates and the single-threaded emulator stays
+ *    near half its ceiling at 8 workers: the ratios then measure the fan-out, not moto.
+ * The report is bench/scale/report.ts; the worker figures feed the capacity model (bench/capacity.ts).
  */
-import { performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { keyOf } from '@token-vault/cdk/functions/core/store/codec';
+import { logger } from '@token-vault/cdk/functions/runtime/powertools';
 import { ENV } from '@token-vault/cdk/src/definitions/env';
-import { FUNCTIONS } from '@token-vault/cdk/src/definitions/functions';
-import { millis } from '@token-vault/cdk/src/definitions/tunables';
-import { sweepDue } from '@token-vault/cdk/functions/core/refresh/sweep';
-import { workBatch } from '@token-vault/cdk/functions/core/refresh/worker';
-import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
-import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
-import { SqsWorkQueue } from '@token-vault/cdk/functions/runtime/sqs-work-queue';
-import type { SQSEvent } from 'aws-lambda';
+import { TUNABLES } from '@token-vault/cdk/src/definitions/tunables';
 import { awsClientConfig } from '../local/aws-clients';
-import { RefreshWork } from '../local/refresh-work';
+import { itemBytes } from './cost-model/item-size';
 import type { Section } from './report';
+import { startStubProvider } from './scale/provider';
+import { scaleSection, type ScaleFigures } from './scale/report';
+import { seedConnections } from './scale/seed';
+import { measureSweep } from './scale/sweep';
+import { measureLevel, type LevelFigures } from './scale/workers';
 import type { BenchStack } from './stack';
 
-const LEVELS = [1, 2, 4, 8] as const;
+export const LEVELS = [1, 2, 4, 8] as const;
+/** The emulator's ceiling: enough refreshes in flight to keep moto busy, few enough that its queue stays within the SDK's per-attempt timeout. */
+const CEILING = { workers: 2, batchSize: 10 } as const;
+/** The sweep's AWS call budget in the emulator (see SweepMeasureOptions.awsCallMs). */
+const SWEEP_CALL_MS = 120_000;
+/**
+ * The sweep pass's deadline in the emulator: one pass over all due connections. The deployed sweep has 60 s; in
+ * moto that reads about two rounds of the 8 shards' 1,000-item pages (16,000 items), and the next invocation starts
+ * again from the oldest, which are still due until the workers refresh them.
+ */
+const SWEEP_DEADLINE_MS = 600_000;
+
+/**
+ * The provider latency of the levels: 16 x the emulator's time per refresh, so that 8 workers keep it about half
+ * busy, but at least 250 ms (a real provider's) and at most 1 s (the run's length grows with it).
+ */
+export function levelProviderMs(emulatorMsPerRefresh: number): number {
+  return Math.min(1000, Math.max(250, Math.round(16 * emulatorMsPerRefresh)));
+}
+
+/** The functions' metrics (EMF on stdout) and logs off while the scale run works: stdout is the table's. */
+function quiet(): () => void {
+  const before = process.env.POWERTOOLS_METRICS_DISABLED;
+  const level = logger.getLevelName();
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  logger.setLogLevel('SILENT');
+  return () => {
+    if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = before;
+    logger.setLogLevel(level);
+  };
+}
+
+const measured = new WeakMap<BenchStack, ScaleFigures>();
+
+/** The scale run's figures, when it ran on this stack (the capacity model prefers them). */
+export function scaleFigures(stack: BenchStack): ScaleFigures | undefined {
+  return measured.get(stack);
+}
 
 export async function measureScale(stack: BenchStack): Promise<Section> {
-  const n = Number(process.env.SCALE_CONNECTIONS ?? 200);
-  const providerMs = Number(process.env.SCALE_PROVIDER_MS ?? 300);
-  // Records per worker batch: 1 keeps the emulator far from its ceiling, so the ratio measures the fan-out.
-  const batchSize = Number(process.env.SCALE_BATCH ?? 1);
-  const env = { [ENV.PROACTIVE_REFRESH]: 'all' };
-  const users = Array.from({ length: n }, (_, i) => `scale-${i}`);
-  const connectStarted = performance.now();
-  for (const userId of users) await stack.connectUser(userId);
-  const connectMs = performance.now() - connectStarted;
-
-  const sqs = new SQSClient(awsClientConfig(process.env.AWS_ENDPOINT_URL));
-  const queueUrl = stack.env[ENV.REFRESH_QUEUE_URL]!;
-  const sweeper = stack.newContainer(env);
-  const queue = new SqsWorkQueue(sqs, queueUrl, sweeper.timing.awsCallMs);
-  const horizonMs = millis(sweeper.tunables, 'sweepLookaheadSeconds');
-  const results: Array<{ level: number; perSecond: number; sweepMs: number; grants: number }> = [];
+  const n = Number(process.env.SCALE_CONNECTIONS ?? 20_000);
+  const perWorker = Number(process.env.SCALE_MESSAGES_PER_WORKER ?? 30);
+  const ceilingMessages = Number(process.env.SCALE_CEILING_MESSAGES ?? 200);
+  const needed = ceilingMessages + perWorker * LEVELS.reduce((a, b) => a + b, 0);
+  if (n < needed) throw new Error(`scale: SCALE_CONNECTIONS must be at least ${needed} for the worker levels`);
+  const stub = await startStubProvider();
+  const restore = quiet();
+  const load = loadavg()[0]!;
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  const sqs = new SQSClient(awsClientConfig(endpoint));
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(endpoint)));
   try {
-    await stack.provider.injectFault({ endpoint: 'token', mode: 'slow', delayMs: providerMs, count: 1_000_000 });
-    for (const level of LEVELS) {
-      for (const userId of users) await stack.ageAccessToken(userId, 60_000);
-      await stack.provider.resetStats();
-      const sweepStarted = performance.now();
-      const swept = await sweepDue(sweeper.connections(), queue, {
-        horizonMs,
-        deadline: Deadline.fromRemaining(FUNCTIONS.sweep.timeoutSeconds * 1000, SYSTEM_CLOCK),
-        awsCallMs: sweeper.timing.awsCallMs,
-        maxItems: n,
+    // The functions' environment with the `default` application's token endpoint at the stub.
+    const applications = (JSON.parse(stack.env[ENV.APPLICATIONS]!) as Array<Record<string, unknown>>).map((a) =>
+      a.applicationId === 'default' ? { ...a, tokenUrl: stub.tokenUrl } : a,
+    );
+    const newContainer = () => stack.newContainer({ [ENV.APPLICATIONS]: JSON.stringify(applications) });
+    const table = stack.env[ENV.CONNECTIONS_TABLE]!;
+    const prefix = `scale${Date.now().toString(36)}`;
+
+    process.stderr.write(`bench: scale: seeding ${n} connections...\n`);
+    const seeded = await seedConnections(newContainer(), doc, stub, { n, prefix, applicationId: 'default', table });
+    process.stderr.write(`bench: scale: seeded in ${(seeded.totalMs / 1000).toFixed(1)} s; sweeping...\n`);
+    const sweep = await measureSweep(sqs, {
+      n,
+      queueName: `${prefix}-sweep-probe`,
+      tableName: table,
+      horizonMs: TUNABLES.sweepLookaheadSeconds.default * 1000,
+      awsCallMs: SWEEP_CALL_MS,
+      deadlineMs: SWEEP_DEADLINE_MS,
+    });
+
+    let offset = 0;
+    const take = (count: number) => seeded.keys.slice(offset, (offset += count));
+    const level = (workers: number, batchSize: number, providerMs: number, count: number): Promise<LevelFigures> =>
+      measureLevel(sqs, stub, {
+        workers,
+        batchSize,
+        providerMs,
+        keys: take(count),
+        queueName: `${prefix}-w${workers}-b${batchSize}`,
+        newContainer,
+      }).then((figures) => {
+        process.stderr.write(
+          `bench: scale: ${workers} worker(s) x ${batchSize}, provider ${providerMs} ms: ${figures.perSecond.toFixed(1)} refreshes/s, ${figures.provider.refreshGrants} grants, ${figures.provider.reuseDetected} reuses\n`,
+        );
+        return figures;
       });
-      const sweepMs = performance.now() - sweepStarted;
-      if (swept.enqueued !== n) throw new Error(`scale: the sweep enqueued ${swept.enqueued} of ${n}`);
-      // One container per poller, as Lambda runs one batch per execution environment.
-      const pollers = Array.from({ length: level }, () => {
-        const container = stack.newContainer(env);
-        const coordinator = container.coordinator();
-        const revocation = container.revocation();
-        return new RefreshWork({
-          sqs,
-          queueUrl,
-          batchSize,
-          sweep: () => Promise.resolve(undefined),
-          worker: async (event) => {
-            const records = (event as SQSEvent).Records.map((r) => ({ messageId: r.messageId, body: r.body }));
-            const result = await workBatch(
-              records,
-              {
-                refreshIfDue: (key, h, d) => coordinator.refreshIfDue(key, h, d),
-                retryRevocation: (u, k, d) => revocation.retryRevocation(u, k, d),
-              },
-              {
-                horizonMs,
-                deadline: Deadline.fromRemaining(FUNCTIONS.refreshWorker.timeoutSeconds * 1000, SYSTEM_CLOCK),
-                timing: container.timing,
-              },
-            );
-            return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
-          },
-        });
-      });
-      const started = performance.now();
-      await Promise.all(pollers.map((work) => work.drain()));
-      const elapsed = (performance.now() - started) / 1000;
-      const grants = (await stack.provider.stats()).refreshGrants;
-      results.push({ level, perSecond: n / elapsed, sweepMs, grants });
-      process.stderr.write(
-        `bench: scale: ${level} worker(s): ${(n / elapsed).toFixed(1)} refreshes/s, ${grants} provider refreshes\n`,
-      );
-    }
+    const ceiling = await level(CEILING.workers, CEILING.batchSize, 0, ceilingMessages);
+    const emulatorMsPerRefresh = 1000 / ceiling.perSecond;
+    const providerMs = levelProviderMs(emulatorMsPerRefresh);
+    const levels: LevelFigures[] = [];
+    for (const workers of LEVELS) levels.push(await level(workers, 1, providerMs, perWorker * workers));
+
+    // The real item after a proactive refresh (the cost model's write units come from its size).
+    const refreshedKey = seeded.keys[ceilingMessages]!;
+    const refreshed = await doc.send(
+      new GetCommand({ TableName: table, Key: keyOf(refreshedKey), ConsistentRead: true }),
+    );
+    const figures: ScaleFigures = {
+      n,
+      seed: { totalMs: seeded.totalMs, kmsMs: seeded.kmsMs, writeMs: seeded.writeMs },
+      sweep,
+      ceiling,
+      emulatorMsPerRefresh,
+      levels,
+      itemBytes: itemBytes(refreshed.Item ?? seeded.sample),
+      sweepCallMs: SWEEP_CALL_MS,
+      sweepDeadlineMs: SWEEP_DEADLINE_MS,
+      loadAverage: [load, loadavg()[0]!],
+    };
+    measured.set(stack, figures);
+    return scaleSection(figures);
   } finally {
-    await stack.provider.clearFaults();
     sqs.destroy();
+    doc.destroy();
+    await stub.stop();
+    restore();
   }
-  const base = results[0]!.perSecond;
-  return {
-    title: `scale: ${n} connections due at once, worker concurrency ${LEVELS.join(', ')} (pollers, one container each, batches of ${batchSize}), provider ${providerMs} ms`,
-    off: '-',
-    figures: [
-      ...results.map((r) => ({
-        label: `${r.level} worker(s): refreshes/s (ratio to 1 worker)`,
-        on: r.perSecond,
-        off: r.perSecond / base,
-        digits: 1,
-      })),
-      ...results.map((r) => ({
-        label: `${r.level} worker(s): provider refreshes per connection`,
-        on: r.grants / n,
-        digits: 2,
-        target: '1',
-        met: r.grants === n,
-      })),
-      { label: 'sweep: enqueue all due (ms, last level)', on: results.at(-1)!.sweepMs, digits: 0 },
-      { label: `seeding: connect ${n} users (s)`, on: connectMs / 1000, digits: 1 },
-    ],
-    notes: [
-      'scale: the emulator (moto) serves one request at a time (local/moto_server.py): about 150-250 DynamoDB calls/s, a refresh costs 3 DynamoDB calls and an SQS share, so the ratio flattens once the emulator is busy; the "off" column here is the ratio to one worker.',
-    ],
-  };
 }
