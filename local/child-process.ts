@@ -70,6 +70,9 @@ export async function terminate(
   },
 ): Promise<void> {
   if (!running(child)) return;
+  // An unreferenced child's exit does not hold the event loop: once the SIGKILL timer has fired, this process
+  // could end before the exit arrives and skip whatever follows the stop. Hold it until the child is gone.
+  child.ref();
   signal('SIGTERM');
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);
   await exited;
