@@ -60,8 +60,8 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${measurement.name}...\n`);
       sections.push(await measurement.run(stack));
     }
-    // Printed before the stack stops: after a large run the emulator can take longer to exit than the process
-    // lives (its exit is awaited on an unreferenced child), and the table would be lost.
+    // Printed before the stack stops: after a large run the emulator takes seconds to exit, and the figures
+    // should not wait for it (or be lost if the stop fails).
     process.stdout.write(renderTable(sections, started));
     const out = join(__dirname, 'out');
     mkdirSync(out, { recursive: true });

@@ -16,12 +16,17 @@ import {
   RateLimitedError,
   ReauthorizationRequiredError,
   RETRYABLE,
+  retryAfterMs,
   TokenCache,
   TokenVaultClient,
   TokenVaultError,
   VaultInternalError,
   type TokenAnswer,
 } from '@token-vault/client';
+import {
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter as providerRetryAfter,
+} from '@token-vault/cdk/functions/core/oauth/retry-after';
 import { resolveEndpoint } from '../../packages/client/src/api-request';
 
 type Reply = Partial<InvokeCommandOutput> | Error;
@@ -328,5 +333,22 @@ describe('TokenVaultClient.status', () => {
     expect(calls).toEqual([{ FunctionName: 'tv-status', payload: { userId: 'u1' } }]);
     await expect(vault.status('u1', { applicationId: 'nope' })).rejects.toBeInstanceOf(InvalidRequestError);
     expect(calls[1]!.payload).toEqual({ userId: 'u1', applicationId: 'nope' });
+  });
+});
+
+describe('one Retry-After parser for the library and the functions', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it('reads milliseconds: delay-seconds, an HTTP-date (past dates are 0), nothing for junk', () => {
+    expect(retryAfterMs(' 5 ', now)).toBe(5000);
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:01 GMT', now)).toBe(1000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
+  });
+  it('the library speaks seconds, rounded up; the functions clamp at an hour', () => {
+    expect(parseRetryAfter(new Date(now + 1500).toUTCString(), now)).toBe(1);
+    expect(parseRetryAfter(String(7200), now)).toBe(7200);
+    expect(providerRetryAfter(String(7200), now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(providerRetryAfter('2', now)).toBe(2000);
   });
 });

@@ -58,6 +58,9 @@ it('packs lib/ (CommonJS, ESM, declarations) and the README, no sources', () => 
       'lib/contract.cjs',
       'lib/contract.mjs',
       'lib/contract.d.ts',
+      'lib/retry-after.cjs',
+      'lib/retry-after.mjs',
+      'lib/retry-after.d.ts',
     ]),
   );
   expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);

@@ -1,6 +1,7 @@
-// Builds @token-vault/client: lib/index.{cjs,mjs} and lib/contract.{cjs,mjs} (esbuild, each entry one file,
-// @aws-sdk/client-lambda left to the consumer's install), and the declarations (tsc). The contract entry has no
-// dependency at all, so the vault's functions bundle it without pulling the Lambda client in.
+// Builds @token-vault/client: lib/index.{cjs,mjs}, lib/contract.{cjs,mjs} and lib/retry-after.{cjs,mjs} (esbuild,
+// each entry one file, @aws-sdk/client-lambda left to the consumer's install), and the declarations (tsc). The
+// contract and retry-after entries have no dependency at all, so the vault's functions bundle them without pulling
+// the Lambda client in.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,7 @@ import { build } from 'esbuild';
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 rmSync(join(pkg, 'lib'), { recursive: true, force: true });
-for (const entry of ['index', 'contract']) {
+for (const entry of ['index', 'contract', 'retry-after']) {
   for (const [format, ext] of [
     ['cjs', 'cjs'],
     ['esm', 'mjs'],

@@ -5,6 +5,7 @@
  */
 import type { TokenAnswer } from './contract';
 import { InsufficientScopeError, RateLimitedError, TokenVaultError } from './errors';
+import { retryAfterMs } from './retry-after';
 
 /** Options of one {@link TokenVaultClient.apiRequest} call, besides the usual `fetch` options. */
 export interface ApiRequestInit extends RequestInit {
@@ -52,16 +53,12 @@ export function parseBearerChallenge(header: string | null): BearerChallenge | u
 }
 
 /**
- * Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date, RFC 9110 §10.2.3); undefined
- * when absent or unreadable.
+ * Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date, rounded up); undefined when absent
+ * or unreadable. The vault's answers and errors speak seconds (`retryAfterSeconds`).
  */
 export function parseRetryAfter(header: string | null, nowMs: number): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+  const ms = retryAfterMs(header, nowMs);
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 /**

@@ -7,6 +7,7 @@ export { CLIENT_ENV, DEFAULT_API_BASE_URL } from './client-options';
 export type { TokenVaultClientOptions, GetAccessTokenOptions, RefreshAccessTokenOptions } from './client-options';
 export type { ApiRequestInit, BearerChallenge } from './api-request';
 export { parseBearerChallenge, parseRetryAfter, backoffDelayMs, isRetryable } from './api-request';
+export { retryAfterMs } from './retry-after';
 export {
   TokenVaultError,
   InvalidRequestError,
