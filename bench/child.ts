@@ -4,13 +4,29 @@ import { spawn } from 'node:child_process';
 const MARKER = 'BENCH_RESULT ';
 
 export function runChild<T>(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<T> {
+  return runMarked<T>(process.execPath, args, env, {
+    timeoutMs,
+    label: `bench child ${args.join(' ').slice(0, 200)}`,
+  });
+}
+
+/**
+ * Runs `command` and answers the JSON of its last `BENCH_RESULT ` line; SIGKILL after `timeoutMs`. Rejects with
+ * the exit code and the end of its stderr when it fails or prints no result.
+ */
+export function runMarked<T>(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { readonly timeoutMs: number; readonly label: string },
+): Promise<T> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -19,7 +35,7 @@ export function runChild<T>(args: readonly string[], env: NodeJS.ProcessEnv, tim
         .reverse()
         .find((l) => l.startsWith(MARKER));
       if (code !== 0 || !line) {
-        reject(new Error(`bench child ${args.join(' ').slice(0, 200)} exited ${code}: ${stderr.slice(-2000)}`));
+        reject(new Error(`${options.label} exited ${code}: ${stderr.slice(-2000)}`));
         return;
       }
       resolvePromise(JSON.parse(line.slice(MARKER.length)) as T);

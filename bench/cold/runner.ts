@@ -2,11 +2,10 @@
  * Runs one cold Lambda container: a fresh Node.js process (Lambda's Node major when set up) running the runtime
  * emulation (bootstrap.cjs) on one bundle, inside the CPU share's cgroup when there is one.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runMarked } from '../child';
 import type { CpuShare } from './cgroup';
 
-const MARKER = 'BENCH_RESULT ';
 const BOOTSTRAP = join(__dirname, 'bootstrap.cjs');
 
 /** What one cold container measured (ms on the child's clock, whose origin is its process start). */
@@ -40,25 +39,8 @@ export function runCold(options: ColdRunOptions): Promise<ColdRun> {
     ? options.cpu.wrap(options.node, args)
     : { command: options.node, args };
   const env = { ...options.env, BENCH_BUNDLE: options.bundle };
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = stdout
-        .split('\n')
-        .reverse()
-        .find((l) => l.startsWith(MARKER));
-      if (code !== 0 || !line) {
-        reject(new Error(`cold child ${options.bundle} exited ${code}: ${stderr.slice(-2000)}`));
-        return;
-      }
-      resolvePromise(JSON.parse(line.slice(MARKER.length)) as ColdRun);
-    });
+  return runMarked<ColdRun>(command, argv, env, {
+    timeoutMs: options.timeoutMs ?? 120_000,
+    label: `cold child ${options.bundle}`,
   });
 }

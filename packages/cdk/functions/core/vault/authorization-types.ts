@@ -2,16 +2,12 @@
  * The authorization flow's vocabulary: what the callback receives and answers, the failure reasons it counts, what
  * `complete` answers, and the service's options.
  */
-import type { TokenSealer } from '../crypto/token-sealer';
 import type { EventPublisher } from '../events/publisher';
 import type { VaultLogger, VaultMetrics } from '../observability';
-import type { RefreshTiming } from '../refresh/budget';
-import type { ProviderGateway } from '../refresh/provider-gateway';
-import type { ConnectionStore } from '../store/connection-store';
 import type { FlowStore } from '../store/flow-store';
-import type { PendingRevocations } from '../store/pending-revocations';
 import type { StateStore } from '../store/state-store';
 import type { ApplicationRegistry } from './applications';
+import type { SaverDependencies } from './connection-saver';
 
 /** Codes the callback may put in `error=` of the redirect: a fixed set, nothing from the request is reflected. */
 export const CALLBACK_ERROR_CODES = [
@@ -82,19 +78,7 @@ export interface AuthorizationServiceOptions {
    * What `complete` needs; `start` (the connect function) runs without them, with no token-table or key access.
    * @default - `start` only: the callback and `completeFlow` throw
    */
-  readonly completion?: {
-    /** The connections table the tokens are saved in. */
-    readonly connections: ConnectionStore;
-    /** Where a refresh token that must be revoked at the provider waits (a replaced grant, a parked flow). */
-    readonly pending: PendingRevocations;
-    /** The provider's token and revocation endpoints, and the client secret. */
-    readonly provider: ProviderGateway;
-    /** Seals the tokens exactly as refreshes do. */
-    readonly sealer: TokenSealer;
-    /** The time one AWS call and one provider call may take. */
-    readonly timing: RefreshTiming;
-    /** The refresh margin, for the connection's due time in the sweep's index. */
-    readonly marginMs: number;
+  readonly completion?: SaverDependencies & {
     /** Parked flows of session-bound applications (README "Session binding"). */
     readonly flows: FlowStore;
   };

@@ -23,13 +23,13 @@ import { PendingRevocations } from '../store/pending-revocations';
 import type { Connection, ConnectionKey, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 
-/** The connection saver's dependencies. */
-export interface ConnectionSaverOptions {
+/** What saving a connection needs (the callback's, `complete`'s and the import's part of the container). */
+export interface SaverDependencies {
   /** The connections table the tokens are saved in. */
   readonly connections: ConnectionStore;
-  /** Where a replaced grant's refresh token waits to be revoked at the provider. */
+  /** Where a refresh token that must be revoked at the provider waits (a replaced grant, a parked flow). */
   readonly pending: PendingRevocations;
-  /** The provider's revocation endpoint and the client secret. */
+  /** The provider's token and revocation endpoints, and the client secret. */
   readonly provider: ProviderGateway;
   /** Seals the tokens exactly as refreshes do. */
   readonly sealer: TokenSealer;
@@ -37,6 +37,10 @@ export interface ConnectionSaverOptions {
   readonly timing: RefreshTiming;
   /** The refresh margin, for the connection's due time in the sweep's index. */
   readonly marginMs: number;
+}
+
+/** The connection saver's dependencies. */
+export interface ConnectionSaverOptions extends SaverDependencies {
   /**
    * Lifecycle events (`Connection Connected`), decided only after the write that makes the change committed.
    * @default - no events are published
