@@ -58,8 +58,10 @@ export function killOnExit(kill: () => void): () => void {
 }
 
 /**
- * SIGTERM, then SIGKILL if the child is still there after `graceMs`; resolves once it exited. `signal` sends
- * the signal (default: to the child; Keycloak's sends it to its process group).
+ * SIGTERM, then SIGKILL if the child is still there after `graceMs`; resolves once it exited. A child still there
+ * `graceMs` after the SIGKILL (stuck in the kernel, or a signal that missed it) is let go and the stop rejects,
+ * naming it: a leaked server must fail the run, not hang it. `signal` sends the signal (default: to the child;
+ * Keycloak's sends it to its process group).
  */
 export async function terminate(
   child: ChildProcess,
@@ -74,9 +76,21 @@ export async function terminate(
   // could end before the exit arrives and skip whatever follows the stop. Hold it until the child is gone.
   child.ref();
   signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
+  let killTimer: NodeJS.Timeout | undefined;
+  let giveUpTimer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => {
+    killTimer = setTimeout(() => {
+      signal('SIGKILL');
+      giveUpTimer = setTimeout(() => resolve('stuck'), graceMs);
+    }, graceMs);
+  });
+  const outcome = await Promise.race([exited.then(() => 'exited' as const), stuck]);
+  clearTimeout(killTimer);
+  clearTimeout(giveUpTimer);
+  if (outcome === 'stuck') {
+    child.unref();
+    throw new Error(`child process ${child.pid} was still running ${graceMs} ms after SIGKILL; left behind`);
+  }
 }
 
 /** Options of {@link waitUntilAnswers}. */
