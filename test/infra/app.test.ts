@@ -447,18 +447,8 @@ describe('service stack (stateless)', () => {
               'sqs:ReceiveMessage',
             ]
           : []),
-        ...(access.publishesEvents
-          ? ['events:PutEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']
-          : []),
-        ...(access.drainsEventRetries
-          ? [
-              'sqs:ReceiveMessage',
-              'sqs:ChangeMessageVisibility',
-              'sqs:GetQueueUrl',
-              'sqs:DeleteMessage',
-              'sqs:GetQueueAttributes',
-            ]
-          : []),
+        ...(access.publishesEvents ? ['events:PutEvents', 'sqs:SendMessage'] : []),
+        ...(access.drainsEventRetries ? ['sqs:ReceiveMessage', 'sqs:DeleteMessage'] : []),
       ]);
       expect(new Set(other)).toEqual(expectedOther);
       for (const resource of granted('events:PutEvents')) expect(resource).toMatch(/ConnectionEventsBus/);

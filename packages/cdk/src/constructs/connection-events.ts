@@ -59,11 +59,15 @@ export class ConnectionEvents extends Construct {
     fn.function.addEnvironment(ENV.EVENT_RETRY_QUEUE, this.retryQueue.queueUrl);
     fn.function.addEnvironment(ENV.VAULT_NAME, this.vaultName);
     this.eventBus.grantPutEventsTo(fn.role);
-    this.retryQueue.grantSendMessages(fn.role);
+    // Only what the code sends (SendMessageBatch): grantSendMessages would add GetQueueAttributes and GetQueueUrl.
+    this.retryQueue.grant(fn.role, 'sqs:SendMessage');
   }
 
-  /** Lets the function (the sweep) drain the retry queue. */
+  /**
+   * Lets the function (the sweep) drain the retry queue: ReceiveMessage and DeleteMessageBatch, nothing else
+   * (grantConsumeMessages would add ChangeMessageVisibility, GetQueueAttributes and GetQueueUrl).
+   */
   public bindDrainer(fn: VaultFunction): void {
-    this.retryQueue.grantConsumeMessages(fn.role);
+    this.retryQueue.grant(fn.role, 'sqs:ReceiveMessage', 'sqs:DeleteMessage');
   }
 }

@@ -43,7 +43,7 @@ export class RefreshQueue extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: REFRESH_QUEUE.maxReceiveCount },
     });
     props.sweep.addEnvironment(ENV.REFRESH_QUEUE_URL, this.queue.queueUrl);
-    // Send and read the depth, nothing else (grantSendMessages alone has no GetQueueAttributes).
+    // Send and read the depth (the back-pressure), nothing else: grantSendMessages would add GetQueueUrl.
     props.sweep.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
