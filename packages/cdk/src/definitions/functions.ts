@@ -51,7 +51,7 @@ export const FUNCTIONS = {
   revoke: {
     name: 'revoke',
     entry: 'functions/handlers/revoke.ts',
-    memoryMiB: 512,
+    memoryMiB: 1024,
     timeoutSeconds: 30,
     invokable: true,
   },
@@ -81,7 +81,7 @@ export const FUNCTIONS = {
   status: {
     name: 'status',
     entry: 'functions/handlers/status.ts',
-    memoryMiB: 512,
+    memoryMiB: 1024,
     timeoutSeconds: 10,
     invokable: true,
   },
