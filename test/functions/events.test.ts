@@ -8,12 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
 import { drainEventRetries } from '@token-vault/cdk/functions/core/events/drain-retries';
 import { RecordingPublisher } from '@token-vault/cdk/functions/core/events/publisher';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
-import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 import { awsClientConfig } from '../../local/aws-clients';
 import { EventTap, type EventEnvelope } from '../support/events';
 import {
@@ -27,6 +25,7 @@ import {
   testDeadline,
 } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
+import { makePendingRevocationsDue } from '../support/pending-revocations';
 
 let vault: Vault;
 let tap: EventTap;
@@ -250,7 +249,7 @@ describe('Connection Revoked and Provider Revocation Confirmed', () => {
       reason: 'suspicious_activity',
       providerRevocation: 'pending',
     });
-    await makePendingRevocationsDue(userId);
+    await makePendingRevocationsDue(vault, userId);
     // Two sweeps at once and one more: the worker confirms once; the others find nothing left to do.
     await Promise.all([vault.sweep(), vault.sweep()]);
     await vault.sweep();
@@ -360,28 +359,6 @@ async function queueDepth(queueUrl: string): Promise<number> {
     );
   } finally {
     sqs.destroy();
-  }
-}
-
-/** As if the backoff of the user's pending provider revocations had passed. */
-async function makePendingRevocationsDue(userId: string): Promise<void> {
-  const { Items = [] } = await vault.resources.doc.send(
-    new QueryCommand({
-      TableName: vault.resources.connectionsTable,
-      KeyConditionExpression: 'userId = :u AND begins_with(applicationId, :p)',
-      ExpressionAttributeValues: { ':u': userId, ':p': RESERVED_KEYS.PENDING_REVOCATION_PREFIX },
-      ConsistentRead: true,
-    }),
-  );
-  for (const item of Items) {
-    await vault.resources.doc.send(
-      new UpdateCommand({
-        TableName: vault.resources.connectionsTable,
-        Key: { userId, applicationId: item.applicationId as string },
-        UpdateExpression: 'SET refreshDueAt = :now',
-        ExpressionAttributeValues: { ':now': Date.now() },
-      }),
-    );
   }
 }
 

@@ -12,32 +12,9 @@ import { REFRESH_DUE_SHARDS } from '@token-vault/cdk/src/definitions/tables';
 import { millis } from '@token-vault/cdk/src/definitions/tunables';
 import { ageAccessToken, countAwsCalls, patchRecord, storedRecord, testDeadline } from '../support/refresh';
 import { startVault, type Vault } from '../support/vault';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
+import { makePendingRevocationsDue } from '../support/pending-revocations';
 
 let vault: Vault;
-
-/** As if the backoff of the user's pending provider revocations had passed. */
-async function makePendingRevocationsDue(userId: string): Promise<void> {
-  const { Items = [] } = await vault.resources.doc.send(
-    new QueryCommand({
-      TableName: vault.resources.connectionsTable,
-      KeyConditionExpression: 'userId = :u AND begins_with(applicationId, :p)',
-      ExpressionAttributeValues: { ':u': userId, ':p': RESERVED_KEYS.PENDING_REVOCATION_PREFIX },
-      ConsistentRead: true,
-    }),
-  );
-  for (const item of Items) {
-    await vault.resources.doc.send(
-      new UpdateCommand({
-        TableName: vault.resources.connectionsTable,
-        Key: { userId, applicationId: item.applicationId as string },
-        UpdateExpression: 'SET refreshDueAt = :now',
-        ExpressionAttributeValues: { ':now': Date.now() },
-      }),
-    );
-  }
-}
 
 beforeAll(async () => {
   // Every connection ahead of expiry, used or not: these tests are about the sweep and the worker, not the policy
@@ -152,7 +129,7 @@ it.each([
     expect(await vault.sweep()).toMatchObject({ sweep: { examined: 0, enqueued: 0 }, received: 0 });
     // Once due, the sweep enqueues it and the worker tells the provider again, which confirms now; the next sweep
     // has nothing left.
-    await makePendingRevocationsDue(userId);
+    await makePendingRevocationsDue(vault, userId);
     expect(await vault.sweep()).toMatchObject({ sweep: { examined: 1, enqueued: 1 }, received: 1, failed: 0 });
     expect(await vault.provider.stats()).toMatchObject({ revocationRequests: 2, revocations: 1, grantsRevoked: 1 });
     expect(await revocations()).toEqual([

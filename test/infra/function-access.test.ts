@@ -10,11 +10,10 @@
  * audit-forwarder is not driven: it sends no request FUNCTION_ACCESS covers (its log group is granted by the
  * construct), which the last test checks on its row.
  */
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FUNCTION_ACCESS, FUNCTION_KEYS } from '@token-vault/cdk/src/definitions/access';
 import { FINGERPRINT_KEY_ITEM } from '@token-vault/cdk/src/definitions/audit';
 import type { FunctionKey } from '@token-vault/cdk/src/definitions/functions';
-import { RESERVED_KEYS } from '@token-vault/cdk/src/definitions/tables';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { AwsRequestRecorder } from '../support/aws-requests';
 import { granted, observe } from '../support/observed-access';
@@ -29,6 +28,7 @@ import {
   testDeadline,
 } from '../support/refresh';
 import { RETURN_TO, startVault, type Vault } from '../support/vault';
+import { makePendingRevocationsDue } from '../support/pending-revocations';
 
 /**
  * How long the provider takes to answer the refresh a revoke races (the revoke lands meanwhile); below the test
@@ -45,29 +45,6 @@ async function forgetFingerprintKey(vault: Vault): Promise<void> {
   await vault.resources.doc.send(
     new DeleteCommand({ TableName: vault.resources.connectionsTable, Key: { ...FINGERPRINT_KEY_ITEM } }),
   );
-}
-
-/** Pending provider revocations of `userId` become due now (the sweep hands them to the worker). */
-async function makePendingRevocationsDue(vault: Vault, userId: string): Promise<void> {
-  const { Items = [] } = await vault.resources.doc.send(
-    new QueryCommand({
-      TableName: vault.resources.connectionsTable,
-      KeyConditionExpression: 'userId = :u AND begins_with(applicationId, :p)',
-      ExpressionAttributeValues: { ':u': userId, ':p': RESERVED_KEYS.PENDING_REVOCATION_PREFIX },
-      ConsistentRead: true,
-    }),
-  );
-  expect(Items.length).toBeGreaterThan(0);
-  for (const item of Items) {
-    await vault.resources.doc.send(
-      new UpdateCommand({
-        TableName: vault.resources.connectionsTable,
-        Key: { userId, applicationId: item.applicationId as string },
-        UpdateExpression: 'SET refreshDueAt = :now',
-        ExpressionAttributeValues: { ':now': Date.now() },
-      }),
-    );
-  }
 }
 
 async function accessTokenOf(vault: Vault, userId: string): Promise<string> {
@@ -158,7 +135,7 @@ async function driveDirectSave(vault: Vault): Promise<void> {
   expect(await vault.invoke('revoke', { userId: 'fa-pending', reason: 'suspicious_activity' })).toMatchObject({
     providerPending: 1,
   });
-  await makePendingRevocationsDue(vault, 'fa-pending');
+  expect(await makePendingRevocationsDue(vault, 'fa-pending')).toBeGreaterThan(0);
   await vault.sweep();
 
   // A revoke while the worker refreshes, and the provider refuses to revoke the rotated successor: the worker
