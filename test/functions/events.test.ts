@@ -13,7 +13,7 @@ import { drainEventRetries } from '@token-vault/cdk/functions/core/events/drain-
 import { RecordingPublisher } from '@token-vault/cdk/functions/core/events/publisher';
 import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { awsClientConfig } from '../../local/aws-clients';
-import { EventTap, type EventEnvelope } from '../support/events';
+import { EventTap, queueDepth, revokeThroughMissingBus, type EventEnvelope } from '../support/events';
 import {
   ageAccessToken,
   closeContainer,
@@ -315,52 +315,23 @@ describe("the README's rule", () => {
 
 describe('the retry queue', () => {
   it('holds what the bus did not take, and the sweep puts it on the bus exactly once', async () => {
-    const retryQueueUrl = vault.resources.eventRetryQueueUrl;
-    const broken = new Container({ ...vault.env, TOKEN_VAULT_EVENT_BUS: `${vault.resources.eventBusArn}-missing` });
-    try {
-      const userId = 'ev-retry';
-      await vault.connectUser(userId);
-      // A revoke through a container whose bus does not exist: the answer is unaffected, the event is queued.
-      expect(
-        await broken
-          .revocation()
-          .revoke({ userId, applicationId: 'default', reason: 'account_deactivated' }, testDeadline()),
-      ).toMatchObject({ revoked: 1 });
-      expect(await tap.of(userId, T.revoked)).toHaveLength(0);
-      expect(await queueDepth(retryQueueUrl)).toBe(1);
-      // The sweep drains it onto the real bus.
-      await vault.sweep();
-      const events = await tap.of(userId, T.revoked);
-      expect(events).toHaveLength(1);
-      expect(events[0]!.detail).toMatchObject({ reason: 'account_deactivated' });
-      expect(await queueDepth(retryQueueUrl)).toBe(0);
-      await vault.sweep();
-      expect(await tap.of(userId, T.revoked)).toHaveLength(1);
-    } finally {
-      closeContainer(broken);
-      broken.eventBridgeClient().destroy();
-      broken.sqsClient().destroy();
-    }
+    const retryQueueDepth = () => queueDepth(vault.resources.endpoint, vault.resources.eventRetryQueueUrl);
+    const userId = 'ev-retry';
+    await vault.connectUser(userId);
+    // A revoke through a container whose bus does not exist: the answer is unaffected, the event is queued.
+    expect(await revokeThroughMissingBus(vault, userId, 'account_deactivated')).toMatchObject({ revoked: 1 });
+    expect(await tap.of(userId, T.revoked)).toHaveLength(0);
+    expect(await retryQueueDepth()).toBe(1);
+    // The sweep drains it onto the real bus.
+    await vault.sweep();
+    const events = await tap.of(userId, T.revoked);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.detail).toMatchObject({ reason: 'account_deactivated' });
+    expect(await retryQueueDepth()).toBe(0);
+    await vault.sweep();
+    expect(await tap.of(userId, T.revoked)).toHaveLength(1);
   });
 });
-
-async function queueDepth(queueUrl: string): Promise<number> {
-  const sqs = new SQSClient(awsClientConfig(vault.resources.endpoint));
-  try {
-    const out = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-    );
-  } finally {
-    sqs.destroy();
-  }
-}
 
 describe('decided only when the write is known to have committed', () => {
   it('a release with cool-down whose answer is lost (the SDK retry then meets a conflict) is read back and announced once', async () => {

@@ -14,21 +14,19 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FUNCTION_ACCESS, FUNCTION_KEYS } from '@token-vault/cdk/src/definitions/access';
 import { FINGERPRINT_KEY_ITEM } from '@token-vault/cdk/src/definitions/audit';
 import type { FunctionKey } from '@token-vault/cdk/src/definitions/functions';
-import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { AwsRequestRecorder } from '../support/aws-requests';
 import { granted, observe } from '../support/observed-access';
 import { registerSensitive } from '../support/leak-guard';
 import {
   ageAccessToken,
-  closeContainer,
   expectOk,
   openStoredRefreshToken,
   patchRecord,
   sleep,
-  testDeadline,
 } from '../support/refresh';
 import { RETURN_TO, startVault, type Vault } from '../support/vault';
 import { makePendingRevocationsDue } from '../support/pending-revocations';
+import { queueDepth, revokeThroughMissingBus } from '../support/events';
 
 /**
  * How long the provider takes to answer the refresh a revoke races (the revoke lands meanwhile); below the test
@@ -152,18 +150,12 @@ async function driveDirectSave(vault: Vault): Promise<void> {
   await vault.provider.clearFaults();
 
   // An event the bus did not take waits in the retry queue; the sweep puts it again.
-  const broken = new Container({ ...vault.env, TOKEN_VAULT_EVENT_BUS: `${vault.resources.eventBusArn}-missing` });
-  try {
-    await vault.connectUser('fa-event');
-    await broken
-      .revocation()
-      .revoke({ userId: 'fa-event', applicationId: 'default', reason: 'user_disconnected' }, testDeadline());
-  } finally {
-    closeContainer(broken);
-    broken.eventBridgeClient().destroy();
-    broken.sqsClient().destroy();
-  }
+  const retryQueueDepth = () => queueDepth(vault.resources.endpoint, vault.resources.eventRetryQueueUrl);
+  await vault.connectUser('fa-event');
+  await revokeThroughMissingBus(vault, 'fa-event', 'user_disconnected');
+  expect(await retryQueueDepth()).toBe(1);
   await vault.sweep();
+  expect(await retryQueueDepth()).toBe(0);
 
   expectOk(await vault.invoke('revoke', { userId: 'fa-user', reason: 'user_disconnected' }));
 }

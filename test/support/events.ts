@@ -3,8 +3,18 @@
  * every event put on the vault's bus to an SQS queue, read here with short polls only (a long poll would hold the
  * serialised emulator for every other test).
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { RevocationReason } from '@token-vault/cdk/functions/contract/requests';
+import type { RevokeResult } from '@token-vault/cdk/functions/core/vault/revocation';
+import { Container } from '@token-vault/cdk/functions/runtime/container';
 import { awsClientConfig } from '../../local/aws-clients';
+import { closeContainer, testDeadline } from './refresh';
+import type { Vault } from './vault';
 
 /** An EventBridge event as a rule target receives it (moto leaves out `account`). */
 export interface EventEnvelope {
@@ -61,5 +71,43 @@ export class EventTap {
 
   close(): void {
     this.sqs.destroy();
+  }
+}
+
+/** Messages in a queue of the emulator, visible or in flight. */
+export async function queueDepth(endpoint: string, queueUrl: string): Promise<number> {
+  const sqs = new SQSClient(awsClientConfig(endpoint));
+  try {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/**
+ * A revoke through a container whose event bus does not exist: the answer is the revoke's, and its event goes to
+ * the vault's retry queue.
+ */
+export async function revokeThroughMissingBus(
+  vault: Vault,
+  userId: string,
+  reason: RevocationReason,
+): Promise<RevokeResult> {
+  const broken = new Container({ ...vault.env, TOKEN_VAULT_EVENT_BUS: `${vault.resources.eventBusArn}-missing` });
+  try {
+    return await broken.revocation().revoke({ userId, applicationId: 'default', reason }, testDeadline());
+  } finally {
+    closeContainer(broken);
+    broken.eventBridgeClient().destroy();
+    broken.sqsClient().destroy();
   }
 }

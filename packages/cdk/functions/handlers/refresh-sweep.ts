@@ -78,11 +78,12 @@ async function drainQueuedEvents(deadline: Deadline): Promise<void> {
         bus: vault.eventBus(),
         retries: vault.eventRetries(),
         callMs: vault.timing.awsCallMs,
+        // A tenth of the sweep (at least one batch runs when the sweep's deadline allows it).
+        budgetMs: deadline.remaining() / 10,
         metrics: vaultMetrics,
         logger: vaultLogger,
       },
-      // A tenth of the sweep, but at least one batch's receive, put and delete.
-      deadline.within(Math.max(deadline.remaining() / 10, 3 * vault.timing.awsCallMs)),
+      deadline,
     );
   } catch (error) {
     vaultLogger.warn('Queued connection events could not be drained.', describeError(error));

@@ -10,12 +10,8 @@ import {
   connectionEvent,
   type ConnectionEvent,
 } from '@token-vault/cdk/functions/core/events/publisher';
-import type {
-  EventBusPort,
-  EventEntry,
-  RetryMessage,
-  RetryQueuePort,
-} from '@token-vault/cdk/functions/core/events/transport';
+import type { EventBusPort, RetryQueuePort } from '@token-vault/cdk/functions/core/events/transport';
+import { FakeBus, FakeQueue } from '../../../support/event-ports';
 import { metricsRecorder, testDeadline } from '../../../support/refresh';
 
 const subject = { userId: 'alice', applicationId: 'crm', connectionId: '0b6f3c1e-9a4d-4b6e-8f3a-2d1c5e7a9b0c' };
@@ -26,35 +22,6 @@ const connected = (): ConnectionEvent =>
     imported: false,
     scope: 'read',
   });
-
-class FakeBus implements EventBusPort {
-  readonly put_: EventEntry[][] = [];
-  constructor(private readonly answer: (entries: readonly EventEntry[]) => boolean[] | Error) {}
-  put(entries: readonly EventEntry[]): Promise<boolean[]> {
-    this.put_.push([...entries]);
-    const a = this.answer(entries);
-    return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
-  }
-}
-
-class FakeQueue implements RetryQueuePort {
-  readonly messages: RetryMessage[] = [];
-  readonly deleted: string[] = [];
-  constructor(private readonly failSend = false) {}
-  send(entries: readonly EventEntry[]): Promise<boolean[]> {
-    if (this.failSend) return Promise.reject(new Error('queue down'));
-    for (const entry of entries)
-      this.messages.push({ id: `m${this.messages.length}`, receipt: `r${this.messages.length}`, entry });
-    return Promise.resolve(entries.map(() => true));
-  }
-  receive(max: number): Promise<RetryMessage[]> {
-    return Promise.resolve(this.messages.filter((m) => !this.deleted.includes(m.receipt)).slice(0, max));
-  }
-  delete(receipts: readonly string[]): Promise<void> {
-    this.deleted.push(...receipts);
-    return Promise.resolve();
-  }
-}
 
 const publisher = (bus: EventBusPort, retries: RetryQueuePort, metrics = metricsRecorder()) =>
   new DeliveringPublisher({ bus, retries, vault: 'v1', callMs: 500, metrics });

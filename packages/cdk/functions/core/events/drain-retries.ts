@@ -18,6 +18,12 @@ export interface DrainOptions {
   /** Budget of one AWS call: a batch starts only while receive, put and delete fit. */
   readonly callMs: number;
   /**
+   * How long one drain keeps starting batches: the first batch runs whenever the deadline allows one, a later one
+   * only while less than this has passed (and the deadline allows it), so a drain may end up to one batch past it.
+   * @default - until the deadline
+   */
+  readonly budgetMs?: number;
+  /**
    * Most batches of one drain.
    * @default 10 (batches of 10)
    */
@@ -45,7 +51,13 @@ export async function drainEventRetries(o: DrainOptions, deadline: Deadline): Pr
   const seen = new Set<string>();
   let published = 0;
   let failed = 0;
-  for (let batch = 0; batch < (o.maxBatches ?? 10) && deadline.allows(3 * o.callMs); batch++) {
+  const batchMs = 3 * o.callMs;
+  const started = deadline.clock.now();
+  // The budget is counted from here, not handed in as a shorter deadline: a slice of exactly one batch, asked
+  // "does a batch fit?" a millisecond later, answers no, and the queue would never be drained.
+  const inBudget = (batch: number): boolean =>
+    batch === 0 || deadline.clock.now() - started < (o.budgetMs ?? Number.POSITIVE_INFINITY);
+  for (let batch = 0; batch < (o.maxBatches ?? 10) && deadline.allows(batchMs) && inBudget(batch); batch++) {
     let messages;
     try {
       messages = await o.retries.receive(EVENT_BATCH, deadline.within(o.callMs));
