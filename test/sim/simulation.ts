@@ -6,7 +6,8 @@
  *
  * Two mixes: `classic` (the seeds listed as regressions keep meaning the schedules that found them) and `extended`,
  * which also varies the proactive-refresh policy and turns session binding on for some deployments, so that the
- * parked grant, `complete` (late, abandoned, retried) and the use mark meet revokes, sweeps and crashes. The
+ * parked grant, `complete` (late, abandoned, retried) and the use mark meet revokes, sweeps and crashes, and
+ * makes containers' clocks move while code runs (each read a millisecond on: world.ts `clockTicks`). The
  * extended choices come from a generator of their own: a seed's classic plan is the same in both mixes.
  */
 import { Invariants } from './invariants';
@@ -122,6 +123,7 @@ export async function runSchedule(
       maxContainersPerFunction: 3,
       sharedContainerChance: 0.3,
       trace: options.trace ?? false,
+      clockTicks: x !== undefined,
     },
     { ...adapter, env: { ...adapter.env, ...p.env, ...x?.env } },
   );

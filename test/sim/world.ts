@@ -131,11 +131,19 @@ export interface WorldConfig {
   readonly trace?: boolean;
   /** Containers' clocks differ from true time (by up to MAX_CLOCK_OFFSET_MS). @default true */
   readonly clockSkew?: boolean;
+  /**
+   * Each read of a container's clock moves it on by 1 ms (at most MAX_CLOCK_TICK_MS ahead of its skewed time, never
+   * backwards), as time passes while code runs: a check that holds only on a clock frozen between two reads fails.
+   * @default false
+   */
+  readonly clockTicks?: boolean;
 }
 
 export const SIM_APP = 'default';
 /** Largest offset of a container's clock from true time (two containers differ by at most twice this). */
 export const MAX_CLOCK_OFFSET_MS = 400;
+/** How far a ticking container clock runs ahead of its skewed time between two scheduler events. */
+export const MAX_CLOCK_TICK_MS = 5;
 const CLIENT_ID = 'sim-client';
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sim-default';
 const KEY_ID = 'arn:aws:kms:us-east-1:000000000000:key/sim';
@@ -273,9 +281,16 @@ export class World {
     // Each container's clock is off by up to MAX_CLOCK_OFFSET_MS, as two hosts' NTP-kept clocks may be.
     const offset =
       this.config.clockSkew === false ? 0 : Math.round((this.scheduler.rng.next() * 2 - 1) * MAX_CLOCK_OFFSET_MS);
+    let lastRead = Number.NEGATIVE_INFINITY;
+    const now = (): number => {
+      const base = this.scheduler.now + offset;
+      if (this.config.clockTicks !== true) return base;
+      lastRead = Math.min(Math.max(lastRead + 1, base), base + MAX_CLOCK_TICK_MS);
+      return lastRead;
+    };
     const deps: ContainerDeps = {
       id,
-      now: () => this.scheduler.now + offset,
+      now,
       sleep: (ms) => this.scheduler.sleep(ms, id),
       random: () => this.scheduler.rng.next(),
       timeoutSignal: (ms) => this.scheduler.timeoutSignal(ms, id),
