@@ -17,13 +17,7 @@ import type { FunctionKey } from '@token-vault/cdk/src/definitions/functions';
 import { AwsRequestRecorder } from '../support/aws-requests';
 import { granted, observe } from '../support/observed-access';
 import { registerSensitive } from '../support/leak-guard';
-import {
-  ageAccessToken,
-  expectOk,
-  openStoredRefreshToken,
-  patchRecord,
-  sleep,
-} from '../support/refresh';
+import { ageAccessToken, expectOk, openStoredRefreshToken, patchRecord, sleep } from '../support/refresh';
 import { RETURN_TO, startVault, type Vault } from '../support/vault';
 import { makePendingRevocationsDue } from '../support/pending-revocations';
 import { queueDepth, revokeThroughMissingBus } from '../support/events';
@@ -170,6 +164,9 @@ async function driveSessionBinding(vault: Vault): Promise<void> {
   registerSensitive(flowHandle);
   const refused = await vault.invoke('complete', { flowHandle, userId: 'fb-mallory' });
   expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  // A used handle again: the claim finds no flow and reads back whether it was its own.
+  const reused = await vault.invoke('complete', { flowHandle, userId: 'fb-victim' });
+  expect(reused).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   // A parked flow without a refresh token: complete checks the user's pending revocations before saving.
   await vault.provider.setQuirks({ refreshTokenOnFirstConsentOnly: true });
   await vault.connectUser('fb-no-refresh-token', { loginHint: 'fb-user' }).catch(() => undefined);

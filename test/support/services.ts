@@ -10,6 +10,7 @@ import { RegistryProviderGateway } from '@token-vault/cdk/functions/core/vault/p
 import type { ProviderGateway } from '@token-vault/cdk/functions/core/refresh/provider-gateway';
 import { RevocationService } from '@token-vault/cdk/functions/core/vault/revocation';
 import type { EventPublisher } from '@token-vault/cdk/functions/core/events/publisher';
+import type { FlowStore } from '@token-vault/cdk/functions/core/store/flow-store';
 import { millis } from '@token-vault/cdk/src/definitions/tunables';
 import type { Container } from '@token-vault/cdk/functions/runtime/container';
 import { completeAuthorization } from '../../local/authorize';
@@ -28,6 +29,8 @@ export interface ServiceParts {
   readonly events?: EventPublisher;
   /** The authorization service's clock. @default Date.now */
   readonly now?: () => number;
+  /** The parked flows of session binding. @default the container's */
+  readonly flows?: FlowStore;
 }
 
 /** The container's provider gateway, or one over the replaced applications. */
@@ -57,7 +60,7 @@ export function authorizationOf(container: Container, parts: ServiceParts = {}):
       sealer: container.sealer(),
       timing: container.timing,
       marginMs: millis(container.tunables, 'refreshMarginSeconds'),
-      flows: container.flows(),
+      flows: parts.flows ?? container.flows(),
     },
     ...optional(parts),
     ...(parts.now === undefined ? {} : { now: parts.now }),

@@ -161,10 +161,11 @@ export const FUNCTION_ACCESS = {
     drainsEventRetries: false,
   },
   complete: {
-    // DeleteItem on states: consumes the parked flow. On connections: the save (as the callback's) and DeleteItem of
-    // the parked grant's pending revocation. Decrypt: opens the parked tokens; GenerateDataKey: seals them for the
-    // connection. Client secrets: a refused flow's grant is revoked at the provider.
-    statesTable: ['dynamodb:DeleteItem'],
+    // On states: the parked flow's claim (UpdateItem; GetItem reads a claim whose answer was lost back) and its
+    // deletion once the outcome is known. On connections: the save (as the callback's) and DeleteItem of the parked
+    // grant's pending revocation. Decrypt: opens the parked tokens; GenerateDataKey: seals them for the connection.
+    // Client secrets: a refused flow's grant is revoked at the provider.
+    statesTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     connectionsTable: [...CONNECTION_SAVE, 'dynamodb:DeleteItem', 'dynamodb:Query'],
     connectionsIndexes: [],
     key: ['kms:Decrypt', 'kms:GenerateDataKey'],

@@ -4,12 +4,14 @@
  * fail, and session binding's two halves. The callback's HTTP side is test/functions/callback.test.ts.
  */
 import { createHash } from 'node:crypto';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { FlowStore, flowKey } from '@token-vault/cdk/functions/core/store/flow-store';
 import { ApplicationRegistry } from '@token-vault/cdk/functions/core/vault/applications';
 import { VaultError } from '@token-vault/cdk/functions/core/errors';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
 import { metricsRecorder, testDeadline, type MetricsRecorder } from '../../../support/refresh';
-import { approve, authorizationOf } from '../../../support/services';
+import { approve, authorizationOf, type ServiceParts } from '../../../support/services';
 import { RETURN_TO, startVault, type Vault } from '../../../support/vault';
 
 let vault: Vault;
@@ -216,8 +218,9 @@ describe('complete', () => {
 });
 
 describe('session binding', () => {
-  const bound = () =>
+  const bound = (parts: ServiceParts = {}) =>
     authorizationOf(vault.container, {
+      ...parts,
       metrics,
       applications: new ApplicationRegistry(
         vault.container.applicationConfigs.map((c) => ({
@@ -247,6 +250,32 @@ describe('session binding', () => {
     const again = await thrown(bound().completeFlow({ flowHandle: handle, userId: 'parker' }, testDeadline()));
     expect(again.code).toBe('invalid_request');
     expect(metrics.total('AUTHORIZATION_FAILURE', { Reason: 'flow_unknown' })).toBe(1);
+  });
+
+  it('completes when the answer of its claim was lost (the SDK retry meets its own claim), and deletes the flow', async () => {
+    const handle = await parked('lost-claim');
+    // The first write of the parked flow (its claim) lands, and its caller sees what the SDK's retry of a landed
+    // conditional write meets.
+    let lost = false;
+    const lossy = {
+      send: async (command: object, options?: { abortSignal?: AbortSignal }) => {
+        const key = (command as { input?: { Key?: { stateHash?: unknown } } }).input?.Key?.stateHash;
+        const write = command instanceof UpdateCommand || command instanceof DeleteCommand;
+        if (write && key === flowKey(handle) && !lost) {
+          lost = true;
+          await vault.resources.doc.send(command as never, options);
+        }
+        return vault.resources.doc.send(command as never, options);
+      },
+    };
+    const flows = new FlowStore({ client: lossy, tableName: vault.resources.statesTable, callTimeoutMs: 2_000 });
+    expect(await bound({ flows }).completeFlow({ flowHandle: handle, userId: 'lost-claim' }, testDeadline())).toEqual({
+      applicationId: 'default',
+      reconnected: false,
+    });
+    expect(await stored('lost-claim')).toMatchObject({ status: 'active' });
+    const states = await vault.resources.scanAll(vault.resources.statesTable);
+    expect(states.some((i) => i.stateHash?.S === flowKey(handle))).toBe(false);
   });
 
   it('refuses another user, revokes the parked grant and connects nobody', async () => {

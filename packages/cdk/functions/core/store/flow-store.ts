@@ -1,11 +1,13 @@
 /**
  * Parked flows of session-bound applications (README "Session binding"): after the code exchange the callback
  * stores the tokens here, sealed under the flow's (userId, applicationId) binding, keyed by the SHA-256 of a
- * single-use handle that only the redirect to `returnTo` carries. `complete` consumes the item exactly once (a
- * conditional delete, like a state), so a handle activates, or is refused, once. Lives in the states table: an
- * item of another kind, told apart by the `flow#` prefix of its key; TTL only cleans up (expiry is checked here).
+ * single-use handle that only the redirect to `returnTo` carries. `complete` claims the item exactly once (a
+ * conditional write of its own claim id), so a handle activates, or is refused, once; a claim whose answer was lost
+ * is read back by that id, so an SDK retry does not turn the caller's own claim into "already used". The claimed
+ * item is deleted once the `complete` has its outcome. Lives in the states table: an item of another kind, told
+ * apart by the `flow#` prefix of its key; TTL only cleans up (expiry is checked here).
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { STATES_TABLE } from '../../../src/definitions/tables';
 import { hashState } from '../oauth/pkce';
 import type { Deadline } from '../time/deadline';
@@ -73,29 +75,64 @@ export class FlowStore {
     );
   }
 
-  /** Removes the parked flow and returns it; a second call for the same handle finds nothing. */
-  async consume(handle: string, deadline: Deadline): Promise<FlowConsumeResult> {
+  /**
+   * Claims the parked flow for one `complete` (`claim`: an id of that call) and returns it; any later claim of the
+   * same handle finds nothing. When the claim's answer was lost and the SDK's retry met the claim itself, the item
+   * is read back and recognised by the id.
+   */
+  async claim(handle: string, claim: string, deadline: Deadline): Promise<FlowConsumeResult> {
+    const key = { [STATES_TABLE.partitionKey.name]: flowKey(handle) };
     try {
       const out = await this.table.send<{ Attributes?: Record<string, unknown> }>(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: 'SET claimId = :claim',
+          ConditionExpression: 'attribute_exists(#pk) AND kind = :kind AND attribute_not_exists(claimId)',
+          ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
+          ExpressionAttributeValues: { ':kind': 'parked_flow', ':claim': claim },
+          ReturnValues: 'ALL_NEW',
+        }),
+        deadline,
+        'UpdateItem parked flow claim',
+      );
+      return out.Attributes ? this.judge(out.Attributes) : { outcome: 'unknown' };
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
+    }
+    const { Item } = await this.table.send<{ Item?: Record<string, unknown> }>(
+      new GetCommand({ TableName: this.table.name, Key: key, ConsistentRead: true }),
+      deadline,
+      'GetItem parked flow claim',
+    );
+    return Item?.kind === 'parked_flow' && Item.claimId === claim ? this.judge(Item) : { outcome: 'unknown' };
+  }
+
+  /**
+   * Deletes a flow this claim holds, once its `complete` has an outcome (the sealed tokens go with it). A flow
+   * whose `complete` never got this far is left to its TTL: claimed, it cannot be used again.
+   */
+  async release(handle: string, claim: string, deadline: Deadline): Promise<void> {
+    try {
+      await this.table.send(
         new DeleteCommand({
           TableName: this.table.name,
           Key: { [STATES_TABLE.partitionKey.name]: flowKey(handle) },
-          ConditionExpression: 'attribute_exists(#pk) AND kind = :kind',
-          ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
-          ExpressionAttributeValues: { ':kind': 'parked_flow' },
-          ReturnValues: 'ALL_OLD',
+          ConditionExpression: 'claimId = :claim',
+          ExpressionAttributeValues: { ':claim': claim },
         }),
         deadline,
         'DeleteItem parked flow',
       );
-      const item = out.Attributes;
-      if (!item) return { outcome: 'unknown' };
-      const flow = decodeFlow(item);
-      return { outcome: flow.expiresAt <= this.now() ? 'expired' : 'consumed', flow };
     } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return { outcome: 'unknown' };
-      throw error;
+      // Already deleted: a retry of this delete whose first answer was lost.
+      if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
     }
+  }
+
+  private judge(item: Record<string, unknown>): FlowConsumeResult {
+    const flow = decodeFlow(item);
+    return { outcome: flow.expiresAt <= this.now() ? 'expired' : 'consumed', flow };
   }
 }
 

@@ -121,7 +121,8 @@ export class ParkedFlows {
   async completeFlow(request: { flowHandle: string; userId: string }, deadline: Deadline): Promise<FlowCompletion> {
     const completion = this.options.completion;
     if (!completion) throw new Error('AuthorizationService was built without its completion dependencies.');
-    const consumed = await completion.flows.consume(request.flowHandle, deadline);
+    const claim = randomUUID();
+    const consumed = await completion.flows.claim(request.flowHandle, claim, deadline);
     if (consumed.outcome === 'unknown' || !this.options.applications.has(consumed.flow.applicationId)) {
       this.metrics.count('AUTHORIZATION_FAILURE', {
         Application: consumed.outcome === 'unknown' ? 'unknown' : consumed.flow.applicationId,
@@ -132,18 +133,35 @@ export class ParkedFlows {
         'flowHandle: unknown, expired or already used; start again with connect.',
       );
     }
-    const flow = consumed.flow;
+    try {
+      return await this.activate(consumed.outcome, consumed.flow, request.userId, deadline);
+    } finally {
+      // Whatever the outcome, the handle is spent: the claimed item and its sealed tokens go now (or with the TTL).
+      await completion.flows.release(request.flowHandle, claim, deadline).catch((error: unknown) => {
+        this.logger.warn('A completed parked flow could not be deleted; its TTL removes it.', describeError(error));
+      });
+    }
+  }
+
+  /** The claimed flow: refused (expired, another user), or its tokens saved as the user's connection. */
+  private async activate(
+    outcome: 'consumed' | 'expired',
+    flow: ParkedFlow,
+    userId: string,
+    deadline: Deadline,
+  ): Promise<FlowCompletion> {
+    const completion = this.options.completion!;
     const key = { userId: flow.userId, applicationId: flow.applicationId };
-    if (consumed.outcome === 'expired') {
+    if (outcome === 'expired') {
       // The parked grant's pending revocation falls due a minute after expiry: the sweep ends it.
       this.metrics.count('AUTHORIZATION_FAILURE', { Application: flow.applicationId, Reason: 'flow_expired' });
       throw new VaultError('invalid_request', 'flowHandle: expired; start again with connect.');
     }
-    if (request.userId !== flow.userId) {
+    if (userId !== flow.userId) {
       this.metrics.count('AUTHORIZATION_FAILURE', { Application: flow.applicationId, Reason: 'session_mismatch' });
       this.logger.warn('A parked authorization was presented for another user: refused, its grant revoked.', {
         userId: flow.userId,
-        presentedUserId: request.userId,
+        presentedUserId: userId,
         applicationId: flow.applicationId,
       });
       await this.revokeParked(flow, deadline);
