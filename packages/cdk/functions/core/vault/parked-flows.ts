@@ -133,13 +133,19 @@ export class ParkedFlows {
         'flowHandle: unknown, expired or already used; start again with connect.',
       );
     }
-    try {
-      return await this.activate(consumed.outcome, consumed.flow, request.userId, deadline);
-    } finally {
-      // Whatever the outcome, the handle is spent: the claimed item and its sealed tokens go now (or with the TTL).
+    // Whatever the outcome, the handle is spent: the claimed item and its sealed tokens go (or stay to their TTL).
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
       await completion.flows.release(request.flowHandle, claim, deadline).catch((error: unknown) => {
-        this.logger.warn('A completed parked flow could not be deleted; its TTL removes it.', describeError(error));
+        this.logger.warn('A claimed parked flow could not be deleted; its TTL removes it.', describeError(error));
       });
+    };
+    try {
+      return await this.activate(consumed.outcome, consumed.flow, request.userId, release, deadline);
+    } finally {
+      await release();
     }
   }
 
@@ -148,6 +154,8 @@ export class ParkedFlows {
     outcome: 'consumed' | 'expired',
     flow: ParkedFlow,
     userId: string,
+    /** Deletes the claimed item; called before the save, so that the answer follows the save's commit at once. */
+    release: () => Promise<void>,
     deadline: Deadline,
   ): Promise<FlowCompletion> {
     const completion = this.options.completion!;
@@ -189,6 +197,9 @@ export class ParkedFlows {
       ...(flow.expiresIn === undefined ? {} : { expiresIn: flow.expiresIn }),
       ...(flow.refreshTokenExpiresIn === undefined ? {} : { refreshTokenExpiresIn: flow.refreshTokenExpiresIn }),
     };
+    // Nothing may come between the save's commit and the answer: a revoke that answered in between would have
+    // revoked the connection this answer announces.
+    await release();
     // The grant's pending revocation goes before the save: once the connection holds the token, nothing may revoke it.
     if (
       flow.companionKey !== undefined &&
