@@ -101,7 +101,10 @@ export const currentAdapter: CoreAdapter = {
       },
       { maxWrites: tunables.dataKeyMaxWrites, maxAgeMs: millis(tunables, 'dataKeyMaxAgeSeconds') },
     );
-    const secrets = new ClientSecretLoader({ client: deps.secrets as unknown as SecretsManagerClient });
+    const secrets = new ClientSecretLoader({
+      client: deps.secrets as unknown as SecretsManagerClient,
+      callTimeoutMs: t.awsCallMs,
+    });
     const applications = new ApplicationRegistry(applicationConfigs, {
       timeoutMs: t.providerTimeoutMs,
       fetch: deps.fetch,

@@ -141,7 +141,9 @@ export class Container {
         { maxWrites: this.tunables.dataKeyMaxWrites, maxAgeMs: millis(this.tunables, 'dataKeyMaxAgeSeconds') },
       ),
   );
-  readonly secrets = once(() => new ClientSecretLoader({ client: this.secretsManagerClient() }));
+  readonly secrets = once(
+    () => new ClientSecretLoader({ client: this.secretsManagerClient(), callTimeoutMs: this.timing.awsCallMs }),
+  );
   readonly provider = once(() => new RegistryProviderGateway(this.applications(), this.secrets()));
   /** The proactive policy and the keep-alive track (idle limits from the applications' profiles). */
   readonly schedule = once(

@@ -6,7 +6,8 @@
  * call). Every AWS call is bounded by `awsCallMs` (SDK retries included) and every provider attempt by
  * `providerTimeoutMs`. From these:
  * - a provider attempt starts only while the lease still covers the attempt, the write and the clock skew
- *   between containers ({@link attemptNeedsMs}); the holder extends the lease first when it does not;
+ *   between containers ({@link attemptNeedsMs}); the holder extends the lease first when it does not; and only
+ *   while the invocation's own time covers the attempt and the write ({@link attemptTimeMs});
  * - a caller starts a refresh (or takes over an expired lease) only when its own remaining time covers a
  *   whole refresh ({@link wholeRefreshMs}), so no refresh is ever cut off by the function's timeout;
  * - {@link timingProblems} refuses any configuration in which these rules cannot hold.
@@ -29,7 +30,15 @@ export interface RefreshTiming {
 
 /** What one provider attempt needs of the lease: the attempt, the write after it, and the clock skew. */
 export function attemptNeedsMs(t: RefreshTiming): number {
-  return t.providerTimeoutMs + t.awsCallMs + CLOCK_SKEW_MS;
+  return attemptTimeMs(t) + CLOCK_SKEW_MS;
+}
+
+/**
+ * What one provider attempt needs of the invocation's own time: the attempt and the write after it. No skew: the
+ * deadline is judged on one clock only (the lease is judged on other containers' too, hence its allowance).
+ */
+export function attemptTimeMs(t: RefreshTiming): number {
+  return t.providerTimeoutMs + t.awsCallMs;
 }
 
 /** A whole refresh from taking the lease to the written tokens. */

@@ -3,7 +3,8 @@
  * in-memory cache, re-read when asked fresh (a rotation), failures named by the SDK error's name only, and never
  * past the caller's deadline.
  */
-import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientConfig } from '../../../../local/aws-clients';
 import { ClientSecretError, ClientSecretLoader } from '@token-vault/cdk/functions/core/secrets/client-secret-loader';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
@@ -56,5 +57,28 @@ describe('ClientSecretLoader', () => {
     const spent = Deadline.fromRemaining(0, SYSTEM_CLOCK, 0);
     const error = await failure(new ClientSecretLoader({ client: aws.secrets }).get(id, spent));
     expect(error).toMatchObject({ code: 'unavailable', cause: { name: 'TimeoutError' } });
+  });
+
+  it('stops waiting after its call budget, long before a distant deadline', async () => {
+    const id = await secret('slow-secret-value');
+    // A client whose every request waits 2 s before it is sent: slower than the 300 ms budget.
+    const slow = new SecretsManagerClient({ ...awsClientConfig(aws.endpoint) });
+    slow.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
+    try {
+      const started = Date.now();
+      const error = await failure(
+        new ClientSecretLoader({ client: slow, callTimeoutMs: 300 }).get(id, testDeadline(20_000)),
+      );
+      expect(error).toMatchObject({ code: 'unavailable', cause: { name: 'TimeoutError' } });
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      slow.destroy();
+    }
   });
 });

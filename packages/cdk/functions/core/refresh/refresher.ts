@@ -20,7 +20,7 @@ import { NO_METRICS, type VaultMetrics } from '../observability';
 import type { ActiveConnection, Lease } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import { fullJitterDelay } from './backoff';
-import { PROVIDER_ATTEMPTS, attemptNeedsMs } from './budget';
+import { PROVIDER_ATTEMPTS, attemptNeedsMs, attemptTimeMs } from './budget';
 import type { RefreshOutcome } from './outcome';
 import { RefreshCommit } from './refresh-commit';
 import { RefreshFailure } from './refresh-failure';
@@ -117,7 +117,7 @@ export class Refresher {
           }
         }
         const delay = this.retryDelay(error, attempt);
-        if (delay !== undefined && deadline.allows(delay + attemptNeedsMs(this.o.timing))) {
+        if (delay !== undefined && deadline.allows(delay + attemptTimeMs(this.o.timing))) {
           await this.o.clock.sleep(delay);
           continue;
         }
@@ -157,14 +157,16 @@ export class Refresher {
     lease: Lease,
     deadline: Deadline,
   ): Promise<Lease | 'lost' | 'no_time'> {
-    const needs = attemptNeedsMs(this.o.timing);
-    if (!deadline.allows(needs)) return 'no_time';
-    if (lease.expiresAt - this.o.clock.now() >= needs) return lease;
-    if (!deadline.allows(this.o.timing.awsCallMs + needs)) return 'no_time';
+    // The lease is judged against other containers' clocks (skew included), the deadline against this one's.
+    const leaseNeeds = attemptNeedsMs(this.o.timing);
+    const timeNeeds = attemptTimeMs(this.o.timing);
+    if (!deadline.allows(timeNeeds)) return 'no_time';
+    if (lease.expiresAt - this.o.clock.now() >= leaseNeeds) return lease;
+    if (!deadline.allows(this.o.timing.awsCallMs + timeNeeds)) return 'no_time';
     try {
       const extended = await this.o.leases.extend(connection, lease, this.o.timing.leaseMs, deadline);
       if (!extended) return 'lost';
-      return deadline.allows(needs) ? extended : 'no_time';
+      return deadline.allows(timeNeeds) ? extended : 'no_time';
     } catch {
       // The extension's fate is unknown: without a lease known to cover the attempt, no attempt.
       return 'no_time';

@@ -1,8 +1,8 @@
 /**
  * Client secrets from Secrets Manager, through Powertools Parameters (in-memory cache with a max age). Re-read
  * once, bypassing the cache, when the provider answers `invalid_client` (the secret may have been rotated).
- * A read never outlives the caller's deadline: the SDK's own timeouts bound the request, and the caller stops
- * waiting at its deadline.
+ * A read never outlives the caller's deadline nor its call budget: the SDK's own timeouts bound the request, and
+ * the caller stops waiting at whichever comes first.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +18,11 @@ export interface ClientSecretLoaderOptions {
    * @default 300
    */
   readonly maxAgeSeconds?: number;
+  /**
+   * Longest one read may take, the SDK's retries and their backoff included (the other AWS calls' budget).
+   * @default - until the caller's deadline
+   */
+  readonly callTimeoutMs?: number;
 }
 
 /** `unavailable`: Secrets Manager failed or did not answer in time; `invalid`: the stored value is unusable. */
@@ -30,10 +35,12 @@ export class ClientSecretError extends CoreError<ClientSecretFailure> {
 export class ClientSecretLoader {
   private readonly provider: SecretsProvider;
   private readonly maxAge: number;
+  private readonly callTimeoutMs: number | undefined;
 
   constructor(options: ClientSecretLoaderOptions) {
     this.provider = new SecretsProvider({ awsSdkV3Client: options.client });
     this.maxAge = options.maxAgeSeconds ?? 300;
+    this.callTimeoutMs = options.callTimeoutMs;
   }
 
   /** The client secret stored under `secretId`; `fresh` skips the cache. */
@@ -42,7 +49,7 @@ export class ClientSecretLoader {
     try {
       value = await untilDeadline(
         this.provider.get(secretId, { maxAge: this.maxAge, forceFetch: options.fresh ?? false }),
-        deadline,
+        this.callTimeoutMs === undefined ? deadline : deadline.within(this.callTimeoutMs),
       );
     } catch (error) {
       // Only the error's name: never the secret id's content or the SDK message.
