@@ -188,7 +188,9 @@ describe('revoke', () => {
       const c = vault.container;
       const flaky = Object.create(c.pending()) as PendingRevocations;
       // What table.ts makes of a timed-out or throttled call.
-      flaky[method] = () => Promise.reject(new StoreError('unavailable', `${method}: DynamoDB failed (TimeoutError).`));
+      Object.assign(flaky, {
+        [method]: () => Promise.reject(new StoreError('unavailable', `${method}: DynamoDB failed (TimeoutError).`)),
+      });
       const revocation = new RevocationService({
         applications: c.applications(),
         connections: c.connections(),
