@@ -5,6 +5,7 @@
  */
 import { RecordingPublisher } from '@token-vault/cdk/functions/core/events/publisher';
 import type { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
+import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import { PendingRevocations } from '@token-vault/cdk/functions/core/store/pending-revocations';
 import type { Connection } from '@token-vault/cdk/functions/core/store/types';
 import { SYSTEM_CLOCK } from '@token-vault/cdk/functions/core/time/clock';
@@ -177,6 +178,46 @@ describe('revoke', () => {
       records: [expect.objectContaining({ providerConfirmed: false })],
     });
   });
+
+  // Regression: revoke threw after its commit (the caller got internal_error, the event was never published).
+  it.each(['confirm', 'get'] as const)(
+    'pending.%s failing after the commit: answered as revoked, event out, the token left for the sweep',
+    async (method) => {
+      const userId = `ivan-${method}`;
+      await connect(userId);
+      const c = vault.container;
+      const flaky = Object.create(c.pending()) as PendingRevocations;
+      // What table.ts makes of a timed-out or throttled call.
+      Object.assign(flaky, {
+        [method]: () => Promise.reject(new StoreError('unavailable', `${method}: DynamoDB failed (TimeoutError).`)),
+      });
+      const revocation = new RevocationService({
+        applications: c.applications(),
+        connections: c.connections(),
+        pending: flaky,
+        cipher: c.cipher(),
+        provider: c.provider(),
+        timing: c.timing,
+        metrics,
+        events,
+      });
+      expect(
+        await revocation.revoke({ userId, applicationId: 'default', reason: 'user_disconnected' }, testDeadline()),
+      ).toEqual({ revoked: 1, providerPending: 1 });
+      expect(await storedRecord(vault, userId)).toMatchObject({ status: 'revoked' });
+      expect(published()).toEqual([[EVENT_DETAIL_TYPES.revoked, userId]]);
+      expect(events.events[0]!.detail).toMatchObject({ providerRevocation: 'pending' });
+      expect(metrics.total('PROVIDER_REVOCATION', { Result: 'pending' })).toBe(1);
+      // The pending item stays; the sweep's retry confirms it (a token revoked already is confirmed: RFC 7009).
+      const { pending } = await reserved(userId);
+      expect(pending).toEqual([expect.objectContaining({ reason: 'user_disconnected' })]);
+      expect(await service().retryRevocation(userId, pending[0]!.itemKey, testDeadline())).toBe(true);
+      expect(await reserved(userId)).toEqual({
+        pending: [],
+        records: [expect.objectContaining({ providerConfirmed: true })],
+      });
+    },
+  );
 
   it('a change committed between the read and the revocation (a refresh, a reconnect) is revoked as it is now', async () => {
     await connect('hank');

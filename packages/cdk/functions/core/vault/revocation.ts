@@ -14,16 +14,17 @@ import type { EnvelopeCipher } from '../crypto/envelope';
 import { MESSAGES, VaultError } from '../errors';
 import { OAuthError } from '../oauth/errors';
 import { EVENT_DETAIL_TYPES } from '../../contract/events';
-import { NO_EVENTS, connectionEvent, type ConnectionEvent, type EventPublisher } from '../events/publisher';
+import { NO_EVENTS, connectionEvent, type EventPublisher } from '../events/publisher';
 import { NO_LOGS, NO_METRICS, describeError, type VaultLogger, type VaultMetrics } from '../observability';
 import type { RefreshTiming } from '../refresh/budget';
 import type { ProviderGateway } from '../refresh/provider-gateway';
 import type { ConnectionStore } from '../store/connection-store';
 import { StoreError } from '../store/errors';
 import type { PendingRevocations } from '../store/pending-revocations';
-import type { Connection, PendingRevocation } from '../store/types';
+import type { Connection } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
+import { attemptMs, tellProvider } from './provider-revocation';
 
 /** The revocation service's dependencies. */
 export interface RevocationServiceOptions {
@@ -66,6 +67,13 @@ export interface RevokeResult {
   readonly providerPending: number;
 }
 
+/** A connection this call revoked in the vault, when, and its pending revocation item (when it had a refresh token). */
+interface Committed {
+  readonly connection: Connection;
+  readonly at: number;
+  readonly pendingKey?: string;
+}
+
 /** Attempts per connection when a concurrent change (a refresh commit) moves the version under us. */
 const CONFLICT_ATTEMPTS = 5;
 
@@ -99,36 +107,83 @@ export class RevocationService {
       const connection = await this.o.connections.get({ userId, applicationId }, deadline);
       connections = connection ? [connection] : [];
     }
-    const committed: Array<{ connection: Connection; at: number; pendingKey?: string }> = [];
-    for (const connection of connections) {
-      const outcome = await this.revokeInVault(connection, reason, deadline);
-      if (outcome !== undefined) committed.push(outcome);
+    const committed: Committed[] = [];
+    try {
+      for (const connection of connections) {
+        const outcome = await this.revokeInVault(connection, reason, deadline);
+        if (outcome !== undefined) committed.push(outcome);
+      }
+    } catch (error) {
+      // A later connection's commit failed: those committed before it are revoked all the same, so their events
+      // go out (their provider revocations are left to the sweep); the caller's retry revokes the rest.
+      await this.publishRevoked(
+        committed.map((c) => ({ ...c, attempt: c.pendingKey === undefined ? 'none' : 'pending' })),
+        reason,
+        deadline,
+      );
+      throw error;
     }
     // The provider is told after the vault's own revocation is committed, within the time left (one AWS call
-    // kept back for the events).
-    let providerPending = 0;
-    const events: ConnectionEvent[] = [];
-    for (const { connection, at, pendingKey } of committed) {
-      let attempt: ProviderAttempt | 'none' = 'none';
-      if (pendingKey !== undefined)
-        attempt = await this.attempt(
-          userId,
-          pendingKey,
-          deadline.within(deadline.remaining() - this.o.timing.awsCallMs),
-          false,
-        );
-      if (attempt === 'pending') providerPending++;
-      // Decided by this call's markRevoked (fenced on the version): one event per revoked connection.
-      events.push(
+    // kept back for the events). Nothing that fails from here on undoes a commit: it leaves the provider's part
+    // pending for the sweep, and the answer and the events say what was committed.
+    const told: Array<Committed & { attempt: ProviderAttempt | 'none' }> = [];
+    for (const c of committed) {
+      const attempt =
+        c.pendingKey === undefined
+          ? 'none'
+          : await this.firstAttempt(
+              c.connection.applicationId,
+              userId,
+              c.pendingKey,
+              deadline.within(deadline.remaining() - this.o.timing.awsCallMs),
+            );
+      told.push({ ...c, attempt });
+    }
+    await this.publishRevoked(told, reason, deadline);
+    return { revoked: committed.length, providerPending: told.filter((c) => c.attempt === 'pending').length };
+  }
+
+  /** One `Connection Revoked` per connection this call's markRevoked committed (fenced on the version). */
+  private async publishRevoked(
+    revoked: ReadonlyArray<Committed & { attempt: ProviderAttempt | 'none' }>,
+    reason: RevocationReason,
+    deadline: Deadline,
+  ): Promise<void> {
+    if (revoked.length === 0) return;
+    await this.events.publish(
+      revoked.map(({ connection, at, attempt }) =>
         connectionEvent(EVENT_DETAIL_TYPES.revoked, connection, at, {
           reason,
           previousStatus: connection.status === 'reauthorization_required' ? 'reauthorization_required' : 'active',
           providerRevocation: attempt,
         }),
-      );
+      ),
+      deadline,
+    );
+  }
+
+  /**
+   * Revoke's own provider attempt, after the commit. Whatever fails in it (the pending item's read, opening the
+   * token, the secret, the provider, the confirming delete) leaves the revocation pending: the pending item
+   * stays and the sweep retries it. Skipped, without a call, when the read and a whole attempt do not fit.
+   */
+  private async firstAttempt(
+    applicationId: string,
+    userId: string,
+    itemKey: string,
+    deadline: Deadline,
+  ): Promise<ProviderAttempt> {
+    if (!deadline.allows(this.o.timing.awsCallMs + attemptMs(this.o.timing))) return 'pending';
+    try {
+      return await this.attempt(userId, itemKey, deadline, false);
+    } catch (error) {
+      this.metrics.count('PROVIDER_REVOCATION', { Application: applicationId, Result: 'pending' });
+      this.logger.warn('Provider revocation not completed after the revoke committed; the sweep retries it.', {
+        applicationId,
+        ...describeError(error),
+      });
+      return 'pending';
     }
-    await this.events.publish(events, deadline);
-    return { revoked: committed.length, providerPending };
   }
 
   /**
@@ -148,11 +203,10 @@ export class RevocationService {
   ): Promise<ProviderAttempt> {
     const pending = await this.o.pending.get(userId, itemKey, deadline);
     if (!pending) return 'confirmed';
-    const needs = 2 * this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs;
-    if (!deadline.allows(needs) || !this.o.applications.has(pending.applicationId)) return 'pending';
+    if (!deadline.allows(attemptMs(this.o.timing)) || !this.o.applications.has(pending.applicationId)) return 'pending';
     const dims = { Application: pending.applicationId };
     try {
-      await this.tellProvider(pending, deadline);
+      await tellProvider(this.o, pending, deadline);
     } catch (error) {
       if (error instanceof OAuthError && error.code === 'revocation_unsupported') {
         // Nothing to retry: the provider offers no revocation. The record keeps saying "not confirmed".
@@ -201,7 +255,7 @@ export class RevocationService {
     initial: Connection,
     reason: RevocationReason,
     deadline: Deadline,
-  ): Promise<{ connection: Connection; at: number; pendingKey?: string } | undefined> {
+  ): Promise<Committed | undefined> {
     let connection: Connection | undefined = initial;
     for (let attempt = 0; attempt < CONFLICT_ATTEMPTS && connection; attempt++) {
       if (connection.status === 'revoked') return undefined;
@@ -223,46 +277,5 @@ export class RevocationService {
     }
     if (!connection) return undefined;
     throw new VaultError('internal_error', MESSAGES.internal);
-  }
-
-  /**
-   * Sends the refresh token to the provider's revocation endpoint. Confirmed: any 2xx (RFC 7009 §2.2: also for
-   * tokens it does not know) and `unsupported_token_type` (it will never revoke this type). `invalid_client`
-   * re-reads the client secret once (it may have been rotated). Anything else throws: not confirmed.
-   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1
-   */
-  private async tellProvider(pending: PendingRevocation, deadline: Deadline): Promise<void> {
-    const token = await this.o.cipher.open(
-      pending,
-      pending.encryptedDataKey,
-      'refreshToken',
-      pending.refreshToken,
-      deadline,
-    );
-    let secret = await this.o.provider.clientSecret(pending.applicationId, deadline);
-    for (let reloaded = false; ; reloaded = true) {
-      try {
-        await this.o.provider.revoke(pending.applicationId, token, secret, {
-          signal: deadline.signal(this.o.timing.providerTimeoutMs),
-          timeoutMs: this.o.timing.providerTimeoutMs,
-        });
-        return;
-      } catch (error) {
-        if (error instanceof OAuthError && error.providerError === 'unsupported_token_type') return;
-        if (
-          error instanceof OAuthError &&
-          error.providerError === 'invalid_client' &&
-          !reloaded &&
-          deadline.allows(this.o.timing.awsCallMs + this.o.timing.providerTimeoutMs)
-        ) {
-          const fresh = await this.o.provider.clientSecret(pending.applicationId, deadline, true);
-          if (fresh !== secret) {
-            secret = fresh;
-            continue;
-          }
-        }
-        throw error;
-      }
-    }
   }
 }
