@@ -23,8 +23,8 @@ export const DEFAULT_INVOKE_TIMEOUT_MS = Math.max(...Object.values(FUNCTION_TIME
 
 /**
  * An Invoke that hangs (a stalled connection) must end in an error, not hold the caller until its own Lambda
- * timeout: `throwOnRequestTimeout` makes the request timeout fire; two attempts, since token-fetch and refresh are
- * safe to repeat.
+ * timeout: `throwOnRequestTimeout` makes the request timeout fire; two attempts, since token-fetch, refresh and
+ * status are safe to repeat (`complete` is not: it goes through with one attempt, see single-attempt.ts).
  */
 export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClientConfig = {}): LambdaClient {
   return new LambdaClient({
@@ -37,9 +37,11 @@ export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClien
 /** Options of {@link TokenVaultClient}. Every option has a default suited to a Lambda function. */
 export interface TokenVaultClientOptions {
   /**
-   * Lambda client for the Invoke calls.
+   * Lambda client for the Invoke calls. Its retry settings apply to token-fetch, refresh and status; `complete` is
+   * sent with one attempt whatever they say (a middleware on that command, inside the SDK's retry middleware). A
+   * retry of your own around the client (a custom `requestHandler` that resends) would defeat that: do not add one.
    * @default - a LambdaClient with the function's region and credentials whose requests really time out after
-   *   `invokeTimeoutMs` (the SDK's HTTP handler only warns unless told to throw)
+   *   `invokeTimeoutMs` (the SDK's HTTP handler only warns unless told to throw), two attempts per call
    */
   readonly lambda?: LambdaClient;
   /**

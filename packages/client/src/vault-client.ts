@@ -27,7 +27,19 @@ import {
   type TokenVaultClientOptions,
 } from './client-options';
 import { errorFromAnswer, VaultInternalError } from './errors';
+import { SingleAttemptError, singleAttempt } from './single-attempt';
 import { cacheKey, TokenCache } from './token-cache';
+
+/** How {@link TokenVaultClient} invokes one function. */
+interface InvokeOptions {
+  /** Alias to invoke (a caller granted per application). */
+  readonly qualifier?: string;
+  /**
+   * The call spends something (`complete`: its single-use handle): one attempt whatever the Lambda client's retry
+   * settings, and a failure whose outcome is unknown says so and is not retryable.
+   */
+  readonly notRepeatable?: boolean;
+}
 
 /**
  * Client of the vault for other Lambdas. Create one per container (at module scope) so its in-memory token cache
@@ -136,12 +148,17 @@ export class TokenVaultClient {
    * never for an anonymous visitor. Only the user who called `connect` gets the connection; for anyone else the
    * vault refuses (`InvalidRequestError`) and revokes the grant at the provider.
    *
-   * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`), and
-   *   the other errors of {@link getAccessToken}
+   * `complete` is invoked exactly once, whatever the Lambda client's retry settings: a second invocation would find
+   * the handle spent by the first. When its answer is lost (a reset connection, a timeout, a crash), the connection
+   * may have been made: the error says so, and `status(userId)` tells.
+   *
+   * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`);
+   *   VaultInternalError with `retryable: false` when the outcome is unknown (check `status`, do not call
+   *   `complete` again); and the other errors of {@link getAccessToken}
    */
   async completeConnection(flowHandle: string, userId: string): Promise<CompleteAnswer> {
     const request: CompleteRequest = { flowHandle, userId };
-    return this.#invokeFor(this.#completeFunction, request, completeAnswerOf);
+    return this.#invokeFor(this.#completeFunction, request, completeAnswerOf, { notRepeatable: true });
   }
 
   /**
@@ -179,7 +196,12 @@ export class TokenVaultClient {
     const qualifier = this.#applicationScoped
       ? applicationAlias(options.applicationId ?? this.#applicationId)
       : undefined;
-    const answer = await this.#invokeFor(this.#statusFunction, request, statusAnswerOf, qualifier);
+    const answer = await this.#invokeFor(
+      this.#statusFunction,
+      request,
+      statusAnswerOf,
+      qualifier === undefined ? {} : { qualifier },
+    );
     return answer.connections;
   }
 
@@ -193,34 +215,43 @@ export class TokenVaultClient {
     const qualifier = this.#applicationScoped
       ? applicationAlias(request.applicationId ?? this.#applicationId)
       : undefined;
-    return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier);
+    return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier === undefined ? {} : { qualifier });
   }
 
   async #invokeFor<T extends { ok: true }>(
     functionName: string,
     request: object,
     okShape: (v: Record<string, unknown>) => T | undefined,
-    qualifier?: string,
+    options: InvokeOptions = {},
   ): Promise<T> {
+    const { qualifier, notRepeatable = false } = options;
+    // A failure of a call that must not be repeated: it may have run, so the caller is told to look, not to retry.
+    const failed = (what: string, cause?: unknown): VaultInternalError =>
+      notRepeatable
+        ? new VaultInternalError(
+            `${what}; it may have run nonetheless, and is not repeated: check status before starting again`,
+            { retryable: false, ...(cause === undefined ? {} : { cause }) },
+          )
+        : new VaultInternalError(what, cause === undefined ? {} : { cause });
+    const command = new InvokeCommand({
+      FunctionName: functionName,
+      ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
+      Payload: new TextEncoder().encode(JSON.stringify(request)),
+    });
     let output;
     try {
-      output = await this.#lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
-          Payload: new TextEncoder().encode(JSON.stringify(request)),
-        }),
-      );
+      output = await this.#lambda.send(notRepeatable ? singleAttempt(command) : command);
     } catch (err) {
-      const name = err instanceof Error ? err.name : 'Error';
-      throw new VaultInternalError(`invoking ${functionName} failed (${name})`, { cause: err });
+      const cause = err instanceof SingleAttemptError ? err.attemptError : err;
+      const name = cause instanceof Error ? cause.name : 'Error';
+      throw failed(`invoking ${functionName} failed (${name})`, cause);
     }
     if (output.FunctionError) {
       // An unhandled error in the function (crash, timeout): its payload is an error report, not an answer.
-      throw new VaultInternalError(`${functionName} failed (${output.FunctionError})`);
+      throw failed(`${functionName} failed (${output.FunctionError})`);
     }
     const answer = parseAnswer(output.Payload, okShape);
-    if (!answer) throw new VaultInternalError(`${functionName} answered something that is not a contract answer`);
+    if (!answer) throw failed(`${functionName} answered something that is not a contract answer`);
     if (answer.ok) return answer;
     throw errorFromAnswer(answer.error);
   }
