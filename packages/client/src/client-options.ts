@@ -89,7 +89,18 @@ export interface TokenVaultClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Random number in [0, 1) for backoff jitter. @default Math.random */
   readonly random?: () => number;
-  /** A cached token is used only until this many seconds before its `expiresAt`. @default 30 */
+  /**
+   * The validity (seconds) {@link TokenVaultClient.getAccessToken} and `apiRequest` ask for when the call names
+   * none: a cached token with less left is not served, and `token-fetch` is asked for this much. Lower it only for
+   * a provider whose access tokens live less than a few minutes.
+   * @default 60 (the vault's default)
+   */
+  readonly minValiditySeconds?: number;
+  /**
+   * A cached token is never served within this many seconds of its `expiresAt`, whatever the validity asked for
+   * (room for this container's clock against the vault's and the provider's).
+   * @default 30
+   */
   readonly expirySkewSeconds?: number;
   /** Most attempts of one API request while it is rate limited (first attempt included). @default 3 */
   readonly maxRateLimitAttempts?: number;
@@ -108,8 +119,9 @@ export interface GetAccessTokenOptions {
   /** Application of the token. @default the client's applicationId */
   readonly applicationId?: string;
   /**
-   * The token must stay valid this long (passed to `token-fetch`, and cached tokens closer to expiry are not used).
-   * @default the vault's default (60 s)
+   * The token must stay valid this long: a cached token with less left (or within `expirySkewSeconds` of its
+   * expiry) is not served, and `token-fetch` is asked for this much.
+   * @default the client's `minValiditySeconds` (60, the vault's default)
    */
   readonly minValiditySeconds?: number;
 }

@@ -4,6 +4,7 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  DEFAULT_MIN_VALIDITY_SECONDS,
   FUNCTION_NAMES,
   type CompleteAnswer,
   type CompleteRequest,
@@ -57,6 +58,8 @@ export class TokenVaultClient {
   readonly #completeFunction: string;
   readonly #applicationScoped: boolean;
   readonly #applicationId: string;
+  /** The client's `minValiditySeconds`, when it set one (else the vault's default, not sent). */
+  readonly #minValiditySeconds: number | undefined;
   readonly #cache: TokenCache;
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
 
@@ -71,6 +74,12 @@ export class TokenVaultClient {
       options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
     this.#applicationScoped = options.applicationScoped ?? process.env[CLIENT_ENV.APPLICATION_SCOPED] === 'true';
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
+    if (
+      options.minValiditySeconds !== undefined &&
+      (!Number.isInteger(options.minValiditySeconds) || options.minValiditySeconds < 0)
+    )
+      throw new RangeError('minValiditySeconds must be an integer >= 0');
+    this.#minValiditySeconds = options.minValiditySeconds;
     const now = options.now ?? Date.now;
     this.#cache = new TokenCache({
       now,
@@ -101,9 +110,10 @@ export class TokenVaultClient {
   }
 
   /**
-   * An access token for the user, from the in-memory cache while it stays valid for more than `expirySkewSeconds`
-   * (and `minValiditySeconds`), else from `token-fetch`. Concurrent calls for the same (user, application) share
-   * one invoke.
+   * An access token for the user valid for more than `minValiditySeconds` (default 60): from the in-memory cache
+   * while the cached token has more than that and `expirySkewSeconds` left, else from `token-fetch` (asked for
+   * `minValiditySeconds`). Concurrent calls for the same (user, application) share one invoke when it asks for at
+   * least the validity each of them needs.
    *
    * @throws NotConnectedError, ReauthorizationRequiredError, RateLimitedError, ProviderUnavailableError,
    *   InvalidRequestError or VaultInternalError (all {@link TokenVaultError}s) for the vault's error answers and
@@ -111,15 +121,16 @@ export class TokenVaultClient {
    */
   async getAccessToken(userId: string, options: GetAccessTokenOptions = {}): Promise<TokenAnswer> {
     const applicationId = options.applicationId ?? this.#applicationId;
+    const minValiditySeconds = options.minValiditySeconds ?? this.#minValiditySeconds;
     const request: TokenFetchRequest = {
       userId,
       applicationId,
-      ...(options.minValiditySeconds === undefined ? {} : { minValiditySeconds: options.minValiditySeconds }),
+      ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
     };
     return this.#cache.getOrLoad(
       cacheKey(userId, applicationId),
       () => this.#invoke(this.#tokenFetchFunction, request),
-      (options.minValiditySeconds ?? 0) * 1000,
+      (minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS) * 1000,
     );
   }
 
