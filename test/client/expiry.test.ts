@@ -46,10 +46,19 @@ beforeEach(async () => {
   await env.stack.devProvider!.resetStats();
 });
 
-/** A client whose clock stands still at its creation: it keeps using its cached token past the real expiry. */
+/**
+ * A client whose clock stands still at its creation: it keeps using its cached token past the real expiry. It
+ * asks for 1 s of validity (the tokens here live 6 s, less than the default 60 s).
+ */
 function laggingClient(): TokenVaultClient {
   const frozen = Date.now();
-  return new TokenVaultClient({ lambda: lambda.client, apiBaseUrl: api.url, now: () => frozen, expirySkewSeconds: 1 });
+  return new TokenVaultClient({
+    lambda: lambda.client,
+    apiBaseUrl: api.url,
+    now: () => frozen,
+    expirySkewSeconds: 1,
+    minValiditySeconds: 1,
+  });
 }
 
 /** Waits until the provider has certainly expired a token with this `expiresAt`. */

@@ -65,7 +65,7 @@ function newClient(options: TokenVaultClientOptions = {}): TokenVaultClient {
 const hitsOf = (path: string) => api.hits.filter((h) => h.path === path);
 
 describe('getAccessToken', () => {
-  it('invokes token-fetch once per token lifetime: the cache answers until expirySkewSeconds before expiresAt', async () => {
+  it('invokes token-fetch once per token lifetime: the cache answers until 60 s (the default validity) before expiresAt', async () => {
     let offsetMs = 0;
     const client = newClient({ now: () => Date.now() + offsetMs, expirySkewSeconds: 30 });
     const first = await client.getAccessToken(userId);
@@ -78,13 +78,13 @@ describe('getAccessToken', () => {
       expect(sha256((await client.getAccessToken(userId)).accessToken)).toBe(sha256(first.accessToken));
     expect(lambda.invokes).toEqual({ [FETCH]: 1 });
 
-    // Just before the skew window the cached token is still used...
+    // With a little more than the default validity left the cached token is still used...
     const expiresAtMs = Date.parse(first.expiresAt);
-    offsetMs = expiresAtMs - 31_000 - Date.now();
+    offsetMs = expiresAtMs - 61_000 - Date.now();
     await client.getAccessToken(userId);
     expect(lambda.invokes).toEqual({ [FETCH]: 1 });
-    // ...inside it, the vault is asked again.
-    offsetMs = expiresAtMs - 29_000 - Date.now();
+    // ...with less, the vault is asked again.
+    offsetMs = expiresAtMs - 59_000 - Date.now();
     await client.getAccessToken(userId);
     expect(lambda.invokes).toEqual({ [FETCH]: 2 });
   });

@@ -23,8 +23,8 @@ export const DEFAULT_INVOKE_TIMEOUT_MS = Math.max(...Object.values(FUNCTION_TIME
 
 /**
  * An Invoke that hangs (a stalled connection) must end in an error, not hold the caller until its own Lambda
- * timeout: `throwOnRequestTimeout` makes the request timeout fire; two attempts, since token-fetch and refresh are
- * safe to repeat.
+ * timeout: `throwOnRequestTimeout` makes the request timeout fire; two attempts, since token-fetch, refresh and
+ * status are safe to repeat (`complete` is not: it goes through with one attempt, see single-attempt.ts).
  */
 export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClientConfig = {}): LambdaClient {
   return new LambdaClient({
@@ -37,9 +37,11 @@ export function defaultLambdaClient(invokeTimeoutMs: number, config: LambdaClien
 /** Options of {@link TokenVaultClient}. Every option has a default suited to a Lambda function. */
 export interface TokenVaultClientOptions {
   /**
-   * Lambda client for the Invoke calls.
+   * Lambda client for the Invoke calls. Its retry settings apply to token-fetch, refresh and status; `complete` is
+   * sent with one attempt whatever they say (a middleware on that command, inside the SDK's retry middleware). A
+   * retry of your own around the client (a custom `requestHandler` that resends) would defeat that: do not add one.
    * @default - a LambdaClient with the function's region and credentials whose requests really time out after
-   *   `invokeTimeoutMs` (the SDK's HTTP handler only warns unless told to throw)
+   *   `invokeTimeoutMs` (the SDK's HTTP handler only warns unless told to throw), two attempts per call
    */
   readonly lambda?: LambdaClient;
   /**
@@ -87,7 +89,18 @@ export interface TokenVaultClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Random number in [0, 1) for backoff jitter. @default Math.random */
   readonly random?: () => number;
-  /** A cached token is used only until this many seconds before its `expiresAt`. @default 30 */
+  /**
+   * The validity (seconds) {@link TokenVaultClient.getAccessToken} and `apiRequest` ask for when the call names
+   * none: a cached token with less left is not served, and `token-fetch` is asked for this much. Lower it only for
+   * a provider whose access tokens live less than a few minutes.
+   * @default 60 (the vault's default)
+   */
+  readonly minValiditySeconds?: number;
+  /**
+   * A cached token is never served within this many seconds of its `expiresAt`, whatever the validity asked for
+   * (room for this container's clock against the vault's and the provider's).
+   * @default 30
+   */
   readonly expirySkewSeconds?: number;
   /** Most attempts of one API request while it is rate limited (first attempt included). @default 3 */
   readonly maxRateLimitAttempts?: number;
@@ -106,8 +119,9 @@ export interface GetAccessTokenOptions {
   /** Application of the token. @default the client's applicationId */
   readonly applicationId?: string;
   /**
-   * The token must stay valid this long (passed to `token-fetch`, and cached tokens closer to expiry are not used).
-   * @default the vault's default (60 s)
+   * The token must stay valid this long: a cached token with less left (or within `expirySkewSeconds` of its
+   * expiry) is not served, and `token-fetch` is asked for this much.
+   * @default the client's `minValiditySeconds` (60, the vault's default)
    */
   readonly minValiditySeconds?: number;
 }

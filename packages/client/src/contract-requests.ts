@@ -20,6 +20,9 @@ export interface ConnectRequest {
   readonly scopes?: string[];
 }
 
+/** The validity `token-fetch` guarantees when the request names none (seconds). */
+export const DEFAULT_MIN_VALIDITY_SECONDS = 60;
+
 /** `token-fetch`: an access token valid for at least `minValiditySeconds` (default 60, at most 43200). */
 export interface TokenFetchRequest {
   readonly userId: string;

@@ -86,11 +86,12 @@ export class ProviderUnavailableError extends TokenVaultError {
 /**
  * `internal_error` (retryable): the vault answered `internal_error`, the invocation failed (a Lambda
  * `FunctionError`, a throttled or refused Invoke call), or the answer could not be read. `cause` holds the SDK
- * error when there is one.
+ * error when there is one. Not retryable when the call may have run and must not be repeated (a `complete` whose
+ * answer was lost: check `status` instead).
  */
 export class VaultInternalError extends TokenVaultError {
   override readonly name = 'VaultInternalError';
-  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number; retryable?: boolean } = {}) {
     super('internal_error', message, options);
   }
 }

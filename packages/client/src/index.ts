@@ -54,6 +54,7 @@ export type {
   ProviderRevocationConfirmedDetail,
 } from './contract';
 export {
+  DEFAULT_MIN_VALIDITY_SECONDS,
   ERROR_CODES,
   FUNCTION_NAMES,
   FUNCTION_TIMEOUT_SECONDS,

@@ -1,7 +1,7 @@
 /**
  * In-memory cache of access tokens per (user, application), with single-flight loading: concurrent callers for
- * the same key share one load. Memory only (never written anywhere), and each entry is used only until
- * `expiresAt` minus a safety margin.
+ * the same key share one load, as long as it answers what each of them needs. Memory only (never written
+ * anywhere), and an entry is served only while it has more than both a safety margin and the caller's demand left.
  */
 import type { TokenAnswer } from './contract';
 
@@ -9,6 +9,15 @@ interface Entry {
   readonly token: TokenAnswer;
   /** Epoch ms of `token.expiresAt`. */
   readonly expiresAtMs: number;
+}
+
+/** A running load of one key. */
+interface Load {
+  readonly promise: Promise<TokenAnswer>;
+  /** The validity the load asked for (ms): its answer is good for every caller that needs no more. */
+  readonly demandMs: number;
+  /** A {@link TokenCache.replace} (a refresh of a rejected token). */
+  readonly replacing: boolean;
 }
 
 /** Options of {@link TokenCache}. */
@@ -33,9 +42,7 @@ export function cacheKey(userId: string, applicationId: string): string {
 /** The token cache of a {@link TokenVaultClient}. Exported for tests and custom clients. */
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #loading = new Map<string, Promise<TokenAnswer>>();
-  /** Keys whose running load is a {@link replace}. */
-  readonly #replacing = new Set<string>();
+  readonly #loading = new Map<string, Load>();
   /** Bumped by {@link invalidate}: a load that started before an invalidation does not store its result. */
   readonly #generation = new Map<string, number>();
   readonly #options: Required<TokenCacheOptions>;
@@ -58,15 +65,23 @@ export class TokenCache {
   }
 
   /**
-   * The cached token, or the result of `load` (stored for later). Concurrent calls for one key while a load runs
-   * share that load.
+   * The cached token, or the result of `load` (stored for later), which must ask for `minValidityMs`. A call for a
+   * key while a load runs shares that load; when the load asked for less validity than this call needs and its
+   * token falls short of it, this call then runs `load` itself (a caller needing 10 minutes is never handed the
+   * 90-second token of a concurrent caller that needed 1).
    */
   async getOrLoad(key: string, load: () => Promise<TokenAnswer>, minValidityMs = 0): Promise<TokenAnswer> {
     const cached = this.get(key, minValidityMs);
     if (cached) return cached;
-    const running = this.#loading.get(key);
-    if (running) return running;
-    return this.#track(key, load);
+    let running = this.#loading.get(key);
+    if (running && running.demandMs < minValidityMs) {
+      // Waited for all the same: a token usually stays valid much longer than its caller asked.
+      const token = await running.promise;
+      if (this.#validFor(token, minValidityMs)) return token;
+      running = this.#loading.get(key); // one started meanwhile
+    }
+    if (running && running.demandMs >= minValidityMs) return running.promise;
+    return this.#track(key, load, minValidityMs, false);
   }
 
   /**
@@ -83,10 +98,10 @@ export class TokenCache {
     if (cached && rejectedAccessToken !== undefined && cached.accessToken !== rejectedAccessToken)
       return Promise.resolve(cached);
     const running = this.#loading.get(key);
-    if (running && this.#replacing.has(key)) return running;
+    if (running?.replacing) return running.promise;
     this.invalidate(key);
-    this.#replacing.add(key);
-    return this.#track(key, load);
+    // A refresh asks for no particular validity: callers that need some check its token (getOrLoad).
+    return this.#track(key, load, 0, true);
   }
 
   /** Drops the cached token of a key; loads already running will not store theirs. */
@@ -105,7 +120,12 @@ export class TokenCache {
     return this.#entries.size;
   }
 
-  #track(key: string, load: () => Promise<TokenAnswer>): Promise<TokenAnswer> {
+  /** Whether the token stays valid for more than `validityMs` from now. */
+  #validFor(token: TokenAnswer, validityMs: number): boolean {
+    return this.#options.now() + validityMs < Date.parse(token.expiresAt);
+  }
+
+  #track(key: string, load: () => Promise<TokenAnswer>, demandMs: number, replacing: boolean): Promise<TokenAnswer> {
     const generation = this.#generation.get(key) ?? 0;
     const promise: Promise<TokenAnswer> = load().then(
       (token) => {
@@ -118,15 +138,13 @@ export class TokenCache {
         throw err;
       },
     );
-    this.#loading.set(key, promise);
+    // Replaces a running load only when that one asked for less (getOrLoad) or is overtaken (replace).
+    this.#loading.set(key, { promise, demandMs, replacing });
     return promise;
   }
 
   #settled(key: string, promise: Promise<TokenAnswer>): void {
-    if (this.#loading.get(key) === promise) {
-      this.#loading.delete(key);
-      this.#replacing.delete(key);
-    }
+    if (this.#loading.get(key)?.promise === promise) this.#loading.delete(key);
   }
 
   #store(key: string, token: TokenAnswer): void {

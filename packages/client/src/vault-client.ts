@@ -4,6 +4,7 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  DEFAULT_MIN_VALIDITY_SECONDS,
   FUNCTION_NAMES,
   type CompleteAnswer,
   type CompleteRequest,
@@ -27,7 +28,19 @@ import {
   type TokenVaultClientOptions,
 } from './client-options';
 import { errorFromAnswer, VaultInternalError } from './errors';
+import { SingleAttemptError, singleAttempt } from './single-attempt';
 import { cacheKey, TokenCache } from './token-cache';
+
+/** How {@link TokenVaultClient} invokes one function. */
+interface InvokeOptions {
+  /** Alias to invoke (a caller granted per application). */
+  readonly qualifier?: string;
+  /**
+   * The call spends something (`complete`: its single-use handle): one attempt whatever the Lambda client's retry
+   * settings, and a failure whose outcome is unknown says so and is not retryable.
+   */
+  readonly notRepeatable?: boolean;
+}
 
 /**
  * Client of the vault for other Lambdas. Create one per container (at module scope) so its in-memory token cache
@@ -45,6 +58,8 @@ export class TokenVaultClient {
   readonly #completeFunction: string;
   readonly #applicationScoped: boolean;
   readonly #applicationId: string;
+  /** The client's `minValiditySeconds`, when it set one (else the vault's default, not sent). */
+  readonly #minValiditySeconds: number | undefined;
   readonly #cache: TokenCache;
   readonly #apiDeps: Parameters<typeof runApiRequest>[0];
 
@@ -59,6 +74,12 @@ export class TokenVaultClient {
       options.completeFunction || process.env[CLIENT_ENV.COMPLETE_FUNCTION] || FUNCTION_NAMES.complete;
     this.#applicationScoped = options.applicationScoped ?? process.env[CLIENT_ENV.APPLICATION_SCOPED] === 'true';
     this.#applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
+    if (
+      options.minValiditySeconds !== undefined &&
+      (!Number.isInteger(options.minValiditySeconds) || options.minValiditySeconds < 0)
+    )
+      throw new RangeError('minValiditySeconds must be an integer >= 0');
+    this.#minValiditySeconds = options.minValiditySeconds;
     const now = options.now ?? Date.now;
     this.#cache = new TokenCache({
       now,
@@ -89,9 +110,10 @@ export class TokenVaultClient {
   }
 
   /**
-   * An access token for the user, from the in-memory cache while it stays valid for more than `expirySkewSeconds`
-   * (and `minValiditySeconds`), else from `token-fetch`. Concurrent calls for the same (user, application) share
-   * one invoke.
+   * An access token for the user valid for more than `minValiditySeconds` (default 60): from the in-memory cache
+   * while the cached token has more than that and `expirySkewSeconds` left, else from `token-fetch` (asked for
+   * `minValiditySeconds`). Concurrent calls for the same (user, application) share one invoke when it asks for at
+   * least the validity each of them needs.
    *
    * @throws NotConnectedError, ReauthorizationRequiredError, RateLimitedError, ProviderUnavailableError,
    *   InvalidRequestError or VaultInternalError (all {@link TokenVaultError}s) for the vault's error answers and
@@ -99,15 +121,16 @@ export class TokenVaultClient {
    */
   async getAccessToken(userId: string, options: GetAccessTokenOptions = {}): Promise<TokenAnswer> {
     const applicationId = options.applicationId ?? this.#applicationId;
+    const minValiditySeconds = options.minValiditySeconds ?? this.#minValiditySeconds;
     const request: TokenFetchRequest = {
       userId,
       applicationId,
-      ...(options.minValiditySeconds === undefined ? {} : { minValiditySeconds: options.minValiditySeconds }),
+      ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
     };
     return this.#cache.getOrLoad(
       cacheKey(userId, applicationId),
       () => this.#invoke(this.#tokenFetchFunction, request),
-      (options.minValiditySeconds ?? 0) * 1000,
+      (minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS) * 1000,
     );
   }
 
@@ -136,12 +159,17 @@ export class TokenVaultClient {
    * never for an anonymous visitor. Only the user who called `connect` gets the connection; for anyone else the
    * vault refuses (`InvalidRequestError`) and revokes the grant at the provider.
    *
-   * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`), and
-   *   the other errors of {@link getAccessToken}
+   * `complete` is invoked exactly once, whatever the Lambda client's retry settings: a second invocation would find
+   * the handle spent by the first. When its answer is lost (a reset connection, a timeout, a crash), the connection
+   * may have been made: the error says so, and `status(userId)` tells.
+   *
+   * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`);
+   *   VaultInternalError with `retryable: false` when the outcome is unknown (check `status`, do not call
+   *   `complete` again); and the other errors of {@link getAccessToken}
    */
   async completeConnection(flowHandle: string, userId: string): Promise<CompleteAnswer> {
     const request: CompleteRequest = { flowHandle, userId };
-    return this.#invokeFor(this.#completeFunction, request, completeAnswerOf);
+    return this.#invokeFor(this.#completeFunction, request, completeAnswerOf, { notRepeatable: true });
   }
 
   /**
@@ -179,7 +207,12 @@ export class TokenVaultClient {
     const qualifier = this.#applicationScoped
       ? applicationAlias(options.applicationId ?? this.#applicationId)
       : undefined;
-    const answer = await this.#invokeFor(this.#statusFunction, request, statusAnswerOf, qualifier);
+    const answer = await this.#invokeFor(
+      this.#statusFunction,
+      request,
+      statusAnswerOf,
+      qualifier === undefined ? {} : { qualifier },
+    );
     return answer.connections;
   }
 
@@ -193,34 +226,43 @@ export class TokenVaultClient {
     const qualifier = this.#applicationScoped
       ? applicationAlias(request.applicationId ?? this.#applicationId)
       : undefined;
-    return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier);
+    return this.#invokeFor(functionName, request, tokenAnswerOf, qualifier === undefined ? {} : { qualifier });
   }
 
   async #invokeFor<T extends { ok: true }>(
     functionName: string,
     request: object,
     okShape: (v: Record<string, unknown>) => T | undefined,
-    qualifier?: string,
+    options: InvokeOptions = {},
   ): Promise<T> {
+    const { qualifier, notRepeatable = false } = options;
+    // A failure of a call that must not be repeated: it may have run, so the caller is told to look, not to retry.
+    const failed = (what: string, cause?: unknown): VaultInternalError =>
+      notRepeatable
+        ? new VaultInternalError(
+            `${what}; it may have run nonetheless, and is not repeated: check status before starting again`,
+            { retryable: false, ...(cause === undefined ? {} : { cause }) },
+          )
+        : new VaultInternalError(what, cause === undefined ? {} : { cause });
+    const command = new InvokeCommand({
+      FunctionName: functionName,
+      ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
+      Payload: new TextEncoder().encode(JSON.stringify(request)),
+    });
     let output;
     try {
-      output = await this.#lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
-          Payload: new TextEncoder().encode(JSON.stringify(request)),
-        }),
-      );
+      output = await this.#lambda.send(notRepeatable ? singleAttempt(command) : command);
     } catch (err) {
-      const name = err instanceof Error ? err.name : 'Error';
-      throw new VaultInternalError(`invoking ${functionName} failed (${name})`, { cause: err });
+      const cause = err instanceof SingleAttemptError ? err.attemptError : err;
+      const name = cause instanceof Error ? cause.name : 'Error';
+      throw failed(`invoking ${functionName} failed (${name})`, cause);
     }
     if (output.FunctionError) {
       // An unhandled error in the function (crash, timeout): its payload is an error report, not an answer.
-      throw new VaultInternalError(`${functionName} failed (${output.FunctionError})`);
+      throw failed(`${functionName} failed (${output.FunctionError})`);
     }
     const answer = parseAnswer(output.Payload, okShape);
-    if (!answer) throw new VaultInternalError(`${functionName} answered something that is not a contract answer`);
+    if (!answer) throw failed(`${functionName} answered something that is not a contract answer`);
     if (answer.ok) return answer;
     throw errorFromAnswer(answer.error);
   }
