@@ -20,7 +20,7 @@ import type { ConnectionStore } from '../store/connection-store';
 import { FlowEndedError } from '../store/errors';
 import { StoreError } from '../store/errors';
 import { PendingRevocations } from '../store/pending-revocations';
-import type { Connection, ConnectionKey, StoredTokens } from '../store/types';
+import type { Connection, ConnectionKey, ImportMark, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 
 /** What saving a connection needs (the callback's, `complete`'s and the import's part of the container). */
@@ -62,6 +62,11 @@ export interface SaveRequest {
   readonly requestedAt: number;
   /** Refuse (ActiveConnectionExists) instead of replacing an active connection. */
   readonly keepActive?: boolean;
+  /**
+   * An import's mark for the new connection (how a repeat of that import is recognised); `replaced` is the save's
+   * own finding.
+   */
+  readonly imported?: Omit<ImportMark, 'replaced'>;
 }
 
 export interface SaveReceipt {
@@ -139,6 +144,9 @@ export class ConnectionSaver {
             connectionId,
             dueAt: dueAt(tokens, o.marginMs),
             flowStartedAt: request.flowStartedAt,
+            ...(request.imported === undefined
+              ? {}
+              : { imported: { ...request.imported, replaced: previous?.status === 'active' } }),
             ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}),
             // A new refresh token replaces a live one: where each authorization is a grant of its own, the old
             // grant is revoked at the provider (a pending revocation, in the same write).
