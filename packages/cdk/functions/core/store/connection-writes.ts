@@ -20,14 +20,7 @@ import {
 } from './codec';
 import { FlowEndedError, toStoreError } from './errors';
 import type { Table } from './table';
-import type {
-  ActiveConnection,
-  Connection,
-  ConnectionKey,
-  ImportMark,
-  RevocationRecord,
-  StoredTokens,
-} from './types';
+import type { ActiveConnection, Connection, ConnectionKey, ImportMark, RevocationRecord, StoredTokens } from './types';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
