@@ -64,8 +64,8 @@ describe('priorImport', () => {
 
   it('no connection, no mark (a callback made it) or another token: none', () => {
     expect(priorImport(undefined, fingerprint)).toEqual({ kind: 'none' });
-    const { imported: _none, ...unmarked } = active() as Connection & { imported?: unknown };
-    expect(priorImport(unmarked as Connection, fingerprint)).toEqual({ kind: 'none' });
+    const { imported: _none, ...unmarked } = active();
+    expect(priorImport(unmarked, fingerprint)).toEqual({ kind: 'none' });
     expect(priorImport(active(mark(importFingerprint(KEY, 'another token'))), fingerprint)).toEqual({ kind: 'none' });
     expect(priorImport(active(mark('short')), fingerprint)).toEqual({ kind: 'none' });
   });
@@ -89,22 +89,21 @@ describe('ImportService', () => {
   let now: number;
   const clock: Clock = {
     now: () => now,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       now += ms;
+      return Promise.resolve();
     },
     timeoutSignal: () => new AbortController().signal,
   };
   const invalidGrant = new OAuthError('oauth_error', 'refused', { providerError: 'invalid_grant', status: 400 });
 
   function service(previous: Connection | undefined) {
-    const refresh = jest.fn(async () => {
-      throw invalidGrant;
-    });
+    const refresh = jest.fn(() => Promise.reject(invalidGrant));
     const save = jest.fn();
     const options = {
       applications: { require: () => ({}) },
-      connections: { get: async () => previous },
-      provider: { clientSecret: async () => 'secret', refresh },
+      connections: { get: () => Promise.resolve(previous) },
+      provider: { clientSecret: () => Promise.resolve('secret'), refresh },
       saver: { save },
       timing: TIMING,
     } as unknown as ImportServiceOptions;
