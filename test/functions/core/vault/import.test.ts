@@ -7,11 +7,17 @@
 import { createHash } from 'node:crypto';
 import { VaultError } from '@token-vault/cdk/functions/core/errors';
 import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
-import type { Clock } from '@token-vault/cdk/functions/core/time/clock';
+import { SYSTEM_CLOCK, type Clock } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
+import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import type { Connection } from '@token-vault/cdk/functions/core/store/types';
+import { ConnectionSaver, type ConnectionSaverOptions } from '@token-vault/cdk/functions/core/vault/connection-saver';
 import { ImportService, type ImportServiceOptions } from '@token-vault/cdk/functions/core/vault/import';
-import { importFingerprint, priorImport } from '@token-vault/cdk/functions/core/vault/import-fingerprint';
+import {
+  AlreadyImported,
+  importFingerprint,
+  priorImport,
+} from '@token-vault/cdk/functions/core/vault/import-fingerprint';
 
 const T0 = Date.UTC(2026, 0, 1);
 const KEY = { userId: 'u1', applicationId: 'app' };
@@ -100,14 +106,15 @@ describe('ImportService', () => {
   function service(previous: Connection | undefined) {
     const refresh = jest.fn(() => Promise.reject(invalidGrant));
     const save = jest.fn();
+    const revokeUnkept = jest.fn();
     const options = {
       applications: { require: () => ({}) },
       connections: { get: () => Promise.resolve(previous) },
       provider: { clientSecret: () => Promise.resolve('secret'), refresh },
-      saver: { save },
+      saver: { save, revokeUnkept },
       timing: TIMING,
     } as unknown as ImportServiceOptions;
-    return { importer: new ImportService(options), refresh, save };
+    return { importer: new ImportService(options), refresh, save, revokeUnkept };
   }
   const request = (extra: object = {}) => ({ ...KEY, refreshToken: TOKEN, replace: true, validate: true, ...extra });
 
@@ -156,5 +163,41 @@ describe('ImportService', () => {
     });
     expect(enough.refresh).toHaveBeenCalledTimes(1);
     expect(enough.save).not.toHaveBeenCalled();
+  });
+
+  it('a concurrent run of the same import that stored first: its answer, and the successor is not revoked', async () => {
+    const run = service(undefined);
+    run.refresh.mockResolvedValueOnce({ accessToken: 'a', tokenType: 'Bearer', expiresIn: 60, refreshToken: 'next' });
+    const first = active();
+    run.save.mockRejectedValueOnce(new AlreadyImported(first as Extract<Connection, { status: 'active' }>, mark()));
+    await expect(run.importer.import(request(), Deadline.at(T0 + 20_000, clock))).resolves.toMatchObject({
+      replaced: true,
+      validated: true,
+    });
+    expect(run.revokeUnkept).not.toHaveBeenCalled();
+  });
+});
+
+describe('ConnectionSaver with an import mark', () => {
+  it('a save that meets the connection the same import made (after a conflict) stops instead of overwriting it', async () => {
+    const first = active();
+    const get = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValue(first);
+    const saveConnected = jest.fn().mockRejectedValue(new StoreError('conflict', 'condition failed'));
+    const saver = new ConnectionSaver({
+      connections: { get, saveConnected },
+      provider: { revokesReplacedRefreshTokens: () => true },
+      sealer: { newDataKey: () => Promise.resolve({}), seal: () => tokens },
+      timing: TIMING,
+      marginMs: 60_000,
+    } as unknown as ConnectionSaverOptions);
+    const response = { accessToken: 'a', tokenType: 'Bearer', expiresIn: 60, refreshToken: TOKEN };
+    const request = { via: 'import' as const, requestedAt: T0, flowStartedAt: T0 };
+    const imported = { fingerprint: importFingerprint(KEY, TOKEN), validated: false };
+    const error = await saver
+      .save(KEY, response, { ...request, imported }, Deadline.at(Date.now() + 20_000, SYSTEM_CLOCK))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AlreadyImported);
+    expect(error).toMatchObject({ connection: first, mark: mark() });
+    expect(saveConnected).toHaveBeenCalledTimes(1);
   });
 });

@@ -22,6 +22,7 @@ import { StoreError } from '../store/errors';
 import { PendingRevocations } from '../store/pending-revocations';
 import type { Connection, ConnectionKey, ImportMark, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
+import { AlreadyImported, priorImport } from './import-fingerprint';
 
 /** What saving a connection needs (the callback's, `complete`'s and the import's part of the container). */
 export interface SaverDependencies {
@@ -101,6 +102,12 @@ export class ConnectionSaver {
     const clock = deadline.clock;
     for (let attempt = 0; ; attempt++) {
       let previous = await o.connections.get(key, deadline);
+      // The same import, run twice at once (the SDK retried an Invoke whose first run went on), stored first:
+      // overwriting it would store the token again and may revoke what it stored as the replaced grant.
+      if (request.imported !== undefined) {
+        const prior = priorImport(previous, request.imported.fingerprint);
+        if (prior.kind === 'live') throw new AlreadyImported(prior.connection, prior.mark);
+      }
       if (request.keepActive && previous?.status === 'active') throw new ActiveConnectionExists();
       const keepsOld =
         response.refreshToken === undefined &&

@@ -47,3 +47,14 @@ function sameFingerprint(stored: string, presented: string): boolean {
   const b = Buffer.from(presented, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** An import's save met the connection the same import (same token) already made: nothing was written. */
+export class AlreadyImported extends Error {
+  override readonly name = 'AlreadyImported';
+  constructor(
+    readonly connection: ActiveConnection,
+    readonly mark: ImportMark,
+  ) {
+    super('The same import already stored this connection.');
+  }
+}

@@ -22,7 +22,7 @@ import type { StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 import { ActiveConnectionExists, SaveOutcomeUnknown, type ConnectionSaver } from './connection-saver';
-import { importFingerprint, priorImport } from './import-fingerprint';
+import { AlreadyImported, importFingerprint, priorImport } from './import-fingerprint';
 import type { ProviderGateway } from '../refresh/provider-gateway';
 
 export interface ImportRequest {
@@ -148,6 +148,15 @@ export class ImportService {
       });
       return answer(applicationId, receipt.tokens, receipt.previous?.status === 'active', request.validate);
     } catch (error) {
+      // A concurrent run of this import stored first: its answer. A successor this run got is of the same grant as
+      // the stored one (both came from the given token), and revoking it may end that grant: it is left unused.
+      if (error instanceof AlreadyImported) {
+        this.logger.info('A concurrent run of this import stored first; answered as it was.', {
+          userId,
+          applicationId,
+        });
+        return answer(applicationId, error.connection.tokens, error.mark.replaced, error.mark.validated);
+      }
       if (successor !== undefined && secret !== undefined && !(error instanceof SaveOutcomeUnknown)) {
         await this.o.saver.revokeUnkept(key, successor, secret, deadline, 'import_not_kept');
       }
