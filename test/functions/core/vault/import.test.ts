@@ -104,7 +104,7 @@ describe('ImportService', () => {
   const invalidGrant = new OAuthError('oauth_error', 'refused', { providerError: 'invalid_grant', status: 400 });
 
   function service(previous: Connection | undefined) {
-    const refresh = jest.fn(() => Promise.reject(invalidGrant));
+    const refresh = jest.fn((): Promise<unknown> => Promise.reject(invalidGrant));
     const save = jest.fn();
     const revokeUnkept = jest.fn();
     const options = {
