@@ -144,6 +144,16 @@ describe('decodeConnection', () => {
     );
     expect(corruptField(activeItem({ status: 'revoked' }))).toBe('Connection item has no valid revokedAt.');
   });
+
+  it("decodes an import's mark in every state, and refuses a malformed one", () => {
+    const imported = { fingerprint: 'f'.repeat(43), validated: false, replaced: true };
+    expect(decodeConnection(activeItem({ imported }))).toMatchObject({ status: 'active', imported });
+    const revoked = { status: 'revoked', revokedAt: 'then', revocationReason: 'user_request', imported };
+    expect(decodeConnection(activeItem(revoked))).toMatchObject({ status: 'revoked', imported });
+    expect(decodeConnection(activeItem())).not.toHaveProperty('imported');
+    for (const bad of ['f', { fingerprint: 'f', validated: 'yes', replaced: true }, { validated: true }, null])
+      expect(corruptField(activeItem({ imported: bad }))).toBe('Connection item has no valid imported.');
+  });
 });
 
 describe('write helpers', () => {

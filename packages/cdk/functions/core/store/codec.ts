@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { CONNECTIONS_TABLE, REFRESH_DUE_SHARDS, RESERVED_KEYS } from '../../../src/definitions/tables';
 import { StoreError } from './errors';
-import type { ActiveConnection, Connection, ConnectionKey, Cooldown, StoredTokens } from './types';
+import type { ActiveConnection, Connection, ConnectionKey, Cooldown, ImportMark, StoredTokens } from './types';
 
 export type Item = Record<string, unknown>;
 
@@ -62,6 +62,7 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
     connectionId: typeof item.connectionId === 'string' ? item.connectionId : '',
     connectedAt: str(item, 'connectedAt'),
     updatedAt: str(item, 'updatedAt'),
+    ...(item.imported === undefined ? {} : { imported: importMark(item.imported) }),
   };
   switch (item.status) {
     case 'active': {
@@ -130,6 +131,20 @@ export function decodeConnection(item: Item | undefined): Connection | undefined
     default:
       throw corrupt('status');
   }
+}
+
+/** The import mark of a connection item (a map attribute written only by an import's save). */
+function importMark(value: unknown): ImportMark {
+  const mark = value as Partial<Record<keyof ImportMark, unknown>> | null;
+  if (
+    typeof mark !== 'object' ||
+    mark === null ||
+    typeof mark.fingerprint !== 'string' ||
+    typeof mark.validated !== 'boolean' ||
+    typeof mark.replaced !== 'boolean'
+  )
+    throw corrupt('imported');
+  return { fingerprint: mark.fingerprint, validated: mark.validated, replaced: mark.replaced };
 }
 
 /** Attributes of stored tokens, for SET. Absent optional fields are left out (and belong in REMOVE). */

@@ -20,7 +20,7 @@ import {
 } from './codec';
 import { FlowEndedError, toStoreError } from './errors';
 import type { Table } from './table';
-import type { ActiveConnection, Connection, ConnectionKey, RevocationRecord, StoredTokens } from './types';
+import type { ActiveConnection, Connection, ConnectionKey, ImportMark, RevocationRecord, StoredTokens } from './types';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -52,6 +52,8 @@ export class ConnectionWrites {
       readonly noLeaseAt?: number;
       /** Moves the replaced connection's refresh token (still sealed) to a pending revocation, in the same transaction. */
       readonly revokeReplaced?: boolean;
+      /** An import's mark (the put replaces the whole item: any other save leaves none). */
+      readonly imported?: ImportMark;
     },
     deadline: Deadline,
   ): Promise<ActiveConnection> {
@@ -66,6 +68,7 @@ export class ConnectionWrites {
       lastRefreshAt: iso,
       ...tokenAttributes(tokens),
       ...dueAttributes(key, tokens, options.dueAt),
+      ...(options.imported === undefined ? {} : { imported: { ...options.imported } }),
     };
     const items: TransactItem[] = [
       {

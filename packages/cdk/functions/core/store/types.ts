@@ -47,6 +47,18 @@ export interface Cooldown {
   readonly errorCode: 'rate_limited' | 'provider_unavailable' | 'internal_error';
 }
 
+/**
+ * What an import left on the connection it made: the fingerprint of the refresh token it was given (never the
+ * token) and its answer, so that a repeat of that import is answered as the first one was instead of presenting
+ * the token at the provider again. Kept by refreshes, revoke and the mark of a dead token; gone with the next
+ * save (a reconnect, or an import of another token).
+ */
+export interface ImportMark {
+  readonly fingerprint: string;
+  readonly validated: boolean;
+  readonly replaced: boolean;
+}
+
 interface ConnectionBase extends ConnectionKey {
   /** Incremented by every change of tokens or status; the fencing value of all conditional writes. */
   readonly version: number;
@@ -54,6 +66,8 @@ interface ConnectionBase extends ConnectionKey {
   readonly connectionId: string;
   readonly connectedAt: string;
   readonly updatedAt: string;
+  /** Set when an import made this connection. */
+  readonly imported?: ImportMark;
 }
 
 export interface ActiveConnection extends ConnectionBase {

@@ -20,8 +20,9 @@ import type { ConnectionStore } from '../store/connection-store';
 import { FlowEndedError } from '../store/errors';
 import { StoreError } from '../store/errors';
 import { PendingRevocations } from '../store/pending-revocations';
-import type { Connection, ConnectionKey, StoredTokens } from '../store/types';
+import type { Connection, ConnectionKey, ImportMark, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
+import { AlreadyImported, priorImport } from './import-fingerprint';
 
 /** What saving a connection needs (the callback's, `complete`'s and the import's part of the container). */
 export interface SaverDependencies {
@@ -62,6 +63,11 @@ export interface SaveRequest {
   readonly requestedAt: number;
   /** Refuse (ActiveConnectionExists) instead of replacing an active connection. */
   readonly keepActive?: boolean;
+  /**
+   * An import's mark for the new connection (how a repeat of that import is recognised); `replaced` is the save's
+   * own finding.
+   */
+  readonly imported?: Omit<ImportMark, 'replaced'>;
 }
 
 export interface SaveReceipt {
@@ -96,6 +102,12 @@ export class ConnectionSaver {
     const clock = deadline.clock;
     for (let attempt = 0; ; attempt++) {
       let previous = await o.connections.get(key, deadline);
+      // The same import, run twice at once (the SDK retried an Invoke whose first run went on), stored first:
+      // overwriting it would store the token again and may revoke what it stored as the replaced grant.
+      if (request.imported !== undefined) {
+        const prior = priorImport(previous, request.imported.fingerprint);
+        if (prior.kind === 'live') throw new AlreadyImported(prior.connection, prior.mark);
+      }
       if (request.keepActive && previous?.status === 'active') throw new ActiveConnectionExists();
       const keepsOld =
         response.refreshToken === undefined &&
@@ -139,6 +151,9 @@ export class ConnectionSaver {
             connectionId,
             dueAt: dueAt(tokens, o.marginMs),
             flowStartedAt: request.flowStartedAt,
+            ...(request.imported === undefined
+              ? {}
+              : { imported: { ...request.imported, replaced: previous?.status === 'active' } }),
             ...(response.refreshToken === undefined && kept !== undefined ? { noLeaseAt: clock.now() } : {}),
             // A new refresh token replaces a live one: where each authorization is a grant of its own, the old
             // grant is revoked at the provider (a pending revocation, in the same write).

@@ -6,6 +6,8 @@
  *
  * The save is the callback's (ConnectionSaver): same transaction, same fences, `Connection Connected` with
  * `imported: true`. Nothing is written on a refusal, and an active connection is overwritten only with `replace`.
+ * An import is safe to repeat: the connection it made carries a fingerprint of the given token
+ * (import-fingerprint.ts), and a repeat is answered from it without presenting the token at the provider again.
  * The refresh token is never logged and never in an answer or an error.
  */
 import { MESSAGES, VaultError } from '../errors';
@@ -20,6 +22,7 @@ import type { StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 import { ActiveConnectionExists, SaveOutcomeUnknown, type ConnectionSaver } from './connection-saver';
+import { AlreadyImported, importFingerprint, priorImport } from './import-fingerprint';
 import type { ProviderGateway } from '../refresh/provider-gateway';
 
 export interface ImportRequest {
@@ -66,6 +69,12 @@ export interface ImportServiceOptions {
   readonly logger?: VaultLogger;
 }
 
+/**
+ * AWS calls after the provider's answer, each up to the AWS call time: the save's read, the data key, the save's
+ * transaction, the event put and its fallback to the retry queue, the read-back after the event.
+ */
+const AWS_CALLS_AFTER_PROVIDER = 6;
+
 const ACTIVE_EXISTS =
   'replace: an active connection exists for this user and application; pass replace: true to overwrite it.';
 
@@ -84,6 +93,19 @@ export class ImportService {
     const startedAt = clock.now();
     // Refused before the provider is asked: an import never consumes a token it would not store.
     const previous = await this.o.connections.get(key, deadline);
+    // A repeat of an import (its answer was lost) is answered from what that import stored: the token it presents
+    // was used up by the first one, and presenting it again is reuse, which kills the grant the first one stored.
+    const fingerprint = importFingerprint(key, request.refreshToken);
+    const prior = priorImport(previous, fingerprint);
+    if (prior.kind === 'live') {
+      this.logger.info('A repeated import was answered as the first one.', { userId, applicationId });
+      return answer(applicationId, prior.connection.tokens, prior.mark.replaced, prior.mark.validated);
+    }
+    if (prior.kind === 'ended')
+      throw new VaultError(
+        'reauthorization_required',
+        `This refresh token was imported before and that connection has ended (${prior.status}); the user must connect.`,
+      );
     if (previous?.status === 'active' && !request.replace) throw new VaultError('invalid_request', ACTIVE_EXISTS);
 
     let response: TokenResponse;
@@ -109,7 +131,13 @@ export class ImportService {
       const receipt = await this.o.saver.save(
         key,
         response,
-        { via: 'import', requestedAt, flowStartedAt: startedAt, keepActive: !request.replace },
+        {
+          via: 'import',
+          requestedAt,
+          flowStartedAt: startedAt,
+          keepActive: !request.replace,
+          imported: { fingerprint, validated: request.validate },
+        },
         deadline,
       );
       this.logger.info('Connection imported.', {
@@ -120,6 +148,15 @@ export class ImportService {
       });
       return answer(applicationId, receipt.tokens, receipt.previous?.status === 'active', request.validate);
     } catch (error) {
+      // A concurrent run of this import stored first: its answer. A successor this run got is of the same grant as
+      // the stored one (both came from the given token), and revoking it may end that grant: it is left unused.
+      if (error instanceof AlreadyImported) {
+        this.logger.info('A concurrent run of this import stored first; answered as it was.', {
+          userId,
+          applicationId,
+        });
+        return answer(applicationId, error.connection.tokens, error.mark.replaced, error.mark.validated);
+      }
       if (successor !== undefined && secret !== undefined && !(error instanceof SaveOutcomeUnknown)) {
         await this.o.saver.revokeUnkept(key, successor, secret, deadline, 'import_not_kept');
       }
@@ -142,9 +179,10 @@ export class ImportService {
    */
   private async validate(request: ImportRequest, secret: string, deadline: Deadline): Promise<TokenResponse> {
     const { timing } = this.o;
-    // The refresh and everything after it (data key, save, read-back, events) must fit.
+    // The refresh and everything after it must fit.
+    const after = AWS_CALLS_AFTER_PROVIDER * timing.awsCallMs;
     for (let attempt = 0; ; attempt++) {
-      if (!deadline.allows(5 * timing.awsCallMs + timing.providerTimeoutMs))
+      if (!deadline.allows(after + timing.providerTimeoutMs))
         throw new VaultError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterSeconds: 1 });
       try {
         const response = await this.o.provider.refresh(request.applicationId, request.refreshToken, secret, {
@@ -176,7 +214,7 @@ export class ImportService {
           );
         if (error.isSafeToRetry && attempt + 1 < PROVIDER_ATTEMPTS) {
           const delay = error.retryAfterMs ?? fullJitterDelay(attempt, 200, 2000, this.o.random ?? Math.random);
-          if (deadline.allows(delay + 5 * timing.awsCallMs + timing.providerTimeoutMs)) {
+          if (deadline.allows(delay + after + timing.providerTimeoutMs)) {
             await deadline.clock.sleep(delay);
             continue;
           }
