@@ -53,7 +53,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   tokenFetch: 20,
   refresh: 60,
   revoke: 30,
-  importConnection: 20,
+  importConnection: 30,
   status: 10,
   complete: 30,
   auditForwarder: 30,

@@ -71,11 +71,15 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     invokable: false,
   },
+  /**
+   * Migrations. 30 s: its longest path (read, secret, one provider attempt, then six AWS calls: read, data key,
+   * save, event put, retry queue, read-back) is 21.3 s at the default budgets.
+   */
   importConnection: {
     name: 'import',
     entry: 'functions/handlers/import.ts',
     memoryMiB: 512,
-    timeoutSeconds: 20,
+    timeoutSeconds: 30,
     invokable: true,
   },
   status: {
