@@ -7,6 +7,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConnectionStore } from '@token-vault/cdk/functions/core/store/connection-store';
 import { FlowStore } from '@token-vault/cdk/functions/core/store/flow-store';
+import { ImportClaims } from '@token-vault/cdk/functions/core/store/import-claims';
 import { LeaseStore } from '@token-vault/cdk/functions/core/store/lease-store';
 import { PendingRevocations } from '@token-vault/cdk/functions/core/store/pending-revocations';
 import { StateStore } from '@token-vault/cdk/functions/core/store/state-store';
@@ -27,6 +28,7 @@ export interface StoresOnMoto {
   readonly pending: PendingRevocations;
   readonly states: StateStore;
   readonly flows: FlowStore;
+  readonly importClaims: ImportClaims;
   /** An item of the connections table as stored (strongly consistent), or undefined. */
   item(userId: string, applicationId: string): Promise<Record<string, unknown> | undefined>;
   /** Every item of a user's partition in the connections table. */
@@ -72,6 +74,7 @@ export async function storesOnMoto(): Promise<StoresOnMoto> {
     pending: new PendingRevocations(connections.table, now),
     states: new StateStore({ ...tables, tableName: aws.statesTable, now }),
     flows: new FlowStore({ ...tables, tableName: aws.statesTable }, now),
+    importClaims: new ImportClaims({ ...tables, tableName: aws.statesTable }, now),
     item,
     async userItems(userId) {
       const out = await aws.doc.send(

@@ -28,6 +28,7 @@ import { ClientSecretLoader } from '../core/secrets/client-secret-loader';
 import { ConnectionStore } from '../core/store/connection-store';
 import { LeaseStore } from '../core/store/lease-store';
 import { FlowStore } from '../core/store/flow-store';
+import { ImportClaims } from '../core/store/import-claims';
 import { PendingRevocations } from '../core/store/pending-revocations';
 import { StateStore } from '../core/store/state-store';
 import { SYSTEM_CLOCK, type Clock } from '../core/time/clock';
@@ -106,22 +107,15 @@ export class Container {
   );
   readonly leases = once(() => new LeaseStore(this.connections().table));
   readonly pending = once(() => new PendingRevocations(this.connections().table));
-  readonly states = once(
-    () =>
-      new StateStore({
-        client: this.documentClient(),
-        tableName: requireEnv(ENV.STATES_TABLE, this.env),
-        callTimeoutMs: this.timing.awsCallMs,
-      }),
-  );
-  readonly flows = once(
-    () =>
-      new FlowStore({
-        client: this.documentClient(),
-        tableName: requireEnv(ENV.STATES_TABLE, this.env),
-        callTimeoutMs: this.timing.awsCallMs,
-      }),
-  );
+  /** The states table's stores: pending authorizations, parked flows, import claims. */
+  private readonly statesTable = () => ({
+    client: this.documentClient(),
+    tableName: requireEnv(ENV.STATES_TABLE, this.env),
+    callTimeoutMs: this.timing.awsCallMs,
+  });
+  readonly states = once(() => new StateStore(this.statesTable()));
+  readonly flows = once(() => new FlowStore(this.statesTable()));
+  readonly importClaims = once(() => new ImportClaims(this.statesTable()));
   readonly cipher = once(
     () =>
       new EnvelopeCipher({
@@ -265,6 +259,7 @@ export class Container {
           events: this.events(),
           logger: vaultLogger,
         }),
+        claims: this.importClaims(),
         timing: this.timing,
         logger: vaultLogger,
       }),

@@ -114,7 +114,8 @@ export const FUNCTION_ACCESS = {
     drainsEventRetries: false,
   },
   importConnection: {
-    statesTable: [],
+    // The claim of a validated import in flight, put before the provider call and deleted after.
+    statesTable: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
     // The save and its read-back; GenerateDataKey seals the imported tokens. No Decrypt and no Query: an import
     // always brings its refresh token.
     connectionsTable: CONNECTION_SAVE,

@@ -72,8 +72,9 @@ export const FUNCTIONS = {
     invokable: false,
   },
   /**
-   * Migrations. 30 s: its longest path (read, secret, one provider attempt, then six AWS calls: read, data key,
-   * save, event put, retry queue, read-back) is 21.3 s at the default budgets.
+   * Migrations. 30 s: its longest path (read, claim, read again, secret, one provider attempt, then seven AWS
+   * calls: read, data key, save, event put, retry queue, read-back, the claim's delete) is 25.3 s at the default
+   * budgets.
    */
   importConnection: {
     name: 'import',

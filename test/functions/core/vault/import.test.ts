@@ -10,7 +10,7 @@ import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
 import { SYSTEM_CLOCK, type Clock } from '@token-vault/cdk/functions/core/time/clock';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
-import type { Connection } from '@token-vault/cdk/functions/core/store/types';
+import type { Connection, ImportMark } from '@token-vault/cdk/functions/core/store/types';
 import { ConnectionSaver, type ConnectionSaverOptions } from '@token-vault/cdk/functions/core/vault/connection-saver';
 import { ImportService, type ImportServiceOptions } from '@token-vault/cdk/functions/core/vault/import';
 import {
@@ -103,18 +103,23 @@ describe('ImportService', () => {
   };
   const invalidGrant = new OAuthError('oauth_error', 'refused', { providerError: 'invalid_grant', status: 400 });
 
-  function service(previous: Connection | undefined) {
+  /** `previous`: what each read of the connection finds (the last one repeats). `held`: another run's claim. */
+  function service(previous: Connection | undefined, reads: (Connection | undefined)[] = [], held = false) {
     const refresh = jest.fn((): Promise<unknown> => Promise.reject(invalidGrant));
     const save = jest.fn();
     const revokeUnkept = jest.fn();
+    const found = [previous, ...reads];
+    const get = jest.fn(() => Promise.resolve(found.length > 1 ? found.shift() : found[0]));
+    const claims = { claim: jest.fn(() => Promise.resolve(!held)), release: jest.fn(() => Promise.resolve()) };
     const options = {
       applications: { require: () => ({}) },
-      connections: { get: () => Promise.resolve(previous) },
+      connections: { get },
       provider: { clientSecret: () => Promise.resolve('secret'), refresh },
       saver: { save, revokeUnkept },
+      claims,
       timing: TIMING,
     } as unknown as ImportServiceOptions;
-    return { importer: new ImportService(options), refresh, save, revokeUnkept };
+    return { importer: new ImportService(options), refresh, save, revokeUnkept, claims, get };
   }
   const request = (extra: object = {}) => ({ ...KEY, refreshToken: TOKEN, replace: true, validate: true, ...extra });
 
@@ -149,8 +154,8 @@ describe('ImportService', () => {
     expect(save).not.toHaveBeenCalled();
   });
 
-  it('presents the token only when the provider call and the six AWS calls after it fit', async () => {
-    const needs = 6 * TIMING.awsCallMs + TIMING.providerTimeoutMs;
+  it('presents the token only when the provider call and the seven AWS calls after it fit', async () => {
+    const needs = 7 * TIMING.awsCallMs + TIMING.providerTimeoutMs;
     const short = service(undefined);
     await expect(short.importer.import(request(), Deadline.at(T0 + needs - 1, clock))).rejects.toMatchObject({
       code: 'provider_unavailable',
@@ -165,6 +170,52 @@ describe('ImportService', () => {
     expect(enough.save).not.toHaveBeenCalled();
   });
 
+  it('a run that meets another run of the same import in flight presents nothing and is told to retry', async () => {
+    const run = service(undefined, [], true);
+    await expect(run.importer.import(request(), Deadline.at(T0 + 20_000, clock))).rejects.toMatchObject({
+      code: 'rate_limited',
+      retryable: true,
+      retryAfterSeconds: 5,
+    });
+    expect(run.claims.claim).toHaveBeenCalledWith(
+      importFingerprint(KEY, TOKEN),
+      expect.any(String),
+      30_000 + 1_000,
+      expect.anything(),
+    );
+    expect(run.refresh).not.toHaveBeenCalled();
+    expect(run.claims.release).not.toHaveBeenCalled();
+  });
+
+  it('under its claim, a run finds what the run before it stored and answers from it, never presenting the token', async () => {
+    const run = service(undefined, [active()]);
+    await expect(run.importer.import(request(), Deadline.at(T0 + 20_000, clock))).resolves.toMatchObject({
+      replaced: true,
+      validated: true,
+    });
+    expect(run.get).toHaveBeenCalledTimes(2);
+    expect(run.refresh).not.toHaveBeenCalled();
+    expect(run.save).not.toHaveBeenCalled();
+    // Its own claim is deleted, whatever the outcome.
+    const [fingerprint, claim] = run.claims.claim.mock.calls[0] as unknown as [string, string];
+    expect(run.claims.release).toHaveBeenCalledWith(fingerprint, claim, expect.anything());
+  });
+
+  it('a refused import deletes its claim too; an import without validation claims nothing', async () => {
+    const refused = service(undefined);
+    await expect(refused.importer.import(request(), Deadline.at(T0 + 20_000, clock))).rejects.toMatchObject({
+      code: 'reauthorization_required',
+    });
+    expect(refused.claims.release).toHaveBeenCalledTimes(1);
+    const unvalidated = service(undefined);
+    unvalidated.save.mockResolvedValueOnce({ tokens, previous: undefined });
+    await unvalidated.importer.import(
+      request({ validate: false, accessToken: 'a', expiresAt: new Date(T0 + 60_000).toISOString() }),
+      Deadline.at(T0 + 20_000, clock),
+    );
+    expect(unvalidated.claims.claim).not.toHaveBeenCalled();
+  });
+
   it('a concurrent run of the same import that stored first: its answer, and the successor is not revoked', async () => {
     const run = service(undefined);
     run.refresh.mockResolvedValueOnce({ accessToken: 'a', tokenType: 'Bearer', expiresIn: 60, refreshToken: 'next' });
@@ -175,6 +226,51 @@ describe('ImportService', () => {
       validated: true,
     });
     expect(run.revokeUnkept).not.toHaveBeenCalled();
+  });
+});
+
+describe('two runs of the same import at once (an SDK retry of a reset Invoke)', () => {
+  it("present the refresh token once: the second meets the first one's claim", async () => {
+    let stored: Connection | undefined;
+    const presented: string[] = [];
+    let answerProvider!: () => void;
+    const providerAnswers = new Promise<void>((resolve) => (answerProvider = resolve));
+    const refresh = jest.fn(async (_app: string, token: string) => {
+      presented.push(token);
+      await providerAnswers; // the first run still waits on the provider when the retry arrives
+      return { accessToken: 'at', tokenType: 'Bearer', expiresIn: 3600, refreshToken: 'successor' };
+    });
+    const save = jest.fn((_key: unknown, _response: unknown, r: { imported: ImportMark }) => {
+      stored = { ...active(), imported: { ...r.imported, replaced: false } };
+      return Promise.resolve({ tokens, previous: undefined });
+    });
+    // Conditional claims as the states table keeps them (import-claims.test.ts shows them on moto).
+    const held = new Map<string, string>();
+    const claims = {
+      claim: (f: string, id: string) => Promise.resolve(held.get(f) === id || (!held.has(f) && !!held.set(f, id))),
+      release: (f: string, id: string) => Promise.resolve(void (held.get(f) === id && held.delete(f))),
+    };
+    const importer = new ImportService({
+      applications: { require: () => ({}) },
+      connections: { get: () => Promise.resolve(stored) },
+      provider: { clientSecret: () => Promise.resolve('secret'), refresh },
+      saver: { save, revokeUnkept: jest.fn() },
+      claims,
+      timing: TIMING,
+    } as unknown as ImportServiceOptions);
+    const request = { ...KEY, refreshToken: TOKEN, replace: false, validate: true };
+    const first = importer.import(request, Deadline.at(Date.now() + 29_700, SYSTEM_CLOCK));
+    await new Promise((r) => setTimeout(r, 10));
+    const retry = importer.import(request, Deadline.at(Date.now() + 29_700, SYSTEM_CLOCK));
+    await expect(retry).rejects.toMatchObject({ code: 'rate_limited', retryable: true });
+    answerProvider();
+    await expect(first).resolves.toMatchObject({ validated: true });
+    expect(presented).toEqual([TOKEN]);
+    // The retry after the first answered is answered from what it stored.
+    await expect(importer.import(request, Deadline.at(Date.now() + 29_700, SYSTEM_CLOCK))).resolves.toMatchObject({
+      validated: true,
+    });
+    expect(presented).toEqual([TOKEN]);
   });
 });
 

@@ -10,15 +10,18 @@
  * (import-fingerprint.ts), and a repeat is answered from it without presenting the token at the provider again.
  * The refresh token is never logged and never in an answer or an error.
  */
+import { randomUUID } from 'node:crypto';
+import { FUNCTIONS } from '../../../src/definitions/functions';
 import { MESSAGES, VaultError } from '../errors';
 import { OAuthError } from '../oauth/errors';
 import type { TokenResponse } from '../oauth/types';
 import { NO_LOGS, describeError, type VaultLogger } from '../observability';
 import { fullJitterDelay } from '../refresh/backoff';
-import { PROVIDER_ATTEMPTS, type RefreshTiming } from '../refresh/budget';
+import { CLOCK_SKEW_MS, PROVIDER_ATTEMPTS, type RefreshTiming } from '../refresh/budget';
 import type { ConnectionStore } from '../store/connection-store';
 import { FlowEndedError } from '../store/errors';
-import type { StoredTokens } from '../store/types';
+import type { ImportClaims } from '../store/import-claims';
+import type { Connection, StoredTokens } from '../store/types';
 import type { Deadline } from '../time/deadline';
 import type { ApplicationRegistry } from './applications';
 import { ActiveConnectionExists, SaveOutcomeUnknown, type ConnectionSaver } from './connection-saver';
@@ -55,6 +58,8 @@ export interface ImportServiceOptions {
   readonly provider: ProviderGateway;
   /** Saves the imported tokens as the callback does. */
   readonly saver: ConnectionSaver;
+  /** Claims of validated imports in flight (the states table). */
+  readonly claims: ImportClaims;
   /** The time one AWS call and one provider call may take. */
   readonly timing: RefreshTiming;
   /**
@@ -71,9 +76,15 @@ export interface ImportServiceOptions {
 
 /**
  * AWS calls after the provider's answer, each up to the AWS call time: the save's read, the data key, the save's
- * transaction, the event put and its fallback to the retry queue, the read-back after the event.
+ * transaction, the event put and its fallback to the retry queue, the read-back after the event, the claim's delete.
  */
-const AWS_CALLS_AFTER_PROVIDER = 6;
+const AWS_CALLS_AFTER_PROVIDER = 7;
+
+/** A claim outlives the run that holds it (the function's timeout) by the clock-skew allowance. */
+const IMPORT_CLAIM_MS = FUNCTIONS.importConnection.timeoutSeconds * 1000 + CLOCK_SKEW_MS;
+
+/** When a run that met another run's claim is told to try again: the other has answered or failed by then, mostly. */
+const IMPORT_IN_FLIGHT_RETRY_SECONDS = 5;
 
 const ACTIVE_EXISTS =
   'replace: an active connection exists for this user and application; pass replace: true to overwrite it.';
@@ -89,13 +100,43 @@ export class ImportService {
     const { userId, applicationId } = request;
     const key = { userId, applicationId };
     this.o.applications.require(applicationId);
-    const clock = deadline.clock;
-    const startedAt = clock.now();
-    // Refused before the provider is asked: an import never consumes a token it would not store.
-    const previous = await this.o.connections.get(key, deadline);
-    // A repeat of an import (its answer was lost) is answered from what that import stored: the token it presents
-    // was used up by the first one, and presenting it again is reuse, which kills the grant the first one stored.
+    // A revoke of the user after this moment ends the import (the save's flows fence), as it ends a connect.
+    const startedAt = deadline.clock.now();
     const fingerprint = importFingerprint(key, request.refreshToken);
+    // Refused before the provider is asked, and before anything is written: an import never consumes a token it
+    // would not store.
+    const repeated = this.repeatOrRefusal(request, await this.o.connections.get(key, deadline), fingerprint);
+    if (repeated !== undefined || !request.validate)
+      return repeated ?? this.store(request, fingerprint, startedAt, deadline);
+    // The token is presented only under a claim of its fingerprint: a second run of this import in flight (an SDK
+    // retry of a reset Invoke) is held back, never presents it too.
+    const claim = randomUUID();
+    if (!(await this.o.claims.claim(fingerprint, claim, IMPORT_CLAIM_MS, deadline)))
+      throw new VaultError('rate_limited', 'The same import is in flight; retry shortly.', {
+        retryAfterSeconds: IMPORT_IN_FLIGHT_RETRY_SECONDS,
+      });
+    try {
+      // What a run that held the claim before this one stored is judged again.
+      const again = this.repeatOrRefusal(request, await this.o.connections.get(key, deadline), fingerprint);
+      return again ?? (await this.store(request, fingerprint, startedAt, deadline));
+    } finally {
+      await this.o.claims.release(fingerprint, claim, deadline).catch((error: unknown) => {
+        this.logger.warn('An import claim could not be deleted; it ends at its expiry.', describeError(error));
+      });
+    }
+  }
+
+  /**
+   * The answer of a repeated import (its first answer was lost), from what that import stored: the token it
+   * presents was used up by the first one, and presenting it again is reuse, which kills the grant the first one
+   * stored. Throws the refusals that come before the provider; undefined when the import goes ahead.
+   */
+  private repeatOrRefusal(
+    request: ImportRequest,
+    previous: Connection | undefined,
+    fingerprint: string,
+  ): ImportResult | undefined {
+    const { userId, applicationId } = request;
     const prior = priorImport(previous, fingerprint);
     if (prior.kind === 'live') {
       this.logger.info('A repeated import was answered as the first one.', { userId, applicationId });
@@ -107,7 +148,19 @@ export class ImportService {
         `This refresh token was imported before and that connection has ended (${prior.status}); the user must connect.`,
       );
     if (previous?.status === 'active' && !request.replace) throw new VaultError('invalid_request', ACTIVE_EXISTS);
+    return undefined;
+  }
 
+  /** Validates the token (one refresh) when asked, and saves the connection. */
+  private async store(
+    request: ImportRequest,
+    fingerprint: string,
+    startedAt: number,
+    deadline: Deadline,
+  ): Promise<ImportResult> {
+    const { userId, applicationId } = request;
+    const key = { userId, applicationId };
+    const clock = deadline.clock;
     let response: TokenResponse;
     let secret: string | undefined;
     const requestedAt = clock.now();
