@@ -272,7 +272,7 @@ describe('revoke, when the revocation write answers unavailable', () => {
   const lost = () => new StoreError('unavailable', 'revoke connection: DynamoDB failed (TimeoutError).');
 
   /** A revocation service whose connection store's markRevoked (and, with `failReads`, get) misbehaves. */
-  function faulty(options: { apply: boolean[]; failReads?: boolean }) {
+  function faulty(options: { apply: Array<boolean | 'other'>; failReads?: boolean }) {
     const real = vault.container.connections();
     const store = Object.create(real) as ConnectionStore;
     const outcomes = [...options.apply];
@@ -283,7 +283,11 @@ describe('revoke, when the revocation write answers unavailable', () => {
       const outcome = outcomes.shift();
       if (outcome === undefined) return real.markRevoked(...args);
       // The transaction is applied (or not), and its answer is lost either way.
-      if (outcome) await real.markRevoked(...args);
+      if (outcome === 'other') {
+        // A concurrent revoke of the same version commits instead (its own time); this call's write fails.
+        const [connection, reason, deadline, at] = args;
+        await real.markRevoked(connection, reason, deadline, (at ?? Date.now()) - 1_000);
+      } else if (outcome) await real.markRevoked(...args);
       failing = options.failReads === true;
       throw lost();
     };
@@ -344,6 +348,17 @@ describe('revoke, when the revocation write answers unavailable', () => {
     const f = faulty({ apply: [true], failReads: true });
     expect(await f.revoke('lena')).toEqual({ error: expect.stringContaining('DynamoDB failed') });
     expect(await storedRecord(vault, 'lena')).toMatchObject({ status: 'revoked' });
+    // The caller's retry finds it revoked: 0, and the event of that commit is never published (contract).
+    expect(await faulty({ apply: [] }).revoke('lena')).toEqual({ answer: { revoked: 0, providerPending: 0 } });
+    expect(published()).toEqual([]);
+  });
+
+  it("a concurrent revoke committed the same version instead: not claimed as this call's (0, no event from it)", async () => {
+    await connect('mona');
+    const f = faulty({ apply: ['other'] });
+    expect(await f.revoke('mona')).toEqual({ answer: { revoked: 0, providerPending: 0 } });
+    expect(f.writes()).toBe(1);
+    expect(await storedRecord(vault, 'mona')).toMatchObject({ status: 'revoked' });
     expect(published()).toEqual([]);
   });
 });
