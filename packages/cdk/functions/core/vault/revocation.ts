@@ -324,7 +324,10 @@ function hadRefreshToken(connection: Connection): boolean {
   return connection.status === 'active' && connection.tokens.refreshToken !== undefined;
 }
 
-/** Whether `now` is the revocation markRevoked(`before`, `reason`, at `at`) writes: the same connection, revoked at the next version, at that time, for that reason. */
+/**
+ * Whether `now` is what markRevoked(`before`, `reason`, at `at`) writes: the same connection, revoked at the next
+ * version, at that time, for that reason (a concurrent revoke of the same version commits its own `revokedAt`).
+ */
 function isOwnRevocation(before: Connection, now: Connection, reason: RevocationReason, at: number): boolean {
   return (
     now.status === 'revoked' &&
