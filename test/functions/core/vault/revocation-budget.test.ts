@@ -70,7 +70,7 @@ function fixture(
     applications: { require: () => ({}), has: () => true } as never,
     connections: {
       endFlows: (_u: string, _a: string, d: Deadline) => call('endFlows', d, 10, undefined),
-      get: (_k: unknown, d: Deadline) => call('get', d, 10, connection('default')),
+      get: (k: { applicationId: string }, d: Deadline) => call('get', d, 10, connection(k.applicationId)),
       listForUser: (_u: string, d: Deadline) => call('list', d, 10, [connection('a'), connection('b')]),
       markRevoked: (c: { applicationId: string }, _r: unknown, d: Deadline) =>
         c.applicationId === options.failCommitOf

@@ -261,3 +261,104 @@ describe('revoke', () => {
     });
   });
 });
+
+/**
+ * A revoke write whose fate is unknown (StoreError `unavailable`: DynamoDB may have applied the transaction and its
+ * answer not arrived within the call's budget). Found by adversarial review: revoke answered internal_error for a
+ * committed revocation, published no event for it, and the caller's retry answered `revoked: 0`: no event, ever.
+ * The store is moto; only the lost answer (or the failed call) is faked, as a real peer cannot produce it.
+ */
+describe('revoke, when the revocation write answers unavailable', () => {
+  const lost = () => new StoreError('unavailable', 'revoke connection: DynamoDB failed (TimeoutError).');
+
+  /** A revocation service whose connection store's markRevoked (and, with `failReads`, get) misbehaves. */
+  function faulty(options: { apply: Array<boolean | 'other'>; failReads?: boolean }) {
+    const real = vault.container.connections();
+    const store = Object.create(real) as ConnectionStore;
+    const outcomes = [...options.apply];
+    let writes = 0;
+    let failing = false;
+    store.markRevoked = async (...args: Parameters<ConnectionStore['markRevoked']>) => {
+      writes += 1;
+      const outcome = outcomes.shift();
+      if (outcome === undefined) return real.markRevoked(...args);
+      // The transaction is applied (or not), and its answer is lost either way.
+      if (outcome === 'other') {
+        // A concurrent revoke of the same version commits instead (its own time); this call's write fails.
+        const [connection, reason, deadline, at] = args;
+        await real.markRevoked(connection, reason, deadline, (at ?? Date.now()) - 1_000);
+      } else if (outcome) await real.markRevoked(...args);
+      failing = options.failReads === true;
+      throw lost();
+    };
+    store.get = (...args: Parameters<ConnectionStore['get']>) => (failing ? Promise.reject(lost()) : real.get(...args));
+    const c = vault.container;
+    const revocation = new RevocationService({
+      applications: c.applications(),
+      connections: store,
+      pending: c.pending(),
+      cipher: c.cipher(),
+      provider: c.provider(),
+      timing: c.timing,
+      events,
+    });
+    const revoke = (userId: string) =>
+      revocation.revoke({ userId, applicationId: 'default', reason: 'user_disconnected' }, testDeadline()).then(
+        (answer) => ({ answer }),
+        (error: unknown) => ({ error: String(error) }),
+      );
+    return { revoke, writes: () => writes };
+  }
+
+  it("applied, its answer lost: the re-read finds this call's commit; counted, its event published once, provider told", async () => {
+    await connect('ivan');
+    const f = faulty({ apply: [true] });
+    expect(await f.revoke('ivan')).toEqual({ answer: { revoked: 1, providerPending: 0 } });
+    expect(f.writes()).toBe(1);
+    expect(await storedRecord(vault, 'ivan')).toMatchObject({ status: 'revoked' });
+    expect(await reserved('ivan')).toEqual({
+      pending: [],
+      records: [expect.objectContaining({ providerConfirmed: true })],
+    });
+    // The caller's retry (it cannot tell the answer was right) revokes nothing more and publishes nothing more.
+    expect(await f.revoke('ivan')).toEqual({ answer: { revoked: 0, providerPending: 0 } });
+    expect(published()).toEqual([[EVENT_DETAIL_TYPES.revoked, 'ivan']]);
+    expect(events.events[0]!.detail).toMatchObject({ reason: 'user_disconnected', providerRevocation: 'confirmed' });
+  });
+
+  it('not applied: the re-read finds the connection unchanged, and the write is tried once more', async () => {
+    await connect('judy');
+    const f = faulty({ apply: [false] });
+    expect(await f.revoke('judy')).toEqual({ answer: { revoked: 1, providerPending: 0 } });
+    expect(f.writes()).toBe(2);
+    expect(published()).toEqual([[EVENT_DETAIL_TYPES.revoked, 'judy']]);
+  });
+
+  it('not applied twice: answers the error, nothing revoked, no event', async () => {
+    await connect('karl');
+    const f = faulty({ apply: [false, false] });
+    expect(await f.revoke('karl')).toEqual({ error: expect.stringContaining('DynamoDB failed') });
+    expect(f.writes()).toBe(2);
+    expect(await storedRecord(vault, 'karl')).toMatchObject({ status: 'active' });
+    expect(published()).toEqual([]);
+  });
+
+  it('applied, and the re-read fails too: the error answer (documented), and the retry answers 0', async () => {
+    await connect('lena');
+    const f = faulty({ apply: [true], failReads: true });
+    expect(await f.revoke('lena')).toEqual({ error: expect.stringContaining('DynamoDB failed') });
+    expect(await storedRecord(vault, 'lena')).toMatchObject({ status: 'revoked' });
+    // The caller's retry finds it revoked: 0, and the event of that commit is never published (contract).
+    expect(await faulty({ apply: [] }).revoke('lena')).toEqual({ answer: { revoked: 0, providerPending: 0 } });
+    expect(published()).toEqual([]);
+  });
+
+  it("a concurrent revoke committed the same version instead: not claimed as this call's (0, no event from it)", async () => {
+    await connect('mona');
+    const f = faulty({ apply: ['other'] });
+    expect(await f.revoke('mona')).toEqual({ answer: { revoked: 0, providerPending: 0 } });
+    expect(f.writes()).toBe(1);
+    expect(await storedRecord(vault, 'mona')).toMatchObject({ status: 'revoked' });
+    expect(published()).toEqual([]);
+  });
+});

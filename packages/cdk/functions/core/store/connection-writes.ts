@@ -183,14 +183,17 @@ export class ConnectionWrites {
   /**
    * Revokes a connection in one transaction fenced on `version`: status `revoked`, all token material removed
    * from it, a revocation record written, the refresh token (still sealed) moved into a pending-revocation item
-   * until the provider confirms, the counter decremented, and the flows of that application ended.
+   * until the provider confirms, the counter decremented, and the flows of that application ended. `at` (the
+   * revocation's time, written as `revokedAt`) lets a caller whose write answered `unavailable` recognise its own
+   * commit on a re-read.
    */
   async markRevoked(
     connection: Connection,
     reason: string,
     deadline: Deadline,
+    at: number = this.now(),
   ): Promise<{ readonly pendingKey?: string; readonly recordKey: string }> {
-    const now = this.now();
+    const now = at;
     const iso = new Date(now).toISOString();
     const set: Item = {
       status: 'revoked',
@@ -239,7 +242,7 @@ export class ConnectionWrites {
     ];
     let pendingKey: string | undefined;
     if (connection.status === 'active' && refreshToken !== undefined) {
-      pendingKey = `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${connection.applicationId}#${connection.version}`;
+      pendingKey = revocationPendingKey(connection);
       items.push({
         Put: {
           TableName: this.table.name,
@@ -290,4 +293,9 @@ export class ConnectionWrites {
 
 function flowsAttribute(applicationId: string): string {
   return `notBefore:${applicationId}`;
+}
+
+/** The pending-revocation item markRevoked writes for a connection's refresh token (one per revoked version). */
+export function revocationPendingKey(connection: Pick<Connection, 'applicationId' | 'version'>): string {
+  return `${RESERVED_KEYS.PENDING_REVOCATION_PREFIX}${connection.applicationId}#${connection.version}`;
 }
