@@ -178,6 +178,32 @@ describe('completeConnection is invoked once', () => {
     expect((err as Error).message).not.toMatch(/may have run/);
   });
 
+  it('after a throttle, the attempt that may have run is still the last one', async () => {
+    const lambda = new LambdaClient({ ...config(), maxAttempts: 3 });
+    steps = [THROTTLE, 'reset', { status: 200, body: USED }];
+    const err = await new TokenVaultClient({ lambda })
+      .completeConnection('flow-handle-tr', 'alice')
+      .catch((e: unknown) => e);
+    expect(requests).toHaveLength(2);
+    expect(err).toMatchObject({ name: 'VaultInternalError', retryable: false });
+    expect((err as Error).message).toMatch(/may have run/);
+    lambda.destroy();
+  });
+
+  it('a complete that could not be signed (no credentials) sends nothing and is retryable', async () => {
+    const lambda = new LambdaClient({
+      ...config(),
+      credentials: () => Promise.reject(new Error('no credentials in this test')),
+    });
+    const err = await new TokenVaultClient({ lambda })
+      .completeConnection('flow-handle-c', 'alice')
+      .catch((e: unknown) => e);
+    expect(requests).toHaveLength(0);
+    expect(err).toMatchObject({ name: 'VaultInternalError', retryable: true });
+    expect((err as Error).message).not.toMatch(/may have run/);
+    lambda.destroy();
+  });
+
   it("the vault's internal_error for complete (after the handle was claimed) is not retryable: check status", async () => {
     const vault = new TokenVaultClient({ lambda: defaultLambdaClient(65_000, config()) });
     steps = [

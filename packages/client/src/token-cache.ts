@@ -82,8 +82,7 @@ export class TokenCache {
    * token falls short of it, this call then runs `load` itself (a caller needing 10 minutes is never handed the
    * 90-second token of a concurrent caller that needed 1). When a shared load that asked for more validity than
    * this call needs fails in a way that depends on what it asked (`provider_unavailable`, `rate_limited`,
-   * `insufficient_scope`), this call runs `load`
-   * itself, once: the vault may serve its lower demand a stored token.
+   * `insufficient_scope`), this call runs `load` itself, once: the vault may serve its lower demand a stored token.
    */
   getOrLoad(key: string, load: () => Promise<TokenAnswer>, minValidityMs = 0): Promise<TokenAnswer> {
     return this.#getOrLoad(key, load, minValidityMs, false);
