@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { TokenVaultClient, VaultInternalError } from '@token-vault/client';
 import { defaultLambdaClient } from '../../packages/client/src/client-options';
+import { provesNotRun } from '../../packages/client/src/single-attempt';
 
 const USED = {
   ok: false,
@@ -26,8 +27,15 @@ const TOKEN = {
   scope: 'read',
 };
 
+/** Lambda's throttle: the invocation was refused before the function ran (the handle is untouched). */
+const THROTTLE = {
+  status: 429,
+  headers: { 'x-amzn-errortype': 'TooManyRequestsException', 'retry-after': '0' },
+  body: { Type: 'User', message: 'Rate Exceeded.', Reason: 'ConcurrentInvocationLimitExceeded' },
+};
+
 /** How the endpoint treats each request, in order: reset the connection after reading it, or answer a payload. */
-type Step = 'reset' | { status: number; body: unknown };
+type Step = 'reset' | { status: number; body: unknown; headers?: Record<string, string> };
 
 let server: Server;
 let steps: Step[] = [];
@@ -44,7 +52,7 @@ beforeAll(async () => {
         req.socket.destroy();
         return;
       }
-      res.writeHead(step.status, { 'content-type': 'application/json' });
+      res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
       res.end(JSON.stringify(step.body));
     });
   });
@@ -131,6 +139,101 @@ describe('completeConnection is invoked once', () => {
       name: 'InvalidRequestError',
     });
     expect(requests).toHaveLength(2);
+  });
+
+  it('a throttled complete (Lambda refused it: the function never ran) is retried by the SDK as usual', async () => {
+    const vault = new TokenVaultClient({ lambda: defaultLambdaClient(65_000, config()) });
+    steps = [THROTTLE, { status: 200, body: { ok: true, applicationId: 'default', reconnected: false } }];
+    expect(await vault.completeConnection('flow-handle-t', 'alice')).toEqual({
+      ok: true,
+      applicationId: 'default',
+      reconnected: false,
+    });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('a throttle that lasts is answered retryable, not "may have run"', async () => {
+    const vault = new TokenVaultClient({ lambda: defaultLambdaClient(65_000, config()) });
+    steps = [THROTTLE, THROTTLE];
+    const err = await vault.completeConnection('flow-handle-tt', 'alice').catch((e: unknown) => e);
+    expect(requests).toHaveLength(2);
+    expect(err).toMatchObject({ name: 'VaultInternalError', retryable: true });
+    expect((err as Error).message).not.toMatch(/may have run/);
+    expect((err as Error).cause).toMatchObject({ name: 'TooManyRequestsException' });
+  });
+
+  it('a complete that was never sent (connection refused) is retryable, not "may have run"', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const vault = new TokenVaultClient({
+      lambda: defaultLambdaClient(5_000, { ...config(), endpoint: `http://127.0.0.1:${port}` }),
+    });
+    const err = await vault.completeConnection('flow-handle-r', 'alice').catch((e: unknown) => e);
+    // The SDK's retry middleware re-wraps the network error when it comes from another realm (Jest's sandbox), so
+    // its message is what is checked.
+    expect(String((err as Error).cause)).toMatch(/ECONNREFUSED/);
+    expect(err).toMatchObject({ name: 'VaultInternalError', retryable: true });
+    expect((err as Error).message).not.toMatch(/may have run/);
+  });
+
+  it('after a throttle, the attempt that may have run is still the last one', async () => {
+    const lambda = new LambdaClient({ ...config(), maxAttempts: 3 });
+    steps = [THROTTLE, 'reset', { status: 200, body: USED }];
+    const err = await new TokenVaultClient({ lambda })
+      .completeConnection('flow-handle-tr', 'alice')
+      .catch((e: unknown) => e);
+    expect(requests).toHaveLength(2);
+    expect(err).toMatchObject({ name: 'VaultInternalError', retryable: false });
+    expect((err as Error).message).toMatch(/may have run/);
+    lambda.destroy();
+  });
+
+  it('a complete that could not be signed (no credentials) sends nothing and is retryable', async () => {
+    const lambda = new LambdaClient({
+      ...config(),
+      credentials: () => Promise.reject(new Error('no credentials in this test')),
+    });
+    const err = await new TokenVaultClient({ lambda })
+      .completeConnection('flow-handle-c', 'alice')
+      .catch((e: unknown) => e);
+    expect(requests).toHaveLength(0);
+    expect(err).toMatchObject({ name: 'VaultInternalError', retryable: true });
+    expect((err as Error).message).not.toMatch(/may have run/);
+    lambda.destroy();
+  });
+
+  it("the vault's internal_error for complete (after the handle was claimed) is not retryable: check status", async () => {
+    const vault = new TokenVaultClient({ lambda: defaultLambdaClient(65_000, config()) });
+    steps = [
+      {
+        status: 200,
+        body: { ok: false, error: { code: 'internal_error', message: 'internal error', retryable: true } },
+      },
+    ];
+    const err = await vault.completeConnection('flow-handle-i', 'alice').catch((e: unknown) => e);
+    expect(requests).toHaveLength(1);
+    expect(err).toMatchObject({ name: 'VaultInternalError', code: 'internal_error', retryable: false });
+    expect((err as Error).message).toMatch(/handle may be spent.*check status/);
+  });
+
+  it('tells the failures that prove the function did not run from those after which it may have', () => {
+    const notRun = [
+      Object.assign(new Error('Rate Exceeded.'), { name: 'TooManyRequestsException' }),
+      Object.assign(new Error('throttled'), { $metadata: { httpStatusCode: 429 } }),
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }),
+      Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }),
+    ];
+    const mayHaveRun = [
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
+      Object.assign(new Error('internal'), { name: 'ServiceException', $metadata: { httpStatusCode: 500 } }),
+      'not an error',
+    ];
+    expect(notRun.map(provesNotRun)).toEqual(notRun.map(() => true));
+    expect(mayHaveRun.map(provesNotRun)).toEqual(mayHaveRun.map(() => false));
   });
 
   it('token-fetch, safe to repeat, is still retried by the default client after a lost answer', async () => {

@@ -304,6 +304,47 @@ describe('TokenCache', () => {
     expect(load).not.toHaveBeenCalled();
   });
 
+  it('a caller that joined a more demanding load runs its own, once, when that load failed on its demand', async () => {
+    const cache = new TokenCache({ now: Date.now, skewMs: 30_000 });
+    const stored = tokenAnswer('t-unit-stored00', 300_000);
+    // The vault during an outage: the stored token (300 s left) meets 60 s, not 600 s.
+    const loads: number[] = [];
+    const tokenFetch = (demandMs: number) => () => {
+      loads.push(demandMs);
+      return new Promise<TokenAnswer>((resolve, reject) =>
+        setTimeout(
+          () => (demandMs <= 300_000 ? resolve(stored) : reject(new ProviderUnavailableError('provider down'))),
+          5,
+        ),
+      );
+    };
+    const demanding = cache.getOrLoad('k', tokenFetch(600_000), 600_000).catch((e: unknown) => e);
+    const modest = cache.getOrLoad('k', tokenFetch(60_000), 60_000).catch((e: unknown) => e);
+    const alsoModest = cache.getOrLoad('k', tokenFetch(60_000), 60_000).catch((e: unknown) => e);
+    expect(await demanding).toBeInstanceOf(ProviderUnavailableError);
+    expect(await modest).toEqual(stored);
+    expect(await alsoModest).toEqual(stored);
+    // The two modest callers share one load of their own.
+    expect(loads).toEqual([600_000, 60_000]);
+  });
+
+  it('a failure that does not depend on the demand, or of a load that asked as much, is shared', async () => {
+    const cache = new TokenCache({ now: Date.now, skewMs: 0 });
+    const load = jest.fn(() => Promise.reject(new NotConnectedError('no connection')));
+    const demanding = cache.getOrLoad('k', load, 600_000).catch((e: unknown) => e);
+    const modest = cache.getOrLoad('k', load, 60_000).catch((e: unknown) => e);
+    expect(await demanding).toBeInstanceOf(NotConnectedError);
+    expect(await modest).toBeInstanceOf(NotConnectedError);
+    expect(load).toHaveBeenCalledTimes(1);
+
+    const limited = jest.fn(() => Promise.reject(new RateLimitedError('slow down')));
+    const first = cache.getOrLoad('j', limited, 60_000).catch((e: unknown) => e);
+    const second = cache.getOrLoad('j', limited, 60_000).catch((e: unknown) => e);
+    expect(await first).toBeInstanceOf(RateLimitedError);
+    expect(await second).toBeInstanceOf(RateLimitedError);
+    expect(limited).toHaveBeenCalledTimes(1);
+  });
+
   it('evicts the oldest entries beyond maxEntries and never serves expired ones', async () => {
     let now = Date.now();
     const cache = new TokenCache({ now: () => now, skewMs: 1000, maxEntries: 2 });

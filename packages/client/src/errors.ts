@@ -86,8 +86,8 @@ export class ProviderUnavailableError extends TokenVaultError {
 /**
  * `internal_error` (retryable): the vault answered `internal_error`, the invocation failed (a Lambda
  * `FunctionError`, a throttled or refused Invoke call), or the answer could not be read. `cause` holds the SDK
- * error when there is one. Not retryable when the call may have run and must not be repeated (a `complete` whose
- * answer was lost: check `status` instead).
+ * error when there is one. Not retryable when the call may have run and must not be repeated: a `complete` whose
+ * answer was lost, or that the vault answered `internal_error` (the handle may be spent): check `status` instead.
  */
 export class VaultInternalError extends TokenVaultError {
   override readonly name = 'VaultInternalError';

@@ -4,6 +4,7 @@
  * anywhere), and an entry is served only while it has more than both a safety margin and the caller's demand left.
  */
 import type { TokenAnswer } from './contract';
+import { InsufficientScopeError, ProviderUnavailableError, RateLimitedError } from './errors';
 
 interface Entry {
   readonly token: TokenAnswer;
@@ -39,6 +40,17 @@ export function cacheKey(userId: string, applicationId: string): string {
   return `${applicationId}\u0000${userId}`;
 }
 
+/**
+ * Whether a load's failure may depend on the validity it asked for, so that a caller asking less could be
+ * answered: the vault serves a stored token during a provider outage or a throttle, or with a scope short of a
+ * refresh's, only when that token meets the demand (docs/contract.md, token-fetch).
+ */
+function failsOnDemand(err: unknown): boolean {
+  return (
+    err instanceof ProviderUnavailableError || err instanceof RateLimitedError || err instanceof InsufficientScopeError
+  );
+}
+
 /** The token cache of a {@link TokenVaultClient}. Exported for tests and custom clients. */
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
@@ -68,9 +80,20 @@ export class TokenCache {
    * The cached token, or the result of `load` (stored for later), which must ask for `minValidityMs`. A call for a
    * key while a load runs shares that load; when the load asked for less validity than this call needs and its
    * token falls short of it, this call then runs `load` itself (a caller needing 10 minutes is never handed the
-   * 90-second token of a concurrent caller that needed 1).
+   * 90-second token of a concurrent caller that needed 1). When a shared load that asked for more validity than
+   * this call needs fails in a way that depends on what it asked (`provider_unavailable`, `rate_limited`,
+   * `insufficient_scope`), this call runs `load` itself, once: the vault may serve its lower demand a stored token.
    */
-  async getOrLoad(key: string, load: () => Promise<TokenAnswer>, minValidityMs = 0): Promise<TokenAnswer> {
+  getOrLoad(key: string, load: () => Promise<TokenAnswer>, minValidityMs = 0): Promise<TokenAnswer> {
+    return this.#getOrLoad(key, load, minValidityMs, false);
+  }
+
+  async #getOrLoad(
+    key: string,
+    load: () => Promise<TokenAnswer>,
+    minValidityMs: number,
+    ownLoadTried: boolean,
+  ): Promise<TokenAnswer> {
     const cached = this.get(key, minValidityMs);
     if (cached) return cached;
     let running = this.#loading.get(key);
@@ -80,7 +103,17 @@ export class TokenCache {
       if (this.#validFor(token, minValidityMs)) return token;
       running = this.#loading.get(key); // one started meanwhile
     }
-    if (running && running.demandMs >= minValidityMs) return running.promise;
+    // A load that asked for just as much fails as this call's own would.
+    if (running && running.demandMs === minValidityMs) return running.promise;
+    if (running && running.demandMs > minValidityMs && !ownLoadTried) {
+      try {
+        return await running.promise;
+      } catch (err) {
+        if (!failsOnDemand(err)) throw err;
+        // A load another such caller started meanwhile, asking as much as this one, is joined, not doubled.
+        return this.#getOrLoad(key, load, minValidityMs, true);
+      }
+    }
     return this.#track(key, load, minValidityMs, false);
   }
 

@@ -159,13 +159,18 @@ export class TokenVaultClient {
    * never for an anonymous visitor. Only the user who called `connect` gets the connection; for anyone else the
    * vault refuses (`InvalidRequestError`) and revokes the grant at the provider.
    *
-   * `complete` is invoked exactly once, whatever the Lambda client's retry settings: a second invocation would find
-   * the handle spent by the first. When its answer is lost (a reset connection, a timeout, a crash), the connection
-   * may have been made: the error says so, and `status(userId)` tells.
+   * `complete` runs at most once, whatever the Lambda client's retry settings: a second invocation would find
+   * the handle spent by the first. An Invoke that provably did not reach the function (Lambda's 429 throttle, a
+   * refused connection, an unresolved host, missing credentials) is retried by the SDK like any other call, and
+   * when it still fails the error is `retryable: true`: the handle is untouched. When the answer of an invocation
+   * that may have run is lost (a reset connection, a timeout, a 5xx, a crash), or the vault answers
+   * `internal_error` (which it may do after it claimed the handle), the connection may have been made and the
+   * handle may be spent: the error says so, is not retryable, and `status(userId)` tells.
    *
    * @throws InvalidRequestError for an unknown, used, expired or foreign handle (start again with `connect`);
-   *   VaultInternalError with `retryable: false` when the outcome is unknown (check `status`, do not call
-   *   `complete` again); and the other errors of {@link getAccessToken}
+   *   VaultInternalError with `retryable: false` when the outcome is unknown, including the vault's own
+   *   `internal_error` (check `status`, do not call `complete` again), or `retryable: true` when the function did
+   *   not run (call `completeConnection` again); and the other errors of {@link getAccessToken}
    */
   async completeConnection(flowHandle: string, userId: string): Promise<CompleteAnswer> {
     const request: CompleteRequest = { flowHandle, userId };
@@ -255,6 +260,11 @@ export class TokenVaultClient {
     } catch (err) {
       const cause = err instanceof SingleAttemptError ? err.attemptError : err;
       const name = cause instanceof Error ? cause.name : 'Error';
+      // Only the single attempt's own failure may have reached the function; any other error of a single-attempt
+      // send proves it did not run (a throttle, no connection, no credentials: see singleAttempt), so it can be
+      // tried again.
+      if (notRepeatable && !(err instanceof SingleAttemptError))
+        throw new VaultInternalError(`invoking ${functionName} failed (${name}); it did not run`, { cause });
       throw failed(`invoking ${functionName} failed (${name})`, cause);
     }
     if (output.FunctionError) {
@@ -264,6 +274,10 @@ export class TokenVaultClient {
     const answer = parseAnswer(output.Payload, okShape);
     if (!answer) throw failed(`${functionName} answered something that is not a contract answer`);
     if (answer.ok) return answer;
+    // The vault's internal_error is retryable in general, but a `complete` answers it after it claimed the handle
+    // (or may have): calling again would only find the handle used.
+    if (notRepeatable && answer.error.code === 'internal_error')
+      throw failed(`${functionName} answered internal_error; the handle may be spent`);
     throw errorFromAnswer(answer.error);
   }
 }
