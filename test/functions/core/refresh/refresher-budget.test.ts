@@ -6,14 +6,18 @@
  * every AWS call keeps inside its budget. The clock-skew allowance belongs to the lease (judged on other
  * containers' clocks), not to the invocation's own deadline.
  */
+import { refreshTiming } from '@token-vault/cdk/functions/runtime/config';
+import { readTunables } from '@token-vault/cdk/src/definitions/tunables';
 import { RefreshCoordinator } from '@token-vault/cdk/functions/core/refresh/coordinator';
 import { Refresher } from '@token-vault/cdk/functions/core/refresh/refresher';
-import { wholeRefreshMs, type RefreshTiming } from '@token-vault/cdk/src/definitions/budget';
+import { wholeRefreshMs } from '@token-vault/cdk/src/definitions/budget';
 import type { ActiveConnection, Lease, StoredTokens } from '@token-vault/cdk/functions/core/store/types';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { ManualClock } from '../../../support/clock';
+import { sealedTokens } from '../../../support/stores';
 
-const timing: RefreshTiming = { providerTimeoutMs: 5_000, awsCallMs: 2_000, leaseMs: 25_000 }; // the defaults
+/** The deployed defaults (provider 5 s, AWS call 2 s, lease 25 s). */
+const timing = refreshTiming(readTunables({}));
 /** Every AWS call answers within its 2 s budget, but not at once. */
 const STEP_MS = 1_600;
 
@@ -32,15 +36,7 @@ async function drive<T>(clock: ManualClock, work: Promise<T>): Promise<T> {
 
 it('a refresh started within wholeRefreshMs reaches the provider when every call keeps to its budget', async () => {
   const clock = new ManualClock();
-  const tokens = (issuedAt: number): StoredTokens => ({
-    encryptedDataKey: new Uint8Array([1]),
-    accessToken: new Uint8Array([2]),
-    refreshToken: new Uint8Array([3]),
-    tokenType: 'Bearer',
-    scope: 'read',
-    accessTokenIssuedAt: issuedAt,
-    accessTokenExpiresAt: issuedAt + 3_600_000,
-  });
+  const tokens = (issuedAt: number): StoredTokens => sealedTokens(issuedAt);
   const connection: ActiveConnection = {
     userId: 'u',
     applicationId: 'default',

@@ -4,6 +4,8 @@
  * service asks for before presenting a token at the provider. Collaborators are stubs; the handlers against a real
  * provider are test/functions/import*.test.ts.
  */
+import { refreshTiming } from '@token-vault/cdk/functions/runtime/config';
+import { readTunables } from '@token-vault/cdk/src/definitions/tunables';
 import { createHash } from 'node:crypto';
 import { VaultError } from '@token-vault/cdk/functions/core/errors';
 import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
@@ -12,6 +14,7 @@ import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import type { Connection, ImportMark } from '@token-vault/cdk/functions/core/store/types';
 import { ConnectionSaver, type ConnectionSaverOptions } from '@token-vault/cdk/functions/core/vault/connection-saver';
+import { sealedTokens } from '../../../support/stores';
 import { ImportService, type ImportServiceOptions } from '@token-vault/cdk/functions/core/vault/import';
 import {
   AlreadyImported,
@@ -22,19 +25,12 @@ import {
 const T0 = Date.UTC(2026, 0, 1);
 const KEY = { userId: 'u1', applicationId: 'app' };
 const TOKEN = 'refresh-token-given-to-the-import';
-const TIMING = { providerTimeoutMs: 5_000, awsCallMs: 2_000, leaseMs: 25_000 };
+/** The deployed defaults (provider 5 s, AWS call 2 s, lease 25 s). */
+const TIMING = refreshTiming(readTunables({}));
 
 const base = { ...KEY, version: 2, connectionId: 'c-1', connectedAt: 'then', updatedAt: 'then' };
-const tokens = {
-  encryptedDataKey: new Uint8Array([1]),
-  accessToken: new Uint8Array([2]),
-  refreshToken: new Uint8Array([3]),
-  tokenType: 'Bearer',
-  scope: 'read',
-  accessTokenIssuedAt: T0,
-  accessTokenExpiresAt: T0 + 3_600_000,
-  refreshTokenExpiresAt: T0 + 86_400_000,
-};
+const REFRESH_TOKEN_EXPIRES_AT = T0 + 86_400_000;
+const tokens = sealedTokens(T0, { refreshTokenExpiresAt: REFRESH_TOKEN_EXPIRES_AT });
 const mark = (fingerprint = importFingerprint(KEY, TOKEN)) => ({ fingerprint, validated: true, replaced: true });
 const active = (imported = mark()): Connection => ({ ...base, status: 'active', tokens, imported });
 const revoked = (imported = mark()): Connection => ({
@@ -135,7 +131,7 @@ describe('ImportService', () => {
         replaced: true,
         validated: true,
         accessTokenExpiresAt: new Date(tokens.accessTokenExpiresAt).toISOString(),
-        refreshTokenExpiresAt: new Date(tokens.refreshTokenExpiresAt).toISOString(),
+        refreshTokenExpiresAt: new Date(REFRESH_TOKEN_EXPIRES_AT).toISOString(),
       });
     }
     expect(refresh).not.toHaveBeenCalled();

@@ -5,16 +5,18 @@
  * provider fitted (it makes three: open, secret, the confirming write), so the confirming write was cut off, the
  * error escaped revoke after the commit, and the committed revocation was answered as an error without its event.
  */
+import { refreshTiming } from '@token-vault/cdk/functions/runtime/config';
+import { readTunables } from '@token-vault/cdk/src/definitions/tunables';
 import { RecordingPublisher } from '@token-vault/cdk/functions/core/events/publisher';
 import { OAuthError } from '@token-vault/cdk/functions/core/oauth/errors';
 import { StoreError } from '@token-vault/cdk/functions/core/store/errors';
 import { Deadline } from '@token-vault/cdk/functions/core/time/deadline';
 import { RevocationService } from '@token-vault/cdk/functions/core/vault/revocation';
 import { EVENT_DETAIL_TYPES } from '@token-vault/cdk/functions/contract/events';
-import type { RefreshTiming } from '@token-vault/cdk/src/definitions/budget';
 import { ManualClock } from '../../../support/clock';
 
-const timing: RefreshTiming = { providerTimeoutMs: 5_000, awsCallMs: 2_000, leaseMs: 25_000 }; // the defaults
+/** The deployed defaults (provider 5 s, AWS call 2 s, lease 25 s). */
+const timing = refreshTiming(readTunables({}));
 const AWS = timing.awsCallMs;
 const PROVIDER = timing.providerTimeoutMs;
 /** endFlows + get + markRevoked before the provider step, 10 ms each. */

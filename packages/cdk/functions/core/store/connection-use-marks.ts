@@ -4,7 +4,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deadline } from '../time/deadline';
 import { keyOf } from './codec';
-import { StoreError } from './errors';
 import type { Table } from './table';
 import type { ActiveConnection } from './types';
 
@@ -25,31 +24,25 @@ export class ConnectionUseMarks {
     deadline: Deadline,
   ): Promise<boolean> {
     const due = dueAt !== undefined && connection.tokens.refreshToken !== undefined;
-    try {
-      await this.table.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keyOf(connection),
-          UpdateExpression: `SET lastFetchedAt = :now${due ? ', refreshDueAt = :due' : ''}`,
-          ConditionExpression:
-            '#v = :v AND #s = :active AND (attribute_not_exists(lastFetchedAt) OR lastFetchedAt < :issued)',
-          ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':now': now,
-            ':v': connection.version,
-            ':active': 'active',
-            ':issued': connection.tokens.accessTokenIssuedAt,
-            ...(due ? { ':due': dueAt } : {}),
-          },
-        }),
-        deadline,
-        'mark fetched',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return false;
-      throw error;
-    }
+    return this.table.sendIfAllowed(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keyOf(connection),
+        UpdateExpression: `SET lastFetchedAt = :now${due ? ', refreshDueAt = :due' : ''}`,
+        ConditionExpression:
+          '#v = :v AND #s = :active AND (attribute_not_exists(lastFetchedAt) OR lastFetchedAt < :issued)',
+        ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':now': now,
+          ':v': connection.version,
+          ':active': 'active',
+          ':issued': connection.tokens.accessTokenIssuedAt,
+          ...(due ? { ':due': dueAt } : {}),
+        },
+      }),
+      deadline,
+      'mark fetched',
+    );
   }
 
   /**
@@ -57,32 +50,26 @@ export class ConnectionUseMarks {
    * goes to the keep-alive track), fenced on the version. False when the connection moved on meanwhile.
    */
   async reschedule(connection: ActiveConnection, dueAt: number, deadline: Deadline): Promise<boolean> {
-    try {
-      await this.table.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keyOf(connection),
-          UpdateExpression: 'SET refreshDueAt = :due',
-          // Fenced on the use mark as read too: a fetch that marked the token meanwhile (the mark does not move the
-          // version) put it on the expiry track, which this visit must not undo.
-          ConditionExpression: `#v = :v AND #s = :active AND attribute_exists(dueShard) AND ${
-            connection.lastFetchedAt === undefined ? 'attribute_not_exists(lastFetchedAt)' : 'lastFetchedAt = :seen'
-          }`,
-          ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':due': dueAt,
-            ':v': connection.version,
-            ':active': 'active',
-            ...(connection.lastFetchedAt === undefined ? {} : { ':seen': connection.lastFetchedAt }),
-          },
-        }),
-        deadline,
-        'reschedule',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return false;
-      throw error;
-    }
+    return this.table.sendIfAllowed(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keyOf(connection),
+        UpdateExpression: 'SET refreshDueAt = :due',
+        // Fenced on the use mark as read too: a fetch that marked the token meanwhile (the mark does not move the
+        // version) put it on the expiry track, which this visit must not undo.
+        ConditionExpression: `#v = :v AND #s = :active AND attribute_exists(dueShard) AND ${
+          connection.lastFetchedAt === undefined ? 'attribute_not_exists(lastFetchedAt)' : 'lastFetchedAt = :seen'
+        }`,
+        ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':due': dueAt,
+          ':v': connection.version,
+          ':active': 'active',
+          ...(connection.lastFetchedAt === undefined ? {} : { ':seen': connection.lastFetchedAt }),
+        },
+      }),
+      deadline,
+      'reschedule',
+    );
   }
 }

@@ -113,21 +113,17 @@ export class FlowStore {
    * whose `complete` never got this far is left to its TTL: claimed, it cannot be used again.
    */
   async release(handle: string, claim: string, deadline: Deadline): Promise<void> {
-    try {
-      await this.table.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: { [STATES_TABLE.partitionKey.name]: flowKey(handle) },
-          ConditionExpression: 'claimId = :claim',
-          ExpressionAttributeValues: { ':claim': claim },
-        }),
-        deadline,
-        'DeleteItem parked flow',
-      );
-    } catch (error) {
-      // Already deleted: a retry of this delete whose first answer was lost.
-      if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
-    }
+    // Already deleted: a retry of this delete whose first answer was lost.
+    await this.table.sendIfAllowed(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: { [STATES_TABLE.partitionKey.name]: flowKey(handle) },
+        ConditionExpression: 'claimId = :claim',
+        ExpressionAttributeValues: { ':claim': claim },
+      }),
+      deadline,
+      'DeleteItem parked flow',
+    );
   }
 
   private judge(item: Record<string, unknown>): FlowConsumeResult {

@@ -9,7 +9,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STATES_TABLE } from '../../../src/definitions/tables';
 import type { Deadline } from '../time/deadline';
-import { StoreError } from './errors';
 import { Table, type DocumentClient } from './table';
 
 function claimKey(fingerprint: string): Record<string, string> {
@@ -36,46 +35,36 @@ export class ImportClaims {
    */
   async claim(fingerprint: string, claim: string, ttlMs: number, deadline: Deadline): Promise<boolean> {
     const now = this.now();
-    try {
-      await this.table.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            ...claimKey(fingerprint),
-            kind: 'import_claim',
-            claimId: claim,
-            expiresAt: now + ttlMs,
-            [STATES_TABLE.timeToLiveAttribute]: Math.ceil((now + ttlMs) / 1000),
-          },
-          ConditionExpression: 'attribute_not_exists(#pk) OR expiresAt < :now OR claimId = :claim',
-          ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
-          ExpressionAttributeValues: { ':now': now, ':claim': claim },
-        }),
-        deadline,
-        'PutItem import claim',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return false;
-      throw error;
-    }
+    return this.table.sendIfAllowed(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: {
+          ...claimKey(fingerprint),
+          kind: 'import_claim',
+          claimId: claim,
+          expiresAt: now + ttlMs,
+          [STATES_TABLE.timeToLiveAttribute]: Math.ceil((now + ttlMs) / 1000),
+        },
+        ConditionExpression: 'attribute_not_exists(#pk) OR expiresAt < :now OR claimId = :claim',
+        ExpressionAttributeNames: { '#pk': STATES_TABLE.partitionKey.name },
+        ExpressionAttributeValues: { ':now': now, ':claim': claim },
+      }),
+      deadline,
+      'PutItem import claim',
+    );
   }
 
   /** Ends this run's claim (another run's, taken after this one expired, stays). */
   async release(fingerprint: string, claim: string, deadline: Deadline): Promise<void> {
-    try {
-      await this.table.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: claimKey(fingerprint),
-          ConditionExpression: 'claimId = :claim',
-          ExpressionAttributeValues: { ':claim': claim },
-        }),
-        deadline,
-        'DeleteItem import claim',
-      );
-    } catch (error) {
-      if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
-    }
+    await this.table.sendIfAllowed(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: claimKey(fingerprint),
+        ConditionExpression: 'claimId = :claim',
+        ExpressionAttributeValues: { ':claim': claim },
+      }),
+      deadline,
+      'DeleteItem import claim',
+    );
   }
 }

@@ -205,16 +205,10 @@ export class LeaseStore {
     deadline: Deadline,
     operation: string,
   ): Promise<boolean> {
-    try {
-      await this.table.send(
-        new UpdateCommand({ TableName: this.table.name, Key: keyOf(connection), ...parts }),
-        deadline,
-        operation,
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return false;
-      throw error;
-    }
+    return this.table.sendIfAllowed(
+      new UpdateCommand({ TableName: this.table.name, Key: keyOf(connection), ...parts }),
+      deadline,
+      operation,
+    );
   }
 }

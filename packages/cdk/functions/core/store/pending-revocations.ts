@@ -68,23 +68,17 @@ export class PendingRevocations {
    * there; false when it was gone already (the sweep revoked it: the grant is dead).
    */
   async cancel(userId: string, itemKey: string, deadline: Deadline): Promise<boolean> {
-    try {
-      await this.table.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: { [KEY.PK]: userId, [KEY.SK]: itemKey },
-          ConditionExpression: 'attribute_exists(#pk) AND attempts = :zero',
-          ExpressionAttributeNames: { '#pk': KEY.PK },
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
-        deadline,
-        'cancel pending revocation',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return false;
-      throw error;
-    }
+    return this.table.sendIfAllowed(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: { [KEY.PK]: userId, [KEY.SK]: itemKey },
+        ConditionExpression: 'attribute_exists(#pk) AND attempts = :zero',
+        ExpressionAttributeNames: { '#pk': KEY.PK },
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+      deadline,
+      'cancel pending revocation',
+    );
   }
 
   async get(userId: string, itemKey: string, deadline: Deadline): Promise<PendingRevocation | undefined> {
@@ -158,22 +152,18 @@ export class PendingRevocations {
   async retryLater(pending: PendingRevocation, deadline: Deadline): Promise<number> {
     const attempts = pending.attempts + 1;
     const nextAt = this.now() + Math.min(60 * 60 * 1000, 30_000 * 2 ** Math.min(attempts - 1, 10));
-    try {
-      await this.table.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { [KEY.PK]: pending.userId, [KEY.SK]: pending.itemKey },
-          UpdateExpression: 'SET attempts = :a, refreshDueAt = :next',
-          ConditionExpression: 'attempts = :prev',
-          ExpressionAttributeValues: { ':a': attempts, ':next': nextAt, ':prev': pending.attempts },
-        }),
-        deadline,
-        'reschedule pending revocation',
-      );
-    } catch (error) {
-      // Another sweep recorded this attempt already.
-      if (!(error instanceof StoreError && error.code === 'conflict')) throw error;
-    }
+    // Another sweep recorded this attempt already.
+    await this.table.sendIfAllowed(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { [KEY.PK]: pending.userId, [KEY.SK]: pending.itemKey },
+        UpdateExpression: 'SET attempts = :a, refreshDueAt = :next',
+        ConditionExpression: 'attempts = :prev',
+        ExpressionAttributeValues: { ':a': attempts, ':next': nextAt, ':prev': pending.attempts },
+      }),
+      deadline,
+      'reschedule pending revocation',
+    );
     return nextAt;
   }
 

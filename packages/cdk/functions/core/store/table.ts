@@ -3,7 +3,7 @@
  * per-call budget, whichever comes first), and SDK errors become {@link StoreError}s.
  */
 import type { Deadline } from '../time/deadline';
-import { toStoreError } from './errors';
+import { StoreError, toStoreError } from './errors';
 
 /** What the stores need of a DynamoDB document client (`DynamoDBDocumentClient`; the simulation hands in its own). */
 export interface DocumentClient {
@@ -24,6 +24,20 @@ export class Table {
       return await this.call<T>(command, deadline);
     } catch (error) {
       throw toStoreError(error, operation);
+    }
+  }
+
+  /**
+   * Sends a conditional write within the deadline: true when it was applied, false when its condition refused it
+   * (a `conflict`); other failures are StoreErrors naming `operation`.
+   */
+  async sendIfAllowed(command: object, deadline: Deadline, operation: string): Promise<boolean> {
+    try {
+      await this.send(command, deadline, operation);
+      return true;
+    } catch (error) {
+      if (error instanceof StoreError && error.code === 'conflict') return false;
+      throw error;
     }
   }
 
